@@ -1,0 +1,112 @@
+# faultline: build, run, test and benchmark. See README.md for the commands.
+#
+#   make [BOARD=b] [TOOLCHAIN=gcc|clang]   build build/<b>/faultline.{elf,img}
+#   make run|debug BOARD=b ARGS="..."      boot one board in QEMU
+#   make test                              every test tier (what .ci/run calls)
+#   make bench / make compare              benchmarks (see bench/rules.mk)
+#
+# Each folder owns its rules in a rules.mk fragment included below.
+
+BOARD     ?= qemu-virt
+TOOLCHAIN ?= gcc
+BOOT      ?= direct
+SUITE     ?= default
+ICOUNT    ?= 0
+ARGS      ?=
+
+ifeq ($(wildcard configs/$(BOARD).mk),)
+$(error unknown BOARD '$(BOARD)': one of $(patsubst configs/%.mk,%,$(wildcard configs/*.mk)))
+endif
+include configs/$(BOARD).mk
+
+ifeq ($(TOOLCHAIN),gcc)
+CROSS   ?= aarch64-linux-gnu-
+KCC     := $(CROSS)gcc
+KLD     := $(CROSS)ld
+BUILD   ?= build/$(BOARD)
+else ifeq ($(TOOLCHAIN),clang)
+KCC     := clang --target=aarch64-linux-gnu
+KLD     := ld.lld
+BUILD   ?= build/$(BOARD)-clang
+else
+$(error TOOLCHAIN must be gcc or clang, not '$(TOOLCHAIN)')
+endif
+OBJCOPY := aarch64-linux-gnu-objcopy
+HOSTCC  ?= gcc
+PYTHON  ?= /usr/bin/python3
+
+# Warnings are errors for every build, kernel and host alike.
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter
+
+# Kernel: freestanding, position independent (it relocates itself, so any
+# 2 MiB-aligned load address works), general registers only (no FP/SIMD state
+# to save on exceptions), strict alignment (accesses run before the MMU is on).
+KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc \
+	-isystem $(shell $(KCC) -print-file-name=include) \
+	-fpie -fno-plt -mgeneral-regs-only -mstrict-align -fno-stack-protector \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-common \
+	-ffunction-sections -fdata-sections \
+	-I. -Iarch/aarch64/include $(BOARD_DEFINES) \
+	-DFAULTLINE_BOARD=\"$(BOARD_NAME)\" -DFAULTLINE_BUILD_ID=\"$(BUILD_ID)\" \
+	-MMD -MP
+KASFLAGS := $(KCFLAGS) -D__ASSEMBLY__
+KLDFLAGS := -nostdlib -pie --no-dynamic-linker -z max-page-size=4096 \
+	-z noexecstack --gc-sections -T boot/linker.ld
+
+BUILD_ID := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+# Sources: the kernel is every file of these folders; host tests use the
+# portable ones (mm/, lib/, bench/) with arch/fake.
+KSRC := $(sort $(wildcard boot/*.S boot/*.c arch/aarch64/*.S arch/aarch64/*.c \
+	mm/*.c lib/*.c bench/*.c tests/guest/*.c))
+KOBJ := $(patsubst %,$(BUILD)/obj/%.o,$(KSRC))
+
+.PHONY: all kernel clean
+all: kernel
+kernel: $(BUILD)/faultline.img
+
+$(BUILD)/obj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(KCC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(KCC) $(KASFLAGS) -c $< -o $@
+
+$(BUILD)/faultline.elf: $(KOBJ) boot/linker.ld
+	$(KLD) $(KLDFLAGS) -o $@ $(KOBJ)
+
+$(BUILD)/faultline.img: $(BUILD)/faultline.elf
+	$(OBJCOPY) -O binary $< $@
+	@$(PYTHON) tools/imgcheck.py $@
+
+clean:
+	rm -rf build
+
+-include $(KOBJ:.o=.d)
+
+# Per-folder rules.
+-include tools/rules.mk
+-include tests/unit/rules.mk
+-include tests/fuzz/rules.mk
+-include tests/guest/rules.mk
+-include tests/expect/rules.mk
+-include boot/rules.mk
+-include bench/rules.mk
+
+# ---------------------------------------------------------------------------
+# make test: every tier runs, each records "<passed> <failed>" in
+# build/test/<tier>.count, and the summary fails if any tier failed or did
+# not record. Fragments add their tier with TEST_TIERS += test-<name>.
+.PHONY: test deps
+deps:
+	@tools/deps.sh
+
+test: deps
+	@rm -rf build/test; mkdir -p build/test
+	@for t in $(TEST_TIERS); do \
+		echo "=== $$t"; \
+		$(MAKE) --no-print-directory $$t || echo "$$t" >> build/test/failed-tiers; \
+	done; \
+	tools/test-summary.sh $(TEST_TIERS)

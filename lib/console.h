@@ -1,0 +1,29 @@
+/*
+ * The console: where printf's bytes go. A board driver registers its write
+ * function; before that (and on the host) output goes to the fallback.
+ */
+#ifndef LIB_CONSOLE_H
+#define LIB_CONSOLE_H
+
+#include "lib/types.h"
+
+struct console {
+	const char *name;
+	void (*write)(const struct console *con, const char *s, size_t n);
+	void *priv;
+};
+
+/* console_set: send all further output to con (NULL: back to the fallback). */
+void console_set(const struct console *con);
+
+/* console_write: write n bytes, turning "\n" into "\r\n". */
+void console_write(const char *s, size_t n);
+
+/*
+ * console_fallback_write: the early/fallback sink. The kernel's board glue
+ * defines it (a raw UART at the board's default address); host tests define
+ * it to capture output.
+ */
+void console_fallback_write(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * A small flattened-device-tree reader that validates every offset before it
+ * reads (Devicetree Specification v0.4, chapter 5: header, memory
+ * reservation block, structure block, strings block). Nothing is written.
+ */
+#ifndef LIB_FDT_H
+#define LIB_FDT_H
+
+#include "lib/types.h"
+
+#define FDT_MAGIC 0xd00dfeedu
+
+struct fdt {
+	const uint8_t *blob;
+	uint32_t size;         /* totalsize, checked against the buffer */
+	uint32_t off_struct, size_struct;
+	uint32_t off_strings, size_strings;
+	uint32_t off_rsvmap;
+};
+
+/*
+ * fdt_open: check the header of a blob of at most `bufsize` bytes (magic,
+ * version >= 16, last compatible <= 17, every block inside totalsize and
+ * totalsize <= bufsize, alignment) and walk the whole structure block once
+ * to prove it well formed (tokens, nesting, names and property lengths in
+ * bounds, string offsets valid). Returns 0 or -EINVAL and sets *why to a
+ * human-readable reason.
+ */
+int fdt_open(struct fdt *fdt, const void *blob, size_t bufsize, const char **why);
+
+/* fdt_path: offset of the node at an absolute path ("/chosen", "/"), or -ENOENT.
+ * Also resolves an alias name ("serial0") through /aliases. */
+int fdt_path(const struct fdt *fdt, const char *path);
+
+/* fdt_first_child / fdt_next_sibling: iterate child nodes; -ENOENT at the end. */
+int fdt_first_child(const struct fdt *fdt, int node);
+int fdt_next_sibling(const struct fdt *fdt, int node);
+
+/* fdt_name: a node's name ("memory@40000000"); "" for the root. */
+const char *fdt_name(const struct fdt *fdt, int node);
+
+/* fdt_prop: a property's value and length, or NULL if absent. */
+const void *fdt_prop(const struct fdt *fdt, int node, const char *name, uint32_t *len);
+
+/* fdt_prop_u32: read a one-cell property; 0, -ENOENT or -EINVAL (wrong size). */
+int fdt_prop_u32(const struct fdt *fdt, int node, const char *name, uint32_t *out);
+
+/* fdt_prop_str: a property as a NUL-terminated string inside its length, or NULL. */
+const char *fdt_prop_str(const struct fdt *fdt, int node, const char *name);
+
+/* fdt_compatible: whether a node's "compatible" list contains `compat`. */
+bool fdt_compatible(const struct fdt *fdt, int node, const char *compat);
+
+/* fdt_parent: the parent of a node, or -ENOENT for the root. */
+int fdt_parent(const struct fdt *fdt, int node);
+
+/* fdt_cells: #address-cells / #size-cells that apply to node's "reg"
+ * (from its parent; defaults 2 and 1). -EINVAL if either is > 2 or addr is 0. */
+int fdt_cells(const struct fdt *fdt, int node, uint32_t *addr_cells, uint32_t *size_cells);
+
+/* fdt_reg: the i-th (address, size) of a node's "reg"; -ENOENT past the end,
+ * -EINVAL if malformed. */
+int fdt_reg(const struct fdt *fdt, int node, int i, uint64_t *addr, uint64_t *size);
+
+/* fdt_translate: translate a bus address through the parents' "ranges" to
+ * a CPU physical address; -EINVAL if no range covers it. */
+int fdt_translate(const struct fdt *fdt, int node, uint64_t addr, uint64_t *out);
+
+/* fdt_rsv: the i-th /memreserve/ entry; -ENOENT past the end. */
+int fdt_rsv(const struct fdt *fdt, int i, uint64_t *addr, uint64_t *size);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * Translation tables: 4 KiB granule, 48-bit VA, four levels (0-3).
+ *
+ *   VA bits: | 47..39 | 38..30 | 29..21 | 20..12 | 11..0  |
+ *            | L0 idx | L1 idx | L2 idx | L3 idx | offset |
+ *
+ * Levels 1 and 2 may hold blocks (1 GiB, 2 MiB); level 3 holds pages.
+ * This library uses 4 KiB pages and 2 MiB blocks. Table pages come from
+ * page_alloc() and go back when a table empties. Changing a live (valid)
+ * entry to another valid one uses break-before-make: invalidate, TLB flush,
+ * write the new entry. Attributes are the portable MM_* of mm/arch.h.
+ */
+#ifndef MM_PGTABLE_H
+#define MM_PGTABLE_H
+
+#include "mm/arch.h"
+
+#define PGT_LEVELS 4
+#define PGT_VA_BITS 48
+
+struct pgtable {
+	pte_t *root;          /* level-0 table (virtual address) */
+	paddr_t root_pa;      /* its physical address (for TTBR0_EL1) */
+	size_t table_pages;   /* table pages in use, root included */
+};
+
+/* Flags for pgt_map. */
+#define PGT_NO_BLOCKS BIT(0) /* map with 4 KiB pages only */
+
+/* pgt_init: allocate an empty root table. 0 or -ENOMEM. */
+int pgt_init(struct pgtable *pgt);
+
+/* pgt_destroy: free every table page (not the mapped pages). */
+void pgt_destroy(struct pgtable *pgt);
+
+/*
+ * pgt_map: map [va, va+size) to [pa, pa+size) with attrs, using 2 MiB blocks
+ * where both addresses are aligned and flags allow. va, pa, size must be page
+ * aligned; no page of the range may be mapped already. Returns 0, -EINVAL
+ * (alignment, range outside 48 bits, MM_WRITE|MM_EXEC together), -EEXIST
+ * or -ENOMEM; on error nothing of the range stays mapped.
+ */
+int pgt_map(struct pgtable *pgt, vaddr_t va, paddr_t pa, uint64_t size,
+	    unsigned attrs, unsigned flags);
+
+/* Called by pgt_unmap for each 4 KiB page it unmaps, after the TLB flush. */
+typedef void (*pgt_release_fn)(paddr_t pa, void *ctx);
+
+/*
+ * pgt_unmap: unmap every mapped page of [va, va+size), splitting blocks that
+ * straddle the edges, flushing the TLB, freeing emptied tables, and calling
+ * release (if not NULL) with each unmapped page's physical address. Unmapped
+ * holes are fine. Returns 0, -EINVAL or -ENOMEM (a block split needed a table;
+ * then nothing changed).
+ */
+int pgt_unmap(struct pgtable *pgt, vaddr_t va, uint64_t size,
+	      pgt_release_fn release, void *ctx);
+
+/*
+ * pgt_protect: set attrs on every mapped page of [va, va+size) (splitting
+ * blocks at the edges), with break-before-make and TLB maintenance.
+ * Returns 0, -EINVAL or -ENOMEM.
+ */
+int pgt_protect(struct pgtable *pgt, vaddr_t va, uint64_t size, unsigned attrs);
+
+/*
+ * pgt_lookup: translate va. Returns 0 and fills pa (of va itself, offset
+ * included), attrs and level (of the leaf) for any non-NULL out pointer, or
+ * -ENOENT when va is not mapped.
+ */
+int pgt_lookup(const struct pgtable *pgt, vaddr_t va, paddr_t *pa,
+	       unsigned *attrs, int *level);
+
+/*
+ * pgt_walk_alloc: the level-3 entry slot for va, allocating intermediate
+ * tables as needed (the fault path). NULL with -ENOMEM in *err when a table
+ * page cannot be had, or -EEXIST when a block already covers va.
+ */
+pte_t *pgt_walk_alloc(struct pgtable *pgt, vaddr_t va, int *err);
+
+/* pgt_walk: the level-3 entry slot for va, or NULL if a table is missing. */
+pte_t *pgt_walk(const struct pgtable *pgt, vaddr_t va);
+
+/* pgt_check: verify table structure and table_pages count; 0 or -EINVAL. */
+int pgt_check(const struct pgtable *pgt);
+
+#endif

@@ -1,0 +1,33 @@
+# Tier 1: host unit tests of the portable code (mm/, lib/, bench/) against
+# arch/fake, with cmocka, AddressSanitizer and UBSan. One binary per
+# tests/unit/test_*.c, each linked with every portable source.
+
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -DFAULTLINE_HOST -I. -Iarch/fake/include \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+HOST_LDLIBS := -lcmocka
+# lib/string.c provides memset & co. for the kernel; the host has libc's.
+HOST_SRC := $(filter-out lib/string.c,$(sort $(wildcard mm/*.c lib/*.c bench/*.c arch/fake/*.c)))
+UNIT_TESTS := $(patsubst tests/unit/%.c,build/host/%,$(wildcard tests/unit/test_*.c))
+DTS_BLOBS := $(patsubst tests/unit/dts/%.dts,build/host/dts/%.dtb,$(wildcard tests/unit/dts/*.dts))
+
+build/host/dts/%.dtb: tests/unit/dts/%.dts
+	@mkdir -p $(dir $@)
+	dtc -q -I dts -O dtb -o $@ $<
+
+build/host/%: tests/unit/%.c $(HOST_SRC) $(wildcard tests/unit/*.h) $(wildcard mm/*.h lib/*.h bench/*.h arch/fake/include/arch/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(HOST_SRC) $(HOST_LDLIBS)
+
+.PHONY: unit test-unit
+unit: $(UNIT_TESTS) $(DTS_BLOBS)
+
+# Each binary runs from the repo root (test data paths are relative to it).
+TEST_TIERS += test-unit
+test-unit: unit
+	@mkdir -p build/test; p=0; f=0; \
+	for t in $(UNIT_TESTS); do \
+		if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; \
+		then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: $$t"; fi; \
+	done; \
+	echo "$$p $$f" > build/test/test-unit.count; \
+	echo "unit: $$p passed, $$f failed (test binaries)"; [ $$f -eq 0 ]
