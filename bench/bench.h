@@ -1,0 +1,140 @@
+/*
+ * The portable benchmark core: access patterns over fresh anonymous memory,
+ * timed one access at a time, with integer statistics and CSV rows.
+ *
+ * It reaches its operating system only through bench/env.h, so the same code
+ * runs inside faultline (bench/env_kernel.c, driven by bench/main.c) and as a
+ * static Linux program (tools/linux/env_linux.c). Entry points for a driver:
+ *
+ *   n = bench_suite(name, &cases)            the cases of a named suite
+ *   bench_calibrate(&hooks)                  counter-read overhead
+ *   bench_run_case(&cases[i], &hooks, &res)  run one case (0 or -errno)
+ *   bench_summary_row / bench_raw_row        format its CSV rows
+ *   bench_release(&res)                      give its sample memory back
+ *
+ * One sample is the latency of one access instruction:
+ *
+ *   t0 = env_counter(); <one load or store>; t1 = env_counter();
+ *   latency = t1 - t0 - overhead   (overhead: min of back-to-back reads)
+ *
+ * With stage stamps (hooks->stamps_arm set), the fault path's timestamps
+ * split t1 - t0 into BENCH_NR_STAGES consecutive parts that sum to it:
+ *
+ *   t0   ENTRY  DECODE  LOOKUP  WALK  ALLOC  ZERO  MAP  EXIT    t1
+ *   |entry|decode|lookup |walk |alloc|zero |map |exit |eret |
+ *
+ * A stamp a fault did not take (no ALLOC on a zero-page read) is 0 and
+ * counts as equal to the stamp before it, so its part is 0.
+ */
+#ifndef BENCH_BENCH_H
+#define BENCH_BENCH_H
+
+#include "lib/types.h"
+#include "bench/stats.h"
+
+/* Stage parts of one sample (see the picture above). */
+enum bench_stage {
+	BS_ENTRY, BS_DECODE, BS_LOOKUP, BS_WALK, BS_ALLOC, BS_ZERO, BS_MAP,
+	BS_EXIT, BS_ERET,
+	BENCH_NR_STAGES
+};
+/* Stamps the fault path takes: ENTRY .. EXIT (mm/fault.h's enum order). */
+#define BENCH_NR_STAMPS 8
+
+/* stage_name: "entry", "decode", ... for CSV column names. */
+extern const char *const bench_stage_name[BENCH_NR_STAGES];
+
+/* What the timed instruction does (the CSV "access" column). */
+enum bench_access {
+	ACCESS_READ,      /* first touch by a load: zero-page fault */
+	ACCESS_WRITE,     /* first touch by a store: private page */
+	ACCESS_RW,        /* store to a page read-faulted before the sample */
+	ACCESS_RETOUCH,   /* store to a page written before: no fault */
+};
+
+/* How the touched pages are laid out and ordered. */
+enum bench_kind {
+	KIND_SEQ,     /* pages 0, 1, 2, ... */
+	KIND_REVERSE, /* pages n-1, ..., 0 */
+	KIND_RANDOM,  /* a seeded random permutation of 0..n-1 */
+	KIND_STRIDE,  /* pages 0, N, 2N, ... of a region N times as large */
+	KIND_SPARSE,  /* a seeded random 1-in-N subset, ascending */
+	KIND_BRK,     /* grow the break by N pages, touch them, repeat */
+	KIND_CHURN,   /* per sample: map one page, touch it, unmap it */
+};
+
+/* Variants that disturb the machine before every sample. */
+#define COLD_TLB BIT(0)   /* hooks->tlb_cold() (skipped where absent) */
+#define COLD_CACHE BIT(1) /* stream through a buffer larger than the caches */
+
+struct bench_case {
+	const char *pattern;     /* CSV name: "seq", "stride-16", "seq-tlbcold" */
+	enum bench_kind kind;
+	unsigned param;          /* N of stride-N, sparse-N, brk-grow-N */
+	enum bench_access access;
+	uint64_t pages;          /* pages touched per repetition */
+	unsigned reps;           /* measured repetitions (one warm-up more) */
+	unsigned cold;           /* COLD_* */
+};
+
+/* What the driver's OS adds; any hook may be NULL. */
+struct bench_hooks {
+	uint64_t overhead;              /* counter-read overhead (calibrated) */
+	uint64_t seed;                  /* random patterns */
+	void (*stamps_arm)(void);       /* clear the stamps and start taking them */
+	void (*stamps_take)(uint64_t stamp[BENCH_NR_STAMPS]); /* stop; copy them */
+	void (*tlb_cold)(void);         /* invalidate the whole TLB */
+};
+
+/* Raw rows kept per case (the first samples of the first measured rep). */
+#define BENCH_RAW_MAX 256
+/* Samples of the stage pass (one extra repetition with stamps on). */
+#define BENCH_STAGE_MAX 4096
+
+struct bench_raw {
+	uint32_t page;                  /* page index touched */
+	uint64_t latency;               /* timing pass */
+	uint64_t latency_staged;        /* stage pass (0 without stages) */
+	uint64_t stage[BENCH_NR_STAGES];
+};
+
+struct bench_result {
+	uint64_t samples;               /* timed accesses, warm-up excluded */
+	uint64_t faults;                /* env_faults() during them */
+	uint64_t pages_allocated;       /* env_pages_allocated() during them */
+	struct stats lat;
+	bool unstable;                  /* repetitions' medians disagree */
+	bool staged;                    /* stage_p50 and raw[].stage are valid */
+	uint64_t staged_p50;            /* p50 of the stage pass itself */
+	uint64_t stage_p50[BENCH_NR_STAGES];
+	size_t nraw;
+	struct bench_raw *raw;          /* env_map'ed; bench_release frees */
+};
+
+/* bench_suite: the cases of suite `name` in *cases; their count, 0 if unknown. */
+size_t bench_suite(const char *name, const struct bench_case **cases);
+
+/* bench_calibrate: the counter-read overhead: min of many back-to-back reads. */
+uint64_t bench_calibrate(void);
+
+/*
+ * bench_case_fits: whether c fits in `bytes` of memory (region, sample
+ * arrays, tables); the driver skips cases that do not, and says so.
+ */
+bool bench_case_fits(const struct bench_case *c, uint64_t bytes);
+
+/*
+ * bench_run_case: run c (a warm-up repetition, c->reps measured ones, then
+ * a stage pass if hooks->stamps_arm) and fill r. Every mapping it makes is
+ * unmapped before it returns. 0, -EINVAL (bad case) or -ENOMEM.
+ */
+int bench_run_case(const struct bench_case *c, const struct bench_hooks *h,
+		   struct bench_result *r);
+
+/* bench_release: unmap r's raw rows. */
+void bench_release(struct bench_result *r);
+
+/* bench_access_name: the CSV "access" value. */
+const char *bench_access_name(enum bench_access a);
+
+#endif

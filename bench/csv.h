@@ -1,0 +1,84 @@
+/*
+ * CSV rows of the benchmark results, formatted without a C library so the
+ * same code serves the kernel and the Linux comparison program.
+ *
+ * Summary (one row per case): the contract's columns first, in its order,
+ *   board,cpu,mode,counter,unit,pattern,access,pages,samples,faults,
+ *   pages_allocated,min,p50,p90,p99,max,mean,stddev
+ * then
+ *   p99.9, stage_<name>_p50 for entry decode lookup walk alloc zero map exit
+ *   eret (empty when stages are off), staged_p50 (p50 with stamps on),
+ *   baseline_p50 (the pattern's no-fault re-touch), floor_sum, floor_ratio
+ *   (p50 / floor_sum, two decimals), el, cntfrq, stages, build, unstable.
+ * Raw (one row per sample, the first BENCH_RAW_MAX of each case):
+ *   board,mode,unit,pattern,access,pages,sample,page,latency,latency_staged,
+ *   stage_<name> for each stage (empty when stages are off).
+ */
+#ifndef BENCH_CSV_H
+#define BENCH_CSV_H
+
+#include "lib/types.h"
+#include "bench/bench.h"
+
+#define CSV_LINE_MAX 1024
+
+/* One line under construction; fields are separated as they are added. */
+struct csv_line {
+	char buf[CSV_LINE_MAX];
+	size_t len;
+	unsigned fields;
+	bool overflow;       /* a field did not fit: the line is unusable */
+};
+
+/* Per-run metadata repeated on every summary row. */
+struct bench_meta {
+	const char *board;   /* "qemu-virt" */
+	const char *cpu;     /* "cortex-a72" (from MIDR_EL1) */
+	const char *mode;    /* "icount", "tcg" or "hw" */
+	const char *counter; /* "pmccntr" or "cntvct" */
+	const char *unit;    /* "instructions", "cycles" or "ticks" */
+	unsigned el;         /* exception level the benchmarks run at */
+	uint64_t cntfrq;     /* CNTFRQ_EL0 */
+	bool stages;         /* stage stamps taken */
+	const char *build;   /* build id */
+};
+
+/* One summary row: a case's result, or a floor / find_vma measurement. */
+struct bench_row {
+	const char *pattern;
+	const char *access;
+	uint64_t pages;
+	uint64_t samples, faults, pages_allocated;
+	const struct stats *lat;
+	const uint64_t *stage_p50;  /* BENCH_NR_STAGES values, or NULL */
+	uint64_t staged_p50;        /* with stage_p50 */
+	uint64_t baseline_p50;      /* 0: none */
+	uint64_t floor_sum;         /* 0: no ratio */
+	bool unstable;
+};
+
+/* csv_reset: start an empty line. */
+void csv_reset(struct csv_line *l);
+/* csv_str: add a text field (must not contain ',' or newlines). */
+void csv_str(struct csv_line *l, const char *s);
+/* csv_u64: add a decimal field. */
+void csv_u64(struct csv_line *l, uint64_t v);
+/* csv_fixed2: add v / 100 with two decimals ("3.07"). */
+void csv_fixed2(struct csv_line *l, uint64_t v);
+/* csv_empty: add an empty field. */
+void csv_empty(struct csv_line *l);
+
+/* bench_summary_header / bench_raw_header: the header rows. */
+void bench_summary_header(struct csv_line *l);
+void bench_raw_header(struct csv_line *l);
+
+/* bench_summary_row: format one summary row. */
+void bench_summary_row(struct csv_line *l, const struct bench_meta *m,
+		       const struct bench_row *row);
+
+/* bench_raw_row: format raw row `i` of a case result. */
+void bench_raw_row(struct csv_line *l, const struct bench_meta *m,
+		   const struct bench_case *c, const struct bench_result *r,
+		   size_t i);
+
+#endif

@@ -1,0 +1,438 @@
+/*
+ * The access patterns and the timing loop (portable: bench/env.h only).
+ *
+ * A case runs 1 + reps repetitions over fresh memory; the first is a
+ * warm-up and is discarded. Each repetition maps its region, prepares it
+ * (read-then-write pre-reads every page, re-touch pre-writes them), times
+ * one access per touched page in the pattern's order, and unmaps it. With
+ * stamp hooks, one more repetition runs with the fault path's stage stamps
+ * on, for the stage breakdown; its latencies are reported apart
+ * (staged_p50) so the headline numbers carry no stamping cost.
+ */
+#include "bench/bench.h"
+#include "bench/env.h"
+#include "lib/errno.h"
+
+#define BENCH_REPS_MAX 32
+#define CALIBRATE_READS 1024
+#define EVICT_BYTES (4ull << 20)   /* > the L2 of every supported core */
+#define EVICT_STRIDE 64            /* smallest cache line of them */
+#define UNSTABLE_PERMILLE 50       /* rep medians spread > 5 % of p50 */
+#define UNSTABLE_SLACK 2           /* ... and by more than 2 counts */
+
+const char *const bench_stage_name[BENCH_NR_STAGES] = {
+	[BS_ENTRY] = "entry", [BS_DECODE] = "decode", [BS_LOOKUP] = "lookup",
+	[BS_WALK] = "walk",   [BS_ALLOC] = "alloc",   [BS_ZERO] = "zero",
+	[BS_MAP] = "map",     [BS_EXIT] = "exit",     [BS_ERET] = "eret",
+};
+
+const char *bench_access_name(enum bench_access a)
+{
+	switch (a) {
+	case ACCESS_READ: return "read";
+	case ACCESS_WRITE: return "write";
+	case ACCESS_RW: return "read-then-write";
+	case ACCESS_RETOUCH: return "retouch";
+	}
+	return "?";
+}
+
+/* xorshift64* (Vigna): a small, seedable, portable generator. */
+static uint64_t rnd_next(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+static uint64_t rnd_seed(uint64_t seed, const char *name)
+{
+	uint64_t s = seed ^ 0x9e3779b97f4a7c15ull;
+
+	while (*name)  /* FNV-1a of the pattern name: cases differ */
+		s = (s ^ (uint8_t)*name++) * 0x100000001b3ull;
+	return s ? s : 1;
+}
+
+uint64_t bench_calibrate(void)
+{
+	uint64_t best = ~0ull;
+
+	for (int i = 0; i < CALIBRATE_READS; i++) {
+		uint64_t t0 = env_counter();
+		uint64_t t1 = env_counter();
+		if (t1 - t0 < best)
+			best = t1 - t0;
+	}
+	return best;
+}
+
+/* Pages of address space a repetition maps (the touched ones and gaps). */
+static uint64_t span_pages(const struct bench_case *c)
+{
+	switch (c->kind) {
+	case KIND_STRIDE:
+	case KIND_SPARSE:
+		return c->pages * c->param;
+	case KIND_CHURN:
+		return 1;
+	default:
+		return c->pages;
+	}
+}
+
+/* Scratch memory per case: order, samples, stage arrays, raw rows. */
+struct scratch {
+	uint32_t *order;     /* page index of each touch */
+	uint64_t *lat;       /* (reps) x (pages) latencies */
+	uint64_t *part[BENCH_NR_STAGES + 1]; /* stage pass: parts, then total */
+	uint8_t *evict;      /* COLD_CACHE buffer */
+	uint64_t nstage;
+	void *mem;
+	uint64_t bytes;
+};
+
+static uint64_t scratch_bytes(const struct bench_case *c, uint64_t *nstage)
+{
+	uint64_t n = c->pages;
+
+	*nstage = MIN(n, (uint64_t)BENCH_STAGE_MAX);
+	uint64_t b = ALIGN_UP(n * 4, 8) + n * c->reps * 8 +
+		     *nstage * 8 * (BENCH_NR_STAGES + 1) +
+		     BENCH_RAW_MAX * sizeof(struct bench_raw);
+	if (c->cold & COLD_CACHE)
+		b += EVICT_BYTES;
+	return ALIGN_UP(b, PAGE_SIZE);
+}
+
+bool bench_case_fits(const struct bench_case *c, uint64_t bytes)
+{
+	uint64_t nstage;
+	uint64_t tables = c->kind == KIND_STRIDE && c->param >= 512 ?
+				  c->pages : c->pages / 512 + 8;
+	uint64_t need = scratch_bytes(c, &nstage) +
+			(c->pages + tables) * PAGE_SIZE;
+
+	return need <= bytes;
+}
+
+static int scratch_get(const struct bench_case *c, struct scratch *s,
+		       struct bench_result *r)
+{
+	uint64_t n = c->pages;
+
+	s->bytes = scratch_bytes(c, &s->nstage);
+	s->mem = env_map(s->bytes, ENV_PROT_READ | ENV_PROT_WRITE);
+	if (!s->mem)
+		return -ENOMEM;
+	/* Fault everything in now, so no timed access shares a fault. */
+	for (uint64_t off = 0; off < s->bytes; off += PAGE_SIZE)
+		*(volatile uint64_t *)((uint8_t *)s->mem + off) = 0;
+
+	uint8_t *p = s->mem;
+	s->order = (uint32_t *)p;
+	p += ALIGN_UP(n * 4, 8);
+	s->lat = (uint64_t *)p;
+	p += n * c->reps * 8;
+	for (int i = 0; i <= BENCH_NR_STAGES; i++) {
+		s->part[i] = (uint64_t *)p;
+		p += s->nstage * 8;
+	}
+	r->raw = (struct bench_raw *)p;
+	p += BENCH_RAW_MAX * sizeof(struct bench_raw);
+	s->evict = (c->cold & COLD_CACHE) ? p : NULL;
+	return 0;
+}
+
+/* The order of touches: page indices into the region. */
+static void make_order(const struct bench_case *c, uint64_t seed, uint32_t *o)
+{
+	uint64_t n = c->pages, rs = rnd_seed(seed, c->pattern);
+
+	for (uint64_t i = 0; i < n; i++) {
+		switch (c->kind) {
+		case KIND_REVERSE:
+			o[i] = (uint32_t)(n - 1 - i);
+			break;
+		case KIND_STRIDE:
+			o[i] = (uint32_t)(i * c->param);
+			break;
+		case KIND_SPARSE: /* one random page in each group of param */
+			o[i] = (uint32_t)(i * c->param + rnd_next(&rs) % c->param);
+			break;
+		case KIND_CHURN:
+			o[i] = 0;
+			break;
+		default:
+			o[i] = (uint32_t)i;
+		}
+	}
+	if (c->kind == KIND_RANDOM) { /* Fisher-Yates */
+		for (uint64_t i = n - 1; i > 0 && n > 1; i--) {
+			uint64_t j = rnd_next(&rs) % (i + 1);
+			uint32_t t = o[i];
+			o[i] = o[j];
+			o[j] = t;
+		}
+	}
+}
+
+/* The disturbances of a cold variant, before a sample. */
+static void make_cold(const struct bench_case *c, const struct bench_hooks *h,
+		      const struct scratch *s)
+{
+	if ((c->cold & COLD_CACHE) && s->evict) {
+		volatile uint8_t *e = s->evict;
+		for (uint64_t off = 0; off < EVICT_BYTES; off += EVICT_STRIDE)
+			(void)e[off];
+	}
+	if ((c->cold & COLD_TLB) && h->tlb_cold)
+		h->tlb_cold();
+}
+
+/* One timed access; returns t1 - t0 and the two readings. */
+static uint64_t timed(volatile uint64_t *p, enum bench_access a,
+		      uint64_t *t0out, uint64_t *t1out)
+{
+	uint64_t t0, t1;
+
+	if (a == ACCESS_READ) {
+		t0 = env_counter();
+		(void)*p;
+		t1 = env_counter();
+	} else {
+		t0 = env_counter();
+		*p = 1;
+		t1 = env_counter();
+	}
+	*t0out = t0;
+	*t1out = t1;
+	return t1 - t0;
+}
+
+/* Split t1 - t0 into stage parts from the fault path's stamps. */
+static void split(const uint64_t stamp[BENCH_NR_STAMPS], uint64_t t0,
+		  uint64_t t1, uint64_t part[BENCH_NR_STAGES])
+{
+	uint64_t prev = t0;
+
+	for (int k = 0; k < BENCH_NR_STAMPS; k++) {
+		uint64_t t = stamp[k] ? stamp[k] : prev;
+		part[k] = t >= prev ? t - prev : 0;
+		prev = MAX(t, prev);
+	}
+	part[BS_ERET] = t1 >= prev ? t1 - prev : 0;
+}
+
+struct run {
+	const struct bench_case *c;
+	const struct bench_hooks *h;
+	struct scratch *s;
+	struct bench_result *r;
+};
+
+/* Prepare, time and record the touch of one page at p. */
+static void one(struct run *x, volatile uint64_t *p, uint64_t i, int rep,
+		bool staged)
+{
+	const struct bench_case *c = x->c;
+	const struct bench_hooks *h = x->h;
+	uint64_t t0, t1, d, stamp[BENCH_NR_STAMPS];
+
+	if (c->access == ACCESS_RW)
+		(void)*p;
+	else if (c->access == ACCESS_RETOUCH)
+		*p = 0;
+	make_cold(c, h, x->s);
+
+	uint64_t f = env_faults(), a = env_pages_allocated();
+	if (staged)
+		h->stamps_arm();
+	d = timed(p, c->access, &t0, &t1);
+	if (staged)
+		h->stamps_take(stamp);
+	d = d > h->overhead ? d - h->overhead : 0;
+
+	if (staged) {
+		if (i < x->s->nstage) {
+			uint64_t part[BENCH_NR_STAGES];
+			split(stamp, t0, t1, part);
+			for (int k = 0; k < BENCH_NR_STAGES; k++)
+				x->s->part[k][i] = part[k];
+			x->s->part[BENCH_NR_STAGES][i] = d;
+			if (i < x->r->nraw) {
+				x->r->raw[i].latency_staged = d;
+				for (int k = 0; k < BENCH_NR_STAGES; k++)
+					x->r->raw[i].stage[k] = part[k];
+			}
+		}
+		return;
+	}
+	if (rep == 0)
+		return; /* warm-up */
+	x->r->faults += env_faults() - f;
+	x->r->pages_allocated += env_pages_allocated() - a;
+	x->s->lat[(uint64_t)(rep - 1) * c->pages + i] = d;
+	if (rep == 1 && i < BENCH_RAW_MAX) {
+		x->r->raw[i].page = x->s->order[i];
+		x->r->raw[i].latency = d;
+	}
+}
+
+/* One repetition of a mapped-region pattern. */
+static int rep_region(struct run *x, int rep, bool staged)
+{
+	const struct bench_case *c = x->c;
+	uint64_t bytes = span_pages(c) * PAGE_SIZE;
+	uint8_t *base = env_map(bytes, ENV_PROT_READ | ENV_PROT_WRITE);
+
+	if (!base)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < c->pages; i++)
+		one(x, (volatile uint64_t *)(base + (uint64_t)x->s->order[i] *
+							    PAGE_SIZE),
+		    i, rep, staged);
+	return env_unmap(base, bytes);
+}
+
+/* One repetition of brk-grow-N: grow by N pages, touch them, repeat. */
+static int rep_brk(struct run *x, int rep, bool staged)
+{
+	const struct bench_case *c = x->c;
+	uint8_t *start = env_brk(NULL);
+	uint8_t *base = (uint8_t *)ALIGN_UP((uintptr_t)start, PAGE_SIZE);
+	uint64_t done = 0;
+	int err = 0;
+
+	while (done < c->pages) {
+		uint64_t n = MIN((uint64_t)c->param, c->pages - done);
+		uint8_t *want = base + (done + n) * PAGE_SIZE;
+
+		if (env_brk(want) != want) {
+			err = -ENOMEM;
+			break;
+		}
+		for (uint64_t i = done; i < done + n; i++)
+			one(x, (volatile uint64_t *)(base + i * PAGE_SIZE), i,
+			    rep, staged);
+		done += n;
+	}
+	if (env_brk(start) != start && !err)
+		err = -ENOMEM;
+	return err;
+}
+
+/* One repetition of churn: map, touch, unmap one page per sample. */
+static int rep_churn(struct run *x, int rep, bool staged)
+{
+	for (uint64_t i = 0; i < x->c->pages; i++) {
+		uint8_t *p = env_map(PAGE_SIZE, ENV_PROT_READ | ENV_PROT_WRITE);
+		if (!p)
+			return -ENOMEM;
+		one(x, (volatile uint64_t *)p, i, rep, staged);
+		int err = env_unmap(p, PAGE_SIZE);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int rep_any(struct run *x, int rep, bool staged)
+{
+	switch (x->c->kind) {
+	case KIND_BRK:
+		return rep_brk(x, rep, staged);
+	case KIND_CHURN:
+		return rep_churn(x, rep, staged);
+	default:
+		return rep_region(x, rep, staged);
+	}
+}
+
+static bool case_valid(const struct bench_case *c)
+{
+	bool needs_param = c->kind == KIND_STRIDE || c->kind == KIND_SPARSE ||
+			   c->kind == KIND_BRK;
+
+	return c->pages > 0 && c->reps > 0 && c->reps <= BENCH_REPS_MAX &&
+	       (!needs_param || c->param > 0) &&
+	       span_pages(c) < (1ull << 32);
+}
+
+int bench_run_case(const struct bench_case *c, const struct bench_hooks *h,
+		   struct bench_result *r)
+{
+	struct scratch s;
+	struct run x = { c, h, &s, r };
+	uint64_t rep_p50[BENCH_REPS_MAX];
+	int err;
+
+	*r = (struct bench_result){ 0 };
+	if (!case_valid(c))
+		return -EINVAL;
+	err = scratch_get(c, &s, r);
+	if (err)
+		return err;
+	r->nraw = MIN(c->pages, (uint64_t)BENCH_RAW_MAX);
+	make_order(c, h->seed, s.order);
+
+	for (unsigned rep = 0; rep <= c->reps && !err; rep++) {
+		err = rep_any(&x, (int)rep, false);
+		if (rep > 0 && !err) {
+			uint64_t *v = s.lat + (uint64_t)(rep - 1) * c->pages;
+			stats_sort(v, c->pages);
+			rep_p50[rep - 1] = stats_rank(v, c->pages, 500);
+		}
+	}
+	r->staged = h->stamps_arm && h->stamps_take &&
+		    c->access != ACCESS_RETOUCH && !err;
+	if (r->staged) {
+		err = rep_any(&x, 1, true);
+		for (int k = 0; k <= BENCH_NR_STAGES && !err; k++) {
+			uint64_t n = MIN(c->pages, s.nstage);
+			stats_sort(s.part[k], n);
+			uint64_t p50 = stats_rank(s.part[k], n, 500);
+			if (k < BENCH_NR_STAGES)
+				r->stage_p50[k] = p50;
+			else
+				r->staged_p50 = p50;
+		}
+	}
+	if (!err) {
+		r->samples = c->pages * c->reps;
+		stats_compute(s.lat, r->samples, &r->lat);
+		r->unstable = stats_unstable(rep_p50, c->reps, r->lat.p50,
+					     UNSTABLE_PERMILLE, UNSTABLE_SLACK);
+	}
+	/* Keep the raw rows: move them to their own mapping. */
+	struct bench_raw *raw = NULL;
+	uint64_t rawbytes = ALIGN_UP(r->nraw * sizeof(*raw), PAGE_SIZE);
+	if (!err && r->nraw) {
+		raw = env_map(rawbytes, ENV_PROT_READ | ENV_PROT_WRITE);
+		if (!raw)
+			err = -ENOMEM;
+		else
+			for (size_t i = 0; i < r->nraw; i++)
+				raw[i] = r->raw[i];
+	}
+	int uerr = env_unmap(s.mem, s.bytes);
+	r->raw = raw;
+	if (err || uerr) {
+		bench_release(r);
+		return err ? err : uerr;
+	}
+	return 0;
+}
+
+void bench_release(struct bench_result *r)
+{
+	if (r->raw)
+		env_unmap(r->raw,
+			  ALIGN_UP(r->nraw * sizeof(*r->raw), PAGE_SIZE));
+	r->raw = NULL;
+	r->nraw = 0;
+}

@@ -1,0 +1,91 @@
+/*
+ * The benchmark suites: which patterns run at which sizes.
+ *
+ * "default" (make bench): every pattern at 4096 pages (16 MiB), sequential
+ * writes from 1 page to 1 GiB (sizes that do not fit the RAM are skipped
+ * and reported), and cold variants with fewer samples. Repetitions shrink as
+ * regions grow so that each case has >= 4096 samples where it can and the
+ * whole suite stays within two minutes of wall time under ICOUNT=1.
+ * "small" (make test: regression guard, determinism) is a fast subset.
+ */
+#include "bench/bench.h"
+
+#define P(name, kind, param, acc, pages, reps, cold) \
+	{ name, kind, param, acc, pages, reps, cold }
+
+static const struct bench_case default_cases[] = {
+	P("seq", KIND_SEQ, 0, ACCESS_WRITE, 1, 32, 0),
+	P("seq", KIND_SEQ, 0, ACCESS_WRITE, 16, 16, 0),
+	P("seq", KIND_SEQ, 0, ACCESS_WRITE, 256, 8, 0),
+	P("seq", KIND_SEQ, 0, ACCESS_WRITE, 4096, 3, 0),
+	P("seq", KIND_SEQ, 0, ACCESS_WRITE, 65536, 2, 0),
+	P("seq", KIND_SEQ, 0, ACCESS_WRITE, 262144, 1, 0),
+	P("seq", KIND_SEQ, 0, ACCESS_READ, 4096, 3, 0),
+	P("seq", KIND_SEQ, 0, ACCESS_RW, 4096, 3, 0),
+	P("seq", KIND_SEQ, 0, ACCESS_RETOUCH, 4096, 3, 0),
+	P("reverse", KIND_REVERSE, 0, ACCESS_WRITE, 4096, 3, 0),
+	P("reverse", KIND_REVERSE, 0, ACCESS_READ, 4096, 3, 0),
+	P("reverse", KIND_REVERSE, 0, ACCESS_RETOUCH, 4096, 3, 0),
+	P("random", KIND_RANDOM, 0, ACCESS_WRITE, 4096, 3, 0),
+	P("random", KIND_RANDOM, 0, ACCESS_READ, 4096, 3, 0),
+	P("random", KIND_RANDOM, 0, ACCESS_RW, 4096, 3, 0),
+	P("random", KIND_RANDOM, 0, ACCESS_RETOUCH, 4096, 3, 0),
+	P("stride-2", KIND_STRIDE, 2, ACCESS_WRITE, 4096, 3, 0),
+	P("stride-2", KIND_STRIDE, 2, ACCESS_RETOUCH, 4096, 3, 0),
+	P("stride-16", KIND_STRIDE, 16, ACCESS_WRITE, 4096, 3, 0),
+	P("stride-16", KIND_STRIDE, 16, ACCESS_RETOUCH, 4096, 3, 0),
+	P("stride-512", KIND_STRIDE, 512, ACCESS_WRITE, 256, 4, 0),
+	P("stride-512", KIND_STRIDE, 512, ACCESS_RETOUCH, 256, 4, 0),
+	P("sparse-8", KIND_SPARSE, 8, ACCESS_WRITE, 4096, 3, 0),
+	P("sparse-8", KIND_SPARSE, 8, ACCESS_RETOUCH, 4096, 3, 0),
+	P("sparse-64", KIND_SPARSE, 64, ACCESS_WRITE, 1024, 4, 0),
+	P("sparse-64", KIND_SPARSE, 64, ACCESS_RETOUCH, 1024, 4, 0),
+	P("brk-grow-8", KIND_BRK, 8, ACCESS_WRITE, 4096, 3, 0),
+	P("brk-grow-33", KIND_BRK, 33, ACCESS_WRITE, 4096, 3, 0),
+	P("churn", KIND_CHURN, 0, ACCESS_WRITE, 1024, 4, 0),
+	P("churn", KIND_CHURN, 0, ACCESS_READ, 1024, 4, 0),
+	P("seq-tlbcold", KIND_SEQ, 0, ACCESS_WRITE, 1024, 4, COLD_TLB),
+	P("seq-tlbcold", KIND_SEQ, 0, ACCESS_RETOUCH, 1024, 4, COLD_TLB),
+	P("random-tlbcold", KIND_RANDOM, 0, ACCESS_WRITE, 1024, 4, COLD_TLB),
+	P("seq-cachecold", KIND_SEQ, 0, ACCESS_WRITE, 128, 4, COLD_CACHE),
+	P("seq-cachecold", KIND_SEQ, 0, ACCESS_RETOUCH, 128, 4, COLD_CACHE),
+};
+
+static const struct bench_case small_cases[] = {
+	P("seq", KIND_SEQ, 0, ACCESS_WRITE, 256, 3, 0),
+	P("seq", KIND_SEQ, 0, ACCESS_READ, 256, 3, 0),
+	P("seq", KIND_SEQ, 0, ACCESS_RW, 256, 3, 0),
+	P("seq", KIND_SEQ, 0, ACCESS_RETOUCH, 256, 3, 0),
+	P("random", KIND_RANDOM, 0, ACCESS_WRITE, 256, 3, 0),
+	P("stride-512", KIND_STRIDE, 512, ACCESS_WRITE, 64, 3, 0),
+	P("brk-grow-8", KIND_BRK, 8, ACCESS_WRITE, 256, 3, 0),
+	P("churn", KIND_CHURN, 0, ACCESS_WRITE, 128, 3, 0),
+};
+
+static const struct {
+	const char *name;
+	const struct bench_case *cases;
+	size_t n;
+} suites[] = {
+	{ "default", default_cases, ARRAY_SIZE(default_cases) },
+	{ "small", small_cases, ARRAY_SIZE(small_cases) },
+};
+
+static bool same(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+size_t bench_suite(const char *name, const struct bench_case **cases)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(suites); i++) {
+		if (same(suites[i].name, name)) {
+			*cases = suites[i].cases;
+			return suites[i].n;
+		}
+	}
+	*cases = NULL;
+	return 0;
+}

@@ -1,0 +1,315 @@
+/*
+ * Host tests of the benchmark core: integer statistics against known data,
+ * the CSV columns and formatting, the suites, and the pattern loop run end
+ * to end on the host (bench/env_host.c: real Linux page faults).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "bench/bench.h"
+#include "bench/csv.h"
+#include "bench/stats.h"
+
+/* Nearest rank: the smallest value with at least p % of the data at or below. */
+static void test_rank_1_to_100(void **state)
+{
+	uint64_t v[100];
+
+	for (int i = 0; i < 100; i++)
+		v[i] = (uint64_t)i + 1;
+	assert_int_equal(stats_rank(v, 100, 500), 50);
+	assert_int_equal(stats_rank(v, 100, 900), 90);
+	assert_int_equal(stats_rank(v, 100, 990), 99);
+	assert_int_equal(stats_rank(v, 100, 999), 100);
+	assert_int_equal(stats_rank(v, 100, 1000), 100);
+	assert_int_equal(stats_rank(v, 100, 0), 1);
+	assert_int_equal(stats_rank(v, 100, 10), 1);
+	assert_int_equal(stats_rank(v, 100, 11), 2);
+}
+
+static void test_rank_small(void **state)
+{
+	uint64_t one[] = { 7 }, three[] = { 10, 20, 30 }, ten[10];
+
+	assert_int_equal(stats_rank(one, 1, 500), 7);
+	assert_int_equal(stats_rank(one, 1, 999), 7);
+	assert_int_equal(stats_rank(three, 3, 500), 20); /* ceil(1.5) = 2 */
+	assert_int_equal(stats_rank(three, 3, 330), 10); /* ceil(0.99) = 1 */
+	assert_int_equal(stats_rank(three, 3, 334), 20); /* ceil(1.002) = 2 */
+	assert_int_equal(stats_rank(three, 3, 900), 30);
+	for (int i = 0; i < 10; i++)
+		ten[i] = (uint64_t)i * 10;
+	assert_int_equal(stats_rank(ten, 10, 500), 40);  /* 5th */
+	assert_int_equal(stats_rank(ten, 10, 900), 80);  /* 9th */
+	assert_int_equal(stats_rank(ten, 10, 990), 90);  /* ceil(9.9) = 10th */
+	assert_int_equal(stats_rank(one, 0, 500), 0);
+}
+
+/* The textbook data set: mean 5, population standard deviation 2. */
+static void test_compute_known(void **state)
+{
+	uint64_t v[] = { 9, 4, 5, 2, 7, 4, 5, 4 };
+	struct stats s;
+
+	stats_compute(v, 8, &s);
+	assert_int_equal(s.n, 8);
+	assert_int_equal(s.min, 2);
+	assert_int_equal(s.max, 9);
+	assert_int_equal(s.mean, 5);
+	assert_int_equal(s.stddev, 2);
+	assert_int_equal(s.p50, 4);   /* 4th of 2 4 4 4 5 5 7 9 */
+	assert_int_equal(s.p90, 9);   /* ceil(7.2) = 8th */
+	for (int i = 1; i < 8; i++)
+		assert_true(v[i - 1] <= v[i]);
+}
+
+static void test_compute_rounding_and_big(void **state)
+{
+	uint64_t v[] = { 1, 2 }, big[] = { 1ull << 40, 3ull << 40 };
+	struct stats s;
+
+	stats_compute(v, 2, &s);
+	assert_int_equal(s.mean, 2);   /* 1.5 rounds to nearest: 2 */
+	assert_int_equal(s.stddev, 0); /* deviations from 2: 1, 0 -> sqrt(0.5) */
+	stats_compute(big, 2, &s);
+	assert_int_equal(s.mean, 2ull << 40);
+	assert_int_equal(s.stddev, 1ull << 40);
+	stats_compute(v, 0, &s);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(s.p50, 0);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void test_sort_random(void **state)
+{
+	enum { N = 5000 };
+	static uint64_t a[N], b[N];
+	uint64_t x = 88172645463325252ull;
+
+	for (int i = 0; i < N; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		a[i] = b[i] = x % 1000; /* many duplicates */
+	}
+	stats_sort(a, N);
+	qsort(b, N, sizeof(b[0]), cmp_u64);
+	assert_memory_equal(a, b, sizeof(a));
+}
+
+static void test_isqrt(void **state)
+{
+	assert_int_equal(stats_isqrt(0), 0);
+	assert_int_equal(stats_isqrt(1), 1);
+	assert_int_equal(stats_isqrt(3), 1);
+	assert_int_equal(stats_isqrt(4), 2);
+	assert_int_equal(stats_isqrt(99), 9);
+	unsigned __int128 m = (unsigned __int128)UINT64_MAX * UINT64_MAX;
+	assert_true(stats_isqrt(m) == UINT64_MAX);
+	assert_true(stats_isqrt(m - 1) == UINT64_MAX - 1);
+	assert_true(stats_isqrt(~(unsigned __int128)0) == UINT64_MAX);
+}
+
+static void test_unstable(void **state)
+{
+	uint64_t calm[] = { 100, 103, 101 }, wild[] = { 100, 120, 101 };
+	uint64_t tiny[] = { 10, 12, 11 };
+
+	assert_false(stats_unstable(calm, 3, 101, 50, 2));
+	assert_true(stats_unstable(wild, 3, 101, 50, 2));
+	assert_false(stats_unstable(tiny, 3, 11, 50, 2)); /* within the slack */
+	assert_true(stats_unstable(tiny, 3, 11, 50, 1));
+	assert_false(stats_unstable(wild, 1, 100, 50, 2)); /* one rep */
+}
+
+static const char contract_head[] =
+	"board,cpu,mode,counter,unit,pattern,access,pages,samples,faults,"
+	"pages_allocated,min,p50,p90,p99,max,mean,stddev,";
+
+static int count_fields(const char *s)
+{
+	int n = 1;
+	for (; *s; s++)
+		n += *s == ',';
+	return n;
+}
+
+static void test_csv_summary(void **state)
+{
+	struct csv_line head, row;
+	struct stats s = { .n = 4, .min = 1, .p50 = 250, .p90 = 3, .p99 = 4,
+			   .p999 = 5, .max = 6, .mean = 7, .stddev = 8 };
+	uint64_t st[BENCH_NR_STAGES] = { 10, 11, 12, 13, 14, 15, 16, 17, 18 };
+	struct bench_meta m = { "qemu-virt", "cortex-a72", "icount", "pmccntr",
+				"instructions", 1, 62500000, true, "abc" };
+	struct bench_row r = { "seq", "write", 4096, 12288, 12288, 12288, &s,
+			       st, 300, 20, 80, false };
+
+	bench_summary_header(&head);
+	assert_false(head.overflow);
+	assert_memory_equal(head.buf, contract_head, strlen(contract_head));
+	assert_non_null(strstr(head.buf, ",stddev,p99.9,stage_entry_p50,"
+					 "stage_decode_p50,stage_lookup_p50,"
+					 "stage_walk_p50,stage_alloc_p50,"
+					 "stage_zero_p50,stage_map_p50,"
+					 "stage_exit_p50,stage_eret_p50,"));
+	bench_summary_row(&row, &m, &r);
+	assert_false(row.overflow);
+	assert_int_equal(count_fields(row.buf), count_fields(head.buf));
+	assert_string_equal(row.buf,
+		"qemu-virt,cortex-a72,icount,pmccntr,instructions,seq,write,"
+		"4096,12288,12288,12288,1,250,3,4,6,7,8,5,"
+		"10,11,12,13,14,15,16,17,18,300,20,80,3.13,1,62500000,on,abc,0");
+
+	/* Without stages, baseline or floors: empty cells, same count. */
+	r.stage_p50 = NULL;
+	r.baseline_p50 = 0;
+	r.floor_sum = 0;
+	r.unstable = true;
+	m.stages = false;
+	bench_summary_row(&row, &m, &r);
+	assert_int_equal(count_fields(row.buf), count_fields(head.buf));
+	assert_non_null(strstr(row.buf, ",5,,,,,,,,,,,,,,1,62500000,off,abc,1"));
+}
+
+static void test_csv_fixed_and_overflow(void **state)
+{
+	struct csv_line l;
+	char big[CSV_LINE_MAX + 10];
+
+	csv_reset(&l);
+	csv_fixed2(&l, 5);
+	csv_fixed2(&l, 100);
+	csv_fixed2(&l, 12345);
+	csv_u64(&l, 0);
+	csv_u64(&l, UINT64_MAX);
+	assert_string_equal(l.buf, "0.05,1.00,123.45,0,18446744073709551615");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	csv_str(&l, big);
+	assert_true(l.overflow);
+}
+
+static void test_suites(void **state)
+{
+	const struct bench_case *c;
+	size_t n = bench_suite("default", &c);
+
+	assert_true(n >= 30);
+	for (size_t i = 0; i < n; i++) {
+		assert_null(strpbrk(c[i].pattern, ", \n"));
+		assert_true(c[i].pages > 0 && c[i].reps > 0);
+	}
+	assert_true(bench_suite("small", &c) > 0);
+	assert_int_equal(bench_suite("nonesuch", &c), 0);
+	assert_null(c);
+}
+
+static struct bench_hooks host_hooks(void)
+{
+	return (struct bench_hooks){ .overhead = bench_calibrate(), .seed = 1 };
+}
+
+/* The pattern loop on real Linux page faults: every first touch faults. */
+static void test_run_seq_write(void **state)
+{
+	struct bench_case c = { "seq", KIND_SEQ, 0, ACCESS_WRITE, 64, 2, 0 };
+	struct bench_hooks h = host_hooks();
+	struct bench_result r;
+
+	assert_int_equal(bench_run_case(&c, &h, &r), 0);
+	assert_int_equal(r.samples, 128);
+	assert_true(r.faults >= 128);
+	assert_int_equal(r.lat.n, 128);
+	assert_true(r.lat.min <= r.lat.p50 && r.lat.p50 <= r.lat.max);
+	assert_int_equal(r.nraw, 64);
+	for (size_t i = 0; i < r.nraw; i++)
+		assert_int_equal(r.raw[i].page, i);
+	assert_false(r.staged);
+	bench_release(&r);
+	assert_null(r.raw);
+}
+
+static void test_run_retouch_no_faults(void **state)
+{
+	struct bench_case c = { "random", KIND_RANDOM, 0, ACCESS_RETOUCH, 300, 2, 0 };
+	struct bench_hooks h = host_hooks();
+	struct bench_result r;
+	char seen[300] = { 0 };
+
+	assert_int_equal(bench_run_case(&c, &h, &r), 0);
+	assert_int_equal(r.faults, 0);
+	assert_int_equal(r.samples, 600);
+	assert_int_equal(r.nraw, 256);
+	/* A permutation: no page twice, not the identity. */
+	bool moved = false;
+	for (size_t i = 0; i < r.nraw; i++) {
+		assert_true(r.raw[i].page < 300);
+		assert_false(seen[r.raw[i].page]);
+		seen[r.raw[i].page] = 1;
+		moved |= r.raw[i].page != i;
+	}
+	assert_true(moved);
+	bench_release(&r);
+}
+
+static void test_run_stride_sparse_churn(void **state)
+{
+	struct bench_case st = { "stride-16", KIND_STRIDE, 16, ACCESS_WRITE, 32, 1, 0 };
+	struct bench_case sp = { "sparse-8", KIND_SPARSE, 8, ACCESS_READ, 32, 1, 0 };
+	struct bench_case ch = { "churn", KIND_CHURN, 0, ACCESS_WRITE, 16, 1, 0 };
+	struct bench_hooks h = host_hooks();
+	struct bench_result r;
+
+	assert_int_equal(bench_run_case(&st, &h, &r), 0);
+	for (size_t i = 0; i < r.nraw; i++)
+		assert_int_equal(r.raw[i].page, i * 16);
+	bench_release(&r);
+	assert_int_equal(bench_run_case(&sp, &h, &r), 0);
+	for (size_t i = 0; i < r.nraw; i++)
+		assert_int_equal(r.raw[i].page / 8, i);
+	bench_release(&r);
+	assert_int_equal(bench_run_case(&ch, &h, &r), 0);
+	assert_true(r.faults >= 16);
+	bench_release(&r);
+}
+
+static void test_run_bad_case(void **state)
+{
+	struct bench_case c = { "stride-0", KIND_STRIDE, 0, ACCESS_WRITE, 8, 1, 0 };
+	struct bench_hooks h = host_hooks();
+	struct bench_result r;
+
+	assert_int_equal(bench_run_case(&c, &h, &r), -22);
+	c = (struct bench_case){ "seq", KIND_SEQ, 0, ACCESS_WRITE, 8, 0, 0 };
+	assert_int_equal(bench_run_case(&c, &h, &r), -22);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rank_1_to_100),
+		cmocka_unit_test(test_rank_small),
+		cmocka_unit_test(test_compute_known),
+		cmocka_unit_test(test_compute_rounding_and_big),
+		cmocka_unit_test(test_sort_random),
+		cmocka_unit_test(test_isqrt),
+		cmocka_unit_test(test_unstable),
+		cmocka_unit_test(test_csv_summary),
+		cmocka_unit_test(test_csv_fixed_and_overflow),
+		cmocka_unit_test(test_suites),
+		cmocka_unit_test(test_run_seq_write),
+		cmocka_unit_test(test_run_retouch_no_faults),
+		cmocka_unit_test(test_run_stride_sparse_churn),
+		cmocka_unit_test(test_run_bad_case),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
