@@ -94,6 +94,7 @@ clean:
 -include tests/expect/rules.mk
 -include boot/rules.mk
 -include bench/rules.mk
+-include tools/linux/rules.mk
 
 # ---------------------------------------------------------------------------
 # make test: every tier runs, each records "<passed> <failed>" in

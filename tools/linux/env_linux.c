@@ -1,0 +1,207 @@
+/*
+ * The benchmark environment (bench/env.h) for a static Linux program, so the
+ * access patterns of bench/ run unchanged as a Linux process (`make compare`).
+ *
+ * Memory comes from mmap(MAP_PRIVATE | MAP_ANONYMOUS) and brk, the latency
+ * counter is CNTVCT_EL0 (Linux sets CNTKCTL_EL1.EL0VCTEN, so EL0 may read it:
+ * Arm ARM D12.2.6 / DDI0487 K.a), faults are the process's minor faults.
+ *
+ * Linux has no "data pages allocated by faults" counter, so it is derived
+ * from the process's resident anonymous pages (/proc/self/statm, kept open):
+ *
+ *   allocated = resident_now - resident_start + released
+ *
+ * where released counts the allocated pages env_unmap and a shrinking
+ * env_brk gave back (read from /proc/self/pagemap just before they go), so
+ * the total only grows, like the kernel's counter. The zero page and
+ * page-table pages are not resident anonymous pages, so a read fault counts
+ * 0 and a write fault 1. The approximation: Linux keeps RSS in a per-CPU
+ * counter that folds into the value statm reports in batches of 32 pages
+ * (percpu_counter_batch), so a case's total is short by up to 31 pages per
+ * repetition (exact when every repetition allocates a multiple of 32 pages;
+ * a map-touch-unmap churn sample never folds and counts 0). faults, from
+ * getrusage(), is exact.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include "bench/env.h"
+#include "tools/linux/linux.h"
+
+/*
+ * /proc/self/pagemap: one little-endian u64 per virtual page
+ * (Documentation/admin-guide/mm/pagemap.rst):
+ *
+ *   63     62    61    57    56    55   54:0
+ *  +------+-----+-----+-----+-----+----+------+
+ *  |PRESENT|SWAP|FILE | WP  |EXCL |DRTY| PFN  |
+ *  +------+-----+-----+-----+-----+----+------+
+ *
+ * A private anonymous page a fault allocated is PRESENT and EXCLUSIVE (mapped
+ * once); the shared zero page is PRESENT but never EXCLUSIVE.
+ */
+#define PM_PRESENT BIT(63)
+#define PM_FILE BIT(61)
+#define PM_MMAP_EXCLUSIVE BIT(56)
+
+static uint64_t resident_start; /* resident pages when counting started */
+static uint64_t released;   /* allocated pages given back since then */
+static bool counting;
+
+/*
+ * Resident pages of this process: field 2 of /proc/self/statm
+ * ("size resident shared text lib data dt", in pages; proc(5)). The program
+ * maps no files after start-up, so changes are anonymous pages.
+ */
+static uint64_t resident_pages(void)
+{
+	static int fd = -1;
+	char buf[128], *p = buf;
+	uint64_t v = 0;
+	ssize_t n;
+
+	if (fd < 0 && (fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	while (*p && *p != ' ')
+		p++;
+	while (*p == ' ')
+		p++;
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	return v;
+}
+
+/* Pages of [p, p+bytes) that hold an allocated anonymous page right now. */
+static uint64_t allocated_in(void *p, uint64_t bytes)
+{
+	uint64_t entries[512], n = 0;
+	uint64_t first = (uint64_t)p / PAGE_SIZE;
+	uint64_t count = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	while (count) {
+		uint64_t chunk = MIN(count, ARRAY_SIZE(entries));
+		ssize_t got = pread(fd, entries, chunk * 8, (off_t)(first * 8));
+
+		if (got <= 0)
+			break;
+		for (uint64_t i = 0; i < (uint64_t)got / 8; i++) {
+			uint64_t e = entries[i];
+
+			if ((e & PM_PRESENT) && (e & PM_MMAP_EXCLUSIVE) &&
+			    !(e & PM_FILE))
+				n++;
+		}
+		first += (uint64_t)got / 8;
+		count -= (uint64_t)got / 8;
+	}
+	close(fd);
+	return n;
+}
+
+void *env_map(uint64_t bytes, unsigned prot)
+{
+	int p = PROT_NONE;
+	void *m;
+
+	if (prot & ENV_PROT_READ)
+		p |= PROT_READ;
+	if (prot & ENV_PROT_WRITE)
+		p |= PROT_WRITE;
+	m = mmap(NULL, bytes, p, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return m == MAP_FAILED ? NULL : m;
+}
+
+int env_unmap(void *p, uint64_t bytes)
+{
+	uint64_t gone = counting ? allocated_in(p, bytes) : 0;
+
+	if (munmap(p, bytes) < 0)
+		return -errno;
+	released += gone;
+	return 0;
+}
+
+void *env_brk(void *addr)
+{
+	void *old = (void *)syscall(SYS_brk, 0);
+	uint64_t gone = 0;
+	void *now;
+
+	if (counting && addr && (uint64_t)addr < (uint64_t)old) {
+		uint64_t from = ALIGN_UP((uint64_t)addr, PAGE_SIZE);
+
+		if (from < (uint64_t)old)
+			gone = allocated_in((void *)from, (uint64_t)old - from);
+	}
+	now = (void *)syscall(SYS_brk, addr);
+	if ((uint64_t)now < (uint64_t)old)
+		released += gone;
+	return now;
+}
+
+/*
+ * CNTVCT_EL0 (Arm ARM D24.6.5), bracketed by ISB so the read is neither
+ * hoisted above earlier instructions nor overtaken by later ones.
+ */
+uint64_t env_counter(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("isb\n\tmrs %0, cntvct_el0\n\tisb" : "=r"(v) : : "memory");
+	return v;
+}
+
+uint64_t env_faults(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return 0;
+	return (uint64_t)ru.ru_minflt + (uint64_t)ru.ru_majflt;
+}
+
+uint64_t env_pages_allocated(void)
+{
+	uint64_t now;
+
+	if (!counting) {
+		resident_start = resident_pages();
+		counting = true;
+	}
+	/* Pages the C library or the stack give back are not ours to count. */
+	now = resident_pages() + released;
+	return now > resident_start ? now - resident_start : 0;
+}
+
+uint64_t env_ram_bytes(void)
+{
+	struct sysinfo si;
+	uint64_t free;
+
+	if (sysinfo(&si) < 0)
+		return 0;
+	free = (uint64_t)si.freeram * si.mem_unit;
+	/* Leave an eighth for page tables, the page cache and the kernel. */
+	return free - free / 8;
+}
+
+uint64_t linux_counter_freq(void)
+{
+	uint64_t f;
+
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(f));
+	return f;
+}

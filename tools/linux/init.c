@@ -1,0 +1,174 @@
+/*
+ * The static Linux program of `make compare`: the benchmark patterns of
+ * bench/ as a Linux process. It runs either as /init of a small initramfs
+ * (QEMU, `make compare`) or as an ordinary program (a Raspberry Pi under
+ * Raspberry Pi OS; see docs/compare.md).
+ *
+ * Its arguments are the faultline command-line keys (CONTRACT.md), given as
+ * separate words: the kernel hands everything after "--" on its command line
+ * to /init as argv, so the same words work in both settings:
+ *
+ *   /init run=bench suite=smoke board=qemu-virt mode=icount
+ *
+ * Output follows the faultline console protocol: "faultline: " lines, CSV
+ * blocks between "faultline-csv begin/end <name>" lines, and a last line
+ * "faultline: done status=ok|fail (<reason>)". As /init it then powers the
+ * machine off.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <sys/mount.h>
+#undef BLOCK_SIZE /* <linux/fs.h>'s; lib/types.h has its own, unrelated */
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "bench/env.h"
+#include "lib/string.h"
+#include "lib/printf.h"
+#include "tools/linux/linux.h"
+
+/*
+ * As PID 1 in an initramfs nothing is set up: mount devtmpfs for the console
+ * and procfs for /proc/self (env_linux.c reads it), and make the console
+ * fds 0-2. Output post-processing is switched off (no OPOST): lib/console.c
+ * already sends "\r\n", and the tty would otherwise make it "\r\r\n".
+ */
+static int pid1_setup(void)
+{
+	struct termios t;
+	int fd;
+
+	mkdir("/dev", 0755);
+	mkdir("/proc", 0555);
+	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) < 0)
+		return -1;
+	if (mount("proc", "/proc", "proc", 0, NULL) < 0)
+		return -1;
+	fd = open("/dev/console", O_RDWR | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+	if (tcgetattr(1, &t) == 0) {
+		t.c_oflag &= ~(tcflag_t)OPOST;
+		tcsetattr(1, TCSANOW, &t);
+	}
+	return 0;
+}
+
+/* Let the serial console drain, then power off (as PID 1 only). */
+static void pid1_poweroff(void)
+{
+	tcdrain(1);
+	sync();
+	reboot(RB_POWER_OFF);
+}
+
+/* The value of `key=...` in word w, or NULL if w is not that key. */
+static const char *value_of(const char *w, const char *key)
+{
+	size_t n = strlen(key);
+
+	return strncmp(w, key, n) == 0 && w[n] == '=' ? w + n + 1 : NULL;
+}
+
+/* Parse argv into o; 0, or -1 after naming the bad word. */
+static int parse_args(int argc, char **argv, struct linux_opts *o)
+{
+	static const char *const u64_keys[] = { "pages", "iters", "seed" };
+	uint64_t *u64_vals[] = { &o->pages, &o->iters, &o->seed };
+
+	for (int i = 1; i < argc; i++) {
+		const char *w = argv[i], *v;
+		bool done = false;
+
+		for (size_t k = 0; k < ARRAY_SIZE(u64_keys) && !done; k++) {
+			v = value_of(w, u64_keys[k]);
+			if (!v)
+				continue;
+			if (parse_u64(v, strlen(v), u64_vals[k]) < 0 ||
+			    *u64_vals[k] == 0) {
+				info("bad value for %s: '%s' (a positive number)",
+				     u64_keys[k], v);
+				return -1;
+			}
+			done = true;
+		}
+		if (done)
+			continue;
+		if ((v = value_of(w, "run"))) {
+			if (strcmp(v, "bench") && strcmp(v, "tests") &&
+			    strcmp(v, "none")) {
+				info("bad value for run: '%s' (bench, tests or none)", v);
+				return -1;
+			}
+			o->run = v;
+		} else if ((v = value_of(w, "suite"))) {
+			o->suite = v;
+		} else if ((v = value_of(w, "pattern"))) {
+			o->pattern = v;
+		} else if ((v = value_of(w, "board"))) {
+			o->board = v;
+		} else if ((v = value_of(w, "mode"))) {
+			if (strcmp(v, "icount") && strcmp(v, "tcg") && strcmp(v, "hw")) {
+				info("bad value for mode: '%s' (icount, tcg or hw)", v);
+				return -1;
+			}
+			o->mode = v;
+		} else if ((v = value_of(w, "stages"))) {
+			if (strcmp(v, "off")) {
+				info("stages=%s: Linux has no fault-path stamps, only stages=off", v);
+				return -1;
+			}
+		} else {
+			info("unknown argument '%s'", w);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct linux_opts o = {
+		.run = "bench", .suite = "default", .board = "linux",
+		.mode = "hw", .seed = 1,
+	};
+	bool pid1 = getpid() == 1;
+	struct utsname u;
+	int ret = -1;
+
+	if (pid1 && pid1_setup() < 0)
+		return 1; /* no console to say why; the kernel panics */
+	if (parse_args(argc, argv, &o) < 0) {
+		info("done status=fail (bad arguments)");
+		goto out;
+	}
+	uname(&u);
+	info("linux %s %s, board %s, cpu %s, mode %s, counter cntvct at %llu Hz, "
+	     "%llu MiB free",
+	     u.release, u.machine, o.board, linux_cpu_name(), o.mode,
+	     (unsigned long long)linux_counter_freq(),
+	     (unsigned long long)(env_ram_bytes() >> 20));
+	if (!strcmp(o.run, "tests"))
+		ret = envcheck_run();
+	else if (!strcmp(o.run, "bench"))
+		ret = linux_bench(&o);
+	else
+		ret = 0;
+	if (ret == 0)
+		info("done status=ok");
+	else
+		info("done status=fail (%s)", !strcmp(o.run, "tests") ?
+		     "envcheck failed" : "benchmark failed");
+out:
+	if (pid1)
+		pid1_poweroff();
+	return ret == 0 ? 0 : 1;
+}

@@ -1,0 +1,106 @@
+# make compare: the benchmark suite as a static Linux program, run as /init
+# of an initramfs on Debian's arm64 cloud kernel in the same QEMU machine,
+# CPU, memory and mode as faultline, then a side-by-side table.
+#
+#   make compare [SUITE=s] [ICOUNT=1]   results/<b>/linux-<s>.csv, compare-<s>.md
+#   make linux-prog                     just the static program (for a Pi)
+#
+# Variables: COMPARE_DIR (where the CSVs and the table go, default the
+# board's results directory), COMPARE_TIMEOUT (seconds for each QEMU run),
+# LINUX_PKG (pin a linux-image-<ver>-cloud-arm64 package; see
+# tools/linux/fetch-kernel.sh). Kernel command-line choices: docs/compare.md.
+
+LINUX_CC     := aarch64-linux-gnu-gcc
+LINUX_DIR    := build/linux
+LINUX_CACHE  := build/cache/linux
+LINUX_CFLAGS := -std=gnu11 -O2 -g $(WARN) -DFAULTLINE_HOST \
+	-DFAULTLINE_BUILD_ID=\"$(BUILD_ID)\" -I. -MMD -MP
+COMPARE_DIR  ?= results/$(BOARD_NAME)$(if $(filter rpi%,$(BOARD)),-qemu)
+COMPARE_TIMEOUT ?= 1800
+
+# The portable code built as for the host tests (the C library's string
+# functions): the lib/ files the benchmark core uses and bench/, in an
+# archive. The program's own env_linux.o defines bench/env.h first, so the
+# host test environment in the archive (bench/env_host.c) is never linked.
+LINUX_LIB  := lib/console.c lib/errno.c lib/parse.c lib/printf.c
+LINUX_PORT := $(LINUX_LIB) $(filter-out bench/env_kernel.c bench/main.c, \
+	$(sort $(wildcard bench/*.c)))
+LINUX_OWN  := $(sort $(wildcard tools/linux/*.c))
+LINUX_PORT_OBJ := $(patsubst %,$(LINUX_DIR)/obj/%.o,$(LINUX_PORT))
+LINUX_OWN_OBJ  := $(patsubst %,$(LINUX_DIR)/obj/%.o,$(LINUX_OWN))
+LINUX_PROG   := $(LINUX_DIR)/faultline-linux
+LINUX_INITRD := $(LINUX_DIR)/initramfs.cpio.gz
+
+$(LINUX_DIR)/obj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(LINUX_CC) $(LINUX_CFLAGS) -c $< -o $@
+
+$(LINUX_DIR)/libportable.a: $(LINUX_PORT_OBJ)
+	@rm -f $@
+	aarch64-linux-gnu-ar rcs $@ $^
+
+$(LINUX_PROG): $(LINUX_OWN_OBJ) $(LINUX_DIR)/libportable.a
+	$(LINUX_CC) -static -o $@ $(LINUX_OWN_OBJ) $(LINUX_DIR)/libportable.a
+
+$(LINUX_INITRD): $(LINUX_PROG) tools/linux/mkinitramfs.sh
+	tools/linux/mkinitramfs.sh $< $@
+
+-include $(LINUX_PORT_OBJ:.o=.d) $(LINUX_OWN_OBJ:.o=.d)
+
+# Linux's command line (each choice explained in docs/compare.md); the
+# words after "--" are the program's arguments.
+LINUX_APPEND = console=ttyAMA0 quiet rdinit=/init panic=-1 nokaslr norandmaps \
+	transparent_hugepage=never -- board=$(BOARD_NAME) \
+	mode=$(if $(filter 1,$(ICOUNT)),icount,tcg)
+
+# One boot of the program: $(1) its arguments, $(2) the console log,
+# $(3) the directory its CSV blocks go to.
+linux_boot = $(PYTHON) tools/qemu.py run --qemu $(QEMU) \
+	--kernel "$$img" --qemu-arg=-initrd --qemu-arg=$(LINUX_INITRD) \
+	--board-args "$(QEMU_BOARD_ARGS)" $(if $(filter 1,$(ICOUNT)),--icount) \
+	--append "$(LINUX_APPEND) $(1)" --timeout $(COMPARE_TIMEOUT) \
+	--log $(2) $(if $(3),--csv-dir $(3)) --name "linux $(BOARD) $(CPU) $(MEM)"
+
+.PHONY: compare linux-prog linux-kernel compare-envcheck
+linux-prog: $(LINUX_PROG)
+
+linux-kernel:
+	@tools/linux/fetch-kernel.sh $(LINUX_CACHE) >/dev/null
+
+# faultline's side is taken from COMPARE_DIR/<suite>.csv when it is there
+# (make bench), otherwise run here into the same directory.
+compare: kernel $(LINUX_INITRD) linux-kernel
+	@mkdir -p $(COMPARE_DIR) $(LINUX_DIR)/log
+	@img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE)) && \
+	$(call linux_boot,run=bench suite=$(SUITE),$(LINUX_DIR)/log/linux-$(SUITE).log,$(COMPARE_DIR))
+	@if [ ! -r $(COMPARE_DIR)/$(SUITE).csv ]; then \
+		$(QEMU_RUN) --timeout $(COMPARE_TIMEOUT) \
+			--append "run=bench suite=$(SUITE)" \
+			--log $(LINUX_DIR)/log/faultline-$(SUITE).log \
+			--csv-dir $(COMPARE_DIR) --name "faultline $(BOARD) $(CPU) $(MEM)"; \
+	fi
+	@$(PYTHON) tools/compare.py $(COMPARE_DIR)/$(SUITE).csv \
+		$(COMPARE_DIR)/linux-$(SUITE).csv -o $(COMPARE_DIR)/compare-$(SUITE).md
+
+# The program's self-check (tools/linux/envcheck.c) on the same kernel.
+compare-envcheck: $(LINUX_INITRD) linux-kernel
+	@mkdir -p $(LINUX_DIR)/log
+	@img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE)) && \
+	$(call linux_boot,run=tests,$(LINUX_DIR)/log/envcheck.log,)
+
+# Tier: the self-check, then make compare on the small suite into a scratch
+# directory; the CSVs and the table must exist and parse (tools/compare.py
+# --check). Short: two Linux boots and one faultline boot under ICOUNT=1.
+TEST_TIERS += test-compare
+COMPARE_TEST_DIR := build/test/compare
+test-compare:
+	@mkdir -p build/test; rm -rf $(COMPARE_TEST_DIR); p=0; f=0; \
+	if $(MAKE) --no-print-directory compare-envcheck ICOUNT=1; \
+	then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: compare-envcheck"; fi; \
+	if $(MAKE) --no-print-directory compare SUITE=small ICOUNT=1 \
+		COMPARE_DIR=$(COMPARE_TEST_DIR) && \
+	   $(PYTHON) tools/compare.py --check $(COMPARE_TEST_DIR)/small.csv \
+		$(COMPARE_TEST_DIR)/linux-small.csv $(COMPARE_TEST_DIR)/compare-small.md; \
+	then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: compare SUITE=small"; fi; \
+	echo "$$p $$f" > build/test/test-compare.count; \
+	echo "compare: $$p passed, $$f failed"; [ $$f -eq 0 ]
