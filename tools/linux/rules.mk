@@ -18,13 +18,10 @@ LINUX_CFLAGS := -std=gnu11 -O2 -g $(WARN) -DFAULTLINE_HOST \
 COMPARE_DIR  ?= results/$(BOARD_NAME)$(if $(filter rpi%,$(BOARD)),-qemu)
 COMPARE_TIMEOUT ?= 1800
 
-# The portable code built as for the host tests (the C library's string
-# functions): the lib/ files the benchmark core uses and bench/, in an
-# archive. The program's own env_linux.o defines bench/env.h first, so the
-# host test environment in the archive (bench/env_host.c) is never linked.
-LINUX_LIB  := lib/console.c lib/errno.c lib/parse.c lib/printf.c
-LINUX_PORT := $(LINUX_LIB) $(filter-out bench/env_kernel.c bench/main.c, \
-	$(sort $(wildcard bench/*.c)))
+# The portable benchmark core and the lib/ files it uses, built as for the
+# host tests (with the C library's string functions), in an archive.
+LINUX_PORT := lib/console.c lib/errno.c lib/parse.c lib/printf.c \
+	bench/csv.c bench/patterns.c bench/stats.c bench/suite.c
 LINUX_OWN  := $(sort $(wildcard tools/linux/*.c))
 LINUX_PORT_OBJ := $(patsubst %,$(LINUX_DIR)/obj/%.o,$(LINUX_PORT))
 LINUX_OWN_OBJ  := $(patsubst %,$(LINUX_DIR)/obj/%.o,$(LINUX_OWN))
