@@ -45,6 +45,9 @@ const void *fdt_prop(const struct fdt *fdt, int node, const char *name, uint32_t
 /* fdt_prop_u32: read a one-cell property; 0, -ENOENT or -EINVAL (wrong size). */
 int fdt_prop_u32(const struct fdt *fdt, int node, const char *name, uint32_t *out);
 
+/* fdt_prop_u64: read a one- or two-cell property; 0, -ENOENT or -EINVAL. */
+int fdt_prop_u64(const struct fdt *fdt, int node, const char *name, uint64_t *out);
+
 /* fdt_prop_str: a property as a NUL-terminated string inside its length, or NULL. */
 const char *fdt_prop_str(const struct fdt *fdt, int node, const char *name);
 
@@ -53,6 +56,17 @@ bool fdt_compatible(const struct fdt *fdt, int node, const char *compat);
 
 /* fdt_parent: the parent of a node, or -ENOENT for the root. */
 int fdt_parent(const struct fdt *fdt, int node);
+
+/*
+ * fdt_next_node: the node after `node` in document order (depth first), or
+ * -ENOENT at the end of the tree. *depth goes up by one entering a child and
+ * down by one for each node closed; walking a subtree ends when it drops to
+ * 0 or below. Walk the whole tree from fdt_path(fdt, "/") with *depth = 0.
+ */
+int fdt_next_node(const struct fdt *fdt, int node, int *depth);
+
+/* fdt_node_by_phandle: the node whose "phandle" property is `phandle`, or -ENOENT. */
+int fdt_node_by_phandle(const struct fdt *fdt, uint32_t phandle);
 
 /* fdt_cells: #address-cells / #size-cells that apply to node's "reg"
  * (from its parent; defaults 2 and 1). -EINVAL if either is > 2 or addr is 0. */

@@ -1,0 +1,193 @@
+/*
+ * Kernel command line parsing; the syntax and the loader words that are
+ * skipped are documented in lib/cmdline.h.
+ */
+#include "lib/assert.h"
+#include "lib/cmdline.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+#define SHOW 48 /* at most this much of a word is quoted in a message */
+
+static char why_buf[160];
+
+static int fail(const char **why, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+static int fail(const char **why, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvsnprintf(why_buf, sizeof(why_buf), fmt, ap);
+	va_end(ap);
+	*why = why_buf;
+	return -EINVAL;
+}
+
+static const char *const firmware_keys[] = { CMDLINE_FIRMWARE_KEYS };
+
+static const char *const key_names[] = {
+	"run", "suite", "pattern", "pages", "iters", "seed", "stages",
+};
+/* key_names[i] sets cmdline.given bit i (CMDLINE_RUN ... CMDLINE_STAGES). */
+static_assert(BIT(ARRAY_SIZE(key_names) - 1) == CMDLINE_STAGES,
+	      "key_names follows the CMDLINE_* bits");
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Whether s[0..n) equals the NUL-terminated word w. */
+static bool equals(const char *s, size_t n, const char *w)
+{
+	return strncmp(s, w, n) == 0 && w[n] == '\0';
+}
+
+/* A loader's word: a module parameter ("8250.nr_uarts") or a listed key. */
+static bool is_loader_key(const char *key, size_t n)
+{
+	if (memchr(key, '.', n))
+		return true;
+	for (size_t i = 0; firmware_keys[i]; i++)
+		if (equals(key, n, firmware_keys[i]))
+			return true;
+	return false;
+}
+
+static int set_name(char *dst, const char *key, const char *v, size_t n, const char **why)
+{
+	if (n >= CMDLINE_NAME_MAX)
+		return fail(why, "bad command line: %s='%.*s' is longer than %d characters",
+			    key, SHOW, v, CMDLINE_NAME_MAX - 1);
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return fail(why, "bad command line: %s='%.*s' (names are [A-Za-z0-9_-]+)",
+				    key, (int)MIN(n, (size_t)SHOW), v);
+	}
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+static int set_number(uint64_t *dst, uint64_t min, const char *key, const char *v, size_t n,
+		      const char **why)
+{
+	int shown = (int)MIN(n, (size_t)SHOW);
+	int err = parse_u64(v, n, dst);
+
+	if (err == -ERANGE)
+		return fail(why, "bad command line: %s='%.*s' does not fit in 64 bits",
+			    key, shown, v);
+	if (err)
+		return fail(why, "bad command line: %s='%.*s' is not a number", key, shown, v);
+	if (*dst < min)
+		return fail(why, "bad command line: %s=%.*s (must be at least %llu)",
+			    key, shown, v, (unsigned long long)min);
+	return 0;
+}
+
+/* Set key number k from the value v[0..n) (not empty). */
+static int set_key(struct cmdline *cl, unsigned k, const char *v, size_t n, const char **why)
+{
+	const char *key = key_names[k];
+	int shown = (int)MIN(n, (size_t)SHOW);
+
+	switch (BIT(k)) {
+	case CMDLINE_RUN:
+		if (equals(v, n, "bench"))
+			cl->run = RUN_BENCH;
+		else if (equals(v, n, "tests"))
+			cl->run = RUN_TESTS;
+		else if (equals(v, n, "none"))
+			cl->run = RUN_NONE;
+		else
+			return fail(why, "bad command line: run='%.*s' (expected bench, "
+				    "tests or none)", shown, v);
+		return 0;
+	case CMDLINE_SUITE:
+		return set_name(cl->suite, key, v, n, why);
+	case CMDLINE_PATTERN:
+		return set_name(cl->pattern, key, v, n, why);
+	case CMDLINE_PAGES:
+		return set_number(&cl->pages, 1, key, v, n, why);
+	case CMDLINE_ITERS:
+		return set_number(&cl->iters, 1, key, v, n, why);
+	case CMDLINE_SEED:
+		return set_number(&cl->seed, 0, key, v, n, why);
+	default: /* CMDLINE_STAGES */
+		if (equals(v, n, "on") || equals(v, n, "off")) {
+			cl->stages = equals(v, n, "on");
+			return 0;
+		}
+		return fail(why, "bad command line: stages='%.*s' (expected on or off)",
+			    shown, v);
+	}
+}
+
+/* One word of `n` bytes: a key=value of ours, or a loader's word to skip. */
+static int parse_word(struct cmdline *cl, const char *w, size_t n, const char **why)
+{
+	const char *eq = memchr(w, '=', n);
+	size_t klen = eq ? (size_t)(eq - w) : n;
+	int shown = (int)MIN(n, (size_t)SHOW);
+
+	if (is_loader_key(w, klen)) {
+		info("command line: ignoring loader word '%.*s'", shown, w);
+		cl->skipped++;
+		return 0;
+	}
+	for (unsigned k = 0; k < ARRAY_SIZE(key_names); k++) {
+		if (!equals(w, klen, key_names[k]))
+			continue;
+		if (!eq)
+			return fail(why, "bad command line: '%.*s' needs a value (%s=...)",
+				    shown, w, key_names[k]);
+		if (cl->given & BIT(k))
+			return fail(why, "bad command line: key '%s' given twice", key_names[k]);
+		if (klen + 1 == n)
+			return fail(why, "bad command line: empty value for '%s'", key_names[k]);
+		cl->given |= BIT(k);
+		return set_key(cl, k, eq + 1, n - klen - 1, why);
+	}
+	if (!eq)
+		return fail(why, "bad command line: '%.*s' is not key=value", shown, w);
+	return fail(why, "bad command line: unknown key '%.*s'", (int)MIN(klen, (size_t)SHOW), w);
+}
+
+int cmdline_parse(const char *line, struct cmdline *cl, const char **why)
+{
+	const char *p = line;
+	int err;
+
+	*cl = (struct cmdline){ .run = RUN_BENCH, .suite = "default", .seed = 1 };
+	for (;;) {
+		const char *w;
+
+		while (is_space(*p))
+			p++;
+		if (!*p)
+			return 0;
+		for (w = p; *p && !is_space(*p); p++)
+			;
+		err = parse_word(cl, w, (size_t)(p - w), why);
+		if (err)
+			return err;
+	}
+}
+
+const char *cmdline_run_name(enum run_mode run)
+{
+	switch (run) {
+	case RUN_TESTS:
+		return "tests";
+	case RUN_NONE:
+		return "none";
+	default:
+		return "bench";
+	}
+}

@@ -1,0 +1,81 @@
+/*
+ * The kernel command line (/chosen/bootargs): space-separated key=value
+ * words, as in the external contract:
+ *
+ *   run=bench|tests|none   what to do (default bench)
+ *   suite=NAME             benchmark suite (default "default")
+ *   pattern=P              only cases of this access pattern (default: all)
+ *   pages=N                pages per case (default: the suite's)
+ *   iters=N                iterations per case (default: the suite's)
+ *   seed=N                 random seed (default 1)
+ *   stages=on|off          per-stage timestamps (default off)
+ *
+ * NAME and P are [A-Za-z0-9_-]+, at most CMDLINE_NAME_MAX - 1 characters. N is
+ * decimal or 0x-hexadecimal, at least 1 (seed: any 64-bit value). Each key may
+ * appear once. An unknown key, a word without '=', an empty or malformed
+ * value, a number that overflows or a repeated key is an error: nothing is
+ * silently defaulted.
+ *
+ * Loaders' words. The Raspberry Pi firmware prepends its own words to
+ * cmdline.txt ("coherent_pool=1M 8250.nr_uarts=1 ... console=ttyS0,115200"),
+ * and a cmdline.txt written for Linux may carry "root=... rootwait". These
+ * are skipped, each with a "faultline: command line: ignoring ..." note:
+ *   - any word whose key contains a '.' (a Linux module parameter, such as
+ *     "8250.nr_uarts=1", "bcm2708_fb.fbwidth=656", "vc_mem.mem_base=...",
+ *     "smsc95xx.macaddr=...", "fsck.repair=yes");
+ *   - a word whose key is one of CMDLINE_FIRMWARE_KEYS below, with or
+ *     without a value ("console=ttyS0,115200", "rootwait").
+ * Anything else that is not one of our keys is an error.
+ */
+#ifndef LIB_CMDLINE_H
+#define LIB_CMDLINE_H
+
+#include "lib/types.h"
+
+/* Keys loaders add that are skipped (see above); a NULL-terminated list. */
+#define CMDLINE_FIRMWARE_KEYS                                                 \
+	"console", "earlycon", "earlyprintk", "coherent_pool", "cma", "root", \
+	"rootfstype", "rootwait", "rootdelay", "rw", "ro", "quiet", "splash", \
+	"loglevel", "init", "elevator", "kgdboc", "video", NULL
+
+#define CMDLINE_NAME_MAX 32
+
+enum run_mode {
+	RUN_BENCH, /* run a benchmark suite (default) */
+	RUN_TESTS, /* run the in-guest test suite */
+	RUN_NONE,  /* boot, report, stop */
+};
+
+/* Bits of cmdline.given: which keys appeared on the line. */
+#define CMDLINE_RUN BIT(0)
+#define CMDLINE_SUITE BIT(1)
+#define CMDLINE_PATTERN BIT(2)
+#define CMDLINE_PAGES BIT(3)
+#define CMDLINE_ITERS BIT(4)
+#define CMDLINE_SEED BIT(5)
+#define CMDLINE_STAGES BIT(6)
+
+struct cmdline {
+	enum run_mode run;
+	char suite[CMDLINE_NAME_MAX];   /* "default" unless given */
+	char pattern[CMDLINE_NAME_MAX]; /* "" = every pattern */
+	uint64_t pages;                 /* 0 = the suite's default */
+	uint64_t iters;                 /* 0 = the suite's default */
+	uint64_t seed;                  /* 1 unless given */
+	bool stages;                    /* off unless given */
+	unsigned given;                 /* CMDLINE_* bits of the keys given */
+	unsigned skipped;               /* loaders' words skipped */
+};
+
+/*
+ * cmdline_parse: parse `line` into *cl (defaults first, then the words).
+ * Returns 0, or -EINVAL with *why set to a line such as
+ * "bad command line: unknown key 'foo'" (valid until the next call; print it
+ * with info()). Skipped loader words are noted on the console.
+ */
+int cmdline_parse(const char *line, struct cmdline *cl, const char **why);
+
+/* cmdline_run_name: "bench", "tests" or "none". */
+const char *cmdline_run_name(enum run_mode run);
+
+#endif

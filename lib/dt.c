@@ -1,0 +1,342 @@
+/*
+ * Boot information from the device tree (Devicetree Specification v0.4):
+ * memory nodes (3.4), /reserved-memory (3.5), /memreserve/ (5.3), /chosen
+ * (3.6), /aliases (3.3), /cpus (3.7, 3.8) and PSCI (Linux's binding
+ * Documentation/devicetree/bindings/arm/psci.yaml). All reading goes through
+ * lib/fdt.c, which has already proved the blob well formed.
+ */
+#include "lib/dt.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+static char why_buf[160];
+
+static int fail(const char **why, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+static int fail(const char **why, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvsnprintf(why_buf, sizeof(why_buf), fmt, ap);
+	va_end(ap);
+	*why = why_buf;
+	return -EINVAL;
+}
+
+/* A node's name for messages: "/" for the root. */
+static const char *label(const struct fdt *fdt, int node)
+{
+	const char *name = fdt_name(fdt, node);
+
+	return name[0] ? name : "/";
+}
+
+/* Whether a node is enabled: no "status", or "okay" (or the older "ok"). */
+static bool enabled(const struct fdt *fdt, int node)
+{
+	const char *status = fdt_prop_str(fdt, node, "status");
+
+	return !status || strcmp(status, "okay") == 0 || strcmp(status, "ok") == 0;
+}
+
+static bool has_type(const struct fdt *fdt, int node, const char *type)
+{
+	const char *t = fdt_prop_str(fdt, node, "device_type");
+
+	return t && strcmp(t, type) == 0;
+}
+
+/* Explain why fdt_cells rejected the cell counts that apply to `node`. */
+static int cells_error(const struct fdt *fdt, int node, const char **why)
+{
+	static const char *const names[] = { "#address-cells", "#size-cells" };
+	int parent = fdt_parent(fdt, node);
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		uint32_t v;
+		int err = fdt_prop_u32(fdt, parent, names[i], &v);
+
+		if (err == -EINVAL)
+			return fail(why, "device tree: %s in %s is not one cell",
+				    names[i], label(fdt, parent));
+		if (err == 0 && (v > 2 || (i == 0 && v == 0)))
+			return fail(why, "device tree: %s = %u is absurd (in %s)",
+				    names[i], v, label(fdt, parent));
+	}
+	return fail(why, "device tree: bad cell counts for %s", label(fdt, node));
+}
+
+/* Every "reg" entry of node, checked; calls add(bi, base, size). Zero sizes
+ * are passed on: the caller decides. */
+static int each_reg(const struct fdt *fdt, int node, struct bootinfo *bi, const char **why,
+		    int (*add)(struct bootinfo *, const char *, uint64_t, uint64_t, const char **))
+{
+	uint32_t ac, sc;
+	uint64_t base, size;
+	int i, err;
+
+	if (fdt_cells(fdt, node, &ac, &sc))
+		return cells_error(fdt, node, why);
+	for (i = 0; (err = fdt_reg(fdt, node, i, &base, &size)) == 0; i++) {
+		if (size > UINT64_MAX - base)
+			return fail(why, "device tree: %s: range 0x%llx + 0x%llx wraps around",
+				    fdt_name(fdt, node), (unsigned long long)base,
+				    (unsigned long long)size);
+		err = add(bi, fdt_name(fdt, node), base, size, why);
+		if (err)
+			return err;
+	}
+	if (err == -EINVAL)
+		return fail(why, "device tree: %s: \"reg\" is not a whole number of "
+			    "(%u + %u)-cell entries", fdt_name(fdt, node), ac, sc);
+	return 0;
+}
+
+static int add_mem(struct bootinfo *bi, const char *node, uint64_t base, uint64_t size,
+		   const char **why)
+{
+	if (size == 0)
+		return fail(why, "device tree: %s has zero size", node);
+	if (bi->nmem == ARRAY_SIZE(bi->mem))
+		return fail(why, "device tree: more than %zu memory banks",
+			    ARRAY_SIZE(bi->mem));
+	bi->mem[bi->nmem++] = (struct mem_range){ base, size };
+	return 0;
+}
+
+static int add_rsv(struct bootinfo *bi, const char *node, uint64_t base, uint64_t size,
+		   const char **why)
+{
+	if (size == 0)
+		return 0; /* reserves nothing */
+	if (bi->nrsv == ARRAY_SIZE(bi->rsv))
+		return fail(why, "device tree: more than %zu reserved ranges (at %s)",
+			    ARRAY_SIZE(bi->rsv), node);
+	bi->rsv[bi->nrsv++] = (struct mem_range){ base, size };
+	return 0;
+}
+
+/* RAM: every "reg" entry of every enabled device_type = "memory" node. */
+static int parse_memory(const struct fdt *fdt, int root, struct bootinfo *bi, const char **why)
+{
+	int err;
+
+	for (int n = fdt_first_child(fdt, root); n >= 0; n = fdt_next_sibling(fdt, n)) {
+		if (!has_type(fdt, n, "memory") || !enabled(fdt, n))
+			continue;
+		if (!fdt_prop(fdt, n, "reg", NULL))
+			return fail(why, "device tree: %s has no \"reg\"", fdt_name(fdt, n));
+		err = each_reg(fdt, n, bi, why, add_mem);
+		if (err)
+			return err;
+	}
+	if (bi->nmem == 0)
+		return fail(why, "device tree: no memory node");
+	return 0;
+}
+
+/* Reserved: /memreserve/ entries and the static /reserved-memory regions
+ * (children with "reg"; those with only "size" are for the OS to place). */
+static int parse_reserved(const struct fdt *fdt, struct bootinfo *bi, const char **why)
+{
+	uint64_t base, size;
+	int rm, err;
+
+	for (int i = 0; fdt_rsv(fdt, i, &base, &size) == 0; i++) {
+		if (size > UINT64_MAX - base)
+			return fail(why, "device tree: /memreserve/ 0x%llx + 0x%llx wraps around",
+				    (unsigned long long)base, (unsigned long long)size);
+		err = add_rsv(bi, "/memreserve/", base, size, why);
+		if (err)
+			return err;
+	}
+	rm = fdt_path(fdt, "/reserved-memory");
+	for (int n = fdt_first_child(fdt, rm); rm >= 0 && n >= 0; n = fdt_next_sibling(fdt, n)) {
+		if (!enabled(fdt, n))
+			continue;
+		err = each_reg(fdt, n, bi, why, add_rsv);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The UART's reference clock: "clock-frequency", or that of a fixed clock
+ * (#clock-cells = 0) its first "clocks" phandle names; 0 if unknown. */
+static uint32_t uart_clock(const struct fdt *fdt, int node)
+{
+	uint32_t hz, cells, phandle;
+	int clk;
+
+	if (fdt_prop_u32(fdt, node, "clock-frequency", &hz) == 0)
+		return hz;
+	const uint8_t *clocks = fdt_prop(fdt, node, "clocks", &cells);
+
+	if (!clocks || cells < 4)
+		return 0;
+	phandle = (uint32_t)clocks[0] << 24 | (uint32_t)clocks[1] << 16 |
+		  (uint32_t)clocks[2] << 8 | clocks[3];
+	clk = fdt_node_by_phandle(fdt, phandle);
+	if (clk < 0 || fdt_prop_u32(fdt, clk, "#clock-cells", &cells) || cells != 0 ||
+	    fdt_prop_u32(fdt, clk, "clock-frequency", &hz))
+		return 0;
+	return hz;
+}
+
+/* Fill bi->uart from node if it is an enabled device with a translatable reg. */
+static bool try_uart(const struct fdt *fdt, int node, struct dt_uart *u)
+{
+	uint64_t addr, size, pa;
+
+	if (node < 0 || !enabled(fdt, node) || fdt_reg(fdt, node, 0, &addr, &size) ||
+	    fdt_translate(fdt, node, addr, &pa))
+		return false;
+	u->found = true;
+	u->kind = fdt_compatible(fdt, node, "arm,pl011")		? UART_PL011 :
+		  fdt_compatible(fdt, node, "brcm,bcm2835-aux-uart") ? UART_AUX :
+									  UART_UNKNOWN;
+	u->base = pa;
+	u->size = size;
+	u->clock_hz = uart_clock(fdt, node);
+	u->node = fdt_name(fdt, node);
+	return true;
+}
+
+/* The console: stdout-path, else alias serial0, else the first PL011. */
+static void parse_uart(const struct fdt *fdt, int root, int chosen, struct dt_uart *u)
+{
+	const char *sp = fdt_prop_str(fdt, chosen, "stdout-path");
+	char path[128];
+	int depth = 0;
+
+	if (!sp)
+		sp = fdt_prop_str(fdt, chosen, "linux,stdout-path");
+	if (sp) {
+		/* "serial0:115200n8": the options after ':' are the loader's. */
+		size_t n = strlen(sp);
+		const char *colon = strchr(sp, ':');
+
+		if (colon)
+			n = (size_t)(colon - sp);
+		if (n < sizeof(path)) {
+			memcpy(path, sp, n);
+			path[n] = '\0';
+			if (try_uart(fdt, fdt_path(fdt, path), u))
+				return;
+		}
+	}
+	if (try_uart(fdt, fdt_path(fdt, "serial0"), u))
+		return;
+	for (int n = root; n >= 0 && depth >= 0; n = fdt_next_node(fdt, n, &depth))
+		if (fdt_compatible(fdt, n, "arm,pl011") && try_uart(fdt, n, u))
+			return;
+}
+
+static enum psci_conduit parse_psci(const struct fdt *fdt)
+{
+	int node = fdt_path(fdt, "/psci");
+	const char *method = fdt_prop_str(fdt, node, "method");
+
+	if (node < 0 || !method ||
+	    !(fdt_compatible(fdt, node, "arm,psci") || fdt_compatible(fdt, node, "arm,psci-0.2") ||
+	      fdt_compatible(fdt, node, "arm,psci-1.0")))
+		return PSCI_NONE;
+	if (strcmp(method, "hvc") == 0)
+		return PSCI_HVC;
+	if (strcmp(method, "smc") == 0)
+		return PSCI_SMC;
+	return PSCI_NONE;
+}
+
+static int parse_cpus(const struct fdt *fdt, struct bootinfo *bi, const char **why)
+{
+	int cpus = fdt_path(fdt, "/cpus");
+
+	for (int n = fdt_first_child(fdt, cpus); cpus >= 0 && n >= 0; n = fdt_next_sibling(fdt, n)) {
+		uint64_t mpidr, unused;
+		const char *method;
+		struct dt_cpu *c;
+
+		if (!has_type(fdt, n, "cpu") || !enabled(fdt, n))
+			continue;
+		if (fdt_reg(fdt, n, 0, &mpidr, &unused))
+			return fail(why, "device tree: %s has no usable \"reg\"", fdt_name(fdt, n));
+		if (bi->ncpus++ >= DT_MAX_CPUS)
+			continue;
+		c = &bi->cpu[bi->ncpus - 1];
+		c->mpidr = mpidr;
+		method = fdt_prop_str(fdt, n, "enable-method");
+		c->enable = !method				? CPU_ENABLE_NONE :
+			    strcmp(method, "psci") == 0	? CPU_ENABLE_PSCI :
+			    strcmp(method, "spin-table") == 0 ? CPU_ENABLE_SPIN_TABLE :
+								CPU_ENABLE_OTHER;
+		c->release_addr = 0;
+		if (c->enable == CPU_ENABLE_SPIN_TABLE &&
+		    fdt_prop_u64(fdt, n, "cpu-release-addr", &c->release_addr))
+			return fail(why, "device tree: %s: spin-table without a "
+				    "\"cpu-release-addr\"", fdt_name(fdt, n));
+	}
+	return 0;
+}
+
+int dt_parse(const void *blob, size_t maxsize, struct bootinfo *bi, const char **why)
+{
+	struct fdt *fdt = &bi->fdt;
+	int root, chosen, err;
+	uint32_t len;
+
+	memset(bi, 0, sizeof(*bi));
+	err = fdt_open(fdt, blob, maxsize, why);
+	if (err)
+		return err;
+	bi->dtb_size = fdt->size;
+	root = fdt_path(fdt, "/");
+	chosen = fdt_path(fdt, "/chosen");
+
+	err = parse_memory(fdt, root, bi, why);
+	if (!err)
+		err = parse_reserved(fdt, bi, why);
+	if (!err)
+		err = parse_cpus(fdt, bi, why);
+	if (err)
+		return err;
+
+	bi->bootargs = fdt_prop_str(fdt, chosen, "bootargs");
+	if (!bi->bootargs) {
+		if (fdt_prop(fdt, chosen, "bootargs", &len) && len > 0)
+			return fail(why, "device tree: /chosen/bootargs is not a string");
+		bi->bootargs = "";
+	}
+	bi->model = fdt_prop_str(fdt, root, "model");
+	if (!bi->model)
+		bi->model = "";
+	parse_uart(fdt, root, chosen, &bi->uart);
+	bi->psci = parse_psci(fdt);
+	return 0;
+}
+
+const char *dt_uart_kind_name(enum uart_kind kind)
+{
+	switch (kind) {
+	case UART_PL011:
+		return "pl011";
+	case UART_AUX:
+		return "bcm2835-aux";
+	default:
+		return "unknown";
+	}
+}
+
+const char *dt_psci_name(enum psci_conduit psci)
+{
+	switch (psci) {
+	case PSCI_HVC:
+		return "hvc";
+	case PSCI_SMC:
+		return "smc";
+	default:
+		return "none";
+	}
+}

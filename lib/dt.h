@@ -1,0 +1,88 @@
+/*
+ * Boot information from the device tree the loader passed (QEMU, U-Boot or
+ * the Raspberry Pi firmware): RAM banks, reserved ranges, command line,
+ * console UART, PSCI conduit and CPUs. One call, dt_parse, fills a struct
+ * bootinfo; everything else reads that struct.
+ */
+#ifndef LIB_DT_H
+#define LIB_DT_H
+
+#include "lib/fdt.h"
+#include "lib/types.h"
+#include "mm/page_alloc.h"
+
+#define DT_MAX_RSV 32  /* /memreserve/ entries plus /reserved-memory regs */
+#define DT_MAX_CPUS 8  /* CPUs whose details are recorded (all are counted) */
+
+enum uart_kind {
+	UART_UNKNOWN, /* a node was chosen but its compatible is not ours */
+	UART_PL011,   /* "arm,pl011": QEMU virt, Raspberry Pi UART0 */
+	UART_AUX,     /* "brcm,bcm2835-aux-uart": the Pi's mini UART */
+};
+
+struct dt_uart {
+	bool found;          /* false: use the board's fallback console */
+	enum uart_kind kind;
+	paddr_t base;        /* CPU physical address (through bus "ranges") */
+	uint64_t size;       /* size of its register window */
+	uint32_t clock_hz;   /* reference clock, 0 if the tree does not say */
+	const char *node;    /* node name, e.g. "pl011@9000000" */
+};
+
+enum psci_conduit {
+	PSCI_NONE, /* no /psci node: no firmware calls (e.g. Raspberry Pi) */
+	PSCI_HVC,  /* calls by HVC #0 (firmware at EL2) */
+	PSCI_SMC,  /* calls by SMC #0 (firmware at EL3) */
+};
+
+enum cpu_enable {
+	CPU_ENABLE_NONE,       /* no enable-method (e.g. the boot CPU only) */
+	CPU_ENABLE_PSCI,       /* "psci": PSCI CPU_ON */
+	CPU_ENABLE_SPIN_TABLE, /* "spin-table": write cpu-release-addr, SEV */
+	CPU_ENABLE_OTHER,      /* anything else */
+};
+
+struct dt_cpu {
+	uint64_t mpidr;        /* "reg": MPIDR_EL1 affinity fields */
+	enum cpu_enable enable;
+	paddr_t release_addr;  /* "cpu-release-addr" for spin-table, else 0 */
+};
+
+struct bootinfo {
+	struct fdt fdt;        /* the opened tree, for further lookups */
+	uint32_t dtb_size;     /* totalsize: the bytes to keep reserved */
+
+	struct mem_range mem[PAGE_ALLOC_MAX_BANKS]; /* RAM banks, tree order */
+	size_t nmem;
+	struct mem_range rsv[DT_MAX_RSV]; /* never to be handed out */
+	size_t nrsv;
+
+	const char *bootargs;  /* /chosen/bootargs, or "" */
+	const char *model;     /* /model, or "" */
+
+	struct dt_uart uart;
+	enum psci_conduit psci;
+
+	size_t ncpus;          /* CPU nodes found (cpu[] holds the first 8) */
+	struct dt_cpu cpu[DT_MAX_CPUS];
+};
+
+/*
+ * dt_parse: validate the blob (at most maxsize bytes readable) and fill *bi.
+ * RAM: every node with device_type "memory", every "reg" entry. Reserved:
+ * /memreserve/ entries and /reserved-memory children's "reg" (zero sizes
+ * skipped). Console: /chosen/stdout-path (path or alias; options after ':'
+ * ignored), else /aliases/serial0, else the first enabled "arm,pl011" node;
+ * none found is not an error (uart.found = false). Returns 0, or -EINVAL with
+ * *why set to a one-line reason starting "device tree: " (bad magic,
+ * truncated, malformed structure, no memory node, zero-sized memory, absurd
+ * cell counts, too many banks or reserved ranges). Strings in *bi point into
+ * the blob; *why stays valid until the next call.
+ */
+int dt_parse(const void *blob, size_t maxsize, struct bootinfo *bi, const char **why);
+
+/* dt_uart_kind_name / dt_psci_name: names for the boot report. */
+const char *dt_uart_kind_name(enum uart_kind kind);
+const char *dt_psci_name(enum psci_conduit psci);
+
+#endif
