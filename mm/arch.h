@@ -14,17 +14,31 @@
  *   bool     arch_pte_valid(pte_t)
  *   bool     arch_pte_is_table(pte_t, int level)
  *   paddr_t  arch_pte_addr(pte_t, int level) output address / next table
+ *   paddr_t  arch_pte_table_addr(pte_t)     next table of a table entry
  *   unsigned arch_pte_attrs(pte_t, int level) MM_* attributes of a leaf
  *   void     arch_pte_write(pte_t *slot, pte_t v)   store, then make it
  *                                           visible to the table walker
+ *   void     arch_pte_write_table(pte_t *slot, pte_t v)  the same for a
+ *                                           table just zeroed or filled:
+ *                                           its contents are ordered first
+ *   void     arch_pte_sync(void)            later instructions see every
+ *                                           entry written so far (ISB)
  *   void     arch_tlb_flush_page(vaddr_t va)  after a live entry is removed
+ *   void     arch_tlb_flush_range(vaddr_t va, vaddr_t end, unsigned shift)
+ *                                           the same for [va, end), leaves
+ *                                           of 1 << shift bytes
  *   void     arch_tlb_flush_all(void)
  *   void    *arch_phys_to_virt(paddr_t)     (identity on aarch64)
  *   paddr_t  arch_virt_to_phys(const void *)
  *
+ * An all-zero pte_t is an invalid entry in every encoding.
+ *
  * <arch/cpu.h> must define:
  *   uint64_t arch_counter(void)             the benchmark counter, serialised
+ *   uint64_t arch_read_cntvct(void)         the generic timer count, serialised
  *   void     arch_zero_page(void *page)     zero one 4 KiB page, fast
+ *   void     arch_cpu_init_zva(void)        set up arch_zero_page (boot, once
+ *                                           the MMU and caches are on)
  */
 #ifndef MM_ARCH_H
 #define MM_ARCH_H

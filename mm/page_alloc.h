@@ -2,6 +2,10 @@
  * Physical page allocator over every RAM bank: one bitmap per bank (bit set =
  * page free), a next-free hint per bank, exact counts. Page frame 0 is never
  * managed, so a return of 0 always means "no page".
+ *
+ * Debug builds (-DFAULTLINE_DEBUG) fill freed pages with PAGE_POISON and
+ * keep a second bitmap of managed pages, so that a double free or a free of
+ * a page that was never handed out asserts.
  */
 #ifndef MM_PAGE_ALLOC_H
 #define MM_PAGE_ALLOC_H
@@ -9,6 +13,7 @@
 #include "lib/types.h"
 
 #define PAGE_ALLOC_MAX_BANKS 8
+#define PAGE_POISON 0xaa /* byte pattern of freed pages in debug builds */
 
 struct mem_range {
 	paddr_t base;
@@ -48,5 +53,8 @@ bool page_is_free(paddr_t pa);
 
 /* page_alloc_report: print banks, free/total counts to the console. */
 void page_alloc_report(void);
+
+/* page_alloc_bitmap_range: where page_alloc_init put the bitmaps (a reserved range). */
+void page_alloc_bitmap_range(struct mem_range *out);
 
 #endif

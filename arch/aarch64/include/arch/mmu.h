@@ -1,0 +1,241 @@
+/*
+ * AArch64 stage-1 translation: VMSAv8-64 descriptors for the 4 KiB granule,
+ * the MAIR_EL1 attribute indexes, and TLB maintenance. This is the aarch64
+ * side of the arch seam described in mm/arch.h.
+ *
+ * Field names are those of the Arm Architecture Reference Manual, DDI0487:
+ * "VMSAv8-64 translation table format descriptors" (section D5.3 in
+ * editions F-H, D8.3 "Translation table descriptor formats" in K.a).
+ *
+ * faultline runs everything at EL1 in one address space: kernel RAM and the
+ * VMAs of the benchmarks are all EL1 mappings through TTBR0_EL1. AP[2:1]
+ * selects read/write or read-only at EL1 (AP[1] = 0: no EL0 access), PXN
+ * forbids execution at EL1, UXN is always set, AF is set on every entry
+ * created (no Access flag faults), nG = 0 (global: no ASIDs are used).
+ */
+#ifndef ARCH_AARCH64_MMU_H
+#define ARCH_AARCH64_MMU_H
+
+#include "lib/types.h"
+#include "mm/arch.h" /* MM_* (it includes this file back; the guard stops it) */
+
+typedef uint64_t pte_t;
+
+#define ARCH_PTES_PER_TABLE 512
+
+/*
+ * Bits [1:0] of every descriptor, at every level:
+ *   x0      invalid (all other bits ignored; faultline writes 0)
+ *   01      block   (level 1: 1 GiB, level 2: 2 MiB; reserved at level 3)
+ *   11      table   (levels 0-2) / page (level 3)
+ */
+#define DESC_VALID BIT(0)
+#define DESC_TABLE BIT(1) /* "table" at levels 0-2, "page" at level 3 */
+#define DESC_TYPE_MASK (DESC_VALID | DESC_TABLE)
+
+/*
+ * Table descriptor, levels 0-2:
+ *
+ *   63      62..61   60        59        58..52  51..48  47..............12  11..2  1 0
+ *  |NSTable|APTable|UXNTable|PXNTable|ignored| RES0  | next-level table   |ignored|1|1|
+ *
+ * faultline leaves the hierarchical controls at 0 (no restriction), so the
+ * leaf entries alone decide permissions.
+ */
+#define TABLE_NSTable BIT(63)
+#define TABLE_APTable GENMASK(62, 61)
+#define TABLE_UXNTable BIT(60)
+#define TABLE_PXNTable BIT(59)
+#define TABLE_ADDR GENMASK(47, 12) /* next-level table address */
+
+/*
+ * Block (levels 1, 2) and page (level 3) descriptor:
+ *
+ *   63..59 58..55 54  53  52    51  50..48   47........n  n-1..12  11 10  9..8  7..6  5   4..2    1 0
+ *  | PBHA |  SW  |UXN|PXN|Cont|DBM| RES0  | output addr | RES0   |nG|AF| SH  | AP |NS|AttrIndx|t|1|
+ *   upper attributes ..................................          lower attributes .........
+ *
+ *  n = 30 (level-1 block), 21 (level-2 block), 12 (page); t = 0 block, 1 page.
+ *  AP[7:6] is AP[2:1]: 00 read/write at EL1, 10 read-only at EL1 (EL0: none).
+ *  SH[9:8]: 00 Non-shareable, 10 Outer Shareable, 11 Inner Shareable.
+ */
+#define ATTR_AttrIndx_SHIFT 2
+#define ATTR_AttrIndx GENMASK(4, 2)
+#define ATTR_NS BIT(5)
+#define ATTR_AP GENMASK(7, 6)
+#define ATTR_AP_RW_EL1 (0ull << 6) /* AP[2:1] = 00 */
+#define ATTR_AP_RO_EL1 (2ull << 6) /* AP[2:1] = 10 */
+#define ATTR_SH GENMASK(9, 8)
+#define ATTR_SH_INNER (3ull << 8)
+#define ATTR_AF BIT(10)
+#define ATTR_nG BIT(11)
+#define ATTR_OA GENMASK(47, 12) /* output address, bits below n RES0 */
+#define ATTR_DBM BIT(51)
+#define ATTR_Contiguous BIT(52)
+#define ATTR_PXN BIT(53)
+#define ATTR_UXN BIT(54)
+
+/*
+ * MAIR_EL1: eight 8-bit memory attributes, AttrIndx selects one (Arm ARM,
+ * MAIR_EL1 register description). Attr<n> = MAIR_EL1[8n+7:8n].
+ *   0xff  Normal, Outer and Inner Write-Back Non-transient, Read-Allocate,
+ *         Write-Allocate (mapped Inner Shareable by SH)
+ *   0x04  Device-nGnRE
+ */
+#define MT_NORMAL 0      /* AttrIndx of RAM */
+#define MT_DEVICE_nGnRE 1 /* AttrIndx of MMIO */
+#define MAIR_ATTR_NORMAL_WB 0xffull
+#define MAIR_ATTR_DEVICE_nGnRE 0x04ull
+#define MAIR_ATTR(attr, idx) ((attr) << (8 * (idx)))
+#define MAIR_EL1_VALUE \
+	(MAIR_ATTR(MAIR_ATTR_NORMAL_WB, MT_NORMAL) | \
+	 MAIR_ATTR(MAIR_ATTR_DEVICE_nGnRE, MT_DEVICE_nGnRE))
+
+/* Bits of a translation level's index in the VA: level 3 at 12, level 0 at 39. */
+#define ARCH_LEVEL_SHIFT(level) (PAGE_SHIFT + 9 * (3 - (level)))
+
+/* arch_pte_table: a table descriptor for the next-level table at pa. */
+static inline pte_t arch_pte_table(paddr_t table)
+{
+	return (table & TABLE_ADDR) | DESC_TABLE | DESC_VALID;
+}
+
+/*
+ * arch_pte_leaf: a page (level 3) or block (levels 1, 2) descriptor for pa
+ * with MM_* attrs. MM_EXEC clears PXN; everything else is never-execute.
+ */
+static inline pte_t arch_pte_leaf(paddr_t pa, unsigned attrs, int level)
+{
+	pte_t e = (pa & ATTR_OA) | ATTR_AF | ATTR_UXN | DESC_VALID;
+
+	e |= level == 3 ? DESC_TABLE : 0;
+	e |= attrs & MM_WRITE ? ATTR_AP_RW_EL1 : ATTR_AP_RO_EL1;
+	e |= attrs & MM_EXEC ? 0 : ATTR_PXN;
+	if (attrs & MM_DEVICE)
+		e |= (pte_t)MT_DEVICE_nGnRE << ATTR_AttrIndx_SHIFT | ATTR_PXN;
+	else
+		e |= (pte_t)MT_NORMAL << ATTR_AttrIndx_SHIFT | ATTR_SH_INNER;
+	return e;
+}
+
+/* arch_pte_valid: whether the walker uses this entry. */
+static inline bool arch_pte_valid(pte_t e)
+{
+	return e & DESC_VALID;
+}
+
+/* arch_pte_is_table: whether e, found at `level`, points to a next-level table. */
+static inline bool arch_pte_is_table(pte_t e, int level)
+{
+	return level < 3 && (e & DESC_TYPE_MASK) == (DESC_TABLE | DESC_VALID);
+}
+
+/* arch_pte_addr: the next-level table (table) or output address (leaf) of e. */
+static inline paddr_t arch_pte_addr(pte_t e, int level)
+{
+	if (e & DESC_TABLE)
+		return e & ATTR_OA;
+	return e & ATTR_OA & ~(BIT(ARCH_LEVEL_SHIFT(level)) - 1);
+}
+
+/* arch_pte_table_addr: the next-level table of a table entry (the walk's fast path). */
+static inline paddr_t arch_pte_table_addr(pte_t e)
+{
+	return e & TABLE_ADDR;
+}
+
+/* arch_pte_attrs: the MM_* attributes of a valid leaf entry. */
+static inline unsigned arch_pte_attrs(pte_t e, int level)
+{
+	unsigned attrs = MM_READ;
+
+	if ((e & ATTR_AP) == ATTR_AP_RW_EL1)
+		attrs |= MM_WRITE;
+	if (!(e & ATTR_PXN))
+		attrs |= MM_EXEC;
+	if (((e & ATTR_AttrIndx) >> ATTR_AttrIndx_SHIFT) == MT_DEVICE_nGnRE)
+		attrs |= MM_DEVICE;
+	return attrs;
+}
+
+/*
+ * arch_pte_write: store an entry and make it visible to the table walker
+ * (DSB ISHST). No ISB: the ERET that ends a fault is context synchronising,
+ * and arch_pte_sync() provides one for other callers.
+ */
+static inline void arch_pte_write(pte_t *slot, pte_t v)
+{
+	__asm__ volatile("str %1, %0\n\tdsb ishst" : "=m"(*slot) : "r"(v) : "memory");
+}
+
+/*
+ * arch_pte_write_table: link a table that was just zeroed or filled. The
+ * DMB ISHST orders the table's contents before the descriptor, so that not
+ * even a speculative walk can see the link and then stale entries.
+ */
+static inline void arch_pte_write_table(pte_t *slot, pte_t v)
+{
+	__asm__ volatile("dmb ishst\n\tstr %1, %0\n\tdsb ishst"
+			 : "=m"(*slot) : "r"(v) : "memory");
+}
+
+/* arch_pte_sync: later instructions translate with every entry written so far. */
+static inline void arch_pte_sync(void)
+{
+	__asm__ volatile("dsb ishst\n\tisb" ::: "memory");
+}
+
+/*
+ * TLB maintenance (Arm ARM "TLB maintenance instructions"; the sequence is
+ * the one of "Using break-before-make when updating translation table
+ * entries"): DSB ISHST so the invalid entry is seen by the walkers, TLBI
+ * VAE1IS by VA (VA[55:12] in bits [43:0]; ASID bits 0, which matches our
+ * global entries; also drops cached walks for that VA), DSB ISH to wait for
+ * completion, ISB so that later instructions see the effect.
+ */
+#define ARCH_TLBI_VA(va) (((va) >> PAGE_SHIFT) & GENMASK(43, 0))
+
+/* arch_tlb_flush_page: drop every TLB entry (leaf or walk) for va. */
+static inline void arch_tlb_flush_page(vaddr_t va)
+{
+	__asm__ volatile("dsb ishst\n\t"
+			 "tlbi vae1is, %0\n\t"
+			 "dsb ish\n\t"
+			 "isb"
+			 :: "r"(ARCH_TLBI_VA(va)) : "memory");
+}
+
+/* arch_tlb_flush_all: drop every EL1&0 TLB entry (TLBI VMALLE1IS). */
+static inline void arch_tlb_flush_all(void)
+{
+	__asm__ volatile("dsb ishst\n\t"
+			 "tlbi vmalle1is\n\t"
+			 "dsb ish\n\t"
+			 "isb" ::: "memory");
+}
+
+/*
+ * Beyond this many TLBIs a range flush drops the whole TLB instead (Linux
+ * arm64 makes the same trade with MAX_TLBI_OPS).
+ */
+#define ARCH_TLBI_MAX_OPS 64
+
+/*
+ * arch_tlb_flush_range: drop the TLB entries of [va, end) whose leaves are
+ * 1 << shift bytes (one TLBI per leaf), or all of them for large ranges.
+ */
+void arch_tlb_flush_range(vaddr_t va, vaddr_t end, unsigned shift);
+
+/* arch_phys_to_virt: RAM is identity mapped. */
+static inline void *arch_phys_to_virt(paddr_t pa)
+{
+	return (void *)(uintptr_t)pa;
+}
+
+/* arch_virt_to_phys: the inverse of arch_phys_to_virt. */
+static inline paddr_t arch_virt_to_phys(const void *va)
+{
+	return (paddr_t)(uintptr_t)va;
+}
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * The host's fake CPU services (the <arch/cpu.h> half of mm/arch.h).
+ */
+#ifndef ARCH_FAKE_CPU_H
+#define ARCH_FAKE_CPU_H
+
+#include "lib/types.h"
+
+/* arch_counter: a monotonic host clock in nanoseconds. */
+uint64_t arch_counter(void);
+
+/* arch_read_cntvct: the same clock. */
+uint64_t arch_read_cntvct(void);
+
+/* arch_zero_page: memset of a page of the fake RAM arena (checked: aligned, inside). */
+void arch_zero_page(void *page);
+
+/* arch_cpu_init_zva: nothing to set up on the host. */
+static inline void arch_cpu_init_zva(void)
+{
+}
+
+/* arch_zva_block_size: the host zeroes with memset. */
+static inline uint64_t arch_zva_block_size(void)
+{
+	return 0;
+}
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * Test helpers of the fake arch: a RAM arena at fake physical addresses, a
+ * software MMU that translates through the page tables and a small TLB, and
+ * counters of the maintenance the portable code performed.
+ *
+ * The TLB caches leaf translations (pages and blocks, as hardware does) and
+ * only forgets them on arch_tlb_flush_*, so a missing flush shows up as a
+ * stale translation in fake_translate. Entry writes are checked for
+ * break-before-make: replacing a valid entry by a different valid one, or
+ * re-validating a broken entry before any TLB flush, counts a violation.
+ */
+#ifndef ARCH_FAKE_FAKE_H
+#define ARCH_FAKE_FAKE_H
+
+#include "lib/types.h"
+#include "mm/page_alloc.h"
+
+struct pgtable;
+
+#define FAKE_RAM_BASE 0x40000000ull
+#define FAKE_TLB_ENTRIES 64
+
+/*
+ * fake_ram_init: set up a zeroed arena of `size` bytes (page multiple) at
+ * fake physical address FAKE_RAM_BASE and describe it in *bank. 0, -EINVAL
+ * (size) or -ENOMEM. Replaces any previous arena; resets the TLB and stats.
+ */
+int fake_ram_init(uint64_t size, struct mem_range *bank);
+
+/* fake_ram_init_at: as fake_ram_init, with the arena at physical `base`. */
+int fake_ram_init_at(paddr_t base, uint64_t size, struct mem_range *bank);
+
+/* fake_ram_free: release the arena (arch_phys_to_virt then aborts). */
+void fake_ram_free(void);
+
+/*
+ * fake_translate: what the MMU would do for an access (FAULT_READ,
+ * FAULT_WRITE or FAULT_EXEC) to va: 0 and *pa, or the FAULT_* flags (kind |
+ * access | level << FAULT_LEVEL_SHIFT) of the fault it would raise. Looks
+ * in the TLB first and fills it after a walk, like hardware.
+ */
+unsigned fake_translate(const struct pgtable *pgt, vaddr_t va, unsigned access,
+			paddr_t *pa);
+
+/* fake_tlb_reset: forget every cached translation (not counted as a flush). */
+void fake_tlb_reset(void);
+
+/* fake_tlb_cached: whether the TLB holds a translation for va. */
+bool fake_tlb_cached(vaddr_t va);
+
+/* What the portable code did to the "hardware". */
+struct fake_stats {
+	uint64_t pte_writes;     /* arch_pte_write + arch_pte_write_table */
+	uint64_t flush_page;     /* arch_tlb_flush_page */
+	uint64_t flush_range;    /* arch_tlb_flush_range calls */
+	uint64_t flush_all;      /* arch_tlb_flush_all, also from large ranges */
+	uint64_t tlbi_ops;       /* single-VA invalidations, from any call */
+	uint64_t syncs;          /* arch_pte_sync */
+	uint64_t bbm_violations; /* valid -> other valid without break + flush */
+	uint64_t tlb_hits, tlb_misses;
+};
+extern struct fake_stats fake_stats;
+
+/* fake_stats_reset: zero every counter. */
+void fake_stats_reset(void);
+
+#endif

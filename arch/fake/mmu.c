@@ -1,0 +1,205 @@
+/*
+ * The fake MMU: translation-table entry writes checked for break-before-
+ * make, a small fully associative TLB of leaf translations, TLB maintenance
+ * that drops exactly what the hardware operation would, and a table walker
+ * that raises the faults the AArch64 MMU would (as mm/fault.h flags).
+ */
+#include <assert.h>
+#include <stdio.h>
+
+#include "arch/fake.h"
+#include "mm/fault.h"
+#include "mm/pgtable.h"
+
+struct fake_stats fake_stats;
+
+struct tlb_entry {
+	bool valid;
+	int level;       /* of the leaf: 1 or 2 (block), 3 (page) */
+	vaddr_t va;      /* aligned to the leaf size */
+	paddr_t pa;
+	unsigned attrs;
+};
+
+static struct tlb_entry tlb[FAKE_TLB_ENTRIES];
+static unsigned tlb_next; /* round-robin victim */
+
+/*
+ * Entries made invalid since the last TLB flush ("broken"). Writing a valid
+ * entry into one of them before a flush skips the middle step of break-
+ * before-make. Any flush clears the list: the fake does not know which VA
+ * a slot maps, so a flush of the wrong VA is caught by the TLB instead.
+ */
+#define MAX_BROKEN 1024
+static pte_t *broken[MAX_BROKEN];
+static size_t nbroken;
+static bool broken_overflow; /* too many to track: check nothing until a flush */
+
+void fake_stats_reset(void)
+{
+	fake_stats = (struct fake_stats){ 0 };
+}
+
+static bool is_broken(const pte_t *slot)
+{
+	for (size_t i = 0; i < nbroken; i++)
+		if (broken[i] == slot)
+			return true;
+	return false;
+}
+
+static void pte_store(pte_t *slot, pte_t v)
+{
+	pte_t old = *slot;
+
+	fake_stats.pte_writes++;
+	if (arch_pte_valid(old) && arch_pte_valid(v) && old != v)
+		fake_stats.bbm_violations++;
+	else if (!arch_pte_valid(old) && arch_pte_valid(v) && is_broken(slot))
+		fake_stats.bbm_violations++;
+	if (arch_pte_valid(old) && !arch_pte_valid(v)) {
+		if (nbroken < MAX_BROKEN)
+			broken[nbroken++] = slot;
+		else
+			broken_overflow = true;
+	}
+	*slot = v;
+}
+
+void arch_pte_write(pte_t *slot, pte_t v)
+{
+	pte_store(slot, v);
+}
+
+void arch_pte_write_table(pte_t *slot, pte_t v)
+{
+	pte_store(slot, v);
+}
+
+void arch_pte_sync(void)
+{
+	fake_stats.syncs++;
+}
+
+static void breaks_flushed(void)
+{
+	nbroken = 0;
+	broken_overflow = false;
+}
+
+static vaddr_t leaf_size(int level)
+{
+	return BIT(ARCH_LEVEL_SHIFT(level));
+}
+
+static struct tlb_entry *tlb_find(vaddr_t va)
+{
+	for (unsigned i = 0; i < FAKE_TLB_ENTRIES; i++) {
+		struct tlb_entry *t = &tlb[i];
+
+		if (t->valid && va - t->va < leaf_size(t->level))
+			return t;
+	}
+	return NULL;
+}
+
+/* One TLBI by VA: every entry whose leaf contains va goes. */
+static void tlbi_va(vaddr_t va)
+{
+	struct tlb_entry *t;
+
+	fake_stats.tlbi_ops++;
+	while ((t = tlb_find(va)))
+		t->valid = false;
+}
+
+void fake_tlb_reset(void)
+{
+	for (unsigned i = 0; i < FAKE_TLB_ENTRIES; i++)
+		tlb[i].valid = false;
+	tlb_next = 0;
+	breaks_flushed();
+}
+
+bool fake_tlb_cached(vaddr_t va)
+{
+	return tlb_find(va) != NULL;
+}
+
+void arch_tlb_flush_page(vaddr_t va)
+{
+	fake_stats.flush_page++;
+	tlbi_va(va);
+	breaks_flushed();
+}
+
+void arch_tlb_flush_all(void)
+{
+	fake_stats.flush_all++;
+	for (unsigned i = 0; i < FAKE_TLB_ENTRIES; i++)
+		tlb[i].valid = false;
+	breaks_flushed();
+}
+
+void arch_tlb_flush_range(vaddr_t va, vaddr_t end, unsigned shift)
+{
+	vaddr_t step = BIT(shift);
+
+	fake_stats.flush_range++;
+	va = ALIGN_DOWN(va, step);
+	if (end <= va)
+		return;
+	if (((end - va - 1) >> shift) + 1 > ARCH_TLBI_MAX_OPS) {
+		arch_tlb_flush_all();
+		return;
+	}
+	for (; va < end; va += step)
+		tlbi_va(va);
+	breaks_flushed();
+}
+
+unsigned fake_translate(const struct pgtable *pgt, vaddr_t va, unsigned access,
+			paddr_t *pa)
+{
+	struct tlb_entry *t;
+	unsigned attrs;
+
+	assert(access == FAULT_READ || access == FAULT_WRITE || access == FAULT_EXEC);
+	if (va >> PGT_VA_BITS)
+		return FAULT_TRANSLATION | access; /* outside TTBR0's range: level 0 */
+
+	t = tlb_find(va);
+	if (t) {
+		fake_stats.tlb_hits++;
+	} else {
+		const pte_t *table = pgt->root;
+		int level;
+		pte_t e = 0;
+
+		fake_stats.tlb_misses++;
+		for (level = 0; level <= 3; level++) {
+			e = table[(va >> ARCH_LEVEL_SHIFT(level)) % ARCH_PTES_PER_TABLE];
+			if (!arch_pte_valid(e) || (level == 0 && !arch_pte_is_table(e, 0)))
+				return FAULT_TRANSLATION | access |
+				       (unsigned)level << FAULT_LEVEL_SHIFT;
+			if (!arch_pte_is_table(e, level))
+				break;
+			table = arch_phys_to_virt(arch_pte_addr(e, level));
+		}
+		t = &tlb[tlb_next++ % FAKE_TLB_ENTRIES];
+		t->valid = true;
+		t->level = level;
+		t->va = ALIGN_DOWN(va, leaf_size(level));
+		t->pa = arch_pte_addr(e, level);
+		t->attrs = arch_pte_attrs(e, level);
+	}
+
+	attrs = t->attrs;
+	if ((access == FAULT_READ && !(attrs & MM_READ)) ||
+	    (access == FAULT_WRITE && !(attrs & MM_WRITE)) ||
+	    (access == FAULT_EXEC && (!(attrs & MM_EXEC) || (attrs & MM_DEVICE))))
+		return FAULT_PERMISSION | access | (unsigned)t->level << FAULT_LEVEL_SHIFT;
+	if (pa)
+		*pa = t->pa + (va - t->va);
+	return 0;
+}

@@ -1,0 +1,558 @@
+/*
+ * The translation-table library (see mm/pgtable.h): four levels of 512
+ * entries, 4 KiB pages at level 3 and 2 MiB blocks at level 2. It reads and
+ * writes entries only through the arch seam (mm/arch.h), so the same code
+ * runs on the AArch64 MMU and on the host's fake one.
+ *
+ * Rules kept by every operation:
+ *  - Break-before-make: a valid entry is only ever replaced by an invalid
+ *    one; the TLB is flushed for its VA; only then is a new valid entry
+ *    written (Arm ARM, "Using break-before-make when updating translation
+ *    table entries").
+ *  - A page is released, and a table page freed, only after the TLB flush
+ *    that removes every cached use of it.
+ *  - Operations that can fail allocate first and change nothing on error:
+ *    unmap and protect reserve the (at most four) tables their edge block
+ *    splits need before touching an entry; map undoes what it did.
+ *  - table_pages counts every table page reachable from the root, exactly.
+ */
+#include "mm/pgtable.h"
+
+#include "lib/assert.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "mm/page_alloc.h"
+
+#define PTRS ARCH_PTES_PER_TABLE
+#define LEVEL_SHIFT(level) (PAGE_SHIFT + 9 * (3 - (level)))
+#define VA_LIMIT BIT(PGT_VA_BITS)
+#define PA_LIMIT BIT(48)
+#define MM_ALL (MM_READ | MM_WRITE | MM_EXEC | MM_DEVICE)
+#define CHUNK 64 /* entries changed per TLB flush; one bit each in a word */
+
+static inline size_t index_of(vaddr_t va, int level)
+{
+	return (va >> LEVEL_SHIFT(level)) & (PTRS - 1);
+}
+
+/* Bytes one entry of `level` covers. */
+static inline vaddr_t entry_size(int level)
+{
+	return BIT(LEVEL_SHIFT(level));
+}
+
+/* The next-level table of a table entry. */
+static inline pte_t *table_of(pte_t e, int level)
+{
+	return arch_phys_to_virt(arch_pte_table_addr(e));
+}
+
+/* Attributes a leaf may have: readable (always, at EL1), never writable and executable. */
+static bool attrs_ok(unsigned attrs)
+{
+	return (attrs & MM_READ) && !(attrs & ~MM_ALL) &&
+	       !((attrs & MM_WRITE) && (attrs & MM_EXEC)) &&
+	       !((attrs & MM_DEVICE) && (attrs & MM_EXEC));
+}
+
+static bool range_ok(vaddr_t va, uint64_t size)
+{
+	return size && IS_ALIGNED(va | size, PAGE_SIZE) && va < VA_LIMIT &&
+	       size <= VA_LIMIT - va;
+}
+
+/* A zeroed table page, counted; 0 when memory is out. */
+static paddr_t table_alloc(struct pgtable *pgt)
+{
+	paddr_t pa = page_alloc();
+
+	if (likely(pa)) {
+		arch_zero_page(arch_phys_to_virt(pa));
+		pgt->table_pages++;
+	}
+	return pa;
+}
+
+static void table_free(struct pgtable *pgt, paddr_t pa)
+{
+	page_free(pa);
+	pgt->table_pages--;
+}
+
+static bool table_empty(const pte_t *table)
+{
+	for (size_t i = 0; i < PTRS; i++)
+		if (arch_pte_valid(table[i]))
+			return false;
+	return true;
+}
+
+int pgt_init(struct pgtable *pgt)
+{
+	pgt->table_pages = 0;
+	pgt->root_pa = table_alloc(pgt);
+	if (!pgt->root_pa) {
+		pgt->root = NULL;
+		return -ENOMEM;
+	}
+	pgt->root = arch_phys_to_virt(pgt->root_pa);
+	return 0;
+}
+
+static void free_tables(struct pgtable *pgt, pte_t *table, int level)
+{
+	for (size_t i = 0; i < PTRS; i++) {
+		pte_t e = table[i];
+
+		if (arch_pte_is_table(e, level)) {
+			free_tables(pgt, table_of(e, level), level + 1);
+			table_free(pgt, arch_pte_addr(e, level));
+		}
+	}
+}
+
+void pgt_destroy(struct pgtable *pgt)
+{
+	if (!pgt->root)
+		return;
+	/* The tables must not be live; drop any walks cached from them anyway. */
+	arch_tlb_flush_all();
+	free_tables(pgt, pgt->root, 0);
+	table_free(pgt, pgt->root_pa);
+	assert(pgt->table_pages == 0);
+	pgt->root = NULL;
+	pgt->root_pa = 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Single-address walks (the fault path).
+ */
+
+/* pgt_walk_alloc's slow path: walk again, allocating the missing tables. */
+static __attribute__((noinline)) pte_t *walk_alloc_slow(struct pgtable *pgt, vaddr_t va,
+							int *err)
+{
+	pte_t *table = pgt->root;
+
+	for (int level = 0; level < 3; level++) {
+		pte_t *slot = &table[index_of(va, level)];
+		pte_t e = *slot;
+
+		if (!arch_pte_is_table(e, level)) {
+			paddr_t pa;
+
+			if (arch_pte_valid(e)) {
+				*err = -EEXIST; /* a block maps va */
+				return NULL;
+			}
+			pa = table_alloc(pgt);
+			if (!pa) {
+				*err = -ENOMEM;
+				return NULL;
+			}
+			e = arch_pte_table(pa);
+			arch_pte_write_table(slot, e);
+		}
+		table = table_of(e, level);
+	}
+	return &table[index_of(va, 3)];
+}
+
+pte_t *pgt_walk_alloc(struct pgtable *pgt, vaddr_t va, int *err)
+{
+	pte_t *table = pgt->root;
+
+	assert(va < VA_LIMIT);
+#pragma GCC unroll 3
+	for (int level = 0; level < 3; level++) {
+		pte_t e = table[index_of(va, level)];
+
+		if (unlikely(!arch_pte_is_table(e, level)))
+			return walk_alloc_slow(pgt, va, err);
+		table = table_of(e, level);
+	}
+	return &table[index_of(va, 3)];
+}
+
+pte_t *pgt_walk(const struct pgtable *pgt, vaddr_t va)
+{
+	pte_t *table = pgt->root;
+
+	assert(va < VA_LIMIT);
+	for (int level = 0; level < 3; level++) {
+		pte_t e = table[index_of(va, level)];
+
+		if (!arch_pte_is_table(e, level))
+			return NULL;
+		table = table_of(e, level);
+	}
+	return &table[index_of(va, 3)];
+}
+
+int pgt_lookup(const struct pgtable *pgt, vaddr_t va, paddr_t *pa,
+	       unsigned *attrs, int *level)
+{
+	const pte_t *table = pgt->root;
+
+	if (va >= VA_LIMIT)
+		return -ENOENT;
+	for (int l = 0; l <= 3; l++) {
+		pte_t e = table[index_of(va, l)];
+
+		if (!arch_pte_valid(e))
+			return -ENOENT;
+		if (arch_pte_is_table(e, l)) {
+			table = table_of(e, l);
+			continue;
+		}
+		if (pa)
+			*pa = arch_pte_addr(e, l) + (va & (entry_size(l) - 1));
+		if (attrs)
+			*attrs = arch_pte_attrs(e, l);
+		if (level)
+			*level = l;
+		return 0;
+	}
+	return -ENOENT; /* not reached: level 3 entries are never tables */
+}
+
+/* ---------------------------------------------------------------------------
+ * Mapping.
+ */
+
+/* Whether any page of [va, end) is mapped below `table` (of `level`). */
+static bool any_mapped(const pte_t *table, int level, vaddr_t va, vaddr_t end)
+{
+	while (va < end) {
+		pte_t e = table[index_of(va, level)];
+		vaddr_t next = MIN(end, ALIGN_DOWN(va, entry_size(level)) + entry_size(level));
+
+		if (arch_pte_is_table(e, level)) {
+			if (any_mapped(table_of(e, level), level + 1, va, next))
+				return true;
+		} else if (arch_pte_valid(e)) {
+			return true;
+		}
+		va = next;
+	}
+	return false;
+}
+
+/* Map [va, end) -> pa below `table`; every slot met is invalid or a table. */
+static int map_range(struct pgtable *pgt, pte_t *table, int level, vaddr_t va,
+		     vaddr_t end, paddr_t pa, unsigned attrs, unsigned flags)
+{
+	vaddr_t size = entry_size(level);
+
+	while (va < end) {
+		pte_t *slot = &table[index_of(va, level)];
+		vaddr_t next = MIN(end, ALIGN_DOWN(va, size) + size);
+		pte_t e = *slot;
+
+		if (level == 3) {
+			arch_pte_write(slot, arch_pte_leaf(pa, attrs, 3));
+		} else if (level == 2 && !(flags & PGT_NO_BLOCKS) && !arch_pte_valid(e) &&
+			   next - va == size && IS_ALIGNED(pa, size)) {
+			arch_pte_write(slot, arch_pte_leaf(pa, attrs, 2));
+		} else {
+			int err;
+
+			if (!arch_pte_valid(e)) {
+				paddr_t t = table_alloc(pgt);
+
+				if (!t)
+					return -ENOMEM;
+				e = arch_pte_table(t);
+				arch_pte_write_table(slot, e);
+			}
+			err = map_range(pgt, table_of(e, level), level + 1, va, next, pa,
+					attrs, flags);
+			if (err)
+				return err;
+		}
+		pa += next - va;
+		va = next;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Unmapping and protection changes: split the blocks cut by the range's
+ * edges, then visit every entry of the range table by table.
+ */
+
+struct op {
+	struct pgtable *pgt;
+	bool unmap;             /* else: protect */
+	unsigned attrs;         /* protect: the new attributes */
+	pgt_release_fn release; /* unmap: told of each unmapped page */
+	void *ctx;
+};
+
+static void release_leaf(const struct op *op, pte_t e, int level)
+{
+	paddr_t pa = arch_pte_addr(e, level);
+
+	if (!op->release)
+		return;
+	for (vaddr_t off = 0; off < entry_size(level); off += PAGE_SIZE)
+		op->release(pa + off, op->ctx);
+}
+
+/*
+ * Apply op to [va, end) below `table` (of `level`); va and end lie in this
+ * table's span and are leaf boundaries. Works in chunks of up to 64 entries:
+ * invalidate the entries that change, one TLB flush for the chunk, then
+ * release, free or rewrite them.
+ */
+static void apply(const struct op *op, pte_t *table, int level, vaddr_t va, vaddr_t end)
+{
+	vaddr_t size = entry_size(level);
+	vaddr_t span = ALIGN_DOWN(va, size * PTRS); /* VA of entry 0 */
+	size_t i = index_of(va, level), last = index_of(end - 1, level);
+
+	while (i <= last) {
+		size_t c0 = ALIGN_DOWN(i, CHUNK), stop = MIN(last + 1, c0 + CHUNK);
+		pte_t old[CHUNK];
+		uint64_t changed = 0;
+
+		for (; i < stop; i++) {
+			pte_t e = table[i];
+			vaddr_t eva = span + i * size;
+
+			if (arch_pte_is_table(e, level)) {
+				pte_t *child = table_of(e, level);
+
+				apply(op, child, level + 1, MAX(va, eva), MIN(end, eva + size));
+				if (!op->unmap || !table_empty(child))
+					continue;
+			} else if (!arch_pte_valid(e)) {
+				continue;
+			} else {
+				assert(eva >= va && eva + size <= end); /* edges were split */
+				if (!op->unmap && arch_pte_attrs(e, level) == op->attrs)
+					continue;
+			}
+			old[i - c0] = e;
+			changed |= BIT(i - c0);
+			arch_pte_write(&table[i], 0);
+		}
+		if (!changed)
+			continue;
+
+		arch_tlb_flush_range(span + (c0 + __builtin_ctzll(changed)) * size,
+				     span + (c0 + 64 - __builtin_clzll(changed)) * size,
+				     LEVEL_SHIFT(level));
+		for (; changed; changed &= changed - 1) {
+			size_t k = __builtin_ctzll(changed);
+			pte_t e = old[k];
+
+			if (arch_pte_is_table(e, level))
+				table_free(op->pgt, arch_pte_addr(e, level));
+			else if (op->unmap)
+				release_leaf(op, e, level);
+			else
+				arch_pte_write(&table[c0 + k],
+					       arch_pte_leaf(arch_pte_addr(e, level), op->attrs, level));
+		}
+	}
+}
+
+/* A block to split so that an edge becomes a leaf boundary. */
+struct cut {
+	int level;
+	vaddr_t base;
+};
+
+/* Add the cuts that make `a` a leaf boundary to cuts[0..n); returns the new n. */
+static int find_cuts(const struct pgtable *pgt, vaddr_t a, struct cut *cuts, int n)
+{
+	const pte_t *table = pgt->root;
+
+	if (a >= VA_LIMIT)
+		return n;
+	for (int level = 0; level <= 3; level++) {
+		pte_t e = table[index_of(a, level)];
+
+		if (arch_pte_is_table(e, level)) {
+			table = table_of(e, level);
+			continue;
+		}
+		if (!arch_pte_valid(e))
+			return n;
+		for (int l = level; l < 3 && !IS_ALIGNED(a, entry_size(l)); l++) {
+			struct cut c = { l, ALIGN_DOWN(a, entry_size(l)) };
+			int j = 0;
+
+			while (j < n && (cuts[j].level != c.level || cuts[j].base != c.base))
+				j++;
+			if (j == n)
+				cuts[n++] = c;
+		}
+		return n;
+	}
+	return n;
+}
+
+/* Replace the block at (level, base) by a table of the same mappings, in `page`. */
+static void split(struct pgtable *pgt, const struct cut *c, paddr_t page)
+{
+	pte_t *table = pgt->root, *slot, *t = arch_phys_to_virt(page);
+	vaddr_t sub = entry_size(c->level + 1);
+	unsigned attrs;
+	paddr_t pa;
+	pte_t e;
+
+	for (int level = 0; level < c->level; level++)
+		table = table_of(table[index_of(c->base, level)], level);
+	slot = &table[index_of(c->base, c->level)];
+	e = *slot;
+	assert(arch_pte_valid(e) && !arch_pte_is_table(e, c->level));
+	pa = arch_pte_addr(e, c->level);
+	attrs = arch_pte_attrs(e, c->level);
+	for (size_t i = 0; i < PTRS; i++) /* not live yet: plain stores */
+		t[i] = arch_pte_leaf(pa + i * sub, attrs, c->level + 1);
+
+	arch_pte_write(slot, 0);
+	arch_tlb_flush_page(c->base);
+	arch_pte_write_table(slot, arch_pte_table(page));
+	pgt->table_pages++;
+}
+
+/*
+ * Split the blocks cut by [va, end)'s edges. The tables are all allocated
+ * before the first split, so -ENOMEM leaves the tables as they were.
+ */
+static int split_edges(struct pgtable *pgt, vaddr_t va, vaddr_t end)
+{
+	struct cut cuts[4];
+	paddr_t pages[4];
+	int n = find_cuts(pgt, end, cuts, find_cuts(pgt, va, cuts, 0));
+
+	for (int i = 0; i < n; i++) {
+		pages[i] = page_alloc();
+		if (!pages[i]) {
+			while (i-- > 0)
+				page_free(pages[i]);
+			return -ENOMEM;
+		}
+	}
+	/* Level-1 blocks first: a level-2 cut may lie inside one. */
+	for (int level = 1; level < 3; level++)
+		for (int i = 0; i < n; i++)
+			if (cuts[i].level == level)
+				split(pgt, &cuts[i], pages[i]);
+	return 0;
+}
+
+int pgt_map(struct pgtable *pgt, vaddr_t va, paddr_t pa, uint64_t size,
+	    unsigned attrs, unsigned flags)
+{
+	int err;
+
+	if (!range_ok(va, size) || !IS_ALIGNED(pa, PAGE_SIZE) || pa >= PA_LIMIT ||
+	    size > PA_LIMIT - pa || !attrs_ok(attrs) || (flags & ~PGT_NO_BLOCKS))
+		return -EINVAL;
+	if (any_mapped(pgt->root, 0, va, va + size))
+		return -EEXIST;
+	err = map_range(pgt, pgt->root, 0, va, va + size, pa, attrs, flags);
+	if (err) {
+		/* Undo: our own leaves only (the range was empty), and the tables they emptied. */
+		struct op op = { .pgt = pgt, .unmap = true };
+
+		apply(&op, pgt->root, 0, va, va + size);
+		return err;
+	}
+	arch_pte_sync();
+	return 0;
+}
+
+int pgt_unmap(struct pgtable *pgt, vaddr_t va, uint64_t size,
+	      pgt_release_fn release, void *ctx)
+{
+	struct op op = { .pgt = pgt, .unmap = true, .release = release, .ctx = ctx };
+	int err;
+
+	if (!range_ok(va, size))
+		return -EINVAL;
+	err = split_edges(pgt, va, va + size);
+	if (err)
+		return err;
+	apply(&op, pgt->root, 0, va, va + size);
+	return 0;
+}
+
+int pgt_protect(struct pgtable *pgt, vaddr_t va, uint64_t size, unsigned attrs)
+{
+	struct op op = { .pgt = pgt, .attrs = attrs };
+	int err;
+
+	if (!range_ok(va, size) || !attrs_ok(attrs))
+		return -EINVAL;
+	err = split_edges(pgt, va, va + size);
+	if (err)
+		return err;
+	apply(&op, pgt->root, 0, va, va + size);
+	arch_pte_sync();
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Consistency check (tests, and the kernel's self-checks).
+ */
+
+static int check_table(const pte_t *table, int level, vaddr_t span, size_t *tables)
+{
+	for (size_t i = 0; i < PTRS; i++) {
+		pte_t e = table[i];
+		vaddr_t va = span + i * entry_size(level);
+		int err;
+
+		if (!arch_pte_valid(e)) {
+			if (e != 0)
+				goto bad;
+			continue;
+		}
+		if (arch_pte_is_table(e, level)) {
+			paddr_t t = arch_pte_addr(e, level);
+
+			if (!IS_ALIGNED(t, PAGE_SIZE) || page_is_free(t))
+				goto bad;
+			++*tables;
+			err = check_table(table_of(e, level), level + 1, va, tables);
+			if (err)
+				return err;
+			continue;
+		}
+		if (level == 0 || !attrs_ok(arch_pte_attrs(e, level)) ||
+		    !IS_ALIGNED(arch_pte_addr(e, level), entry_size(level)))
+			goto bad;
+		continue;
+bad:
+		info("pgt_check: bad level-%d entry %#llx for va %#llx", level,
+		     (unsigned long long)e, (unsigned long long)va);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int pgt_check(const struct pgtable *pgt)
+{
+	size_t tables = 1;
+	int err;
+
+	if (!pgt->root || arch_virt_to_phys(pgt->root) != pgt->root_pa) {
+		info("pgt_check: root %p does not match root_pa %#llx", (void *)pgt->root,
+		     (unsigned long long)pgt->root_pa);
+		return -EINVAL;
+	}
+	err = check_table(pgt->root, 0, 0, &tables);
+	if (err)
+		return err;
+	if (tables != pgt->table_pages) {
+		info("pgt_check: %zu table pages reachable, table_pages says %zu", tables,
+		     pgt->table_pages);
+		return -EINVAL;
+	}
+	return 0;
+}
