@@ -15,12 +15,12 @@
  * env_brk gave back (read from /proc/self/pagemap just before they go), so
  * the total only grows, like the kernel's counter. The zero page and
  * page-table pages are not resident anonymous pages, so a read fault counts
- * 0 and a write fault 1. The approximation: Linux keeps RSS in a per-CPU
- * counter that folds into the value statm reports in batches of 32 pages
- * (percpu_counter_batch), so a case's total is short by up to 31 pages per
- * repetition (exact when every repetition allocates a multiple of 32 pages;
- * a map-touch-unmap churn sample never folds and counts 0). faults, from
- * getrusage(), is exact.
+ * 0 and a write fault 1. Since Linux 6.2 RSS is a per-CPU counter: statm
+ * reports its exact sum on kernels with "mm: fix the inaccurate memory
+ * statistics issue for users" (6.16, and the 6.12.y Debian kernel used
+ * here); older ones report only the folded part, which lags by up to 31
+ * pages per CPU (percpu_counter_batch), and envcheck.c says so. faults, from
+ * getrusage(), is exact everywhere.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -115,6 +115,17 @@ static void faults_and_pages(void)
 		    env_pages_allocated() - a0, PAGES);
 	env_unmap(m, PAGES * PAGE_SIZE);
 
+	/* Fewer pages than Linux's per-CPU RSS batch: exact only if summed. */
+	m = env_map(5 * PAGE_SIZE, ENV_PROT_READ | ENV_PROT_WRITE);
+	if (m) {
+		a0 = env_pages_allocated();
+		for (unsigned i = 0; i < 5; i++)
+			((volatile char *)m)[i * PAGE_SIZE] = 1;
+		check_about("5 writes: 5 pages (exact RSS sum)",
+			    env_pages_allocated() - a0, 5);
+		env_unmap(m, 5 * PAGE_SIZE);
+	}
+
 	info("envcheck p50 ticks: write %llu, read %llu, "
 	    "read-then-write %llu, retouch %llu (counter %llu Hz)",
 	    (unsigned long long)w[PAGES / 2], (unsigned long long)r[PAGES / 2],
