@@ -2,7 +2,7 @@
 # arch/fake, with cmocka, AddressSanitizer and UBSan. One binary per
 # tests/unit/test_*.c, each linked with every portable source.
 
-HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -DFAULTLINE_HOST -I. -Iarch/fake/include \
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -DFAULTLINE_HOST -DFAULTLINE_DEBUG -I. -Iarch/fake/include \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_LDLIBS := -lcmocka
 # lib/string.c provides memset & co. for the kernel; the host has libc's.
