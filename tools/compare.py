@@ -13,9 +13,9 @@ program reads CNTVCT_EL0 ticks), so both sides are converted first:
   - mode icount (QEMU -icount shift=0): one instruction takes 1 ns of virtual
     time, so ticks x 1e9/cntfrq, QEMU's PMU cycles (a 1 GHz clock of virtual
     time) and instructions are all instructions;
-  - otherwise: ticks x 1e9/cntfrq are ns; cycles cannot be converted without
-    the core clock, so such a pair is refused (run faultline on the CNTVCT
-    counter to compare it).
+  - otherwise: ticks x 1e9/cntfrq are ns, and cycles x 1e9/HZ with the core
+    clock given as --cpu-hz HZ (a pair with cycles and no --cpu-hz is
+    refused: nothing in the CSV says how fast the core ran).
 --check verifies that the CSVs parse and hold what a real run gives (every
 first-touch sample took a fault, re-touches took none, the Linux side read
 CNTVCT), and that TABLE.md is exactly what the CSVs give.
@@ -65,7 +65,7 @@ def load(path):
     return cases
 
 
-def scale(row, path):
+def scale(row, path, cpu_hz=None):
     """(factor to the common unit, unit name) for a row's counter."""
     unit, mode = row["unit"], row["mode"]
     freq = int(row.get("cntfrq") or 0)
@@ -76,13 +76,13 @@ def scale(row, path):
         return (ns, "instructions") if mode == "icount" else (ns, "ns")
     if mode == "icount" and unit in ("instructions", "cycles"):
         return 1.0, "instructions"
-    if unit == "ns":
-        return 1.0, "ns"
-    raise Error(f"{path}: {unit} in mode {mode} cannot be compared with "
-                "another counter; run faultline with the CNTVCT counter")
+    if unit == "cycles" and cpu_hz:
+        return 1e9 / cpu_hz, "ns"
+    raise Error(f"{path}: {unit} in mode {mode} cannot be converted to a "
+                "common unit; give the core clock with --cpu-hz")
 
 
-def table(fl_path, lx_path):
+def table(fl_path, lx_path, cpu_hz=None):
     """The Markdown text of the comparison."""
     fl, lx = load(fl_path), load(lx_path)
     first_fl, first_lx = next(iter(fl.values())), next(iter(lx.values()))
@@ -90,8 +90,8 @@ def table(fl_path, lx_path):
         if first_fl[c] != first_lx[c]:
             raise Error(f"the runs differ in {c}: faultline {first_fl[c]}, "
                         f"Linux {first_lx[c]}; compare like with like")
-    f_scale, f_unit = scale(first_fl, fl_path)
-    l_scale, l_unit = scale(first_lx, lx_path)
+    f_scale, f_unit = scale(first_fl, fl_path, cpu_hz)
+    l_scale, l_unit = scale(first_lx, lx_path, cpu_hz)
     if f_unit != l_unit:
         raise Error(f"faultline is in {f_unit}, Linux in {l_unit}")
 
@@ -102,7 +102,7 @@ def table(fl_path, lx_path):
            f"mode {first_fl['mode']}",
            "",
            f"Latency per access in {f_unit} (faultline: {first_fl['counter']} "
-           f"{first_fl['unit']}; Linux: {first_lx['counter']} {first_lx['unit']}, "
+           f"{first_fl['unit']}, x {f_scale:g}; Linux: {first_lx['counter']} {first_lx['unit']}, "
            f"x {l_scale:g}). Ratio = Linux p50 / faultline p50.",
            "",
            f"Sources: {os.path.basename(fl_path)}, {os.path.basename(lx_path)}.",
@@ -153,9 +153,11 @@ def main(argv=None):
     p.add_argument("linux")
     p.add_argument("table", nargs="?")
     p.add_argument("-o", dest="out", help="write the table here (default stdout)")
+    p.add_argument("--cpu-hz", type=float,
+                   help="core clock, to turn cycles into ns (hardware runs)")
     a = p.parse_args(argv)
     try:
-        text = table(a.faultline, a.linux)
+        text = table(a.faultline, a.linux, a.cpu_hz)
         if a.check:
             if not a.table:
                 raise Error("--check needs the table file")
