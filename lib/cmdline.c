@@ -29,9 +29,10 @@ static const char *const firmware_keys[] = { CMDLINE_FIRMWARE_KEYS };
 
 static const char *const key_names[] = {
 	"run", "suite", "pattern", "pages", "iters", "seed", "stages",
+	"mode", "counter",
 };
 /* key_names[i] sets cmdline.given bit i (CMDLINE_RUN ... CMDLINE_STAGES). */
-static_assert(BIT(ARRAY_SIZE(key_names) - 1) == CMDLINE_STAGES,
+static_assert(BIT(ARRAY_SIZE(key_names) - 1) == CMDLINE_COUNTER,
 	      "key_names follows the CMDLINE_* bits");
 
 static bool is_space(char c)
@@ -119,6 +120,26 @@ static int set_key(struct cmdline *cl, unsigned k, const char *v, size_t n, cons
 		return set_number(&cl->iters, 1, key, v, n, why);
 	case CMDLINE_SEED:
 		return set_number(&cl->seed, 0, key, v, n, why);
+	case CMDLINE_MODE:
+		if (equals(v, n, "icount"))
+			cl->mode = MODE_ICOUNT;
+		else if (equals(v, n, "tcg"))
+			cl->mode = MODE_TCG;
+		else if (equals(v, n, "hw"))
+			cl->mode = MODE_HW;
+		else
+			return fail(why, "bad command line: mode='%.*s' (expected icount, "
+				    "tcg or hw)", shown, v);
+		return 0;
+	case CMDLINE_COUNTER:
+		if (equals(v, n, "pmccntr"))
+			cl->counter = COUNTER_PMCCNTR;
+		else if (equals(v, n, "cntvct"))
+			cl->counter = COUNTER_CNTVCT;
+		else
+			return fail(why, "bad command line: counter='%.*s' (expected "
+				    "pmccntr or cntvct)", shown, v);
+		return 0;
 	default: /* CMDLINE_STAGES */
 		if (equals(v, n, "on") || equals(v, n, "off")) {
 			cl->stages = equals(v, n, "on");

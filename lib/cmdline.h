@@ -9,6 +9,11 @@
  *   iters=N                iterations per case (default: the suite's)
  *   seed=N                 random seed (default 1)
  *   stages=on|off          per-stage timestamps (default off)
+ *   mode=icount|tcg|hw     how the counts were made, for the CSV: QEMU with
+ *                          -icount, QEMU without, hardware (default: tcg on
+ *                          qemu-virt, hw elsewhere; the host runner says)
+ *   counter=pmccntr|cntvct the benchmark counter (default: PMCCNTR_EL0 if
+ *                          the PMU counts, else CNTVCT_EL0)
  *
  * NAME and P are [A-Za-z0-9_-]+, at most CMDLINE_NAME_MAX - 1 characters. N is
  * decimal or 0x-hexadecimal, at least 1 (seed: any 64-bit value). Each key may
@@ -54,6 +59,14 @@ enum run_mode {
 #define CMDLINE_ITERS BIT(4)
 #define CMDLINE_SEED BIT(5)
 #define CMDLINE_STAGES BIT(6)
+#define CMDLINE_MODE BIT(7)
+#define CMDLINE_COUNTER BIT(8)
+
+/* mode= values; MODE_DEFAULT when not given. */
+enum cmdline_mode { MODE_DEFAULT, MODE_ICOUNT, MODE_TCG, MODE_HW };
+
+/* counter= values; COUNTER_DEFAULT when not given. */
+enum cmdline_counter { COUNTER_DEFAULT, COUNTER_PMCCNTR, COUNTER_CNTVCT };
 
 struct cmdline {
 	enum run_mode run;
@@ -63,6 +76,8 @@ struct cmdline {
 	uint64_t iters;                 /* 0 = the suite's default */
 	uint64_t seed;                  /* 1 unless given */
 	bool stages;                    /* off unless given */
+	enum cmdline_mode mode;         /* MODE_DEFAULT unless given */
+	enum cmdline_counter counter;   /* COUNTER_DEFAULT unless given */
 	unsigned given;                 /* CMDLINE_* bits of the keys given */
 	unsigned skipped;               /* loaders' words skipped */
 };

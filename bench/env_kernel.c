@@ -1,0 +1,94 @@
+/*
+ * bench/env.h inside faultline: memory comes from the one address space
+ * (current_mm) through the same do_mmap/do_munmap/do_brk as any user of
+ * mm/, so every first touch takes the real fault path; the counter is
+ * PMCCNTR_EL0 or CNTVCT_EL0, read between ISBs.
+ */
+#ifndef FAULTLINE_HOST
+
+#include "arch/aarch64/pmu.h"
+#include "arch/aarch64/sysreg.h"
+#include "bench/env.h"
+#include "bench/env_kernel.h"
+#include "mm/arch.h"
+#include "mm/fault.h"
+#include "mm/mm.h"
+#include "mm/page_alloc.h"
+
+/* Memory the benchmarks leave to the rest of the kernel: 1/8 of what is free. */
+#define RAM_RESERVE_SHIFT 3
+
+static enum env_counter_kind counter_kind = ENV_PMCCNTR;
+
+const char *env_pmu_why_not(void)
+{
+	if (!pmu_counts())
+		return "PMCCNTR_EL0 does not count (no PMU, or it did not start)";
+	if (sysreg_field(read_sysreg(pmcr_el0), PMCR_EL0_N_SHIFT, 5) == 0)
+		return "PMCR_EL0.N = 0";
+	return NULL;
+}
+
+void env_use_counter(enum env_counter_kind k)
+{
+	counter_kind = k;
+}
+
+enum env_counter_kind env_counter_kind(void)
+{
+	return counter_kind;
+}
+
+uint64_t env_counter(void)
+{
+	if (counter_kind == ENV_CNTVCT)
+		return arch_read_cntvct();
+	return arch_counter();
+}
+
+void *env_map(uint64_t bytes, unsigned prot)
+{
+	unsigned p = PROT_NONE;
+	vaddr_t va;
+
+	if (prot & ENV_PROT_READ)
+		p |= PROT_READ;
+	if (prot & ENV_PROT_WRITE)
+		p |= PROT_WRITE;
+	if (do_mmap(current_mm, 0, bytes, p, MAP_PRIVATE | MAP_ANONYMOUS, &va))
+		return NULL;
+	return (void *)va;
+}
+
+int env_unmap(void *p, uint64_t bytes)
+{
+	return do_munmap(current_mm, (vaddr_t)p, ALIGN_UP(bytes, PAGE_SIZE));
+}
+
+void *env_brk(void *addr)
+{
+	return (void *)do_brk(current_mm, (vaddr_t)addr);
+}
+
+uint64_t env_faults(void)
+{
+	const struct mm_struct *mm = current_mm;
+
+	return mm->nr_fault_zero + mm->nr_fault_anon + mm->nr_fault_cow +
+	       mm->nr_fault_wp + mm->nr_fault_af + mm->nr_fault_spurious +
+	       mm->nr_fault_segv + mm->nr_fault_oom;
+}
+
+uint64_t env_pages_allocated(void)
+{
+	return current_mm->nr_fault_anon + current_mm->nr_fault_cow;
+}
+
+uint64_t env_ram_bytes(void)
+{
+	uint64_t free = page_free_count() * PAGE_SIZE;
+
+	return free - (free >> RAM_RESERVE_SHIFT);
+}
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * Kernel side of the benchmark environment: which counter bench/env.h's
+ * env_counter() reads, and what the run can say about the machine.
+ */
+#ifndef BENCH_ENV_KERNEL_H
+#define BENCH_ENV_KERNEL_H
+
+#include "lib/types.h"
+
+enum env_counter_kind {
+	ENV_PMCCNTR, /* PMCCNTR_EL0: cycles (instructions under QEMU -icount) */
+	ENV_CNTVCT,  /* CNTVCT_EL0: generic-timer ticks at CNTFRQ_EL0 */
+};
+
+/*
+ * env_pmu_why_not: NULL when PMCCNTR_EL0 can time the benchmarks (the PMU
+ * counts, see pmu_init, and PMCR_EL0.N > 0), else the reason it cannot.
+ */
+const char *env_pmu_why_not(void);
+
+/* env_use_counter: make env_counter() read this counter. */
+void env_use_counter(enum env_counter_kind k);
+
+/* env_counter_kind: the counter env_counter() reads. */
+enum env_counter_kind env_counter_kind(void);
+
+#endif

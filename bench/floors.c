@@ -1,0 +1,122 @@
+/*
+ * The floor microbenchmarks (kernel only):
+ *
+ *   exception  an SVC taken to a vector table whose every slot is a lone
+ *              ERET (ELR_EL1 already points after the SVC: Arm ARM D1.10.1,
+ *              preferred return address of an SVC), installed in VBAR_EL1
+ *              only around the samples: the bare cost of taking and
+ *              returning from an exception, no register saved.
+ *   zero       arch_zero_page() on one page: the fault path's own routine.
+ *   pte        arch_pte_write() of a level-3 page descriptor into a table
+ *              of a private (never live) translation table: the store and
+ *              its DSB, as the fault path installs an entry.
+ */
+#ifndef FAULTLINE_HOST
+
+#include "arch/aarch64/sysreg.h"
+#include "bench/env.h"
+#include "bench/floors.h"
+#include "lib/errno.h"
+#include "mm/arch.h"
+#include "mm/page_alloc.h"
+#include "mm/pgtable.h"
+
+/* 16 vector slots of 0x80 bytes, 2 KiB aligned (Arm ARM D1.3.2). */
+__asm__(".pushsection .text.bench_floor_vectors, \"ax\", %progbits\n"
+	".balign 2048\n"
+	".globl bench_floor_vectors\n"
+	"bench_floor_vectors:\n"
+	".rept 16\n"
+	"eret\n"
+	".balign 128\n"
+	".endr\n"
+	".popsection\n");
+extern char bench_floor_vectors[];
+
+#define FLOOR_VA 0x100000000000ull /* any page: the table is never live */
+
+static uint64_t samples[FLOOR_SAMPLES];
+
+static uint64_t net(uint64_t t0, uint64_t t1, uint64_t overhead)
+{
+	return t1 - t0 > overhead ? t1 - t0 - overhead : 0;
+}
+
+static void floor_exception(uint64_t overhead, struct stats *s)
+{
+	uint64_t old = read_sysreg(vbar_el1);
+
+	write_sysreg(vbar_el1, (uint64_t)bench_floor_vectors);
+	isb();
+	for (int i = 0; i < FLOOR_SAMPLES; i++) {
+		uint64_t t0 = env_counter();
+		__asm__ volatile("svc #0" ::: "memory");
+		uint64_t t1 = env_counter();
+		samples[i] = net(t0, t1, overhead);
+	}
+	write_sysreg(vbar_el1, old);
+	isb();
+	stats_compute(samples, FLOOR_SAMPLES, s);
+}
+
+static int floor_zero(uint64_t overhead, struct stats *s)
+{
+	paddr_t pa = page_alloc();
+
+	if (!pa)
+		return -ENOMEM;
+	void *p = arch_phys_to_virt(pa);
+	for (int i = 0; i < FLOOR_SAMPLES; i++) {
+		uint64_t t0 = env_counter();
+		arch_zero_page(p);
+		uint64_t t1 = env_counter();
+		samples[i] = net(t0, t1, overhead);
+	}
+	page_free(pa);
+	stats_compute(samples, FLOOR_SAMPLES, s);
+	return 0;
+}
+
+static int floor_pte(uint64_t overhead, struct stats *s)
+{
+	struct pgtable pgt;
+	int err = pgt_init(&pgt);
+
+	if (err)
+		return err;
+	pte_t *slot = pgt_walk_alloc(&pgt, FLOOR_VA, &err);
+	paddr_t pa = page_alloc();
+	if (slot && pa) {
+		pte_t e = arch_pte_leaf(pa, MM_READ | MM_WRITE, 3);
+		for (int i = 0; i < FLOOR_SAMPLES; i++) {
+			uint64_t t0 = env_counter();
+			arch_pte_write(slot, e);
+			uint64_t t1 = env_counter();
+			arch_pte_write(slot, 0);
+			samples[i] = net(t0, t1, overhead);
+		}
+		stats_compute(samples, FLOOR_SAMPLES, s);
+	}
+	if (pa)
+		page_free(pa);
+	pgt_destroy(&pgt);
+	return slot && pa ? 0 : -ENOMEM;
+}
+
+int bench_floors(uint64_t overhead, struct bench_floors *f)
+{
+	int err;
+
+	floor_exception(overhead, &f->exception);
+	err = floor_zero(overhead, &f->zero);
+	if (!err)
+		err = floor_pte(overhead, &f->pte);
+	return err;
+}
+
+uint64_t bench_floor_sum(const struct bench_floors *f)
+{
+	return f->exception.p50 + f->zero.p50 + f->pte.p50;
+}
+
+#endif

@@ -1,0 +1,414 @@
+/*
+ * The benchmark driver inside faultline (run=bench).
+ *
+ *   1. choose the counter (PMCCNTR_EL0, or CNTVCT_EL0 when the PMU cannot
+ *      time or counter=cntvct asks) and calibrate its read overhead;
+ *   2. measure the floors (bench/floors.c);
+ *   3. run every case of the suite, printing each one's raw rows at once
+ *      inside the "<suite>.raw" CSV block and a progress line before it;
+ *      after each case, check that the free-page count is back where it
+ *      was and the mm is consistent, else report the case as leaking;
+ *   4. measure find_vma scaling (bench/vmascale.c);
+ *   5. print the "<suite>" summary block: one row per case, with the
+ *      pattern's re-touch p50 as baseline and the ratio to the floors.
+ */
+#ifndef FAULTLINE_HOST
+
+#include "arch/aarch64/cpuid.h"
+#include "arch/aarch64/sysreg.h"
+#include "bench/bench.h"
+#include "bench/csv.h"
+#include "bench/env.h"
+#include "bench/env_kernel.h"
+#include "bench/floors.h"
+#include "bench/main.h"
+#include "bench/vmascale.h"
+#include "lib/assert.h"
+#include "lib/cmdline.h"
+#include "lib/console.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/arch.h"
+#include "mm/fault.h"
+#include "mm/mm.h"
+#include "mm/page_alloc.h"
+
+#define MAX_ROWS 96
+#define NAME_MAX 32
+
+static_assert(BENCH_NR_STAMPS == NR_STAGES, "bench stamps are mm/fault.h's stages");
+
+/* A summary row kept until the end (the raw block is open meanwhile). */
+struct saved {
+	char pattern[NAME_MAX];
+	const char *access;
+	uint64_t pages, samples, faults, pages_allocated;
+	struct stats lat;
+	bool staged, unstable;
+	uint64_t staged_p50;
+	uint64_t stage_p50[BENCH_NR_STAGES];
+};
+
+static struct saved rows[MAX_ROWS];
+static size_t nrows;
+static struct bench_meta meta;
+static struct csv_line line;
+static char cpu_buf[24];
+
+/* find_vma VMA counts per suite. */
+static const uint64_t vma_counts_default[] = { 1, 10, 100, 1000, 10000, 100000 };
+static const uint64_t vma_counts_small[] = { 1, 1000 };
+
+static void emit(const struct csv_line *l)
+{
+	console_write(l->buf, l->len);
+	console_write("\n", 1);
+}
+
+static struct saved *save(const char *pattern, const char *access,
+			  uint64_t pages)
+{
+	if (nrows == MAX_ROWS)
+		return NULL;
+	struct saved *s = &rows[nrows++];
+	*s = (struct saved){ .access = access, .pages = pages };
+	memcpy(s->pattern, pattern, strnlen(pattern, NAME_MAX - 1));
+	return s;
+}
+
+static void stamps_arm(void)
+{
+	for (int i = 0; i < NR_STAGES; i++)
+		fault_stamp[i] = 0;
+	fault_stamps_on = true;
+}
+
+static void stamps_take(uint64_t stamp[BENCH_NR_STAMPS])
+{
+	fault_stamps_on = false;
+	for (int i = 0; i < NR_STAGES; i++)
+		stamp[i] = fault_stamp[i];
+}
+
+static void tlb_cold(void)
+{
+	arch_tlb_flush_all();
+}
+
+/* mode=, or what the board implies: qemu-virt exists only emulated. */
+static const char *mode_name(const struct cmdline *cl)
+{
+	switch (cl->mode) {
+	case MODE_ICOUNT:
+		return "icount";
+	case MODE_TCG:
+		return "tcg";
+	case MODE_HW:
+		return "hw";
+	default:
+#ifdef BOARD_QEMU_VIRT
+		return "tcg";
+#else
+		return "hw";
+#endif
+	}
+}
+
+/* The counter, mode and unit of this run; -EINVAL if they cannot be had. */
+static int choose_counter(const struct cmdline *cl, bool *stages)
+{
+	const char *why = env_pmu_why_not();
+	bool want_cntvct = false;
+
+	meta.mode = mode_name(cl);
+	want_cntvct = cl->counter == COUNTER_CNTVCT;
+	if (cl->counter == COUNTER_PMCCNTR && why) {
+		info("bench: counter=pmccntr asked for, but %s", why);
+		return -EINVAL;
+	}
+	if (!want_cntvct && why)
+		info("bench: %s: timing with CNTVCT_EL0", why);
+	if (want_cntvct || why) {
+		env_use_counter(ENV_CNTVCT);
+		meta.counter = "cntvct";
+		meta.unit = "ticks";
+	} else {
+		env_use_counter(ENV_PMCCNTR);
+		meta.counter = "pmccntr";
+		meta.unit = strcmp(meta.mode, "icount") == 0 ? "instructions"
+							    : "cycles";
+	}
+	*stages = cl->stages;
+	if (*stages && env_counter_kind() != ENV_PMCCNTR) {
+		info("bench: stages=on needs PMCCNTR_EL0 (the fault path stamps "
+		     "with it), but this run times with CNTVCT_EL0");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void fill_meta(bool stages)
+{
+	uint64_t midr = read_sysreg(midr_el1);
+	const char *cpu = cpu_name(midr);
+
+	if (!cpu) {
+		ksnprintf(cpu_buf, sizeof(cpu_buf), "midr-%08llx",
+			  (unsigned long long)midr);
+		cpu = cpu_buf;
+	}
+	meta.board = FAULTLINE_BOARD;
+	meta.cpu = cpu;
+	meta.el = sysreg_field(read_sysreg(CurrentEL), CurrentEL_EL_SHIFT, 2);
+	meta.cntfrq = read_sysreg(cntfrq_el0);
+	meta.stages = stages;
+	meta.build = FAULTLINE_BUILD_ID;
+}
+
+/* The case as this run wants it (pages=, iters= override the suite). */
+static int tune(const struct cmdline *cl, const struct bench_case *in,
+		struct bench_case *out)
+{
+	*out = *in;
+	if (cl->given & CMDLINE_PAGES)
+		out->pages = cl->pages;
+	if (cl->given & CMDLINE_ITERS) {
+		if (cl->iters > 32) {
+			info("bench: iters=%llu: at most 32 repetitions per case",
+			     (unsigned long long)cl->iters);
+			return -EINVAL;
+		}
+		out->reps = (unsigned)cl->iters;
+	}
+	return 0;
+}
+
+static bool wanted(const struct cmdline *cl, const char *pattern)
+{
+	if (!cl->pattern[0])
+		return true;
+	if (strcmp(cl->pattern, "find_vma") == 0)
+		return strncmp(pattern, "find_vma", 8) == 0;
+	return strcmp(cl->pattern, pattern) == 0;
+}
+
+/* Whether the page count and the mm are as before; reports a leak. */
+static bool leak_check(const char *what, const char *access, uint64_t pages,
+		       size_t before)
+{
+	size_t after = page_free_count();
+	bool ok = true;
+
+	if (after != before) {
+		info("bench: LEAK in case %s %s pages=%llu: %lld pages not "
+		     "given back", what, access, (unsigned long long)pages,
+		     (long long)before - (long long)after);
+		ok = false;
+	}
+	if (mm_check(current_mm)) {
+		info("bench: mm inconsistent after case %s %s pages=%llu",
+		     what, access, (unsigned long long)pages);
+		ok = false;
+	}
+	return ok;
+}
+
+/* Run one case, print its raw rows, keep its summary. */
+static bool run_case(const struct bench_case *c, const struct bench_hooks *h)
+{
+	const char *acc = bench_access_name(c->access);
+	struct bench_result r;
+	size_t before = page_free_count();
+
+	if (!bench_case_fits(c, env_ram_bytes())) {
+		info("bench: skipping %s %s pages=%llu: does not fit in %llu MiB",
+		     c->pattern, acc, (unsigned long long)c->pages,
+		     (unsigned long long)(env_ram_bytes() >> 20));
+		return true;
+	}
+	int err = bench_run_case(c, h, &r);
+	if (err) {
+		info("bench: case %s %s pages=%llu failed: %s", c->pattern, acc,
+		     (unsigned long long)c->pages, errno_name(err));
+		return leak_check(c->pattern, acc, c->pages, before) && false;
+	}
+	for (size_t i = 0; i < r.nraw; i++) {
+		bench_raw_row(&line, &meta, c, &r, i);
+		emit(&line);
+	}
+	struct saved *s = save(c->pattern, acc, c->pages);
+	if (s) {
+		s->samples = r.samples;
+		s->faults = r.faults;
+		s->pages_allocated = r.pages_allocated;
+		s->lat = r.lat;
+		s->staged = r.staged;
+		s->unstable = r.unstable;
+		s->staged_p50 = r.staged_p50;
+		for (int k = 0; k < BENCH_NR_STAGES; k++)
+			s->stage_p50[k] = r.stage_p50[k];
+	}
+	bench_release(&r);
+	return leak_check(c->pattern, acc, c->pages, before);
+}
+
+static void vma_row(const struct vma_row *v, void *ctx)
+{
+	struct saved *s = save(v->pattern, "lookup", v->nvma);
+
+	(void)ctx;
+	if (s) {
+		s->samples = v->samples;
+		s->lat = v->lat;
+	}
+}
+
+static void floor_row(const char *name, const struct stats *st)
+{
+	struct saved *s = save(name, "floor", 1);
+
+	if (s) {
+		s->samples = st->n;
+		s->lat = *st;
+	}
+}
+
+/* The retouch p50 of the same pattern and size, or 0. */
+static uint64_t baseline(const struct saved *s)
+{
+	for (size_t i = 0; i < nrows; i++)
+		if (strcmp(rows[i].access, "retouch") == 0 &&
+		    strcmp(rows[i].pattern, s->pattern) == 0 &&
+		    rows[i].pages == s->pages)
+			return rows[i].lat.p50;
+	return 0;
+}
+
+static void print_summary(const char *suite, uint64_t floor_sum)
+{
+	kprintf("faultline-csv begin %s\n", suite);
+	bench_summary_header(&line);
+	emit(&line);
+	for (size_t i = 0; i < nrows; i++) {
+		const struct saved *s = &rows[i];
+		struct bench_row row = {
+			.pattern = s->pattern,
+			.access = s->access,
+			.pages = s->pages,
+			.samples = s->samples,
+			.faults = s->faults,
+			.pages_allocated = s->pages_allocated,
+			.lat = &s->lat,
+			.stage_p50 = s->staged ? s->stage_p50 : NULL,
+			.staged_p50 = s->staged_p50,
+			.baseline_p50 = s->faults ? baseline(s) : 0,
+			.floor_sum = s->faults ? floor_sum : 0,
+			.unstable = s->unstable,
+		};
+		bench_summary_row(&line, &meta, &row);
+		emit(&line);
+	}
+	kprintf("faultline-csv end %s\n", suite);
+}
+
+int bench_main(const struct cmdline *cl)
+{
+	const struct bench_case *cases;
+	size_t ncases = bench_suite(cl->suite, &cases);
+	struct bench_hooks h = { .seed = cl->seed, .tlb_cold = tlb_cold };
+	struct bench_floors floors;
+	bool stages, ok = true;
+	int err;
+
+	if (!ncases) {
+		info("bench: unknown suite '%s' (suites: default, small)", cl->suite);
+		return -EINVAL;
+	}
+	err = choose_counter(cl, &stages);
+	if (err)
+		return err;
+	fill_meta(stages);
+	if (stages) {
+		h.stamps_arm = stamps_arm;
+		h.stamps_take = stamps_take;
+	}
+	const uint64_t *vc = strcmp(cl->suite, "small") == 0 ? vma_counts_small
+							     : vma_counts_default;
+	size_t nvc = vc == vma_counts_small ? ARRAY_SIZE(vma_counts_small)
+					    : ARRAY_SIZE(vma_counts_default);
+	uint64_t one_count[1] = { cl->pages };
+	if (cl->given & CMDLINE_PAGES) {
+		vc = one_count;
+		nvc = 1;
+	}
+
+	size_t total = 1 + (wanted(cl, "find_vma") ? 1 : 0), done = 0;
+	for (size_t i = 0; i < ncases; i++)
+		total += wanted(cl, cases[i].pattern);
+
+	h.overhead = bench_calibrate();
+	info("bench: suite=%s cases=%zu board=%s cpu=%s mode=%s counter=%s "
+	     "unit=%s stages=%s seed=%llu overhead=%llu", cl->suite, total,
+	     meta.board, meta.cpu, meta.mode, meta.counter, meta.unit,
+	     stages ? "on" : "off", (unsigned long long)cl->seed,
+	     (unsigned long long)h.overhead);
+
+	info("bench: [%zu/%zu] floors", ++done, total);
+	size_t before = page_free_count();
+	err = bench_floors(h.overhead, &floors);
+	if (err) {
+		info("bench: floors failed: %s", errno_name(err));
+		return -EIO;
+	}
+	ok &= leak_check("floors", "floor", 1, before);
+	struct stats ovh = { .n = 1, .min = h.overhead, .p50 = h.overhead,
+			     .p90 = h.overhead, .p99 = h.overhead,
+			     .p999 = h.overhead, .max = h.overhead,
+			     .mean = h.overhead };
+	floor_row("counter-read", &ovh);
+	floor_row("floor-exception", &floors.exception);
+	floor_row("floor-zero", &floors.zero);
+	floor_row("floor-pte", &floors.pte);
+
+	kprintf("faultline-csv begin %s.raw\n", cl->suite);
+	bench_raw_header(&line);
+	emit(&line);
+	for (size_t i = 0; i < ncases; i++) {
+		struct bench_case c;
+
+		if (!wanted(cl, cases[i].pattern))
+			continue;
+		if (tune(cl, &cases[i], &c))
+			return -EINVAL;
+		info("bench: [%zu/%zu] %s %s pages=%llu", ++done, total,
+		     c.pattern, bench_access_name(c.access),
+		     (unsigned long long)c.pages);
+		ok &= run_case(&c, &h);
+	}
+	kprintf("faultline-csv end %s.raw\n", cl->suite);
+
+	if (wanted(cl, "find_vma")) {
+		info("bench: [%zu/%zu] find_vma with up to %llu VMAs", ++done,
+		     total, (unsigned long long)vc[nvc - 1]);
+		before = page_free_count();
+		err = bench_vmascale(vc, nvc, h.overhead, cl->seed, vma_row, NULL);
+		if (err) {
+			info("bench: find_vma scaling failed: %s", errno_name(err));
+			ok = false;
+		}
+		ok &= leak_check("find_vma", "lookup", vc[nvc - 1], before);
+	}
+	if (nrows == MAX_ROWS) {
+		info("bench: more than %d rows: the summary is cut short", MAX_ROWS);
+		ok = false;
+	}
+	print_summary(cl->suite, bench_floor_sum(&floors));
+	if (!ok) {
+		info("bench: failed (see the lines above)");
+		return -EIO;
+	}
+	return 0;
+}
+
+#endif
