@@ -35,6 +35,9 @@ OBJCOPY := aarch64-linux-gnu-objcopy
 HOSTCC  ?= gcc
 PYTHON  ?= /usr/bin/python3
 
+# The build's identity, printed in the boot report.
+BUILD_ID := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
 # Warnings are errors for every build, kernel and host alike.
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter
@@ -54,7 +57,6 @@ KASFLAGS := $(KCFLAGS) -D__ASSEMBLY__
 KLDFLAGS := -nostdlib -pie --no-dynamic-linker -z max-page-size=4096 \
 	-z noexecstack --gc-sections -T boot/linker.ld
 
-BUILD_ID := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 # Sources: the kernel is every file of these folders; host tests use the
 # portable ones (mm/, lib/, bench/) with arch/fake.
@@ -79,7 +81,7 @@ $(BUILD)/faultline.elf: $(KOBJ) boot/linker.ld
 
 $(BUILD)/faultline.img: $(BUILD)/faultline.elf
 	$(OBJCOPY) -O binary $< $@
-	@$(PYTHON) tools/imgcheck.py $@
+	@$(PYTHON) tools/imgcheck.py $@ $<
 
 clean:
 	rm -rf build

@@ -1,0 +1,50 @@
+/*
+ * Expected faults (see expect.h). Single CPU, and the state changes only in
+ * program order around the faulting access, so compiler barriers suffice.
+ */
+#include "arch/aarch64/esr.h"
+#include "arch/aarch64/exception.h"
+#include "arch/aarch64/expect.h"
+
+static bool armed;
+static bool taken;
+static struct expected_fault last;
+
+#define barrier() __asm__ volatile("" ::: "memory")
+
+void expect_fault_begin(void)
+{
+	taken = false;
+	armed = true;
+	barrier();
+}
+
+bool expect_fault_end(struct expected_fault *out)
+{
+	barrier();
+	armed = false;
+	if (taken && out)
+		*out = last;
+	return taken;
+}
+
+bool expect_fault_take(struct exc_frame *f, unsigned flags, int result)
+{
+	if (!armed)
+		return false;
+	last = (struct expected_fault){
+		.ec = ESR_EC(f->esr),
+		.esr = f->esr,
+		.far = f->far,
+		.elr = f->elr,
+		.flags = flags,
+		.result = result,
+	};
+	taken = true;
+	armed = false;
+	if (last.ec == EC_IABT_CUR)
+		f->elr = f->x[30];
+	else
+		f->elr += 4;
+	return true;
+}

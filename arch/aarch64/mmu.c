@@ -1,0 +1,137 @@
+/*
+ * Turning the MMU on (see mmu_boot.h). Register fields: Arm ARM DDI0487 K.a,
+ * D24.2 (MAIR_EL1, TCR_EL1, TTBR0_EL1, SCTLR_EL1); the enable sequence
+ * follows D8.2 ("Translation process"): tables written and visible, TLB
+ * invalidated, then SCTLR_EL1.M with an ISB.
+ */
+#include "arch/aarch64/mmu_boot.h"
+#include "arch/aarch64/sysreg.h"
+#include "boot/image.h"
+#include "lib/errno.h"
+
+#define VA_BITS 48
+
+struct pgtable kernel_pgt;
+
+struct region {
+	const char *name;
+	char *start, *end;
+	unsigned attrs;
+};
+
+/* map: identity-map [start, end) (page aligned) with attrs. */
+static int map(paddr_t start, paddr_t end, unsigned attrs)
+{
+	if (end <= start)
+		return 0;
+	return pgt_map(&kernel_pgt, start, start, end - start, attrs, 0);
+}
+
+/* map_bank: a RAM bank minus the image (mapped finely by map_image). */
+static int map_bank(const struct mem_range *b)
+{
+	paddr_t start = ALIGN_UP(b->base, PAGE_SIZE);
+	paddr_t end = ALIGN_DOWN(b->base + b->size, PAGE_SIZE);
+	paddr_t img_start = (paddr_t)__image_start, img_end = (paddr_t)__image_end;
+	int err;
+
+	start = MAX(start, PAGE_SIZE); /* page 0 stays unmapped: NULL faults */
+	if (end <= start)
+		return 0;
+	err = map(start, MIN(end, img_start), MM_READ | MM_WRITE);
+	if (err)
+		return err;
+	return map(MAX(start, img_end), end, MM_READ | MM_WRITE);
+}
+
+static int map_image(const char **why)
+{
+	const struct region regions[] = {
+		{ "text", __text_start, __text_end, MM_READ | MM_EXEC },
+		{ "rodata", __rodata_start, __rodata_end, MM_READ },
+		{ "data", __data_start, __data_end, MM_READ | MM_WRITE },
+		{ "bss", __bss_start, __bss_end, MM_READ | MM_WRITE },
+		{ "stack", __stack_bottom, __stack_top, MM_READ | MM_WRITE },
+		{ "exception stack", __exc_stack_bottom, __exc_stack_top,
+		  MM_READ | MM_WRITE },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(regions); i++) {
+		const struct region *r = &regions[i];
+		int err = map((paddr_t)r->start, (paddr_t)r->end, r->attrs);
+
+		if (err) {
+			*why = r->name;
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* TCR_EL1 for 48-bit VAs through TTBR0 only, 4 KiB granule, write-back
+ * inner-shareable walks, IPS = the implemented PA size (at most 48 bits). */
+static uint64_t tcr_value(void)
+{
+	unsigned parange = sysreg_field(read_sysreg(id_aa64mmfr0_el1),
+					ID_AA64MMFR0_PARange_SHIFT, 4);
+
+	parange = MIN(parange, ID_AA64MMFR0_PARange_48);
+	return ((uint64_t)(64 - VA_BITS) << TCR_EL1_T0SZ_SHIFT) |
+	       TCR_EL1_IRGN0_WBWA | TCR_EL1_ORGN0_WBWA | TCR_EL1_SH0_INNER |
+	       TCR_EL1_TG0_4K | ((uint64_t)(64 - VA_BITS) << TCR_EL1_T1SZ_SHIFT) |
+	       TCR_EL1_EPD1 | ((uint64_t)parange << TCR_EL1_IPS_SHIFT);
+}
+
+static void mmu_enable(void)
+{
+	uint64_t sctlr = read_sysreg(sctlr_el1);
+
+	write_sysreg(mair_el1, MAIR_EL1_VALUE);
+	write_sysreg(tcr_el1, tcr_value());
+	write_sysreg(ttbr0_el1, kernel_pgt.root_pa);
+	__asm__ volatile("dsb ish\n\t"      /* table writes complete */
+			 "tlbi vmalle1\n\t" /* nothing stale from the loader */
+			 "ic iallu\n\t"
+			 "dsb nsh\n\t"
+			 "isb" ::: "memory");
+	sctlr &= ~SCTLR_EL1_A;
+	sctlr |= SCTLR_EL1_M | SCTLR_EL1_C | SCTLR_EL1_I | SCTLR_EL1_WXN |
+		 SCTLR_EL1_SA | SCTLR_EL1_SA0;
+	write_sysreg(sctlr_el1, sctlr);
+	isb();
+}
+
+int mmu_init(const struct mem_range *banks, size_t nbanks, paddr_t mmio,
+	     const char **why)
+{
+	unsigned tgran4 = sysreg_field(read_sysreg(id_aa64mmfr0_el1),
+				       ID_AA64MMFR0_TGran4_SHIFT, 4);
+	int err;
+
+	if (tgran4 == 0xf) {
+		*why = "the CPU has no 4 KiB translation granule";
+		return -ENOTSUP;
+	}
+	err = pgt_init(&kernel_pgt);
+	if (err) {
+		*why = "root table";
+		return err;
+	}
+	for (size_t i = 0; i < nbanks; i++) {
+		err = map_bank(&banks[i]);
+		if (err) {
+			*why = "RAM bank";
+			return err;
+		}
+	}
+	err = map_image(why);
+	if (err)
+		return err;
+	err = map(mmio, mmio + PAGE_SIZE, MM_READ | MM_WRITE | MM_DEVICE);
+	if (err) {
+		*why = "console UART";
+		return err;
+	}
+	mmu_enable();
+	return 0;
+}

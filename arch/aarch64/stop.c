@@ -1,0 +1,64 @@
+/*
+ * Stopping the machine (see stop.h), and panic() for lib/assert.h.
+ */
+#include <stdarg.h>
+
+#include "arch/aarch64/psci.h"
+#include "arch/aarch64/semihost.h"
+#include "arch/aarch64/stop.h"
+#include "boot/board.h"
+#include "lib/assert.h"
+#include "lib/printf.h"
+
+static bool stopping;
+
+static NORETURN void power_off(int status)
+{
+	board_console_flush();
+	semihost_exit(status);
+	psci_system_off();
+	for (;;)
+		__asm__ volatile("msr daifset, #0xf\n\twfi" ::: "memory");
+}
+
+void stop_ok(void)
+{
+	if (!stopping) {
+		stopping = true;
+		info("done status=ok");
+	}
+	power_off(0);
+}
+
+static NORETURN void vstop_fail(const char *fmt, va_list ap)
+{
+	char reason[160];
+
+	if (!stopping) {
+		stopping = true;
+		kvsnprintf(reason, sizeof(reason), fmt, ap);
+		info("done status=fail (%s)", reason);
+	}
+	power_off(1);
+}
+
+void stop_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vstop_fail(fmt, ap);
+}
+
+/* panic: a programmer error (failed assert): say where, stop failed. */
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kprintf("faultline: panic: ");
+	kvprintf(fmt, ap);
+	va_end(ap);
+	kprintf("\n");
+	stop_fail("panic");
+}

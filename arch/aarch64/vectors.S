@@ -1,0 +1,179 @@
+/*
+ * The EL1 exception vector table (Arm ARM D1.3.2): 16 slots of 0x80 bytes,
+ * the table 2 KiB aligned.
+ *
+ *   0x000 current EL, SP_EL0  sync / IRQ / FIQ / SError   <- kernel code
+ *   0x200 current EL, SP_ELx  sync / IRQ / FIQ / SError   <- inside a handler
+ *   0x400 lower EL, AArch64   (unused: nothing runs at EL0)
+ *   0x600 lower EL, AArch32   (unused)
+ *
+ * Every slot pushes a struct exc_frame (exception.h) on SP_EL1 and saves
+ * x0/x1. A synchronous exception from kernel code that is a Data Abort from
+ * the current EL (ESR_EL1.EC == 0x25) takes the fast path: save only the
+ * registers the C calling convention lets do_page_fault clobber (x0-x18,
+ * LR), call it, restore, ERET. Everything else, and a fault the fast path
+ * could not resolve, saves the whole frame and calls C.
+ */
+#include "arch/aarch64/exception.h"
+
+#define ESR_EC_SHIFT 26
+#define ESR_EC_DABT_CUR 0x25
+
+	.text
+
+/* vslot: one vector slot that saves x0/x1 and branches to \target with the
+ * slot number in x1 (x0 keeps its saved copy). */
+.macro vslot n, target
+	.balign	0x80
+	sub	sp, sp, #FRAME_SIZE
+	stp	x0, x1, [sp, #FRAME_X(0)]
+	mov	x1, #\n
+	b	\target
+.endm
+
+/* save_x2_x18: the rest of the caller-saved registers, and LR. */
+.macro save_x2_x18_lr
+	stp	x2, x3, [sp, #FRAME_X(2)]
+	stp	x4, x5, [sp, #FRAME_X(4)]
+	stp	x6, x7, [sp, #FRAME_X(6)]
+	stp	x8, x9, [sp, #FRAME_X(8)]
+	stp	x10, x11, [sp, #FRAME_X(10)]
+	stp	x12, x13, [sp, #FRAME_X(12)]
+	stp	x14, x15, [sp, #FRAME_X(14)]
+	stp	x16, x17, [sp, #FRAME_X(16)]
+	str	x18, [sp, #FRAME_X(18)]
+	str	x30, [sp, #FRAME_X(30)]
+.endm
+
+.macro restore_x2_x18_lr
+	ldp	x2, x3, [sp, #FRAME_X(2)]
+	ldp	x4, x5, [sp, #FRAME_X(4)]
+	ldp	x6, x7, [sp, #FRAME_X(6)]
+	ldp	x8, x9, [sp, #FRAME_X(8)]
+	ldp	x10, x11, [sp, #FRAME_X(10)]
+	ldp	x12, x13, [sp, #FRAME_X(12)]
+	ldp	x14, x15, [sp, #FRAME_X(14)]
+	ldp	x16, x17, [sp, #FRAME_X(16)]
+	ldr	x18, [sp, #FRAME_X(18)]
+	ldr	x30, [sp, #FRAME_X(30)]
+.endm
+
+/* save_rest: x19-x29 and the system registers. The interrupted SP is SP_EL0
+ * when we came from kernel code (SPSR_EL1.M[0] = 0), else this frame's top. */
+.macro save_rest
+	stp	x19, x20, [sp, #FRAME_X(19)]
+	stp	x21, x22, [sp, #FRAME_X(21)]
+	stp	x23, x24, [sp, #FRAME_X(23)]
+	stp	x25, x26, [sp, #FRAME_X(25)]
+	stp	x27, x28, [sp, #FRAME_X(27)]
+	str	x29, [sp, #FRAME_X(29)]
+	mrs	x21, spsr_el1
+	mrs	x22, elr_el1
+	mrs	x23, sp_el0
+	add	x24, sp, #FRAME_SIZE
+	tst	x21, #1
+	csel	x23, x24, x23, ne
+	stp	x23, x22, [sp, #FRAME_SP]
+	str	x21, [sp, #FRAME_SPSR]
+	mrs	x23, esr_el1
+	mrs	x24, far_el1
+	stp	x23, x24, [sp, #FRAME_ESR]
+.endm
+
+	.balign	0x800
+	.globl	exception_vectors
+exception_vectors:
+	/* Current EL with SP_EL0: the kernel's own exceptions. */
+	.balign	0x80
+	sub	sp, sp, #FRAME_SIZE
+	stp	x0, x1, [sp, #FRAME_X(0)]
+	b	el1_sync_sp0
+	vslot	1, exc_slow
+	vslot	2, exc_slow
+	vslot	3, exc_slow
+	/* Current EL with SP_ELx: an exception while handling one. */
+	vslot	4, exc_slow
+	vslot	5, exc_slow
+	vslot	6, exc_slow
+	vslot	7, exc_slow
+	/* Lower EL, AArch64 and AArch32: never expected. */
+	vslot	8, exc_slow
+	vslot	9, exc_slow
+	vslot	10, exc_slow
+	vslot	11, exc_slow
+	vslot	12, exc_slow
+	vslot	13, exc_slow
+	vslot	14, exc_slow
+	vslot	15, exc_slow
+
+/*
+ * Synchronous exception from kernel code. x0/x1 are saved.
+ */
+el1_sync_sp0:
+	adrp	x0, fault_stamps_on
+	ldrb	w0, [x0, :lo12:fault_stamps_on]
+	cbnz	w0, stamp_entry
+1:	mrs	x0, esr_el1
+	lsr	x1, x0, #ESR_EC_SHIFT
+	cmp	x1, #ESR_EC_DABT_CUR
+	b.ne	2f
+	save_x2_x18_lr
+	mrs	x1, far_el1
+	bl	el1_abort_fast		/* (esr, far) -> do_page_fault's result */
+	cbnz	w0, abort_failed
+	restore_x2_x18_lr
+	adrp	x0, fault_stamps_on
+	ldrb	w0, [x0, :lo12:fault_stamps_on]
+	cbnz	w0, stamp_exit
+3:	ldp	x0, x1, [sp, #FRAME_X(0)]
+	add	sp, sp, #FRAME_SIZE
+	eret
+
+2:	mov	x1, #VEC_SYNC_SP0
+	b	exc_slow
+
+/* The stage stamps (mm/fault.h), out of line to keep the common path short. */
+stamp_entry:
+	isb
+	mrs	x1, pmccntr_el0
+	adrp	x0, fault_stamp
+	str	x1, [x0, :lo12:fault_stamp]	/* fault_stamp[STAGE_ENTRY] */
+	b	1b
+stamp_exit:
+	isb
+	mrs	x1, pmccntr_el0
+	adrp	x0, fault_stamp
+	add	x0, x0, :lo12:fault_stamp
+	str	x1, [x0, #FAULT_STAMP_EXIT_OFFSET]
+	b	3b
+
+/* do_page_fault refused: x0-x18 and LR are in the frame; the callee-saved
+ * registers still hold their interrupted values. */
+abort_failed:
+	mov	w2, w0
+	save_rest
+	mov	x0, sp
+	mov	w1, w2
+	bl	exception_abort_failed
+	b	exc_return
+
+/* The general path: x0/x1 saved, x1 = vector slot number. */
+exc_slow:
+	save_x2_x18_lr
+	save_rest
+	mov	x0, sp
+	bl	exception_slow
+exc_return:
+	ldp	x0, x1, [sp, #FRAME_ELR]	/* elr, spsr (C may change elr) */
+	msr	elr_el1, x0
+	msr	spsr_el1, x1
+	restore_x2_x18_lr
+	ldp	x19, x20, [sp, #FRAME_X(19)]
+	ldp	x21, x22, [sp, #FRAME_X(21)]
+	ldp	x23, x24, [sp, #FRAME_X(23)]
+	ldp	x25, x26, [sp, #FRAME_X(25)]
+	ldp	x27, x28, [sp, #FRAME_X(27)]
+	ldr	x29, [sp, #FRAME_X(29)]
+	ldp	x0, x1, [sp, #FRAME_X(0)]
+	add	sp, sp, #FRAME_SIZE
+	eret

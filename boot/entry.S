@@ -1,0 +1,213 @@
+/*
+ * Kernel entry: the arm64 Image header, then the boot CPU's path from
+ * whatever exception level the loader used down to EL1, self-relocation,
+ * BSS, stacks, vectors, and the call to kmain.
+ *
+ * On entry (Linux Documentation/arch/arm64/booting.rst): MMU off, x0 = the
+ * physical address of the device tree blob, interrupts masked, loaded at a
+ * 2 MiB-aligned address (flags bit 3 says any such address will do).
+ *
+ * Registers kept across this file (callee-saved, so the C calls keep them):
+ *   x19  DTB address           x21  address the image runs at
+ *   x20  exception level at entry
+ *   x22  CNTPCT_EL0 at entry (after the counters are opened to EL1)
+ */
+#include "arch/aarch64/sysreg.h"
+
+#define R_AARCH64_RELATIVE 1027
+
+/* Image header flags: bit 0 = 0 little endian, bits [2:1] = 1 4 KiB pages,
+ * bit 3 = 1 the image may be placed anywhere in physical memory. */
+#define IMAGE_FLAGS ((0 << 0) | (1 << 1) | (1 << 3))
+#define IMAGE_MAGIC 0x644d5241 /* "ARM\x64" */
+
+/* adr_l: the run-time address of sym (PC relative, so valid before and
+ * after relocation, up to +-4 GiB away). */
+.macro adr_l reg, sym
+	adrp	\reg, \sym
+	add	\reg, \reg, :lo12:\sym
+.endm
+
+/* pmu_present: branch to \absent unless ID_AA64DFR0_EL1.PMUVer names the
+ * architected PMU (neither 0 = none nor 0xf = IMPLEMENTATION DEFINED). */
+.macro pmu_present tmp, absent
+	mrs	\tmp, id_aa64dfr0_el1
+	ubfx	\tmp, \tmp, #ID_AA64DFR0_PMUVer_SHIFT, #4
+	cbz	\tmp, \absent
+	cmp	\tmp, #ID_AA64DFR0_PMUVer_IMPDEF
+	b.eq	\absent
+.endm
+
+/*
+ * The 64-byte arm64 Image header (booting.rst, "Call the kernel image"):
+ *
+ *   0x00 code0  0x04 code1  0x08 text_offset  0x10 image_size
+ *   0x18 flags  0x20 res2   0x28 res3         0x30 res4
+ *   0x38 magic  0x3c res5
+ */
+	.section .head.text, "ax"
+	.globl	_head
+_head:
+	b	primary_entry		/* code0 */
+	.long	0			/* code1 */
+	.quad	0			/* text_offset: load at the 2 MiB boundary */
+	.quad	__image_size		/* image_size, BSS and stacks included */
+	.quad	IMAGE_FLAGS		/* flags */
+	.quad	0			/* res2 */
+	.quad	0			/* res3 */
+	.quad	0			/* res4 */
+	.long	IMAGE_MAGIC		/* magic */
+	.long	0			/* res5 (PE header offset: none) */
+
+	.section .text.entry, "ax"
+primary_entry:
+	mov	x19, x0
+
+	/* Only the boot CPU, affinity 0.0.0.0, runs the kernel. */
+	mrs	x0, mpidr_el1
+	mov	x1, #0xffffff		/* Aff2..Aff0 */
+	movk	x1, #0xff, lsl #32	/* Aff3 */
+	tst	x0, x1
+	b.ne	park
+
+	mrs	x20, CurrentEL
+	ubfx	x20, x20, #CurrentEL_EL_SHIFT, #2
+	cmp	x20, #3
+	b.eq	from_el3
+	cmp	x20, #2
+	b.eq	from_el2
+	b	at_el1
+
+/*
+ * EL3 (no firmware below us, e.g. QEMU virt,secure=on): make the lower ELs
+ * Non-secure AArch64, trap nothing to EL3, and continue at EL2 if it is
+ * implemented, else at EL1.
+ */
+from_el3:
+	msr	mdcr_el3, xzr		/* no PMU/debug traps to EL3 */
+	msr	cptr_el3, xzr		/* no FP/trace/CPACR traps to EL3 */
+	mrs	x0, id_aa64pfr0_el1
+	ubfx	x0, x0, #ID_AA64PFR0_EL2_SHIFT, #4
+	cbz	x0, 1f
+	mov	x0, #(SCR_EL3_RES1 | SCR_EL3_NS | SCR_EL3_HCE | SCR_EL3_RW)
+	msr	scr_el3, x0
+	mov	x0, #(SCTLR_EL2_RES1 & 0xffff)
+	movk	x0, #(SCTLR_EL2_RES1 >> 16), lsl #16
+	msr	sctlr_el2, x0
+	mov	x0, #(SPSR_DAIF | SPSR_M_EL2h)
+	msr	spsr_el3, x0
+	adr	x0, from_el2
+	msr	elr_el3, x0
+	eret
+1:	mov	x0, #(SCR_EL3_RES1 | SCR_EL3_NS | SCR_EL3_RW)
+	msr	scr_el3, x0
+	mov	x0, #(SPSR_DAIF | SPSR_M_EL1h)
+	msr	spsr_el3, x0
+	adr	x0, at_el1
+	msr	elr_el3, x0
+	eret
+
+/*
+ * EL2: EL1 is AArch64 and unvirtualised, may read the physical counter and
+ * use the timers, sees every PMU event counter (MDCR_EL2.HPMN = PMCR_EL0.N)
+ * and traps nothing to EL2.
+ */
+from_el2:
+	mov	x0, #HCR_EL2_RW
+	msr	hcr_el2, x0
+	mov	x0, #(CNTHCTL_EL2_EL1PCTEN | CNTHCTL_EL2_EL1PCEN)
+	msr	cnthctl_el2, x0
+	msr	cntvoff_el2, xzr
+	mov	x0, #0
+	pmu_present x1, 1f
+	mrs	x1, pmcr_el0
+	ubfx	x0, x1, #PMCR_EL0_N_SHIFT, #5	/* HPMN; TPM = TPMCR = 0 */
+1:	msr	mdcr_el2, x0
+	mov	x0, #CPTR_EL2_RES1
+	msr	cptr_el2, x0
+	msr	hstr_el2, xzr
+	mov	x0, #(SPSR_DAIF | SPSR_M_EL1h)
+	msr	spsr_el2, x0
+	adr	x0, at_el1
+	msr	elr_el2, x0
+	eret
+
+at_el1:
+	mov	x0, #(SCTLR_EL1_BOOT & 0xffff)
+	movk	x0, #(SCTLR_EL1_BOOT >> 16), lsl #16
+	msr	sctlr_el1, x0
+	isb
+	mrs	x22, cntpct_el0
+
+	/*
+	 * Start the cycle counter now, so kmain can tell how long boot took:
+	 * count at EL1 only, enabled, reset, 64 bits wide.
+	 */
+	pmu_present x0, 1f
+	mov	x0, #PMCCFILTR_EL0_EL1_ONLY
+	msr	pmccfiltr_el0, x0
+	mrs	x0, pmcr_el0
+	mov	x1, #(PMCR_EL0_E | PMCR_EL0_C | PMCR_EL0_LC)
+	orr	x0, x0, x1
+	msr	pmcr_el0, x0
+	mov	x0, #PMCNTENSET_EL0_C
+	msr	pmcntenset_el0, x0
+	isb
+1:
+	/*
+	 * Apply the R_AARCH64_RELATIVE relocations (ELF for the Arm 64-bit
+	 * Architecture, 5.7.10): *(base + r_offset) = base + r_addend, where
+	 * base is where we run, since we are linked at 0. R_AARCH64_NONE
+	 * (which ld may leave behind) is skipped; any other type is a build
+	 * error (tools/imgcheck.py rejects it), and parks if one slips by.
+	 *
+	 *   Elf64_Rela: | r_offset (8) | r_info (8) | r_addend (8) |
+	 */
+	adr	x21, _head
+	adr_l	x0, __rela_start
+	adr_l	x1, __rela_end
+2:	cmp	x0, x1
+	b.hs	3f
+	ldp	x2, x3, [x0], #16
+	ldr	x4, [x0], #8
+	cbz	x3, 2b			/* R_AARCH64_NONE: nothing to do */
+	cmp	x3, #R_AARCH64_RELATIVE
+	b.ne	park
+	add	x4, x4, x21
+	str	x4, [x2, x21]
+	b	2b
+3:
+	/* BSS: both ends are 4 KiB aligned. */
+	adr_l	x0, __bss_start
+	adr_l	x1, __bss_end
+4:	cmp	x0, x1
+	b.hs	5f
+	stp	xzr, xzr, [x0], #16
+	b	4b
+5:
+	/*
+	 * Exceptions run on SP_EL1 (the exception stack), the kernel on SP_EL0
+	 * (PSTATE.SPSel = 0), so an overflow of the kernel stack into its
+	 * guard page is still reported from a good stack.
+	 */
+	adr_l	x0, __exc_stack_top
+	mov	sp, x0
+	msr	spsel, #0
+	adr_l	x0, __stack_top
+	mov	sp, x0
+	adr_l	x0, exception_vectors
+	msr	vbar_el1, x0
+	isb
+
+	mov	x0, x19
+	mov	w1, w20
+	mov	x2, x22
+	mov	x29, #0			/* the backtrace ends here */
+	mov	x30, #0
+	bl	kmain
+	/* kmain does not return; fall through to park if it ever did. */
+
+/* park: where secondary CPUs (and the impossible) wait forever. */
+park:
+	wfe
+	b	park

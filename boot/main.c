@@ -1,0 +1,155 @@
+/*
+ * kmain: the boot CPU's C entry, called by boot/entry.S at EL1 with the MMU
+ * off, on the kernel stack (SP_EL0), vectors installed, BSS zeroed.
+ *
+ *   fallback console -> device tree -> tree's console -> page allocator
+ *   (RAM minus image, DTB and reserved ranges) -> MMU -> PMU/timer ->
+ *   boot report -> command line -> run=none | tests | bench -> stop
+ *
+ * The boot report (one line, key=value, parsed by tools/qemu.py):
+ *
+ *   faultline: boot board=qemu-virt cpu=cortex-a72 midr=0x410fd083 el=1
+ *     ram=512MiB banks=1 cntfrq=62500000 pmu=yes boot_cycles=123456
+ *
+ * boot_cycles is PMCCNTR_EL0 since the entry code started it (instructions
+ * under QEMU -icount shift=0); without a PMU, boot_ticks counts CNTPCT_EL0.
+ */
+#include "arch/aarch64/cpuid.h"
+#include "arch/aarch64/mmu_boot.h"
+#include "arch/aarch64/pmu.h"
+#include "arch/aarch64/psci.h"
+#include "arch/aarch64/stop.h"
+#include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/timer.h"
+#include "boot/board.h"
+#include "boot/image.h"
+#include "lib/cmdline.h"
+#include "lib/dt.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "mm/page_alloc.h"
+#include "tests/guest/ktest.h"
+
+#include <arch/cpu.h>
+
+/* booting.rst: the DTB is 8-byte aligned and at most 2 MiB. */
+#define DTB_MAX_SIZE (2u << 20)
+
+NORETURN void kmain(paddr_t dtb, unsigned entry_el, uint64_t entry_count);
+
+/*
+ * bench_main: run the suite the command line names; 0 or -errno. This weak
+ * default stands in until bench/ provides the real one.
+ */
+int bench_main(const struct cmdline *cl);
+
+__attribute__((weak)) int bench_main(const struct cmdline *cl)
+{
+	return -ENOTSUP;
+}
+
+static struct bootinfo bi;
+
+static void read_device_tree(paddr_t dtb)
+{
+	const char *why;
+
+	if (dtb == 0 || !IS_ALIGNED(dtb, 8)) {
+		info("device tree: bad address %#llx in x0 (need an 8-byte aligned DTB)",
+		     (unsigned long long)dtb);
+		stop_fail("no usable device tree");
+	}
+	if (dt_parse((const void *)dtb, DTB_MAX_SIZE, &bi, &why)) {
+		info("%s", why);
+		stop_fail("%s", why);
+	}
+}
+
+/* The page allocator gets RAM minus the image, the DTB and what the tree
+ * reserves. */
+static void memory_init(paddr_t dtb)
+{
+	struct mem_range rsv[DT_MAX_RSV + 2];
+	size_t n = 0;
+	int err;
+
+	rsv[n++] = (struct mem_range){ (paddr_t)__image_start,
+				       (uint64_t)(__image_end - __image_start) };
+	rsv[n++] = (struct mem_range){ dtb, bi.dtb_size };
+	for (size_t i = 0; i < bi.nrsv; i++)
+		rsv[n++] = bi.rsv[i];
+	err = page_alloc_init(bi.mem, bi.nmem, rsv, n);
+	if (err)
+		stop_fail("page allocator: %s", errno_name(err));
+}
+
+static void boot_report(unsigned entry_el, uint64_t entry_count)
+{
+	uint64_t midr = read_sysreg(midr_el1);
+	const char *cpu = cpu_name(midr);
+	uint64_t ram = 0;
+	bool pmu = pmu_init();
+
+	for (size_t i = 0; i < bi.nmem; i++)
+		ram += bi.mem[i].size;
+	info("boot board=%s cpu=%s midr=%#010llx el=%u ram=%lluMiB banks=%zu "
+	     "cntfrq=%llu pmu=%s %s=%llu",
+	     FAULTLINE_BOARD, cpu ? cpu : "unknown", (unsigned long long)midr,
+	     entry_el, (unsigned long long)(ram >> 20), bi.nmem,
+	     (unsigned long long)timer_freq(), pmu ? "yes" : "no",
+	     pmu ? "boot_cycles" : "boot_ticks",
+	     (unsigned long long)(pmu ? pmu_cycles() : timer_count() - entry_count));
+	info("console %s, psci=%s, %zu cpus, %zu of %zu pages free, build %s",
+	     board_console_name(), dt_psci_name(bi.psci), bi.ncpus,
+	     page_free_count(), page_total_count(), FAULTLINE_BUILD_ID);
+}
+
+static NORETURN void run(const struct cmdline *cl)
+{
+	int err;
+
+	switch (cl->run) {
+	case RUN_NONE:
+		stop_ok();
+	case RUN_TESTS:
+		err = ktest_run_all();
+		if (err)
+			stop_fail("%d in-guest test%s failed", err, err == 1 ? "" : "s");
+		stop_ok();
+	case RUN_BENCH:
+		err = bench_main(cl);
+		if (err == -ENOTSUP)
+			stop_fail("benchmarks not built in");
+		if (err)
+			stop_fail("benchmark suite '%s': %s", cl->suite, errno_name(err));
+		stop_ok();
+	}
+	stop_fail("unknown run mode %d", (int)cl->run);
+}
+
+void kmain(paddr_t dtb, unsigned entry_el, uint64_t entry_count)
+{
+	static struct cmdline cl;
+	const char *why;
+	int err;
+
+	board_early_console();
+	read_device_tree(dtb);
+	psci_set_conduit(bi.psci);
+	if (board_console_init(&bi, &why))
+		info("%s", why);
+
+	memory_init(dtb);
+	err = mmu_init(bi.mem, bi.nmem, board_console_mmio(), &why);
+	if (err)
+		stop_fail("MMU: %s: %s", why, errno_name(err));
+	arch_cpu_init_zva();
+
+	boot_report(entry_el, entry_count);
+
+	if (cmdline_parse(bi.bootargs, &cl, &why)) {
+		info("%s", why);
+		stop_fail("%s", why);
+	}
+	run(&cl);
+}
