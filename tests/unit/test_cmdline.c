@@ -1,0 +1,208 @@
+/*
+ * lib/cmdline.c and lib/parse.c: table-driven good and bad command lines
+ * (every key, defaults, loader words, each kind of error with its message),
+ * and the number parser's edges.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lib/cmdline.h"
+#include "lib/console.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+
+/* Console capture: notes about skipped loader words land here. */
+static char captured[4096];
+static size_t ncaptured;
+
+void console_fallback_write(const char *s, size_t n)
+{
+	if (ncaptured + n < sizeof(captured)) {
+		memcpy(captured + ncaptured, s, n);
+		ncaptured += n;
+		captured[ncaptured] = '\0';
+	}
+}
+
+static void test_defaults(void **state)
+{
+	static const char *const empty[] = { "", " ", "\t\n", "   \r\n" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(empty); i++) {
+		struct cmdline cl;
+		const char *why = NULL;
+
+		memset(&cl, 0x5a, sizeof(cl));
+		assert_int_equal(cmdline_parse(empty[i], &cl, &why), 0);
+		assert_int_equal(cl.run, RUN_BENCH);
+		assert_string_equal(cl.suite, "default");
+		assert_string_equal(cl.pattern, "");
+		assert_int_equal(cl.pages, 0);
+		assert_int_equal(cl.iters, 0);
+		assert_int_equal(cl.seed, 1);
+		assert_false(cl.stages);
+		assert_int_equal(cl.given, 0);
+		assert_int_equal(cl.skipped, 0);
+	}
+}
+
+static void test_good_lines(void **state)
+{
+	static const struct {
+		const char *line;
+		enum run_mode run;
+		const char *suite, *pattern;
+		uint64_t pages, iters, seed;
+		bool stages;
+		unsigned given, skipped;
+	} cases[] = {
+		{ "run=none", RUN_NONE, "default", "", 0, 0, 1, false, CMDLINE_RUN, 0 },
+		{ "run=tests", RUN_TESTS, "default", "", 0, 0, 1, false, CMDLINE_RUN, 0 },
+		{ "run=bench", RUN_BENCH, "default", "", 0, 0, 1, false, CMDLINE_RUN, 0 },
+		{ "  run=bench\tsuite=quick  ", RUN_BENCH, "quick", "", 0, 0, 1, false,
+		  CMDLINE_RUN | CMDLINE_SUITE, 0 },
+		{ "pattern=stride-16 pages=4096 iters=0x10 seed=18446744073709551615 stages=on",
+		  RUN_BENCH, "default", "stride-16", 4096, 16, UINT64_MAX, true,
+		  CMDLINE_PATTERN | CMDLINE_PAGES | CMDLINE_ITERS | CMDLINE_SEED | CMDLINE_STAGES, 0 },
+		{ "stages=off seed=0", RUN_BENCH, "default", "", 0, 0, 0, false,
+		  CMDLINE_STAGES | CMDLINE_SEED, 0 },
+		{ "suite=ABCDEFGHIJKLMNOPQRSTUVWXYZ_-012", RUN_BENCH,
+		  "ABCDEFGHIJKLMNOPQRSTUVWXYZ_-012", "", 0, 0, 1, false, CMDLINE_SUITE, 0 },
+		{ "run=tests\n", RUN_TESTS, "default", "", 0, 0, 1, false, CMDLINE_RUN, 0 },
+		/* What the Raspberry Pi firmware makes of a cmdline.txt. */
+		{ "coherent_pool=1M 8250.nr_uarts=1 snd_bcm2835.enable_headphones=0 "
+		  "bcm2708_fb.fbwidth=656 vc_mem.mem_base=0x3ec00000 "
+		  "smsc95xx.macaddr=B8:27:EB:00:00:01 console=ttyS0,115200 console=tty1 "
+		  "run=bench pages=64 root=/dev/mmcblk0p2 rootwait",
+		  RUN_BENCH, "default", "", 64, 0, 1, false, CMDLINE_RUN | CMDLINE_PAGES, 10 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct cmdline cl;
+		const char *why = NULL;
+
+		ncaptured = 0;
+		captured[0] = '\0';
+		if (cmdline_parse(cases[i].line, &cl, &why))
+			fail_msg("\"%s\": %s", cases[i].line, why);
+		assert_int_equal(cl.run, cases[i].run);
+		assert_string_equal(cl.suite, cases[i].suite);
+		assert_string_equal(cl.pattern, cases[i].pattern);
+		assert_int_equal(cl.pages, cases[i].pages);
+		assert_int_equal(cl.iters, cases[i].iters);
+		assert_int_equal(cl.seed, cases[i].seed);
+		assert_int_equal(cl.stages, cases[i].stages);
+		assert_int_equal(cl.given, cases[i].given);
+		assert_int_equal(cl.skipped, cases[i].skipped);
+		if (cases[i].skipped) {
+			assert_non_null(strstr(captured, "faultline: command line: ignoring "
+						     "loader word '8250.nr_uarts=1'\r\n"));
+			assert_non_null(strstr(captured, "'rootwait'"));
+		} else {
+			assert_int_equal(ncaptured, 0);
+		}
+	}
+	assert_string_equal(cmdline_run_name(RUN_TESTS), "tests");
+	assert_string_equal(cmdline_run_name(RUN_NONE), "none");
+	assert_string_equal(cmdline_run_name(RUN_BENCH), "bench");
+}
+
+static void test_bad_lines(void **state)
+{
+	static const struct {
+		const char *line, *why;
+	} cases[] = {
+		{ "foo=1", "bad command line: unknown key 'foo'" },
+		{ "run=bench foo=1", "bad command line: unknown key 'foo'" },
+		{ "=5", "bad command line: unknown key ''" },
+		{ "Run=bench", "bad command line: unknown key 'Run'" },
+		{ "verbose", "bad command line: 'verbose' is not key=value" },
+		{ "run", "bad command line: 'run' needs a value (run=...)" },
+		{ "run=", "bad command line: empty value for 'run'" },
+		{ "pages=", "bad command line: empty value for 'pages'" },
+		{ "run=fast", "bad command line: run='fast' (expected bench, tests or none)" },
+		{ "run=bench run=tests", "bad command line: key 'run' given twice" },
+		{ "seed=1 seed=1", "bad command line: key 'seed' given twice" },
+		{ "stages=yes", "bad command line: stages='yes' (expected on or off)" },
+		{ "stages=ON", "bad command line: stages='ON' (expected on or off)" },
+		{ "pages=12k", "bad command line: pages='12k' is not a number" },
+		{ "pages=-1", "bad command line: pages='-1' is not a number" },
+		{ "iters=0x", "bad command line: iters='0x' is not a number" },
+		{ "iters=0xg", "bad command line: iters='0xg' is not a number" },
+		{ "pages=0", "bad command line: pages=0 (must be at least 1)" },
+		{ "iters=0x0", "bad command line: iters=0x0 (must be at least 1)" },
+		{ "seed=18446744073709551616",
+		  "bad command line: seed='18446744073709551616' does not fit in 64 bits" },
+		{ "seed=0x10000000000000000",
+		  "bad command line: seed='0x10000000000000000' does not fit in 64 bits" },
+		{ "suite=a.b", "bad command line: suite='a.b' (names are [A-Za-z0-9_-]+)" },
+		{ "pattern=seq,rev", "bad command line: pattern='seq,rev' (names are [A-Za-z0-9_-]+)" },
+		{ "suite=ABCDEFGHIJKLMNOPQRSTUVWXYZ_-0123",
+		  "bad command line: suite='ABCDEFGHIJKLMNOPQRSTUVWXYZ_-0123' is longer than 31 characters" },
+		{ "run=tests=1", "bad command line: run='tests=1' (expected bench, tests or none)" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct cmdline cl;
+		const char *why = NULL;
+		int err = cmdline_parse(cases[i].line, &cl, &why);
+
+		if (err != -EINVAL || !why || strcmp(why, cases[i].why) != 0)
+			fail_msg("\"%s\": returned %d, \"%s\"; expected \"%s\"", cases[i].line,
+				 err, why ? why : "(none)", cases[i].why);
+	}
+}
+
+static void test_parse_u64(void **state)
+{
+	static const struct {
+		const char *s;
+		int err;
+		uint64_t v;
+	} cases[] = {
+		{ "0", 0, 0 }, { "7", 0, 7 }, { "0x0", 0, 0 }, { "0XfF", 0, 255 },
+		{ "18446744073709551615", 0, UINT64_MAX },
+		{ "0xffffffffffffffff", 0, UINT64_MAX },
+		{ "00012", 0, 12 },
+		{ "18446744073709551616", -ERANGE, 0 },
+		{ "99999999999999999999", -ERANGE, 0 },
+		{ "0x1ffffffffffffffff", -ERANGE, 0 },
+		{ "", -EINVAL, 0 }, { "0x", -EINVAL, 0 }, { "x1", -EINVAL, 0 },
+		{ "1 ", -EINVAL, 0 }, { "+1", -EINVAL, 0 }, { "12a", -EINVAL, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint64_t v = 0xabcd;
+		int err = parse_u64(cases[i].s, strlen(cases[i].s), &v);
+
+		if (err != cases[i].err)
+			fail_msg("parse_u64(\"%s\") = %d, expected %d", cases[i].s, err,
+				 cases[i].err);
+		assert_int_equal(v, err ? 0xabcd : cases[i].v); /* untouched on error */
+	}
+	/* Only `len` bytes count. */
+	uint64_t v;
+
+	assert_int_equal(parse_u64("123456", 3, &v), 0);
+	assert_int_equal(v, 123);
+	assert_string_equal(errno_name(-ERANGE), "ERANGE");
+	assert_string_equal(errno_name(EINVAL), "EINVAL");
+	assert_string_equal(errno_name(-9999), "E?");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_good_lines),
+		cmocka_unit_test(test_bad_lines),
+		cmocka_unit_test(test_parse_u64),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,353 @@
+/*
+ * lib/dt.c: boot information from the QEMU virt, Raspberry Pi 3 and Pi 4
+ * trees (RAM banks above 4 GiB, bus ranges, stdout-path aliases, the mini
+ * UART, spin-table CPUs, reserved memory), the console fallback chain, and
+ * trees that are well formed but unusable (no memory, zero-sized memory,
+ * absurd cell counts, too many banks), plus every truncation and every
+ * single-byte corruption of a small tree.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lib/dt.h"
+#include "lib/errno.h"
+
+struct blob {
+	uint8_t *data;
+	size_t size;
+};
+
+/* Read build/host/dts/<name>.dtb (the unit rule builds it; run from the root). */
+static struct blob load(const char *name)
+{
+	char path[256];
+	struct blob b;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "build/host/dts/%s.dtb", name);
+	f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s (run from the repository root after make unit)", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	assert_true(n > 0);
+	b.size = (size_t)n;
+	b.data = malloc(b.size);
+	assert_non_null(b.data);
+	assert_int_equal(fread(b.data, 1, b.size, f), b.size);
+	fclose(f);
+	return b;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static void parse_ok(const struct blob *b, struct bootinfo *bi)
+{
+	const char *why = NULL;
+
+	if (dt_parse(b->data, b->size, bi, &why))
+		fail_msg("dt_parse: %s", why);
+}
+
+/* The writable copy of a property's value inside blob b (found through bi). */
+static uint8_t *prop_in(const struct blob *b, const struct bootinfo *bi, const char *path,
+			const char *name, uint32_t *len)
+{
+	const uint8_t *v = fdt_prop(&bi->fdt, fdt_path(&bi->fdt, path), name, len);
+
+	assert_non_null(v);
+	assert_true(v >= b->data && v < b->data + b->size);
+	return b->data + (v - b->data);
+}
+
+static void test_qemu_virt(void **state)
+{
+	struct blob b = load("qemu-virt");
+	struct bootinfo bi;
+
+	parse_ok(&b, &bi);
+	assert_int_equal(bi.dtb_size, b.size);
+	assert_int_equal(bi.nmem, 1);
+	assert_int_equal(bi.mem[0].base, 0x40000000);
+	assert_int_equal(bi.mem[0].size, 512ull << 20);
+	assert_int_equal(bi.nrsv, 0);
+	assert_string_equal(bi.bootargs, "run=tests suite=default");
+	assert_string_equal(bi.model, "linux,dummy-virt");
+	assert_true(bi.uart.found);
+	assert_int_equal(bi.uart.kind, UART_PL011);
+	assert_int_equal(bi.uart.base, 0x9000000);
+	assert_int_equal(bi.uart.size, 0x1000);
+	assert_int_equal(bi.uart.clock_hz, 24000000); /* apb-pclk, through its phandle */
+	assert_string_equal(bi.uart.node, "pl011@9000000");
+	assert_int_equal(bi.psci, PSCI_HVC);
+	assert_string_equal(dt_psci_name(bi.psci), "hvc");
+	assert_int_equal(bi.ncpus, 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(bi.cpu[i].mpidr, i);
+		assert_int_equal(bi.cpu[i].enable, CPU_ENABLE_PSCI);
+		assert_int_equal(bi.cpu[i].release_addr, 0);
+	}
+	free(b.data);
+}
+
+static void test_rpi3(void **state)
+{
+	struct blob b = load("rpi3");
+	struct bootinfo bi;
+
+	parse_ok(&b, &bi);
+	assert_int_equal(bi.nmem, 1);
+	assert_int_equal(bi.mem[0].base, 0);
+	assert_int_equal(bi.mem[0].size, 0x3b400000);
+	/* /memreserve/ then /reserved-memory with a reg (linux,cma has none). */
+	assert_int_equal(bi.nrsv, 2);
+	assert_int_equal(bi.rsv[0].base, 0);
+	assert_int_equal(bi.rsv[0].size, 0x1000);
+	assert_int_equal(bi.rsv[1].base, 0x3a000000);
+	assert_int_equal(bi.rsv[1].size, 0x800000);
+	assert_string_equal(bi.model, "Raspberry Pi 3 Model B Rev 1.2");
+	assert_non_null(strstr(bi.bootargs, "8250.nr_uarts=1"));
+	/* stdout-path "serial0:115200n8" -> the mini UART, 0x7e.. -> 0x3f.. */
+	assert_true(bi.uart.found);
+	assert_int_equal(bi.uart.kind, UART_AUX);
+	assert_string_equal(dt_uart_kind_name(bi.uart.kind), "bcm2835-aux");
+	assert_int_equal(bi.uart.base, 0x3f215040);
+	assert_int_equal(bi.uart.clock_hz, 0); /* a clock with a specifier: unknown */
+	assert_int_equal(bi.psci, PSCI_NONE);
+	assert_int_equal(bi.ncpus, 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(bi.cpu[i].mpidr, i);
+		assert_int_equal(bi.cpu[i].enable, CPU_ENABLE_SPIN_TABLE);
+		assert_int_equal(bi.cpu[i].release_addr, 0xd8 + 8 * i);
+	}
+	free(b.data);
+}
+
+static void test_rpi4(void **state)
+{
+	static const struct mem_range banks[] = {
+		{ 0x0, 0x3b400000 }, { 0x40000000, 0xbc000000 },
+		{ 0x100000000ull, 0x80000000 }, { 0x180000000ull, 0x80000000 },
+	};
+	static const struct mem_range rsv[] = {
+		{ 0x0, 0x1000 }, { 0x3ef00000, 0x100000 }, { 0x3ee00000, 0x1000 },
+	};
+	struct blob b = load("rpi4");
+	struct bootinfo bi;
+	uint64_t total = 0;
+
+	parse_ok(&b, &bi);
+	assert_int_equal(bi.nmem, ARRAY_SIZE(banks));
+	for (size_t i = 0; i < ARRAY_SIZE(banks); i++) {
+		assert_int_equal(bi.mem[i].base, banks[i].base);
+		assert_int_equal(bi.mem[i].size, banks[i].size);
+		total += bi.mem[i].size;
+	}
+	assert_int_equal(total, (8ull << 30) - (76 << 20) - (64 << 20)); /* less GPU, MMIO */
+	assert_int_equal(bi.nrsv, ARRAY_SIZE(rsv));
+	for (size_t i = 0; i < ARRAY_SIZE(rsv); i++) {
+		assert_int_equal(bi.rsv[i].base, rsv[i].base);
+		assert_int_equal(bi.rsv[i].size, rsv[i].size);
+	}
+	assert_string_equal(bi.bootargs, "run=tests");
+	/* stdout-path "serial1:115200n8" -> PL011, 0x7e201000 -> 0xfe201000. */
+	assert_true(bi.uart.found);
+	assert_int_equal(bi.uart.kind, UART_PL011);
+	assert_int_equal(bi.uart.base, 0xfe201000);
+	assert_int_equal(bi.uart.clock_hz, 48000000);
+	assert_int_equal(bi.psci, PSCI_NONE);
+	assert_int_equal(bi.ncpus, 4);
+	assert_int_equal(bi.cpu[3].release_addr, 0xf0);
+	free(b.data);
+}
+
+/* stdout-path, then alias serial0, then the first enabled PL011. */
+static void test_console_fallbacks(void **state)
+{
+	struct bootinfo bi;
+	uint32_t len;
+	uint8_t *v;
+
+	/* rpi3: stdout-path to serial1 instead: the PL011. */
+	struct blob b = load("rpi3");
+
+	parse_ok(&b, &bi);
+	v = prop_in(&b, &bi, "/chosen", "stdout-path", &len);
+	assert_memory_equal(v, "serial0", 7);
+	v[6] = '1';
+	parse_ok(&b, &bi);
+	assert_int_equal(bi.uart.kind, UART_PL011);
+	assert_int_equal(bi.uart.base, 0x3f201000);
+	/* ... to a missing alias: serial0, the mini UART. */
+	v[6] = '7';
+	parse_ok(&b, &bi);
+	assert_int_equal(bi.uart.kind, UART_AUX);
+	assert_int_equal(bi.uart.base, 0x3f215040);
+	free(b.data);
+
+	/* rpi4: missing alias, serial0 disabled: the first enabled PL011 (the
+	 * disabled one at 0x7e201400 comes first in the tree). */
+	b = load("rpi4");
+	parse_ok(&b, &bi);
+	v = prop_in(&b, &bi, "/chosen", "stdout-path", &len);
+	v[6] = '7';
+	parse_ok(&b, &bi);
+	assert_int_equal(bi.uart.kind, UART_PL011);
+	assert_int_equal(bi.uart.base, 0xfe201000);
+	/* No PL011 enabled either: no console found, not an error. */
+	v = prop_in(&b, &bi, "/soc/serial@7e201000", "status", &len);
+	assert_string_equal((char *)v, "okay");
+	memcpy(v, "fail", 4);
+	parse_ok(&b, &bi);
+	assert_false(bi.uart.found);
+	free(b.data);
+
+	/* tiny: no /chosen/stdout-path, no aliases: the PL011 by compatible. */
+	b = load("tiny");
+	parse_ok(&b, &bi);
+	assert_true(bi.uart.found);
+	assert_int_equal(bi.uart.base, 0x9000000);
+	assert_int_equal(bi.uart.clock_hz, 0);
+	assert_string_equal(bi.bootargs, "run=none");
+	assert_int_equal(bi.psci, PSCI_NONE);
+	assert_int_equal(bi.ncpus, 0);
+	assert_int_equal(bi.nrsv, 1);
+	assert_int_equal(bi.rsv[0].base, 0x48000000);
+	free(b.data);
+}
+
+static void expect_fail(const struct blob *b, size_t size, const char *expect)
+{
+	struct bootinfo bi;
+	const char *why = NULL;
+	int err = dt_parse(b->data, size, &bi, &why);
+
+	if (err != -EINVAL || !why || strncmp(why, "device tree: ", 13) != 0 ||
+	    (expect && !strstr(why, expect)))
+		fail_msg("dt_parse returned %d, why \"%s\" (expected \"%s\")", err,
+			 why ? why : "(none)", expect ? expect : "any");
+}
+
+static void test_unusable_trees(void **state)
+{
+	struct bootinfo bi;
+	uint32_t len;
+	uint8_t *v;
+	struct blob b = load("tiny");
+
+	/* No memory node: device_type "memory" becomes "memorx". */
+	parse_ok(&b, &bi);
+	v = prop_in(&b, &bi, "/memory@40000000", "device_type", &len);
+	v[5] = 'x';
+	expect_fail(&b, b.size, "device tree: no memory node");
+	v[5] = 'y';
+
+	/* Zero-sized memory. */
+	v = prop_in(&b, &bi, "/memory@40000000", "reg", &len);
+	assert_int_equal(len, 16);
+	put32(v + 12, 0);
+	expect_fail(&b, b.size, "device tree: memory@40000000 has zero size");
+
+	/* A bank that wraps around the address space. */
+	put32(v + 0, 0xffffffff);
+	put32(v + 8, 0x1);
+	expect_fail(&b, b.size, "wraps around");
+	put32(v + 0, 0);
+	put32(v + 8, 0);
+	put32(v + 12, 0x8000000);
+	parse_ok(&b, &bi);
+
+	/* Absurd cell counts at the root. */
+	v = prop_in(&b, &bi, "/", "#address-cells", &len);
+	put32(v, 7);
+	expect_fail(&b, b.size, "device tree: #address-cells = 7 is absurd");
+	put32(v, 0);
+	expect_fail(&b, b.size, "#address-cells = 0 is absurd");
+	put32(v, 2);
+	v = prop_in(&b, &bi, "/", "#size-cells", &len);
+	put32(v, 0x10000);
+	expect_fail(&b, b.size, "#size-cells = 65536 is absurd");
+	put32(v, 2);
+	parse_ok(&b, &bi);
+
+	/* reg no longer a whole number of entries: (2 + 1) cells into 16 bytes. */
+	put32(v, 1);
+	expect_fail(&b, b.size, "not a whole number");
+	put32(v, 2);
+
+	/* Bad magic and a short buffer come through from the reader. */
+	b.data[0] ^= 0xff;
+	expect_fail(&b, b.size, "bad magic 0x2f0dfeed");
+	b.data[0] ^= 0xff;
+	expect_fail(&b, b.size - 1, "truncated");
+	free(b.data);
+
+	/* Too many banks. */
+	b = load("nine-banks");
+	expect_fail(&b, b.size, "device tree: more than 8 memory banks");
+	free(b.data);
+}
+
+static void test_every_cut_and_byte(void **state)
+{
+	struct blob b = load("tiny");
+	uint8_t *m = malloc(b.size);
+	int accepted = 0;
+
+	for (size_t cut = 0; cut < b.size; cut++) {
+		uint8_t *c = malloc(cut ? cut : 1);
+
+		memcpy(c, b.data, cut);
+		struct blob t = { c, cut };
+
+		expect_fail(&t, cut, NULL);
+		free(c);
+	}
+	/* Every byte corrupted: parsed or refused with a reason, never a bad read. */
+	for (size_t i = 0; i < b.size; i++) {
+		struct bootinfo bi;
+		const char *why = NULL;
+
+		memcpy(m, b.data, b.size);
+		m[i] ^= 0xa5;
+		if (dt_parse(m, b.size, &bi, &why) == 0) {
+			accepted++;
+			assert_true(bi.nmem >= 1);
+			for (size_t k = 0; k < bi.nmem; k++)
+				assert_true(bi.mem[k].size > 0);
+		} else {
+			assert_non_null(why);
+		}
+	}
+	print_message("%d of %zu corrupted trees still usable\n", accepted, b.size);
+	free(m);
+	free(b.data);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_qemu_virt),
+		cmocka_unit_test(test_rpi3),
+		cmocka_unit_test(test_rpi4),
+		cmocka_unit_test(test_console_fallbacks),
+		cmocka_unit_test(test_unusable_trees),
+		cmocka_unit_test(test_every_cut_and_byte),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
