@@ -35,6 +35,12 @@ extern struct mm_struct *current_mm;
 int do_page_fault(struct mm_struct *mm, vaddr_t addr, unsigned flags);
 
 /*
+ * segv_report: print a segmentation fault at addr (flags as for
+ * do_page_fault): access, decoded cause, and the VMAs around addr.
+ */
+void segv_report(struct mm_struct *mm, vaddr_t addr, unsigned flags);
+
+/*
  * Stage timestamps of the last fault, taken when fault_stamps_on: the arch
  * vector writes STAGE_ENTRY and STAGE_EXIT, the portable path the others.
  */

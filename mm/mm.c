@@ -1,0 +1,186 @@
+/* An mm's life (init, destroy), its invariant checker and its dump. */
+#include "mm/mm.h"
+#include "lib/errno.h"
+#include "lib/printf.h"
+#include "mm/fault.h"
+#include "mm/page_alloc.h"
+#include "mm/pgtable.h"
+#include "mm/vma.h"
+
+int mm_init(struct mm_struct *mm, struct pgtable *pgt)
+{
+	paddr_t zero = page_alloc();
+
+	if (!zero)
+		return -ENOMEM;
+	arch_zero_page(arch_phys_to_virt(zero));
+	*mm = (struct mm_struct){
+		.mm_rb = RB_ROOT,
+		.vmacache_on = true,
+		.start_brk = MM_HEAP_BASE,
+		.brk = MM_HEAP_BASE,
+		.brk_limit = MM_HEAP_MAX,
+		.mmap_base = TASK_SIZE,
+		.free_area_cache = TASK_SIZE,
+		.pgt = pgt,
+		.zero_pa = zero,
+	};
+	objpool_init(&mm->vma_pool, ALIGN_UP(sizeof(struct vm_area_struct), 8));
+	return 0;
+}
+
+int mm_setup(struct mm_struct *mm, struct pgtable *pgt)
+{
+	int err = mm_init(mm, pgt);
+
+	if (!err)
+		current_mm = mm;
+	return err;
+}
+
+void mm_destroy(struct mm_struct *mm)
+{
+	if (mm->mmap)
+		mm_unmap_range(mm, TASK_UNMAPPED_BASE, TASK_SIZE, NULL);
+	page_free(mm->zero_pa);
+	mm->zero_pa = 0;
+	if (current_mm == mm)
+		current_mm = NULL;
+}
+
+void mm_set_vmacache(struct mm_struct *mm, bool on)
+{
+	mm->vmacache_on = on;
+	mm->vmacache = NULL;
+}
+
+static bool vma_less(const struct rb_node *a, const struct rb_node *b)
+{
+	return rb_entry(a, struct vm_area_struct, vm_rb)->vm_end <=
+	       rb_entry(b, struct vm_area_struct, vm_rb)->vm_start;
+}
+
+#define FAIL(...)                                   \
+	do {                                        \
+		kprintf("mm_check: " __VA_ARGS__);  \
+		kprintf("\n");                      \
+		return -EINVAL;                     \
+	} while (0)
+
+/* The pages under one VMA: attributes within its access, the zero page
+ * never writable, data pages allocated. Adds the data pages to *pages. */
+static int check_pages(struct mm_struct *mm, const struct vm_area_struct *vma,
+		       size_t *pages)
+{
+	vaddr_t va = vma->vm_start;
+	const pte_t *ptep;
+	unsigned attrs;
+	paddr_t pa;
+
+	while (va < vma->vm_end) {
+		ptep = pgt_walk(mm->pgt, va);
+		if (!ptep) { /* no level-3 table: skip its 2 MiB */
+			va = ALIGN_DOWN(va, BLOCK_SIZE) + BLOCK_SIZE;
+			continue;
+		}
+		if (arch_pte_valid(*ptep)) {
+			pa = arch_pte_addr(*ptep, 3);
+			attrs = arch_pte_attrs(*ptep, 3);
+			if (attrs & ~(vma->vm_flags & VM_ACCESS))
+				FAIL("page %#llx has attrs %#x beyond its VMA's %#lx",
+				     (unsigned long long)va, attrs, vma->vm_flags);
+			if (pa == mm->zero_pa) {
+				if (attrs & MM_WRITE)
+					FAIL("zero page writable at %#llx",
+					     (unsigned long long)va);
+			} else {
+				if (page_is_free(pa))
+					FAIL("page %#llx maps free page %#llx",
+					     (unsigned long long)va,
+					     (unsigned long long)pa);
+				(*pages)++;
+			}
+		}
+		va += PAGE_SIZE;
+	}
+	return 0;
+}
+
+int mm_check(struct mm_struct *mm)
+{
+	const struct vm_area_struct *v, *prev = NULL;
+	const uint64_t *zero;
+	struct rb_node *n;
+	size_t count = 0, pages = 0, i;
+	long nodes;
+
+	nodes = rb_check(&mm->mm_rb, vma_less);
+	if (nodes < 0)
+		FAIL("VMA tree broken");
+	for (v = mm->mmap, n = rb_first(&mm->mm_rb); v; prev = v, v = v->vm_next) {
+		if (n != &v->vm_rb)
+			FAIL("list and tree disagree at VMA #%zu", count);
+		n = rb_next(n);
+		if (v->vm_prev != prev)
+			FAIL("VMA #%zu has a wrong vm_prev", count);
+		if (v->vm_mm != mm)
+			FAIL("VMA #%zu belongs to another mm", count);
+		if (v->vm_start >= v->vm_end || !IS_ALIGNED(v->vm_start, PAGE_SIZE) ||
+		    !IS_ALIGNED(v->vm_end, PAGE_SIZE) ||
+		    v->vm_start < TASK_UNMAPPED_BASE || v->vm_end > TASK_SIZE)
+			FAIL("bad VMA [%#llx, %#llx)", (unsigned long long)v->vm_start,
+			     (unsigned long long)v->vm_end);
+		if (prev && prev->vm_end > v->vm_start)
+			FAIL("VMAs overlap at %#llx", (unsigned long long)v->vm_start);
+		if (prev && prev->vm_end == v->vm_start && prev->vm_flags == v->vm_flags)
+			FAIL("unmerged neighbours at %#llx", (unsigned long long)v->vm_start);
+		if (((v->vm_flags & VM_WRITE) && !(v->vm_flags & VM_READ)) ||
+		    ((v->vm_flags & VM_WRITE) && (v->vm_flags & VM_EXEC)))
+			FAIL("bad flags %#lx at %#llx", v->vm_flags,
+			     (unsigned long long)v->vm_start);
+		if (check_pages(mm, v, &pages))
+			return -EINVAL;
+		count++;
+	}
+	if (n)
+		FAIL("the tree has more VMAs than the list");
+	if (count != mm->map_count || (size_t)nodes != count)
+		FAIL("map_count %zu, list %zu, tree %ld", mm->map_count, count, nodes);
+	if (mm->vma_pool.nr_objs != count)
+		FAIL("%zu VMA objects allocated for %zu VMAs", mm->vma_pool.nr_objs, count);
+	if (mm->vmacache) {
+		for (v = mm->mmap; v && v != mm->vmacache; v = v->vm_next)
+			;
+		if (!v)
+			FAIL("the lookup cache points to no VMA of the mm");
+	}
+	if (pages != mm->nr_pages)
+		FAIL("%zu data pages mapped, nr_pages says %zu", pages, mm->nr_pages);
+	if (mm->brk < mm->start_brk || mm->brk - mm->start_brk > mm->brk_limit)
+		FAIL("break %#llx outside the heap", (unsigned long long)mm->brk);
+	zero = arch_phys_to_virt(mm->zero_pa);
+	for (i = 0; i < PAGE_SIZE / sizeof(*zero); i++)
+		if (zero[i])
+			FAIL("the zero page is not zero at +%#zx", i * sizeof(*zero));
+	return 0;
+}
+
+void mm_dump(struct mm_struct *mm)
+{
+	const struct vm_area_struct *v;
+
+	kprintf("mm %p: %zu VMAs, brk [%#llx, %#llx), %zu pages, %zu tables\n",
+		(void *)mm, mm->map_count, (unsigned long long)mm->start_brk,
+		(unsigned long long)mm->brk, mm->nr_pages, mm->nr_ptes);
+	for (v = mm->mmap; v; v = v->vm_next)
+		kprintf("  [%#llx, %#llx) %c%c%c%s\n", (unsigned long long)v->vm_start,
+			(unsigned long long)v->vm_end, v->vm_flags & VM_READ ? 'r' : '-',
+			v->vm_flags & VM_WRITE ? 'w' : '-', v->vm_flags & VM_EXEC ? 'x' : '-',
+			v->vm_flags & VM_HEAP ? " [heap]" : "");
+	kprintf("  faults: zero %llu anon %llu cow %llu wp %llu af %llu spurious %llu "
+		"segv %llu oom %llu\n",
+		(unsigned long long)mm->nr_fault_zero, (unsigned long long)mm->nr_fault_anon,
+		(unsigned long long)mm->nr_fault_cow, (unsigned long long)mm->nr_fault_wp,
+		(unsigned long long)mm->nr_fault_af, (unsigned long long)mm->nr_fault_spurious,
+		(unsigned long long)mm->nr_fault_segv, (unsigned long long)mm->nr_fault_oom);
+}

@@ -1,0 +1,182 @@
+/*
+ * Address spaces and their areas, after Linux's mm_struct and
+ * vm_area_struct. One mm describes the VMA window of the single address
+ * space; the kernel's identity map of RAM lives low in the same tables and
+ * is not the mm's business.
+ *
+ * The VA layout (48-bit, 4 KiB pages; TTBR0 half):
+ *
+ *   0x0000_0000_0000 +----------------------------+
+ *                    | kernel: identity-mapped RAM|
+ *   0x1000_0000_0000 +----------------------------+ TASK_UNMAPPED_BASE
+ *                    | heap: [start_brk, brk) ->  |   = MM_HEAP_BASE
+ *   0x1100_0000_0000 +----------------------------+ MM_MMAP_MIN
+ *                    |        <- mmap (top-down)  |
+ *   0x8000_0000_0000 +----------------------------+ TASK_SIZE = mmap_base
+ *
+ * The heap may grow up to brk_limit bytes (at most MM_HEAP_MAX); mmap
+ * without MAP_FIXED places areas top-down from mmap_base and never below
+ * MM_MMAP_MIN, so it cannot take the heap's room. MAP_FIXED may use any
+ * page of [TASK_UNMAPPED_BASE, TASK_SIZE).
+ *
+ * Invariants (mm_check verifies them all): VMAs are page aligned, non-empty,
+ * inside the window, disjoint; the list (mmap, vm_next/vm_prev) and the tree
+ * (mm_rb, keyed by vm_start) hold the same VMAs in the same order;
+ * map_count counts them; two VMAs that touch have different vm_flags (equal
+ * neighbours are always merged); a writable VMA is readable; no VMA is
+ * writable and executable.
+ */
+#ifndef MM_MM_H
+#define MM_MM_H
+
+#include "lib/types.h"
+#include "mm/objpool.h"
+#include "mm/rbtree.h"
+
+struct pgtable;
+
+#define TASK_UNMAPPED_BASE 0x100000000000ull
+#define TASK_SIZE 0x800000000000ull
+#define MM_HEAP_BASE TASK_UNMAPPED_BASE
+#define MM_HEAP_MAX 0x10000000000ull /* 1 TiB */
+#define MM_MMAP_MIN (MM_HEAP_BASE + MM_HEAP_MAX)
+
+/*
+ * vm_flags. The access bits equal FAULT_READ/WRITE/EXEC (mm/fault.h) and
+ * MM_READ/WRITE/EXEC (mm/arch.h), so the fault path checks and maps with a
+ * mask, no translation.
+ */
+#define VM_READ BIT(0)
+#define VM_WRITE BIT(1)
+#define VM_EXEC BIT(2)
+#define VM_ACCESS (VM_READ | VM_WRITE | VM_EXEC)
+#define VM_HEAP BIT(8) /* made by brk: the heap, grows up */
+
+struct mm_struct;
+
+struct vm_area_struct {
+	struct mm_struct *vm_mm;
+	vaddr_t vm_start;               /* first byte */
+	vaddr_t vm_end;                 /* first byte after */
+	struct vm_area_struct *vm_next; /* address order; NULL at the end */
+	struct vm_area_struct *vm_prev;
+	struct rb_node vm_rb;           /* in mm->mm_rb, keyed by vm_start */
+	unsigned long vm_flags;
+};
+
+struct mm_struct {
+	struct vm_area_struct *mmap;    /* lowest VMA (list head) */
+	struct rb_root mm_rb;
+	struct vm_area_struct *vmacache; /* last find_vma hit, or NULL */
+	bool vmacache_on;               /* benchmarks switch it off */
+	size_t map_count;               /* VMAs */
+	struct objpool vma_pool;        /* where this mm's VMAs live */
+
+	vaddr_t start_brk;              /* the heap starts here */
+	vaddr_t brk;                    /* current break (not page aligned) */
+	uint64_t brk_limit;             /* brk - start_brk stays <= this */
+	vaddr_t mmap_base;              /* top of the top-down mmap area */
+	vaddr_t free_area_cache;        /* where the next top-down search starts */
+
+	struct pgtable *pgt;            /* shared with the kernel's map */
+	paddr_t zero_pa;                /* the zero page, mapped read-only */
+
+	/* Counters: plain increments on the fault path. */
+	uint64_t nr_fault_zero;   /* read fault: zero page mapped */
+	uint64_t nr_fault_anon;   /* write fault: fresh page mapped */
+	uint64_t nr_fault_cow;    /* write to the zero page: replaced */
+	uint64_t nr_fault_wp;     /* write to a read-only private page of a
+				     writable VMA (after mprotect): made RW */
+	uint64_t nr_fault_af;     /* access flag set */
+	uint64_t nr_fault_spurious; /* entry already allowed it: TLB flushed */
+	uint64_t nr_fault_segv;   /* no VMA, or the VMA forbids the access */
+	uint64_t nr_fault_oom;    /* no page for data or tables */
+	size_t nr_pages;          /* resident data pages (zero page excluded) */
+	size_t nr_ptes;           /* table pages the mm's window uses */
+};
+
+/*
+ * mm_init: an empty mm over pgt (whose tables must not map the VMA window)
+ * with its own zero page. 0 or -ENOMEM.
+ */
+int mm_init(struct mm_struct *mm, struct pgtable *pgt);
+
+/* mm_setup: mm_init, then make mm the one the fault handler serves. */
+int mm_setup(struct mm_struct *mm, struct pgtable *pgt);
+
+/* mm_destroy: unmap and free every VMA, page and table page, and the zero page. */
+void mm_destroy(struct mm_struct *mm);
+
+/* mm_set_vmacache: switch find_vma's one-entry cache on or off (and empty it). */
+void mm_set_vmacache(struct mm_struct *mm, bool on);
+
+/* find_vma: the first VMA with vm_end > addr (it may start above addr), or NULL. */
+struct vm_area_struct *find_vma(struct mm_struct *mm, vaddr_t addr);
+
+/* find_vma_prev: find_vma, and the VMA before that address in *pprev (or NULL). */
+struct vm_area_struct *find_vma_prev(struct mm_struct *mm, vaddr_t addr,
+				     struct vm_area_struct **pprev);
+
+/* mm_check: verify every invariant above, the tree, the counters and the
+ * page tables under the VMAs. 0, or -EINVAL after printing the violation. */
+int mm_check(struct mm_struct *mm);
+
+/* mm_dump: print the VMAs and counters. */
+void mm_dump(struct mm_struct *mm);
+
+/* Linux's mmap/mprotect arguments (the same values as <sys/mman.h>). */
+#define PROT_NONE 0x0
+#define PROT_READ 0x1
+#define PROT_WRITE 0x2
+#define PROT_EXEC 0x4
+#define MAP_PRIVATE 0x02
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_FIXED_NOREPLACE 0x100000
+
+/*
+ * do_mmap: map len bytes (rounded up to pages) of anonymous private memory,
+ * flags = MAP_PRIVATE | MAP_ANONYMOUS [| MAP_FIXED | MAP_FIXED_NOREPLACE].
+ * Without MAP_FIXED, addr is a hint used if that range is free, else the
+ * area goes top-down from mmap_base. MAP_FIXED replaces whatever was there.
+ * PROT_WRITE implies PROT_READ, and so does PROT_EXEC (EL1 can read what it
+ * can execute). Stores the address in *out. Errors, with nothing changed:
+ * -EINVAL (len 0, unknown or missing flags or prot bits, PROT_WRITE with
+ * PROT_EXEC, unaligned or outside-window fixed address), -EEXIST
+ * (MAP_FIXED_NOREPLACE over a mapping), -ENOMEM (no free range, or no
+ * memory for a VMA).
+ */
+int do_mmap(struct mm_struct *mm, vaddr_t addr, uint64_t len, unsigned prot,
+	    unsigned flags, vaddr_t *out);
+
+/*
+ * do_munmap: unmap every page of [addr, addr + len), splitting VMAs at the
+ * edges, freeing data pages and emptied tables. Holes are fine. Errors, with
+ * nothing changed: -EINVAL (len 0, unaligned addr, range outside the
+ * window), -ENOMEM (no memory for the VMA a split needs).
+ */
+int do_munmap(struct mm_struct *mm, vaddr_t addr, uint64_t len);
+
+/*
+ * do_mprotect: set the protection of [addr, addr + len) (len rounded up),
+ * splitting and merging VMAs; mapped pages lose write/exec at once (with
+ * TLB maintenance) and gain write lazily, on their next write fault.
+ * PROT_NONE drops the range's zero-page entries (EL1 cannot be denied
+ * reads through a valid entry) and refuses ranges holding data pages.
+ * Errors, with nothing changed: -EINVAL (unaligned addr, unknown prot bits,
+ * PROT_WRITE with PROT_EXEC), -ENOMEM (part of the range is not mapped, or
+ * no memory for the VMAs splits need), -ENOTSUP (PROT_NONE over data pages).
+ */
+int do_mprotect(struct mm_struct *mm, vaddr_t addr, uint64_t len, unsigned prot);
+
+/*
+ * do_brk: Linux's brk(2). Moves the break to brk: the heap's pages are
+ * [start_brk, PAGE_ALIGN(brk)), readable and writable. Growing maps, shrinking
+ * unmaps and frees the pages above. Returns the new break, or the unchanged
+ * current one when brk is below start_brk, would take the heap past
+ * brk_limit, would overlap another mapping, or memory for a VMA ran out
+ * (so do_brk(mm, 0) just reads the break).
+ */
+vaddr_t do_brk(struct mm_struct *mm, vaddr_t brk);
+
+#endif

@@ -1,0 +1,294 @@
+/*
+ * Anonymous private mappings: mmap, munmap, mprotect. Each operation checks
+ * its arguments, then allocates every VMA it may need, and only then edits
+ * the page tables and the VMA set, so an error always leaves the mm as it
+ * was. The window holds only 4 KiB pages (the fault path maps nothing
+ * larger), so pgt_unmap and pgt_protect never need a table to split a block
+ * there and cannot fail.
+ */
+#include "mm/vma.h"
+#include "lib/assert.h"
+#include "lib/errno.h"
+#include "mm/page_alloc.h"
+#include "mm/pgtable.h"
+
+/* pgt_unmap's callback: free a data page (never the shared zero page). */
+static void release_page(paddr_t pa, void *ctx)
+{
+	struct mm_struct *mm = ctx;
+
+	if (pa == mm->zero_pa)
+		return;
+	page_free(pa);
+	mm->nr_pages--;
+}
+
+/* Unmap the pages of [start, end) and free emptied tables. */
+static void unmap_pages(struct mm_struct *mm, vaddr_t start, vaddr_t end)
+{
+	size_t tables = mm->pgt->table_pages;
+	int err = pgt_unmap(mm->pgt, start, end - start, release_page, mm);
+
+	assert(err == 0);
+	mm->nr_ptes -= tables - mm->pgt->table_pages;
+}
+
+void mm_unmap_range(struct mm_struct *mm, vaddr_t start, vaddr_t end,
+		    struct vm_area_struct *spare)
+{
+	struct vm_area_struct *vma = find_vma(mm, start), *next;
+
+	assert(!spare == !vma_unmap_needs_spare(mm, start, end));
+	/* Pages exist only under VMAs: unmap each overlap, not the holes. */
+	for (next = vma; next && next->vm_start < end; next = next->vm_next)
+		unmap_pages(mm, MAX(start, next->vm_start), MIN(end, next->vm_end));
+
+	for (; vma && vma->vm_start < end; vma = next) {
+		next = vma->vm_next;
+		if (vma->vm_start < start && vma->vm_end > end) {
+			vma_split(mm, vma, end, spare);
+			vma->vm_end = start;
+			break;
+		}
+		if (vma->vm_start < start) {
+			vma->vm_end = start;
+		} else if (vma->vm_end > end) {
+			vma->vm_start = end;
+		} else {
+			vma_unlink(mm, vma);
+			vma_free(vma);
+		}
+	}
+	if (end > mm->free_area_cache)
+		mm->free_area_cache = MIN(end, mm->mmap_base);
+}
+
+/* Whether [addr, addr + len) lies inside the VMA window (len <= TASK_SIZE). */
+static bool in_window(vaddr_t addr, uint64_t len)
+{
+	return addr >= TASK_UNMAPPED_BASE && addr <= TASK_SIZE - len;
+}
+
+/* Whether no VMA overlaps [addr, addr + len). */
+static bool range_free(struct mm_struct *mm, vaddr_t addr, uint64_t len)
+{
+	struct vm_area_struct *vma = find_vma(mm, addr);
+
+	return !vma || vma->vm_start >= addr + len;
+}
+
+/* vm_flags for a PROT_* value, or -EINVAL (unknown bits, write with exec). */
+static long prot_to_vm_flags(unsigned prot)
+{
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL;
+	if ((prot & PROT_WRITE) && (prot & PROT_EXEC))
+		return -EINVAL;
+	if (prot & (PROT_WRITE | PROT_EXEC))
+		prot |= PROT_READ;
+	return prot; /* PROT_x == VM_x */
+}
+static_assert(PROT_READ == VM_READ && PROT_WRITE == VM_WRITE &&
+	      PROT_EXEC == VM_EXEC, "PROT_* and VM_* access bits agree");
+
+/*
+ * Top-down search for a free range of len bytes in [MM_MMAP_MIN, mmap_base),
+ * starting below the last area placed (free_area_cache, as in Linux 2.6)
+ * and, if that finds nothing, once more from mmap_base. Each step is one
+ * find_vma: the first VMA ending above the candidate either leaves room
+ * below high, or the search continues under it. 0 if nothing fits.
+ */
+static vaddr_t get_unmapped_area(struct mm_struct *mm, uint64_t len)
+{
+	vaddr_t from = mm->free_area_cache, high, addr;
+	struct vm_area_struct *vma;
+
+	for (;;) {
+		high = from;
+		while (high >= MM_MMAP_MIN + len) {
+			addr = high - len;
+			vma = find_vma(mm, addr);
+			if (!vma || vma->vm_start >= high)
+				return addr;
+			high = vma->vm_start;
+		}
+		if (from == mm->mmap_base)
+			return 0;
+		from = mm->mmap_base;
+	}
+}
+
+int do_mmap(struct mm_struct *mm, vaddr_t addr, uint64_t len, unsigned prot,
+	    unsigned flags, vaddr_t *out)
+{
+	const unsigned known = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
+			       MAP_FIXED_NOREPLACE;
+	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	struct vm_area_struct *vma, *spare = NULL;
+	long vm_flags = prot_to_vm_flags(prot);
+
+	if (vm_flags < 0 || (flags & ~known) ||
+	    (flags & (MAP_PRIVATE | MAP_ANONYMOUS)) != (MAP_PRIVATE | MAP_ANONYMOUS))
+		return -EINVAL;
+	if (!len)
+		return -EINVAL;
+	if (len > TASK_SIZE - TASK_UNMAPPED_BASE)
+		return -ENOMEM;
+	len = ALIGN_UP(len, PAGE_SIZE);
+
+	if (fixed) {
+		if (!IS_ALIGNED(addr, PAGE_SIZE) || !in_window(addr, len))
+			return -EINVAL;
+		if ((flags & MAP_FIXED_NOREPLACE) && !range_free(mm, addr, len))
+			return -EEXIST;
+	} else if (addr) {
+		/* A hint is taken only when it fits as is. */
+		addr = ALIGN_UP(addr, PAGE_SIZE);
+		if (addr < MM_MMAP_MIN || !in_window(addr, len) ||
+		    !range_free(mm, addr, len))
+			addr = 0;
+	}
+
+	vma = vma_alloc(mm);
+	if (!vma)
+		return -ENOMEM;
+	if (fixed && vma_unmap_needs_spare(mm, addr, addr + len)) {
+		spare = vma_alloc(mm);
+		if (!spare) {
+			vma_free(vma);
+			return -ENOMEM;
+		}
+	}
+	if (!fixed && !addr) {
+		addr = get_unmapped_area(mm, len);
+		if (!addr) {
+			vma_free(vma);
+			return -ENOMEM;
+		}
+		mm->free_area_cache = addr;
+	}
+
+	if (fixed)
+		mm_unmap_range(mm, addr, addr + len, spare);
+	vma->vm_start = addr;
+	vma->vm_end = addr + len;
+	vma->vm_flags = vm_flags;
+	vma_link(mm, vma);
+	vma_merge_range(mm, addr, addr + len);
+	*out = addr;
+	return 0;
+}
+
+int do_munmap(struct mm_struct *mm, vaddr_t addr, uint64_t len)
+{
+	struct vm_area_struct *spare = NULL;
+
+	if (!len || !IS_ALIGNED(addr, PAGE_SIZE) || len > TASK_SIZE)
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!in_window(addr, len))
+		return -EINVAL;
+	if (vma_unmap_needs_spare(mm, addr, addr + len)) {
+		spare = vma_alloc(mm);
+		if (!spare)
+			return -ENOMEM;
+	}
+	mm_unmap_range(mm, addr, addr + len, spare);
+	return 0;
+}
+
+/*
+ * Whether [start, end) holds a data page (not the zero page). Used for
+ * PROT_NONE: an AArch64 EL1 mapping cannot deny reads (AP[2:1] only chooses
+ * read-only or read/write at EL1; PAN, which could, is ARMv8.1), so a
+ * PROT_NONE range must have no valid entries at all. Zero-page entries are
+ * simply dropped; a data page would lose its contents, so it is refused.
+ */
+static bool has_data_pages(struct mm_struct *mm, vaddr_t start, vaddr_t end)
+{
+	const pte_t *ptep;
+
+	while (start < end) {
+		ptep = pgt_walk(mm->pgt, start);
+		if (!ptep) { /* no level-3 table: skip its 2 MiB */
+			start = ALIGN_DOWN(start, BLOCK_SIZE) + BLOCK_SIZE;
+			continue;
+		}
+		if (arch_pte_valid(*ptep) && arch_pte_addr(*ptep, 3) != mm->zero_pa)
+			return true;
+		start += PAGE_SIZE;
+	}
+	return false;
+}
+
+/*
+ * mprotect. Mapped pages take the new access minus write: a page that may
+ * now be written gets write permission on its first write fault, which also
+ * keeps the zero page read-only. Only VMAs whose flags change are touched;
+ * the first and last may need a split each, so at most two new VMAs.
+ */
+int do_mprotect(struct mm_struct *mm, vaddr_t start, uint64_t len, unsigned prot)
+{
+	struct vm_area_struct *first, *last, *v, *spares[2] = { NULL, NULL };
+	long vm_flags = prot_to_vm_flags(prot);
+	unsigned long nf;
+	vaddr_t end;
+	int need = 0, used = 0, i, err;
+
+	if (vm_flags < 0 || !IS_ALIGNED(start, PAGE_SIZE))
+		return -EINVAL;
+	if (!len)
+		return 0;
+	if (len > TASK_SIZE)
+		return -ENOMEM;
+	end = start + ALIGN_UP(len, PAGE_SIZE);
+
+	/* The whole range must be mapped, without holes. */
+	first = find_vma(mm, start);
+	if (!first || first->vm_start > start)
+		return -ENOMEM;
+	for (last = first; last->vm_end < end; last = last->vm_next)
+		if (!last->vm_next || last->vm_next->vm_start != last->vm_end)
+			return -ENOMEM;
+
+	if (!vm_flags)
+		for (v = first; v && v->vm_start < end; v = v->vm_next)
+			if ((v->vm_flags & VM_ACCESS) &&
+			    has_data_pages(mm, MAX(start, v->vm_start), MIN(end, v->vm_end)))
+				return -ENOTSUP;
+
+	nf = (first->vm_flags & ~VM_ACCESS) | vm_flags;
+	need += first->vm_start < start && nf != first->vm_flags;
+	nf = (last->vm_flags & ~VM_ACCESS) | vm_flags;
+	need += last->vm_end > end && nf != last->vm_flags;
+	for (i = 0; i < need; i++) {
+		spares[i] = vma_alloc(mm);
+		if (!spares[i]) {
+			while (i--)
+				vma_free(spares[i]);
+			return -ENOMEM;
+		}
+	}
+
+	for (v = first; v && v->vm_start < end; v = v->vm_next) {
+		nf = (v->vm_flags & ~VM_ACCESS) | vm_flags;
+		if (nf == v->vm_flags)
+			continue;
+		if (vm_flags) {
+			err = pgt_protect(mm->pgt, MAX(start, v->vm_start),
+					  MIN(end, v->vm_end) - MAX(start, v->vm_start),
+					  vm_flags & ~VM_WRITE);
+			assert(err == 0);
+		} else {
+			unmap_pages(mm, MAX(start, v->vm_start), MIN(end, v->vm_end));
+		}
+		if (v->vm_start < start)
+			v = vma_split(mm, v, start, spares[used++]);
+		if (v->vm_end > end)
+			vma_split(mm, v, end, spares[used++]);
+		v->vm_flags = nf;
+	}
+	assert(used == need);
+	vma_merge_range(mm, start, end);
+	return 0;
+}

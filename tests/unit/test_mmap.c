@@ -1,0 +1,336 @@
+/*
+ * mmap, munmap and mprotect on VMA layouts, table-driven: each case is a
+ * sequence of calls with their expected results, then the exact list of
+ * [start, end) and flags the mm must hold (mm_check runs after every call).
+ * Then top-down placement and hints, and every operation under memory
+ * exhaustion (error => layout unchanged).
+ */
+#include "mm_test.h"
+
+#define R VM_READ
+#define RW (VM_READ | VM_WRITE)
+#define RX (VM_READ | VM_EXEC)
+#define NONE 0ul
+#define AP MAP_PRIVATE | MAP_ANONYMOUS
+#define FIX MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED
+
+enum kind { END, MMAP, MUNMAP, MPROTECT };
+
+struct op {
+	enum kind kind;
+	vaddr_t addr;
+	uint64_t len;
+	unsigned prot;
+	unsigned flags; /* mmap only */
+	int err;
+};
+
+struct layout_case {
+	const char *name;
+	struct op ops[8];
+	struct range want[6];
+	size_t nwant;
+};
+
+static const struct layout_case cases[] = {
+	{ "one mapping", {
+		{ MMAP, B, 4 * P, PROT_READ | PROT_WRITE, FIX, 0 } },
+	  { { B, B + 4 * P, RW } }, 1 },
+	{ "length rounds up to pages", {
+		{ MMAP, B, P + 1, PROT_READ, FIX, 0 } },
+	  { { B, B + 2 * P, R } }, 1 },
+	{ "write implies read, exec implies read", {
+		{ MMAP, B, P, PROT_WRITE, FIX, 0 },
+		{ MMAP, B + 2 * P, P, PROT_EXEC, FIX, 0 } },
+	  { { B, B + P, RW }, { B + 2 * P, B + 3 * P, RX } }, 2 },
+	{ "equal neighbours merge", {
+		{ MMAP, B, 2 * P, PROT_READ, FIX, 0 },
+		{ MMAP, B + 2 * P, 2 * P, PROT_READ, FIX, 0 } },
+	  { { B, B + 4 * P, R } }, 1 },
+	{ "different neighbours stay apart", {
+		{ MMAP, B, 2 * P, PROT_READ, FIX, 0 },
+		{ MMAP, B + 2 * P, 2 * P, PROT_READ | PROT_WRITE, FIX, 0 } },
+	  { { B, B + 2 * P, R }, { B + 2 * P, B + 4 * P, RW } }, 2 },
+	{ "filling a hole merges three", {
+		{ MMAP, B, P, PROT_READ, FIX, 0 },
+		{ MMAP, B + 2 * P, P, PROT_READ, FIX, 0 },
+		{ MMAP, B + P, P, PROT_READ, FIX, 0 } },
+	  { { B, B + 3 * P, R } }, 1 },
+	{ "MAP_FIXED over the middle splits", {
+		{ MMAP, B, 4 * P, PROT_READ | PROT_WRITE, FIX, 0 },
+		{ MMAP, B + P, P, PROT_READ, FIX, 0 } },
+	  { { B, B + P, RW }, { B + P, B + 2 * P, R }, { B + 2 * P, B + 4 * P, RW } }, 3 },
+	{ "MAP_FIXED over several replaces them", {
+		{ MMAP, B, P, PROT_READ, FIX, 0 },
+		{ MMAP, B + 2 * P, P, PROT_EXEC, FIX, 0 },
+		{ MMAP, B + 4 * P, P, PROT_READ, FIX, 0 },
+		{ MMAP, B, 5 * P, PROT_WRITE, FIX, 0 } },
+	  { { B, B + 5 * P, RW } }, 1 },
+	{ "MAP_FIXED_NOREPLACE refuses an overlap", {
+		{ MMAP, B, 2 * P, PROT_READ, FIX, 0 },
+		{ MMAP, B + P, 2 * P, PROT_READ, AP | MAP_FIXED_NOREPLACE, -EEXIST },
+		{ MMAP, B + 2 * P, P, PROT_READ, AP | MAP_FIXED_NOREPLACE, 0 } },
+	  { { B, B + 3 * P, R } }, 1 },
+	{ "bad mmap arguments", {
+		{ MMAP, B + 1, P, PROT_READ, FIX, -EINVAL },
+		{ MMAP, B, 0, PROT_READ, FIX, -EINVAL },
+		{ MMAP, B, P, PROT_WRITE | PROT_EXEC, FIX, -EINVAL },
+		{ MMAP, B, P, 0x8, FIX, -EINVAL },
+		{ MMAP, B, P, PROT_READ, MAP_FIXED | MAP_ANONYMOUS, -EINVAL },
+		{ MMAP, B, P, PROT_READ, FIX | 0x01 /* MAP_SHARED */, -EINVAL },
+		{ MMAP, 0x1000, P, PROT_READ, FIX, -EINVAL },
+		{ MMAP, TASK_SIZE - P, 2 * P, PROT_READ, FIX, -EINVAL } },
+	  { { 0 } }, 0 },
+	{ "munmap the middle splits", {
+		{ MMAP, B, 4 * P, PROT_READ | PROT_WRITE, FIX, 0 },
+		{ MUNMAP, B + P, 2 * P, 0, 0, 0 } },
+	  { { B, B + P, RW }, { B + 3 * P, B + 4 * P, RW } }, 2 },
+	{ "munmap head and tail", {
+		{ MMAP, B, 4 * P, PROT_READ, FIX, 0 },
+		{ MUNMAP, B, P, 0, 0, 0 },
+		{ MUNMAP, B + 3 * P, P, 0, 0, 0 } },
+	  { { B + P, B + 3 * P, R } }, 1 },
+	{ "munmap across holes removes several and trims", {
+		{ MMAP, B, 2 * P, PROT_READ, FIX, 0 },
+		{ MMAP, B + 3 * P, P, PROT_READ, FIX, 0 },
+		{ MMAP, B + 5 * P, P, PROT_EXEC, FIX, 0 },
+		{ MMAP, B + 7 * P, 2 * P, PROT_READ, FIX, 0 },
+		{ MUNMAP, B + P, 7 * P, 0, 0, 0 } },
+	  { { B, B + P, R }, { B + 8 * P, B + 9 * P, R } }, 2 },
+	{ "munmap of a hole, and bad munmaps", {
+		{ MMAP, B, P, PROT_READ, FIX, 0 },
+		{ MUNMAP, B + 4 * P, P, 0, 0, 0 },
+		{ MUNMAP, B + 1, P, 0, 0, -EINVAL },
+		{ MUNMAP, B, 0, 0, 0, -EINVAL },
+		{ MUNMAP, 0x1000, P, 0, 0, -EINVAL } },
+	  { { B, B + P, R } }, 1 },
+	{ "mprotect the middle splits in three", {
+		{ MMAP, B, 4 * P, PROT_READ | PROT_WRITE, FIX, 0 },
+		{ MPROTECT, B + P, 2 * P, PROT_READ, 0, 0 } },
+	  { { B, B + P, RW }, { B + P, B + 3 * P, R }, { B + 3 * P, B + 4 * P, RW } }, 3 },
+	{ "mprotect back merges into one", {
+		{ MMAP, B, 4 * P, PROT_READ | PROT_WRITE, FIX, 0 },
+		{ MPROTECT, B + P, 2 * P, PROT_NONE, 0, 0 },
+		{ MPROTECT, B + P, 2 * P, PROT_READ | PROT_WRITE, 0, 0 } },
+	  { { B, B + 4 * P, RW } }, 1 },
+	{ "mprotect a head joins the previous VMA", {
+		{ MMAP, B, P, PROT_READ, FIX, 0 },
+		{ MMAP, B + P, 3 * P, PROT_READ | PROT_WRITE, FIX, 0 },
+		{ MPROTECT, B + P, P, PROT_READ, 0, 0 } },
+	  { { B, B + 2 * P, R }, { B + 2 * P, B + 4 * P, RW } }, 2 },
+	{ "mprotect across VMAs unifies them", {
+		{ MMAP, B, P, PROT_READ, FIX, 0 },
+		{ MMAP, B + P, P, PROT_EXEC, FIX, 0 },
+		{ MMAP, B + 2 * P, P, PROT_NONE, FIX, 0 },
+		{ MPROTECT, B, 3 * P, PROT_WRITE, 0, 0 } },
+	  { { B, B + 3 * P, RW } }, 1 },
+	{ "mprotect over a hole fails and changes nothing", {
+		{ MMAP, B, P, PROT_READ, FIX, 0 },
+		{ MMAP, B + 2 * P, P, PROT_READ, FIX, 0 },
+		{ MPROTECT, B, 3 * P, PROT_WRITE, 0, -ENOMEM },
+		{ MPROTECT, B + 2 * P, 2 * P, PROT_WRITE, 0, -ENOMEM },
+		{ MPROTECT, B - P, 2 * P, PROT_WRITE, 0, -ENOMEM } },
+	  { { B, B + P, R }, { B + 2 * P, B + 3 * P, R } }, 2 },
+	{ "bad mprotects", {
+		{ MMAP, B, 2 * P, PROT_READ, FIX, 0 },
+		{ MPROTECT, B + 1, P, PROT_READ, 0, -EINVAL },
+		{ MPROTECT, B, P, PROT_WRITE | PROT_EXEC, 0, -EINVAL },
+		{ MPROTECT, B, P, 0x10, 0, -EINVAL },
+		{ MPROTECT, B, 0, PROT_WRITE, 0, 0 },
+		{ MPROTECT, B, P, PROT_READ, 0, 0 } },
+	  { { B, B + 2 * P, R } }, 1 },
+};
+
+static int run_op(struct mm_struct *mm, const struct op *op)
+{
+	vaddr_t out = 0;
+	int err;
+
+	switch (op->kind) {
+	case MMAP:
+		err = do_mmap(mm, op->addr, op->len, op->prot, op->flags, &out);
+		if (!err && (op->flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
+			assert_int_equal(out, op->addr);
+		return err;
+	case MUNMAP:
+		return do_munmap(mm, op->addr, op->len);
+	case MPROTECT:
+		return do_mprotect(mm, op->addr, op->len, op->prot);
+	default:
+		fail();
+	}
+	return 0;
+}
+
+static void test_layouts(void **state)
+{
+	for (size_t c = 0; c < ARRAY_SIZE(cases); c++) {
+		struct mm_env *e = mm_env_new(4);
+
+		for (const struct op *op = cases[c].ops; op->kind != END; op++) {
+			int err = run_op(&e->mm, op);
+
+			if (err != op->err)
+				fail_msg("%s: op #%td returned %d, expected %d",
+					 cases[c].name, op - cases[c].ops, err, op->err);
+			assert_int_equal(mm_check(&e->mm), 0);
+		}
+		expect_layout(&e->mm, cases[c].want, cases[c].nwant);
+		mm_env_free(e);
+	}
+}
+
+/* Without MAP_FIXED: top-down from TASK_SIZE, equal neighbours merged. */
+static void test_top_down(void **state)
+{
+	struct mm_env *e = *state;
+	vaddr_t a, b, c;
+
+	assert_int_equal(do_mmap(&e->mm, 0, 4 * P, PROT_READ, AP, &a), 0);
+	assert_int_equal(a, TASK_SIZE - 4 * P);
+	assert_int_equal(do_mmap(&e->mm, 0, P, PROT_READ, AP, &b), 0);
+	assert_int_equal(b, a - P);
+	assert_int_equal(do_mmap(&e->mm, 0, 2 * P, PROT_READ | PROT_WRITE, AP, &c), 0);
+	assert_int_equal(c, b - 2 * P);
+	const struct range want[] = { { c, b, RW }, { b, TASK_SIZE, R } };
+	expect_layout(&e->mm, want, 2);
+
+	/* A hole left by munmap is found again once the cache is past it. */
+	assert_int_equal(do_munmap(&e->mm, a, P), 0);
+	assert_int_equal(do_mmap(&e->mm, 0, P, PROT_EXEC, AP, &a), 0);
+	assert_int_equal(a, TASK_SIZE - 4 * P);
+	assert_int_equal(mm_check(&e->mm), 0);
+}
+
+static void test_hints(void **state)
+{
+	struct mm_env *e = *state;
+	vaddr_t a, b;
+
+	assert_int_equal(do_mmap(&e->mm, B, 2 * P, PROT_READ, AP, &a), 0);
+	assert_int_equal(a, B);
+	/* Occupied: placed elsewhere, not over it. */
+	assert_int_equal(do_mmap(&e->mm, B + P, P, PROT_WRITE, AP, &b), 0);
+	assert_int_equal(b, TASK_SIZE - P);
+	/* Unaligned hints round up; hints in the heap's room are ignored. */
+	assert_int_equal(do_mmap(&e->mm, B + 4 * P + 5, P, PROT_EXEC, AP, &a), 0);
+	assert_int_equal(a, B + 5 * P);
+	assert_int_equal(do_mmap(&e->mm, MM_HEAP_BASE, P, PROT_EXEC, AP, &a), 0);
+	assert_true(a >= MM_MMAP_MIN);
+	assert_int_equal(mm_check(&e->mm), 0);
+}
+
+/* No free range big enough: -ENOMEM, nothing changed. */
+static void test_no_room(void **state)
+{
+	struct mm_env *e = *state;
+	vaddr_t a;
+
+	assert_int_equal(do_mmap(&e->mm, 0, TASK_SIZE, PROT_READ, AP, &a), -ENOMEM);
+	assert_int_equal(do_mmap(&e->mm, 0, TASK_SIZE - MM_MMAP_MIN, PROT_READ, AP, &a), 0);
+	assert_int_equal(a, MM_MMAP_MIN);
+	assert_int_equal(do_mmap(&e->mm, 0, P, PROT_READ | PROT_WRITE, AP, &a), -ENOMEM);
+	assert_int_equal(e->mm.map_count, 1);
+	assert_int_equal(mm_check(&e->mm), 0);
+}
+
+/* A copy of the layout, to prove a failed call changed nothing. */
+static size_t snapshot(struct mm_struct *mm, struct range *r, size_t max)
+{
+	size_t n = 0;
+
+	for (struct vm_area_struct *v = mm->mmap; v && n < max; v = v->vm_next, n++)
+		r[n] = (struct range){ v->vm_start, v->vm_end, v->vm_flags };
+	return n;
+}
+
+/* Take every free page; returns how many, to give back with undrain. */
+static size_t drain(paddr_t *pages, size_t max)
+{
+	size_t n = 0;
+	paddr_t pa;
+
+	while (n < max && (pa = page_alloc()))
+		pages[n++] = pa;
+	return n;
+}
+
+static void undrain(paddr_t *pages, size_t n)
+{
+	while (n)
+		page_free(pages[--n]);
+}
+
+/*
+ * With no free page, creating VMAs eventually fails for want of a VMA
+ * object: each failure must be -ENOMEM with the layout untouched, and so
+ * must splits by munmap and mprotect.
+ */
+static void test_out_of_vmas(void **state)
+{
+	struct mm_env *e = mm_env_new(4);
+	static paddr_t pages[1024];
+	static struct range before[256], after[256];
+	size_t n, nb, na, made = 0;
+	vaddr_t va;
+	int err;
+
+	n = drain(pages, ARRAY_SIZE(pages));
+	assert_int_equal(page_free_count(), 0);
+	for (;;) {
+		nb = snapshot(&e->mm, before, ARRAY_SIZE(before));
+		err = do_mmap(&e->mm, B + 2 * made * P, P, PROT_READ, FIX, &va);
+		assert_int_equal(mm_check(&e->mm), 0);
+		if (err)
+			break;
+		made++;
+	}
+	assert_int_equal(err, -ENOMEM);
+	assert_int_equal(made, 0); /* no pool page yet, and none to be had */
+
+	/* Give the pool one page and fill it. */
+	page_free(pages[--n]);
+	for (;;) {
+		err = do_mmap(&e->mm, B + 2 * made * P, P, PROT_READ, FIX, &va);
+		if (err)
+			break;
+		made++;
+	}
+	assert_int_equal(err, -ENOMEM);
+	assert_true(made > 10);
+	nb = snapshot(&e->mm, before, ARRAY_SIZE(before));
+	assert_int_equal(nb, made);
+
+	/* Splits need a VMA: refused, nothing changed. */
+	assert_int_equal(do_munmap(&e->mm, B, P), 0); /* frees one VMA */
+	assert_int_equal(do_mmap(&e->mm, B + 2 * made * P, 3 * P, PROT_WRITE, FIX, &va), 0);
+	assert_int_equal(do_mmap(&e->mm, B + 2 * made * P, P, PROT_READ, FIX, &va), -ENOMEM);
+	nb = snapshot(&e->mm, before, ARRAY_SIZE(before));
+	assert_int_equal(do_munmap(&e->mm, B + (2 * made + 1) * P, P), -ENOMEM);
+	assert_int_equal(do_mprotect(&e->mm, B + (2 * made + 1) * P, P, PROT_READ), -ENOMEM);
+	assert_int_equal(do_mprotect(&e->mm, B + 2 * made * P, P, PROT_READ), -ENOMEM);
+	na = snapshot(&e->mm, after, ARRAY_SIZE(after));
+	assert_int_equal(na, nb);
+	assert_memory_equal(before, after, nb * sizeof(before[0]));
+	assert_int_equal(mm_check(&e->mm), 0);
+
+	/* Splits that are not needed still work: whole-VMA changes. */
+	assert_int_equal(do_mprotect(&e->mm, B + 2 * made * P, 3 * P, PROT_READ), 0);
+	assert_int_equal(do_munmap(&e->mm, B + 2 * made * P, 3 * P), 0);
+	assert_int_equal(mm_check(&e->mm), 0);
+	undrain(pages, n);
+	mm_env_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_layouts),
+		cmocka_unit_test_setup_teardown(test_top_down, mm_env_setup, mm_env_teardown),
+		cmocka_unit_test_setup_teardown(test_hints, mm_env_setup, mm_env_teardown),
+		cmocka_unit_test_setup_teardown(test_no_room, mm_env_setup, mm_env_teardown),
+		cmocka_unit_test(test_out_of_vmas),
+	};
+
+	return cmocka_run_group_tests_name("mmap", tests, NULL, NULL);
+}
