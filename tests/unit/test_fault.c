@@ -1,0 +1,304 @@
+/*
+ * The fault path against the fake MMU: every access goes through
+ * fake_translate (with its TLB), and a fault is handed to do_page_fault
+ * exactly as the exception code would. Checks the zero page, private
+ * pages, the zero-page replacement with break-before-make, faults outside
+ * VMAs and against their protection, out-of-memory, and exact counts.
+ */
+#include "mm_test.h"
+#include "lib/console.h"
+
+static char out[4096];
+static size_t out_len;
+
+/* Capture the console for segv_report. */
+void console_fallback_write(const char *s, size_t n)
+{
+	n = MIN(n, sizeof(out) - 1 - out_len);
+	memcpy(out + out_len, s, n);
+	out_len += n;
+	out[out_len] = 0;
+}
+
+static vaddr_t map(struct mm_env *e, uint64_t pages, unsigned prot)
+{
+	vaddr_t va;
+
+	assert_int_equal(do_mmap(&e->mm, 0, pages * P, prot,
+				 MAP_PRIVATE | MAP_ANONYMOUS, &va), 0);
+	return va;
+}
+
+/* Reads map the one zero page, read-only, and it stays zero. */
+static void test_read_zero_page(void **state)
+{
+	struct mm_env *e = *state;
+	vaddr_t va = map(e, 8, PROT_READ | PROT_WRITE);
+	size_t free0 = page_free_count();
+	paddr_t pa;
+
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(touch(&e->mm, va + i * P + 8, FAULT_READ, &pa), 0);
+		assert_int_equal(pa, e->mm.zero_pa + 8);
+		assert_int_equal(host_ptr(pa)[0], 0);
+	}
+	assert_int_equal(e->mm.nr_fault_zero, 8);
+	assert_int_equal(e->mm.nr_pages, 0);
+	/* Only table pages were taken: levels 1, 2 and 3. */
+	assert_int_equal(free0 - page_free_count(), 3);
+	assert_int_equal(e->mm.nr_ptes, 3);
+	/* The MMU itself refuses a write through the zero-page entry. */
+	assert_int_equal(fake_translate(&e->pgt, va, FAULT_WRITE, &pa) &
+				 FAULT_PERMISSION, FAULT_PERMISSION);
+	assert_int_equal(mm_check(&e->mm), 0);
+}
+
+/* A first write maps a private, zeroed page even where the RAM was dirty. */
+static void test_write_private_zeroed(void **state)
+{
+	struct mm_env *e = *state;
+	vaddr_t va = map(e, 4, PROT_READ | PROT_WRITE);
+	paddr_t pa[4];
+	size_t free0;
+
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(touch(&e->mm, va + i * P, FAULT_WRITE, &pa[i]), 0);
+		assert_true(pa[i] != e->mm.zero_pa);
+		for (int j = 0; j < i; j++)
+			assert_true(pa[i] != pa[j]);
+		memset(host_ptr(pa[i]), 0xa5, P);
+	}
+	assert_int_equal(e->mm.nr_fault_anon, 4);
+	assert_int_equal(e->mm.nr_pages, 4);
+	assert_int_equal(mm_check(&e->mm), 0);
+
+	/* The dirty pages go back, and come back zeroed. */
+	free0 = page_free_count();
+	assert_int_equal(do_munmap(&e->mm, va, 4 * P), 0);
+	assert_int_equal(e->mm.nr_pages, 0);
+	/* Four data pages, three tables, and the VMA pool's page. */
+	assert_int_equal(page_free_count(), free0 + 4 + 3 + 1);
+	assert_int_equal(e->mm.vma_pool.nr_pages, 0);
+	assert_int_equal(e->mm.nr_ptes, 0);
+	va = map(e, 4, PROT_READ | PROT_WRITE);
+	for (int i = 0; i < 4; i++) {
+		paddr_t p;
+
+		assert_int_equal(touch(&e->mm, va + i * P, FAULT_WRITE, &p), 0);
+		for (size_t k = 0; k < P; k++)
+			if (host_ptr(p - p % P)[k])
+				fail_msg("page %d byte %zu not zeroed", i, k);
+	}
+	assert_int_equal(mm_check(&e->mm), 0);
+}
+
+/* Read, then write: the zero page is replaced with break-before-make and
+ * no stale translation survives in the TLB. */
+static void test_read_then_write(void **state)
+{
+	struct mm_env *e = *state;
+	vaddr_t va = map(e, 2, PROT_READ | PROT_WRITE);
+	paddr_t pa, pa2;
+
+	assert_int_equal(touch(&e->mm, va, FAULT_READ, &pa), 0);
+	assert_int_equal(pa, e->mm.zero_pa);
+	assert_true(fake_tlb_cached(va));
+	fake_stats_reset();
+	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, &pa), 0);
+	assert_true(pa != e->mm.zero_pa);
+	assert_int_equal(fake_stats.bbm_violations, 0);
+	assert_true(fake_stats.flush_page >= 1);
+	host_ptr(pa)[0] = 42;
+	assert_int_equal(fake_translate(&e->pgt, va, FAULT_READ, &pa2), 0);
+	assert_int_equal(pa2, pa);
+	assert_int_equal(host_ptr(e->mm.zero_pa)[0], 0);
+	assert_int_equal(e->mm.nr_fault_zero, 1);
+	assert_int_equal(e->mm.nr_fault_cow, 1);
+	assert_int_equal(e->mm.nr_fault_anon, 0);
+	assert_int_equal(e->mm.nr_pages, 1);
+	/* The other page still reads the zero page. */
+	assert_int_equal(touch(&e->mm, va + P, FAULT_READ, &pa2), 0);
+	assert_int_equal(pa2, e->mm.zero_pa);
+	assert_int_equal(mm_check(&e->mm), 0);
+}
+
+/* Accesses outside every VMA, or against its protection: -EFAULT, counted,
+ * and nothing allocated. */
+static void test_segv(void **state)
+{
+	struct mm_env *e = *state;
+	vaddr_t r = map(e, 1, PROT_READ), none = map(e, 1, PROT_NONE);
+	vaddr_t x = map(e, 1, PROT_EXEC), rw = map(e, 1, PROT_READ | PROT_WRITE);
+	size_t free0 = page_free_count();
+
+	assert_int_equal(touch(&e->mm, r - 16 * P, FAULT_READ, NULL), -EFAULT);
+	assert_int_equal(touch(&e->mm, TASK_SIZE + P, FAULT_WRITE, NULL), -EFAULT);
+	assert_int_equal(touch(&e->mm, 0x1000, FAULT_READ, NULL), -EFAULT);
+	assert_int_equal(touch(&e->mm, r, FAULT_WRITE, NULL), -EFAULT);
+	assert_int_equal(touch(&e->mm, r, FAULT_EXEC, NULL), -EFAULT);
+	assert_int_equal(touch(&e->mm, none, FAULT_READ, NULL), -EFAULT);
+	assert_int_equal(touch(&e->mm, x, FAULT_WRITE, NULL), -EFAULT);
+	assert_int_equal(touch(&e->mm, rw, FAULT_EXEC, NULL), -EFAULT);
+	assert_int_equal(do_page_fault(&e->mm, rw, FAULT_OTHER | FAULT_READ), -EFAULT);
+	assert_int_equal(e->mm.nr_fault_segv, 9);
+	assert_int_equal(page_free_count(), free0);
+
+	/* Allowed ones work; a fetch from RX maps the zero page executable. */
+	assert_int_equal(touch(&e->mm, x, FAULT_EXEC, NULL), 0);
+	assert_int_equal(touch(&e->mm, r, FAULT_READ, NULL), 0);
+	assert_int_equal(mm_check(&e->mm), 0);
+}
+
+static void test_segv_report(void **state)
+{
+	struct mm_env *e = *state;
+	vaddr_t r = map(e, 2, PROT_READ);
+
+	out_len = 0;
+	segv_report(&e->mm, r + P + 5, FAULT_WRITE | FAULT_PERMISSION | 3u << FAULT_LEVEL_SHIFT);
+	assert_non_null(strstr(out, "segmentation fault: write at 0x7ffffffff005"));
+	assert_non_null(strstr(out, "permission fault, level 3"));
+	assert_non_null(strstr(out, "does not allow write"));
+	assert_non_null(strstr(out, "[0x7fffffffe000, 0x800000000000) r--"));
+	out_len = 0;
+	segv_report(&e->mm, r - P, FAULT_READ | FAULT_TRANSLATION);
+	assert_non_null(strstr(out, "no area maps this address"));
+	assert_non_null(strstr(out, "below: none"));
+	assert_non_null(strstr(out, "above: [0x7fffffffe000"));
+}
+
+/* mprotect: losing write write-protects mapped pages at once (TLB too);
+ * regaining it upgrades them on the next write, contents kept. */
+static void test_mprotect_pages(void **state)
+{
+	struct mm_env *e = *state;
+	vaddr_t va = map(e, 2, PROT_READ | PROT_WRITE);
+	paddr_t pa, pa2, z;
+
+	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, &pa), 0);
+	assert_int_equal(touch(&e->mm, va + P, FAULT_READ, &z), 0);
+	host_ptr(pa)[1] = 7;
+	assert_int_equal(do_mprotect(&e->mm, va, 2 * P, PROT_READ), 0);
+	assert_int_equal(fake_translate(&e->pgt, va, FAULT_WRITE, &pa2) & FAULT_PERMISSION,
+			 FAULT_PERMISSION);
+	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, NULL), -EFAULT);
+	assert_int_equal(touch(&e->mm, va, FAULT_READ, &pa2), 0);
+	assert_int_equal(pa2, pa);
+	assert_int_equal(mm_check(&e->mm), 0);
+
+	/* PROT_NONE over a data page is refused (EL1 cannot be denied reads). */
+	assert_int_equal(do_mprotect(&e->mm, va, P, PROT_NONE), -ENOTSUP);
+	/* Over the zero page it drops the entry. */
+	assert_int_equal(do_mprotect(&e->mm, va + P, P, PROT_NONE), 0);
+	assert_int_equal(fake_translate(&e->pgt, va + P, FAULT_READ, &pa2) & FAULT_TRANSLATION,
+			 FAULT_TRANSLATION);
+	assert_int_equal(touch(&e->mm, va + P, FAULT_READ, NULL), -EFAULT);
+
+	assert_int_equal(do_mprotect(&e->mm, va, 2 * P, PROT_READ | PROT_WRITE), 0);
+	assert_int_equal(e->mm.map_count, 1);
+	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, &pa2), 0);
+	assert_int_equal(pa2, pa);
+	assert_int_equal(host_ptr(pa)[1], 7);
+	assert_int_equal(e->mm.nr_fault_wp, 1);
+	assert_int_equal(touch(&e->mm, va + P, FAULT_WRITE, &pa2), 0);
+	assert_int_equal(e->mm.nr_fault_anon, 2);
+	assert_int_equal(mm_check(&e->mm), 0);
+}
+
+/* Out of memory: -ENOMEM, counted, nothing corrupted; works again after. */
+static void test_oom(void **state)
+{
+	struct mm_env *e = mm_env_new(2);
+	vaddr_t va = map(e, 64, PROT_READ | PROT_WRITE);
+	static paddr_t pages[1024];
+	size_t n = 0, i, done = 0;
+	paddr_t pa;
+
+	while ((pa = page_alloc()))
+		pages[n++] = pa;
+	assert_int_equal(touch(&e->mm, va, FAULT_READ, NULL), -ENOMEM); /* tables */
+	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, NULL), -ENOMEM);
+	assert_int_equal(e->mm.nr_fault_oom, 2);
+	assert_int_equal(mm_check(&e->mm), 0);
+
+	/* Give back a few pages: faults succeed until they run out again. */
+	for (i = 0; i < 8; i++)
+		page_free(pages[--n]);
+	for (i = 0; i < 64; i++) {
+		int err = touch(&e->mm, va + i * P, FAULT_WRITE, NULL);
+
+		if (err) {
+			assert_int_equal(err, -ENOMEM);
+			break;
+		}
+		done++;
+	}
+	assert_int_equal(done, 8 - 3); /* three went to tables */
+	assert_int_equal(e->mm.nr_pages, done);
+	/* Read faults need no page once the tables exist. */
+	assert_int_equal(touch(&e->mm, va + 63 * P, FAULT_READ, NULL), 0);
+	/* A write after read needs one: refused, the zero page stays. */
+	assert_int_equal(touch(&e->mm, va + 63 * P, FAULT_WRITE, NULL), -ENOMEM);
+	assert_int_equal(fake_translate(&e->pgt, va + 63 * P, FAULT_READ, &pa), 0);
+	assert_int_equal(pa, e->mm.zero_pa);
+	assert_int_equal(e->mm.nr_fault_oom, 4);
+	assert_int_equal(mm_check(&e->mm), 0);
+	while (n)
+		page_free(pages[--n]);
+	mm_env_free(e);
+}
+
+/* Stage stamps, when switched on, come in order. */
+static void test_stamps(void **state)
+{
+	struct mm_env *e = *state;
+	vaddr_t va = map(e, 1, PROT_READ | PROT_WRITE);
+
+	memset(fault_stamp, 0, sizeof(fault_stamp));
+	fault_stamps_on = true;
+	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, NULL), 0);
+	fault_stamps_on = false;
+	assert_true(fault_stamp[STAGE_LOOKUP] != 0);
+	assert_true(fault_stamp[STAGE_LOOKUP] <= fault_stamp[STAGE_WALK]);
+	assert_true(fault_stamp[STAGE_WALK] <= fault_stamp[STAGE_ALLOC]);
+	assert_true(fault_stamp[STAGE_ALLOC] <= fault_stamp[STAGE_ZERO]);
+	assert_true(fault_stamp[STAGE_ZERO] <= fault_stamp[STAGE_MAP]);
+}
+
+/* Many pages: counts exact, every page back after munmap. */
+static void test_counts(void **state)
+{
+	struct mm_env *e = *state;
+	size_t free0 = page_free_count();
+	vaddr_t va = map(e, 1024, PROT_READ | PROT_WRITE);
+
+	for (int i = 0; i < 1024; i++)
+		assert_int_equal(touch(&e->mm, va + i * P, i % 3 ? FAULT_WRITE : FAULT_READ, NULL), 0);
+	assert_int_equal(e->mm.nr_fault_zero, 342);
+	assert_int_equal(e->mm.nr_fault_anon, 682);
+	assert_int_equal(e->mm.nr_pages, 682);
+	assert_int_equal(free0 - page_free_count(),
+			 682 + e->mm.nr_ptes + e->mm.vma_pool.nr_pages);
+	assert_int_equal(mm_check(&e->mm), 0);
+	assert_int_equal(do_munmap(&e->mm, va, 1024 * P), 0);
+	assert_int_equal(page_free_count(), free0);
+	assert_int_equal(e->mm.nr_ptes, 0);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, mm_env_setup, mm_env_teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_read_zero_page),
+		T(test_write_private_zeroed),
+		T(test_read_then_write),
+		T(test_segv),
+		T(test_segv_report),
+		T(test_mprotect_pages),
+		cmocka_unit_test(test_oom),
+		T(test_stamps),
+		T(test_counts),
+	};
+
+	return cmocka_run_group_tests_name("fault", tests, NULL, NULL);
+}
