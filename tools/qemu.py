@@ -282,7 +282,9 @@ def loader_boot(a, board_args, tmp):
     kernel = ram_base + 0x200000 + text_offset
     dtb_addr = ram_base + min(mem_bytes(board_args) // 2, 128 << 20)
     dtb = a.dtb
-    if dtb is None:
+    if dtb == "none":               # no device tree at all: x0 = 0
+        dtb, dtb_addr = None, 0
+    elif dtb is None:
         dtb = os.path.join(tmp, "board.dtb")
         dump = [a.qemu] + add_machine_opts(board_args, ["dumpdtb=" + dtb]) + ["-display", "none"]
         subprocess.run(dump, check=True, timeout=30, stdout=subprocess.DEVNULL)
@@ -291,9 +293,11 @@ def loader_boot(a, board_args, tmp):
     stub = os.path.join(tmp, "stub.bin")
     with open(stub, "wb") as f:
         f.write(boot_stub(dtb_addr, kernel))
-    return ["-device", f"loader,file={stub},addr={ram_base + 0x100000:#x},cpu-num=0",
-            "-device", f"loader,file={dtb},addr={dtb_addr:#x},force-raw=on",
+    args = ["-device", f"loader,file={stub},addr={ram_base + 0x100000:#x},cpu-num=0",
             "-device", f"loader,file={a.kernel},addr={kernel:#x},force-raw=on"]
+    if dtb:
+        args += ["-device", f"loader,file={dtb},addr={dtb_addr:#x},force-raw=on"]
+    return args
 
 
 def qemu_command(a, tmp):
@@ -404,7 +408,7 @@ def report(label, con, why, elapsed, tests):
 #   reject: REGEX               no console line may match
 #   max: REGEX LIMIT            the first line matching REGEX has group 1 <= LIMIT
 #   mem: SIZE / cpu: MODEL / icount: 1 / machine: OPT / entry: kernel|loader
-#   dtb: FILE                   device tree blob (loader entry: passed as is)
+#   dtb: FILE|none              device tree blob (loader entry: passed as is)
 #   timeout: SECONDS
 
 def parse_case(path):
@@ -477,7 +481,8 @@ def add_run_options(p):
                    help="physical RAM base of the board (loader entry)")
     p.add_argument("--entry", choices=("kernel", "loader"), default="kernel",
                    help="boot with -kernel, or through the loader stub (reset EL)")
-    p.add_argument("--dtb", help="device tree blob to boot with")
+    p.add_argument("--dtb", help="device tree blob to boot with (loader entry: "
+                   "loaded as is; 'none': no tree, x0 = 0)")
     p.add_argument("--append", default="", help="kernel command line")
     p.add_argument("--icount", action="store_true", help="-icount shift=0,sleep=off")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds (default 60)")

@@ -1,0 +1,70 @@
+# Tier test-expect: console-expect tests. Each tests/expect/*.exp boots the
+# gcc qemu-virt kernel as it says (command line, RAM, CPU, -icount, entry,
+# device tree) and checks the console and exit code (directives: see
+# "Console-expect cases" in tools/qemu.py). The count is of cases.
+#
+# What is covered where (device trees): QEMU's -dtb refuses blobs with a bad
+# header and rewrites /memory and /chosen, so the broken trees below are
+# booted through the loader stub of tools/qemu.py, which hands the kernel any
+# blob in x0 (or x0 = 0: no tree). The base tree is QEMU's own (dumpdtb),
+# edited with fdtput; malformed structure blocks beyond these are covered by
+# the host unit tests of the reader (tests/unit).
+#
+#   dtb-good        the loader path itself boots (control for the others)
+#   dtb-none        x0 = 0
+#   dtb-badmagic    header magic 0xd00dfeed broken
+#   dtb-truncated   only the first half of the blob is in memory
+#   dtb-nomem       no memory node
+#   dtb-zeromem     memory node with a zero size
+#   dtb-badcells    root #address-cells = 7
+#   dtb-allreserved /reserved-memory covers all of RAM
+#
+# Tier test-runner: host tests of tools/qemu.py (tests/unit/test_runner.py).
+
+EXPECT_CASES ?= $(sort $(wildcard tests/expect/*.exp))
+EXPECT_OUT := build/test/expect
+EXPECT_DTB := $(EXPECT_OUT)/dtb
+EXPECT_TIMEOUT ?= 30
+
+.PHONY: test-expect expect-dtbs test-runner
+TEST_TIERS += test-runner test-expect
+
+test-runner:
+	@mkdir -p build/test; \
+	if $(PYTHON) -m unittest -q tests/unit/test_runner.py 2> build/test/runner.log; \
+	then echo "1 0"; else echo "0 1"; cat build/test/runner.log; fi > build/test/test-runner.count; \
+	tail -n 3 build/test/runner.log | head -n 1; \
+	[ "$$(cat build/test/test-runner.count)" = "1 0" ]
+
+# QEMU's tree for the loader boots, with bootargs, and its broken variants.
+EXPECT_QEMU_DTB = timeout 30 $(QEMU) -machine virt,dumpdtb=$(1) -cpu cortex-a72 -m 512M -display none
+expect-dtbs:
+	@rm -rf $(EXPECT_DTB); mkdir -p $(EXPECT_DTB); cd $(EXPECT_DTB) && \
+	$(call EXPECT_QEMU_DTB,qemu.dtb) >/dev/null && \
+	dtc -q -I dtb -O dtb -o good.dtb qemu.dtb && \
+	fdtput -t s good.dtb /chosen bootargs "run=none" && \
+	mem=$$(fdtget -l good.dtb / | grep '^memory@' | head -n 1) && \
+	cp good.dtb nomem.dtb && fdtput -r nomem.dtb /$$mem && \
+	cp good.dtb zeromem.dtb && fdtput -t x zeromem.dtb /$$mem reg 0 40000000 0 0 && \
+	cp good.dtb badcells.dtb && fdtput -t u badcells.dtb / '#address-cells' 7 && \
+	cp good.dtb allreserved.dtb && \
+	fdtput -c allreserved.dtb /reserved-memory /reserved-memory/all@40000000 && \
+	fdtput -t u allreserved.dtb /reserved-memory '#address-cells' 2 && \
+	fdtput -t u allreserved.dtb /reserved-memory '#size-cells' 2 && \
+	fdtput -t x allreserved.dtb /reserved-memory/all@40000000 reg 0 40000000 0 20000000 && \
+	{ printf '\336\255\276\357'; tail -c +5 good.dtb; } > badmagic.dtb && \
+	head -c $$(( $$(stat -c %s good.dtb) / 2 )) good.dtb > truncated.dtb
+
+test-expect: expect-dtbs
+	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc kernel
+	@p=0; f=0; for c in $(EXPECT_CASES); do \
+		n=$$(basename $$c .exp); \
+		if $(PYTHON) tools/qemu.py expect $$c --qemu $(QEMU) \
+			--kernel build/qemu-virt/faultline.img \
+			--board-args "-machine virt -cpu cortex-a72 -m 512M" \
+			--timeout $(EXPECT_TIMEOUT) --log $(EXPECT_OUT)/$$n.log; \
+		then p=$$((p+1)); else f=$$((f+1)); fi; \
+	done; \
+	echo "$$p $$f" > build/test/test-expect.count; \
+	echo "expect: $$p passed, $$f failed (cases; logs in $(EXPECT_OUT))"; \
+	[ $$f -eq 0 ]

@@ -1,0 +1,68 @@
+# Tier test-guest: the in-guest suite (run=tests, KTAP) on QEMU virt across
+# CPU models, RAM sizes, entry exception levels and both compilers. Each run
+# has a timeout and writes its verdict line to build/test/guest/<run>.result;
+# the count recorded is of runs: "<runs passed> <runs failed>".
+#
+#   run      kernel  CPU          RAM   entry
+#   a53      gcc     cortex-a53   512M  EL1 (-kernel)
+#   a57      gcc     cortex-a57   512M  EL1
+#   a72      gcc     cortex-a72   512M  EL1
+#   a76      gcc     cortex-a76   512M  EL1
+#   max      gcc     max          512M  EL1
+#   128m     gcc     cortex-a72   128M  EL1
+#   4g       gcc     cortex-a72   4G    EL1
+#   el2      gcc     cortex-a57   512M  EL2 (virtualization=on)
+#   el3      gcc     cortex-a53   512M  EL3 (secure=on, loader stub: -kernel
+#                                       never enters at EL3)
+#   clang    clang   cortex-a72   512M  EL1
+#
+# make test-guest GUEST_RUNS="a53 4g" runs a subset.
+
+GUEST_RUNS ?= a53 a57 a72 a76 max 128m 4g el2 el3 clang
+GUEST_TIMEOUT ?= 90
+GUEST_OUT := build/test/guest
+
+guest_cpu_a53 := cortex-a53
+guest_cpu_a57 := cortex-a57
+guest_cpu_a76 := cortex-a76
+guest_cpu_max := max
+guest_cpu_el2 := cortex-a57
+guest_cpu_el3 := cortex-a53
+guest_mem_128m := 128M
+guest_mem_4g := 4G
+guest_opts_el2 := --machine-opt virtualization=on
+guest_opts_el3 := --machine-opt secure=on --entry loader
+guest_build_clang := build/qemu-virt-clang
+
+guest_img = $(or $(guest_build_$(1)),build/qemu-virt)/faultline.img
+
+.PHONY: test-guest guest-kernels guest-runs
+TEST_TIERS += test-guest
+
+# Both kernels are built (-Werror) whatever runs are selected.
+guest-kernels:
+	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc kernel
+	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=clang kernel
+
+test-guest: guest-kernels
+	@rm -rf $(GUEST_OUT); mkdir -p $(GUEST_OUT)
+	@$(MAKE) --no-print-directory -j2 BOARD=qemu-virt guest-runs
+	@p=0; f=0; for r in $(GUEST_RUNS); do \
+		if grep -q '^PASS' $(GUEST_OUT)/$$r.result 2>/dev/null; \
+		then p=$$((p+1)); else f=$$((f+1)); fi; \
+	done; \
+	echo "$$p $$f" > build/test/test-guest.count; \
+	echo "guest: $$p passed, $$f failed (QEMU runs; logs in $(GUEST_OUT))"; \
+	[ $$f -eq 0 ]
+
+guest-runs: $(patsubst %,$(GUEST_OUT)/%.result,$(GUEST_RUNS))
+
+# One run: never fails the make (so -j2 finishes the others); the verdict
+# line is both printed and kept in the .result file.
+$(GUEST_OUT)/%.result:
+	@mkdir -p $(dir $@)
+	@$(PYTHON) tools/qemu.py run --tests --name "guest $*" \
+		--qemu $(QEMU) --kernel $(call guest_img,$*) \
+		--board-args "-machine $(QEMU_MACHINE) -cpu $(or $(guest_cpu_$*),cortex-a72) -m $(or $(guest_mem_$*),512M)" \
+		$(guest_opts_$*) --append "run=tests" --timeout $(GUEST_TIMEOUT) \
+		--log $(GUEST_OUT)/$*.log > $@ 2>&1; cat $@

@@ -1,0 +1,179 @@
+/*
+ * In-guest tests of the MMU set-up, as the hardware sees it: the kernel's
+ * mappings checked with the address translation instructions AT S1E1R /
+ * AT S1E1W and PAR_EL1, W^X over the whole image, and a remap through the
+ * table library that must leave no stale translation in the TLB.
+ */
+#include "tests/guest/ktest.h"
+
+#include "boot/image.h"
+#include "mm/page_alloc.h"
+#include "mm/pgtable.h"
+#include "tests/guest/probe.h"
+
+static const uint32_t ro_word = 0x0badf00d; /* .rodata */
+static uint32_t rw_word = 1;                /* .data */
+static uint32_t bss_word;                   /* .bss */
+
+/* A PAR_EL1 value that must be a successful translation of va to pa. */
+static void expect_par_ok(uint64_t par, const void *va, const char *what)
+{
+	paddr_t want = arch_virt_to_phys(va) & PAGE_MASK;
+
+	if (par & PAR_F)
+		ktest_fail(__FILE__, __LINE__, "%s (%p): AT faulted, PAR_EL1 %#llx",
+			   what, va, (unsigned long long)par);
+	else if ((par & PAR_PA) != want)
+		ktest_fail(__FILE__, __LINE__, "%s (%p): PAR_EL1.PA %#llx, want %#llx",
+			   what, va, (unsigned long long)(par & PAR_PA),
+			   (unsigned long long)want);
+}
+
+/* A PAR_EL1 value that must be a fault of kind fsc_kind at the walk's level. */
+static void expect_par_fault(uint64_t par, const void *va, unsigned fsc_kind,
+			     const char *what)
+{
+	unsigned fst = (unsigned)(par >> PAR_FST_SHIFT) & 0x3f;
+	unsigned want = fsc_kind | (unsigned)walk_level((vaddr_t)va);
+
+	if (!(par & PAR_F) || fst != want)
+		ktest_fail(__FILE__, __LINE__,
+			   "%s (%p): PAR_EL1 %#llx (F=%u FST=%#x), want F=1 FST=%#x",
+			   what, va, (unsigned long long)par, (unsigned)(par & PAR_F),
+			   fst, want);
+}
+
+KTEST(mmu_text_is_read_exec)
+{
+	const void *va = __text_start;
+	unsigned attrs = 0;
+
+	expect_par_ok(at_s1e1r(va), va, "text, read");
+	expect_par_fault(at_s1e1w(va), va, FSC_PERMISSION, "text, write");
+	va = (const void *)(uintptr_t)mmu_text_is_read_exec;
+	expect_par_ok(at_s1e1r(va), va, "this test's code");
+	KASSERT_EQ(pgt_lookup(&kernel_pgt, (vaddr_t)va, NULL, &attrs, NULL), 0);
+	KEXPECT_EQ(attrs & (MM_READ | MM_WRITE | MM_EXEC), MM_READ | MM_EXEC);
+}
+
+KTEST(mmu_rodata_is_read_only)
+{
+	const void *va = &ro_word;
+	unsigned attrs = 0;
+
+	expect_par_ok(at_s1e1r(va), va, "rodata, read");
+	expect_par_fault(at_s1e1w(va), va, FSC_PERMISSION, "rodata, write");
+	KASSERT_EQ(pgt_lookup(&kernel_pgt, (vaddr_t)va, NULL, &attrs, NULL), 0);
+	KEXPECT_EQ(attrs & (MM_READ | MM_WRITE | MM_EXEC), MM_READ);
+	KEXPECT_EQ(ro_word, 0x0badf00d);
+}
+
+KTEST(mmu_data_bss_stack_are_writable)
+{
+	uint32_t local = 0;
+	const void *va[] = {&rw_word, &bss_word, &local, __data_start};
+	static const char *const name[] = {"data", "bss", "stack", "data start"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(va); i++) {
+		unsigned attrs = 0;
+
+		expect_par_ok(at_s1e1r(va[i]), va[i], name[i]);
+		expect_par_ok(at_s1e1w(va[i]), va[i], name[i]);
+		KEXPECT_EQ(pgt_lookup(&kernel_pgt, (vaddr_t)va[i], NULL, &attrs, NULL), 0);
+		KEXPECT_EQ(attrs & (MM_READ | MM_WRITE | MM_EXEC), MM_READ | MM_WRITE);
+		/* Normal Write-Back memory: PAR_EL1.ATTR is the MAIR_EL1 byte. */
+		KEXPECT_EQ(at_s1e1r(va[i]) >> PAR_ATTR_SHIFT, 0xff);
+	}
+	rw_word++;
+	bss_word++;
+	KEXPECT_EQ(rw_word, 2);
+}
+
+KTEST(mmu_guards_and_page_zero_unmapped)
+{
+	const void *va[] = {__stack_guard, __stack_guard + PAGE_SIZE - 8,
+			    __exc_guard, (const void *)0, (const void *)(PAGE_SIZE - 8)};
+
+	for (size_t i = 0; i < ARRAY_SIZE(va); i++) {
+		expect_par_fault(at_s1e1r(va[i]), va[i], FSC_TRANSLATION, "unmapped, read");
+		expect_par_fault(at_s1e1w(va[i]), va[i], FSC_TRANSLATION, "unmapped, write");
+		KEXPECT_EQ(pgt_lookup(&kernel_pgt, (vaddr_t)va[i], NULL, NULL, NULL), -ENOENT);
+	}
+	/* The guards are single pages: the stacks begin right above them. */
+	expect_par_ok(at_s1e1w(__stack_bottom), __stack_bottom, "stack bottom");
+	expect_par_ok(at_s1e1w(__exc_stack_bottom), __exc_stack_bottom, "exception stack");
+}
+
+KTEST(mmu_image_is_w_xor_x)
+{
+	size_t exec = 0, text = (size_t)(__text_end - __text_start) / PAGE_SIZE;
+
+	for (const char *p = __image_start; p < __image_end; p += PAGE_SIZE) {
+		unsigned attrs;
+
+		if (pgt_lookup(&kernel_pgt, (vaddr_t)p, NULL, &attrs, NULL) != 0)
+			continue;
+		if ((attrs & MM_WRITE) && (attrs & MM_EXEC))
+			ktest_fail(__FILE__, __LINE__, "%p is writable and executable", p);
+		if (attrs & MM_EXEC) {
+			exec++;
+			if (p < __text_start || p >= __text_end)
+				ktest_fail(__FILE__, __LINE__, "%p executable outside text", p);
+		}
+	}
+	KEXPECT_EQ(exec, text);
+}
+
+/* Fill a page with a pattern derived from seed. */
+static void fill(paddr_t pa, uint64_t seed)
+{
+	uint64_t *w = arch_phys_to_virt(pa);
+
+	for (size_t i = 0; i < PAGE_SIZE / 8; i++)
+		w[i] = seed ^ (i * 0x9e3779b97f4a7c15ull);
+}
+
+KTEST(mmu_remap_leaves_no_stale_tlb)
+{
+	volatile uint64_t *v = (volatile uint64_t *)TEST_VA;
+	struct expected_fault f;
+	paddr_t a = page_alloc(), b = page_alloc();
+
+	KASSERT(a && b);
+	fill(a, 0xaaaa);
+	fill(b, 0xbbbb);
+	KASSERT_EQ(pgt_lookup(&kernel_pgt, TEST_VA, NULL, NULL, NULL), -ENOENT);
+
+	/* VA -> A, read through it: the TLB now holds VA -> A. */
+	KASSERT_EQ(pgt_map(&kernel_pgt, TEST_VA, a, PAGE_SIZE, MM_READ | MM_WRITE, PGT_NO_BLOCKS), 0);
+	KEXPECT_EQ(v[0], 0xaaaa);
+	KEXPECT_EQ(v[7], 0xaaaa ^ (7 * 0x9e3779b97f4a7c15ull));
+
+	/* VA -> B: reads must see B, at once. */
+	KEXPECT_EQ(pgt_unmap(&kernel_pgt, TEST_VA, PAGE_SIZE, NULL, NULL), 0);
+	KEXPECT_EQ(pgt_map(&kernel_pgt, TEST_VA, b, PAGE_SIZE, MM_READ | MM_WRITE, PGT_NO_BLOCKS), 0);
+	KEXPECT_EQ(v[0], 0xbbbb);
+	v[1] = 42; /* a writable translation cached now */
+	KEXPECT_EQ(((uint64_t *)arch_phys_to_virt(b))[1], 42);
+
+	/* RW -> RO (break-before-make): the write must trap, nothing written. */
+	KEXPECT_EQ(pgt_protect(&kernel_pgt, TEST_VA, PAGE_SIZE, MM_READ), 0);
+	expect_fault_begin();
+	v[1] = 43;
+	KEXPECT(expect_fault_end(&f));
+	KEXPECT_EQ(f.ec, EC_DABT_CUR);
+	KEXPECT_EQ(f.far, TEST_VA + 8);
+	KEXPECT_EQ(f.flags & (FAULT_PERMISSION | FAULT_WRITE), FAULT_PERMISSION | FAULT_WRITE);
+	KEXPECT_EQ(FAULT_LEVEL(f.flags), 3);
+	KEXPECT_EQ(v[1], 42);
+
+	/* Unmapped: a read must trap with a translation fault. */
+	KEXPECT_EQ(pgt_unmap(&kernel_pgt, TEST_VA, PAGE_SIZE, NULL, NULL), 0);
+	expect_fault_begin();
+	(void)v[0];
+	KEXPECT(expect_fault_end(&f));
+	KEXPECT_EQ(f.flags & (FAULT_TRANSLATION | FAULT_READ), FAULT_TRANSLATION | FAULT_READ);
+
+	page_free(a);
+	page_free(b);
+}

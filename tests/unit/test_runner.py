@@ -1,0 +1,170 @@
+#!/usr/bin/python3
+"""Host tests of tools/qemu.py's console parsing, verdicts and CSV extraction
+(no QEMU needed). Run: /usr/bin/python3 -m unittest tests/unit/test_runner.py"""
+
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+import qemu  # noqa: E402
+
+GOOD = """\
+faultline: boot board=qemu-virt cpu=cortex-a72 el=1 ram=512M cntfrq=62500000 pmu=yes
+KTAP version 1
+1..2
+ok 1 first
+ok 2 second
+faultline-csv begin default
+pattern,p50
+seq,100
+faultline-csv end default
+faultline: done status=ok
+"""
+
+
+def feed(text, csv_dir=None):
+    con = qemu.Console(csv_dir)
+    for line in text.splitlines():
+        con.feed(line)
+    con.finish()
+    return con
+
+
+class ConsoleTest(unittest.TestCase):
+    def test_good_run_passes(self):
+        con = feed(GOOD.replace("\n", "\r\n"))
+        self.assertEqual(con.boot["board"], "qemu-virt")
+        self.assertEqual(con.boot["pmu"], "yes")
+        self.assertEqual(con.done, "ok")
+        self.assertEqual(con.csv["default"], ["pattern,p50", "seq,100"])
+        self.assertEqual(qemu.verdict(con, 0, False, tests=True), [])
+
+    def test_qemu_exit_code_matters(self):
+        why = qemu.verdict(feed(GOOD), 1, False, tests=True)
+        self.assertTrue(any("exited with 1" in w for w in why), why)
+
+    def test_fail_status_and_reason(self):
+        con = feed("faultline: done status=fail (unknown key 'foo')\n")
+        self.assertEqual((con.done, con.done_reason), ("fail", "unknown key 'foo'"))
+        self.assertIn("kernel reported status=fail (unknown key 'foo')",
+                      qemu.verdict(con, 1, False))
+        self.assertIn("QEMU exited 0 without status=ok", qemu.verdict(con, 0, False))
+
+    def test_no_done_line(self):
+        why = qemu.verdict(feed("faultline: boot board=x\n"), 0, False)
+        self.assertTrue(why and "no 'faultline: done'" in why[0], why)
+
+    def test_timeout(self):
+        con = feed("faultline: boot board=x\nsomething\n")
+        why = qemu.verdict(con, -9, True, timeout=5)
+        self.assertEqual(len(why), 1)
+        self.assertIn("timeout", why[0])
+        self.assertIn("something", why[0])
+
+    def test_hang_after_done(self):
+        why = qemu.verdict(feed(GOOD), -9, True, timeout=5)
+        self.assertIn("did not exit", why[0])
+
+    def test_not_ok_fails_with_diagnostics(self):
+        con = feed(GOOD.replace("ok 2 second",
+                                "# tests/guest/t.c:9: expected a == b\nnot ok 2 second"))
+        why = qemu.verdict(con, 0, False, tests=True)
+        self.assertTrue(any("1 test(s) failed: second" in w for w in why), why)
+        (num, ok, name, _, diag), = con.failed()
+        self.assertEqual((num, ok, name), (2, False, "second"))
+        self.assertEqual(diag, ["# tests/guest/t.c:9: expected a == b"])
+
+    def test_missing_results_fail(self):
+        con = feed(GOOD.replace("1..2", "1..3"))
+        self.assertIn("plan was 3 tests, 2 reported", qemu.verdict(con, 0, False, tests=True))
+
+    def test_missing_ktap_fails_only_for_tests(self):
+        con = feed("faultline: done status=ok\n")
+        self.assertEqual(qemu.verdict(con, 0, False), [])
+        self.assertIn("no 'KTAP version' line", qemu.verdict(con, 0, False, tests=True))
+
+    def test_skip_directive(self):
+        con = feed(GOOD.replace("ok 2 second", "ok 2 second # SKIP no PMU"))
+        self.assertEqual(con.results[1][3], "SKIP no PMU")
+        self.assertEqual(qemu.verdict(con, 0, False, tests=True), [])
+
+
+class CsvTest(unittest.TestCase):
+    def test_cut_off_block_keeps_complete_ones(self):
+        text = GOOD.replace("faultline: done status=ok\n",
+                            "faultline-csv begin second\na,b\n1,2\n")
+        with tempfile.TemporaryDirectory() as d:
+            con = feed(text, d)
+            self.assertEqual(os.listdir(d), ["default.csv"])
+            with open(os.path.join(d, "default.csv")) as f:
+                self.assertEqual(f.read(), "pattern,p50\nseq,100\n")
+        self.assertEqual(len(con.errors), 1)
+        self.assertIn("'second'", con.errors[0])
+        self.assertIn("cut off", con.errors[0])
+        self.assertIn("cut off", " ".join(qemu.verdict(con, 0, False)))
+
+    def test_crash_inside_block(self):
+        con = feed("faultline-csv begin x\n1\nfaultline: done status=fail (crash)\n")
+        self.assertNotIn("x", con.csv)
+        self.assertIn("cut off by the done line", con.errors[0])
+
+    def test_protocol_lines_stay_out_of_blocks(self):
+        con = feed("faultline-csv begin x\na\nfaultline: note\nb\nfaultline-csv end x\n")
+        self.assertEqual(con.csv["x"], ["a", "b"])
+
+    def test_unbalanced_and_bad_names(self):
+        con = feed("faultline-csv end x\nfaultline-csv begin ../evil\n"
+                   "faultline-csv begin a\nfaultline-csv begin b\nfaultline-csv end b\n")
+        self.assertEqual(list(con.csv), ["b"])
+        self.assertEqual(len(con.errors), 3, con.errors)
+
+    def test_extract_saved_log(self):
+        with tempfile.TemporaryDirectory() as d:
+            log = os.path.join(d, "console.log")
+            with open(log, "w") as f:
+                f.write(GOOD + "faultline-csv begin after\n1\n")   # after done: ignored
+            con = qemu.extract(log, os.path.join(d, "out"))
+            self.assertEqual(con.errors, [])
+            self.assertEqual(os.listdir(os.path.join(d, "out")), ["default.csv"])
+            self.assertEqual(qemu.main(["extract", log, os.path.join(d, "o2")]), 0)
+
+
+class CommandTest(unittest.TestCase):
+    def test_machine_opts_merge(self):
+        args = qemu.add_machine_opts(["-machine", "virt", "-cpu", "max"], ["secure=on"])
+        self.assertEqual(args, ["-machine", "virt,secure=on", "-cpu", "max"])
+        self.assertEqual(qemu.add_machine_opts(["-cpu", "max"], ["a=1"]),
+                         ["-cpu", "max", "-machine", "a=1"])
+
+    def test_mem_bytes(self):
+        self.assertEqual(qemu.mem_bytes(["-m", "4G"]), 4 << 30)
+        self.assertEqual(qemu.mem_bytes(["-m", "128"]), 128 << 20)
+        self.assertEqual(qemu.mem_bytes(["-m", "512M"]), 512 << 20)
+
+    def test_boot_stub(self):
+        stub = qemu.boot_stub(0x48000000, 0x40200000)
+        self.assertEqual(len(stub), 40)
+        self.assertEqual(stub[24:], (0x48000000).to_bytes(8, "little")
+                         + (0x40200000).to_bytes(8, "little"))
+
+    def test_case_parsing(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "c.exp")
+            with open(p, "w") as f:
+                f.write("# c\nargs: run=none\nstatus: fail\nexpect: ^faultline: .*foo\n"
+                        "max: insns=(\\d+) 5_000_000\n")
+            case = qemu.parse_case(p)
+        self.assertEqual(case["args"], "run=none")
+        con = feed("faultline: error foo\nfaultline: boot insns=4000000\n"
+                   "faultline: done status=fail (x)\n")
+        self.assertEqual(qemu.check_case(case, con, 1, False, 10), [])
+        self.assertIn("QEMU exited 0 after a failure", qemu.check_case(case, con, 0, False, 10))
+        con = feed("faultline: error foo\nfaultline: boot insns=6000000\n"
+                   "faultline: done status=fail (x)\n")
+        self.assertTrue(any("6000000 > 5000000" in w for w in qemu.check_case(case, con, 1, False, 10)))
+
+
+if __name__ == "__main__":
+    unittest.main()
