@@ -1,17 +1,32 @@
 /*
  * The kernel image's layout, from boot/linker.ld. Each symbol is an address
  * (use the array, never its contents); after self-relocation they are the
- * run-time (physical = virtual) addresses.
+ * run-time (physical = virtual) addresses. Every one is 4 KiB aligned, and
+ * declared so: the compiler may then access them with full-width loads even
+ * under -mstrict-align.
  */
 #ifndef BOOT_IMAGE_H
 #define BOOT_IMAGE_H
 
-extern char __image_start[], __image_end[];
-extern char __text_start[], __text_end[];
-extern char __rodata_start[], __rodata_end[];
-extern char __data_start[], __data_end[];
-extern char __bss_start[], __bss_end[];
-extern char __stack_guard[], __stack_bottom[], __stack_top[];
-extern char __exc_guard[], __exc_stack_bottom[], __exc_stack_top[];
+#include "lib/types.h"
+
+#define IMAGE_SYMBOL(name) extern char name[] __attribute__((aligned(PAGE_SIZE)))
+
+IMAGE_SYMBOL(__image_start);
+IMAGE_SYMBOL(__image_end);
+IMAGE_SYMBOL(__text_start);
+IMAGE_SYMBOL(__text_end);
+IMAGE_SYMBOL(__rodata_start);
+IMAGE_SYMBOL(__rodata_end);
+IMAGE_SYMBOL(__data_start);
+IMAGE_SYMBOL(__data_end);
+IMAGE_SYMBOL(__bss_start);
+IMAGE_SYMBOL(__bss_end);
+IMAGE_SYMBOL(__stack_guard);   /* unmapped page below the kernel stack */
+IMAGE_SYMBOL(__stack_bottom);
+IMAGE_SYMBOL(__stack_top);
+IMAGE_SYMBOL(__exc_guard);     /* unmapped page below the exception stack */
+IMAGE_SYMBOL(__exc_stack_bottom);
+IMAGE_SYMBOL(__exc_stack_top);
 
 #endif

@@ -3,8 +3,9 @@
  * off, on the kernel stack (SP_EL0), vectors installed, BSS zeroed.
  *
  *   fallback console -> device tree -> tree's console -> page allocator
- *   (RAM minus image, DTB and reserved ranges) -> MMU -> PMU/timer ->
- *   boot report -> command line -> run=none | tests | bench -> stop
+ *   (RAM minus image, DTB and reserved ranges) -> MMU -> the mm the fault
+ *   handler serves -> PMU/timer -> boot report -> command line ->
+ *   run=none | tests | bench -> stop
  *
  * The boot report (one line, key=value, parsed by tools/qemu.py):
  *
@@ -22,11 +23,13 @@
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/timer.h"
 #include "boot/board.h"
+#include "bench/main.h"
 #include "boot/image.h"
 #include "lib/cmdline.h"
 #include "lib/dt.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
+#include "mm/mm.h"
 #include "mm/page_alloc.h"
 #include "tests/guest/ktest.h"
 
@@ -37,18 +40,8 @@
 
 NORETURN void kmain(paddr_t dtb, unsigned entry_el, uint64_t entry_count);
 
-/*
- * bench_main: run the suite the command line names; 0 or -errno. This weak
- * default stands in until bench/ provides the real one.
- */
-int bench_main(const struct cmdline *cl);
-
-__attribute__((weak)) int bench_main(const struct cmdline *cl)
-{
-	return -ENOTSUP;
-}
-
 static struct bootinfo bi;
+static struct mm_struct kernel_mm;
 
 static void read_device_tree(paddr_t dtb)
 {
@@ -118,8 +111,6 @@ static NORETURN void run(const struct cmdline *cl)
 		stop_ok();
 	case RUN_BENCH:
 		err = bench_main(cl);
-		if (err == -ENOTSUP)
-			stop_fail("benchmarks not built in");
 		if (err)
 			stop_fail("benchmark suite '%s': %s", cl->suite, errno_name(err));
 		stop_ok();
@@ -144,6 +135,9 @@ void kmain(paddr_t dtb, unsigned entry_el, uint64_t entry_count)
 	if (err)
 		stop_fail("MMU: %s: %s", why, errno_name(err));
 	arch_cpu_init_zva();
+	err = mm_setup(&kernel_mm, &kernel_pgt);
+	if (err)
+		stop_fail("address space: %s", errno_name(err));
 
 	boot_report(entry_el, entry_count);
 
