@@ -120,7 +120,13 @@ void *env_map(uint64_t bytes, unsigned prot)
 		p |= PROT_READ;
 	if (prot & ENV_PROT_WRITE)
 		p |= PROT_WRITE;
-	m = mmap(NULL, bytes, p, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/*
+	 * No reservation: like faultline's mappings, only touched pages take
+	 * memory, so a sparse 512 MiB stride region fits in 512 MiB of RAM
+	 * (the default overcommit heuristic would refuse it).
+	 */
+	m = mmap(NULL, bytes, p, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
 	return m == MAP_FAILED ? NULL : m;
 }
 

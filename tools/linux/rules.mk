@@ -72,7 +72,7 @@ compare: kernel $(LINUX_INITRD) linux-kernel
 	$(call linux_boot,run=bench suite=$(SUITE),$(LINUX_DIR)/log/linux-$(SUITE).log,$(COMPARE_DIR))
 	@if [ ! -r $(COMPARE_DIR)/$(SUITE).csv ]; then \
 		$(QEMU_RUN) --timeout $(COMPARE_TIMEOUT) \
-			--append "run=bench suite=$(SUITE)" \
+			--append "run=bench suite=$(SUITE) $(if $(filter 1,$(ICOUNT)),mode=icount)" \
 			--log $(LINUX_DIR)/log/faultline-$(SUITE).log \
 			--csv-dir $(COMPARE_DIR) --name "faultline $(BOARD) $(CPU) $(MEM)"; \
 	fi

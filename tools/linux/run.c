@@ -2,7 +2,8 @@
  * The benchmark driver of the Linux program: the same cases, calibration,
  * statistics and CSV rows as faultline's own driver, minus what needs the
  * kernel (fault-path stage stamps, TLB invalidation, the floor
- * microbenchmarks). Rows say counter=cntvct, unit=ticks, stages=off.
+ * microbenchmarks). Rows say counter=cntvct, unit=ticks, stages=off; the
+ * TLB-cold cases are skipped rather than run warm under their cold name.
  *
  * Per case it prints a progress line; at the end one CSV block,
  * "faultline-csv begin linux-<suite>" ... "faultline-csv end linux-<suite>",
@@ -64,7 +65,7 @@ static void print_block(const char *name, const struct bench_meta *m, size_t n)
 
 		if (!d->ran)
 			continue;
-		if (d->c.access != ACCESS_RETOUCH)
+		if (d->r.faults)
 			row.baseline_p50 = baseline_p50(done, n, &d->c);
 		csv_reset(&l);
 		bench_summary_row(&l, m, &row);
@@ -112,6 +113,13 @@ int linux_bench(const struct linux_opts *o)
 			d->c.pages = o->pages;
 		if (o->iters)
 			d->c.reps = (unsigned)o->iters;
+		if (d->c.cold & COLD_TLB) {
+			info("case %zu/%zu %s %s pages=%llu: skipped, EL0 cannot "
+			     "invalidate the TLB", i + 1, n, d->c.pattern,
+			     bench_access_name(d->c.access),
+			     (unsigned long long)d->c.pages);
+			continue;
+		}
 		if (!bench_case_fits(&d->c, env_ram_bytes())) {
 			info("case %zu/%zu %s %s pages=%llu: skipped, does not fit "
 			     "in %llu MiB", i + 1, n, d->c.pattern,
