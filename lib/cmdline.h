@@ -41,7 +41,8 @@
 #define CMDLINE_FIRMWARE_KEYS                                                 \
 	"console", "earlycon", "earlyprintk", "coherent_pool", "cma", "root", \
 	"rootfstype", "rootwait", "rootdelay", "rw", "ro", "quiet", "splash", \
-	"loglevel", "init", "elevator", "kgdboc", "video", NULL
+	"loglevel", "init", "elevator", "kgdboc", "video", "fbcon", "pci",    \
+	"numa", "numa_policy", NULL
 
 #define CMDLINE_NAME_MAX 32
 

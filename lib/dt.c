@@ -21,7 +21,8 @@ static int fail(const char **why, const char *fmt, ...)
 	va_start(ap, fmt);
 	kvsnprintf(why_buf, sizeof(why_buf), fmt, ap);
 	va_end(ap);
-	*why = why_buf;
+	if (why)
+		*why = why_buf;
 	return -EINVAL;
 }
 

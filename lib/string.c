@@ -27,6 +27,16 @@ static bool both_aligned(const void *a, const void *b)
 	return (((uintptr_t)a | (uintptr_t)b) & (WORD - 1)) == 0;
 }
 
+/* Copy upwards; also right for overlapping ranges with dst below src. */
+NO_IDIOM_CALLS static void copy_forward(unsigned char *d, const unsigned char *s, size_t n)
+{
+	if (both_aligned(d, s))
+		for (; n >= WORD; n -= WORD, d += WORD, s += WORD)
+			*(word_t *)d = *(const word_t *)s;
+	while (n--)
+		*d++ = *s++;
+}
+
 NO_IDIOM_CALLS void *memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
@@ -42,16 +52,9 @@ NO_IDIOM_CALLS void *memset(void *dst, int c, size_t n)
 	return dst;
 }
 
-NO_IDIOM_CALLS void *memcpy(void *restrict dst, const void *restrict src, size_t n)
+void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
-	unsigned char *d = dst;
-	const unsigned char *s = src;
-
-	if (both_aligned(d, s))
-		for (; n >= WORD; n -= WORD, d += WORD, s += WORD)
-			*(word_t *)d = *(const word_t *)s;
-	while (n--)
-		*d++ = *s++;
+	copy_forward(dst, src, n);
 	return dst;
 }
 
@@ -60,8 +63,10 @@ NO_IDIOM_CALLS void *memmove(void *dst, const void *src, size_t n)
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
-	if (d <= s || d >= s + n)
-		return memcpy(dst, src, n); /* forward copy is safe */
+	if (d <= s || d >= s + n) {
+		copy_forward(d, s, n);
+		return dst;
+	}
 	/* Overlap with dst above src: copy backwards. */
 	d += n;
 	s += n;
