@@ -1,0 +1,153 @@
+/*
+ * brk with Linux's semantics: the break is kept as asked, the heap covers
+ * whole pages up to it, shrinking frees pages, and refused requests (below
+ * start_brk, past the limit, into another mapping, out of memory) return
+ * the current break and change nothing.
+ */
+#include "mm_test.h"
+
+#define H MM_HEAP_BASE
+#define HEAP (VM_READ | VM_WRITE | VM_HEAP)
+
+static void test_initial(void **state)
+{
+	struct mm_env *e = *state;
+
+	assert_int_equal(e->mm.start_brk, H);
+	assert_int_equal(do_brk(&e->mm, 0), H);         /* brk(0) reads it */
+	assert_int_equal(do_brk(&e->mm, H - 1), H);     /* below start_brk */
+	assert_int_equal(do_brk(&e->mm, H), H);
+	assert_int_equal(e->mm.map_count, 0);
+}
+
+static void test_grow_and_shrink(void **state)
+{
+	struct mm_env *e = *state;
+
+	assert_int_equal(do_brk(&e->mm, H + 1), H + 1); /* exact value kept */
+	const struct range one[] = { { H, H + P, HEAP } };
+	expect_layout(&e->mm, one, 1);
+	assert_int_equal(do_brk(&e->mm, H + P), H + P);  /* same page */
+	expect_layout(&e->mm, one, 1);
+	assert_int_equal(do_brk(&e->mm, H + 3 * P + 5), H + 3 * P + 5);
+	const struct range four[] = { { H, H + 4 * P, HEAP } };
+	expect_layout(&e->mm, four, 1);
+	assert_int_equal(do_brk(&e->mm, H + 3 * P + 1), H + 3 * P + 1); /* same page */
+	expect_layout(&e->mm, four, 1);
+	assert_int_equal(do_brk(&e->mm, H + 2 * P), H + 2 * P);
+	const struct range two[] = { { H, H + 2 * P, HEAP } };
+	expect_layout(&e->mm, two, 1);
+	assert_int_equal(do_brk(&e->mm, H), H);
+	expect_layout(&e->mm, NULL, 0);
+}
+
+/* Shrinking frees exactly the pages above the new break; growing again
+ * gives fresh zeroed pages. */
+static void test_shrink_frees(void **state)
+{
+	struct mm_env *e = *state;
+	size_t free0;
+	paddr_t pa;
+
+	assert_int_equal(do_brk(&e->mm, H + 8 * P), H + 8 * P);
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(touch(&e->mm, H + i * P, FAULT_WRITE, &pa), 0);
+		host_ptr(pa)[0] = 0xee;
+	}
+	assert_int_equal(e->mm.nr_pages, 8);
+	free0 = page_free_count();
+	assert_int_equal(do_brk(&e->mm, H + 5 * P - 1), H + 5 * P - 1);
+	assert_int_equal(e->mm.nr_pages, 5);
+	assert_int_equal(page_free_count(), free0 + 3);
+	assert_int_equal(touch(&e->mm, H + 5 * P, FAULT_READ, NULL), -EFAULT);
+	assert_int_equal(touch(&e->mm, H + 4 * P, FAULT_READ, &pa), 0);
+	assert_int_equal(host_ptr(pa)[0], 0xee);
+	assert_int_equal(do_brk(&e->mm, H + 8 * P), H + 8 * P);
+	assert_int_equal(touch(&e->mm, H + 6 * P, FAULT_READ, &pa), 0);
+	assert_int_equal(pa, e->mm.zero_pa);
+	assert_int_equal(mm_check(&e->mm), 0);
+}
+
+static void test_limit(void **state)
+{
+	struct mm_env *e = *state;
+
+	e->mm.brk_limit = 16 * P;
+	assert_int_equal(do_brk(&e->mm, H + 16 * P), H + 16 * P);
+	assert_int_equal(do_brk(&e->mm, H + 16 * P + 1), H + 16 * P);
+	assert_int_equal(do_brk(&e->mm, ~0ull), H + 16 * P);
+	const struct range want[] = { { H, H + 16 * P, HEAP } };
+	expect_layout(&e->mm, want, 1);
+}
+
+/* Growing into another mapping fails; up to it succeeds. */
+static void test_into_mapping(void **state)
+{
+	struct mm_env *e = *state;
+	vaddr_t va;
+
+	assert_int_equal(do_mmap(&e->mm, H + 4 * P, P, PROT_READ,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, &va), 0);
+	assert_int_equal(do_brk(&e->mm, H + 2 * P), H + 2 * P);
+	assert_int_equal(do_brk(&e->mm, H + 4 * P + 1), H + 2 * P);
+	assert_int_equal(do_brk(&e->mm, H + 4 * P), H + 4 * P);
+	const struct range want[] = { { H, H + 4 * P, HEAP }, { H + 4 * P, H + 5 * P, VM_READ } };
+	expect_layout(&e->mm, want, 2);
+}
+
+/* Part of the heap made read-only by mprotect: grow starts a new heap VMA,
+ * shrink removes across both. */
+static void test_after_mprotect(void **state)
+{
+	struct mm_env *e = *state;
+
+	assert_int_equal(do_brk(&e->mm, H + 4 * P), H + 4 * P);
+	assert_int_equal(do_mprotect(&e->mm, H + 2 * P, 2 * P, PROT_READ), 0);
+	assert_int_equal(do_brk(&e->mm, H + 6 * P), H + 6 * P);
+	const struct range three[] = { { H, H + 2 * P, HEAP },
+				       { H + 2 * P, H + 4 * P, VM_READ | VM_HEAP },
+				       { H + 4 * P, H + 6 * P, HEAP } };
+	expect_layout(&e->mm, three, 3);
+	assert_int_equal(do_brk(&e->mm, H + P), H + P);
+	const struct range one[] = { { H, H + P, HEAP } };
+	expect_layout(&e->mm, one, 1);
+}
+
+/* No page for a new heap VMA: refused, unchanged; extending needs none. */
+static void test_oom(void **state)
+{
+	struct mm_env *e = mm_env_new(2);
+	static paddr_t pages[1024];
+	size_t n = 0;
+	paddr_t pa;
+
+	while ((pa = page_alloc()))
+		pages[n++] = pa;
+	assert_int_equal(do_brk(&e->mm, H + P), H);
+	expect_layout(&e->mm, NULL, 0);
+	page_free(pages[--n]);
+	assert_int_equal(do_brk(&e->mm, H + P), H + P);
+	assert_int_equal(page_free_count(), 0);
+	assert_int_equal(do_brk(&e->mm, H + 9 * P), H + 9 * P);
+	const struct range want[] = { { H, H + 9 * P, HEAP } };
+	expect_layout(&e->mm, want, 1);
+	while (n)
+		page_free(pages[--n]);
+	mm_env_free(e);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, mm_env_setup, mm_env_teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_initial),
+		T(test_grow_and_shrink),
+		T(test_shrink_frees),
+		T(test_limit),
+		T(test_into_mapping),
+		T(test_after_mprotect),
+		cmocka_unit_test(test_oom),
+	};
+
+	return cmocka_run_group_tests_name("brk", tests, NULL, NULL);
+}
