@@ -18,6 +18,10 @@ build/host/%: tests/unit/%.c $(HOST_SRC) $(wildcard tests/unit/*.h) $(wildcard m
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(HOST_SRC) $(HOST_LDLIBS)
 
+# test_esr also links the aarch64 ESR decoder (pure C, no hardware access).
+build/host/test_esr: HOST_SRC += arch/aarch64/esr.c
+build/host/test_esr: arch/aarch64/esr.c arch/aarch64/esr.h
+
 .PHONY: unit test-unit
 unit: $(UNIT_TESTS) $(DTS_BLOBS)
 
