@@ -118,14 +118,20 @@ def table(fl_path, lx_path, cpu_hz=None):
     for key in common:
         f, x = fl[key], lx[key]
         fp, xp = f["p50"] * f_scale, x["p50"] * l_scale
-        ratio = f"{xp / fp:.1f}" if fp > 0 else "-"
+        ratio = f"{xp / fp:.1f}" if fp > 0 and xp > 0 else "-"
         out.append(f"| {key[0]} | {key[1]} | {key[2]} | {fmt(fp)} | {fmt(xp)} "
                    f"| {ratio} | {fmt(f['p99'] * f_scale)} "
                    f"| {fmt(x['p99'] * l_scale)} |")
-    for what, keys in (("faultline", only_fl), ("Linux", only_lx)):
+    own = [k for k in only_fl if k[1] not in FIRST_TOUCH + ("retouch",)]
+    only_fl = [k for k in only_fl if k not in own]
+    for what, keys in (("Cases only in the faultline run", only_fl),
+                       ("Cases only in the Linux run", only_lx),
+                       ("faultline's own measurements (no Linux counterpart)", own)):
         if keys:
-            out += ["", f"Only in the {what} run: " +
+            out += ["", f"{what}: " +
                     ", ".join(f"{p} {a} {n}" for p, a, n in keys) + "."]
+    out += ["", f"A ratio is left out (-) where a p50 is 0: below one counter "
+            f"step (Linux: {l_scale:g} {f_unit})."]
     return "\n".join(out) + "\n"
 
 

@@ -64,20 +64,24 @@ linux-prog: $(LINUX_PROG)
 linux-kernel:
 	@tools/linux/fetch-kernel.sh $(LINUX_CACHE) >/dev/null
 
-# faultline's side is taken from COMPARE_DIR/<suite>.csv when it is there
-# (make bench), otherwise run here into the same directory.
+# faultline's side is COMPARE_DIR/<suite>.csv when it is there (make bench
+# wrote it; compare.py refuses it if its mode differs), otherwise a fresh run
+# in the same mode into $(LINUX_DIR)/faultline/ (results/ stays make bench's).
+COMPARE_FL_DIR := $(LINUX_DIR)/faultline
 compare: kernel $(LINUX_INITRD) linux-kernel
 	@mkdir -p $(COMPARE_DIR) $(LINUX_DIR)/log
 	@img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE)) && \
 	$(call linux_boot,run=bench suite=$(SUITE),$(LINUX_DIR)/log/linux-$(SUITE).log,$(COMPARE_DIR))
-	@if [ ! -r $(COMPARE_DIR)/$(SUITE).csv ]; then \
+	@fl=$(COMPARE_DIR)/$(SUITE).csv; \
+	if [ ! -r $$fl ]; then \
+		fl=$(COMPARE_FL_DIR)/$(SUITE).csv; rm -f $$fl; \
 		$(QEMU_RUN) --timeout $(COMPARE_TIMEOUT) \
 			--append "run=bench suite=$(SUITE) $(if $(filter 1,$(ICOUNT)),mode=icount)" \
 			--log $(LINUX_DIR)/log/faultline-$(SUITE).log \
-			--csv-dir $(COMPARE_DIR) --name "faultline $(BOARD) $(CPU) $(MEM)"; \
-	fi
-	@$(PYTHON) tools/compare.py $(COMPARE_DIR)/$(SUITE).csv \
-		$(COMPARE_DIR)/linux-$(SUITE).csv -o $(COMPARE_DIR)/compare-$(SUITE).md
+			--csv-dir $(COMPARE_FL_DIR) --name "faultline $(BOARD) $(CPU) $(MEM)" || exit 1; \
+	fi; \
+	$(PYTHON) tools/compare.py $$fl $(COMPARE_DIR)/linux-$(SUITE).csv \
+		-o $(COMPARE_DIR)/compare-$(SUITE).md
 
 # The program's self-check (tools/linux/envcheck.c) on the same kernel.
 compare-envcheck: $(LINUX_INITRD) linux-kernel
@@ -96,7 +100,7 @@ test-compare:
 	then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: compare-envcheck"; fi; \
 	if $(MAKE) --no-print-directory compare SUITE=small ICOUNT=1 \
 		COMPARE_DIR=$(COMPARE_TEST_DIR) && \
-	   $(PYTHON) tools/compare.py --check $(COMPARE_TEST_DIR)/small.csv \
+	   $(PYTHON) tools/compare.py --check $(COMPARE_FL_DIR)/small.csv \
 		$(COMPARE_TEST_DIR)/linux-small.csv $(COMPARE_TEST_DIR)/compare-small.md; \
 	then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: compare SUITE=small"; fi; \
 	echo "$$p $$f" > build/test/test-compare.count; \
