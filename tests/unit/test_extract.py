@@ -1,0 +1,207 @@
+#!/usr/bin/python3
+"""Host tests of tools/results.py: extraction of the benchmark CSV blocks
+from a console log (also one cut off mid-block), the regression guard, the
+determinism comparison, progress and plots. No QEMU needed.
+Run: /usr/bin/python3 -m unittest tests/unit/test_extract.py"""
+
+import io
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+import results  # noqa: E402
+
+STAGES = results.STAGES
+HEAD = (results.CONTRACT_COLUMNS + ["p99.9"] + [f"stage_{s}_p50" for s in STAGES]
+        + ["staged_p50", "baseline_p50", "floor_sum", "floor_ratio", "el",
+           "cntfrq", "stages", "build", "unstable"])
+RAW_HEAD = (["board", "mode", "unit", "pattern", "access", "pages", "sample",
+             "page", "latency", "latency_staged"] + [f"stage_{s}" for s in STAGES])
+
+
+def row(pattern, access, pages, p50, faults):
+    v = dict.fromkeys(HEAD, "")
+    v.update(board="qemu-virt", cpu="cortex-a72", mode="icount", counter="pmccntr",
+             unit="instructions", pattern=pattern, access=access, pages=pages,
+             samples=3 * pages, faults=faults, pages_allocated=faults, min=p50,
+             p50=p50, p90=p50, p99=p50, max=p50, mean=p50, stddev=0,
+             el=1, cntfrq=62500000, stages="on", build="abc", unstable=0)
+    v["p99.9"] = p50
+    if faults:
+        for i, s in enumerate(STAGES):
+            v[f"stage_{s}_p50"] = i + 1
+    return ",".join(str(v[c]) for c in HEAD)
+
+
+SUMMARY = [",".join(HEAD), row("seq", "write", 256, 356, 768),
+           row("seq", "read", 256, 167, 768), row("seq", "retouch", 256, 2, 0)]
+RAW = [",".join(RAW_HEAD)] + [
+    ",".join(map(str, ["qemu-virt", "icount", "instructions", "seq", acc, 256, i, i,
+                       300 + i, 340 + i] + [1] * len(STAGES)))
+    for acc in ("write", "read") for i in range(20)]
+
+
+def console(summary_lines=None, cut=None):
+    """A console log as the kernel prints it; cut=n keeps its first n lines."""
+    lines = ["faultline: boot board=qemu-virt cpu=cortex-a72 el=1 pmu=yes",
+             "faultline: bench: suite=default cases=3",
+             "faultline-csv begin default.raw"]
+    lines += [RAW[0]]
+    lines += ["faultline: bench: [1/3] seq write pages=256"] + RAW[1:21]
+    lines += ["faultline: bench: [2/3] seq read pages=256"] + RAW[21:]
+    lines += ["faultline-csv end default.raw", "faultline-csv begin default"]
+    lines += summary_lines or SUMMARY
+    lines += ["faultline-csv end default", "faultline: done status=ok"]
+    if cut is not None:
+        lines = lines[:cut]
+    return "\r\n".join(lines) + "\r\n"
+
+
+class Base(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="faultline-test-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def write(self, name, text):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+
+class ExtractTest(Base):
+    def test_complete_log(self):
+        log = self.write("console.log", console())
+        out = os.path.join(self.dir, "out")
+        con, why = results.extract(log, out, "default")
+        self.assertEqual(why, [])
+        summary, raw = results.expected_files(out, "default")
+        rows = results.read_summary(summary)
+        self.assertEqual([r["pattern"] + " " + r["access"] for r in rows],
+                         ["seq write", "seq read", "seq retouch"])
+        self.assertEqual(rows[0]["p50"], "356")
+        with open(raw) as f:
+            text = f.read().splitlines()
+        self.assertEqual(len(text), 41)          # header + 40 samples
+        self.assertFalse(any(t.startswith("faultline:") for t in text))
+        self.assertNotIn("\r", "".join(text))
+
+    def test_cut_off_mid_summary_keeps_raw(self):
+        # Cut inside the summary block: the raw block is complete and kept,
+        # the summary is reported cut off and not written.
+        full = console().splitlines()
+        cut = full.index("faultline-csv begin default") + 2
+        log = self.write("cut.log", console(cut=cut))
+        out = os.path.join(self.dir, "out")
+        con, why = results.extract(log, out, "default")
+        summary, raw = results.expected_files(out, "default")
+        self.assertTrue(os.path.exists(raw))
+        self.assertFalse(os.path.exists(summary))
+        self.assertTrue(any("cut off" in w and "'default'" in w for w in why), why)
+        self.assertTrue(any("no complete CSV block 'default'" in w for w in why), why)
+
+    def test_cut_off_mid_raw(self):
+        log = self.write("cut.log", console(cut=10))
+        out = os.path.join(self.dir, "out")
+        con, why = results.extract(log, out, "default")
+        self.assertFalse(os.path.exists(results.expected_files(out, "default")[1]))
+        self.assertTrue(any("'default.raw'" in w and "cut off" in w for w in why), why)
+        # The command says so and fails.
+        err = io.StringIO()
+        old, sys.stderr = sys.stderr, err
+        try:
+            code = results.main(["extract", log, out])
+        finally:
+            sys.stderr = old
+        self.assertEqual(code, 1)
+        self.assertIn("cut off", err.getvalue())
+
+    def test_bad_header_is_an_error(self):
+        bad = ["board,pattern,p50", "qemu-virt,seq,1"]
+        log = self.write("bad.log", console(summary_lines=bad))
+        con, why = results.extract(log, os.path.join(self.dir, "out"), "default")
+        self.assertTrue(any("contract" in w for w in why), why)
+
+    def test_ragged_row_is_an_error(self):
+        lines = SUMMARY + ["qemu-virt,cortex-a72,icount"]
+        with self.assertRaises(results.ResultError):
+            results.parse_summary(lines, "test")
+
+
+class GuardTest(Base):
+    def csv(self, name, rows):
+        return self.write(name, "\n".join([",".join(HEAD)] + rows) + "\n")
+
+    def test_within_limit_passes(self):
+        old = self.csv("old.csv", [row("seq", "write", 256, 1000, 768)])
+        new = self.csv("new.csv", [row("seq", "write", 256, 1050, 768)])
+        bad, checked = results.guard(new, old, 5)
+        self.assertEqual((bad, checked), ([], 1))
+
+    def test_growth_over_limit_fails(self):
+        old = self.csv("old.csv", [row("seq", "write", 256, 1000, 768),
+                                   row("seq", "read", 256, 100, 768)])
+        new = self.csv("new.csv", [row("seq", "write", 256, 1051, 768),
+                                   row("seq", "read", 256, 90, 768)])
+        bad, _ = results.guard(new, old, 5)
+        self.assertEqual(len(bad), 1)
+        self.assertIn("seq write 256: p50 1000 -> 1051", bad[0])
+
+    def test_missing_case_fails_and_no_fault_rows_ignored(self):
+        old = self.csv("old.csv", [row("seq", "write", 256, 1000, 768),
+                                   row("seq", "retouch", 256, 2, 0)])
+        new = self.csv("new.csv", [row("seq", "retouch", 256, 50, 0)])
+        bad, _ = results.guard(new, old, 5)
+        self.assertEqual(len(bad), 1)
+        self.assertIn("not in", bad[0])
+
+    def test_missing_baseline_fails(self):
+        new = self.csv("new.csv", [row("seq", "write", 256, 1000, 768)])
+        with self.assertRaises(results.ResultError):
+            results.guard(new, os.path.join(self.dir, "absent.csv"), 5)
+
+
+class SameTest(Base):
+    def test_identical_and_different(self):
+        a = self.write("a.csv", "\n".join(SUMMARY) + "\n")
+        b = self.write("b.csv", "\n".join(SUMMARY) + "\n")
+        self.assertEqual(results.same(a, b), [])
+        c = self.write("c.csv", "\n".join(SUMMARY[:2] + [row("seq", "read", 256, 168, 768)]
+                                          + SUMMARY[3:]) + "\n")
+        diff = results.same(a, c)
+        self.assertTrue(any("p50 167 vs 168" in d for d in diff), diff)
+
+
+class ProgressTest(Base):
+    def test_progress_lines(self):
+        out = io.StringIO()
+        con = results.ProgressConsole(None, out)
+        for line in console().splitlines():
+            con.feed(line)
+        con.finish()
+        text = out.getvalue()
+        self.assertIn("[1/3]", text)
+        self.assertIn("seq read pages=256", text)
+        self.assertEqual(con.done, "ok")
+        self.assertIn("default", con.csv)
+
+
+@unittest.skipUnless(shutil.which("gnuplot"), "gnuplot not installed")
+class PlotTest(Base):
+    def test_plots_written(self):
+        self.write("default.csv", "\n".join(SUMMARY) + "\n")
+        self.write("default.raw.csv", "\n".join(RAW) + "\n")
+        paths = results.plot(self.dir, "default")
+        self.assertEqual(len(paths), 2)   # no find_vma rows: no third plot
+        for p in paths:
+            with open(p) as f:
+                self.assertIn("<svg", f.read())
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,345 @@
+#!/usr/bin/python3
+"""Benchmark results on the host: run, extract, check, plot.
+
+    results.py bench [qemu options] --suite S --outdir DIR   boot run=bench,
+        show progress, write DIR/S.csv and DIR/S.raw.csv (only if the run
+        passed), then the plots
+    results.py extract LOG OUTDIR --suite S    the same files from a console
+        log saved from real hardware, or a serial device read to its done line
+    results.py guard NEW OLD [--percent 5]     fail if a fault case's p50 in
+        NEW grew more than 5 % over the committed OLD (same pattern, access,
+        pages)
+    results.py same A B                        fail unless two summaries are
+        identical (the determinism check of ICOUNT=1 runs)
+    results.py plot DIR --suite S              the plots of DIR/S.csv
+
+The console protocol and the CSV blocks are tools/qemu.py's; this module
+adds what the benchmarks need on top of it: the "<suite>" and
+"<suite>.raw" blocks, progress from the "faultline: bench [k/n] ..." lines,
+and the checks. Python 3 standard library (gnuplot for the plots).
+"""
+
+import argparse
+import csv
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qemu  # noqa: E402
+
+PROGRESS_RE = re.compile(r"^faultline: bench: \[(\d+)/(\d+)\] (.*)$")
+# Columns that identify a case in a summary.
+KEY = ("pattern", "access", "pages")
+# The contract's summary columns, in order (../shared/CONTRACT.md).
+CONTRACT_COLUMNS = ["board", "cpu", "mode", "counter", "unit", "pattern",
+                    "access", "pages", "samples", "faults", "pages_allocated",
+                    "min", "p50", "p90", "p99", "max", "mean", "stddev"]
+
+
+class ResultError(Exception):
+    """A result file is missing, malformed, or fails a check."""
+
+
+class ProgressConsole(qemu.Console):
+    """qemu.Console that also shows "[k/n] elapsed case" as cases start."""
+
+    def __init__(self, csv_dir, out=sys.stderr):
+        super().__init__(csv_dir)
+        self.t0 = time.monotonic()
+        self.out = out
+        self.tty = out.isatty()
+
+    def feed(self, line):
+        super().feed(line)
+        m = PROGRESS_RE.match(line.rstrip("\r\n"))
+        if m:
+            k, n, what = m.groups()
+            msg = f"[{k}/{n}] {time.monotonic() - self.t0:6.1f} s  {what}"
+            if self.tty:
+                self.out.write("\r\033[K" + msg)
+            else:
+                self.out.write(msg + "\n")
+            self.out.flush()
+
+    def finish(self):
+        super().finish()
+        if self.tty:
+            self.out.write("\n")
+        self.out.write(f"bench: {time.monotonic() - self.t0:.1f} s\n")
+
+
+def expected_files(outdir, suite):
+    return (os.path.join(outdir, suite + ".csv"),
+            os.path.join(outdir, suite + ".raw.csv"))
+
+
+def check_blocks(con, suite):
+    """Reasons the console lacks a usable suite ([] if it has both blocks)."""
+    why = list(con.errors)
+    for name in (suite, suite + ".raw"):
+        if name not in con.csv:
+            why.append(f"no complete CSV block '{name}'")
+    if suite in con.csv:
+        try:
+            parse_summary(con.csv[suite], f"block '{suite}'")
+        except ResultError as e:
+            why.append(str(e))
+    return why
+
+
+def parse_summary(lines, where):
+    """Rows (dicts) of a summary CSV given as lines; checks the header."""
+    rows = list(csv.reader(lines))
+    if not rows:
+        raise ResultError(f"{where}: empty")
+    head = rows[0]
+    if head[:len(CONTRACT_COLUMNS)] != CONTRACT_COLUMNS:
+        raise ResultError(f"{where}: header does not start with the contract's "
+                          f"columns: {','.join(head[:len(CONTRACT_COLUMNS)])}")
+    out = []
+    for n, r in enumerate(rows[1:], 2):
+        if len(r) != len(head):
+            raise ResultError(f"{where}: row {n} has {len(r)} fields, "
+                              f"the header {len(head)}")
+        out.append(dict(zip(head, r)))
+    return out
+
+
+def read_summary(path):
+    try:
+        with open(path, newline="") as f:
+            return parse_summary(f.read().splitlines(), path)
+    except OSError as e:
+        raise ResultError(f"{path}: {e.strerror}") from None
+
+
+def extract(log, outdir, suite):
+    """Write outdir/<suite>.csv and .raw.csv from a saved console log or a
+    serial device. Complete blocks are kept even when the log was cut off;
+    the errors are returned (and the suite's files need both blocks)."""
+    con = qemu.extract(log, outdir)
+    return con, check_blocks(con, suite)
+
+
+def guard(new, old, percent):
+    """Lines describing each regression of NEW against OLD ([] = none).
+
+    A case is a fault case in OLD when it took faults; its p50 may grow by
+    at most `percent` %. A case of OLD missing from NEW is a failure too."""
+    newrows = {tuple(r[k] for k in KEY): r for r in read_summary(new)}
+    bad = []
+    checked = 0
+    for r in read_summary(old):
+        key = tuple(r[k] for k in KEY)
+        if int(r["faults"] or 0) == 0:
+            continue
+        if key not in newrows:
+            bad.append(f"{' '.join(key)}: in {old} but not in {new}")
+            continue
+        was, now = int(r["p50"]), int(newrows[key]["p50"])
+        checked += 1
+        if now * 100 > was * (100 + percent):
+            bad.append(f"{' '.join(key)}: p50 {was} -> {now} "
+                       f"(+{(now - was) * 100 / max(was, 1):.1f} %, limit {percent} %)")
+    if checked == 0 and not bad:
+        bad.append(f"{old}: no fault case to compare")
+    return bad, checked
+
+
+def same(a, b):
+    """Differences between two summaries (every field of every row)."""
+    ra, rb = read_summary(a), read_summary(b)
+    diff = []
+    if len(ra) != len(rb):
+        diff.append(f"{len(ra)} rows vs {len(rb)}")
+    for x, y in zip(ra, rb):
+        for col in x:
+            if x[col] != y.get(col):
+                diff.append(f"{x['pattern']} {x['access']} {x['pages']}: "
+                            f"{col} {x[col]} vs {y.get(col)}")
+    return diff
+
+
+# ---------------------------------------------------------------------------
+# Plots: the data files are written here, tools/plot.gp draws them.
+
+STAGES = ("entry", "decode", "lookup", "walk", "alloc", "zero", "map", "exit", "eret")
+
+
+def plot(outdir, suite, gnuplot="gnuplot"):
+    """Draw outdir/<suite>-{cdf,stages,find_vma}.svg; returns the paths."""
+    summary = read_summary(expected_files(outdir, suite)[0])
+    raw_path = expected_files(outdir, suite)[1]
+    with open(raw_path, newline="") as f:
+        raw = list(csv.DictReader(f))
+    unit = summary[0]["unit"] if summary else "counts"
+    tmp = tempfile.mkdtemp(prefix="faultline-plot-")
+    try:
+        # CDF: one block per fault case of the raw rows, sorted latencies.
+        cases = {}
+        for r in raw:
+            if r["access"] == "retouch":
+                continue
+            cases.setdefault((r["pattern"], r["access"], r["pages"]), []).append(int(r["latency"]))
+        with open(os.path.join(tmp, "cdf.dat"), "w") as f:
+            for (pat, acc, pages), v in sorted(cases.items()):
+                v.sort()
+                f.write(f'"{pat} {acc} {pages}"\n')
+                for i, x in enumerate(v, 1):
+                    f.write(f"{x} {i / len(v):.5f}\n")
+                f.write("\n\n")
+        # Stages: stacked stage medians of each staged fault case.
+        staged = [r for r in summary
+                  if r.get("stage_entry_p50") and int(r["faults"] or 0) > 0]
+        with open(os.path.join(tmp, "stages.dat"), "w") as f:
+            f.write("case " + " ".join(STAGES) + "\n")
+            for r in staged:
+                f.write(f'"{r["pattern"]} {r["access"]} {r["pages"]}" '
+                        + " ".join(r[f"stage_{s}_p50"] or "0" for s in STAGES) + "\n")
+        # find_vma: p50 against the VMA count, one block per method.
+        nvma = 0
+        with open(os.path.join(tmp, "find_vma.dat"), "w") as f:
+            for how in ("find_vma-cache", "find_vma-tree", "find_vma-list"):
+                rows = [r for r in summary if r["pattern"] == how]
+                if not rows:
+                    continue
+                f.write(f'"{how}"\n')
+                nvma += 1
+                for r in sorted(rows, key=lambda r: int(r["pages"])):
+                    f.write(f'{r["pages"]} {r["p50"]}\n')
+                f.write("\n\n")
+        out = {k: os.path.join(outdir, f"{suite}-{k}.svg")
+               for k in ("cdf", "stages", "find_vma")}
+        for p in out.values():      # no stale plot survives a run without its data
+            if os.path.exists(p):
+                os.remove(p)
+        gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot.gp")
+        cmd = [gnuplot, "-e",
+               f"dir='{tmp}'; unit='{unit}'; title_prefix='{summary[0]['board'] if summary else ''} {suite}'; "
+               f"cdf_out='{out['cdf']}'; stages_out='{out['stages']}'; "
+               f"vma_out='{out['find_vma']}'; have_stages={1 if staged else 0}; "
+               f"have_cdf={len(cases)}; have_vma={nvma}",
+               gp]
+        subprocess.run(cmd, check=True, timeout=120)
+        return [p for p in out.values() if os.path.exists(p)]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------
+# Commands.
+
+def cmd_bench(a):
+    append = f"run=bench suite={a.suite} mode={'icount' if a.icount else 'tcg'} {a.append}".strip()
+    ns = argparse.Namespace(qemu=a.qemu, kernel=a.kernel, board_args=a.board_args,
+                            machine_opt=[], ram_base=a.ram_base, entry="kernel",
+                            dtb=None, append=append, icount=a.icount, gdb=False,
+                            interactive=False, qemu_arg=[])
+    work = tempfile.mkdtemp(prefix="faultline-bench-")
+    try:
+        con = ProgressConsole(work)
+        cmd = qemu.qemu_command(ns, work)
+        print(f"bench: {append}" + (" (icount)" if a.icount else ""), file=sys.stderr)
+        code, timed_out = qemu.run_qemu(cmd, con, a.timeout, a.log, echo=a.echo)
+        why = qemu.verdict(con, code, timed_out, False, a.timeout) + check_blocks(con, a.suite)
+        if why:
+            for w in why:
+                print(f"bench: FAIL: {w}", file=sys.stderr)
+            if a.log:
+                print(f"bench: console log in {a.log}", file=sys.stderr)
+            return 1
+        os.makedirs(a.outdir, exist_ok=True)
+        for src, dst in zip(expected_files(work, a.suite), expected_files(a.outdir, a.suite)):
+            shutil.copyfile(src, dst)
+            print(f"bench: wrote {dst}", file=sys.stderr)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if not a.no_plot:
+        for p in plot(a.outdir, a.suite):
+            print(f"bench: wrote {p}", file=sys.stderr)
+    return 0
+
+
+def cmd_extract(a):
+    con, why = extract(a.log, a.outdir, a.suite)
+    for p in con.csv_files:
+        print(f"wrote {p}")
+    for w in why:
+        print(f"results.py: {a.log}: {w}", file=sys.stderr)
+    return 1 if why else 0
+
+
+def cmd_guard(a):
+    try:
+        bad, checked = guard(a.new, a.old, a.percent)
+    except ResultError as e:
+        print(f"guard: {e}", file=sys.stderr)
+        return 1
+    for b in bad:
+        print(f"guard: REGRESSION {b}", file=sys.stderr)
+    if not bad:
+        print(f"guard: {checked} fault cases within {a.percent} % of {a.old}")
+    return 1 if bad else 0
+
+
+def cmd_same(a):
+    try:
+        diff = same(a.a, a.b)
+    except ResultError as e:
+        print(f"same: {e}", file=sys.stderr)
+        return 1
+    for d in diff[:20]:
+        print(f"same: DIFFERENT {d}", file=sys.stderr)
+    if not diff:
+        print(f"same: {a.a} and {a.b} are identical")
+    return 1 if diff else 0
+
+
+def cmd_plot(a):
+    for p in plot(a.dir, a.suite):
+        print(f"wrote {p}")
+    return 0
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("bench", help="boot run=bench and write the results")
+    b.add_argument("--qemu", default="qemu-system-aarch64")
+    b.add_argument("--kernel", required=True)
+    b.add_argument("--board-args", required=True)
+    b.add_argument("--ram-base", type=lambda s: int(s, 0), default=0x40000000)
+    b.add_argument("--icount", action="store_true")
+    b.add_argument("--suite", default="default")
+    b.add_argument("--append", default="", help="more kernel command-line words")
+    b.add_argument("--outdir", required=True)
+    b.add_argument("--timeout", type=float, default=600.0)
+    b.add_argument("--log", help="keep the console here")
+    b.add_argument("--echo", action="store_true", help="console on stdout")
+    b.add_argument("--no-plot", action="store_true")
+    x = sub.add_parser("extract", help="CSV files of a saved log or serial device")
+    x.add_argument("log")
+    x.add_argument("outdir")
+    x.add_argument("--suite", default="default")
+    g = sub.add_parser("guard", help="p50 regression check")
+    g.add_argument("new")
+    g.add_argument("old")
+    g.add_argument("--percent", type=int, default=5)
+    s = sub.add_parser("same", help="two summaries identical?")
+    s.add_argument("a")
+    s.add_argument("b")
+    pl = sub.add_parser("plot", help="plots of DIR/SUITE.csv")
+    pl.add_argument("dir")
+    pl.add_argument("--suite", default="default")
+    a = p.parse_args(argv)
+    return {"bench": cmd_bench, "extract": cmd_extract, "guard": cmd_guard,
+            "same": cmd_same, "plot": cmd_plot}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
