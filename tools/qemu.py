@@ -387,7 +387,8 @@ def report(label, con, why, elapsed, tests):
     if tests and con.plan is not None:
         what = f"{con.passed()}/{con.plan} tests ok, "
     if not why:
-        print(f"PASS {label}: {what}status=ok ({elapsed:.1f} s)")
+        status = f"status={con.done}" + (f" ({con.done_reason})" if con.done_reason else "")
+        print(f"PASS {label}: {what}{status} ({elapsed:.1f} s)")
         return
     print(f"FAIL {label}: {what}{why[0]} ({elapsed:.1f} s)")
     for w in why[1:]:

@@ -52,14 +52,15 @@ void ktest_note(const char *fmt, ...) PRINTF_LIKE(1, 2);
 		}                                                          \
 	} while (0)
 
-/* Compare a and b (each evaluated once, as uint64_t) with op. */
-#define KTEST_CMP_(a, op, b, ret)                                          \
+/* Compare a and b (each evaluated once, as uint64_t) with op; sa, sb are
+ * their source text, stringised before macro expansion. */
+#define KTEST_CMP_(a, op, b, sa, sb, ret)                                  \
 	do {                                                               \
 		uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);           \
 		if (!(a_ op b_)) {                                         \
 			ktest_fail(__FILE__, __LINE__,                     \
 				   "expected %s %s %s, got %#llx (%lld) vs %#llx (%lld)", \
-				   #a, #op, #b, (unsigned long long)a_,    \
+				   sa, #op, sb, (unsigned long long)a_,    \
 				   (long long)a_, (unsigned long long)b_,  \
 				   (long long)b_);                         \
 			ret;                                               \
@@ -67,15 +68,15 @@ void ktest_note(const char *fmt, ...) PRINTF_LIKE(1, 2);
 	} while (0)
 
 #define KEXPECT(cond) KTEST_CHECK_(cond, (void)0)
-#define KEXPECT_EQ(a, b) KTEST_CMP_(a, ==, b, (void)0)
-#define KEXPECT_NE(a, b) KTEST_CMP_(a, !=, b, (void)0)
-#define KEXPECT_LT(a, b) KTEST_CMP_(a, <, b, (void)0)
-#define KEXPECT_LE(a, b) KTEST_CMP_(a, <=, b, (void)0)
-#define KEXPECT_GE(a, b) KTEST_CMP_(a, >=, b, (void)0)
+#define KEXPECT_EQ(a, b) KTEST_CMP_(a, ==, b, #a, #b, (void)0)
+#define KEXPECT_NE(a, b) KTEST_CMP_(a, !=, b, #a, #b, (void)0)
+#define KEXPECT_LT(a, b) KTEST_CMP_(a, <, b, #a, #b, (void)0)
+#define KEXPECT_LE(a, b) KTEST_CMP_(a, <=, b, #a, #b, (void)0)
+#define KEXPECT_GE(a, b) KTEST_CMP_(a, >=, b, #a, #b, (void)0)
 
 #define KASSERT(cond) KTEST_CHECK_(cond, return)
-#define KASSERT_EQ(a, b) KTEST_CMP_(a, ==, b, return)
-#define KASSERT_NE(a, b) KTEST_CMP_(a, !=, b, return)
-#define KASSERT_LE(a, b) KTEST_CMP_(a, <=, b, return)
+#define KASSERT_EQ(a, b) KTEST_CMP_(a, ==, b, #a, #b, return)
+#define KASSERT_NE(a, b) KTEST_CMP_(a, !=, b, #a, #b, return)
+#define KASSERT_LE(a, b) KTEST_CMP_(a, <=, b, #a, #b, return)
 
 #endif

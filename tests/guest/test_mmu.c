@@ -15,29 +15,31 @@ static const uint32_t ro_word = 0x0badf00d; /* .rodata */
 static uint32_t rw_word = 1;                /* .data */
 static uint32_t bss_word;                   /* .bss */
 
-/* A PAR_EL1 value that must be a successful translation of va to pa. */
-static void expect_par_ok(uint64_t par, const void *va, const char *what)
+/* A PAR_EL1 value that must be a successful translation of va (identity). */
+#define EXPECT_PAR_OK(par, va, what) expect_par_ok(par, va, what, __LINE__)
+static void expect_par_ok(uint64_t par, const void *va, const char *what, int line)
 {
 	paddr_t want = arch_virt_to_phys(va) & PAGE_MASK;
 
 	if (par & PAR_F)
-		ktest_fail(__FILE__, __LINE__, "%s (%p): AT faulted, PAR_EL1 %#llx",
+		ktest_fail(__FILE__, line, "%s (%p): AT faulted, PAR_EL1 %#llx",
 			   what, va, (unsigned long long)par);
 	else if ((par & PAR_PA) != want)
-		ktest_fail(__FILE__, __LINE__, "%s (%p): PAR_EL1.PA %#llx, want %#llx",
+		ktest_fail(__FILE__, line, "%s (%p): PAR_EL1.PA %#llx, want %#llx",
 			   what, va, (unsigned long long)(par & PAR_PA),
 			   (unsigned long long)want);
 }
 
 /* A PAR_EL1 value that must be a fault of kind fsc_kind at the walk's level. */
+#define EXPECT_PAR_FAULT(par, va, kind, what) expect_par_fault(par, va, kind, what, __LINE__)
 static void expect_par_fault(uint64_t par, const void *va, unsigned fsc_kind,
-			     const char *what)
+			     const char *what, int line)
 {
 	unsigned fst = (unsigned)(par >> PAR_FST_SHIFT) & 0x3f;
 	unsigned want = fsc_kind | (unsigned)walk_level((vaddr_t)va);
 
 	if (!(par & PAR_F) || fst != want)
-		ktest_fail(__FILE__, __LINE__,
+		ktest_fail(__FILE__, line,
 			   "%s (%p): PAR_EL1 %#llx (F=%u FST=%#x), want F=1 FST=%#x",
 			   what, va, (unsigned long long)par, (unsigned)(par & PAR_F),
 			   fst, want);
@@ -48,10 +50,10 @@ KTEST(mmu_text_is_read_exec)
 	const void *va = __text_start;
 	unsigned attrs = 0;
 
-	expect_par_ok(at_s1e1r(va), va, "text, read");
-	expect_par_fault(at_s1e1w(va), va, FSC_PERMISSION, "text, write");
+	EXPECT_PAR_OK(at_s1e1r(va), va, "text, read");
+	EXPECT_PAR_FAULT(at_s1e1w(va), va, FSC_PERMISSION, "text, write");
 	va = (const void *)(uintptr_t)mmu_text_is_read_exec;
-	expect_par_ok(at_s1e1r(va), va, "this test's code");
+	EXPECT_PAR_OK(at_s1e1r(va), va, "this test's code");
 	KASSERT_EQ(pgt_lookup(&kernel_pgt, (vaddr_t)va, NULL, &attrs, NULL), 0);
 	KEXPECT_EQ(attrs & (MM_READ | MM_WRITE | MM_EXEC), MM_READ | MM_EXEC);
 }
@@ -61,8 +63,8 @@ KTEST(mmu_rodata_is_read_only)
 	const void *va = &ro_word;
 	unsigned attrs = 0;
 
-	expect_par_ok(at_s1e1r(va), va, "rodata, read");
-	expect_par_fault(at_s1e1w(va), va, FSC_PERMISSION, "rodata, write");
+	EXPECT_PAR_OK(at_s1e1r(va), va, "rodata, read");
+	EXPECT_PAR_FAULT(at_s1e1w(va), va, FSC_PERMISSION, "rodata, write");
 	KASSERT_EQ(pgt_lookup(&kernel_pgt, (vaddr_t)va, NULL, &attrs, NULL), 0);
 	KEXPECT_EQ(attrs & (MM_READ | MM_WRITE | MM_EXEC), MM_READ);
 	KEXPECT_EQ(ro_word, 0x0badf00d);
@@ -77,8 +79,8 @@ KTEST(mmu_data_bss_stack_are_writable)
 	for (size_t i = 0; i < ARRAY_SIZE(va); i++) {
 		unsigned attrs = 0;
 
-		expect_par_ok(at_s1e1r(va[i]), va[i], name[i]);
-		expect_par_ok(at_s1e1w(va[i]), va[i], name[i]);
+		EXPECT_PAR_OK(at_s1e1r(va[i]), va[i], name[i]);
+		EXPECT_PAR_OK(at_s1e1w(va[i]), va[i], name[i]);
 		KEXPECT_EQ(pgt_lookup(&kernel_pgt, (vaddr_t)va[i], NULL, &attrs, NULL), 0);
 		KEXPECT_EQ(attrs & (MM_READ | MM_WRITE | MM_EXEC), MM_READ | MM_WRITE);
 		/* Normal Write-Back memory: PAR_EL1.ATTR is the MAIR_EL1 byte. */
@@ -95,13 +97,13 @@ KTEST(mmu_guards_and_page_zero_unmapped)
 			    __exc_guard, (const void *)0, (const void *)(PAGE_SIZE - 8)};
 
 	for (size_t i = 0; i < ARRAY_SIZE(va); i++) {
-		expect_par_fault(at_s1e1r(va[i]), va[i], FSC_TRANSLATION, "unmapped, read");
-		expect_par_fault(at_s1e1w(va[i]), va[i], FSC_TRANSLATION, "unmapped, write");
+		EXPECT_PAR_FAULT(at_s1e1r(va[i]), va[i], FSC_TRANSLATION, "unmapped, read");
+		EXPECT_PAR_FAULT(at_s1e1w(va[i]), va[i], FSC_TRANSLATION, "unmapped, write");
 		KEXPECT_EQ(pgt_lookup(&kernel_pgt, (vaddr_t)va[i], NULL, NULL, NULL), -ENOENT);
 	}
 	/* The guards are single pages: the stacks begin right above them. */
-	expect_par_ok(at_s1e1w(__stack_bottom), __stack_bottom, "stack bottom");
-	expect_par_ok(at_s1e1w(__exc_stack_bottom), __exc_stack_bottom, "exception stack");
+	EXPECT_PAR_OK(at_s1e1w(__stack_bottom), __stack_bottom, "stack bottom");
+	EXPECT_PAR_OK(at_s1e1w(__exc_stack_bottom), __exc_stack_bottom, "exception stack");
 }
 
 KTEST(mmu_image_is_w_xor_x)
@@ -136,7 +138,7 @@ static void fill(paddr_t pa, uint64_t seed)
 KTEST(mmu_remap_leaves_no_stale_tlb)
 {
 	volatile uint64_t *v = (volatile uint64_t *)TEST_VA;
-	struct expected_fault f;
+	struct expected_fault f = {0};
 	paddr_t a = page_alloc(), b = page_alloc();
 
 	KASSERT(a && b);

@@ -29,7 +29,7 @@ static const uint64_t ro_value = 0x5eed; /* .rodata */
 KTEST(trap_write_to_rodata)
 {
 	volatile uint64_t *p = (volatile uint64_t *)&ro_value;
-	struct expected_fault f;
+	struct expected_fault f = {0};
 
 	expect_fault_begin();
 	*p = 1;
@@ -44,7 +44,7 @@ KTEST(trap_write_to_text)
 {
 	volatile uint32_t *p = (volatile uint32_t *)__text_start;
 	uint32_t before = *p;
-	struct expected_fault f;
+	struct expected_fault f = {0};
 
 	expect_fault_begin();
 	*p = 0;
@@ -56,7 +56,7 @@ KTEST(trap_write_to_text)
 KTEST(trap_read_stack_guard)
 {
 	volatile uint64_t *p = (volatile uint64_t *)(__stack_guard + 64);
-	struct expected_fault f;
+	struct expected_fault f = {0};
 
 	expect_fault_begin();
 	(void)*p;
@@ -69,7 +69,7 @@ KTEST(trap_read_stack_guard)
 KTEST(trap_write_page_zero)
 {
 	volatile uint64_t *p = opaque(16);
-	struct expected_fault f;
+	struct expected_fault f = {0};
 
 	expect_fault_begin();
 	*p = 1;
@@ -95,7 +95,7 @@ KTEST(trap_exec_from_data_page)
 	uint32_t *code = arch_phys_to_virt(pa);
 	int (*fn)(void) = (int (*)(void))(uintptr_t)code;
 	int (*alias)(void) = (int (*)(void))(uintptr_t)TEST_VA;
-	struct expected_fault f;
+	struct expected_fault f = {0};
 
 	KASSERT_NE(pa, 0);
 	code[0] = INSN_MOV_W0_42;

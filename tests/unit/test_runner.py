@@ -2,6 +2,8 @@
 """Host tests of tools/qemu.py's console parsing, verdicts and CSV extraction
 (no QEMU needed). Run: /usr/bin/python3 -m unittest tests/unit/test_runner.py"""
 
+import contextlib
+import io
 import os
 import sys
 import tempfile
@@ -128,7 +130,10 @@ class CsvTest(unittest.TestCase):
             con = qemu.extract(log, os.path.join(d, "out"))
             self.assertEqual(con.errors, [])
             self.assertEqual(os.listdir(os.path.join(d, "out")), ["default.csv"])
-            self.assertEqual(qemu.main(["extract", log, os.path.join(d, "o2")]), 0)
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                self.assertEqual(qemu.main(["extract", log, os.path.join(d, "o2")]), 0)
+            self.assertIn("default.csv (2 rows)", out.getvalue())
 
 
 class CommandTest(unittest.TestCase):
@@ -166,5 +171,17 @@ class CommandTest(unittest.TestCase):
         self.assertTrue(any("6000000 > 5000000" in w for w in qemu.check_case(case, con, 1, False, 10)))
 
 
+def main():
+    """Run every test; with `--count FILE`, also write "<passed> <failed>"."""
+    args = sys.argv[1:]
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+    result = unittest.TextTestRunner(verbosity=1).run(suite)
+    failed = len(result.failures) + len(result.errors)
+    if args[:1] == ["--count"]:
+        with open(args[1], "w") as f:
+            f.write(f"{result.testsRun - failed} {failed}\n")
+    return 0 if result.wasSuccessful() else 1
+
+
 if __name__ == "__main__":
-    unittest.main()
+    sys.exit(main())
