@@ -25,6 +25,7 @@
 #include "boot/board.h"
 #include "bench/main.h"
 #include "boot/image.h"
+#include "boot/mailbox.h"
 #include "lib/cmdline.h"
 #include "lib/dt.h"
 #include "lib/errno.h"
@@ -129,6 +130,7 @@ void kmain(paddr_t dtb, unsigned entry_el, uint64_t entry_count)
 	psci_set_conduit(bi.psci);
 	if (board_console_init(&bi, &why))
 		info("%s", why);
+	mailbox_report(&bi.fdt); /* Raspberry Pi: the firmware's ARM clock; MMU still off */
 
 	memory_init(dtb);
 	err = mmu_init(bi.mem, bi.nmem, board_console_mmio(), &why);
