@@ -1,0 +1,94 @@
+# Tier test-boards: every board and boot chain other than direct qemu-virt
+# boots (tests/guest covers that). The kernels, device trees and U-Boot
+# binaries are built first, then the cases run two at a time; each has a
+# timeout and leaves build/test/boards/<case>.{log,result}. The count
+# recorded is of cases: "<passed> <failed>".
+#
+#   case            board  boot    command line / check
+#   rpi3-tests      rpi3   direct  run=tests (KTAP)      QEMU raspi3b, own DT
+#   rpi3-none       rpi3   direct  run=none
+#   rpi4-tests      rpi4   direct  run=tests (KTAP)      QEMU raspi4b -m 2G
+#   rpi4-none       rpi4   direct  run=none
+#   rpi4-linuxdt    rpi4   direct  run=none              Linux's bcm2711-rpi-4-b.dtb
+#   rpi3-nouart     rpi3   direct  run=none + warning    DT without a UART
+#   rpi3-bench      rpi3   direct  a short bench         (when bench/ has one)
+#   virt-uboot      virt   uboot   run=tests (KTAP)      -bios u-boot.bin, virtio disk
+#   rpi3-uboot      rpi3   uboot   run=tests (KTAP)      rpi_arm64 on raspi3b, SD card
+#   rpi4-uboot      rpi4   uboot   run=none              rpi_arm64 on raspi4b, SD card
+#   virt-uboot-noimg  virt uboot   image missing: U-Boot says so and powers off
+#   rpi3-uboot-noimg  rpi3 uboot   image missing: U-Boot says so and resets
+#   rpi5-build      rpi5   -       kernel8.img is an arm64 Image (not emulated)
+#
+# make test-boards BOARDS_CASES="rpi3-tests virt-uboot" runs a subset.
+
+BOARDS_OUT := build/test/boards
+BOARDS_TIMEOUT ?= 90
+BOARDS_CASES ?= rpi3-tests rpi3-none rpi4-tests rpi4-none rpi4-linuxdt rpi3-nouart \
+	virt-uboot rpi3-uboot rpi4-uboot virt-uboot-noimg rpi3-uboot-noimg rpi5-build \
+	$(if $(wildcard bench/main.c),rpi3-bench)
+
+# Per case: make variables for the sub-make that boots it.
+boards_vars_rpi3-tests       := BOARD=rpi3 BOOT_ARGS=run=tests BOOT_TESTS=1
+boards_vars_rpi3-none        := BOARD=rpi3 BOOT_ARGS=run=none
+boards_vars_rpi4-tests       := BOARD=rpi4 BOOT_ARGS=run=tests BOOT_TESTS=1
+boards_vars_rpi4-none        := BOARD=rpi4 BOOT_ARGS=run=none
+boards_vars_rpi4-linuxdt     := BOARD=rpi4 BOOT_ARGS=run=none QEMU_DTB=build/rpi4/linux/bcm2711-rpi-4-b.dtb
+boards_vars_rpi3-nouart      := BOARD=rpi3 BOOT_ARGS=run=none QEMU_DTB=build/rpi3/rpi3-nouart.dtb
+boards_vars_rpi3-bench       := BOARD=rpi3 "BOOT_ARGS=run=bench suite=small mode=tcg"
+boards_vars_virt-uboot       := BOARD=qemu-virt BOOT=uboot BOOT_ARGS=run=tests BOOT_TESTS=1
+boards_vars_rpi3-uboot       := BOARD=rpi3 BOOT=uboot BOOT_ARGS=run=tests BOOT_TESTS=1
+boards_vars_rpi4-uboot       := BOARD=rpi4 BOOT=uboot BOOT_ARGS=run=none
+boards_vars_virt-uboot-noimg := BOARD=qemu-virt BOOT=uboot BOOT_ARGS=run=none UBOOT_NO_IMAGE=1 BOOT_TIMEOUT=30
+boards_vars_rpi3-uboot-noimg := BOARD=rpi3 BOOT=uboot BOOT_ARGS=run=none UBOOT_NO_IMAGE=1 BOOT_TIMEOUT=30
+
+# A console line a case also needs (after its run passed).
+boards_expect_rpi3-nouart := no console UART.*fallback
+boards_expect_rpi3-tests  := ^faultline: firmware cpu_hz=[1-9][0-9]* mailbox=0x3f00b880
+boards_expect_rpi4-tests  := ^faultline: firmware cpu_hz=[1-9][0-9]* mailbox=0xfe00b880
+
+.PHONY: test-boards boards-build boards-runs
+TEST_TIERS += test-boards
+
+# Everything the cases boot, built one make at a time (no two makes write
+# the same build directory).
+boards-build:
+	@for b in rpi3 rpi4 rpi5; do $(MAKE) --no-print-directory BOARD=$$b kernel || exit 1; done
+	@$(MAKE) --no-print-directory BOARD=qemu-virt kernel
+	@$(MAKE) --no-print-directory BOARD=rpi3 build/rpi3/rpi3-nouart.dtb
+	@$(MAKE) --no-print-directory BOARD=qemu-virt BOOT=uboot uboot-deps
+	@$(MAKE) --no-print-directory BOARD=rpi3 BOOT=uboot uboot-deps
+	@$(MAKE) --no-print-directory BOARD=rpi4 BOOT=uboot uboot-deps
+	@$(MAKE) --no-print-directory BOARD=rpi4 build/rpi4/linux/bcm2711-rpi-4-b.dtb
+
+test-boards: boards-build
+	@rm -rf $(BOARDS_OUT); mkdir -p $(BOARDS_OUT)
+	@$(MAKE) --no-print-directory -j2 boards-runs
+	@p=0; f=0; for c in $(BOARDS_CASES); do \
+		if grep -q '^PASS' $(BOARDS_OUT)/$$c.result 2>/dev/null; \
+		then p=$$((p+1)); else f=$$((f+1)); fi; \
+	done; \
+	echo "$$p $$f" > build/test/test-boards.count; \
+	echo "boards: $$p passed, $$f failed (cases; logs in $(BOARDS_OUT))"; \
+	[ $$f -eq 0 ]
+
+boards-runs: $(patsubst %,$(BOARDS_OUT)/%.result,$(BOARDS_CASES))
+
+# rpi5: built, not emulated. The check is that kernel8.img carries the
+# arm64 Image header the firmware looks for.
+$(BOARDS_OUT)/rpi5-build.result:
+	@mkdir -p $(dir $@)
+	@if $(PYTHON) tools/qemu.py loadaddr --ram-base 0 build/rpi5/kernel8.img >/dev/null; \
+	then echo "PASS rpi5-build: build/rpi5/kernel8.img is an arm64 Image (not emulated)"; \
+	else echo "FAIL rpi5-build: build/rpi5/kernel8.img is not an arm64 Image"; fi > $@; cat $@
+
+# One boot: never fails the make (so -j2 finishes the others); the verdict
+# line is printed and kept in the .result file, and a FAIL replaces a PASS
+# whose expected console line is missing.
+$(BOARDS_OUT)/%.result:
+	@mkdir -p $(dir $@)
+	@$(MAKE) --no-print-directory -s boot-run BOOT_TIMEOUT=$(BOARDS_TIMEOUT) \
+		$(boards_vars_$*) BOOT_NAME=$* BOOT_LOG=$(BOARDS_OUT)/$*.log > $@ 2>&1; \
+	if [ -n '$(boards_expect_$*)' ] && grep -q '^PASS' $@ && \
+	   ! grep -Eq '$(boards_expect_$*)' $(BOARDS_OUT)/$*.log; then \
+		echo "FAIL $*: no console line matches /$(boards_expect_$*)/" > $@; \
+	fi; cat $@
