@@ -226,9 +226,13 @@ def image_text_offset(img):
 
 
 def load_address(img, ram_base):
-    """Where QEMU's -kernel puts an arm64 Image: the 2 MiB-aligned RAM base
-    plus text_offset (hw/arm/boot.c, load_aarch64_image)."""
+    """Where QEMU's -kernel puts an arm64 Image (hw/arm/boot.c,
+    load_aarch64_image): the 2 MiB-aligned RAM base plus text_offset, plus
+    2 MiB more when text_offset is below 4 KiB, as QEMU's own boot stub
+    occupies the bottom of RAM."""
     text_offset, _ = image_text_offset(img)
+    if text_offset < 0x1000:
+        text_offset += 0x200000
     return (ram_base + 0x1fffff) // 0x200000 * 0x200000 + text_offset
 
 

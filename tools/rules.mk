@@ -32,16 +32,19 @@ run: kernel
 		--name "$(BOARD) $(CPU) $(MEM)"
 
 # The kernel is linked at 0 and relocates itself, so gdb needs the ELF's
-# symbols shifted to where QEMU loads the Image: its 2 MiB-aligned RAM base
-# plus the header's text_offset (`tools/qemu.py loadaddr`; 0x40000000 on
-# qemu-virt). The console goes to $(BUILD)/debug.log; QEMU stops with gdb's
-# `kill` or `quit`, or at DEBUG_TIMEOUT.
+# symbols shifted to where QEMU loads the Image: the 2 MiB-aligned RAM base
+# plus text_offset, plus 2 MiB when that is below 4 KiB (QEMU keeps its boot
+# stub at the RAM base): 0x40200000 on qemu-virt. `tools/qemu.py loadaddr`
+# computes it; gdb gets `symbol-file -o <addr> faultline.elf`. QEMU halts at
+# its boot stub (pc = RAM base, no symbols there): `break kmain`, `continue`.
+# The console goes to $(BUILD)/debug.log; QEMU stops with gdb's `kill` or
+# `quit`, or at DEBUG_TIMEOUT.
 debug: kernel
 	@addr=$$($(QEMU_PY) loadaddr --ram-base $(QEMU_RAM_BASE) $(BUILD)/faultline.img) || exit 1; \
 	echo "faultline: image at $$addr, gdbstub on :$(GDB_PORT), console in $(BUILD)/debug.log"; \
 	$(QEMU_RUN) --gdb --timeout $(DEBUG_TIMEOUT) --append "$(ARGS)" \
 		--log $(BUILD)/debug.log --name debug & qpid=$$!; \
-	$(GDB) -q -ex "set confirm off" \
+	$(GDB) -q -ex "set confirm off" -ex "set pagination off" \
 		-ex "symbol-file -o $$addr $(BUILD)/faultline.elf" \
 		-ex "target remote localhost:$(GDB_PORT)"; \
 	kill $$qpid 2>/dev/null; wait $$qpid; true
