@@ -50,7 +50,7 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc \
 	-fpie -fno-plt -mgeneral-regs-only -mstrict-align -fno-stack-protector \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-common \
 	-ffunction-sections -fdata-sections \
-	-I. -Iarch/aarch64/include $(BOARD_DEFINES) \
+	-include boot/visibility.h -I. -Iarch/aarch64/include $(BOARD_DEFINES) \
 	-DFAULTLINE_BOARD=\"$(BOARD_NAME)\" -DFAULTLINE_BUILD_ID=\"$(BUILD_ID)\" \
 	-MMD -MP
 KASFLAGS := $(KCFLAGS) -D__ASSEMBLY__
