@@ -6,10 +6,11 @@
 #   stages.dat    header, then one row per case: "name" entry ... eret
 #   find_vma.dat  one block per method: "name", then "vmas p50"
 
-set terminal svg size 1100,700 dynamic enhanced font "sans,11" background "white"
+set terminal svg size 1400,800 dynamic enhanced font "sans,11" background "white"
 set datafile separator whitespace
 set key outside right top noenhanced
 set grid
+set linetype 9 lc rgb "#7f7f7f"   # nine stages: the default cycle has eight
 
 if (have_cdf) {
 	set output cdf_out
@@ -33,14 +34,16 @@ if (have_stages) {
 	set style histogram rowstacked
 	set style fill solid 0.85 border -1
 	set boxwidth 0.75
-	set xtics rotate by -40 left noenhanced
+	set xtics rotate by 90 right noenhanced font ",9"
+	set bmargin 14
 	plot for [c=2:10] dir."/stages.dat" using c:xtic(1) title columnheader(c)
 	set xtics norotate
+	set bmargin
 }
 
 if (have_vma) {
 	set output vma_out
-	set title title_prefix." : find\\_vma cost against the number of VMAs" noenhanced
+	set title title_prefix." : find_vma cost against the number of VMAs" noenhanced
 	set xlabel "VMAs in the mm"
 	set ylabel "p50 per lookup (".unit.")"
 	set logscale x

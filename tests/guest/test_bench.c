@@ -1,0 +1,158 @@
+/*
+ * In-guest tests of the benchmark harness on the real fault path: the stage
+ * stamps of a fault are monotonic, lie between the two counter reads around
+ * the faulting store and add up to its end-to-end latency; taking them costs
+ * no more than the measured counter-read overhead per stamp; the fault and
+ * page counts a case reports are the faults its accesses took.
+ */
+#include "tests/guest/ktest.h"
+
+#include "bench/bench.h"
+#include "bench/env.h"
+#include "bench/env_kernel.h"
+#include "bench/floors.h"
+#include "mm/fault.h"
+
+#define PAGES 64
+
+static uint64_t lat_on[PAGES], lat_off[PAGES];
+
+static void arm(void)
+{
+	for (int i = 0; i < NR_STAGES; i++)
+		fault_stamp[i] = 0;
+	fault_stamps_on = true;
+}
+
+static void take(uint64_t stamp[BENCH_NR_STAMPS])
+{
+	fault_stamps_on = false;
+	for (int i = 0; i < NR_STAGES; i++)
+		stamp[i] = fault_stamp[i];
+}
+
+/* Whether the PMU can time this; notes why not (the test then passes vacuously). */
+static bool have_pmu(void)
+{
+	const char *why = env_pmu_why_not();
+
+	if (why) {
+		ktest_note("skipped: %s (stamps use PMCCNTR_EL0)", why);
+		return false;
+	}
+	env_use_counter(ENV_PMCCNTR);
+	return true;
+}
+
+KTEST(bench_stamps_monotonic_and_summing)
+{
+	if (!have_pmu())
+		return;
+	uint64_t overhead = bench_calibrate();
+	uint8_t *p = env_map(2 * PAGES * PAGE_SIZE, ENV_PROT_READ | ENV_PROT_WRITE);
+	KASSERT(p != NULL);
+
+	for (int i = 0; i < PAGES; i++) {
+		volatile uint64_t *v = (volatile uint64_t *)(p + i * PAGE_SIZE);
+		uint64_t stamp[BENCH_NR_STAMPS], f = env_faults(), a = env_pages_allocated();
+
+		arm();
+		uint64_t t0 = env_counter();
+		*v = 1;
+		uint64_t t1 = env_counter();
+		take(stamp);
+
+		KEXPECT_EQ(env_faults() - f, 1);
+		KEXPECT_EQ(env_pages_allocated() - a, 1);
+		/* A write to a fresh page passes every stage but decode, which
+		 * the arch code may leave unstamped (then it counts as 0). */
+		uint64_t prev = t0, sum = 0;
+		for (int s = 0; s < BENCH_NR_STAMPS; s++) {
+			if (s != STAGE_DECODE)
+				KEXPECT_NE(stamp[s], 0);
+			if (!stamp[s])
+				continue;
+			KEXPECT_LE(prev, stamp[s]);
+			sum += stamp[s] - prev;
+			prev = stamp[s];
+		}
+		KEXPECT_LE(prev, t1);
+		sum += t1 - prev;
+		KEXPECT_EQ(sum, t1 - t0);
+		lat_on[i] = t1 - t0 > overhead ? t1 - t0 - overhead : 0;
+	}
+
+	/* The same faults without stamps: nothing is stamped, and the median
+	 * is lower by at most one counter read per stamp. */
+	for (int i = 0; i < NR_STAGES; i++)
+		fault_stamp[i] = 0;
+	for (int i = 0; i < PAGES; i++) {
+		volatile uint64_t *v = (volatile uint64_t *)(p + (PAGES + i) * PAGE_SIZE);
+		uint64_t t0 = env_counter();
+		*v = 1;
+		uint64_t t1 = env_counter();
+		lat_off[i] = t1 - t0 > overhead ? t1 - t0 - overhead : 0;
+	}
+	for (int i = 0; i < NR_STAGES; i++)
+		KEXPECT_EQ(fault_stamp[i], 0);
+
+	struct stats on, off;
+	stats_compute(lat_on, PAGES, &on);
+	stats_compute(lat_off, PAGES, &off);
+	ktest_note("fault p50 %llu with stamps, %llu without, overhead %llu",
+		   (unsigned long long)on.p50, (unsigned long long)off.p50,
+		   (unsigned long long)overhead);
+	/* Under TCG the counter follows host time: allow a quarter of the
+	 * median for noise; under -icount the bound is exact. */
+	KEXPECT_LE(on.p50, off.p50 + NR_STAGES * (overhead + 1) + off.p50 / 4);
+	KEXPECT_LE(off.p50, on.p50 + off.p50 / 4);
+	KEXPECT_EQ(env_unmap(p, 2 * PAGES * PAGE_SIZE), 0);
+}
+
+KTEST(bench_case_counts_faults)
+{
+	if (!have_pmu())
+		return;
+	struct bench_hooks h = { .overhead = bench_calibrate(), .seed = 7,
+				 .stamps_arm = arm, .stamps_take = take };
+	struct bench_case w = { "seq", KIND_SEQ, 0, ACCESS_WRITE, 32, 2, 0 };
+	struct bench_case rw = { "random", KIND_RANDOM, 0, ACCESS_RW, 32, 2, 0 };
+	struct bench_case re = { "seq", KIND_SEQ, 0, ACCESS_RETOUCH, 32, 2, 0 };
+	struct bench_result r;
+
+	KASSERT_EQ(bench_run_case(&w, &h, &r), 0);
+	KEXPECT_EQ(r.samples, 64);
+	KEXPECT_EQ(r.faults, 64);
+	KEXPECT_EQ(r.pages_allocated, 64);
+	KEXPECT(r.staged);
+	for (size_t i = 0; i < r.nraw; i++) {
+		uint64_t sum = 0;
+		for (int s = 0; s < BENCH_NR_STAGES; s++)
+			sum += r.raw[i].stage[s];
+		/* Parts add up to t1 - t0; latency_staged has the overhead off. */
+		KEXPECT_LE(r.raw[i].latency_staged, sum);
+		KEXPECT_LE(sum, r.raw[i].latency_staged + h.overhead);
+	}
+	bench_release(&r);
+
+	KASSERT_EQ(bench_run_case(&rw, &h, &r), 0);
+	KEXPECT_EQ(r.faults, 64);          /* the stores only: loads are untimed */
+	KEXPECT_EQ(r.pages_allocated, 64); /* each replaces the zero page */
+	bench_release(&r);
+
+	KASSERT_EQ(bench_run_case(&re, &h, &r), 0);
+	KEXPECT_EQ(r.faults, 0);
+	KEXPECT_EQ(r.pages_allocated, 0);
+	bench_release(&r);
+}
+
+KTEST(bench_floors_measure)
+{
+	struct bench_floors f;
+
+	KASSERT_EQ(bench_floors(bench_calibrate(), &f), 0);
+	KEXPECT_EQ(f.exception.n, FLOOR_SAMPLES);
+	KEXPECT_NE(f.zero.p50, 0);
+	KEXPECT_LE(f.exception.min, f.exception.p50);
+	KEXPECT_NE(bench_floor_sum(&f), 0);
+}
