@@ -469,6 +469,8 @@ def check_case(case, con, exit_code, timed_out, timeout):
             why.append(f"no line matches /{rx.pattern}/")
         elif int(m.group(1), 0) > limit:
             why.append(f"{m.group(0)!r}: {int(m.group(1), 0)} > {limit}")
+        else:
+            case.setdefault("measured", []).append(f"{int(m.group(1), 0)} <= {limit}")
     return why + con.errors
 
 
@@ -514,6 +516,9 @@ def cmd_run(a):
                                    echo=a.interactive or not a.log,
                                    interactive=a.interactive)
     why = verdict(con, code, timed_out, a.tests, a.timeout)
+    if con.boot:
+        label += " [" + " ".join(f"{k}={con.boot[k]}" for k in ("cpu", "el", "ram")
+                                 if k in con.boot) + "]"
     report(label, con, why, time.monotonic() - t0, a.tests)
     return 1 if why else 0
 
@@ -544,6 +549,8 @@ def cmd_expect(a):
         t0 = time.monotonic()
         code, timed_out = run_qemu(cmd, con, a.timeout, a.log, echo=not a.log)
     why = check_case(case, con, code, timed_out, a.timeout)
+    if case.get("measured") and not why:
+        label += " [" + ", ".join(case["measured"]) + "]"
     report(label, con, why, time.monotonic() - t0, False)
     return 1 if why else 0
 
