@@ -26,7 +26,7 @@ BENCH_MEM     ?= 2G
 RESULTS_PY    := $(PYTHON) tools/results.py
 BENCH_RUN      = $(RESULTS_PY) bench --qemu $(QEMU) --kernel $(BUILD)/faultline.img \
 	--board-args "$(QEMU_BOARD_ARGS)" --ram-base $(QEMU_RAM_BASE) \
-	--timeout $(BENCH_TIMEOUT)
+	--timeout $(BENCH_TIMEOUT) $(if $(UBOOT_CHAIN_ARGS),--boot-chain "$(UBOOT_CHAIN_ARGS)")
 
 .PHONY: bench bench-extract test-bench
 bench: MEM = $(BENCH_MEM)

@@ -7,7 +7,7 @@
 #                                   cmdline.txt with ARGS) and build/<b>/sdcard.img
 #   make sdcard BOARD=rpiN BOOT=uboot   the same with U-Boot rpi_arm64 and
 #                                   boot.scr: build/<b>/sdcard-uboot{/,.img}
-#   make run|debug BOOT=uboot       boot through U-Boot (tools/bootchain.py):
+#   make run|debug|bench BOOT=uboot boot through U-Boot (tools/bootchain.py):
 #                                   qemu-virt with -bios and a virtio disk,
 #                                   rpi3/rpi4 with rpi_arm64 and an SD card
 #   make uboot-disk                 build/qemu-virt/uboot/disk.img: the virtio
@@ -111,7 +111,8 @@ endif
 # ---------------------------------------------------------------------------
 # U-Boot on QEMU (BOOT=uboot). make run/debug (and any caller of QEMU_RUN)
 # go through tools/bootchain.py, which puts the image and a boot.scr with
-# the run's command line on a fresh disk for each run.
+# the run's command line on a fresh disk for each run; make bench passes
+# UBOOT_CHAIN_ARGS to tools/results.py (--boot-chain) for the same.
 
 .PHONY: uboot-deps uboot-disk
 ifeq ($(BOOT),uboot)
@@ -129,9 +130,10 @@ uboot-deps:
 else
 $(error BOOT=uboot is for qemu-virt, rpi3 and rpi4, not BOARD=$(BOARD))
 endif
-QEMU_PY := $(PYTHON) tools/bootchain.py $(UBOOT_CHAIN) --uboot $(UBOOT_BIN) \
+UBOOT_CHAIN_ARGS := $(UBOOT_CHAIN) --uboot $(UBOOT_BIN) \
 	$(if $(filter 1,$(UBOOT_NO_IMAGE)),--no-image)
-run debug: uboot-deps
+QEMU_PY := $(PYTHON) tools/bootchain.py $(UBOOT_CHAIN_ARGS)
+run debug bench: uboot-deps
 uboot-deps: $(UBOOT_BIN) $(QEMU_DTB)
 	@test -r $(UBOOT_BIN) || { echo "no $(UBOOT_BIN): run make deps (u-boot-qemu)"; exit 1; }
 else ifneq ($(BOOT),direct)

@@ -100,6 +100,15 @@ def chain_command(c, a, tmp):
                   "-device", "virtio-blk-device,drive=boot"]
 
 
+def boot_command(chain_args, a, tmp):
+    """The QEMU command line for qemu.py run options `a` booted through the
+    chain the chain options in the list chain_args describe (for callers
+    that run QEMU themselves, such as tools/results.py)."""
+    p = argparse.ArgumentParser(prog="bootchain")
+    chain_options(p)
+    return chain_command(p.parse_args(chain_args), a, tmp)
+
+
 def missing_verdict(con, code, timed_out, timeout):
     """Reasons a --no-image run failed ([] if U-Boot stopped as it should)."""
     if timed_out:

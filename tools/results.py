@@ -23,6 +23,7 @@ import argparse
 import csv
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -243,7 +244,11 @@ def cmd_bench(a):
     work = tempfile.mkdtemp(prefix="faultline-bench-")
     try:
         con = ProgressConsole(work)
-        cmd = qemu.qemu_command(ns, work)
+        if a.boot_chain:            # make bench BOOT=uboot (tools/bootchain.py)
+            import bootchain
+            cmd = bootchain.boot_command(shlex.split(a.boot_chain), ns, work)
+        else:
+            cmd = qemu.qemu_command(ns, work)
         print(f"bench: {append}" + (" (icount)" if a.icount else ""), file=sys.stderr)
         code, timed_out = qemu.run_qemu(cmd, con, a.timeout, a.log, echo=a.echo)
         why = qemu.verdict(con, code, timed_out, False, a.timeout) + check_blocks(con, a.suite)
@@ -322,6 +327,7 @@ def main(argv=None):
     b.add_argument("--log", help="keep the console here")
     b.add_argument("--echo", action="store_true", help="console on stdout")
     b.add_argument("--no-plot", action="store_true")
+    b.add_argument("--boot-chain", help="boot through U-Boot: tools/bootchain.py's chain options")
     x = sub.add_parser("extract", help="CSV files of a saved log or serial device")
     x.add_argument("log")
     x.add_argument("outdir")
