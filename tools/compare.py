@@ -118,7 +118,7 @@ def table(fl_path, lx_path, cpu_hz=None):
     for key in common:
         f, x = fl[key], lx[key]
         fp, xp = f["p50"] * f_scale, x["p50"] * l_scale
-        ratio = f"{xp / fp:.1f}" if fp > 0 and xp > 0 else "-"
+        ratio = "-" if key[1] == "retouch" or not fp or not xp else f"{xp / fp:.1f}"
         out.append(f"| {key[0]} | {key[1]} | {key[2]} | {fmt(fp)} | {fmt(xp)} "
                    f"| {ratio} | {fmt(f['p99'] * f_scale)} "
                    f"| {fmt(x['p99'] * l_scale)} |")
@@ -130,8 +130,8 @@ def table(fl_path, lx_path, cpu_hz=None):
         if keys:
             out += ["", f"{what}: " +
                     ", ".join(f"{p} {a} {n}" for p, a, n in keys) + "."]
-    out += ["", f"A ratio is left out (-) where a p50 is 0: below one counter "
-            f"step (Linux: {l_scale:g} {f_unit})."]
+    out += ["", "Re-touch rows are the no-fault baseline (the same store on both "
+            f"sides, below Linux's counter step of {l_scale:g} {f_unit}): no ratio."]
     return "\n".join(out) + "\n"
 
 

@@ -54,8 +54,8 @@ LINUX_APPEND = console=ttyAMA0 quiet rdinit=/init panic=-1 nokaslr norandmaps \
 # $(3) the directory its CSV blocks go to.
 linux_boot = $(PYTHON) tools/qemu.py run --qemu $(QEMU) \
 	--kernel "$$img" --qemu-arg=-initrd --qemu-arg=$(LINUX_INITRD) \
-	--board-args "$(QEMU_BOARD_ARGS)" $(if $(filter 1,$(ICOUNT)),--icount) \
-	--append "$(LINUX_APPEND) $(1)" --timeout $(COMPARE_TIMEOUT) \
+	--board-args "$(QEMU_BOARD_ARGS)" --machine-opt dtb-randomness=off \
+	$(if $(filter 1,$(ICOUNT)),--icount) --append "$(LINUX_APPEND) $(1)" --timeout $(COMPARE_TIMEOUT) \
 	--log $(2) $(if $(3),--csv-dir $(3)) --name "linux $(BOARD) $(CPU) $(MEM)"
 
 .PHONY: compare linux-prog linux-kernel compare-envcheck
