@@ -57,7 +57,6 @@ KASFLAGS := $(KCFLAGS) -D__ASSEMBLY__
 KLDFLAGS := -nostdlib -pie --no-dynamic-linker -z max-page-size=4096 \
 	-z noexecstack --gc-sections -T boot/linker.ld
 
-
 # Sources: the kernel is every file of these folders; host tests use the
 # portable ones (mm/, lib/, bench/) with arch/fake.
 KSRC := $(sort $(wildcard boot/*.S boot/*.c arch/aarch64/*.S arch/aarch64/*.c \

@@ -83,8 +83,8 @@
 #define SCR_EL3_HCE SR_BIT(8)  /* HVC enabled */
 #define SCR_EL3_RW SR_BIT(10)  /* next lower EL is AArch64 */
 
-/* MDCR_EL3 (D24, debug registers): 0 = no trap of PMU/debug registers to EL3 (TPM is
- * bit 6), counting allowed in Non-secure state. */
+/* MDCR_EL3 (D24, debug registers): 0 = no trap of PMU/debug registers to
+ * EL3 (TPM is bit 6), counting allowed in Non-secure state. */
 #define MDCR_EL3_TPM SR_BIT(6)
 
 /* CPTR_EL3 (D24.2): TFP [10], TTA [20], TCPAC [31]; 0 traps nothing. */
@@ -96,8 +96,8 @@
  */
 #define HCR_EL2_RW SR_BIT(31)
 
-/* CNTHCTL_EL2 (D24, Generic Timer registers; layout with HCR_EL2.E2H == 0): let EL1/EL0 read
- * the physical counter and use the physical timer. */
+/* CNTHCTL_EL2 (D24, Generic Timer registers; layout with HCR_EL2.E2H == 0):
+ * let EL1/EL0 read the physical counter and use the physical timer. */
 #define CNTHCTL_EL2_EL1PCTEN SR_BIT(0)
 #define CNTHCTL_EL2_EL1PCEN SR_BIT(1)
 
