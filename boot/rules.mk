@@ -86,6 +86,9 @@ SDCARD_FILES := $(SDCARD)/kernel8.img $(SDCARD)/config.txt \
 	$(if $(filter uboot,$(BOOT)),$(SDCARD)/u-boot.bin $(SDCARD)/boot.scr,$(SDCARD)/cmdline.txt)
 
 .PHONY: sdcard
+ifeq ($(BOOT),uboot)
+sdcard: uboot-deps-sdcard
+endif
 sdcard: $(SDCARD).img
 	@echo "sdcard: $(SDCARD)/ and $(SDCARD).img ($(notdir $(SDCARD_FILES)));" \
 		"add the firmware files (docs/boards.md)"
@@ -106,6 +109,11 @@ $(SDCARD)/u-boot.bin: $(UBOOT_RPI_BIN)
 	cp $< $@
 $(SDCARD)/boot.scr: boot/uboot/rpi.cmd $(BUILD)/args.txt
 	$(call boot_scr,$(SDCARD),$<)
+
+.PHONY: uboot-deps-sdcard
+uboot-deps-sdcard:
+	@test -n "$(linux_dtb_$(BOARD))" || { echo "BOOT=uboot: Debian's u-boot-rpi" \
+		"(rpi_arm64) supports the Pi 3 and 4, not BOARD=$(BOARD)"; exit 1; }
 endif
 
 # ---------------------------------------------------------------------------
@@ -124,9 +132,7 @@ UBOOT_BIN    := $(UBOOT_RPI_BIN)
 UBOOT_CHAIN  := --chain rpi --script boot/uboot/rpi.cmd --image-name kernel8.img
 QEMU_DTB     := $(BUILD)/linux/$(linux_dtb_$(BOARD))
 else ifeq ($(RPI),1)
-uboot-deps:
-	@echo "BOOT=uboot: no U-Boot for BOARD=$(BOARD) in Debian's u-boot-rpi" \
-		"(it supports the Pi 3 and 4)"; exit 1
+UBOOT_BIN    :=   # Debian's u-boot-rpi (rpi_arm64) has no Pi 5 support
 else
 $(error BOOT=uboot is for qemu-virt, rpi3 and rpi4, not BOARD=$(BOARD))
 endif
@@ -135,6 +141,8 @@ UBOOT_CHAIN_ARGS := $(UBOOT_CHAIN) --uboot $(UBOOT_BIN) \
 QEMU_PY := $(PYTHON) tools/bootchain.py $(UBOOT_CHAIN_ARGS)
 run debug bench: uboot-deps
 uboot-deps: $(UBOOT_BIN) $(QEMU_DTB)
+	@test -n "$(UBOOT_BIN)" || { echo "BOOT=uboot: Debian's u-boot-rpi (rpi_arm64)" \
+		"supports the Pi 3 and 4, not BOARD=$(BOARD)"; exit 1; }
 	@test -r $(UBOOT_BIN) || { echo "no $(UBOOT_BIN): run make deps (u-boot-qemu)"; exit 1; }
 else ifneq ($(BOOT),direct)
 $(error BOOT must be direct or uboot, not '$(BOOT)')
