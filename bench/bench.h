@@ -86,6 +86,9 @@ struct bench_hooks {
 	void (*tlb_cold)(void);         /* invalidate the whole TLB */
 };
 
+/* Measured repetitions a case may ask for. */
+#define BENCH_REPS_MAX 32
+
 /* Raw rows kept per case (the first samples of the first measured rep). */
 #define BENCH_RAW_MAX 256
 /* Samples of the stage pass (one extra repetition with stamps on). */

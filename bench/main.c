@@ -167,21 +167,14 @@ static void fill_meta(bool stages)
 }
 
 /* The case as this run wants it (pages=, iters= override the suite). */
-static int tune(const struct cmdline *cl, const struct bench_case *in,
-		struct bench_case *out)
+static void tune(const struct cmdline *cl, const struct bench_case *in,
+		 struct bench_case *out)
 {
 	*out = *in;
 	if (cl->given & CMDLINE_PAGES)
 		out->pages = cl->pages;
-	if (cl->given & CMDLINE_ITERS) {
-		if (cl->iters > 32) {
-			info("bench: iters=%llu: at most 32 repetitions per case",
-			     (unsigned long long)cl->iters);
-			return -EINVAL;
-		}
+	if (cl->given & CMDLINE_ITERS)
 		out->reps = (unsigned)cl->iters;
-	}
-	return 0;
 }
 
 static bool wanted(const struct cmdline *cl, const char *pattern)
@@ -325,6 +318,11 @@ int bench_main(const struct cmdline *cl)
 		info("bench: unknown suite '%s' (suites: default, small)", cl->suite);
 		return -EINVAL;
 	}
+	if ((cl->given & CMDLINE_ITERS) && cl->iters > BENCH_REPS_MAX) {
+		info("bench: iters=%llu: at most %d repetitions per case",
+		     (unsigned long long)cl->iters, BENCH_REPS_MAX);
+		return -EINVAL;
+	}
 	err = choose_counter(cl, &stages);
 	if (err)
 		return err;
@@ -346,6 +344,12 @@ int bench_main(const struct cmdline *cl)
 	size_t total = 1 + (wanted(cl, "find_vma") ? 1 : 0), done = 0;
 	for (size_t i = 0; i < ncases; i++)
 		total += wanted(cl, cases[i].pattern);
+
+	if (total == 1) {
+		info("bench: pattern=%s matches no case of suite %s", cl->pattern,
+		     cl->suite);
+		return -EINVAL;
+	}
 
 	h.overhead = bench_calibrate();
 	info("bench: suite=%s cases=%zu board=%s cpu=%s mode=%s counter=%s "
@@ -379,8 +383,7 @@ int bench_main(const struct cmdline *cl)
 
 		if (!wanted(cl, cases[i].pattern))
 			continue;
-		if (tune(cl, &cases[i], &c))
-			return -EINVAL;
+		tune(cl, &cases[i], &c);
 		info("bench: [%zu/%zu] %s %s pages=%llu", ++done, total,
 		     c.pattern, bench_access_name(c.access),
 		     (unsigned long long)c.pages);

@@ -13,7 +13,6 @@
 #include "bench/env.h"
 #include "lib/errno.h"
 
-#define BENCH_REPS_MAX 32
 #define CALIBRATE_READS 1024
 #define EVICT_BYTES (4ull << 20)   /* > the L2 of every supported core */
 #define EVICT_STRIDE 64            /* smallest cache line of them */
