@@ -85,8 +85,9 @@ static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma,
  *    address changes, so break-before-make (Arm ARM DDI0487 K.a D8.16.1):
  *    invalidate, TLBI by VA + DSB, then the new entry;
  *  - a write to a private page left read-only by mprotect: grant the VMA's
- *    access (only permissions change: no break needed; the TLBI drops the
- *    stale read-only entry);
+ *    access. Relaxing permissions alone would not need a break, but this
+ *    path is rare (only after mprotect) and one sequence for every live
+ *    entry change is simpler to reason about, so it breaks too;
  *  - an Access flag fault: rewrite the entry, which sets AF;
  *  - anything else the entry already allows: a stale TLB entry, flushed.
  */
@@ -113,8 +114,9 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma,
 		return 0;
 	}
 	if (pa != mm->zero_pa && (flags & FAULT_ACCESS & ~attrs)) {
-		arch_pte_write(ptep, arch_pte_leaf(pa, vma->vm_flags & VM_ACCESS, 3));
+		arch_pte_write(ptep, 0);
 		arch_tlb_flush_page(addr);
+		arch_pte_write(ptep, arch_pte_leaf(pa, vma->vm_flags & VM_ACCESS, 3));
 		mm->nr_fault_wp++;
 		return 0;
 	}

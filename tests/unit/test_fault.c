@@ -196,7 +196,9 @@ static void test_mprotect_pages(void **state)
 
 	assert_int_equal(do_mprotect(&e->mm, va, 2 * P, PROT_READ | PROT_WRITE), 0);
 	assert_int_equal(e->mm.map_count, 1);
+	fake_stats_reset();
 	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, &pa2), 0);
+	assert_int_equal(fake_stats.bbm_violations, 0);
 	assert_int_equal(pa2, pa);
 	assert_int_equal(host_ptr(pa)[1], 7);
 	assert_int_equal(e->mm.nr_fault_wp, 1);

@@ -1,0 +1,335 @@
+/*
+ * libFuzzer target for mm/: an input is a program of 4-byte operations
+ * (brk, mmap, munmap, mprotect, read, write, execute) run against the real
+ * mm over the fake MMU and, side by side, against a reference model: one
+ * record per page of three 64-page windows (the heap, a fixed-mapping area,
+ * the top of the mmap area) holding its protection, whether it is unmapped,
+ * untouched, mapped to the zero page or private, and one tracked byte.
+ *
+ * After every operation: mm_check (tree, list, VMAs, counters, page
+ * tables), then every modelled page through fake_translate (what the MMU
+ * would do for a read and a write, including stale TLB entries), its
+ * contents, and the page accounting. Any disagreement aborts.
+ *
+ *   op byte: bits [2:0] operation, [4:3] window, [6:5] protection
+ *   a, b, c: operands (page index, length, value)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arch/fake.h>
+#include "lib/errno.h"
+#include "mm/fault.h"
+#include "mm/mm.h"
+#include "mm/page_alloc.h"
+#include "mm/pgtable.h"
+
+#define NWIN 3
+#define WPAGES 64
+#define P PAGE_SIZE
+#define RAM (3ull << 20) /* small, so that memory runs out */
+
+enum state { UNMAPPED, UNTOUCHED, ZERO, PRIVATE };
+
+struct page {
+	enum state st;
+	unsigned long flags; /* VM_* of its VMA */
+	bool pte_w;          /* private page's entry writable */
+	uint8_t val;         /* byte at offset off(page) */
+};
+
+static struct page model[NWIN][WPAGES];
+static const vaddr_t win_base[NWIN] = {
+	MM_HEAP_BASE, 0x200000000000ull, TASK_SIZE - WPAGES * P,
+};
+static const unsigned prots[4] = {
+	PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE, PROT_READ | PROT_EXEC,
+};
+
+static struct pgtable pgt;
+static struct mm_struct mm;
+static size_t free0;
+
+#define CHECK(c)                                                              \
+	do {                                                                  \
+		if (!(c)) {                                                   \
+			fprintf(stderr, "fuzz_mm: %s:%d: check failed: %s\n", \
+				__FILE__, __LINE__, #c);                      \
+			mm_dump(&mm);                                         \
+			abort();                                              \
+		}                                                             \
+	} while (0)
+
+static vaddr_t page_va(int w, int i)
+{
+	return win_base[w] + (vaddr_t)i * P;
+}
+
+static size_t off(int w, int i)
+{
+	return ((size_t)w * 977 + (size_t)i * 131) % (P - 1);
+}
+
+static uint8_t *host(paddr_t pa)
+{
+	return arch_phys_to_virt(pa & PAGE_MASK);
+}
+
+/*
+ * A CPU access: translate, and on a fault call the handler and retry once.
+ * The retry must succeed: a second fault would mean the handler left a
+ * stale TLB entry behind. 0 and *pa, or the handler's error.
+ */
+static int access_va(vaddr_t va, unsigned access, paddr_t *pa)
+{
+	unsigned f = fake_translate(&pgt, va, access, pa);
+	int err;
+
+	if (!f)
+		return 0;
+	err = do_page_fault(&mm, va, f);
+	if (err)
+		return err;
+	CHECK(fake_translate(&pgt, va, access, pa) == 0);
+	return 0;
+}
+
+static void set_range(int w, int i, int n, enum state st, unsigned long flags)
+{
+	for (int k = i; k < i + n && k < WPAGES; k++)
+		model[w][k] = (struct page){ .st = st, .flags = flags };
+}
+
+/* Everything the MMU and the counters must show, page by page. */
+static void verify(void)
+{
+	size_t priv = 0;
+
+	CHECK(mm_check(&mm) == 0);
+	for (int w = 0; w < NWIN; w++) {
+		for (int i = 0; i < WPAGES; i++) {
+			const struct page *pg = &model[w][i];
+			vaddr_t va = page_va(w, i);
+			paddr_t pa;
+			unsigned f = fake_translate(&pgt, va, FAULT_READ, &pa);
+
+			switch (pg->st) {
+			case UNMAPPED:
+			case UNTOUCHED:
+				CHECK(f & FAULT_TRANSLATION);
+				break;
+			case ZERO:
+				CHECK(f == 0 && (pa & PAGE_MASK) == mm.zero_pa);
+				CHECK(fake_translate(&pgt, va, FAULT_WRITE, &pa) & FAULT_PERMISSION);
+				break;
+			case PRIVATE:
+				CHECK(f == 0 && (pa & PAGE_MASK) != mm.zero_pa);
+				CHECK(host(pa)[off(w, i)] == pg->val);
+				CHECK(host(pa)[off(w, i) + 1] == 0);
+				f = fake_translate(&pgt, va, FAULT_WRITE, &pa);
+				CHECK(pg->pte_w ? f == 0 : (f & FAULT_PERMISSION) != 0);
+				priv++;
+				break;
+			}
+		}
+	}
+	CHECK(mm.nr_pages == priv);
+	CHECK(mm.nr_fault_spurious == 0);
+	CHECK(fake_stats.bbm_violations == 0);
+	CHECK(pgt.table_pages == 1 + mm.nr_ptes);
+	CHECK(free0 == page_free_count() + mm.nr_pages + mm.nr_ptes +
+			       mm.vma_pool.nr_pages);
+}
+
+/* Whether every page of [i, i + n) of window w is mapped. */
+static bool all_mapped(int w, int i, int n)
+{
+	for (int k = i; k < i + n; k++)
+		if (model[w][k].st == UNMAPPED)
+			return false;
+	return true;
+}
+
+static void op_brk(uint8_t a, uint8_t b)
+{
+	vaddr_t old = mm.brk, oldal = ALIGN_UP(old, P);
+	vaddr_t req = MM_HEAP_BASE + (a % (WPAGES + 8)) * P + (b & 1 ? b * 29 % P : 0);
+	vaddr_t newal = ALIGN_UP(req, P), got;
+	bool ok = req - MM_HEAP_BASE <= mm.brk_limit;
+	int i0 = (int)((oldal - MM_HEAP_BASE) / P), i1 = (int)((newal - MM_HEAP_BASE) / P);
+
+	if (ok && newal > oldal)
+		for (int k = i0; k < i1; k++)
+			ok &= model[0][k].st == UNMAPPED;
+	got = do_brk(&mm, req);
+	if (!ok) {
+		CHECK(got == old);
+		return;
+	}
+	if (got == old && req != old) {
+		CHECK(page_free_count() == 0); /* only out of memory may refuse */
+		return;
+	}
+	CHECK(got == req);
+	if (newal > oldal)
+		set_range(0, i0, i1 - i0, UNTOUCHED, VM_READ | VM_WRITE | VM_HEAP);
+	else if (newal < oldal)
+		set_range(0, i1, i0 - i1, UNMAPPED, 0);
+}
+
+static void op_mmap_fixed(int w, unsigned prot, uint8_t a, uint8_t b)
+{
+	int i = a % WPAGES, n = MIN(1 + b % 8, WPAGES - i);
+	vaddr_t out;
+	int err = do_mmap(&mm, page_va(w, i), (uint64_t)n * P, prot,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, &out);
+
+	if (err) {
+		CHECK(err == -ENOMEM && page_free_count() == 0);
+		return;
+	}
+	CHECK(out == page_va(w, i));
+	set_range(w, i, n, UNTOUCHED, prot | (prot ? VM_READ : 0));
+}
+
+static void op_mmap_any(unsigned prot, uint8_t b)
+{
+	int n = 1 + b % 8;
+	vaddr_t va;
+	int err = do_mmap(&mm, 0, (uint64_t)n * P, prot, MAP_PRIVATE | MAP_ANONYMOUS, &va);
+
+	if (err) {
+		CHECK(err == -ENOMEM && page_free_count() == 0);
+		return;
+	}
+	CHECK(va >= MM_MMAP_MIN && va + n * P <= TASK_SIZE && IS_ALIGNED(va, P));
+	if (va >= win_base[2]) {
+		int i = (int)((va - win_base[2]) / P);
+
+		for (int k = i; k < i + n; k++)
+			CHECK(model[2][k].st == UNMAPPED);
+		set_range(2, i, n, UNTOUCHED, prot | (prot ? VM_READ : 0));
+	} else {
+		err = do_munmap(&mm, va, (uint64_t)n * P); /* outside the model */
+		CHECK(!err || (err == -ENOMEM && page_free_count() == 0));
+	}
+}
+
+static void op_munmap(int w, uint8_t a, uint8_t b)
+{
+	int i = a % WPAGES, n = MIN(1 + b % 16, WPAGES - i);
+	int err = do_munmap(&mm, page_va(w, i), (uint64_t)n * P);
+
+	if (err) {
+		CHECK(err == -ENOMEM && page_free_count() == 0);
+		return;
+	}
+	set_range(w, i, n, UNMAPPED, 0);
+}
+
+static void op_mprotect(int w, unsigned prot, uint8_t a, uint8_t b)
+{
+	int i = a % WPAGES, n = MIN(1 + b % 16, WPAGES - i);
+	unsigned long access = prot | (prot ? VM_READ : 0);
+	bool data = false;
+	int err = do_mprotect(&mm, page_va(w, i), (uint64_t)n * P, prot);
+
+	if (!all_mapped(w, i, n)) {
+		CHECK(err == -ENOMEM);
+		return;
+	}
+	for (int k = i; k < i + n; k++)
+		data |= model[w][k].st == PRIVATE;
+	if (!prot && data) {
+		CHECK(err == -ENOTSUP);
+		return;
+	}
+	if (err) {
+		CHECK(err == -ENOMEM && page_free_count() == 0);
+		return;
+	}
+	for (int k = i; k < i + n; k++) {
+		struct page *pg = &model[w][k];
+		unsigned long nf = (pg->flags & ~VM_ACCESS) | access;
+
+		if (nf == pg->flags)
+			continue;
+		pg->flags = nf;
+		pg->pte_w = false;
+		if (!prot && pg->st == ZERO)
+			pg->st = UNTOUCHED;
+	}
+}
+
+static void op_access(int w, unsigned access, uint8_t a, uint8_t c)
+{
+	int i = a % WPAGES;
+	struct page *pg = &model[w][i];
+	bool allowed = pg->st != UNMAPPED && (pg->flags & access);
+	paddr_t pa;
+	int err = access_va(page_va(w, i), access, &pa);
+
+	if (!allowed) {
+		CHECK(err == -EFAULT);
+		return;
+	}
+	if (err) {
+		CHECK(err == -ENOMEM && page_free_count() == 0);
+		return;
+	}
+	if (access == FAULT_WRITE) {
+		CHECK((pa & PAGE_MASK) != mm.zero_pa);
+		host(pa)[off(w, i)] = c;
+		pg->st = PRIVATE;
+		pg->val = c;
+		pg->pte_w = true;
+	} else if (pg->st == UNTOUCHED) {
+		CHECK((pa & PAGE_MASK) == mm.zero_pa);
+		pg->st = ZERO;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct mem_range bank;
+
+	if (fake_ram_init(RAM, &bank) || page_alloc_init(&bank, 1, NULL, 0) ||
+	    pgt_init(&pgt) || mm_init(&mm, &pgt))
+		abort();
+	size_t all = page_free_count() + 2;
+
+	fake_stats_reset();
+	mm.brk_limit = WPAGES * P;
+	memset(model, 0, sizeof(model));
+	free0 = page_free_count();
+	for (size_t pos = 0; pos + 4 <= size; pos += 4) {
+		uint8_t op = data[pos], a = data[pos + 1], b = data[pos + 2], c = data[pos + 3];
+		int w = (op >> 3) & 3;
+		unsigned prot = prots[(op >> 5) & 3];
+
+		if (w == NWIN)
+			w = 1;
+		if (a & 0x80) /* sometimes switch the lookup cache */
+			mm_set_vmacache(&mm, b & 1);
+		switch (op & 7) {
+		case 0: op_brk(a, b); break;
+		case 1: op_mmap_fixed(w, prot, a, b); break;
+		case 2: op_mmap_any(prot, b); break;
+		case 3: op_munmap(w, a, b); break;
+		case 4: op_mprotect(w, prot, a, b); break;
+		case 5: op_access(w, FAULT_READ, a, c); break;
+		case 6: op_access(w, FAULT_WRITE, a, c); break;
+		case 7: op_access(w, FAULT_EXEC, a, c); break;
+		}
+		verify();
+	}
+	mm_destroy(&mm);
+	CHECK(page_free_count() == all - 1); /* only the root table is left */
+	pgt_destroy(&pgt);
+	CHECK(page_free_count() == all);
+	fake_ram_free();
+	return 0;
+}
