@@ -218,21 +218,9 @@ static void poison(paddr_t pa, size_t n)
 }
 #endif
 
-/* Give back pages [i, i + n) of bank b. */
-static void free_pages(struct bank *b, size_t i, size_t n)
+/* Account for pages [i, i + n) of bank b having become free. */
+static void freed(struct bank *b, size_t i, size_t n)
 {
-	size_t freed_already;
-
-#ifdef FAULTLINE_DEBUG
-	for (size_t j = i; j < i + n; j++)
-		assert(test_bit(b->owned, j) && "free of a page the allocator does not manage");
-	for (size_t j = i; j < i + n; j++)
-		assert(!test_bit(b->map, j) && "double free");
-	poison(b->base + ((paddr_t)i << PAGE_SHIFT), n);
-#endif
-	freed_already = set_bits(b->map, i, i + n);
-	assert(freed_already == 0 && "double free");
-	(void)freed_already;
 	b->nfree += n;
 	if (i / WORD_BITS < b->hint)
 		b->hint = i / WORD_BITS;
@@ -240,23 +228,53 @@ static void free_pages(struct bank *b, size_t i, size_t n)
 		cur = b;
 }
 
+#ifdef FAULTLINE_DEBUG
+/* Debug builds: every page of the run must be managed and allocated; then poison it. */
+static void check_free(const struct bank *b, size_t i, size_t n)
+{
+	for (size_t j = i; j < i + n; j++) {
+		assert(test_bit(b->owned, j) && "free of a page the allocator does not manage");
+		assert(!test_bit(b->map, j) && "double free");
+	}
+	poison(b->base + ((paddr_t)i << PAGE_SHIFT), n);
+}
+#else
+static inline void check_free(const struct bank *b, size_t i, size_t n)
+{
+}
+#endif
+
 void page_free(paddr_t pa)
 {
 	struct bank *b = bank_of(pa);
+	size_t i;
+	uint64_t *w, bit;
 
 	assert(b && IS_ALIGNED(pa, PAGE_SIZE) && "free of an unmanaged address");
-	free_pages(b, (pa - b->base) >> PAGE_SHIFT, 1);
+	i = (pa - b->base) >> PAGE_SHIFT;
+	check_free(b, i, 1);
+	w = &b->map[i / WORD_BITS];
+	bit = BIT(i % WORD_BITS);
+	assert(!(*w & bit) && "double free");
+	*w |= bit;
+	freed(b, i, 1);
 }
 
 void page_free_run(paddr_t pa, size_t n)
 {
 	struct bank *b = bank_of(pa);
+	size_t i, already;
 
 	if (n == 0)
 		return;
 	assert(b && IS_ALIGNED(pa, PAGE_SIZE) && "free of an unmanaged address");
 	assert(n <= (bank_end(b) - pa) >> PAGE_SHIFT && "run beyond its bank");
-	free_pages(b, (pa - b->base) >> PAGE_SHIFT, n);
+	i = (pa - b->base) >> PAGE_SHIFT;
+	check_free(b, i, n);
+	already = set_bits(b->map, i, i + n);
+	assert(already == 0 && "double free");
+	(void)already;
+	freed(b, i, n);
 }
 
 size_t page_free_count(void)

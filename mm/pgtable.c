@@ -30,6 +30,9 @@
 #define MM_ALL (MM_READ | MM_WRITE | MM_EXEC | MM_DEVICE)
 #define CHUNK 64 /* entries changed per TLB flush; one bit each in a word */
 
+static_assert(PTRS * sizeof(pte_t) == PAGE_SIZE, "a table fills one page");
+static_assert(CHUNK <= 64 && PTRS % CHUNK == 0, "a chunk's entries fit one mask word");
+
 static inline size_t index_of(vaddr_t va, int level)
 {
 	return (va >> LEVEL_SHIFT(level)) & (PTRS - 1);

@@ -16,6 +16,7 @@
 #ifndef ARCH_AARCH64_MMU_H
 #define ARCH_AARCH64_MMU_H
 
+#include "lib/assert.h"
 #include "lib/types.h"
 #include "mm/arch.h" /* MM_* (it includes this file back; the guard stops it) */
 
@@ -51,13 +52,14 @@ typedef uint64_t pte_t;
 /*
  * Block (levels 1, 2) and page (level 3) descriptor:
  *
- *   63..59 58..55 54  53  52    51  50..48   47........n  n-1..12  11 10  9..8  7..6  5   4..2    1 0
- *  | PBHA |  SW  |UXN|PXN|Cont|DBM| RES0  | output addr | RES0   |nG|AF| SH  | AP |NS|AttrIndx|t|1|
- *   upper attributes ..................................          lower attributes .........
+ *   63  62..59 58..55  54  53   52   51  50  49..48 47......n n-1..12  11 10  9..8  7..6  5   4..2   1 0
+ *  |ig | PBHA |  SW  |UXN|PXN|Cont|DBM|GP| RES0 |    OA    |  RES0  |nG|AF| SH  | AP |NS|AttrIndx|t|1|
+ *   \______________ upper attributes _____________/                    \____ lower attributes ____/
  *
  *  n = 30 (level-1 block), 21 (level-2 block), 12 (page); t = 0 block, 1 page.
  *  AP[7:6] is AP[2:1]: 00 read/write at EL1, 10 read-only at EL1 (EL0: none).
  *  SH[9:8]: 00 Non-shareable, 10 Outer Shareable, 11 Inner Shareable.
+ *  SW = reserved for software use; GP (FEAT_BTI) and DBM (FEAT_HAFDBS) stay 0.
  */
 #define ATTR_AttrIndx_SHIFT 2
 #define ATTR_AttrIndx GENMASK(4, 2)
@@ -90,6 +92,8 @@ typedef uint64_t pte_t;
 #define MAIR_EL1_VALUE \
 	(MAIR_ATTR(MAIR_ATTR_NORMAL_WB, MT_NORMAL) | \
 	 MAIR_ATTR(MAIR_ATTR_DEVICE_nGnRE, MT_DEVICE_nGnRE))
+
+static_assert(MAIR_EL1_VALUE == 0x04ff, "Attr0 Normal WB RAWA, Attr1 Device-nGnRE");
 
 /* Bits of a translation level's index in the VA: level 3 at 12, level 0 at 39. */
 #define ARCH_LEVEL_SHIFT(level) (PAGE_SHIFT + 9 * (3 - (level)))
