@@ -180,6 +180,13 @@ static void record(paddr_t pa, void *ctx)
 	r->pa[r->n++] = pa;
 }
 
+static size_t released_pages;
+
+static void count(paddr_t pa, void *ctx)
+{
+	++*(size_t *)ctx;
+}
+
 static void test_unmap_splits_block(void **state)
 {
 	vaddr_t va = 0x40000000;
@@ -230,6 +237,47 @@ static void test_unmap_whole_block_releases_pages(void **state)
 	assert_int_equal(pgt_unmap(&pgt, va, 64 * GiB, record, &rel), 0);
 	assert_int_equal(rel.n, 512);
 	check();
+}
+
+/*
+ * pgt_map makes no 1 GiB blocks, but the walkers and the splitting accept
+ * them: an edge inside one needs two new tables (level 2, then level 3).
+ */
+static void test_level1_block_split(void **state)
+{
+	struct released rel = { .n = 0 };
+	pte_t *l1;
+	size_t tables;
+
+	assert_int_equal(pgt_map(&pgt, 0x1000, PA, PAGE_SIZE, RO, 0), 0); /* makes a level-1 table */
+	l1 = arch_phys_to_virt(arch_pte_table_addr(pgt.root[0]));
+	arch_pte_write(&l1[1], arch_pte_leaf(PA, RW, 1));                  /* [1 GiB, 2 GiB) */
+	check();
+	tables = pgt.table_pages;
+	expect_map(GiB + 5 * MiB + 3, PA + 5 * MiB + 3, RW, 1);
+	assert_int_equal(translate(GiB + 2 * MiB + PAGE_SIZE, FAULT_WRITE, NULL), 0); /* cached as a 1 GiB leaf */
+
+	/* One page out of the middle: both edges inside the same level-2 piece. */
+	assert_int_equal(pgt_unmap(&pgt, GiB + 2 * MiB + PAGE_SIZE, PAGE_SIZE, record, &rel), 0);
+	check();
+	assert_int_equal(pgt.table_pages, tables + 2);
+	assert_int_equal(rel.n, 1);
+	assert_int_equal(rel.pa[0], PA + 2 * MiB + PAGE_SIZE);
+	expect_map(GiB, PA, RW, 2);
+	expect_map(GiB + 2 * MiB, PA + 2 * MiB, RW, 3);
+	expect_unmapped(GiB + 2 * MiB + PAGE_SIZE);
+	expect_map(GiB + 2 * MiB + 2 * PAGE_SIZE, PA + 2 * MiB + 2 * PAGE_SIZE, RW, 3);
+	expect_map(GiB + 4 * MiB, PA + 4 * MiB, RW, 2);
+	expect_map(2 * GiB - PAGE_SIZE, PA + GiB - PAGE_SIZE, RW, 2);
+	assert_int_equal(translate(GiB + 2 * MiB + PAGE_SIZE, FAULT_WRITE, NULL),
+			 FAULT_TRANSLATION | FAULT_WRITE | L(3));
+	/* Unmap all of it: every page released once, the tables it needed gone. */
+	assert_int_equal(pgt_unmap(&pgt, GiB, GiB, count, &released_pages), 0);
+	check();
+	assert_int_equal(released_pages, GiB / PAGE_SIZE - 1);
+	assert_int_equal(pgt.table_pages, tables);
+	expect_unmapped(GiB);
+	expect_map(0x1000, PA, RO, 3);
 }
 
 static void test_protect_splits_and_no_stale_tlb(void **state)
@@ -613,6 +661,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_map_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmap_splits_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmap_whole_block_releases_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_level1_block_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_protect_splits_and_no_stale_tlb, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_protect_whole_block_stays_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmap_frees_tables, setup, teardown),

@@ -8,6 +8,7 @@
  * stale translation in fake_translate. Entry writes are checked for
  * break-before-make: replacing a valid entry by a different valid one, or
  * re-validating a broken entry before any TLB flush, counts a violation.
+ * Every entry counts as accessed (AF = 1): there are no access-flag faults.
  */
 #ifndef ARCH_FAKE_FAKE_H
 #define ARCH_FAKE_FAKE_H
