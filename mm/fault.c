@@ -1,7 +1,7 @@
 /*
  * The anonymous-memory fault path, Linux's in miniature:
  *
- *   do_page_fault -> find_vma -> access check against vm_flags
+ *   do_page_fault -> vma_lookup (find_vma) -> access check against vm_flags
  *     -> handle_mm_fault: walk to the level-3 slot, allocating tables
  *        -> empty slot:  do_anonymous_page (zero page, or a fresh page)
  *        -> valid slot:  do_wp_page (zero page replacement, write upgrade),
@@ -27,28 +27,43 @@ bool fault_stamps_on;
 #define FAULT_ACCESS (FAULT_READ | FAULT_WRITE | FAULT_EXEC)
 static_assert(FAULT_READ == VM_READ && FAULT_WRITE == VM_WRITE &&
 	      FAULT_EXEC == VM_EXEC, "fault and VMA access bits agree");
+static_assert(!((VM_ACCESS | VM_HEAP) & FAULT_OTHER), "no VMA allows FAULT_OTHER");
 static_assert(MM_READ == VM_READ && MM_WRITE == VM_WRITE && MM_EXEC == VM_EXEC,
 	      "mapping attributes and VMA access bits agree");
 
-#define STAMP(stage)                                               \
+/*
+ * One fault's state, passed down the path as Linux passes its vm_fault.
+ * Everything below do_page_fault is inlined into it, so this lives in
+ * registers; `stamps` is read once, not after every call.
+ */
+struct vm_fault {
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;
+	vaddr_t address;
+	unsigned flags;  /* FAULT_* */
+	pte_t *pte;      /* the level-3 slot of address */
+	bool stamps;     /* fault_stamps_on when the fault began */
+};
+
+#define STAMP(vmf, stage)                                          \
 	do {                                                       \
-		if (unlikely(fault_stamps_on))                     \
+		if (unlikely((vmf)->stamps))                       \
 			fault_stamp[stage] = arch_counter();       \
 	} while (0)
 
-/* A fresh zeroed page, or 0 (counted as an out-of-memory fault). */
-static paddr_t new_zeroed_page(struct mm_struct *mm)
+/* A fresh zeroed page, or 0 (counted as an out-of-memory fault). Inlined
+ * into both callers: a call and its frame cost a tenth of the budget here. */
+static inline __attribute__((always_inline)) paddr_t new_zeroed_page(struct vm_fault *vmf)
 {
 	paddr_t pa = page_alloc();
 
 	if (unlikely(!pa)) {
-		mm->nr_fault_oom++;
+		vmf->mm->nr_fault_oom++;
 		return 0;
 	}
-	STAMP(STAGE_ALLOC);
+	STAMP(vmf, STAGE_ALLOC);
 	arch_zero_page(arch_phys_to_virt(pa));
-	STAMP(STAGE_ZERO);
-	mm->nr_pages++;
+	STAMP(vmf, STAGE_ZERO);
 	return pa;
 }
 
@@ -58,24 +73,24 @@ static paddr_t new_zeroed_page(struct mm_struct *mm)
  * VMA's access. The slot was invalid, and the TLB never holds invalid
  * entries, so no TLB maintenance is needed.
  */
-static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma,
-			     pte_t *ptep, unsigned flags)
+static inline int do_anonymous_page(struct vm_fault *vmf)
 {
+	unsigned long vm_flags = vmf->vma->vm_flags;
 	paddr_t pa;
 
-	if (!(flags & FAULT_WRITE)) {
-		arch_pte_write(ptep, arch_pte_leaf(mm->zero_pa,
-						   vma->vm_flags & (VM_READ | VM_EXEC), 3));
-		mm->nr_fault_zero++;
-		STAMP(STAGE_MAP);
+	if (!(vmf->flags & FAULT_WRITE)) {
+		arch_pte_write(vmf->pte, arch_pte_leaf(vmf->mm->zero_pa,
+						       vm_flags & (VM_READ | VM_EXEC), 3));
+		vmf->mm->nr_fault_zero++;
+		STAMP(vmf, STAGE_MAP);
 		return 0;
 	}
-	pa = new_zeroed_page(mm);
+	pa = new_zeroed_page(vmf);
 	if (unlikely(!pa))
 		return -ENOMEM;
-	arch_pte_write(ptep, arch_pte_leaf(pa, vma->vm_flags & VM_ACCESS, 3));
-	mm->nr_fault_anon++;
-	STAMP(STAGE_MAP);
+	arch_pte_write(vmf->pte, arch_pte_leaf(pa, vm_flags & VM_ACCESS, 3));
+	vmf->mm->nr_fault_anon++;
+	STAMP(vmf, STAGE_MAP);
 	return 0;
 }
 
@@ -91,75 +106,78 @@ static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *vma,
  *  - an Access flag fault: rewrite the entry, which sets AF;
  *  - anything else the entry already allows: a stale TLB entry, flushed.
  */
-static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma,
-		      vaddr_t addr, pte_t *ptep, pte_t pte, unsigned flags)
+static int do_wp_page(struct vm_fault *vmf, pte_t pte)
 {
+	struct mm_struct *mm = vmf->mm;
+	unsigned long access = vmf->vma->vm_flags & VM_ACCESS;
 	paddr_t pa = arch_pte_addr(pte, 3);
 	unsigned attrs = arch_pte_attrs(pte, 3);
 
-	if (flags & FAULT_ACCESS_FLAG) {
-		arch_pte_write(ptep, arch_pte_leaf(pa, attrs, 3));
+	if (vmf->flags & FAULT_ACCESS_FLAG) {
+		arch_pte_write(vmf->pte, arch_pte_leaf(pa, attrs, 3));
 		mm->nr_fault_af++;
 		return 0;
 	}
-	if (pa == mm->zero_pa && (flags & FAULT_WRITE)) {
-		pa = new_zeroed_page(mm);
+	if (pa == mm->zero_pa && (vmf->flags & FAULT_WRITE)) {
+		pa = new_zeroed_page(vmf);
 		if (unlikely(!pa))
 			return -ENOMEM;
-		arch_pte_write(ptep, 0);
-		arch_tlb_flush_page(addr);
-		arch_pte_write(ptep, arch_pte_leaf(pa, vma->vm_flags & VM_ACCESS, 3));
+		arch_pte_write(vmf->pte, 0);
+		arch_tlb_flush_page(vmf->address);
+		arch_pte_write(vmf->pte, arch_pte_leaf(pa, access, 3));
 		mm->nr_fault_cow++;
-		STAMP(STAGE_MAP);
+		STAMP(vmf, STAGE_MAP);
 		return 0;
 	}
-	if (pa != mm->zero_pa && (flags & FAULT_ACCESS & ~attrs)) {
-		arch_pte_write(ptep, 0);
-		arch_tlb_flush_page(addr);
-		arch_pte_write(ptep, arch_pte_leaf(pa, vma->vm_flags & VM_ACCESS, 3));
+	if (pa != mm->zero_pa && (vmf->flags & FAULT_ACCESS & ~attrs)) {
+		arch_pte_write(vmf->pte, 0);
+		arch_tlb_flush_page(vmf->address);
+		arch_pte_write(vmf->pte, arch_pte_leaf(pa, access, 3));
 		mm->nr_fault_wp++;
 		return 0;
 	}
-	arch_tlb_flush_page(addr);
+	arch_tlb_flush_page(vmf->address);
 	mm->nr_fault_spurious++;
 	return 0;
 }
 
 /* Walk to the level-3 slot (allocating tables) and resolve the fault there. */
-static int handle_mm_fault(struct mm_struct *mm, struct vm_area_struct *vma,
-			   vaddr_t addr, unsigned flags)
+static inline int handle_mm_fault(struct vm_fault *vmf)
 {
-	struct pgtable *pgt = mm->pgt;
-	size_t tables = pgt->table_pages;
-	pte_t *ptep, pte;
+	pte_t pte;
 	int err;
 
-	ptep = pgt_walk_alloc(pgt, addr, &err);
-	mm->nr_ptes += pgt->table_pages - tables;
-	if (unlikely(!ptep)) {
+	vmf->pte = pgt_walk_alloc(vmf->mm->pgt, vmf->address, &err);
+	if (unlikely(!vmf->pte)) {
 		if (err == -ENOMEM) {
-			mm->nr_fault_oom++;
+			vmf->mm->nr_fault_oom++;
 			return -ENOMEM;
 		}
 		return -EFAULT; /* a block in the window: not ours */
 	}
-	STAMP(STAGE_WALK);
-	pte = *ptep;
+	STAMP(vmf, STAGE_WALK);
+	pte = *vmf->pte;
 	if (likely(!arch_pte_valid(pte)))
-		return do_anonymous_page(mm, vma, ptep, flags);
-	return do_wp_page(mm, vma, addr, ptep, pte, flags);
+		return do_anonymous_page(vmf);
+	return do_wp_page(vmf, pte);
 }
 
 int do_page_fault(struct mm_struct *mm, vaddr_t addr, unsigned flags)
 {
-	unsigned access = flags & FAULT_ACCESS;
-	struct vm_area_struct *vma = find_vma(mm, addr);
+	struct vm_fault vmf = {
+		.mm = mm,
+		.vma = vma_lookup(mm, addr),
+		.address = addr,
+		.flags = flags,
+		.stamps = fault_stamps_on,
+	};
 
-	if (unlikely(!vma || addr < vma->vm_start || !access ||
-		     (access & ~vma->vm_flags) || (flags & FAULT_OTHER))) {
+	/* One test: the access bit must be in vm_flags, FAULT_OTHER never is. */
+	if (unlikely(!vmf.vma ||
+		     (flags & (FAULT_ACCESS | FAULT_OTHER) & ~vmf.vma->vm_flags))) {
 		mm->nr_fault_segv++;
 		return -EFAULT;
 	}
-	STAMP(STAGE_LOOKUP);
-	return handle_mm_fault(mm, vma, addr, flags);
+	STAMP(&vmf, STAGE_LOOKUP);
+	return handle_mm_fault(&vmf);
 }

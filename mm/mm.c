@@ -54,6 +54,29 @@ void mm_set_vmacache(struct mm_struct *mm, bool on)
 	mm->vmacache = NULL;
 }
 
+/* Table pages below the level-`level` table `t`, for the VA span [lo, hi). */
+static size_t count_tables(const pte_t *t, int level, vaddr_t base, vaddr_t lo,
+			   vaddr_t hi)
+{
+	vaddr_t size = 1ull << ARCH_LEVEL_SHIFT(level), va;
+	size_t n = 0, i;
+
+	if (level == 3)
+		return 0;
+	for (i = 0, va = base; i < ARCH_PTES_PER_TABLE; i++, va += size) {
+		if (va + size <= lo || va >= hi || !arch_pte_is_table(t[i], level))
+			continue;
+		n += 1 + count_tables(arch_phys_to_virt(arch_pte_addr(t[i], level)),
+				      level + 1, va, lo, hi);
+	}
+	return n;
+}
+
+size_t mm_table_pages(const struct mm_struct *mm)
+{
+	return count_tables(mm->pgt->root, 0, 0, TASK_UNMAPPED_BASE, TASK_SIZE);
+}
+
 static bool vma_less(const struct rb_node *a, const struct rb_node *b)
 {
 	return rb_entry(a, struct vm_area_struct, vm_rb)->vm_end <=
@@ -154,8 +177,9 @@ int mm_check(struct mm_struct *mm)
 		if (!v)
 			FAIL("the lookup cache points to no VMA of the mm");
 	}
-	if (pages != mm->nr_pages)
-		FAIL("%zu data pages mapped, nr_pages says %zu", pages, mm->nr_pages);
+	if (pages != mm_resident_pages(mm))
+		FAIL("%zu data pages mapped, the counters say %zu", pages,
+		     mm_resident_pages(mm));
 	if (mm->brk < mm->start_brk || mm->brk - mm->start_brk > mm->brk_limit)
 		FAIL("break %#llx outside the heap", (unsigned long long)mm->brk);
 	zero = arch_phys_to_virt(mm->zero_pa);
@@ -171,7 +195,7 @@ void mm_dump(struct mm_struct *mm)
 
 	kprintf("mm %p: %zu VMAs, brk [%#llx, %#llx), %zu pages, %zu tables\n",
 		(void *)mm, mm->map_count, (unsigned long long)mm->start_brk,
-		(unsigned long long)mm->brk, mm->nr_pages, mm->nr_ptes);
+		(unsigned long long)mm->brk, mm_resident_pages(mm), mm_table_pages(mm));
 	for (v = mm->mmap; v; v = v->vm_next)
 		kprintf("  [%#llx, %#llx) %c%c%c%s\n", (unsigned long long)v->vm_start,
 			(unsigned long long)v->vm_end, v->vm_flags & VM_READ ? 'r' : '-',

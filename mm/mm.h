@@ -51,6 +51,7 @@ struct pgtable;
 #define VM_EXEC BIT(2)
 #define VM_ACCESS (VM_READ | VM_WRITE | VM_EXEC)
 #define VM_HEAP BIT(8) /* made by brk: the heap, grows up */
+/* Bit 7 stays free: it is FAULT_OTHER, which no VMA allows. */
 
 struct mm_struct;
 
@@ -91,9 +92,18 @@ struct mm_struct {
 	uint64_t nr_fault_spurious; /* entry already allowed it: TLB flushed */
 	uint64_t nr_fault_segv;   /* no VMA, or the VMA forbids the access */
 	uint64_t nr_fault_oom;    /* no page for data or tables */
-	size_t nr_pages;          /* resident data pages (zero page excluded) */
-	size_t nr_ptes;           /* table pages the mm's window uses */
+	uint64_t nr_pages_freed;  /* data pages given back (munmap, brk) */
 };
+
+/*
+ * mm_resident_pages: data pages mapped now (the zero page excluded). Every
+ * data page comes from an anonymous or a replacement fault, so the fault
+ * path needs no counter of its own for this.
+ */
+static inline size_t mm_resident_pages(const struct mm_struct *mm)
+{
+	return mm->nr_fault_anon + mm->nr_fault_cow - mm->nr_pages_freed;
+}
 
 /*
  * mm_init: an empty mm over pgt (whose tables must not map the VMA window)
@@ -113,9 +123,31 @@ void mm_set_vmacache(struct mm_struct *mm, bool on);
 /* find_vma: the first VMA with vm_end > addr (it may start above addr), or NULL. */
 struct vm_area_struct *find_vma(struct mm_struct *mm, vaddr_t addr);
 
+/*
+ * vma_lookup: the VMA containing addr, or NULL. The fault path's lookup:
+ * the cached VMA is tested inline (one unsigned compare covers both ends),
+ * and only a miss calls find_vma.
+ */
+static inline struct vm_area_struct *vma_lookup(struct mm_struct *mm, vaddr_t addr)
+{
+	struct vm_area_struct *vma = mm->vmacache;
+
+	if (likely(vma && addr - vma->vm_start < vma->vm_end - vma->vm_start))
+		return vma;
+	vma = find_vma(mm, addr);
+	return vma && vma->vm_start <= addr ? vma : NULL;
+}
+
 /* find_vma_prev: find_vma, and the VMA before that address in *pprev (or NULL). */
 struct vm_area_struct *find_vma_prev(struct mm_struct *mm, vaddr_t addr,
 				     struct vm_area_struct **pprev);
+
+/*
+ * mm_table_pages: the table pages under the VMA window (levels 1-3), by a
+ * walk of the tables themselves: exact, and free for the fault path, which
+ * counts nothing for them.
+ */
+size_t mm_table_pages(const struct mm_struct *mm);
 
 /* mm_check: verify every invariant above, the tree, the counters and the
  * page tables under the VMAs. 0, or -EINVAL after printing the violation. */

@@ -20,17 +20,16 @@ static void release_page(paddr_t pa, void *ctx)
 	if (pa == mm->zero_pa)
 		return;
 	page_free(pa);
-	mm->nr_pages--;
+	mm->nr_pages_freed++;
 }
 
 /* Unmap the pages of [start, end) and free emptied tables. */
 static void unmap_pages(struct mm_struct *mm, vaddr_t start, vaddr_t end)
 {
-	size_t tables = mm->pgt->table_pages;
 	int err = pgt_unmap(mm->pgt, start, end - start, release_page, mm);
 
 	assert(err == 0);
-	mm->nr_ptes -= tables - mm->pgt->table_pages;
+	(void)err;
 }
 
 void mm_unmap_range(struct mm_struct *mm, vaddr_t start, vaddr_t end,

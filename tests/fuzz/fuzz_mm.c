@@ -134,11 +134,11 @@ static void verify(void)
 			}
 		}
 	}
-	CHECK(mm.nr_pages == priv);
+	CHECK(mm_resident_pages(&mm) == priv);
 	CHECK(mm.nr_fault_spurious == 0);
 	CHECK(fake_stats.bbm_violations == 0);
-	CHECK(pgt.table_pages == 1 + mm.nr_ptes);
-	CHECK(free0 == page_free_count() + mm.nr_pages + mm.nr_ptes +
+	CHECK(pgt.table_pages == 1 + mm_table_pages(&mm));
+	CHECK(free0 == page_free_count() + mm_resident_pages(&mm) + mm_table_pages(&mm) +
 			       mm.vma_pool.nr_pages);
 }
 

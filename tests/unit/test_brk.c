@@ -54,10 +54,10 @@ static void test_shrink_frees(void **state)
 		assert_int_equal(touch(&e->mm, H + i * P, FAULT_WRITE, &pa), 0);
 		host_ptr(pa)[0] = 0xee;
 	}
-	assert_int_equal(e->mm.nr_pages, 8);
+	assert_int_equal(mm_resident_pages(&e->mm), 8);
 	free0 = page_free_count();
 	assert_int_equal(do_brk(&e->mm, H + 5 * P - 1), H + 5 * P - 1);
-	assert_int_equal(e->mm.nr_pages, 5);
+	assert_int_equal(mm_resident_pages(&e->mm), 5);
 	assert_int_equal(page_free_count(), free0 + 3);
 	assert_int_equal(touch(&e->mm, H + 5 * P, FAULT_READ, NULL), -EFAULT);
 	assert_int_equal(touch(&e->mm, H + 4 * P, FAULT_READ, &pa), 0);

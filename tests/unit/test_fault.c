@@ -43,10 +43,10 @@ static void test_read_zero_page(void **state)
 		assert_int_equal(host_ptr(pa)[0], 0);
 	}
 	assert_int_equal(e->mm.nr_fault_zero, 8);
-	assert_int_equal(e->mm.nr_pages, 0);
+	assert_int_equal(mm_resident_pages(&e->mm), 0);
 	/* Only table pages were taken: levels 1, 2 and 3. */
 	assert_int_equal(free0 - page_free_count(), 3);
-	assert_int_equal(e->mm.nr_ptes, 3);
+	assert_int_equal(mm_table_pages(&e->mm), 3);
 	/* The MMU itself refuses a write through the zero-page entry. */
 	assert_int_equal(fake_translate(&e->pgt, va, FAULT_WRITE, &pa) &
 				 FAULT_PERMISSION, FAULT_PERMISSION);
@@ -69,17 +69,17 @@ static void test_write_private_zeroed(void **state)
 		memset(host_ptr(pa[i]), 0xa5, P);
 	}
 	assert_int_equal(e->mm.nr_fault_anon, 4);
-	assert_int_equal(e->mm.nr_pages, 4);
+	assert_int_equal(mm_resident_pages(&e->mm), 4);
 	assert_int_equal(mm_check(&e->mm), 0);
 
 	/* The dirty pages go back, and come back zeroed. */
 	free0 = page_free_count();
 	assert_int_equal(do_munmap(&e->mm, va, 4 * P), 0);
-	assert_int_equal(e->mm.nr_pages, 0);
+	assert_int_equal(mm_resident_pages(&e->mm), 0);
 	/* Four data pages, three tables, and the VMA pool's page. */
 	assert_int_equal(page_free_count(), free0 + 4 + 3 + 1);
 	assert_int_equal(e->mm.vma_pool.nr_pages, 0);
-	assert_int_equal(e->mm.nr_ptes, 0);
+	assert_int_equal(mm_table_pages(&e->mm), 0);
 	va = map(e, 4, PROT_READ | PROT_WRITE);
 	for (int i = 0; i < 4; i++) {
 		paddr_t p;
@@ -115,7 +115,7 @@ static void test_read_then_write(void **state)
 	assert_int_equal(e->mm.nr_fault_zero, 1);
 	assert_int_equal(e->mm.nr_fault_cow, 1);
 	assert_int_equal(e->mm.nr_fault_anon, 0);
-	assert_int_equal(e->mm.nr_pages, 1);
+	assert_int_equal(mm_resident_pages(&e->mm), 1);
 	/* The other page still reads the zero page. */
 	assert_int_equal(touch(&e->mm, va + P, FAULT_READ, &pa2), 0);
 	assert_int_equal(pa2, e->mm.zero_pa);
@@ -236,7 +236,7 @@ static void test_oom(void **state)
 		done++;
 	}
 	assert_int_equal(done, 8 - 3); /* three went to tables */
-	assert_int_equal(e->mm.nr_pages, done);
+	assert_int_equal(mm_resident_pages(&e->mm), done);
 	/* Read faults need no page once the tables exist. */
 	assert_int_equal(touch(&e->mm, va + 63 * P, FAULT_READ, NULL), 0);
 	/* A write after read needs one: refused, the zero page stays. */
@@ -278,13 +278,13 @@ static void test_counts(void **state)
 		assert_int_equal(touch(&e->mm, va + i * P, i % 3 ? FAULT_WRITE : FAULT_READ, NULL), 0);
 	assert_int_equal(e->mm.nr_fault_zero, 342);
 	assert_int_equal(e->mm.nr_fault_anon, 682);
-	assert_int_equal(e->mm.nr_pages, 682);
+	assert_int_equal(mm_resident_pages(&e->mm), 682);
 	assert_int_equal(free0 - page_free_count(),
-			 682 + e->mm.nr_ptes + e->mm.vma_pool.nr_pages);
+			 682 + mm_table_pages(&e->mm) + e->mm.vma_pool.nr_pages);
 	assert_int_equal(mm_check(&e->mm), 0);
 	assert_int_equal(do_munmap(&e->mm, va, 1024 * P), 0);
 	assert_int_equal(page_free_count(), free0);
-	assert_int_equal(e->mm.nr_ptes, 0);
+	assert_int_equal(mm_table_pages(&e->mm), 0);
 }
 
 int main(void)

@@ -103,9 +103,9 @@ static void test_check_catches(void **state)
 	mm->map_count++;
 	assert_int_equal(mm_check(mm), -EINVAL);
 	mm->map_count--;
-	mm->nr_pages++;
+	mm->nr_fault_anon++;
 	assert_int_equal(mm_check(mm), -EINVAL);
-	mm->nr_pages--;
+	mm->nr_fault_anon--;
 	assert_int_equal(mm_check(mm), 0);
 }
 
