@@ -155,6 +155,16 @@ at_el1:
 	isb
 1:
 	/*
+	 * Invalidate to the PoC what the next steps write with the MMU off
+	 * (relocated pointers, .data, .bss, the stacks), so that no line a
+	 * previous boot stage left dirty there is evicted over it later
+	 * (arch/aarch64/mmu.c invalidates it again before the MMU goes on).
+	 */
+	adr_l	x0, __rodata_start
+	adr_l	x1, __image_end
+	bl	dcache_inval_poc
+
+	/*
 	 * Apply the R_AARCH64_RELATIVE relocations (ELF for the Arm 64-bit
 	 * Architecture, 5.7.10): *(base + r_offset) = base + r_addend, where
 	 * base is where we run, since we are linked at 0. R_AARCH64_NONE

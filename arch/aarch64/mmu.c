@@ -3,7 +3,28 @@
  * D24.2 (MAIR_EL1, TCR_EL1, TTBR0_EL1, SCTLR_EL1); the enable sequence
  * follows D8.2 ("Translation process"): tables written and visible, TLB
  * invalidated, then SCTLR_EL1.M with an ISB.
+ *
+ * Caches. Everything up to here was written with the MMU off, so as
+ * Device-nGnRnE, straight to memory, past any line a previous boot stage
+ * (firmware, U-Boot) left in the data caches for the same addresses. Once
+ * SCTLR_EL1.C is set such a line would shadow memory, and the table walker
+ * (TCR_EL1.IRGN0/ORGN0 = Write-Back: cacheable walks) could read a stale
+ * descriptor. So, as Linux does before it turns its MMU on (dcache_inval_poc
+ * over the tables and data it wrote with the MMU off), every range written
+ * so is invalidated to the Point of Coherency by line first (cache.S; DDI0487
+ * K.a D7, "Cache maintenance instructions"):
+ *
+ *   [__rodata_start, __image_end)  relocated pointers, .data, .bss, stacks
+ *   the page allocator's bitmaps   carved from free RAM by page_alloc_init
+ *   every table page of kernel_pgt found by walking it from the root
+ *
+ * then DSB SY, and the instruction cache (IC IALLU, DSB, ISB) before
+ * SCTLR_EL1.I. The entry code already invalidated the image range once
+ * before writing it, so no dirty line from the loader can be evicted over
+ * the relocations or the BSS (booting.rst makes the loader clean the image
+ * itself to the PoC).
  */
+#include "arch/aarch64/cache.h"
 #include "arch/aarch64/mmu_boot.h"
 #include "arch/aarch64/sysreg.h"
 #include "boot/image.h"
@@ -12,6 +33,55 @@
 #define VA_BITS 48
 
 struct pgtable kernel_pgt;
+
+static struct mmu_inval inval_done;
+
+/* inval: invalidate [start, end) to the PoC and log it, merged with the
+ * previous range when they touch. */
+static void inval(paddr_t start, paddr_t end)
+{
+	struct mmu_inval *d = &inval_done;
+	struct mem_range *last = d->nrange ? &d->range[d->nrange - 1] : NULL;
+
+	d->lines += dcache_inval_poc(start, end);
+	if (last && last->base + last->size == start)
+		last->size += end - start;
+	else if (d->nrange < ARRAY_SIZE(d->range))
+		d->range[d->nrange++] = (struct mem_range){ start, end - start };
+	else
+		d->overflow = true;
+}
+
+/* inval_tables: the table at `pa` (level `level`) and every table below it. */
+static void inval_tables(paddr_t pa, int level)
+{
+	const pte_t *t = arch_phys_to_virt(pa);
+
+	inval(pa, pa + PAGE_SIZE);
+	inval_done.table_pages++;
+	if (level == PGT_LEVELS - 1)
+		return;
+	for (size_t i = 0; i < ARCH_PTES_PER_TABLE; i++)
+		if (arch_pte_valid(t[i]) && arch_pte_is_table(t[i], level))
+			inval_tables(arch_pte_addr(t[i], level), level + 1);
+}
+
+/* inval_written: everything written with the MMU off (see the top). */
+static void inval_written(void)
+{
+	struct mem_range bitmaps;
+
+	inval((paddr_t)__rodata_start, (paddr_t)__image_end);
+	page_alloc_bitmap_range(&bitmaps);
+	inval(bitmaps.base, bitmaps.base + bitmaps.size);
+	inval_tables(kernel_pgt.root_pa, 0);
+	inval_done.pgt_pages = kernel_pgt.table_pages;
+}
+
+const struct mmu_inval *mmu_boot_inval(void)
+{
+	return &inval_done;
+}
 
 struct region {
 	const char *name;
@@ -89,11 +159,10 @@ static void mmu_enable(void)
 	write_sysreg(mair_el1, MAIR_EL1_VALUE);
 	write_sysreg(tcr_el1, tcr_value());
 	write_sysreg(ttbr0_el1, kernel_pgt.root_pa);
-	__asm__ volatile("dsb ish\n\t"      /* table writes complete */
-			 "tlbi vmalle1\n\t" /* nothing stale from the loader */
-			 "ic iallu\n\t"
-			 "dsb nsh\n\t"
-			 "isb" ::: "memory");
+	inval_written(); /* ends with DSB SY: the table writes are complete too */
+	__asm__ volatile("tlbi vmalle1\n\t" /* nothing stale from the loader */
+			 "dsb nsh" ::: "memory");
+	icache_inval_all();
 	sctlr &= ~SCTLR_EL1_A;
 	sctlr |= SCTLR_EL1_M | SCTLR_EL1_C | SCTLR_EL1_I | SCTLR_EL1_WXN |
 		 SCTLR_EL1_SA | SCTLR_EL1_SA0;

@@ -22,11 +22,25 @@ extern struct pgtable kernel_pgt;
  *   the two stack guard pages       unmapped
  *   `mmio` (one page)               Device-nGnRE, RW, XN
  *
- * then program MAIR_EL1, TCR_EL1, TTBR0_EL1, invalidate the TLB and set
- * SCTLR_EL1.{M, C, I, WXN}. Returns 0, -EINVAL (a bank beyond 48 bits) or
+ * then program MAIR_EL1, TCR_EL1, TTBR0_EL1, invalidate to the PoC what was
+ * written with the MMU off (see mmu_boot_inval), the TLB and the
+ * instruction cache, and set SCTLR_EL1.{M, C, I, WXN}. Returns 0, -EINVAL (a bank beyond 48 bits) or
  * -ENOMEM (no pages for tables); *why names the failing step.
  */
 int mmu_init(const struct mem_range *banks, size_t nbanks, paddr_t mmio,
 	     const char **why);
+
+/* What mmu_init invalidated from the data caches before the MMU went on. */
+struct mmu_inval {
+	struct mem_range range[16]; /* in order, adjacent ranges merged */
+	size_t nrange;
+	bool overflow;              /* more ranges than fit in range[] */
+	size_t table_pages;         /* table pages found walking kernel_pgt */
+	size_t pgt_pages;           /* kernel_pgt.table_pages then */
+	size_t lines;               /* cache lines operated on */
+};
+
+/* mmu_boot_inval: the record of mmu_init's cache invalidation (tests). */
+const struct mmu_inval *mmu_boot_inval(void);
 
 #endif

@@ -1,0 +1,86 @@
+/*
+ * Data and instruction cache maintenance by address (see cache.h).
+ *
+ * Arm ARM DDI0487 K.a, chapter D7 "The AArch64 System Level Memory Model",
+ * "Cache support", "Cache maintenance instructions" (D4.4 in editions F-H):
+ * DC IVAC invalidates, DC CIVAC cleans and invalidates, the line holding a
+ * VA to the Point of Coherency; with the MMU off the VA is the PA. Their
+ * completion is only guaranteed after a DSB.
+ *
+ * The line size is CTR_EL0.DminLine (D24.2 "CTR_EL0"), the smallest data
+ * or unified cache line of any level, as log2 of 4-byte words:
+ *
+ *   CTR_EL0:  31  29  28  27..24  23..20  19..16    15..14  13..4  3..0
+ *            |RES1| DIC| IDC| CWG  | ERG  | DminLine | L1Ip | RES0 | IminLine|
+ */
+#include "arch/aarch64/cache.h"
+
+/* line: \reg = the smallest data cache line in bytes (4 << DminLine). */
+.macro line reg, tmp
+	mrs	\tmp, ctr_el0
+	ubfx	\tmp, \tmp, #CTR_EL0_DminLine_SHIFT, #4
+	mov	\reg, #4
+	lsl	\reg, \reg, \tmp
+.endm
+
+/* size_t dcache_line_size(void) */
+	.section .text.dcache_line_size, "ax"
+	.globl	dcache_line_size
+	.type	dcache_line_size, %function
+dcache_line_size:
+	line	x0, x1
+	ret
+	.size	dcache_line_size, . - dcache_line_size
+
+/*
+ * size_t dcache_inval_poc(uintptr_t start, uintptr_t end)
+ *
+ * As Linux's dcache_inval_poc (arch/arm64/mm/cache.S): a partial line at
+ * either end is cleaned and invalidated (DC CIVAC), so bytes of it outside
+ * [start, end) keep their newest value; whole lines are invalidated (DC
+ * IVAC). Returns the number of lines operated on; ends with DSB SY. Uses
+ * x0-x4 only and no stack (the entry code calls it before there is one).
+ */
+	.section .text.dcache_inval_poc, "ax"
+	.globl	dcache_inval_poc
+	.type	dcache_inval_poc, %function
+dcache_inval_poc:
+	line	x2, x3
+	sub	x3, x2, #1		/* line mask */
+	mov	x4, #0			/* lines done */
+	cmp	x0, x1
+	b.hs	3f
+	tst	x1, x3			/* partial last line: clean it too */
+	bic	x1, x1, x3
+	b.eq	1f
+	dc	civac, x1
+	add	x4, x4, #1
+1:	tst	x0, x3			/* partial first line: clean it too */
+	bic	x0, x0, x3
+	b.eq	2f
+	cmp	x0, x1			/* start and end in the same line: done */
+	b.eq	3f
+	dc	civac, x0
+	add	x4, x4, #1
+	add	x0, x0, x2
+2:	cmp	x0, x1
+	b.hs	3f
+	dc	ivac, x0
+	add	x4, x4, #1
+	add	x0, x0, x2
+	b	2b
+3:	dsb	sy
+	mov	x0, x4
+	ret
+	.size	dcache_inval_poc, . - dcache_inval_poc
+
+/* void icache_inval_all(void) */
+	.section .text.icache_inval_all, "ax"
+	.globl	icache_inval_all
+	.type	icache_inval_all, %function
+icache_inval_all:
+	ic	iallu
+	dsb	nsh
+	isb
+	ret
+	.size	icache_inval_all, . - icache_inval_all

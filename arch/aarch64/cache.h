@@ -1,0 +1,29 @@
+/*
+ * Cache maintenance by address for the boot path: what the kernel wrote
+ * with the MMU and data cache off must not be shadowed by lines an earlier
+ * boot stage left in the caches once SCTLR_EL1.C is set (see cache.S).
+ */
+#ifndef ARCH_AARCH64_CACHE_H
+#define ARCH_AARCH64_CACHE_H
+
+/* CTR_EL0.DminLine [19:16] (Arm ARM DDI0487 K.a, D24.2 "CTR_EL0"). */
+#define CTR_EL0_DminLine_SHIFT 16
+
+#ifndef __ASSEMBLY__
+#include "lib/types.h"
+
+/* dcache_line_size: the smallest data cache line of the CPU, in bytes. */
+size_t dcache_line_size(void);
+
+/*
+ * dcache_inval_poc: invalidate [start, end) to the Point of Coherency, a
+ * partial line at either end cleaned first; ends with DSB SY. Returns the
+ * number of lines operated on (0 when end <= start).
+ */
+size_t dcache_inval_poc(uintptr_t start, uintptr_t end);
+
+/* icache_inval_all: IC IALLU, DSB, ISB: no stale instruction on this CPU. */
+void icache_inval_all(void);
+
+#endif
+#endif
