@@ -8,23 +8,8 @@
 #include "lib/dt.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
+#include "lib/reason.h"
 #include "lib/string.h"
-
-static char why_buf[160];
-
-static int fail(const char **why, const char *fmt, ...) PRINTF_LIKE(2, 3);
-
-static int fail(const char **why, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	kvsnprintf(why_buf, sizeof(why_buf), fmt, ap);
-	va_end(ap);
-	if (why)
-		*why = why_buf;
-	return -EINVAL;
-}
 
 /* A node's name for messages: "/" for the root. */
 static const char *label(const struct fdt *fdt, int node)
@@ -60,13 +45,13 @@ static int cells_error(const struct fdt *fdt, int node, const char **why)
 		int err = fdt_prop_u32(fdt, parent, names[i], &v);
 
 		if (err == -EINVAL)
-			return fail(why, "device tree: %s in %s is not one cell",
+			return reject(why, "device tree: %s in %s is not one cell",
 				    names[i], label(fdt, parent));
 		if (err == 0 && (v > 2 || (i == 0 && v == 0)))
-			return fail(why, "device tree: %s = %u is absurd (in %s)",
+			return reject(why, "device tree: %s = %u is absurd (in %s)",
 				    names[i], v, label(fdt, parent));
 	}
-	return fail(why, "device tree: bad cell counts for %s", label(fdt, node));
+	return reject(why, "device tree: bad cell counts for %s", label(fdt, node));
 }
 
 /* Every "reg" entry of node, checked; calls add(bi, base, size). Zero sizes
@@ -82,7 +67,7 @@ static int each_reg(const struct fdt *fdt, int node, struct bootinfo *bi, const 
 		return cells_error(fdt, node, why);
 	for (i = 0; (err = fdt_reg(fdt, node, i, &base, &size)) == 0; i++) {
 		if (size > UINT64_MAX - base)
-			return fail(why, "device tree: %s: range 0x%llx + 0x%llx wraps around",
+			return reject(why, "device tree: %s: range 0x%llx + 0x%llx wraps around",
 				    fdt_name(fdt, node), (unsigned long long)base,
 				    (unsigned long long)size);
 		err = add(bi, fdt_name(fdt, node), base, size, why);
@@ -90,7 +75,7 @@ static int each_reg(const struct fdt *fdt, int node, struct bootinfo *bi, const 
 			return err;
 	}
 	if (err == -EINVAL)
-		return fail(why, "device tree: %s: \"reg\" is not a whole number of "
+		return reject(why, "device tree: %s: \"reg\" is not a whole number of "
 			    "(%u + %u)-cell entries", fdt_name(fdt, node), ac, sc);
 	return 0;
 }
@@ -99,9 +84,9 @@ static int add_mem(struct bootinfo *bi, const char *node, uint64_t base, uint64_
 		   const char **why)
 {
 	if (size == 0)
-		return fail(why, "device tree: %s has zero size", node);
+		return reject(why, "device tree: %s has zero size", node);
 	if (bi->nmem == ARRAY_SIZE(bi->mem))
-		return fail(why, "device tree: more than %zu memory banks",
+		return reject(why, "device tree: more than %zu memory banks",
 			    ARRAY_SIZE(bi->mem));
 	bi->mem[bi->nmem++] = (struct mem_range){ base, size };
 	return 0;
@@ -113,7 +98,7 @@ static int add_rsv(struct bootinfo *bi, const char *node, uint64_t base, uint64_
 	if (size == 0)
 		return 0; /* reserves nothing */
 	if (bi->nrsv == ARRAY_SIZE(bi->rsv))
-		return fail(why, "device tree: more than %zu reserved ranges (at %s)",
+		return reject(why, "device tree: more than %zu reserved ranges (at %s)",
 			    ARRAY_SIZE(bi->rsv), node);
 	bi->rsv[bi->nrsv++] = (struct mem_range){ base, size };
 	return 0;
@@ -128,13 +113,13 @@ static int parse_memory(const struct fdt *fdt, int root, struct bootinfo *bi, co
 		if (!has_type(fdt, n, "memory") || !enabled(fdt, n))
 			continue;
 		if (!fdt_prop(fdt, n, "reg", NULL))
-			return fail(why, "device tree: %s has no \"reg\"", fdt_name(fdt, n));
+			return reject(why, "device tree: %s has no \"reg\"", fdt_name(fdt, n));
 		err = each_reg(fdt, n, bi, why, add_mem);
 		if (err)
 			return err;
 	}
 	if (bi->nmem == 0)
-		return fail(why, "device tree: no memory node");
+		return reject(why, "device tree: no memory node");
 	return 0;
 }
 
@@ -147,7 +132,7 @@ static int parse_reserved(const struct fdt *fdt, struct bootinfo *bi, const char
 
 	for (int i = 0; fdt_rsv(fdt, i, &base, &size) == 0; i++) {
 		if (size > UINT64_MAX - base)
-			return fail(why, "device tree: /memreserve/ 0x%llx + 0x%llx wraps around",
+			return reject(why, "device tree: /memreserve/ 0x%llx + 0x%llx wraps around",
 				    (unsigned long long)base, (unsigned long long)size);
 		err = add_rsv(bi, "/memreserve/", base, size, why);
 		if (err)
@@ -263,7 +248,7 @@ static int parse_cpus(const struct fdt *fdt, struct bootinfo *bi, const char **w
 		if (!has_type(fdt, n, "cpu") || !enabled(fdt, n))
 			continue;
 		if (fdt_reg(fdt, n, 0, &mpidr, &unused))
-			return fail(why, "device tree: %s has no usable \"reg\"", fdt_name(fdt, n));
+			return reject(why, "device tree: %s has no usable \"reg\"", fdt_name(fdt, n));
 		if (bi->ncpus++ >= DT_MAX_CPUS)
 			continue;
 		c = &bi->cpu[bi->ncpus - 1];
@@ -276,7 +261,7 @@ static int parse_cpus(const struct fdt *fdt, struct bootinfo *bi, const char **w
 		c->release_addr = 0;
 		if (c->enable == CPU_ENABLE_SPIN_TABLE &&
 		    fdt_prop_u64(fdt, n, "cpu-release-addr", &c->release_addr))
-			return fail(why, "device tree: %s: spin-table without a "
+			return reject(why, "device tree: %s: spin-table without a "
 				    "\"cpu-release-addr\"", fdt_name(fdt, n));
 	}
 	return 0;
@@ -307,7 +292,7 @@ int dt_parse(const void *blob, size_t maxsize, struct bootinfo *bi, const char *
 	bi->bootargs = fdt_prop_str(fdt, chosen, "bootargs");
 	if (!bi->bootargs) {
 		if (fdt_prop(fdt, chosen, "bootargs", &len) && len > 0)
-			return fail(why, "device tree: /chosen/bootargs is not a string");
+			return reject(why, "device tree: /chosen/bootargs is not a string");
 		bi->bootargs = "";
 	}
 	bi->model = fdt_prop_str(fdt, root, "model");

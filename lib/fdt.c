@@ -29,6 +29,7 @@
 #include "lib/errno.h"
 #include "lib/fdt.h"
 #include "lib/printf.h"
+#include "lib/reason.h"
 #include "lib/string.h"
 
 /* Header fields: byte offsets of big-endian 32-bit words (spec 5.2). */
@@ -59,23 +60,6 @@
 #define BAD_TOKEN (-4)     /* unknown token value */
 
 #define MAX_DEPTH 32 /* deeper nesting is rejected (real trees use < 10) */
-
-static char why_buf[128];
-
-static int fail(const char **why, const char *fmt, ...) PRINTF_LIKE(2, 3);
-
-/* Set *why to a formatted reason (kept until the next failure) and fail. */
-static int fail(const char **why, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	kvsnprintf(why_buf, sizeof(why_buf), fmt, ap);
-	va_end(ap);
-	if (why)
-		*why = why_buf;
-	return -EINVAL;
-}
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -156,24 +140,24 @@ static int check_header(struct fdt *fdt, const uint8_t *b, size_t bufsize, const
 	uint32_t total, version, last_comp, hsize;
 
 	if (bufsize < 4)
-		return fail(why, "device tree: truncated (%zu bytes)", bufsize);
+		return reject(why, "device tree: truncated (%zu bytes)", bufsize);
 	if (be32(b + H_MAGIC) != FDT_MAGIC)
-		return fail(why, "device tree: bad magic 0x%08x (expected 0x%08x)",
+		return reject(why, "device tree: bad magic 0x%08x (expected 0x%08x)",
 			    be32(b + H_MAGIC), FDT_MAGIC);
 	if (bufsize < HEADER_SIZE_V17)
-		return fail(why, "device tree: truncated (%zu bytes, header alone is %u)",
+		return reject(why, "device tree: truncated (%zu bytes, header alone is %u)",
 			    bufsize, HEADER_SIZE_V17);
 	total = be32(b + H_TOTALSIZE);
 	version = be32(b + H_VERSION);
 	last_comp = be32(b + H_LAST_COMP_VERSION);
 	if (version < 16 || last_comp > 17)
-		return fail(why, "device tree: unsupported version %u (last compatible %u)",
+		return reject(why, "device tree: unsupported version %u (last compatible %u)",
 			    version, last_comp);
 	hsize = version >= 17 ? HEADER_SIZE_V17 : HEADER_SIZE_V16;
 	if (total < hsize || total > 0x7fffffffu)
-		return fail(why, "device tree: absurd totalsize %u", total);
+		return reject(why, "device tree: absurd totalsize %u", total);
 	if (total > bufsize)
-		return fail(why, "device tree: truncated (totalsize %u > %zu bytes available)",
+		return reject(why, "device tree: truncated (totalsize %u > %zu bytes available)",
 			    total, bufsize);
 
 	fdt->blob = b;
@@ -188,19 +172,19 @@ static int check_header(struct fdt *fdt, const uint8_t *b, size_t bufsize, const
 
 	if (fdt->off_struct < hsize || (fdt->off_struct & 3) ||
 	    !fits(fdt->off_struct, fdt->size_struct, total))
-		return fail(why, "device tree: structure block (offset %u, size %u) "
+		return reject(why, "device tree: structure block (offset %u, size %u) "
 			    "outside the blob (%u bytes) or misaligned",
 			    fdt->off_struct, fdt->size_struct, total);
 	if (fdt->off_strings < hsize || !fits(fdt->off_strings, fdt->size_strings, total))
-		return fail(why, "device tree: strings block (offset %u, size %u) "
+		return reject(why, "device tree: strings block (offset %u, size %u) "
 			    "outside the blob (%u bytes)",
 			    fdt->off_strings, fdt->size_strings, total);
 	if (fdt->off_rsvmap < hsize || (fdt->off_rsvmap & 7))
-		return fail(why, "device tree: reservation block offset %u is bad",
+		return reject(why, "device tree: reservation block offset %u is bad",
 			    fdt->off_rsvmap);
 	for (uint32_t o = fdt->off_rsvmap;; o += 16) {
 		if (!fits(o, 16, total))
-			return fail(why, "device tree: reservation block runs past "
+			return reject(why, "device tree: reservation block runs past "
 				    "the end (no terminating entry)");
 		if (be64(b + o) == 0 && be64(b + o + 8) == 0)
 			break;
@@ -220,31 +204,31 @@ static int check_structure(const struct fdt *fdt, const char **why)
 		switch (tag) {
 		case BAD_TRUNCATED:
 			if (depth > 0)
-				return fail(why, "device tree: node never closed "
+				return reject(why, "device tree: node never closed "
 					    "(structure block ends at depth %d)", depth);
-			return fail(why, "device tree: structure block ends without FDT_END");
+			return reject(why, "device tree: structure block ends without FDT_END");
 		case BAD_NAME:
-			return fail(why, "device tree: unterminated node name at "
+			return reject(why, "device tree: unterminated node name at "
 				    "structure offset %d", off);
 		case BAD_VALUE:
-			return fail(why, "device tree: property at structure offset %d "
+			return reject(why, "device tree: property at structure offset %d "
 				    "runs past the end (length %u)", off,
 				    be32(struct_at(fdt, (uint32_t)off + 4)));
 		case BAD_TOKEN:
-			return fail(why, "device tree: bad token 0x%08x at structure offset %d",
+			return reject(why, "device tree: bad token 0x%08x at structure offset %d",
 				    be32(struct_at(fdt, (uint32_t)off)), off);
 		case FDT_BEGIN_NODE: {
 			const char *name = (const char *)struct_at(fdt, (uint32_t)off + 4);
 
 			if (root_done)
-				return fail(why, "device tree: node after the root node closed");
+				return reject(why, "device tree: node after the root node closed");
 			if (depth == 0 && name[0] != '\0')
-				return fail(why, "device tree: root node named '%s'", name);
+				return reject(why, "device tree: root node named '%s'", name);
 			if (depth > 0 && (name[0] == '\0' || strchr(name, '/')))
-				return fail(why, "device tree: bad node name '%s' at "
+				return reject(why, "device tree: bad node name '%s' at "
 					    "structure offset %d", name, off);
 			if (depth >= MAX_DEPTH)
-				return fail(why, "device tree: nodes nested deeper than %d",
+				return reject(why, "device tree: nodes nested deeper than %d",
 					    MAX_DEPTH);
 			if (depth > 0)
 				child_seen |= BIT(depth);
@@ -254,19 +238,19 @@ static int check_structure(const struct fdt *fdt, const char **why)
 		}
 		case FDT_PROP:
 			if (depth == 0)
-				return fail(why, "device tree: property outside a node at "
+				return reject(why, "device tree: property outside a node at "
 					    "structure offset %d", off);
 			if (child_seen & BIT(depth))
-				return fail(why, "device tree: property after a subnode at "
+				return reject(why, "device tree: property after a subnode at "
 					    "structure offset %d", off);
 			if (!prop_name(fdt, off))
-				return fail(why, "device tree: property at structure offset %d "
+				return reject(why, "device tree: property at structure offset %d "
 					    "has a bad name offset %u", off,
 					    be32(struct_at(fdt, (uint32_t)off + 8)));
 			break;
 		case FDT_END_NODE:
 			if (depth == 0)
-				return fail(why, "device tree: unbalanced FDT_END_NODE at "
+				return reject(why, "device tree: unbalanced FDT_END_NODE at "
 					    "structure offset %d", off);
 			if (--depth == 0)
 				root_done = true;
@@ -275,10 +259,10 @@ static int check_structure(const struct fdt *fdt, const char **why)
 			break;
 		case FDT_END:
 			if (depth > 0)
-				return fail(why, "device tree: node never closed "
+				return reject(why, "device tree: node never closed "
 					    "(FDT_END at depth %d)", depth);
 			if (!root_done)
-				return fail(why, "device tree: no root node");
+				return reject(why, "device tree: no root node");
 			return 0;
 		}
 	}

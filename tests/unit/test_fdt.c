@@ -14,37 +14,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/unit/dtb.h"
+
 #include "lib/errno.h"
 #include "lib/fdt.h"
 
-struct blob {
-	uint8_t *data;
-	size_t size;
-};
-
-/* Read build/host/dts/<name>.dtb (the unit rule builds it; run from the root). */
-static struct blob load(const char *name)
-{
-	char path[256];
-	struct blob b;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "build/host/dts/%s.dtb", name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s (run from the repository root after make unit)", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	assert_true(n > 0);
-	b.size = (size_t)n;
-	b.data = malloc(b.size);
-	assert_non_null(b.data);
-	assert_int_equal(fread(b.data, 1, b.size, f), b.size);
-	fclose(f);
-	return b;
-}
 
 static uint32_t get32(const uint8_t *p)
 {
