@@ -68,7 +68,7 @@ linux-kernel:
 # wrote it; compare.py refuses it if its mode differs), otherwise a fresh run
 # in the same mode into $(LINUX_DIR)/faultline/ (results/ stays make bench's).
 COMPARE_FL_DIR := $(LINUX_DIR)/faultline
-compare: kernel $(LINUX_INITRD) linux-kernel
+compare: deps kernel $(LINUX_INITRD) linux-kernel
 	@mkdir -p $(COMPARE_DIR) $(LINUX_DIR)/log
 	@img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE)) && \
 	$(call linux_boot,run=bench suite=$(SUITE),$(LINUX_DIR)/log/linux-$(SUITE).log,$(COMPARE_DIR))
