@@ -2,7 +2,8 @@
  * bench/env.h inside faultline: memory comes from the one address space
  * (current_mm) through the same do_mmap/do_munmap/do_brk as any user of
  * mm/, so every first touch takes the real fault path; the counter is
- * PMCCNTR_EL0 or CNTVCT_EL0, read between ISBs.
+ * PMCCNTR_EL0, CNTVCT_EL0 or PMEVCNTR0_EL0 counting INST_RETIRED, read
+ * between ISBs.
  */
 #ifndef FAULTLINE_HOST
 
@@ -20,12 +21,36 @@
 
 static enum env_counter_kind counter_kind = ENV_PMCCNTR;
 
+/* INST_RETIRED extended to 64 bits: PMEVCNTR0_EL0 may be 32 bits wide, and
+ * the benchmarks read it far more often than every 2^32 instructions. */
+static uint64_t inst_high;
+static uint32_t inst_last;
+
+static uint64_t inst_count(void)
+{
+	uint32_t now = pmu_inst_read();
+
+	if (now < inst_last)
+		inst_high += 1ull << 32;
+	inst_last = now;
+	return inst_high | now;
+}
+
 const char *env_pmu_why_not(void)
 {
 	if (!pmu_counts())
 		return "PMCCNTR_EL0 does not count (no PMU, or it did not start)";
 	if (sysreg_field(read_sysreg(pmcr_el0), PMCR_EL0_N_SHIFT, 5) == 0)
 		return "PMCR_EL0.N = 0";
+	return NULL;
+}
+
+const char *env_inst_why_not(void)
+{
+	if (!pmu_inst())
+		return "the PMU does not offer INST_RETIRED (event 0x08: no PMU, "
+		       "PMCR_EL0.N = 0 or PMCEID0_EL0 bit 8 clear; QEMU has it "
+		       "only under -icount)";
 	return NULL;
 }
 
@@ -43,6 +68,8 @@ uint64_t env_counter(void)
 {
 	if (counter_kind == ENV_CNTVCT)
 		return arch_read_cntvct();
+	if (counter_kind == ENV_INST)
+		return inst_count();
 	return arch_counter();
 }
 

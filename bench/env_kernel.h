@@ -10,6 +10,7 @@
 enum env_counter_kind {
 	ENV_PMCCNTR, /* PMCCNTR_EL0: cycles (instructions under QEMU -icount) */
 	ENV_CNTVCT,  /* CNTVCT_EL0: generic-timer ticks at CNTFRQ_EL0 */
+	ENV_INST,    /* PMEVCNTR0_EL0 counting INST_RETIRED: instructions */
 };
 
 /*
@@ -17,6 +18,10 @@ enum env_counter_kind {
  * counts, see pmu_init, and PMCR_EL0.N > 0), else the reason it cannot.
  */
 const char *env_pmu_why_not(void);
+
+/* env_inst_why_not: NULL when INST_RETIRED can time the benchmarks (see
+ * pmu_inst), else the reason it cannot. */
+const char *env_inst_why_not(void);
 
 /* env_use_counter: make env_counter() read this counter. */
 void env_use_counter(enum env_counter_kind k);

@@ -1,8 +1,9 @@
 /*
  * The benchmark driver inside faultline (run=bench).
  *
- *   1. choose the counter (PMCCNTR_EL0, or CNTVCT_EL0 when the PMU cannot
- *      time or counter=cntvct asks) and calibrate its read overhead;
+ *   1. choose the counter (PMCCNTR_EL0; CNTVCT_EL0 when the PMU cannot
+ *      time or counter=cntvct asks; INST_RETIRED in event counter 0 when
+ *      counter=inst asks) and calibrate its read overhead;
  *   2. measure the floors (bench/floors.c);
  *   3. run every case of the suite, printing each one's raw rows at once
  *      inside the "<suite>.raw" CSV block and a progress line before it;
@@ -119,17 +120,24 @@ static const char *mode_name(const struct cmdline *cl)
 static int choose_counter(const struct cmdline *cl, bool *stages)
 {
 	const char *why = env_pmu_why_not();
-	bool want_cntvct = false;
 
 	meta.mode = mode_name(cl);
-	want_cntvct = cl->counter == COUNTER_CNTVCT;
 	if (cl->counter == COUNTER_PMCCNTR && why) {
 		info("bench: counter=pmccntr asked for, but %s", why);
 		return -EINVAL;
 	}
-	if (!want_cntvct && why)
-		info("bench: %s: timing with CNTVCT_EL0", why);
-	if (want_cntvct || why) {
+	if (cl->counter == COUNTER_INST) {
+		why = env_inst_why_not();
+		if (why) {
+			info("bench: counter=inst asked for, but %s", why);
+			return -EINVAL;
+		}
+		env_use_counter(ENV_INST);
+		meta.counter = "inst_retired";
+		meta.unit = "instructions";
+	} else if (cl->counter == COUNTER_CNTVCT || why) {
+		if (cl->counter != COUNTER_CNTVCT)
+			info("bench: %s: timing with CNTVCT_EL0", why);
 		env_use_counter(ENV_CNTVCT);
 		meta.counter = "cntvct";
 		meta.unit = "ticks";
@@ -142,7 +150,7 @@ static int choose_counter(const struct cmdline *cl, bool *stages)
 	*stages = cl->stages;
 	if (*stages && env_counter_kind() != ENV_PMCCNTR) {
 		info("bench: stages=on needs PMCCNTR_EL0 (the fault path stamps "
-		     "with it), but this run times with CNTVCT_EL0");
+		     "with it), but this run times with counter=%s", meta.counter);
 		return -EINVAL;
 	}
 	return 0;

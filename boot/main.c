@@ -10,10 +10,12 @@
  * The boot report (one line, key=value, parsed by tools/qemu.py):
  *
  *   faultline: boot board=qemu-virt cpu=cortex-a72 midr=0x410fd083 el=1
- *     ram=512MiB banks=1 cntfrq=62500000 pmu=yes boot_cycles=123456
+ *     ram=512MiB banks=1 cntfrq=62500000 pmu=yes inst=no boot_cycles=123456
  *
- * boot_cycles is PMCCNTR_EL0 since the entry code started it (instructions
- * under QEMU -icount shift=0); without a PMU, boot_ticks counts CNTPCT_EL0.
+ * pmu= says whether PMCCNTR_EL0 counts, inst= whether the PMU offers
+ * INST_RETIRED (counter=inst; QEMU only under -icount). boot_cycles is
+ * PMCCNTR_EL0 since the entry code started it (instructions under QEMU
+ * -icount shift=0); without a PMU, boot_ticks counts CNTPCT_EL0.
  */
 #include "arch/aarch64/cpuid.h"
 #include "arch/aarch64/mmu_boot.h"
@@ -87,10 +89,11 @@ static void boot_report(unsigned entry_el, uint64_t entry_count)
 	for (size_t i = 0; i < bi.nmem; i++)
 		ram += bi.mem[i].size;
 	info("boot board=%s cpu=%s midr=%#010llx el=%u ram=%lluMiB banks=%zu "
-	     "cntfrq=%llu pmu=%s %s=%llu",
+	     "cntfrq=%llu pmu=%s inst=%s %s=%llu",
 	     FAULTLINE_BOARD, cpu ? cpu : "unknown", (unsigned long long)midr,
 	     entry_el, (unsigned long long)(ram >> 20), bi.nmem,
 	     (unsigned long long)timer_freq(), pmu ? "yes" : "no",
+	     pmu_inst() ? "yes" : "no",
 	     pmu ? "boot_cycles" : "boot_ticks",
 	     (unsigned long long)(pmu ? pmu_cycles() : timer_count() - entry_count));
 	info("console %s, psci=%s, %zu cpus, %zu of %zu pages free, build %s",

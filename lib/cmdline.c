@@ -137,9 +137,11 @@ static int set_key(struct cmdline *cl, unsigned k, const char *v, size_t n, cons
 			cl->counter = COUNTER_PMCCNTR;
 		else if (equals(v, n, "cntvct"))
 			cl->counter = COUNTER_CNTVCT;
+		else if (equals(v, n, "inst"))
+			cl->counter = COUNTER_INST;
 		else
 			return fail(why, "bad command line: counter='%.*s' (expected "
-				    "pmccntr or cntvct)", shown, v);
+				    "pmccntr, cntvct or inst)", shown, v);
 		return 0;
 	default: /* CMDLINE_STAGES */
 		if (equals(v, n, "on") || equals(v, n, "off")) {

@@ -12,8 +12,9 @@
  *   mode=icount|tcg|hw     how the counts were made, for the CSV: QEMU with
  *                          -icount, QEMU without, hardware (default: tcg on
  *                          qemu-virt, hw elsewhere; the host runner says)
- *   counter=pmccntr|cntvct the benchmark counter (default: PMCCNTR_EL0 if
- *                          the PMU counts, else CNTVCT_EL0)
+ *   counter=pmccntr|cntvct|inst  the benchmark counter (default: PMCCNTR_EL0
+ *                          if the PMU counts, else CNTVCT_EL0; inst: the
+ *                          INST_RETIRED event, where the PMU offers it)
  *
  * NAME and P are [A-Za-z0-9_-]+, at most CMDLINE_NAME_MAX - 1 characters. N is
  * decimal or 0x-hexadecimal, at least 1 (seed: any 64-bit value). Each key may
@@ -67,7 +68,7 @@ enum run_mode {
 enum cmdline_mode { MODE_DEFAULT, MODE_ICOUNT, MODE_TCG, MODE_HW };
 
 /* counter= values; COUNTER_DEFAULT when not given. */
-enum cmdline_counter { COUNTER_DEFAULT, COUNTER_PMCCNTR, COUNTER_CNTVCT };
+enum cmdline_counter { COUNTER_DEFAULT, COUNTER_PMCCNTR, COUNTER_CNTVCT, COUNTER_INST };
 
 struct cmdline {
 	enum run_mode run;

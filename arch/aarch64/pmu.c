@@ -1,10 +1,27 @@
 /*
- * PMU cycle counter set-up and check (see pmu.h).
+ * PMU set-up and checks (see pmu.h).
+ *
+ * Event counter 0 (Arm ARM DDI0487 K.a, D24, Performance Monitors
+ * registers):
+ *
+ *   PMCEID0_EL0   bit n: common event n (0x00-0x1f) is implemented
+ *   PMEVTYPER0_EL0:
+ *      31 30 29  28  27  26 25..16  15..0
+ *     | P| U|NSK|NSU|NSH| M| ...   | evtCount |
+ *     P = 1 filters out EL1, U = 1 EL0; NSK (when EL3 exists: Non-secure
+ *     EL1 counts only if NSK == P, so 0 here), NSU likewise for EL0; NSH = 0
+ *     filters out EL2; M = 0 (EL3 follows P). We count EL1 only: U = 1.
+ *   PMCNTENSET_EL0   bit 0 = P0 enables event counter 0 (bit 31: the
+ *                    cycle counter); PMCNTENCLR_EL0 the same layout
+ *   PMEVCNTR0_EL0    the count (32 bits before FEAT_PMUv3p5)
  */
 #include "arch/aarch64/pmu.h"
 #include "arch/aarch64/sysreg.h"
 
-static bool counts;
+#define PMEVTYPER_U BIT(30)
+#define PMCNTEN_P0 BIT(0)
+
+static bool counts, inst;
 
 static bool pmu_present(void)
 {
@@ -14,11 +31,38 @@ static bool pmu_present(void)
 	return ver != 0 && ver != ID_AA64DFR0_PMUVer_IMPDEF;
 }
 
+/* A little work for a counter to count. */
+static void spin(void)
+{
+	for (volatile int i = 0; i < 100; i++)
+		;
+}
+
+/* Program event counter 0 with INST_RETIRED at EL1; whether it counts. */
+static bool inst_init(void)
+{
+	uint32_t before, after;
+
+	if (sysreg_field(read_sysreg(pmcr_el0), PMCR_EL0_N_SHIFT, 5) == 0)
+		return false;
+	if (!(read_sysreg(pmceid0_el0) & BIT(PMU_EVENT_INST_RETIRED)))
+		return false;
+	write_sysreg(pmcntenclr_el0, PMCNTEN_P0);
+	isb();
+	write_sysreg(pmevtyper0_el0, PMEVTYPER_U | PMU_EVENT_INST_RETIRED);
+	__asm__ volatile("msr pmevcntr0_el0, xzr" ::: "memory"); /* (write_sysreg prints a constant 0 as "0") */
+	write_sysreg(pmcntenset_el0, PMCNTEN_P0);
+	before = pmu_inst_read();
+	spin();
+	after = pmu_inst_read();
+	return after != before;
+}
+
 bool pmu_init(void)
 {
 	uint64_t before, after;
 
-	counts = false;
+	counts = inst = false;
 	if (!pmu_present())
 		return false;
 	write_sysreg(pmccfiltr_el0, PMCCFILTR_EL0_EL1_ONLY);
@@ -26,17 +70,22 @@ bool pmu_init(void)
 	write_sysreg(pmcntenset_el0, PMCNTENSET_EL0_C);
 	isb();
 	before = read_sysreg(pmccntr_el0);
-	for (volatile int i = 0; i < 100; i++)
-		;
+	spin();
 	isb();
 	after = read_sysreg(pmccntr_el0);
 	counts = after != before;
+	inst = inst_init();
 	return counts;
 }
 
 bool pmu_counts(void)
 {
 	return counts;
+}
+
+bool pmu_inst(void)
+{
+	return inst;
 }
 
 uint64_t pmu_cycles(void)
