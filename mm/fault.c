@@ -34,7 +34,8 @@ static_assert(MM_READ == VM_READ && MM_WRITE == VM_WRITE && MM_EXEC == VM_EXEC,
 /*
  * One fault's state, passed down the path as Linux passes its vm_fault.
  * Everything below do_page_fault is inlined into it, so this lives in
- * registers; `stamps` is read once, not after every call.
+ * registers; `stamps` is fixed for the whole fault (a constant on the fast
+ * entry).
  */
 struct vm_fault {
 	struct mm_struct *mm;
@@ -45,15 +46,17 @@ struct vm_fault {
 	bool stamps;     /* fault_stamps_on when the fault began */
 };
 
+/* The path is one function per entry point: every step is inlined into it. */
+#define PATH static inline __attribute__((always_inline))
+
 #define STAMP(vmf, stage)                                          \
 	do {                                                       \
 		if (unlikely((vmf)->stamps))                       \
 			fault_stamp[stage] = arch_counter();       \
 	} while (0)
 
-/* A fresh zeroed page, or 0 (counted as an out-of-memory fault). Inlined
- * into both callers: a call and its frame cost a tenth of the budget here. */
-static inline __attribute__((always_inline)) paddr_t new_zeroed_page(struct vm_fault *vmf)
+/* A fresh zeroed page, or 0 (counted as an out-of-memory fault). */
+PATH paddr_t new_zeroed_page(struct vm_fault *vmf)
 {
 	paddr_t pa = page_alloc();
 
@@ -73,7 +76,7 @@ static inline __attribute__((always_inline)) paddr_t new_zeroed_page(struct vm_f
  * VMA's access. The slot was invalid, and the TLB never holds invalid
  * entries, so no TLB maintenance is needed.
  */
-static inline int do_anonymous_page(struct vm_fault *vmf)
+PATH int do_anonymous_page(struct vm_fault *vmf)
 {
 	unsigned long vm_flags = vmf->vma->vm_flags;
 	paddr_t pa;
@@ -106,7 +109,7 @@ static inline int do_anonymous_page(struct vm_fault *vmf)
  *  - an Access flag fault: rewrite the entry, which sets AF;
  *  - anything else the entry already allows: a stale TLB entry, flushed.
  */
-static int do_wp_page(struct vm_fault *vmf, pte_t pte)
+PATH int do_wp_page(struct vm_fault *vmf, pte_t pte)
 {
 	struct mm_struct *mm = vmf->mm;
 	unsigned long access = vmf->vma->vm_flags & VM_ACCESS;
@@ -142,7 +145,7 @@ static int do_wp_page(struct vm_fault *vmf, pte_t pte)
 }
 
 /* Walk to the level-3 slot (allocating tables) and resolve the fault there. */
-static inline int handle_mm_fault(struct vm_fault *vmf)
+PATH int handle_mm_fault(struct vm_fault *vmf)
 {
 	pte_t pte;
 	int err;
@@ -162,14 +165,19 @@ static inline int handle_mm_fault(struct vm_fault *vmf)
 	return do_wp_page(vmf, pte);
 }
 
-int do_page_fault(struct mm_struct *mm, vaddr_t addr, unsigned flags)
+/*
+ * The whole path, inlined into each entry point below with `stamps` a
+ * constant where the caller knows it: the fast entry then has no stamp
+ * tests at all.
+ */
+PATH int fault(struct mm_struct *mm, vaddr_t addr, unsigned flags, bool stamps)
 {
 	struct vm_fault vmf = {
 		.mm = mm,
 		.vma = vma_lookup(mm, addr),
 		.address = addr,
 		.flags = flags,
-		.stamps = fault_stamps_on,
+		.stamps = stamps,
 	};
 
 	/* One test: the access bit must be in vm_flags, FAULT_OTHER never is. */
@@ -180,4 +188,14 @@ int do_page_fault(struct mm_struct *mm, vaddr_t addr, unsigned flags)
 	}
 	STAMP(&vmf, STAGE_LOOKUP);
 	return handle_mm_fault(&vmf);
+}
+
+int do_page_fault(struct mm_struct *mm, vaddr_t addr, unsigned flags)
+{
+	return fault(mm, addr, flags, fault_stamps_on);
+}
+
+int do_page_fault_nostamp(struct mm_struct *mm, vaddr_t addr, unsigned flags)
+{
+	return fault(mm, addr, flags, false);
 }

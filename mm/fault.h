@@ -35,6 +35,13 @@ extern struct mm_struct *current_mm;
 int do_page_fault(struct mm_struct *mm, vaddr_t addr, unsigned flags);
 
 /*
+ * do_page_fault_nostamp: do_page_fault for a caller that has found
+ * fault_stamps_on false (the arch's data-abort fast path tests it once, at
+ * the vector): the same path with no stamp taken or tested.
+ */
+int do_page_fault_nostamp(struct mm_struct *mm, vaddr_t addr, unsigned flags);
+
+/*
  * segv_report: print a segmentation fault at addr (flags as for
  * do_page_fault): access, decoded cause, and the VMAs around addr.
  */

@@ -35,6 +35,15 @@ int el1_abort_fast(uint64_t esr, uint64_t far)
 
 	if (unlikely(!mm))
 		return -EFAULT; /* before the mm exists every fault is a bug */
+	return do_page_fault_nostamp(mm, far, esr_dabt_flags(esr));
+}
+
+int el1_abort_stamped(uint64_t esr, uint64_t far)
+{
+	struct mm_struct *mm = current_mm;
+
+	if (unlikely(!mm))
+		return -EFAULT;
 	return do_page_fault(mm, far, esr_dabt_flags(esr));
 }
 

@@ -52,9 +52,13 @@ extern char exception_vectors[];
 
 /*
  * el1_abort_fast: the data-abort fast path's C half (called by vectors.S
- * with ESR_EL1 and FAR_EL1): decode, call do_page_fault, return its result.
+ * with ESR_EL1 and FAR_EL1 when fault_stamps_on is false): decode, call
+ * do_page_fault_nostamp, return its result.
  */
 int el1_abort_fast(uint64_t esr, uint64_t far);
+
+/* el1_abort_stamped: el1_abort_fast for faults taken with fault_stamps_on. */
+int el1_abort_stamped(uint64_t esr, uint64_t far);
 
 /*
  * exception_abort_failed: the fast path's fault could not be resolved

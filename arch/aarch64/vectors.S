@@ -107,45 +107,54 @@ exception_vectors:
 	vslot	15, exc_slow
 
 /*
- * Synchronous exception from kernel code. x0/x1 are saved.
+ * dabt_fast: the Data Abort fast path, calling \handler(esr, far). x0/x1
+ * are saved, x0 holds ESR_EL1; anything but a Data Abort from the current
+ * EL goes to exc_slow. \stamp (1 or 0) says whether to take the exit stamp.
  */
-el1_sync_sp0:
-	adrp	x0, fault_stamps_on
-	ldrb	w0, [x0, :lo12:fault_stamps_on]
-	cbnz	w0, stamp_entry
-1:	mrs	x0, esr_el1
+.macro dabt_fast handler, stamp
 	lsr	x1, x0, #ESR_EC_SHIFT
 	cmp	x1, #ESR_EC_DABT_CUR
-	b.ne	2f
+	b.ne	sync_slow
 	save_x2_x18_lr
 	mrs	x1, far_el1
-	bl	el1_abort_fast		/* (esr, far) -> do_page_fault's result */
+	bl	\handler		/* (esr, far) -> do_page_fault's result */
 	cbnz	w0, abort_failed
 	restore_x2_x18_lr
-	adrp	x0, fault_stamps_on
-	ldrb	w0, [x0, :lo12:fault_stamps_on]
-	cbnz	w0, stamp_exit
-3:	ldp	x0, x1, [sp, #FRAME_X(0)]
-	add	sp, sp, #FRAME_SIZE
-	eret
-
-2:	mov	x1, #VEC_SYNC_SP0
-	b	exc_slow
-
-/* The stage stamps (mm/fault.h), out of line to keep the common path short. */
-stamp_entry:
-	isb
-	mrs	x1, pmccntr_el0
-	adrp	x0, fault_stamp
-	str	x1, [x0, :lo12:fault_stamp]	/* fault_stamp[STAGE_ENTRY] */
-	b	1b
-stamp_exit:
+.if \stamp
 	isb
 	mrs	x1, pmccntr_el0
 	adrp	x0, fault_stamp
 	add	x0, x0, :lo12:fault_stamp
 	str	x1, [x0, #FAULT_STAMP_EXIT_OFFSET]
-	b	3b
+.endif
+	ldp	x0, x1, [sp, #FRAME_X(0)]
+	add	sp, sp, #FRAME_SIZE
+	eret
+.endm
+
+/*
+ * Synchronous exception from kernel code. x0/x1 are saved. fault_stamps_on
+ * is tested here once: the stamped path is a copy with the entry and exit
+ * stamps, and the C it calls takes the others.
+ */
+el1_sync_sp0:
+	adrp	x0, fault_stamps_on
+	ldrb	w0, [x0, :lo12:fault_stamps_on]
+	cbnz	w0, el1_sync_stamped
+	mrs	x0, esr_el1
+	dabt_fast el1_abort_fast, 0
+
+el1_sync_stamped:
+	isb
+	mrs	x1, pmccntr_el0
+	adrp	x0, fault_stamp
+	str	x1, [x0, :lo12:fault_stamp]	/* fault_stamp[STAGE_ENTRY] */
+	mrs	x0, esr_el1
+	dabt_fast el1_abort_stamped, 1
+
+sync_slow:
+	mov	x1, #VEC_SYNC_SP0
+	b	exc_slow
 
 /* do_page_fault refused: x0-x18 and LR are in the frame; the callee-saved
  * registers still hold their interrupted values. */
