@@ -55,6 +55,16 @@ struct vm_fault {
 			fault_stamp[stage] = arch_counter();       \
 	} while (0)
 
+/*
+ * The attributes of the page a write fault maps: the VMA's access, which the
+ * access check has shown to include write. Saying so in a constant lets the
+ * compiler fold the write permission into the descriptor.
+ */
+PATH unsigned write_access(unsigned long vm_flags)
+{
+	return (vm_flags & (VM_READ | VM_EXEC)) | VM_WRITE;
+}
+
 /* A fresh zeroed page, or 0 (counted as an out-of-memory fault). */
 PATH paddr_t new_zeroed_page(struct vm_fault *vmf)
 {
@@ -91,7 +101,7 @@ PATH int do_anonymous_page(struct vm_fault *vmf)
 	pa = new_zeroed_page(vmf);
 	if (unlikely(!pa))
 		return -ENOMEM;
-	arch_pte_write(vmf->pte, arch_pte_leaf(pa, vm_flags & VM_ACCESS, 3));
+	arch_pte_write(vmf->pte, arch_pte_leaf(pa, write_access(vm_flags), 3));
 	vmf->mm->nr_fault_anon++;
 	STAMP(vmf, STAGE_MAP);
 	return 0;
@@ -108,28 +118,32 @@ PATH int do_anonymous_page(struct vm_fault *vmf)
  *    entry change is simpler to reason about, so it breaks too;
  *  - an Access flag fault: rewrite the entry, which sets AF;
  *  - anything else the entry already allows: a stale TLB entry, flushed.
+ * The zero-page write is tested first, being the common case; the entry's
+ * attributes are decoded only for the others.
  */
 PATH int do_wp_page(struct vm_fault *vmf, pte_t pte)
 {
 	struct mm_struct *mm = vmf->mm;
 	unsigned long access = vmf->vma->vm_flags & VM_ACCESS;
 	paddr_t pa = arch_pte_addr(pte, 3);
-	unsigned attrs = arch_pte_attrs(pte, 3);
+	unsigned attrs;
 
-	if (vmf->flags & FAULT_ACCESS_FLAG) {
-		arch_pte_write(vmf->pte, arch_pte_leaf(pa, attrs, 3));
-		mm->nr_fault_af++;
-		return 0;
-	}
-	if (pa == mm->zero_pa && (vmf->flags & FAULT_WRITE)) {
+	if ((vmf->flags & (FAULT_WRITE | FAULT_ACCESS_FLAG)) == FAULT_WRITE &&
+	    pa == mm->zero_pa) {
 		pa = new_zeroed_page(vmf);
 		if (unlikely(!pa))
 			return -ENOMEM;
 		arch_pte_write(vmf->pte, 0);
 		arch_tlb_flush_page(vmf->address);
-		arch_pte_write(vmf->pte, arch_pte_leaf(pa, access, 3));
+		arch_pte_write(vmf->pte, arch_pte_leaf(pa, write_access(access), 3));
 		mm->nr_fault_cow++;
 		STAMP(vmf, STAGE_MAP);
+		return 0;
+	}
+	attrs = arch_pte_attrs(pte, 3);
+	if (vmf->flags & FAULT_ACCESS_FLAG) {
+		arch_pte_write(vmf->pte, arch_pte_leaf(pa, attrs, 3));
+		mm->nr_fault_af++;
 		return 0;
 	}
 	if (pa != mm->zero_pa && (vmf->flags & FAULT_ACCESS & ~attrs)) {
