@@ -88,14 +88,11 @@ def chain_command(c, a, tmp):
         a.kernel, a.append = c.uboot, ""
         return qemu.qemu_command(a, tmp) + [
             "-drive", f"if=sd,format=raw,file={disk}"]
-    # virt: U-Boot is the firmware. qemu.py always boots with -kernel; take
-    # that pair (and -append) out, or QEMU would hand the image to U-Boot's
-    # fw_cfg boot target, which runs before the disk is looked at.
-    cmd = qemu.qemu_command(a, tmp)
-    for opt in ("-kernel", "-append"):
-        i = cmd.index(opt)
-        del cmd[i:i + 2]
-    return cmd + ["-bios", c.uboot, "-nic", "none",
+    # virt: U-Boot is the firmware, and no -kernel may be given, or QEMU
+    # would hand the image to U-Boot's fw_cfg boot target, which runs before
+    # the disk is looked at.
+    a.entry = "firmware"
+    return qemu.qemu_command(a, tmp) + ["-bios", c.uboot, "-nic", "none",
                   "-drive", f"if=none,format=raw,id=boot,file={disk}",
                   "-device", "virtio-blk-device,drive=boot"]
 

@@ -315,6 +315,10 @@ def qemu_command(a, tmp):
         cmd += ["-icount", "shift=0,sleep=off"]
     if a.entry == "loader":
         cmd += loader_boot(a, board, tmp)
+    elif a.entry == "firmware":
+        if a.dtb:
+            raise SystemExit("qemu.py: --dtb does not apply to --entry firmware "
+                             "(the firmware hands its own tree to the kernel)")
     else:
         cmd += ["-kernel", a.kernel, "-append", a.append]
         if a.dtb:
@@ -486,8 +490,10 @@ def add_run_options(p):
                    help="extra -machine option, e.g. virtualization=on (repeatable)")
     p.add_argument("--ram-base", type=lambda s: int(s, 0), default=0x40000000,
                    help="physical RAM base of the board (loader entry)")
-    p.add_argument("--entry", choices=("kernel", "loader"), default="kernel",
-                   help="boot with -kernel, or through the loader stub (reset EL)")
+    p.add_argument("--entry", choices=("kernel", "loader", "firmware"), default="kernel",
+                   help="boot with -kernel, through the loader stub (reset EL), or "
+                   "neither: firmware (--qemu-arg -bios ...) loads the kernel itself, "
+                   "as in a U-Boot chain")
     p.add_argument("--dtb", help="device tree blob to boot with (loader entry: "
                    "loaded as is; 'none': no tree, x0 = 0)")
     p.add_argument("--append", default="", help="kernel command line")
