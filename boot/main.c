@@ -62,10 +62,12 @@ static void read_device_tree(paddr_t dtb)
 }
 
 /* The page allocator gets RAM minus the image, the DTB and what the tree
- * reserves. */
+ * reserves; when that leaves nothing (-ENOMEM: not even room for its
+ * bitmaps), the console says what took the RAM. */
 static void memory_init(paddr_t dtb)
 {
 	struct mem_range rsv[DT_MAX_RSV + 2];
+	uint64_t ram = 0;
 	size_t n = 0;
 	int err;
 
@@ -75,6 +77,17 @@ static void memory_init(paddr_t dtb)
 	for (size_t i = 0; i < bi.nrsv; i++)
 		rsv[n++] = bi.rsv[i];
 	err = page_alloc_init(bi.mem, bi.nmem, rsv, n);
+	if (err == -ENOMEM) {
+		for (size_t i = 0; i < bi.nmem; i++)
+			ram += bi.mem[i].size;
+		info("no free RAM after reservations: %llu KiB of RAM in %zu bank%s, "
+		     "taken by the kernel image (%llu KiB), the device tree (%u bytes) "
+		     "and %zu reserved range%s of the tree (/memreserve/, "
+		     "/reserved-memory)", (unsigned long long)(ram >> 10), bi.nmem,
+		     bi.nmem == 1 ? "" : "s",
+		     (unsigned long long)((__image_end - __image_start) >> 10),
+		     bi.dtb_size, bi.nrsv, bi.nrsv == 1 ? "" : "s");
+	}
 	if (err)
 		stop_fail("page allocator: %s", errno_name(err));
 }
