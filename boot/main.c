@@ -28,6 +28,7 @@
 #include "bench/main.h"
 #include "boot/image.h"
 #include "boot/mailbox.h"
+#include "boot/main.h"
 #include "lib/cmdline.h"
 #include "lib/dt.h"
 #include "lib/errno.h"
@@ -45,6 +46,11 @@ NORETURN void kmain(paddr_t dtb, unsigned entry_el, uint64_t entry_count);
 
 static struct bootinfo bi;
 static struct mm_struct kernel_mm;
+
+const struct bootinfo *boot_info(void)
+{
+	return &bi;
+}
 
 static void read_device_tree(paddr_t dtb)
 {
