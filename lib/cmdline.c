@@ -6,25 +6,10 @@
 #include "lib/cmdline.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
+#include "lib/reason.h"
 #include "lib/string.h"
 
 #define SHOW 48 /* at most this much of a word is quoted in a message */
-
-static char why_buf[160];
-
-static int fail(const char **why, const char *fmt, ...) PRINTF_LIKE(2, 3);
-
-static int fail(const char **why, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	kvsnprintf(why_buf, sizeof(why_buf), fmt, ap);
-	va_end(ap);
-	if (why)
-		*why = why_buf;
-	return -EINVAL;
-}
 
 static const char *const firmware_keys[] = { CMDLINE_FIRMWARE_KEYS };
 
@@ -61,14 +46,14 @@ static bool is_loader_key(const char *key, size_t n)
 static int set_name(char *dst, const char *key, const char *v, size_t n, const char **why)
 {
 	if (n >= CMDLINE_NAME_MAX)
-		return fail(why, "bad command line: %s='%.*s' is longer than %d characters",
+		return reject(why, "bad command line: %s='%.*s' is longer than %d characters",
 			    key, SHOW, v, CMDLINE_NAME_MAX - 1);
 	for (size_t i = 0; i < n; i++) {
 		char c = v[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
-			return fail(why, "bad command line: %s='%.*s' (names are [A-Za-z0-9_-]+)",
+			return reject(why, "bad command line: %s='%.*s' (names are [A-Za-z0-9_-]+)",
 				    key, (int)MIN(n, (size_t)SHOW), v);
 	}
 	memcpy(dst, v, n);
@@ -83,12 +68,12 @@ static int set_number(uint64_t *dst, uint64_t min, const char *key, const char *
 	int err = parse_u64(v, n, dst);
 
 	if (err == -ERANGE)
-		return fail(why, "bad command line: %s='%.*s' does not fit in 64 bits",
+		return reject(why, "bad command line: %s='%.*s' does not fit in 64 bits",
 			    key, shown, v);
 	if (err)
-		return fail(why, "bad command line: %s='%.*s' is not a number", key, shown, v);
+		return reject(why, "bad command line: %s='%.*s' is not a number", key, shown, v);
 	if (*dst < min)
-		return fail(why, "bad command line: %s=%.*s (must be at least %llu)",
+		return reject(why, "bad command line: %s=%.*s (must be at least %llu)",
 			    key, shown, v, (unsigned long long)min);
 	return 0;
 }
@@ -108,7 +93,7 @@ static int set_key(struct cmdline *cl, unsigned k, const char *v, size_t n, cons
 		else if (equals(v, n, "none"))
 			cl->run = RUN_NONE;
 		else
-			return fail(why, "bad command line: run='%.*s' (expected bench, "
+			return reject(why, "bad command line: run='%.*s' (expected bench, "
 				    "tests or none)", shown, v);
 		return 0;
 	case CMDLINE_SUITE:
@@ -129,7 +114,7 @@ static int set_key(struct cmdline *cl, unsigned k, const char *v, size_t n, cons
 		else if (equals(v, n, "hw"))
 			cl->mode = MODE_HW;
 		else
-			return fail(why, "bad command line: mode='%.*s' (expected icount, "
+			return reject(why, "bad command line: mode='%.*s' (expected icount, "
 				    "tcg or hw)", shown, v);
 		return 0;
 	case CMDLINE_COUNTER:
@@ -140,7 +125,7 @@ static int set_key(struct cmdline *cl, unsigned k, const char *v, size_t n, cons
 		else if (equals(v, n, "inst"))
 			cl->counter = COUNTER_INST;
 		else
-			return fail(why, "bad command line: counter='%.*s' (expected "
+			return reject(why, "bad command line: counter='%.*s' (expected "
 				    "pmccntr, cntvct or inst)", shown, v);
 		return 0;
 	default: /* CMDLINE_STAGES */
@@ -148,7 +133,7 @@ static int set_key(struct cmdline *cl, unsigned k, const char *v, size_t n, cons
 			cl->stages = equals(v, n, "on");
 			return 0;
 		}
-		return fail(why, "bad command line: stages='%.*s' (expected on or off)",
+		return reject(why, "bad command line: stages='%.*s' (expected on or off)",
 			    shown, v);
 	}
 }
@@ -169,18 +154,18 @@ static int parse_word(struct cmdline *cl, const char *w, size_t n, const char **
 		if (!equals(w, klen, key_names[k]))
 			continue;
 		if (!eq)
-			return fail(why, "bad command line: '%.*s' needs a value (%s=...)",
+			return reject(why, "bad command line: '%.*s' needs a value (%s=...)",
 				    shown, w, key_names[k]);
 		if (cl->given & BIT(k))
-			return fail(why, "bad command line: key '%s' given twice", key_names[k]);
+			return reject(why, "bad command line: key '%s' given twice", key_names[k]);
 		if (klen + 1 == n)
-			return fail(why, "bad command line: empty value for '%s'", key_names[k]);
+			return reject(why, "bad command line: empty value for '%s'", key_names[k]);
 		cl->given |= BIT(k);
 		return set_key(cl, k, eq + 1, n - klen - 1, why);
 	}
 	if (!eq)
-		return fail(why, "bad command line: '%.*s' is not key=value", shown, w);
-	return fail(why, "bad command line: unknown key '%.*s'", (int)MIN(klen, (size_t)SHOW), w);
+		return reject(why, "bad command line: '%.*s' is not key=value", shown, w);
+	return reject(why, "bad command line: unknown key '%.*s'", (int)MIN(klen, (size_t)SHOW), w);
 }
 
 int cmdline_parse(const char *line, struct cmdline *cl, const char **why)

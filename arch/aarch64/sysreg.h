@@ -188,7 +188,7 @@
 #define write_sysreg(r, v)                                                 \
 	do {                                                               \
 		uint64_t wr_v_ = (uint64_t)(v);                            \
-		__asm__ volatile("msr " #r ", %0" : : "rZ"(wr_v_) : "memory"); \
+		__asm__ volatile("msr " #r ", %x0" : : "rZ"(wr_v_) : "memory"); \
 	} while (0)
 
 static inline void isb(void)

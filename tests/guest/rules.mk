@@ -15,10 +15,12 @@
 #   el3      gcc     cortex-a53   512M  EL3 (secure=on, loader stub: -kernel
 #                                       never enters at EL3)
 #   clang    clang   cortex-a72   512M  EL1
+#   icount   gcc     cortex-a72   512M  EL1, -icount shift=0: the PMU's
+#                                       INST_RETIRED event is offered
 #
 # make test-guest GUEST_RUNS="a53 4g" runs a subset.
 
-GUEST_RUNS ?= a53 a57 a72 a76 max 128m 4g el2 el3 clang
+GUEST_RUNS ?= a53 a57 a72 a76 max 128m 4g el2 el3 clang icount
 GUEST_TIMEOUT ?= 90
 GUEST_OUT := build/test/guest
 
@@ -32,6 +34,7 @@ guest_mem_128m := 128M
 guest_mem_4g := 4G
 guest_opts_el2 := --machine-opt virtualization=on
 guest_opts_el3 := --machine-opt secure=on --entry loader
+guest_opts_icount := --icount
 guest_build_clang := build/qemu-virt-clang
 
 guest_img = $(or $(guest_build_$(1)),build/qemu-virt)/faultline.img

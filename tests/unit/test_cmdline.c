@@ -158,6 +158,53 @@ static void test_bad_lines(void **state)
 	}
 }
 
+/* mode= and counter=: every value, and each malformed one named. */
+static void test_mode_and_counter(void **state)
+{
+	static const struct {
+		const char *line;
+		enum cmdline_mode mode;
+		enum cmdline_counter counter;
+		unsigned given;
+	} good[] = {
+		{ "run=bench", MODE_DEFAULT, COUNTER_DEFAULT, CMDLINE_RUN },
+		{ "mode=icount", MODE_ICOUNT, COUNTER_DEFAULT, CMDLINE_MODE },
+		{ "mode=tcg", MODE_TCG, COUNTER_DEFAULT, CMDLINE_MODE },
+		{ "mode=hw counter=pmccntr", MODE_HW, COUNTER_PMCCNTR, CMDLINE_MODE | CMDLINE_COUNTER },
+		{ "counter=cntvct", MODE_DEFAULT, COUNTER_CNTVCT, CMDLINE_COUNTER },
+		{ "counter=inst mode=icount", MODE_ICOUNT, COUNTER_INST, CMDLINE_MODE | CMDLINE_COUNTER },
+	};
+	static const struct {
+		const char *line, *why;
+	} bad[] = {
+		{ "mode=qemu", "bad command line: mode='qemu' (expected icount, tcg or hw)" },
+		{ "mode=ICOUNT", "bad command line: mode='ICOUNT' (expected icount, tcg or hw)" },
+		{ "counter=cycles", "bad command line: counter='cycles' (expected pmccntr, cntvct or inst)" },
+		{ "counter=inst counter=inst", "bad command line: key 'counter' given twice" },
+		{ "counter=", "bad command line: empty value for 'counter'" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		struct cmdline cl;
+		const char *why = NULL;
+
+		if (cmdline_parse(good[i].line, &cl, &why))
+			fail_msg("\"%s\": %s", good[i].line, why);
+		assert_int_equal(cl.mode, good[i].mode);
+		assert_int_equal(cl.counter, good[i].counter);
+		assert_int_equal(cl.given, good[i].given);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct cmdline cl;
+		const char *why = NULL;
+		int err = cmdline_parse(bad[i].line, &cl, &why);
+
+		if (err != -EINVAL || !why || strcmp(why, bad[i].why) != 0)
+			fail_msg("\"%s\": returned %d, \"%s\"; expected \"%s\"", bad[i].line,
+				 err, why ? why : "(none)", bad[i].why);
+	}
+}
+
 static void test_parse_u64(void **state)
 {
 	static const struct {
@@ -201,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_good_lines),
 		cmocka_unit_test(test_bad_lines),
+		cmocka_unit_test(test_mode_and_counter),
 		cmocka_unit_test(test_parse_u64),
 	};
 
