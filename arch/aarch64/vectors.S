@@ -58,6 +58,36 @@
 	ldr	x30, [sp, #FRAME_X(30)]
 .endm
 
+/*
+ * save_caller / restore_caller: the same registers for the fast path, one
+ * STP and one LDP fewer: LR goes in the x19 slot, beside x18. The fast
+ * path never stores x19 (C preserves it); abort_failed moves LR to its own
+ * slot before it saves the rest.
+ */
+.macro save_caller
+	stp	x2, x3, [sp, #FRAME_X(2)]
+	stp	x4, x5, [sp, #FRAME_X(4)]
+	stp	x6, x7, [sp, #FRAME_X(6)]
+	stp	x8, x9, [sp, #FRAME_X(8)]
+	stp	x10, x11, [sp, #FRAME_X(10)]
+	stp	x12, x13, [sp, #FRAME_X(12)]
+	stp	x14, x15, [sp, #FRAME_X(14)]
+	stp	x16, x17, [sp, #FRAME_X(16)]
+	stp	x18, x30, [sp, #FRAME_X(18)]
+.endm
+
+.macro restore_caller
+	ldp	x2, x3, [sp, #FRAME_X(2)]
+	ldp	x4, x5, [sp, #FRAME_X(4)]
+	ldp	x6, x7, [sp, #FRAME_X(6)]
+	ldp	x8, x9, [sp, #FRAME_X(8)]
+	ldp	x10, x11, [sp, #FRAME_X(10)]
+	ldp	x12, x13, [sp, #FRAME_X(12)]
+	ldp	x14, x15, [sp, #FRAME_X(14)]
+	ldp	x16, x17, [sp, #FRAME_X(16)]
+	ldp	x18, x30, [sp, #FRAME_X(18)]
+.endm
+
 /* save_rest: x19-x29 and the system registers. The interrupted SP is SP_EL0
  * when we came from kernel code (SPSR_EL1.M[0] = 0), else this frame's top. */
 .macro save_rest
@@ -115,11 +145,11 @@ exception_vectors:
 	lsr	x1, x0, #ESR_EC_SHIFT
 	cmp	x1, #ESR_EC_DABT_CUR
 	b.ne	sync_slow
-	save_x2_x18_lr
+	save_caller
 	mrs	x1, far_el1
 	bl	\handler		/* (esr, far) -> do_page_fault's result */
 	cbnz	w0, abort_failed
-	restore_x2_x18_lr
+	restore_caller
 .if \stamp
 	isb
 	mrs	x1, pmccntr_el0
@@ -156,9 +186,11 @@ sync_slow:
 	mov	x1, #VEC_SYNC_SP0
 	b	exc_slow
 
-/* do_page_fault refused: x0-x18 and LR are in the frame; the callee-saved
- * registers still hold their interrupted values. */
+/* do_page_fault refused: x0-x18 are in the frame and LR in the x19 slot
+ * (save_caller); the callee-saved registers hold their interrupted values. */
 abort_failed:
+	ldr	x30, [sp, #FRAME_X(19)]
+	str	x30, [sp, #FRAME_X(30)]
 	mov	w2, w0
 	save_rest
 	mov	x0, sp
