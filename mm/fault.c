@@ -8,8 +8,9 @@
  *                        access flag, or a spurious fault (stale TLB)
  *
  * This is the path the benchmarks measure, so it is straight-line code:
- * no indirect calls, one walk, counters as plain increments, and stage
- * stamps behind a single predictable branch. The access bits of the fault
+ * no indirect calls, at most one walk (none while the last level-3 table
+ * serves), counters as plain increments, and stage stamps compiled out of
+ * the arch's fast entry (do_page_fault_nostamp). The access bits of the fault
  * flags, of vm_flags and of the MM_* attributes are the same bits, so the
  * permission check and the leaf attributes are masks.
  */
