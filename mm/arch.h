@@ -10,12 +10,18 @@
  *   ARCH_PTES_PER_TABLE                     entries in one 4 KiB table (512)
  *   pte_t    arch_pte_table(paddr_t table)  a table descriptor (levels 0-2)
  *   pte_t    arch_pte_leaf(paddr_t pa, unsigned attrs, int level)
- *                                           a page (level 3) or block (1, 2)
- *   bool     arch_pte_valid(pte_t)
+ *                                           a page (level 3) or block (1, 2);
+ *                                           attrs == MM_NONE gives a kept
+ *                                           entry (below)
+ *   bool     arch_pte_valid(pte_t)          the walker uses it
+ *   bool     arch_pte_present(pte_t)        valid, or kept (Linux's
+ *                                           pte_present)
  *   bool     arch_pte_is_table(pte_t, int level)
  *   paddr_t  arch_pte_addr(pte_t, int level) output address / next table
+ *                                           (of a present entry)
  *   paddr_t  arch_pte_table_addr(pte_t)     next table of a table entry
- *   unsigned arch_pte_attrs(pte_t, int level) MM_* attributes of a leaf
+ *   unsigned arch_pte_attrs(pte_t, int level) MM_* attributes of a present
+ *                                           leaf (MM_NONE if kept)
  *   void     arch_pte_write(pte_t *slot, pte_t v)   store, then make it
  *                                           visible to the table walker
  *   void     arch_pte_write_table(pte_t *slot, pte_t v)  the same for a
@@ -32,6 +38,12 @@
  *   paddr_t  arch_virt_to_phys(const void *)
  *
  * An all-zero pte_t is an invalid entry in every encoding.
+ *
+ * A kept entry (Linux's PTE_PROT_NONE) is how PROT_NONE keeps a page: an
+ * INVALID descriptor, so the MMU faults on every access and the TLB never
+ * caches it, that still holds its output address and a software marker in
+ * bits the walker ignores. It is never a table. Making a valid entry kept
+ * is a break (TLB flush after it); making a kept entry valid again is not.
  *
  * <arch/cpu.h> must define:
  *   uint64_t arch_counter(void)             the benchmark counter, serialised
@@ -50,6 +62,7 @@
 #define MM_WRITE BIT(1)  /* writable (never together with MM_EXEC) */
 #define MM_EXEC BIT(2)   /* executable at EL1 */
 #define MM_DEVICE BIT(3) /* Device-nGnRE memory, never executable */
+#define MM_NONE BIT(4)   /* kept, no access at all (PROT_NONE); only alone */
 
 #include <arch/cpu.h>
 #include <arch/mmu.h>

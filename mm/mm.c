@@ -90,8 +90,9 @@ static bool vma_less(const struct rb_node *a, const struct rb_node *b)
 		return -EINVAL;                     \
 	} while (0)
 
-/* The pages under one VMA: attributes within its access, the zero page
- * never writable, data pages allocated. Adds the data pages to *pages. */
+/* The pages under one VMA: attributes within its access (kept, MM_NONE,
+ * exactly when it allows none), the zero page never writable, data pages
+ * allocated. Adds the data pages, kept ones included, to *pages. */
 static int check_pages(struct mm_struct *mm, const struct vm_area_struct *vma,
 		       size_t *pages)
 {
@@ -106,10 +107,11 @@ static int check_pages(struct mm_struct *mm, const struct vm_area_struct *vma,
 			va = ALIGN_DOWN(va, BLOCK_SIZE) + BLOCK_SIZE;
 			continue;
 		}
-		if (arch_pte_valid(*ptep)) {
+		if (arch_pte_present(*ptep)) {
 			pa = arch_pte_addr(*ptep, 3);
 			attrs = arch_pte_attrs(*ptep, 3);
-			if (attrs & ~(vma->vm_flags & VM_ACCESS))
+			if ((attrs == MM_NONE) != !(vma->vm_flags & VM_ACCESS) ||
+			    (attrs != MM_NONE && (attrs & ~(vma->vm_flags & VM_ACCESS))))
 				FAIL("page %#llx has attrs %#x beyond its VMA's %#lx",
 				     (unsigned long long)va, attrs, vma->vm_flags);
 			if (pa == mm->zero_pa) {

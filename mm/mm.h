@@ -193,11 +193,11 @@ int do_munmap(struct mm_struct *mm, vaddr_t addr, uint64_t len);
  * do_mprotect: set the protection of [addr, addr + len) (len rounded up),
  * splitting and merging VMAs; mapped pages lose write/exec at once (with
  * TLB maintenance) and gain write lazily, on their next write fault.
- * PROT_NONE drops the range's zero-page entries (EL1 cannot be denied
- * reads through a valid entry) and refuses ranges holding data pages.
+ * PROT_NONE keeps the mapped pages, contents and all, behind entries the MMU
+ * faults on (MM_NONE); a later mprotect makes them accessible again.
  * Errors, with nothing changed: -EINVAL (unaligned addr, unknown prot bits,
  * PROT_WRITE with PROT_EXEC), -ENOMEM (part of the range is not mapped, or
- * no memory for the VMAs splits need), -ENOTSUP (PROT_NONE over data pages).
+ * no memory for the VMAs splits need).
  */
 int do_mprotect(struct mm_struct *mm, vaddr_t addr, uint64_t len, unsigned prot);
 

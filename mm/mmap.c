@@ -197,40 +197,20 @@ int do_munmap(struct mm_struct *mm, vaddr_t addr, uint64_t len)
 }
 
 /*
- * Whether [start, end) holds a data page (not the zero page). Used for
- * PROT_NONE: an AArch64 EL1 mapping cannot deny reads (AP[2:1] only chooses
- * read-only or read/write at EL1; PAN, which could, is ARMv8.1), so a
- * PROT_NONE range must have no valid entries at all. Zero-page entries are
- * simply dropped; a data page would lose its contents, so it is refused.
- */
-static bool has_data_pages(struct mm_struct *mm, vaddr_t start, vaddr_t end)
-{
-	const pte_t *ptep;
-
-	while (start < end) {
-		ptep = pgt_walk(mm->pgt, start);
-		if (!ptep) { /* no level-3 table: skip its 2 MiB */
-			start = ALIGN_DOWN(start, BLOCK_SIZE) + BLOCK_SIZE;
-			continue;
-		}
-		if (arch_pte_valid(*ptep) && arch_pte_addr(*ptep, 3) != mm->zero_pa)
-			return true;
-		start += PAGE_SIZE;
-	}
-	return false;
-}
-
-/*
  * mprotect. Mapped pages take the new access minus write: a page that may
  * now be written gets write permission on its first write fault, which also
- * keeps the zero page read-only. Only VMAs whose flags change are touched;
- * the first and last may need a split each, so at most two new VMAs.
+ * keeps the zero page read-only. PROT_NONE makes them kept entries (MM_NONE,
+ * Linux's PTE_PROT_NONE): every access faults, and the VMA allows none, but
+ * the pages and their contents stay, and come back with the next mprotect.
+ * Only VMAs whose flags change are touched; the first and last may need a
+ * split each, so at most two new VMAs.
  */
 int do_mprotect(struct mm_struct *mm, vaddr_t start, uint64_t len, unsigned prot)
 {
 	struct vm_area_struct *first, *last, *v, *spares[2] = { NULL, NULL };
 	long vm_flags = prot_to_vm_flags(prot);
 	unsigned long nf;
+	unsigned attrs;
 	vaddr_t end;
 	int need = 0, used = 0, i, err;
 
@@ -241,6 +221,7 @@ int do_mprotect(struct mm_struct *mm, vaddr_t start, uint64_t len, unsigned prot
 	if (len > TASK_SIZE)
 		return -ENOMEM;
 	end = start + ALIGN_UP(len, PAGE_SIZE);
+	attrs = vm_flags ? vm_flags & ~VM_WRITE : MM_NONE; /* PROT_NONE: kept */
 
 	/* The whole range must be mapped, without holes. */
 	first = find_vma(mm, start);
@@ -249,12 +230,6 @@ int do_mprotect(struct mm_struct *mm, vaddr_t start, uint64_t len, unsigned prot
 	for (last = first; last->vm_end < end; last = last->vm_next)
 		if (!last->vm_next || last->vm_next->vm_start != last->vm_end)
 			return -ENOMEM;
-
-	if (!vm_flags)
-		for (v = first; v && v->vm_start < end; v = v->vm_next)
-			if ((v->vm_flags & VM_ACCESS) &&
-			    has_data_pages(mm, MAX(start, v->vm_start), MIN(end, v->vm_end)))
-				return -ENOTSUP;
 
 	nf = (first->vm_flags & ~VM_ACCESS) | vm_flags;
 	need += first->vm_start < start && nf != first->vm_flags;
@@ -273,14 +248,10 @@ int do_mprotect(struct mm_struct *mm, vaddr_t start, uint64_t len, unsigned prot
 		nf = (v->vm_flags & ~VM_ACCESS) | vm_flags;
 		if (nf == v->vm_flags)
 			continue;
-		if (vm_flags) {
-			err = pgt_protect(mm->pgt, MAX(start, v->vm_start),
-					  MIN(end, v->vm_end) - MAX(start, v->vm_start),
-					  vm_flags & ~VM_WRITE);
-			assert(err == 0);
-		} else {
-			unmap_pages(mm, MAX(start, v->vm_start), MIN(end, v->vm_end));
-		}
+		err = pgt_protect(mm->pgt, MAX(start, v->vm_start),
+				  MIN(end, v->vm_end) - MAX(start, v->vm_start), attrs);
+		assert(err == 0);
+		(void)err;
 		if (v->vm_start < start)
 			v = vma_split(mm, v, start, spares[used++]);
 		if (v->vm_end > end)

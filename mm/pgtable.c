@@ -15,6 +15,10 @@
  *    unmap and protect reserve the (at most four) tables their edge block
  *    splits need before touching an entry; map undoes what it did.
  *  - table_pages counts every table page reachable from the root, exactly.
+ *  - A kept entry (MM_NONE, mm/arch.h) is a leaf like any other: it holds its
+ *    page, blocks tables from emptying, is split, protected and unmapped.
+ *    Being invalid, it is never in a TLB: making it valid again or clearing
+ *    it needs no flush; making a valid entry kept is a break and does.
  */
 #include "mm/pgtable.h"
 
@@ -50,9 +54,14 @@ static inline pte_t *table_of(pte_t e, int level)
 	return arch_phys_to_virt(arch_pte_table_addr(e));
 }
 
-/* Attributes a leaf may have: readable (always, at EL1), never writable and executable. */
+/*
+ * Attributes a leaf may have: MM_NONE alone (kept), or readable (always, at
+ * EL1), never writable and executable.
+ */
 static bool attrs_ok(unsigned attrs)
 {
+	if (attrs == MM_NONE)
+		return true;
 	return (attrs & MM_READ) && !(attrs & ~MM_ALL) &&
 	       !((attrs & MM_WRITE) && (attrs & MM_EXEC)) &&
 	       !((attrs & MM_DEVICE) && (attrs & MM_EXEC));
@@ -85,7 +94,7 @@ static void table_free(struct pgtable *pgt, paddr_t pa)
 static bool table_empty(const pte_t *table)
 {
 	for (size_t i = 0; i < PTRS; i++)
-		if (arch_pte_valid(table[i]))
+		if (arch_pte_present(table[i]))
 			return false;
 	return true;
 }
@@ -144,7 +153,7 @@ static __attribute__((noinline)) pte_t *walk_alloc_slow(struct pgtable *pgt, vad
 		if (!arch_pte_is_table(e, level)) {
 			paddr_t pa;
 
-			if (arch_pte_valid(e)) {
+			if (arch_pte_present(e)) {
 				*err = -EEXIST; /* a block maps va */
 				return NULL;
 			}
@@ -202,7 +211,7 @@ int pgt_lookup(const struct pgtable *pgt, vaddr_t va, paddr_t *pa,
 	for (int l = 0; l <= 3; l++) {
 		pte_t e = table[index_of(va, l)];
 
-		if (!arch_pte_valid(e))
+		if (!arch_pte_present(e))
 			return -ENOENT;
 		if (arch_pte_is_table(e, l)) {
 			table = table_of(e, l);
@@ -233,7 +242,7 @@ static bool any_mapped(const pte_t *table, int level, vaddr_t va, vaddr_t end)
 		if (arch_pte_is_table(e, level)) {
 			if (any_mapped(table_of(e, level), level + 1, va, next))
 				return true;
-		} else if (arch_pte_valid(e)) {
+		} else if (arch_pte_present(e)) {
 			return true;
 		}
 		va = next;
@@ -254,13 +263,13 @@ static int map_range(struct pgtable *pgt, pte_t *table, int level, vaddr_t va,
 
 		if (level == 3) {
 			arch_pte_write(slot, arch_pte_leaf(pa, attrs, 3));
-		} else if (level == 2 && !(flags & PGT_NO_BLOCKS) && !arch_pte_valid(e) &&
+		} else if (level == 2 && !(flags & PGT_NO_BLOCKS) && !arch_pte_present(e) &&
 			   next - va == size && IS_ALIGNED(pa, size)) {
 			arch_pte_write(slot, arch_pte_leaf(pa, attrs, 2));
 		} else {
 			int err;
 
-			if (!arch_pte_valid(e)) {
+			if (!arch_pte_present(e)) {
 				paddr_t t = table_alloc(pgt);
 
 				if (!t)
@@ -305,14 +314,16 @@ static void release_leaf(const struct op *op, pte_t e, int level)
 /*
  * Apply op to [va, end) below `table` (of `level`); va and end lie in this
  * table's span and are leaf boundaries. Works in chunks of up to 64 entries:
- * invalidate the entries that change, one TLB flush for the chunk, then
- * release, free or rewrite them.
+ * break the valid entries that change (writing 0, or the new entry when it
+ * is a kept one), one TLB flush for the chunk, then release, free or rewrite
+ * them. A kept entry is in no TLB, so it is rewritten or released at once.
  */
 static void apply(const struct op *op, pte_t *table, int level, vaddr_t va, vaddr_t end)
 {
 	vaddr_t size = entry_size(level);
 	vaddr_t span = ALIGN_DOWN(va, size * PTRS); /* VA of entry 0 */
 	size_t i = index_of(va, level), last = index_of(end - 1, level);
+	bool keep = !op->unmap && (op->attrs & MM_NONE);
 
 	while (i <= last) {
 		size_t c0 = ALIGN_DOWN(i, CHUNK), stop = MIN(last + 1, c0 + CHUNK);
@@ -320,7 +331,7 @@ static void apply(const struct op *op, pte_t *table, int level, vaddr_t va, vadd
 		uint64_t changed = 0;
 
 		for (; i < stop; i++) {
-			pte_t e = table[i];
+			pte_t e = table[i], inval = 0;
 			vaddr_t eva = span + i * size;
 
 			if (arch_pte_is_table(e, level)) {
@@ -329,16 +340,27 @@ static void apply(const struct op *op, pte_t *table, int level, vaddr_t va, vadd
 				apply(op, child, level + 1, MAX(va, eva), MIN(end, eva + size));
 				if (!op->unmap || !table_empty(child))
 					continue;
-			} else if (!arch_pte_valid(e)) {
+			} else if (!arch_pte_present(e)) {
 				continue;
 			} else {
+				paddr_t pa = arch_pte_addr(e, level);
+
 				assert(eva >= va && eva + size <= end); /* edges were split */
 				if (!op->unmap && arch_pte_attrs(e, level) == op->attrs)
 					continue;
+				if (!arch_pte_valid(e)) { /* kept */
+					arch_pte_write(&table[i], op->unmap ? 0 :
+						       arch_pte_leaf(pa, op->attrs, level));
+					if (op->unmap)
+						release_leaf(op, e, level);
+					continue;
+				}
+				if (keep)
+					inval = arch_pte_leaf(pa, MM_NONE, level);
 			}
 			old[i - c0] = e;
 			changed |= BIT(i - c0);
-			arch_pte_write(&table[i], 0);
+			arch_pte_write(&table[i], inval);
 		}
 		if (!changed)
 			continue;
@@ -354,7 +376,7 @@ static void apply(const struct op *op, pte_t *table, int level, vaddr_t va, vadd
 				table_free(op->pgt, arch_pte_addr(e, level));
 			else if (op->unmap)
 				release_leaf(op, e, level);
-			else
+			else if (!keep)
 				arch_pte_write(&table[c0 + k],
 					       arch_pte_leaf(arch_pte_addr(e, level), op->attrs, level));
 		}
@@ -381,7 +403,7 @@ static int find_cuts(const struct pgtable *pgt, vaddr_t a, struct cut *cuts, int
 			table = table_of(e, level);
 			continue;
 		}
-		if (!arch_pte_valid(e))
+		if (!arch_pte_present(e))
 			return n;
 		for (int l = level; l < 3 && !IS_ALIGNED(a, entry_size(l)); l++) {
 			struct cut c = { l, ALIGN_DOWN(a, entry_size(l)) };
@@ -410,14 +432,16 @@ static void split(struct pgtable *pgt, const struct cut *c, paddr_t page)
 		table = table_of(table[index_of(c->base, level)], level);
 	slot = &table[index_of(c->base, c->level)];
 	e = *slot;
-	assert(arch_pte_valid(e) && !arch_pte_is_table(e, c->level));
+	assert(arch_pte_present(e) && !arch_pte_is_table(e, c->level));
 	pa = arch_pte_addr(e, c->level);
 	attrs = arch_pte_attrs(e, c->level);
 	for (size_t i = 0; i < PTRS; i++) /* not live yet: plain stores */
 		t[i] = arch_pte_leaf(pa + i * sub, attrs, c->level + 1);
 
-	arch_pte_write(slot, 0);
-	arch_tlb_flush_page(c->base);
+	if (arch_pte_valid(e)) { /* a kept block is in no TLB */
+		arch_pte_write(slot, 0);
+		arch_tlb_flush_page(c->base);
+	}
 	arch_pte_write_table(slot, arch_pte_table(page));
 	pgt->table_pages++;
 }
@@ -511,7 +535,7 @@ static int check_table(const pte_t *table, int level, vaddr_t span, size_t *tabl
 		vaddr_t va = span + i * entry_size(level);
 		int err;
 
-		if (!arch_pte_valid(e)) {
+		if (!arch_pte_present(e)) {
 			if (e != 0)
 				goto bad;
 			continue;

@@ -9,6 +9,12 @@
  * page_alloc() and go back when a table empties. Changing a live (valid)
  * entry to another valid one uses break-before-make: invalidate, TLB flush,
  * write the new entry. Attributes are the portable MM_* of mm/arch.h.
+ *
+ * MM_NONE makes kept entries (PROT_NONE): invalid, so every access faults,
+ * but still holding their pages. Every function here treats a kept entry as
+ * a mapped leaf: map refuses to map over it, lookup reports it (attrs ==
+ * MM_NONE), unmap releases its page, protect converts it both ways, check
+ * accepts it.
  */
 #ifndef MM_PGTABLE_H
 #define MM_PGTABLE_H
@@ -37,20 +43,21 @@ void pgt_destroy(struct pgtable *pgt);
  * pgt_map: map [va, va+size) to [pa, pa+size) with attrs, using 2 MiB blocks
  * where both addresses are aligned and flags allow. va, pa, size must be page
  * aligned; no page of the range may be mapped already. Returns 0, -EINVAL
- * (alignment, range outside 48 bits, MM_WRITE|MM_EXEC together), -EEXIST
+ * (alignment, range outside 48 bits, MM_WRITE|MM_EXEC together, MM_NONE
+ * with other attributes), -EEXIST
  * or -ENOMEM; on error nothing of the range stays mapped.
  */
 int pgt_map(struct pgtable *pgt, vaddr_t va, paddr_t pa, uint64_t size,
 	    unsigned attrs, unsigned flags);
 
-/* Called by pgt_unmap for each 4 KiB page it unmaps, after the TLB flush. */
+/* Called by pgt_unmap for each 4 KiB page it unmaps, once no TLB holds it. */
 typedef void (*pgt_release_fn)(paddr_t pa, void *ctx);
 
 /*
- * pgt_unmap: unmap every mapped page of [va, va+size), splitting blocks that
- * straddle the edges, flushing the TLB, freeing emptied tables, and calling
- * release (if not NULL) with each unmapped page's physical address. Unmapped
- * holes are fine. Returns 0, -EINVAL or -ENOMEM (a block split needed a table;
+ * pgt_unmap: unmap every mapped page (kept ones too) of [va, va+size),
+ * splitting blocks that straddle the edges, flushing the TLB, freeing
+ * emptied tables, and calling release (if not NULL) with each unmapped
+ * page's physical address. Unmapped holes are fine. Returns 0, -EINVAL or -ENOMEM (a block split needed a table;
  * then nothing changed).
  */
 int pgt_unmap(struct pgtable *pgt, vaddr_t va, uint64_t size,
@@ -58,15 +65,18 @@ int pgt_unmap(struct pgtable *pgt, vaddr_t va, uint64_t size,
 
 /*
  * pgt_protect: set attrs on every mapped page of [va, va+size) (splitting
- * blocks at the edges), with break-before-make and TLB maintenance.
- * Returns 0, -EINVAL or -ENOMEM.
+ * blocks at the edges), with break-before-make and TLB maintenance. attrs
+ * MM_NONE makes the pages kept (a break: the TLB is flushed); other attrs
+ * make kept pages valid again with the same output addresses (no flush:
+ * they were in no TLB). Returns 0, -EINVAL or -ENOMEM.
  */
 int pgt_protect(struct pgtable *pgt, vaddr_t va, uint64_t size, unsigned attrs);
 
 /*
  * pgt_lookup: translate va. Returns 0 and fills pa (of va itself, offset
  * included), attrs and level (of the leaf) for any non-NULL out pointer, or
- * -ENOENT when va is not mapped.
+ * -ENOENT when va is not mapped. A kept entry is mapped: attrs is MM_NONE
+ * (the MMU would fault on it, pa is the page it keeps).
  */
 int pgt_lookup(const struct pgtable *pgt, vaddr_t va, paddr_t *pa,
 	       unsigned *attrs, int *level);
@@ -81,7 +91,10 @@ pte_t *pgt_walk_alloc(struct pgtable *pgt, vaddr_t va, int *err);
 /* pgt_walk: the level-3 entry slot for va, or NULL if a table is missing. */
 pte_t *pgt_walk(const struct pgtable *pgt, vaddr_t va);
 
-/* pgt_check: verify table structure and table_pages count; 0 or -EINVAL. */
+/*
+ * pgt_check: verify table structure (invalid entries are 0 or kept, leaf
+ * attributes allowed) and the table_pages count; 0 or -EINVAL.
+ */
 int pgt_check(const struct pgtable *pgt);
 
 #endif

@@ -5,6 +5,9 @@
  * record per page of three 64-page windows (the heap, a fixed-mapping area,
  * the top of the mmap area) holding its protection, whether it is unmapped,
  * untouched, mapped to the zero page or private, and one tracked byte.
+ * Pages under PROT_NONE keep their state and byte: the MMU must fault on
+ * every access to them, yet the tables must still hold them (pgt_lookup
+ * gives MM_NONE and the page), and they come back with the next mprotect.
  *
  * After every operation: mm_check (tree, list, VMAs, counters, page
  * tables), then every modelled page through fake_translate (what the MMU
@@ -120,16 +123,26 @@ static void verify(void)
 				CHECK(f & FAULT_TRANSLATION);
 				break;
 			case ZERO:
-				CHECK(f == 0 && (pa & PAGE_MASK) == mm.zero_pa);
-				CHECK(fake_translate(&pgt, va, FAULT_WRITE, &pa) & FAULT_PERMISSION);
-				break;
 			case PRIVATE:
-				CHECK(f == 0 && (pa & PAGE_MASK) != mm.zero_pa);
-				CHECK(host(pa)[off(w, i)] == pg->val);
-				CHECK(host(pa)[off(w, i) + 1] == 0);
-				f = fake_translate(&pgt, va, FAULT_WRITE, &pa);
-				CHECK(pg->pte_w ? f == 0 : (f & FAULT_PERMISSION) != 0);
-				priv++;
+				if (pg->flags & VM_ACCESS) {
+					CHECK(f == 0);
+					f = fake_translate(&pgt, va, FAULT_WRITE, NULL);
+					CHECK(pg->pte_w ? f == 0 : (f & FAULT_PERMISSION) != 0);
+				} else { /* PROT_NONE: kept */
+					unsigned attrs;
+
+					CHECK(f & FAULT_TRANSLATION);
+					CHECK(fake_translate(&pgt, va, FAULT_WRITE, NULL) &
+					      FAULT_TRANSLATION);
+					CHECK(pgt_lookup(&pgt, va, &pa, &attrs, NULL) == 0);
+					CHECK(attrs == MM_NONE);
+				}
+				CHECK(((pa & PAGE_MASK) == mm.zero_pa) == (pg->st == ZERO));
+				if (pg->st == PRIVATE) {
+					CHECK(host(pa)[off(w, i)] == pg->val);
+					CHECK(host(pa)[off(w, i) + 1] == 0);
+					priv++;
+				}
 				break;
 			}
 		}
@@ -232,17 +245,10 @@ static void op_mprotect(int w, unsigned prot, uint8_t a, uint8_t b)
 {
 	int i = a % WPAGES, n = MIN(1 + b % 16, WPAGES - i);
 	unsigned long access = prot | (prot ? VM_READ : 0);
-	bool data = false;
 	int err = do_mprotect(&mm, page_va(w, i), (uint64_t)n * P, prot);
 
 	if (!all_mapped(w, i, n)) {
 		CHECK(err == -ENOMEM);
-		return;
-	}
-	for (int k = i; k < i + n; k++)
-		data |= model[w][k].st == PRIVATE;
-	if (!prot && data) {
-		CHECK(err == -ENOTSUP);
 		return;
 	}
 	if (err) {
@@ -255,10 +261,8 @@ static void op_mprotect(int w, unsigned prot, uint8_t a, uint8_t b)
 
 		if (nf == pg->flags)
 			continue;
-		pg->flags = nf;
+		pg->flags = nf; /* state and contents stay, PROT_NONE or not */
 		pg->pte_w = false;
-		if (!prot && pg->st == ZERO)
-			pg->st = UNTOUCHED;
 	}
 }
 

@@ -1,9 +1,9 @@
 /*
  * In-guest tests of the memory manager on the real MMU: the zero page,
  * private pages, the zero-page replacement, brk shrinking, accesses after
- * munmap, 100,000 VMAs, and running out of memory. Translations are read
- * back with AT S1E1R/S1E1W (tests/guest/probe.h), faults that must not be
- * resolved are caught with expect_fault_begin/end.
+ * munmap, PROT_NONE keeping pages, 100,000 VMAs, and running out of memory.
+ * Translations are read back with AT S1E1R/S1E1W (tests/guest/probe.h),
+ * faults that must not be resolved are caught with expect_fault_begin/end.
  */
 #include "tests/guest/ktest.h"
 
@@ -151,6 +151,88 @@ KTEST(mm_access_after_munmap_is_caught)
 	KEXPECT_EQ(f.result, -EFAULT);
 	KEXPECT_EQ(f.flags & FAULT_WRITE, FAULT_WRITE);
 	KEXPECT_EQ(do_munmap(current_mm, (vaddr_t)p, PAGE_SIZE), 0);
+}
+
+/*
+ * PROT_NONE on the real MMU: the pages become invalid descriptors that keep
+ * their output address (a kept entry, MM_NONE), so a read and a write each
+ * take a level-3 translation fault that the fault path refuses (the VMA
+ * allows nothing); mprotect back brings the same pages with their data;
+ * munmap of the PROT_NONE range frees every page.
+ */
+KTEST(mm_prot_none_keeps_pages)
+{
+	enum { N = 4 };
+	size_t free0 = page_free_count();
+	volatile uint64_t *p = (volatile uint64_t *)map(N, RW);
+	uint64_t segv0 = current_mm->nr_fault_segv, freed0;
+	struct expected_fault f = {0};
+	const size_t stride = PAGE_SIZE / sizeof(*p);
+	size_t free1, resident;
+	paddr_t pa[N], got;
+	unsigned attrs;
+
+	KASSERT(p);
+	for (int i = 0; i < N; i++) {
+		p[i * stride + i] = 0xc0de0000u + i;
+		pa[i] = pa_of(&p[i * stride]);
+		KEXPECT_NE(pa[i], 0);
+	}
+	free1 = page_free_count();
+	resident = mm_resident_pages(current_mm);
+
+	KASSERT_EQ(do_mprotect(current_mm, (vaddr_t)p, N * PAGE_SIZE, PROT_NONE), 0);
+	KEXPECT_EQ(mm_check(current_mm), 0);
+	KEXPECT_EQ(page_free_count(), free1);
+	KEXPECT_EQ(mm_resident_pages(current_mm), resident);
+	for (int i = 0; i < N; i++) {
+		uintptr_t va = (uintptr_t)&p[i * stride + i];
+
+		KEXPECT_EQ(pa_of(&p[i * stride]), 0);
+		KEXPECT_EQ(pgt_lookup(current_mm->pgt, va & PAGE_MASK, &got, &attrs, NULL), 0);
+		KEXPECT_EQ(got, pa[i]);
+		KEXPECT_EQ(attrs, MM_NONE);
+
+		expect_fault_begin();
+		(void)*opaque(va);
+		KASSERT(expect_fault_end(&f));
+		KEXPECT_EQ(f.result, -EFAULT);
+		KEXPECT_EQ(f.far, va);
+		KEXPECT_EQ(f.flags & (FAULT_READ | FAULT_WRITE | FAULT_TRANSLATION),
+			   FAULT_READ | FAULT_TRANSLATION);
+		KEXPECT_EQ(FAULT_LEVEL(f.flags), 3);
+
+		expect_fault_begin();
+		*opaque(va) = 0xbad;
+		KASSERT(expect_fault_end(&f));
+		KEXPECT_EQ(f.result, -EFAULT);
+		KEXPECT_EQ(f.far, va);
+		KEXPECT_EQ(f.flags & (FAULT_WRITE | FAULT_TRANSLATION),
+			   FAULT_WRITE | FAULT_TRANSLATION);
+		KEXPECT_EQ(FAULT_LEVEL(f.flags), 3);
+	}
+	KEXPECT_EQ(current_mm->nr_fault_segv - segv0, 2 * N);
+
+	/* Read/write again: the same pages, the data intact, writable on demand. */
+	KASSERT_EQ(do_mprotect(current_mm, (vaddr_t)p, N * PAGE_SIZE, RW), 0);
+	for (int i = 0; i < N; i++) {
+		KEXPECT_EQ(p[i * stride + i], 0xc0de0000u + i);
+		KEXPECT_EQ(pa_of(&p[i * stride]), pa[i]);
+		p[i * stride + i] += 1;
+		KEXPECT_EQ(p[i * stride + i], 0xc0de0001u + i);
+		KEXPECT(writable(&p[i * stride]));
+	}
+	KEXPECT_EQ(page_free_count(), free1);
+	KEXPECT_EQ(mm_check(current_mm), 0);
+
+	/* munmap of a PROT_NONE range gives every page (and table) back. */
+	KASSERT_EQ(do_mprotect(current_mm, (vaddr_t)p, N * PAGE_SIZE, PROT_NONE), 0);
+	freed0 = current_mm->nr_pages_freed;
+	KEXPECT_EQ(do_munmap(current_mm, (vaddr_t)p, N * PAGE_SIZE), 0);
+	KEXPECT_EQ(current_mm->nr_pages_freed - freed0, N);
+	KEXPECT_EQ(mm_resident_pages(current_mm), resident - N);
+	KEXPECT_EQ(page_free_count(), free0);
+	KEXPECT_EQ(mm_check(current_mm), 0);
 }
 
 KTEST(mm_100000_vmas)

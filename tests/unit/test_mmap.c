@@ -2,8 +2,8 @@
  * mmap, munmap and mprotect on VMA layouts, table-driven: each case is a
  * sequence of calls with their expected results, then the exact list of
  * [start, end) and flags the mm must hold (mm_check runs after every call).
- * Then top-down placement and hints, and every operation under memory
- * exhaustion (error => layout unchanged).
+ * Then top-down placement and hints, PROT_NONE keeping pages and contents,
+ * and every operation under memory exhaustion (error => layout unchanged).
  */
 #include "mm_test.h"
 
@@ -234,6 +234,84 @@ static void test_no_room(void **state)
 	assert_int_equal(mm_check(&e->mm), 0);
 }
 
+/*
+ * PROT_NONE keeps the pages: every access faults (the VMA allows none),
+ * they stay resident and counted, and mprotect back gives the same pages
+ * with their contents. munmap, or MAP_FIXED over them, frees them.
+ */
+static void test_prot_none_keeps_pages(void **state)
+{
+	struct mm_env *e = *state;
+	struct mm_struct *mm = &e->mm;
+	paddr_t pa[4], got;
+	unsigned attrs;
+	size_t free_before;
+	vaddr_t va;
+
+	assert_int_equal(do_mmap(mm, B, 4 * P, PROT_READ | PROT_WRITE, FIX, &va), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(touch(mm, B + i * P, FAULT_WRITE, &pa[i]), 0);
+		host_ptr(pa[i])[i + 1] = (uint8_t)(0xa0 + i);
+	}
+	assert_int_equal(touch(mm, B + 3 * P, FAULT_READ, &pa[3]), 0);
+	assert_int_equal(pa[3], mm->zero_pa);
+	free_before = page_free_count();
+
+	assert_int_equal(do_mprotect(mm, B + P, 3 * P, PROT_NONE), 0);
+	const struct range none[] = { { B, B + P, RW }, { B + P, B + 4 * P, NONE } };
+	expect_layout(mm, none, 2);
+	assert_int_equal(mm_check(mm), 0);
+	assert_int_equal(mm_resident_pages(mm), 3);
+	assert_int_equal(page_free_count(), free_before);
+	for (int i = 1; i < 4; i++) {
+		for (unsigned access = FAULT_READ; access <= FAULT_EXEC; access <<= 1) {
+			assert_int_equal(fake_translate(&e->pgt, B + i * P, access, NULL),
+					 FAULT_TRANSLATION | access | 3u << FAULT_LEVEL_SHIFT);
+			assert_int_equal(touch(mm, B + i * P, access, NULL), -EFAULT);
+		}
+		assert_int_equal(pgt_lookup(&e->pgt, B + i * P, &got, &attrs, NULL), 0);
+		assert_int_equal(got, pa[i]);
+		assert_int_equal(attrs, MM_NONE);
+	}
+	assert_int_equal(mm->nr_fault_segv, 9);
+	assert_int_equal(touch(mm, B, FAULT_WRITE, &got), 0); /* untouched neighbour */
+	assert_int_equal(got, pa[0]);
+
+	/* Back: one VMA, the same pages, the contents intact. */
+	assert_int_equal(do_mprotect(mm, B, 4 * P, PROT_READ | PROT_WRITE), 0);
+	const struct range rw[] = { { B, B + 4 * P, RW } };
+	expect_layout(mm, rw, 1);
+	for (int i = 1; i < 4; i++) {
+		assert_int_equal(touch(mm, B + i * P, FAULT_READ, &got), 0);
+		assert_int_equal(got, pa[i]);
+		if (i < 3)
+			assert_int_equal(host_ptr(got)[i + 1], 0xa0 + i);
+	}
+	assert_int_equal(touch(mm, B + P, FAULT_WRITE, &got), 0);
+	assert_int_equal(got, pa[1]);
+	assert_int_equal(mm->nr_fault_wp, 1);
+	assert_int_equal(page_free_count(), free_before);
+	assert_int_equal(mm_check(mm), 0);
+
+	/* MAP_FIXED over a PROT_NONE page frees it; the new page starts zeroed. */
+	assert_int_equal(do_mprotect(mm, B + P, 2 * P, PROT_NONE), 0);
+	assert_int_equal(do_mmap(mm, B + 2 * P, P, PROT_READ | PROT_WRITE, FIX, &va), 0);
+	assert_int_equal(mm->nr_pages_freed, 1);
+	assert_int_equal(touch(mm, B + 2 * P, FAULT_READ, &got), 0);
+	assert_int_equal(got, mm->zero_pa);
+	assert_int_equal(mm_check(mm), 0);
+
+	/* munmap of a PROT_NONE range frees its pages, then everything goes. */
+	assert_int_equal(do_munmap(mm, B + P, P), 0);
+	assert_int_equal(mm->nr_pages_freed, 2);
+	assert_int_equal(mm_resident_pages(mm), 1);
+	assert_int_equal(do_munmap(mm, B, 4 * P), 0);
+	assert_int_equal(mm_resident_pages(mm), 0);
+	assert_int_equal(mm_table_pages(mm), 0);
+	assert_int_equal(page_free_count() + mm->vma_pool.nr_pages, e->free_at_start);
+	assert_int_equal(mm_check(mm), 0);
+}
+
 /* A copy of the layout, to prove a failed call changed nothing. */
 static size_t snapshot(struct mm_struct *mm, struct range *r, size_t max)
 {
@@ -329,6 +407,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_top_down, mm_env_setup, mm_env_teardown),
 		cmocka_unit_test_setup_teardown(test_hints, mm_env_setup, mm_env_teardown),
 		cmocka_unit_test_setup_teardown(test_no_room, mm_env_setup, mm_env_teardown),
+		cmocka_unit_test_setup_teardown(test_prot_none_keeps_pages, mm_env_setup,
+						mm_env_teardown),
 		cmocka_unit_test(test_out_of_vmas),
 	};
 

@@ -3,7 +3,8 @@
  * blocks, unmap and protect splitting blocks, protection changes seen by
  * the fake MMU with no stale TLB entry and no break-before-make violation,
  * exact table-page accounting, and the -EEXIST / -EINVAL / -ENOMEM paths
- * (with the allocator run dry at every step) leaving nothing half done.
+ * (with the allocator run dry at every step) leaving nothing half done;
+ * kept (MM_NONE) entries through protect, lookup, split and unmap.
  * pgt_check runs after every operation, and a random sequence of operations
  * is compared with a simple model.
  */
@@ -339,6 +340,81 @@ static void test_protect_whole_block_stays_block(void **state)
 	check();
 }
 
+/*
+ * MM_NONE (PROT_NONE): a kept entry faults on every access and is never in
+ * the TLB, yet lookup, protect and unmap still find its page. Going there is
+ * a break with a flush; coming back writes valid entries with no flush.
+ */
+static void test_protect_none_keeps_pages(void **state)
+{
+	vaddr_t va = 0x40000000, edge = va + 2 * MiB;
+	struct released rel = { .n = 0 };
+	size_t tables;
+
+	assert_int_equal(pgt_map(&pgt, va, PA, 4 * MiB, RW, 0), 0);
+	tables = pgt.table_pages;
+	assert_int_equal(translate(edge - PAGE_SIZE, FAULT_WRITE, NULL), 0); /* cached */
+	assert_int_equal(translate(edge + MiB, FAULT_WRITE, NULL), 0);
+
+	/* Two pages across the first block's end, and the whole second block. */
+	fake_stats_reset();
+	assert_int_equal(pgt_protect(&pgt, edge - 2 * PAGE_SIZE, 2 * PAGE_SIZE, MM_NONE), 0);
+	assert_int_equal(pgt_protect(&pgt, edge, 2 * MiB, MM_NONE), 0);
+	check();
+	assert_true(fake_stats.tlbi_ops + fake_stats.flush_all > 0);
+	assert_int_equal(pgt.table_pages, tables + 1); /* the first block split */
+	expect_map(edge - PAGE_SIZE + 0x10, PA + 2 * MiB - PAGE_SIZE + 0x10, MM_NONE, 3);
+	expect_map(edge - 2 * PAGE_SIZE, PA + 2 * MiB - 2 * PAGE_SIZE, MM_NONE, 3);
+	expect_map(edge - 3 * PAGE_SIZE, PA + 2 * MiB - 3 * PAGE_SIZE, RW, 3);
+	expect_map(edge + MiB, PA + 3 * MiB, MM_NONE, 2);
+	assert_false(arch_pte_valid(*pgt_walk(&pgt, edge - PAGE_SIZE)));
+	assert_true(arch_pte_present(*pgt_walk(&pgt, edge - PAGE_SIZE)));
+	assert_false(fake_tlb_cached(edge - PAGE_SIZE));
+	assert_false(fake_tlb_cached(edge + MiB));
+	for (unsigned access = FAULT_READ; access <= FAULT_EXEC; access <<= 1) {
+		assert_int_equal(translate(edge - PAGE_SIZE, access, NULL),
+				 FAULT_TRANSLATION | access | L(3));
+		assert_int_equal(translate(edge + MiB, access, NULL),
+				 FAULT_TRANSLATION | access | L(2));
+	}
+	assert_false(fake_tlb_cached(edge - PAGE_SIZE)); /* a fault fills no TLB entry */
+	assert_int_equal(pgt_map(&pgt, edge - PAGE_SIZE, PA, PAGE_SIZE, RW, 0), -EEXIST);
+	assert_int_equal(pgt_map(&pgt, edge, PA, 2 * MiB, RW, 0), -EEXIST);
+
+	/* Back: the same pages, valid again, without a TLB flush. */
+	fake_stats_reset();
+	assert_int_equal(pgt_protect(&pgt, edge - 2 * PAGE_SIZE, 2 * MiB + 2 * PAGE_SIZE, RO), 0);
+	check();
+	assert_int_equal(fake_stats.flush_page + fake_stats.flush_range + fake_stats.flush_all, 0);
+	assert_int_equal(fake_stats.pte_writes, 3);
+	expect_map(edge - PAGE_SIZE, PA + 2 * MiB - PAGE_SIZE, RO, 3);
+	expect_map(edge + MiB, PA + 3 * MiB, RO, 2);
+	assert_int_equal(translate(edge + MiB, FAULT_READ, NULL), 0);
+	assert_int_equal(translate(edge - PAGE_SIZE, FAULT_WRITE, NULL),
+			 FAULT_PERMISSION | FAULT_WRITE | L(3));
+
+	/* Kept again, then split by an unmap inside, then unmapped whole: every
+	 * page is released exactly once and every table goes. */
+	assert_int_equal(pgt_protect(&pgt, va, 4 * MiB, MM_NONE), 0);
+	check();
+	fake_stats_reset();
+	assert_int_equal(pgt_unmap(&pgt, edge + PAGE_SIZE, PAGE_SIZE, record, &rel), 0);
+	check();
+	assert_int_equal(fake_stats.flush_page + fake_stats.flush_range + fake_stats.flush_all, 0);
+	assert_int_equal(rel.n, 1);
+	assert_int_equal(rel.pa[0], PA + 2 * MiB + PAGE_SIZE);
+	expect_map(edge, PA + 2 * MiB, MM_NONE, 3);
+	expect_unmapped(edge + PAGE_SIZE);
+	rel.n = 0;
+	assert_int_equal(pgt_unmap(&pgt, edge, 2 * MiB, record, &rel), 0);
+	assert_int_equal(pgt_unmap(&pgt, va, 2 * MiB, NULL, NULL), 0);
+	check();
+	assert_int_equal(rel.n, 511);
+	for (size_t i = 0; i < rel.n; i++)
+		assert_int_equal(rel.pa[i], PA + 2 * MiB + (i ? i + 1 : 0) * PAGE_SIZE);
+	assert_int_equal(pgt.table_pages, 1);
+}
+
 static void test_unmap_frees_tables(void **state)
 {
 	vaddr_t vas[] = { 0x1000, 0x40000000, 0x40200000, 0x8000000000, 0x7ffffffff000 };
@@ -386,6 +462,8 @@ static void test_einval(void **state)
 		{ 0x1000, PA, PAGE_SIZE, 0, 0 },
 		{ 0x1000, PA, PAGE_SIZE, RX | MM_DEVICE, 0 },
 		{ 0x1000, PA, PAGE_SIZE, RW | BIT(7), 0 },
+		{ 0x1000, PA, PAGE_SIZE, MM_NONE | MM_READ, 0 },
+		{ 0x1000, PA, PAGE_SIZE, MM_NONE | MM_DEVICE, 0 },
 		{ 0x1000, PA, PAGE_SIZE, RW, BIT(5) },
 	};
 
@@ -401,6 +479,7 @@ static void test_einval(void **state)
 	assert_int_equal(pgt_unmap(&pgt, 0x200000, 1ull << 48, NULL, NULL), -EINVAL);
 	assert_int_equal(pgt_protect(&pgt, 0x200000, PAGE_SIZE, RW | MM_EXEC), -EINVAL);
 	assert_int_equal(pgt_protect(&pgt, 0x200000, PAGE_SIZE, 0), -EINVAL);
+	assert_int_equal(pgt_protect(&pgt, 0x200000, PAGE_SIZE, MM_NONE | RW), -EINVAL);
 	assert_int_equal(pgt_protect(&pgt, 0x200000, PAGE_SIZE + 8, RO), -EINVAL);
 	check();
 	expect_map(0x200000 + PAGE_SIZE, PA + PAGE_SIZE, RW, 2); /* untouched, not split */
@@ -582,7 +661,7 @@ static struct model_page model[WIN_PAGES];
 
 static void test_random_against_model(void **state)
 {
-	static const unsigned attr_choices[] = { RO, RW, RX, RW | MM_DEVICE };
+	static const unsigned attr_choices[] = { RO, RW, RX, RW | MM_DEVICE, MM_NONE };
 	uint64_t seed = 12345;
 
 	memset(model, 0, sizeof(model));
@@ -643,8 +722,11 @@ static void test_random_against_model(void **state)
 			if (i % 61 == 0) { /* the MMU's view, through the TLB */
 				unsigned f = translate(va, FAULT_WRITE, &got);
 
+				unsigned kind = model[i].attrs == MM_NONE ? FAULT_TRANSLATION
+									 : FAULT_PERMISSION;
+
 				assert_int_equal(f, model[i].attrs & MM_WRITE ? 0 :
-						 FAULT_PERMISSION | FAULT_WRITE |
+						 kind | FAULT_WRITE |
 							 (f & (3u << FAULT_LEVEL_SHIFT)));
 			}
 		}
@@ -664,6 +746,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_level1_block_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_protect_splits_and_no_stale_tlb, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_protect_whole_block_stays_block, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_protect_none_keeps_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmap_frees_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_einval, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eexist, setup, teardown),

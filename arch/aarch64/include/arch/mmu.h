@@ -26,7 +26,8 @@ typedef uint64_t pte_t;
 
 /*
  * Bits [1:0] of every descriptor, at every level:
- *   x0      invalid (all other bits ignored; faultline writes 0)
+ *   x0      invalid (all other bits ignored; faultline writes 0, or a kept
+ *           entry: see PTE_PROT_NONE)
  *   01      block   (level 1: 1 GiB, level 2: 2 MiB; reserved at level 3)
  *   11      table   (levels 0-2) / page (level 3)
  */
@@ -78,6 +79,20 @@ typedef uint64_t pte_t;
 #define ATTR_UXN BIT(54)
 
 /*
+ * Kept entry (mm/arch.h; Linux's PTE_PROT_NONE), any leaf level. For an
+ * invalid descriptor (bit[0] = 0) the hardware ignores every other bit
+ * (DDI0487 K.a D8.3 "Translation table descriptor formats"), so a kept entry
+ * faults on every access and is never cached in a TLB, yet still holds the
+ * leaf's output address and type bit, and a software marker in bit[58]:
+ *
+ *   63..59  58         57..48  47......n n-1..12  11..2  1  0
+ *  |  0   |PROT_NONE|   0    |    OA    |   0   |  0   | t| 0|
+ *
+ *  n and t as in the block/page descriptor above (t = 1 at level 3).
+ */
+#define PTE_PROT_NONE BIT(58)
+
+/*
  * MAIR_EL1: eight 8-bit memory attributes, AttrIndx selects one (Arm ARM,
  * MAIR_EL1 register description). Attr<n> = MAIR_EL1[8n+7:8n].
  *   0xff  Normal, Outer and Inner Write-Back Non-transient, Read-Allocate,
@@ -107,12 +122,15 @@ static inline pte_t arch_pte_table(paddr_t table)
 /*
  * arch_pte_leaf: a page (level 3) or block (levels 1, 2) descriptor for pa
  * with MM_* attrs. MM_EXEC clears PXN; everything else is never-execute.
+ * MM_NONE gives the kept (invalid) entry instead.
  */
 static inline pte_t arch_pte_leaf(paddr_t pa, unsigned attrs, int level)
 {
-	pte_t e = (pa & ATTR_OA) | ATTR_AF | ATTR_UXN | DESC_VALID;
+	pte_t e = (pa & ATTR_OA) | (level == 3 ? DESC_TABLE : 0);
 
-	e |= level == 3 ? DESC_TABLE : 0;
+	if (attrs & MM_NONE)
+		return e | PTE_PROT_NONE;
+	e |= ATTR_AF | ATTR_UXN | DESC_VALID;
 	e |= attrs & MM_WRITE ? ATTR_AP_RW_EL1 : ATTR_AP_RO_EL1;
 	e |= attrs & MM_EXEC ? 0 : ATTR_PXN;
 	if (attrs & MM_DEVICE)
@@ -126,6 +144,12 @@ static inline pte_t arch_pte_leaf(paddr_t pa, unsigned attrs, int level)
 static inline bool arch_pte_valid(pte_t e)
 {
 	return e & DESC_VALID;
+}
+
+/* arch_pte_present: whether e is a valid entry or a kept one. */
+static inline bool arch_pte_present(pte_t e)
+{
+	return e & (DESC_VALID | PTE_PROT_NONE);
 }
 
 /* arch_pte_is_table: whether e, found at `level`, points to a next-level table. */
@@ -148,10 +172,13 @@ static inline paddr_t arch_pte_table_addr(pte_t e)
 	return e & TABLE_ADDR;
 }
 
-/* arch_pte_attrs: the MM_* attributes of a valid leaf entry. */
+/* arch_pte_attrs: the MM_* attributes of a present leaf entry. */
 static inline unsigned arch_pte_attrs(pte_t e, int level)
 {
 	unsigned attrs = MM_READ;
+
+	if (unlikely(!(e & DESC_VALID)))
+		return MM_NONE;
 
 	if ((e & ATTR_AP) == ATTR_AP_RW_EL1)
 		attrs |= MM_WRITE;

@@ -4,11 +4,13 @@
  * AArch64 beyond "0 is invalid", so portable code that peeks at descriptor
  * bits breaks here:
  *
- *   63  62  61  60  59  58  57........40  39..............0
- *  | V | T | D | X | W | R |    zero     |       PFN        |
+ *   63  62  61  60  59  58  57  56.......40  39..............0
+ *  | V | T | D | X | W | R | N |    zero    |       PFN        |
  *
  *  V valid; T table (levels 0-2); R/W/X/D the MM_* attributes of a leaf
  *  (MM_READ << 58 ...); PFN the table's or output page's frame number.
+ *  N marks a kept entry (MM_NONE): V = 0 and R/W/X/D = 0, PFN kept; the
+ *  fake walker faults on it like on any invalid entry.
  *
  * Entry writes, TLB flushes and address conversions go out of line to
  * arch/fake/, which checks them and models a TLB (see <arch/fake.h>).
@@ -27,6 +29,7 @@ typedef uint64_t pte_t;
 #define FAKE_PTE_T BIT(62)
 #define FAKE_PTE_ATTR_SHIFT 58
 #define FAKE_PTE_ATTRS GENMASK(61, 58)
+#define FAKE_PTE_N BIT(57)
 #define FAKE_PTE_PFN GENMASK(39, 0)
 
 #define ARCH_LEVEL_SHIFT(level) (PAGE_SHIFT + 9 * (3 - (level)))
@@ -39,13 +42,21 @@ static inline pte_t arch_pte_table(paddr_t table)
 
 static inline pte_t arch_pte_leaf(paddr_t pa, unsigned attrs, int level)
 {
-	return FAKE_PTE_V | ((pte_t)(attrs & 0xf) << FAKE_PTE_ATTR_SHIFT) |
-	       ((pa >> PAGE_SHIFT) & FAKE_PTE_PFN);
+	pte_t pfn = (pa >> PAGE_SHIFT) & FAKE_PTE_PFN;
+
+	if (attrs & MM_NONE)
+		return FAKE_PTE_N | pfn;
+	return FAKE_PTE_V | ((pte_t)(attrs & 0xf) << FAKE_PTE_ATTR_SHIFT) | pfn;
 }
 
 static inline bool arch_pte_valid(pte_t e)
 {
 	return e & FAKE_PTE_V;
+}
+
+static inline bool arch_pte_present(pte_t e)
+{
+	return e & (FAKE_PTE_V | FAKE_PTE_N);
 }
 
 static inline bool arch_pte_is_table(pte_t e, int level)
@@ -65,6 +76,8 @@ static inline paddr_t arch_pte_table_addr(pte_t e)
 
 static inline unsigned arch_pte_attrs(pte_t e, int level)
 {
+	if (e & FAKE_PTE_N)
+		return MM_NONE;
 	return (e & FAKE_PTE_ATTRS) >> FAKE_PTE_ATTR_SHIFT;
 }
 
