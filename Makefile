@@ -19,15 +19,19 @@ $(error unknown BOARD '$(BOARD)': one of $(patsubst configs/%.mk,%,$(wildcard co
 endif
 include configs/$(BOARD).mk
 
+# DEBUG=1: freed pages are poisoned and double frees caught (FAULTLINE_DEBUG).
+DEBUG     ?= 0
+BUILD_SUFFIX := $(if $(filter 1,$(DEBUG)),-debug)
+
 ifeq ($(TOOLCHAIN),gcc)
 CROSS   ?= aarch64-linux-gnu-
 KCC     := $(CROSS)gcc
 KLD     := $(CROSS)ld
-BUILD   ?= build/$(BOARD)
+BUILD   ?= build/$(BOARD)$(BUILD_SUFFIX)
 else ifeq ($(TOOLCHAIN),clang)
 KCC     := clang --target=aarch64-linux-gnu
 KLD     := ld.lld
-BUILD   ?= build/$(BOARD)-clang
+BUILD   ?= build/$(BOARD)-clang$(BUILD_SUFFIX)
 else
 $(error TOOLCHAIN must be gcc or clang, not '$(TOOLCHAIN)')
 endif

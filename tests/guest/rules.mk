@@ -15,12 +15,14 @@
 #   el3      gcc     cortex-a53   512M  EL3 (secure=on, loader stub: -kernel
 #                                       never enters at EL3)
 #   clang    clang   cortex-a72   512M  EL1
+#   debug    gcc     cortex-a72   512M  EL1, DEBUG=1 kernel: freed pages
+#                                       poisoned, double frees caught
 #   icount   gcc     cortex-a72   512M  EL1, -icount shift=0: the PMU's
 #                                       INST_RETIRED event is offered
 #
 # make test-guest GUEST_RUNS="a53 4g" runs a subset.
 
-GUEST_RUNS ?= a53 a57 a72 a76 max 128m 4g el2 el3 clang icount
+GUEST_RUNS ?= a53 a57 a72 a76 max 128m 4g el2 el3 clang debug icount
 GUEST_TIMEOUT ?= 90
 GUEST_OUT := build/test/guest
 
@@ -36,6 +38,7 @@ guest_opts_el2 := --machine-opt virtualization=on
 guest_opts_el3 := --machine-opt secure=on --entry loader
 guest_opts_icount := --icount
 guest_build_clang := build/qemu-virt-clang
+guest_build_debug := build/qemu-virt-debug
 
 guest_img = $(or $(guest_build_$(1)),build/qemu-virt)/faultline.img
 
@@ -46,6 +49,7 @@ TEST_TIERS += test-guest
 guest-kernels:
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc kernel
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=clang kernel
+	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc DEBUG=1 kernel
 
 test-guest: guest-kernels
 	@rm -rf $(GUEST_OUT); mkdir -p $(GUEST_OUT)

@@ -121,3 +121,23 @@ KTEST(alloc_run_too_big_fails_cleanly)
 	KEXPECT_EQ(page_alloc_run(page_total_count() + 1), 0);
 	KEXPECT_EQ(page_free_count(), free0);
 }
+
+#ifdef FAULTLINE_DEBUG
+/* Debug builds: a freed page holds PAGE_POISON in every byte, so a stale
+ * pointer into it reads garbage, not old data. */
+KTEST(alloc_debug_poisons_freed_pages)
+{
+	paddr_t pa = page_alloc();
+	volatile uint8_t *p;
+	size_t bad = 0;
+
+	KASSERT_NE(pa, 0);
+	p = arch_phys_to_virt(pa);
+	for (size_t i = 0; i < PAGE_SIZE; i++)
+		p[i] = (uint8_t)i;
+	page_free(pa);
+	for (size_t i = 0; i < PAGE_SIZE; i++)
+		bad += p[i] != PAGE_POISON;
+	KEXPECT_EQ(bad, 0);
+}
+#endif
