@@ -56,7 +56,7 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc \
 	-ffunction-sections -fdata-sections \
 	-include boot/visibility.h -I. -Iarch/aarch64/include $(BOARD_DEFINES) \
 	-DFAULTLINE_BOARD=\"$(BOARD_NAME)\" -DFAULTLINE_BUILD_ID=\"$(BUILD_ID)\" \
-	-MMD -MP
+	$(if $(filter 1,$(DEBUG)),-DFAULTLINE_DEBUG) -MMD -MP
 KASFLAGS := $(KCFLAGS) -D__ASSEMBLY__
 KLDFLAGS := -nostdlib -pie --no-dynamic-linker -z max-page-size=4096 \
 	-z noexecstack --gc-sections -T boot/linker.ld
