@@ -8,8 +8,8 @@
  *                        access flag, or a spurious fault (stale TLB)
  *
  * This is the path the benchmarks measure, so it is straight-line code:
- * no indirect calls, at most one walk (none while the last level-3 table
- * serves), counters as plain increments, and stage stamps compiled out of
+ * no indirect calls, one inline walk (tables are allocated out of line),
+ * counters as plain increments, and stage stamps compiled out of
  * the arch's fast entry (do_page_fault_nostamp). The access bits of the fault
  * flags, of vm_flags and of the MM_* attributes are the same bits, so the
  * permission check and the leaf attributes are masks.
@@ -160,50 +160,17 @@ PATH int do_wp_page(struct vm_fault *vmf, pte_t pte)
 }
 
 /*
- * The level-3 table of the last walk. Sequential faults find the same
- * table 511 times in 512, so the path remembers it (Linux walks from the
- * top every time). A table page only goes away through page_free, so the
- * entry is valid while page_free_gen has not moved since it was filled.
- */
-#define L3_SPAN BIT(PAGE_SHIFT + 9) /* bytes one level-3 table maps */
-static_assert(ARCH_PTES_PER_TABLE == 512, "a level-3 table has 512 entries");
-
-static struct {
-	const struct pgtable *pgt;
-	vaddr_t base;   /* first byte the table maps */
-	pte_t *table;
-	uint64_t gen;   /* page_free_gen when filled */
-} last_l3;
-
-/* walk's miss: the full walk, allocating tables; it refills last_l3. */
-static __attribute__((noinline)) pte_t *walk_slow(struct pgtable *pgt, vaddr_t va, int *err)
-{
-	pte_t *slot = pgt_walk_alloc(pgt, va, err);
-
-	if (slot) {
-		last_l3.pgt = pgt;
-		last_l3.base = ALIGN_DOWN(va, L3_SPAN);
-		last_l3.table = slot - (va >> PAGE_SHIFT) % ARCH_PTES_PER_TABLE;
-		last_l3.gen = page_free_gen;
-	}
-	return slot;
-}
-
-/*
  * Set vmf->pte to the level-3 slot of the address, allocating tables.
  * 0, -ENOMEM (no page for a table) or -EEXIST (a block maps the address).
  */
 PATH int walk(struct vm_fault *vmf)
 {
-	vaddr_t va = vmf->address;
 	int err;
 
-	if (likely(last_l3.base == ALIGN_DOWN(va, L3_SPAN) &&
-		   last_l3.pgt == vmf->mm->pgt && last_l3.gen == page_free_gen)) {
-		vmf->pte = &last_l3.table[(va >> PAGE_SHIFT) % ARCH_PTES_PER_TABLE];
+	vmf->pte = pgt_walk(vmf->mm->pgt, vmf->address);
+	if (likely(vmf->pte))
 		return 0;
-	}
-	vmf->pte = walk_slow(vmf->mm->pgt, va, &err);
+	vmf->pte = pgt_walk_alloc(vmf->mm->pgt, vmf->address, &err);
 	return vmf->pte ? 0 : err;
 }
 

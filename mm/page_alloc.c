@@ -45,8 +45,6 @@ struct bank {
 #endif
 };
 
-uint64_t page_free_gen;
-
 static struct bank banks[PAGE_ALLOC_MAX_BANKS];
 static size_t nbanks;
 static struct mem_range bitmaps;
@@ -223,7 +221,6 @@ static void poison(paddr_t pa, size_t n)
 /* Account for pages [i, i + n) of bank b having become free. */
 static void freed(struct bank *b, size_t i, size_t n)
 {
-	page_free_gen++;
 	b->nfree += n;
 	if (i / WORD_BITS < b->hint)
 		b->hint = i / WORD_BITS;
@@ -423,7 +420,6 @@ int page_alloc_init(const struct mem_range *in, size_t n,
 		return -ENOMEM;
 
 	/* Committed: the previous state is discarded from here on. */
-	page_free_gen++;
 	nbanks = n;
 	bitmaps.base = at;
 	bitmaps.size = len;

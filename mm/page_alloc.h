@@ -42,13 +42,6 @@ void page_free(paddr_t pa);
 /* page_free_run: give back `n` contiguous pages. */
 void page_free_run(paddr_t pa, size_t n);
 
-/*
- * page_free_gen: moves on with every page_free, page_free_run and
- * page_alloc_init, so a cached pointer into a page (the fault path's last
- * level-3 table) is known valid while it has not changed.
- */
-extern uint64_t page_free_gen;
-
 /* page_free_count: pages free now. */
 size_t page_free_count(void);
 

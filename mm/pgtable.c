@@ -37,21 +37,10 @@
 static_assert(PTRS * sizeof(pte_t) == PAGE_SIZE, "a table fills one page");
 static_assert(CHUNK <= 64 && PTRS % CHUNK == 0, "a chunk's entries fit one mask word");
 
-static inline size_t index_of(vaddr_t va, int level)
-{
-	return (va >> LEVEL_SHIFT(level)) & (PTRS - 1);
-}
-
 /* Bytes one entry of `level` covers. */
 static inline vaddr_t entry_size(int level)
 {
 	return BIT(LEVEL_SHIFT(level));
-}
-
-/* The next-level table of a table entry. */
-static inline pte_t *table_of(pte_t e, int level)
-{
-	return arch_phys_to_virt(arch_pte_table_addr(e));
 }
 
 /*
@@ -117,7 +106,7 @@ static void free_tables(struct pgtable *pgt, pte_t *table, int level)
 		pte_t e = table[i];
 
 		if (arch_pte_is_table(e, level)) {
-			free_tables(pgt, table_of(e, level), level + 1);
+			free_tables(pgt, pgt_next(e), level + 1);
 			table_free(pgt, arch_pte_addr(e, level));
 		}
 	}
@@ -147,7 +136,7 @@ static __attribute__((noinline)) pte_t *walk_alloc_slow(struct pgtable *pgt, vad
 	pte_t *table = pgt->root;
 
 	for (int level = 0; level < 3; level++) {
-		pte_t *slot = &table[index_of(va, level)];
+		pte_t *slot = &table[pgt_index(va, level)];
 		pte_t e = *slot;
 
 		if (!arch_pte_is_table(e, level)) {
@@ -165,40 +154,18 @@ static __attribute__((noinline)) pte_t *walk_alloc_slow(struct pgtable *pgt, vad
 			e = arch_pte_table(pa);
 			arch_pte_write_table(slot, e);
 		}
-		table = table_of(e, level);
+		table = pgt_next(e);
 	}
-	return &table[index_of(va, 3)];
+	return &table[pgt_index(va, 3)];
 }
 
 pte_t *pgt_walk_alloc(struct pgtable *pgt, vaddr_t va, int *err)
 {
-	pte_t *table = pgt->root;
+	pte_t *slot;
 
 	assert(va < VA_LIMIT);
-#pragma GCC unroll 3
-	for (int level = 0; level < 3; level++) {
-		pte_t e = table[index_of(va, level)];
-
-		if (unlikely(!arch_pte_is_table(e, level)))
-			return walk_alloc_slow(pgt, va, err);
-		table = table_of(e, level);
-	}
-	return &table[index_of(va, 3)];
-}
-
-pte_t *pgt_walk(const struct pgtable *pgt, vaddr_t va)
-{
-	pte_t *table = pgt->root;
-
-	assert(va < VA_LIMIT);
-	for (int level = 0; level < 3; level++) {
-		pte_t e = table[index_of(va, level)];
-
-		if (!arch_pte_is_table(e, level))
-			return NULL;
-		table = table_of(e, level);
-	}
-	return &table[index_of(va, 3)];
+	slot = pgt_walk(pgt, va);
+	return likely(slot) ? slot : walk_alloc_slow(pgt, va, err);
 }
 
 int pgt_lookup(const struct pgtable *pgt, vaddr_t va, paddr_t *pa,
@@ -209,12 +176,12 @@ int pgt_lookup(const struct pgtable *pgt, vaddr_t va, paddr_t *pa,
 	if (va >= VA_LIMIT)
 		return -ENOENT;
 	for (int l = 0; l <= 3; l++) {
-		pte_t e = table[index_of(va, l)];
+		pte_t e = table[pgt_index(va, l)];
 
 		if (!arch_pte_present(e))
 			return -ENOENT;
 		if (arch_pte_is_table(e, l)) {
-			table = table_of(e, l);
+			table = pgt_next(e);
 			continue;
 		}
 		if (pa)
@@ -236,11 +203,11 @@ int pgt_lookup(const struct pgtable *pgt, vaddr_t va, paddr_t *pa,
 static bool any_mapped(const pte_t *table, int level, vaddr_t va, vaddr_t end)
 {
 	while (va < end) {
-		pte_t e = table[index_of(va, level)];
+		pte_t e = table[pgt_index(va, level)];
 		vaddr_t next = MIN(end, ALIGN_DOWN(va, entry_size(level)) + entry_size(level));
 
 		if (arch_pte_is_table(e, level)) {
-			if (any_mapped(table_of(e, level), level + 1, va, next))
+			if (any_mapped(pgt_next(e), level + 1, va, next))
 				return true;
 		} else if (arch_pte_present(e)) {
 			return true;
@@ -257,7 +224,7 @@ static int map_range(struct pgtable *pgt, pte_t *table, int level, vaddr_t va,
 	vaddr_t size = entry_size(level);
 
 	while (va < end) {
-		pte_t *slot = &table[index_of(va, level)];
+		pte_t *slot = &table[pgt_index(va, level)];
 		vaddr_t next = MIN(end, ALIGN_DOWN(va, size) + size);
 		pte_t e = *slot;
 
@@ -277,7 +244,7 @@ static int map_range(struct pgtable *pgt, pte_t *table, int level, vaddr_t va,
 				e = arch_pte_table(t);
 				arch_pte_write_table(slot, e);
 			}
-			err = map_range(pgt, table_of(e, level), level + 1, va, next, pa,
+			err = map_range(pgt, pgt_next(e), level + 1, va, next, pa,
 					attrs, flags);
 			if (err)
 				return err;
@@ -322,7 +289,7 @@ static void apply(const struct op *op, pte_t *table, int level, vaddr_t va, vadd
 {
 	vaddr_t size = entry_size(level);
 	vaddr_t span = ALIGN_DOWN(va, size * PTRS); /* VA of entry 0 */
-	size_t i = index_of(va, level), last = index_of(end - 1, level);
+	size_t i = pgt_index(va, level), last = pgt_index(end - 1, level);
 	bool keep = !op->unmap && (op->attrs & MM_NONE);
 
 	while (i <= last) {
@@ -335,7 +302,7 @@ static void apply(const struct op *op, pte_t *table, int level, vaddr_t va, vadd
 			vaddr_t eva = span + i * size;
 
 			if (arch_pte_is_table(e, level)) {
-				pte_t *child = table_of(e, level);
+				pte_t *child = pgt_next(e);
 
 				apply(op, child, level + 1, MAX(va, eva), MIN(end, eva + size));
 				if (!op->unmap || !table_empty(child))
@@ -397,10 +364,10 @@ static int find_cuts(const struct pgtable *pgt, vaddr_t a, struct cut *cuts, int
 	if (a >= VA_LIMIT)
 		return n;
 	for (int level = 0; level <= 3; level++) {
-		pte_t e = table[index_of(a, level)];
+		pte_t e = table[pgt_index(a, level)];
 
 		if (arch_pte_is_table(e, level)) {
-			table = table_of(e, level);
+			table = pgt_next(e);
 			continue;
 		}
 		if (!arch_pte_present(e))
@@ -429,8 +396,8 @@ static void split(struct pgtable *pgt, const struct cut *c, paddr_t page)
 	pte_t e;
 
 	for (int level = 0; level < c->level; level++)
-		table = table_of(table[index_of(c->base, level)], level);
-	slot = &table[index_of(c->base, c->level)];
+		table = pgt_next(table[pgt_index(c->base, level)]);
+	slot = &table[pgt_index(c->base, c->level)];
 	e = *slot;
 	assert(arch_pte_present(e) && !arch_pte_is_table(e, c->level));
 	pa = arch_pte_addr(e, c->level);
@@ -546,7 +513,7 @@ static int check_table(const pte_t *table, int level, vaddr_t span, size_t *tabl
 			if (!IS_ALIGNED(t, PAGE_SIZE) || page_is_free(t))
 				goto bad;
 			++*tables;
-			err = check_table(table_of(e, level), level + 1, va, tables);
+			err = check_table(pgt_next(e), level + 1, va, tables);
 			if (err)
 				return err;
 			continue;

@@ -88,8 +88,35 @@ int pgt_lookup(const struct pgtable *pgt, vaddr_t va, paddr_t *pa,
  */
 pte_t *pgt_walk_alloc(struct pgtable *pgt, vaddr_t va, int *err);
 
-/* pgt_walk: the level-3 entry slot for va, or NULL if a table is missing. */
-pte_t *pgt_walk(const struct pgtable *pgt, vaddr_t va);
+/* Index of va's entry in a table of `level`: VA bits [47-9*level : 39-9*level]. */
+static inline size_t pgt_index(vaddr_t va, int level)
+{
+	return (va >> (PAGE_SHIFT + 9 * (3 - level))) & (ARCH_PTES_PER_TABLE - 1);
+}
+
+/* The next-level table a table entry points to. */
+static inline pte_t *pgt_next(pte_t e)
+{
+	return arch_phys_to_virt(arch_pte_table_addr(e));
+}
+
+/*
+ * pgt_walk: the level-3 entry slot for va, or NULL if a table is missing
+ * (or a block maps va). Inline: it is most of the fault path's walk.
+ */
+static inline pte_t *pgt_walk(const struct pgtable *pgt, vaddr_t va)
+{
+	pte_t *table = pgt->root;
+
+	for (int level = 0; level < 3; level++) {
+		pte_t e = table[pgt_index(va, level)];
+
+		if (!arch_pte_is_table(e, level))
+			return NULL;
+		table = pgt_next(e);
+	}
+	return &table[pgt_index(va, 3)];
+}
 
 /*
  * pgt_check: verify table structure (invalid entries are 0 or kept, leaf
