@@ -39,8 +39,11 @@ OBJCOPY := aarch64-linux-gnu-objcopy
 HOSTCC  ?= gcc
 PYTHON  ?= /usr/bin/python3
 
-# The build's identity, printed in the boot report.
-BUILD_ID := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+# The build's identity, printed in the boot report and every CSV row: the
+# commit, "-dirty" if sources differ from it (results/ does not count: a
+# benchmark run rewrites it).
+BUILD_ID := $(shell h=$$(git rev-parse --short HEAD 2>/dev/null) || { echo unknown; exit; }; \
+	git diff --quiet HEAD -- . ':(exclude)results' 2>/dev/null && echo $$h || echo $$h-dirty)
 
 # Warnings are errors for every build, kernel and host alike.
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
