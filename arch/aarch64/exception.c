@@ -16,6 +16,8 @@
 #include "lib/printf.h"
 #include "mm/fault.h"
 
+#include <arch/cpu.h>
+
 static_assert(offsetof(struct exc_frame, x[29]) == FRAME_X(29), "frame x29");
 static_assert(offsetof(struct exc_frame, sp) == FRAME_SP, "frame sp");
 static_assert(offsetof(struct exc_frame, elr) == FRAME_ELR, "frame elr");
@@ -41,10 +43,13 @@ int el1_abort_fast(uint64_t esr, uint64_t far)
 int el1_abort_stamped(uint64_t esr, uint64_t far)
 {
 	struct mm_struct *mm = current_mm;
+	unsigned flags;
 
 	if (unlikely(!mm))
 		return -EFAULT;
-	return do_page_fault(mm, far, esr_dabt_flags(esr));
+	flags = esr_dabt_flags(esr);
+	fault_stamp[STAGE_DECODE] = arch_counter();
+	return do_page_fault(mm, far, flags);
 }
 
 static const char *const vec_kind[4] = { "synchronous", "IRQ", "FIQ", "SError" };
