@@ -15,19 +15,8 @@
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "lib/string.h"
+#include "tests/unit/capture.h"
 
-/* Console capture: notes about skipped loader words land here. */
-static char captured[4096];
-static size_t ncaptured;
-
-void console_fallback_write(const char *s, size_t n)
-{
-	if (ncaptured + n < sizeof(captured)) {
-		memcpy(captured + ncaptured, s, n);
-		ncaptured += n;
-		captured[ncaptured] = '\0';
-	}
-}
 
 static void test_defaults(void **state)
 {
@@ -86,8 +75,7 @@ static void test_good_lines(void **state)
 		struct cmdline cl;
 		const char *why = NULL;
 
-		ncaptured = 0;
-		captured[0] = '\0';
+		capture_reset();
 		if (cmdline_parse(cases[i].line, &cl, &why))
 			fail_msg("\"%s\": %s", cases[i].line, why);
 		assert_int_equal(cl.run, cases[i].run);

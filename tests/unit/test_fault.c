@@ -7,18 +7,8 @@
  */
 #include "mm_test.h"
 #include "lib/console.h"
+#include "tests/unit/capture.h"
 
-static char out[4096];
-static size_t out_len;
-
-/* Capture the console for segv_report. */
-void console_fallback_write(const char *s, size_t n)
-{
-	n = MIN(n, sizeof(out) - 1 - out_len);
-	memcpy(out + out_len, s, n);
-	out_len += n;
-	out[out_len] = 0;
-}
 
 static vaddr_t map(struct mm_env *e, uint64_t pages, unsigned prot)
 {
@@ -154,17 +144,17 @@ static void test_segv_report(void **state)
 	struct mm_env *e = *state;
 	vaddr_t r = map(e, 2, PROT_READ);
 
-	out_len = 0;
+	capture_reset();
 	segv_report(&e->mm, r + P + 5, FAULT_WRITE | FAULT_PERMISSION | 3u << FAULT_LEVEL_SHIFT);
-	assert_non_null(strstr(out, "segmentation fault: write at 0x7ffffffff005"));
-	assert_non_null(strstr(out, "permission fault, level 3"));
-	assert_non_null(strstr(out, "does not allow write"));
-	assert_non_null(strstr(out, "[0x7fffffffe000, 0x800000000000) r--"));
-	out_len = 0;
+	assert_non_null(strstr(captured, "segmentation fault: write at 0x7ffffffff005"));
+	assert_non_null(strstr(captured, "permission fault, level 3"));
+	assert_non_null(strstr(captured, "does not allow write"));
+	assert_non_null(strstr(captured, "[0x7fffffffe000, 0x800000000000) r--"));
+	capture_reset();
 	segv_report(&e->mm, r - P, FAULT_READ | FAULT_TRANSLATION);
-	assert_non_null(strstr(out, "no area maps this address"));
-	assert_non_null(strstr(out, "below: none"));
-	assert_non_null(strstr(out, "above: [0x7fffffffe000"));
+	assert_non_null(strstr(captured, "no area maps this address"));
+	assert_non_null(strstr(captured, "below: none"));
+	assert_non_null(strstr(captured, "above: [0x7fffffffe000"));
 }
 
 /* mprotect: losing write write-protects mapped pages at once (TLB too);

@@ -16,22 +16,12 @@
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "mm/arch.h"
+#include "tests/unit/capture.h"
 
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)
 #define B FAKE_RAM_BASE
 
-/* The console, captured for page_alloc_report. */
-static char out[4096];
-static size_t out_len;
-
-void console_fallback_write(const char *s, size_t n)
-{
-	n = MIN(n, sizeof(out) - 1 - out_len);
-	memcpy(out + out_len, s, n);
-	out_len += n;
-	out[out_len] = '\0';
-}
 
 static bool in_range(paddr_t pa, paddr_t base, uint64_t size)
 {
@@ -327,10 +317,10 @@ static void test_multiple_banks(void **state)
 	assert_int_equal(all[n - 1], B + 40 * MiB);
 	give_back(all, n);
 
-	out_len = 0;
+	capture_reset();
 	page_alloc_report();
-	assert_non_null(strstr(out, "ram bank 3: 0x42800000-0x42801000, 1 pages managed, 1 free"));
-	assert_non_null(strstr(out, "faultline: page allocator: 3324 of 3324 pages free"));
+	assert_non_null(strstr(captured, "ram bank 3: 0x42800000-0x42801000, 1 pages managed, 1 free"));
+	assert_non_null(strstr(captured, "faultline: page allocator: 3324 of 3324 pages free"));
 	fake_ram_free();
 }
 
