@@ -27,11 +27,20 @@ unit: $(UNIT_TESTS) $(DTS_BLOBS)
 
 # Each binary runs from the repo root (test data paths are relative to it).
 TEST_TIERS += test-unit
+# Counts are cmocka's test cases ("[  PASSED  ] N test(s)." / "[  FAILED  ]
+# N test(s)."); a binary that exits non-zero without a failed case (a
+# sanitizer report, a crash) counts as one more failure.
 test-unit: unit
-	@mkdir -p build/test; p=0; f=0; \
+	@mkdir -p build/test/unit; p=0; f=0; \
 	for t in $(UNIT_TESTS); do \
-		if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; \
-		then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: $$t"; fi; \
+		log=build/test/unit/$$(basename $$t).log; \
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t > $$log 2>&1; rc=$$?; \
+		cat $$log; \
+		tp=$$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' $$log | tail -1); \
+		tf=$$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' $$log | tail -1); \
+		p=$$((p + $${tp:-0})); f=$$((f + $${tf:-0})); \
+		if [ $$rc -ne 0 ] && [ $${tf:-0} -eq 0 ]; then f=$$((f+1)); fi; \
+		[ $$rc -eq 0 ] || echo "FAILED: $$t (exit $$rc)"; \
 	done; \
 	echo "$$p $$f" > build/test/test-unit.count; \
-	echo "unit: $$p passed, $$f failed (test binaries)"; [ $$f -eq 0 ]
+	echo "unit: $$p passed, $$f failed (test cases)"; [ $$f -eq 0 ]
