@@ -83,8 +83,8 @@ static bool test_bit(const uint64_t *map, size_t i)
 	return map[i / WORD_BITS] & BIT(i % WORD_BITS);
 }
 
-/* Clear bits [from, to); returns how many were set. */
-static size_t clear_bits(uint64_t *map, size_t from, size_t to)
+/* Set (or clear) bits [from, to); returns how many were set before. */
+static size_t assign_bits(uint64_t *map, size_t from, size_t to, bool set)
 {
 	size_t n = 0;
 
@@ -94,24 +94,7 @@ static size_t clear_bits(uint64_t *map, size_t from, size_t to)
 		uint64_t mask = word_mask(from % WORD_BITS, hi);
 
 		n += popcount64(map[i] & mask);
-		map[i] &= ~mask;
-		from = i * WORD_BITS + hi;
-	}
-	return n;
-}
-
-/* Set bits [from, to); returns how many were set already. */
-static size_t set_bits(uint64_t *map, size_t from, size_t to)
-{
-	size_t n = 0;
-
-	while (from < to) {
-		size_t i = from / WORD_BITS;
-		size_t hi = MIN(to - i * WORD_BITS, WORD_BITS);
-		uint64_t mask = word_mask(from % WORD_BITS, hi);
-
-		n += popcount64(map[i] & mask);
-		map[i] |= mask;
+		map[i] = set ? map[i] | mask : map[i] & ~mask;
 		from = i * WORD_BITS + hi;
 	}
 	return n;
@@ -197,7 +180,7 @@ paddr_t page_alloc_run(size_t n)
 			size_t e = find_bit(b->map, b->pages, s, false);
 
 			if (e - s >= n) {
-				clear_bits(b->map, s, s + n);
+				assign_bits(b->map, s, s + n, false);
 				b->nfree -= n;
 				return b->base + ((paddr_t)s << PAGE_SHIFT);
 			}
@@ -271,7 +254,7 @@ void page_free_run(paddr_t pa, size_t n)
 	assert(n <= (bank_end(b) - pa) >> PAGE_SHIFT && "run beyond its bank");
 	i = (pa - b->base) >> PAGE_SHIFT;
 	check_free(b, i, n);
-	already = set_bits(b->map, i, i + n);
+	already = assign_bits(b->map, i, i + n, true);
 	assert(already == 0 && "double free");
 	(void)already;
 	freed(b, i, n);
@@ -394,8 +377,8 @@ static void reserve(paddr_t start, paddr_t end)
 		paddr_t s = MAX(start, b->base), e = MIN(end, bank_end(b));
 
 		if (s < e)
-			b->nfree -= clear_bits(b->map, (s - b->base) >> PAGE_SHIFT,
-					       (e - b->base) >> PAGE_SHIFT);
+			b->nfree -= assign_bits(b->map, (s - b->base) >> PAGE_SHIFT,
+					       (e - b->base) >> PAGE_SHIFT, false);
 	}
 }
 
