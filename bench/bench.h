@@ -120,16 +120,30 @@ size_t bench_suite(const char *name, const struct bench_case **cases);
 /* bench_calibrate: the counter-read overhead: min of many back-to-back reads. */
 uint64_t bench_calibrate(void);
 
+/* Largest span (pages of address space a repetition maps, gaps included):
+ * the touch order holds page indices in 32 bits. */
+#define BENCH_SPAN_MAX 0xffffffffull
+
 /*
- * bench_case_fits: whether c fits in `bytes` of memory (region, sample
- * arrays, tables); the driver skips cases that do not, and says so.
+ * bench_case_need: the memory c needs (region, sample arrays, tables) in
+ * *bytes, every size computed with overflow checks. 0; -EINVAL if c is
+ * malformed (no pages, reps outside 1..BENCH_REPS_MAX, a stride, sparse or
+ * brk step of 0); -ERANGE if a size overflows 64 bits or the span exceeds
+ * BENCH_SPAN_MAX pages.
+ */
+int bench_case_need(const struct bench_case *c, uint64_t *bytes);
+
+/*
+ * bench_case_fits: whether bench_case_need accepts c and its need is at
+ * most `bytes`.
  */
 bool bench_case_fits(const struct bench_case *c, uint64_t bytes);
 
 /*
  * bench_run_case: run c (a warm-up repetition, c->reps measured ones, then
  * a stage pass if hooks->stamps_arm) and fill r. Every mapping it makes is
- * unmapped before it returns. 0, -EINVAL (bad case) or -ENOMEM.
+ * unmapped before it returns. 0, -EINVAL (bad case), -ERANGE (sizes
+ * overflow, see bench_case_need) or -ENOMEM.
  */
 int bench_run_case(const struct bench_case *c, const struct bench_hooks *h,
 		   struct bench_result *r);

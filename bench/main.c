@@ -15,6 +15,8 @@
  */
 #ifndef FAULTLINE_HOST
 
+#include <stdarg.h>
+
 #include "arch/aarch64/cpuid.h"
 #include "arch/aarch64/sysreg.h"
 #include "bench/bench.h"
@@ -60,6 +62,27 @@ static char cpu_buf[24];
 /* find_vma VMA counts per suite. */
 static const uint64_t vma_counts_default[] = { 1, 10, 100, 1000, 10000, 100000 };
 static const uint64_t vma_counts_small[] = { 1, 1000 };
+
+/* The first failure of the run, for the done line. */
+static char reason[120];
+
+/* Print a failure line and keep the first one as the run's reason. */
+static void failure(const char *fmt, ...) PRINTF_LIKE(1, 2);
+static void failure(const char *fmt, ...)
+{
+	char buf[sizeof(reason)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	info("%s", buf);
+	if (!reason[0]) {
+		const char *r = strncmp(buf, "bench: ", 7) == 0 ? buf + 7 : buf;
+
+		memcpy(reason, r, strlen(r) + 1);
+	}
+}
 
 static void emit(const struct csv_line *l)
 {
@@ -123,13 +146,13 @@ static int choose_counter(const struct cmdline *cl, bool *stages)
 
 	meta.mode = mode_name(cl);
 	if (cl->counter == COUNTER_PMCCNTR && why) {
-		info("bench: counter=pmccntr asked for, but %s", why);
+		failure("bench: counter=pmccntr asked for, but %s", why);
 		return -EINVAL;
 	}
 	if (cl->counter == COUNTER_INST) {
 		why = env_inst_why_not();
 		if (why) {
-			info("bench: counter=inst asked for, but %s", why);
+			failure("bench: counter=inst asked for, but %s", why);
 			return -EINVAL;
 		}
 		env_use_counter(ENV_INST);
@@ -149,7 +172,7 @@ static int choose_counter(const struct cmdline *cl, bool *stages)
 	}
 	*stages = cl->stages;
 	if (*stages && env_counter_kind() != ENV_PMCCNTR) {
-		info("bench: stages=on needs PMCCNTR_EL0 (the fault path stamps "
+		failure("bench: stages=on needs PMCCNTR_EL0 (the fault path stamps "
 		     "with it), but this run times with counter=%s", meta.counter);
 		return -EINVAL;
 	}
@@ -202,37 +225,61 @@ static bool leak_check(const char *what, const char *access, uint64_t pages,
 	bool ok = true;
 
 	if (after != before) {
-		info("bench: LEAK in case %s %s pages=%llu: %lld pages not "
+		failure("bench: LEAK in case %s %s pages=%llu: %lld pages not "
 		     "given back", what, access, (unsigned long long)pages,
 		     (long long)before - (long long)after);
 		ok = false;
 	}
 	if (mm_check(current_mm)) {
-		info("bench: mm inconsistent after case %s %s pages=%llu",
+		failure("bench: mm inconsistent after case %s %s pages=%llu",
 		     what, access, (unsigned long long)pages);
 		ok = false;
 	}
 	return ok;
 }
 
-/* Run one case, print its raw rows, keep its summary. */
-static bool run_case(const struct bench_case *c, const struct bench_hooks *h)
+/* How a case ended: measured, skipped (a suite size the RAM cannot hold),
+ * or failed (the line before says why). */
+enum outcome { RAN, SKIPPED, FAILED };
+
+/*
+ * Run one case, print its raw rows, keep its summary. A case whose sizes
+ * overflow is a failure; one that does not fit the RAM is a failure when
+ * pages= sized it (the user asked for it) and skipped when the suite did
+ * (the default suite reaches 1 GiB; smaller machines run the rest).
+ */
+static enum outcome run_case(const struct cmdline *cl, const struct bench_case *c,
+			     const struct bench_hooks *h)
 {
 	const char *acc = bench_access_name(c->access);
 	struct bench_result r;
 	size_t before = page_free_count();
+	uint64_t need, ram = env_ram_bytes();
+	int err = bench_case_need(c, &need);
 
-	if (!bench_case_fits(c, env_ram_bytes())) {
-		info("bench: skipping %s %s pages=%llu: does not fit in %llu MiB",
-		     c->pattern, acc, (unsigned long long)c->pages,
-		     (unsigned long long)(env_ram_bytes() >> 20));
-		return true;
+	if (err == -ERANGE) {
+		failure("bench: case %s %s pages=%llu: too large (sizes overflow, or "
+		     "span > %llu pages)", c->pattern, acc,
+		     (unsigned long long)c->pages, (unsigned long long)BENCH_SPAN_MAX);
+		return FAILED;
 	}
-	int err = bench_run_case(c, h, &r);
+	if (!err && need > ram) {
+		bool asked = cl->given & CMDLINE_PAGES;
+
+		(asked ? failure : info)("bench: %s %s %s pages=%llu: needs %llu MiB, does "
+					 "not fit in %llu MiB",
+		     asked ? "case" : "skipping", c->pattern, acc, (unsigned long long)c->pages,
+		     (unsigned long long)((need + (1u << 20) - 1) >> 20),
+		     (unsigned long long)(ram >> 20));
+		return asked ? FAILED : SKIPPED;
+	}
+	if (!err)
+		err = bench_run_case(c, h, &r);
 	if (err) {
-		info("bench: case %s %s pages=%llu failed: %s", c->pattern, acc,
+		failure("bench: case %s %s pages=%llu failed: %s", c->pattern, acc,
 		     (unsigned long long)c->pages, errno_name(err));
-		return leak_check(c->pattern, acc, c->pages, before) && false;
+		leak_check(c->pattern, acc, c->pages, before);
+		return FAILED;
 	}
 	for (size_t i = 0; i < r.nraw; i++) {
 		bench_raw_row(&line, &meta, c, &r, i);
@@ -251,7 +298,7 @@ static bool run_case(const struct bench_case *c, const struct bench_hooks *h)
 			s->stage_p50[k] = r.stage_p50[k];
 	}
 	bench_release(&r);
-	return leak_check(c->pattern, acc, c->pages, before);
+	return leak_check(c->pattern, acc, c->pages, before) ? RAN : FAILED;
 }
 
 static void vma_row(const struct vma_row *v, void *ctx)
@@ -313,21 +360,22 @@ static void print_summary(const char *suite, uint64_t floor_sum)
 	kprintf("faultline-csv end %s\n", suite);
 }
 
-int bench_main(const struct cmdline *cl)
+static int run_suite(const struct cmdline *cl)
 {
 	const struct bench_case *cases;
 	size_t ncases = bench_suite(cl->suite, &cases);
 	struct bench_hooks h = { .seed = cl->seed, .tlb_cold = tlb_cold };
 	struct bench_floors floors;
 	bool stages, ok = true;
+	size_t ran = 0, skipped = 0;
 	int err;
 
 	if (!ncases) {
-		info("bench: unknown suite '%s' (suites: default, small)", cl->suite);
+		failure("bench: unknown suite '%s' (suites: default, small)", cl->suite);
 		return -EINVAL;
 	}
 	if ((cl->given & CMDLINE_ITERS) && cl->iters > BENCH_REPS_MAX) {
-		info("bench: iters=%llu: at most %d repetitions per case",
+		failure("bench: iters=%llu: at most %d repetitions per case",
 		     (unsigned long long)cl->iters, BENCH_REPS_MAX);
 		return -EINVAL;
 	}
@@ -343,8 +391,13 @@ int bench_main(const struct cmdline *cl)
 							     : vma_counts_default;
 	size_t nvc = vc == vma_counts_small ? ARRAY_SIZE(vma_counts_small)
 					    : ARRAY_SIZE(vma_counts_default);
-	uint64_t one_count[1] = { cl->pages };
-	if (cl->given & CMDLINE_PAGES) {
+	uint64_t one_count[1] = { cl->vmas };
+	if (cl->given & CMDLINE_VMAS) {
+		if (cl->vmas > VMASCALE_MAX) {
+			failure("bench: vmas=%llu: at most %llu VMAs fit the address space",
+			     (unsigned long long)cl->vmas, (unsigned long long)VMASCALE_MAX);
+			return -EINVAL;
+		}
 		vc = one_count;
 		nvc = 1;
 	}
@@ -354,7 +407,7 @@ int bench_main(const struct cmdline *cl)
 		total += wanted(cl, cases[i].pattern);
 
 	if (total == 1) {
-		info("bench: pattern=%s matches no case of suite %s", cl->pattern,
+		failure("bench: pattern=%s matches no case of suite %s", cl->pattern,
 		     cl->suite);
 		return -EINVAL;
 	}
@@ -370,7 +423,7 @@ int bench_main(const struct cmdline *cl)
 	size_t before = page_free_count();
 	err = bench_floors(h.overhead, &floors);
 	if (err) {
-		info("bench: floors failed: %s", errno_name(err));
+		failure("bench: floors failed: %s", errno_name(err));
 		return -EIO;
 	}
 	ok &= leak_check("floors", "floor", 1, before);
@@ -395,31 +448,57 @@ int bench_main(const struct cmdline *cl)
 		info("bench: [%zu/%zu] %s %s pages=%llu", ++done, total,
 		     c.pattern, bench_access_name(c.access),
 		     (unsigned long long)c.pages);
-		ok &= run_case(&c, &h);
+		switch (run_case(cl, &c, &h)) {
+		case RAN:
+			ran++;
+			break;
+		case SKIPPED:
+			skipped++;
+			break;
+		default:
+			ok = false;
+		}
 	}
 	kprintf("faultline-csv end %s.raw\n", cl->suite);
 
+	if (skipped && !ran && ok) {
+		failure("bench: no case of suite %s%s%s fits in %llu MiB: nothing was measured",
+		     cl->suite, cl->pattern[0] ? " pattern=" : "", cl->pattern,
+		     (unsigned long long)(env_ram_bytes() >> 20));
+		ok = false;
+	}
 	if (wanted(cl, "find_vma")) {
 		info("bench: [%zu/%zu] find_vma with up to %llu VMAs", ++done,
 		     total, (unsigned long long)vc[nvc - 1]);
 		before = page_free_count();
 		err = bench_vmascale(vc, nvc, h.overhead, cl->seed, vma_row, NULL);
 		if (err) {
-			info("bench: find_vma scaling failed: %s", errno_name(err));
+			failure("bench: find_vma scaling with up to %llu VMAs failed: %s",
+			     (unsigned long long)vc[nvc - 1], errno_name(err));
 			ok = false;
 		}
 		ok &= leak_check("find_vma", "lookup", vc[nvc - 1], before);
 	}
 	if (nrows == MAX_ROWS) {
-		info("bench: more than %d rows: the summary is cut short", MAX_ROWS);
+		failure("bench: more than %d rows: the summary is cut short", MAX_ROWS);
 		ok = false;
 	}
 	print_summary(cl->suite, bench_floor_sum(&floors));
 	if (!ok) {
-		info("bench: failed (see the lines above)");
 		return -EIO;
 	}
 	return 0;
+}
+
+int bench_main(const struct cmdline *cl, const char **why)
+{
+	int err;
+
+	reason[0] = '\0';
+	err = run_suite(cl);
+	if (err)
+		*why = reason[0] ? reason : errno_name(err);
+	return err;
 }
 
 #endif

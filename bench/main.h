@@ -11,8 +11,9 @@ struct cmdline;
  * pages=, iters=, seed=, stages=, mode=, counter=) and print its CSV blocks
  * "<suite>.raw" (per sample) and "<suite>" (per case) on the console.
  * Returns 0, or a negative errno after printing why: bad options (-EINVAL),
- * a case that failed or leaked pages (-EIO).
+ * a case that failed, could not run or leaked pages (-EIO); then *why is
+ * the first failure line (without "bench: "), for the done line.
  */
-int bench_main(const struct cmdline *cl);
+int bench_main(const struct cmdline *cl, const char **why);
 
 #endif

@@ -70,17 +70,23 @@ uint64_t bench_calibrate(void)
 	return best;
 }
 
-/* Pages of address space a repetition maps (the touched ones and gaps). */
-static uint64_t span_pages(const struct bench_case *c)
+/*
+ * Pages of address space a repetition maps (the touched ones and gaps) in
+ * *out; false if that overflows 64 bits. Every size below comes from
+ * pages= and iters= of the command line, so each product is checked.
+ */
+static bool span_pages(const struct bench_case *c, uint64_t *out)
 {
 	switch (c->kind) {
 	case KIND_STRIDE:
 	case KIND_SPARSE:
-		return c->pages * c->param;
+		return !__builtin_mul_overflow(c->pages, (uint64_t)c->param, out);
 	case KIND_CHURN:
-		return 1;
+		*out = 1;
+		return true;
 	default:
-		return c->pages;
+		*out = c->pages;
+		return true;
 	}
 }
 
@@ -95,28 +101,67 @@ struct scratch {
 	uint64_t bytes;
 };
 
-static uint64_t scratch_bytes(const struct bench_case *c, uint64_t *nstage)
+/* a + b and a * b into *sum; false (and *sum unchanged) on overflow. */
+static bool add_to(uint64_t *sum, uint64_t a, uint64_t b)
 {
-	uint64_t n = c->pages;
+	uint64_t prod, t;
+
+	if (__builtin_mul_overflow(a, b, &prod) || __builtin_add_overflow(*sum, prod, &t))
+		return false;
+	*sum = t;
+	return true;
+}
+
+/*
+ * Scratch bytes of a case (order, latencies, stage arrays, raw rows,
+ * eviction buffer) in *out, page-aligned; false on overflow.
+ *
+ *   | order: pages x 4, 8-aligned | lat: reps x pages x 8 |
+ *   | part[0..NR_STAGES]: nstage x 8 each | raw rows | evict buffer |
+ */
+static bool scratch_bytes(const struct bench_case *c, uint64_t *nstage, uint64_t *out)
+{
+	uint64_t n = c->pages, b = 0, lat;
 
 	*nstage = MIN(n, (uint64_t)BENCH_STAGE_MAX);
-	uint64_t b = ALIGN_UP(n * 4, 8) + n * c->reps * 8 +
-		     *nstage * 8 * (BENCH_NR_STAGES + 1) +
-		     BENCH_RAW_MAX * sizeof(struct bench_raw);
-	if (c->cold & COLD_CACHE)
-		b += EVICT_BYTES;
-	return ALIGN_UP(b, PAGE_SIZE);
+	if (!add_to(&b, n, 4) || !add_to(&b, 1, 7))
+		return false;
+	b &= ~7ull;
+	if (__builtin_mul_overflow(n, (uint64_t)c->reps, &lat) || !add_to(&b, lat, 8) ||
+	    !add_to(&b, *nstage, 8 * (BENCH_NR_STAGES + 1)) ||
+	    !add_to(&b, BENCH_RAW_MAX, sizeof(struct bench_raw)) ||
+	    !add_to(&b, (c->cold & COLD_CACHE) ? EVICT_BYTES : 0, 1) ||
+	    !add_to(&b, PAGE_SIZE - 1, 1))
+		return false;
+	*out = b & ~(uint64_t)(PAGE_SIZE - 1);
+	return true;
+}
+
+int bench_case_need(const struct bench_case *c, uint64_t *bytes)
+{
+	bool needs_param = c->kind == KIND_STRIDE || c->kind == KIND_SPARSE ||
+			   c->kind == KIND_BRK;
+	uint64_t span, nstage, need, tables;
+
+	if (c->pages == 0 || c->reps == 0 || c->reps > BENCH_REPS_MAX ||
+	    (needs_param && c->param == 0))
+		return -EINVAL;
+	if (!span_pages(c, &span) || span > BENCH_SPAN_MAX ||
+	    !scratch_bytes(c, &nstage, &need))
+		return -ERANGE;
+	/* Table pages: one per touched page when strides skip whole tables. */
+	tables = c->kind == KIND_STRIDE && c->param >= 512 ? c->pages : c->pages / 512 + 8;
+	if (!add_to(&need, c->pages, PAGE_SIZE) || !add_to(&need, tables, PAGE_SIZE))
+		return -ERANGE;
+	*bytes = need;
+	return 0;
 }
 
 bool bench_case_fits(const struct bench_case *c, uint64_t bytes)
 {
-	uint64_t nstage;
-	uint64_t tables = c->kind == KIND_STRIDE && c->param >= 512 ?
-				  c->pages : c->pages / 512 + 8;
-	uint64_t need = scratch_bytes(c, &nstage) +
-			(c->pages + tables) * PAGE_SIZE;
+	uint64_t need;
 
-	return need <= bytes;
+	return bench_case_need(c, &need) == 0 && need <= bytes;
 }
 
 static int scratch_get(const struct bench_case *c, struct scratch *s,
@@ -124,7 +169,8 @@ static int scratch_get(const struct bench_case *c, struct scratch *s,
 {
 	uint64_t n = c->pages;
 
-	s->bytes = scratch_bytes(c, &s->nstage);
+	if (!scratch_bytes(c, &s->nstage, &s->bytes))
+		return -ERANGE;
 	s->mem = env_map(s->bytes, ENV_PROT_READ | ENV_PROT_WRITE);
 	if (!s->mem)
 		return -ENOMEM;
@@ -286,9 +332,12 @@ static void one(struct run *x, volatile uint64_t *p, uint64_t i, int rep,
 static int rep_region(struct run *x, int rep, bool staged)
 {
 	const struct bench_case *c = x->c;
-	uint64_t bytes = span_pages(c) * PAGE_SIZE;
-	uint8_t *base = env_map(bytes, ENV_PROT_READ | ENV_PROT_WRITE);
+	uint64_t span = 0;
+	uint8_t *base;
 
+	(void)span_pages(c, &span); /* checked by bench_case_need */
+	uint64_t bytes = span * PAGE_SIZE;
+	base = env_map(bytes, ENV_PROT_READ | ENV_PROT_WRITE);
 	if (!base)
 		return -ENOMEM;
 	for (uint64_t i = 0; i < c->pages; i++)
@@ -352,16 +401,6 @@ static int rep_any(struct run *x, int rep, bool staged)
 	}
 }
 
-static bool case_valid(const struct bench_case *c)
-{
-	bool needs_param = c->kind == KIND_STRIDE || c->kind == KIND_SPARSE ||
-			   c->kind == KIND_BRK;
-
-	return c->pages > 0 && c->reps > 0 && c->reps <= BENCH_REPS_MAX &&
-	       (!needs_param || c->param > 0) &&
-	       span_pages(c) < (1ull << 32);
-}
-
 int bench_run_case(const struct bench_case *c, const struct bench_hooks *h,
 		   struct bench_result *r)
 {
@@ -370,9 +409,12 @@ int bench_run_case(const struct bench_case *c, const struct bench_hooks *h,
 	uint64_t rep_p50[BENCH_REPS_MAX];
 	int err;
 
+	uint64_t need;
+
 	*r = (struct bench_result){ 0 };
-	if (!case_valid(c))
-		return -EINVAL;
+	err = bench_case_need(c, &need);
+	if (err)
+		return err;
 	err = scratch_get(c, &s, r);
 	if (err)
 		return err;

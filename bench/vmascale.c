@@ -11,8 +11,8 @@
 #include "mm/mm.h"
 #include "mm/pgtable.h"
 
-#define VMA_BASE MM_MMAP_MIN
-#define VMA_STEP (2 * PAGE_SIZE)
+#define VMA_BASE VMASCALE_BASE
+#define VMA_STEP VMASCALE_STEP
 
 static uint64_t samples[VMASCALE_SAMPLES];
 static volatile vaddr_t sink;
@@ -81,7 +81,7 @@ int bench_vmascale(const uint64_t *counts, size_t n, uint64_t overhead,
 	int err;
 
 	for (size_t i = 0; i < n; i++)
-		if (counts[i] == 0 || (i > 0 && counts[i] <= counts[i - 1]))
+		if (counts[i] == 0 || counts[i] > VMASCALE_MAX || (i > 0 && counts[i] <= counts[i - 1]))
 			return -EINVAL;
 	err = pgt_init(&pgt);
 	if (err)

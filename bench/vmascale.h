@@ -11,6 +11,13 @@
 #define BENCH_VMASCALE_H
 
 #include "bench/stats.h"
+#include "mm/mm.h"
+
+/* VMAs are one page each with a one-page hole between them, from
+ * MM_MMAP_MIN up: at most VMASCALE_MAX of them fit below TASK_SIZE. */
+#define VMASCALE_BASE MM_MMAP_MIN
+#define VMASCALE_STEP (2 * PAGE_SIZE)
+#define VMASCALE_MAX ((TASK_SIZE - VMASCALE_BASE) / VMASCALE_STEP)
 
 #define VMASCALE_SAMPLES 1024
 #define VMASCALE_LIST_SAMPLES_BIG 64 /* list walks above 1,000 VMAs */
@@ -28,7 +35,7 @@ typedef void (*vma_row_fn)(const struct vma_row *row, void *ctx);
  * bench_vmascale: build one private mm up to each of counts[0..n) VMAs (in
  * ascending order), measure the three lookups at each and hand every row to
  * fn. Everything is freed before it returns. 0, -EINVAL (counts not
- * ascending or zero) or -ENOMEM.
+ * ascending, zero or above VMASCALE_MAX) or -ENOMEM (no RAM for the VMAs).
  */
 int bench_vmascale(const uint64_t *counts, size_t n, uint64_t overhead,
 		   uint64_t seed, vma_row_fn fn, void *ctx);

@@ -122,6 +122,7 @@ static void boot_report(unsigned entry_el, uint64_t entry_count)
 
 static NORETURN void run(const struct cmdline *cl)
 {
+	const char *why;
 	int err;
 
 	switch (cl->run) {
@@ -133,9 +134,9 @@ static NORETURN void run(const struct cmdline *cl)
 			stop_fail("%d in-guest test%s failed", err, err == 1 ? "" : "s");
 		stop_ok();
 	case RUN_BENCH:
-		err = bench_main(cl);
+		err = bench_main(cl, &why);
 		if (err)
-			stop_fail("benchmark suite '%s': %s", cl->suite, errno_name(err));
+			stop_fail("benchmark suite '%s': %s", cl->suite, why);
 		stop_ok();
 	}
 	stop_fail("unknown run mode %d", (int)cl->run);

@@ -15,10 +15,10 @@ static const char *const firmware_keys[] = { CMDLINE_FIRMWARE_KEYS };
 
 static const char *const key_names[] = {
 	"run", "suite", "pattern", "pages", "iters", "seed", "stages",
-	"mode", "counter",
+	"mode", "counter", "vmas",
 };
-/* key_names[i] sets cmdline.given bit i (CMDLINE_RUN ... CMDLINE_STAGES). */
-static_assert(BIT(ARRAY_SIZE(key_names) - 1) == CMDLINE_COUNTER,
+/* key_names[i] sets cmdline.given bit i (CMDLINE_RUN ... CMDLINE_VMAS). */
+static_assert(BIT(ARRAY_SIZE(key_names) - 1) == CMDLINE_VMAS,
 	      "key_names follows the CMDLINE_* bits");
 
 static bool is_space(char c)
@@ -104,6 +104,8 @@ static int set_key(struct cmdline *cl, unsigned k, const char *v, size_t n, cons
 		return set_number(&cl->pages, 1, key, v, n, why);
 	case CMDLINE_ITERS:
 		return set_number(&cl->iters, 1, key, v, n, why);
+	case CMDLINE_VMAS:
+		return set_number(&cl->vmas, 1, key, v, n, why);
 	case CMDLINE_SEED:
 		return set_number(&cl->seed, 0, key, v, n, why);
 	case CMDLINE_MODE:

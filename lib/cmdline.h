@@ -6,6 +6,8 @@
  *   suite=NAME             benchmark suite (default "default")
  *   pattern=P              only cases of this access pattern (default: all)
  *   pages=N                pages per case (default: the suite's)
+ *   vmas=N                 find_vma scaling at N VMAs only (default: the
+ *                          suite's counts, 1 .. 100,000)
  *   iters=N                iterations per case (default: the suite's)
  *   seed=N                 random seed (default 1)
  *   stages=on|off          per-stage timestamps (default off)
@@ -63,6 +65,7 @@ enum run_mode {
 #define CMDLINE_STAGES BIT(6)
 #define CMDLINE_MODE BIT(7)
 #define CMDLINE_COUNTER BIT(8)
+#define CMDLINE_VMAS BIT(9)
 
 /* mode= values; MODE_DEFAULT when not given. */
 enum cmdline_mode { MODE_DEFAULT, MODE_ICOUNT, MODE_TCG, MODE_HW };
@@ -76,6 +79,7 @@ struct cmdline {
 	char pattern[CMDLINE_NAME_MAX]; /* "" = every pattern */
 	uint64_t pages;                 /* 0 = the suite's default */
 	uint64_t iters;                 /* 0 = the suite's default */
+	uint64_t vmas;                  /* 0 = the suite's find_vma counts */
 	uint64_t seed;                  /* 1 unless given */
 	bool stages;                    /* off unless given */
 	enum cmdline_mode mode;         /* MODE_DEFAULT unless given */

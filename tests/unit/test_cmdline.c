@@ -193,6 +193,25 @@ static void test_mode_and_counter(void **state)
 	}
 }
 
+/* vmas= is its own key: it sets the find_vma count, pages= does not. */
+static void test_vmas(void **state)
+{
+	struct cmdline cl;
+	const char *why = NULL;
+
+	assert_int_equal(cmdline_parse("pages=64", &cl, &why), 0);
+	assert_int_equal(cl.vmas, 0);
+	assert_int_equal(cl.given, CMDLINE_PAGES);
+	assert_int_equal(cmdline_parse("vmas=0x100 pages=8", &cl, &why), 0);
+	assert_int_equal(cl.vmas, 256);
+	assert_int_equal(cl.pages, 8);
+	assert_int_equal(cl.given, CMDLINE_VMAS | CMDLINE_PAGES);
+	assert_int_equal(cmdline_parse("vmas=0", &cl, &why), -EINVAL);
+	assert_string_equal(why, "bad command line: vmas=0 (must be at least 1)");
+	assert_int_equal(cmdline_parse("vmas=1 vmas=2", &cl, &why), -EINVAL);
+	assert_string_equal(why, "bad command line: key 'vmas' given twice");
+}
+
 static void test_parse_u64(void **state)
 {
 	static const struct {
@@ -237,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_good_lines),
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_mode_and_counter),
+		cmocka_unit_test(test_vmas),
 		cmocka_unit_test(test_parse_u64),
 	};
 

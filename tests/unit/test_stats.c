@@ -14,6 +14,7 @@
 #include "bench/bench.h"
 #include "bench/csv.h"
 #include "bench/stats.h"
+#include "lib/errno.h"
 
 /* Nearest rank: the smallest value with at least p % of the data at or below. */
 static void test_rank_1_to_100(void **state)
@@ -293,6 +294,42 @@ static void test_run_bad_case(void **state)
 	assert_int_equal(bench_run_case(&c, &h, &r), -22);
 }
 
+/* Sizes from a hostile pages=/iters= never wrap: every pattern kind with
+ * 2^62 pages is -ERANGE (it used to wrap to a small size and "fit"). */
+static void test_case_need_overflow(void **state)
+{
+	static const struct bench_case big[] = {
+		{ "stride-512", KIND_STRIDE, 512, ACCESS_WRITE, 1ull << 62, 1, 0 },
+		{ "stride-16", KIND_STRIDE, 16, ACCESS_WRITE, 1ull << 62, 1, 0 },
+		{ "sparse-8", KIND_SPARSE, 8, ACCESS_WRITE, 1ull << 62, 1, 0 },
+		{ "sparse-64", KIND_SPARSE, 64, ACCESS_WRITE, 1ull << 62, 1, 0 },
+		{ "churn", KIND_CHURN, 0, ACCESS_WRITE, 1ull << 62, 32, 0 },
+		{ "seq", KIND_SEQ, 0, ACCESS_WRITE, 1ull << 62, 1, 0 },
+		{ "brk-grow-8", KIND_BRK, 8, ACCESS_WRITE, UINT64_MAX, 32, 0 },
+		/* a span of 2^32 pages: just past what 32-bit page indices hold */
+		{ "stride-2", KIND_STRIDE, 2, ACCESS_WRITE, 1ull << 31, 1, 0 },
+	};
+	struct bench_hooks h = host_hooks();
+	struct bench_result r;
+	uint64_t need = 7;
+
+	for (size_t i = 0; i < ARRAY_SIZE(big); i++) {
+		assert_int_equal(bench_case_need(&big[i], &need), -ERANGE);
+		assert_int_equal(need, 7);
+		assert_false(bench_case_fits(&big[i], UINT64_MAX));
+		assert_int_equal(bench_run_case(&big[i], &h, &r), -ERANGE);
+	}
+	/* The largest span still accepted, and a malformed case. */
+	struct bench_case edge = { "stride-2", KIND_STRIDE, 2, ACCESS_WRITE,
+				   (1ull << 31) - 1, 1, 0 };
+	assert_int_equal(bench_case_need(&edge, &need), 0);
+	assert_true(need > ((1ull << 31) - 1) * 4096);
+	assert_false(bench_case_fits(&edge, need - 1));
+	assert_true(bench_case_fits(&edge, need));
+	edge.reps = 0;
+	assert_int_equal(bench_case_need(&edge, &need), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_run_retouch_no_faults),
 		cmocka_unit_test(test_run_stride_sparse_churn),
 		cmocka_unit_test(test_run_bad_case),
+		cmocka_unit_test(test_case_need_overflow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
