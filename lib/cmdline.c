@@ -10,6 +10,7 @@
 #include "lib/string.h"
 
 #define SHOW 48 /* at most this much of a word is quoted in a message */
+#define SHOW_BUF (4 * SHOW + 1) /* SHOW bytes, each escaped to at most 4 */
 
 static const char *const firmware_keys[] = { CMDLINE_FIRMWARE_KEYS };
 
@@ -18,8 +19,40 @@ static const char *const key_names[] = {
 	"mode", "counter", "vmas",
 };
 /* key_names[i] sets cmdline.given bit i (CMDLINE_RUN ... CMDLINE_VMAS). */
-static_assert(BIT(ARRAY_SIZE(key_names) - 1) == CMDLINE_VMAS,
+static_assert(BIT(0) == CMDLINE_RUN && BIT(ARRAY_SIZE(key_names) - 1) == CMDLINE_VMAS,
 	      "key_names follows the CMDLINE_* bits");
+
+/*
+ * esc: v[0..n) (at most SHOW bytes of it) as printable ASCII for a console
+ * line: bytes 0x20-0x7e as they are, except '\\' as "\\\\"; any other byte
+ * (control, escape, DEL, 8-bit) as "\\xNN". The result lives in one of two
+ * buffers, used in turn, so one message may quote two words.
+ */
+static const char *esc(const char *v, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	static char buf[2][SHOW_BUF];
+	static unsigned turn;
+	char *out = buf[turn ^= 1], *o = out;
+
+	for (size_t i = 0; i < MIN(n, (size_t)SHOW); i++) {
+		uint8_t c = (uint8_t)v[i];
+
+		if (c == '\\') {
+			*o++ = '\\';
+			*o++ = '\\';
+		} else if (c >= 0x20 && c < 0x7f) {
+			*o++ = (char)c;
+		} else {
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
 
 static bool is_space(char c)
 {
@@ -46,15 +79,15 @@ static bool is_loader_key(const char *key, size_t n)
 static int set_name(char *dst, const char *key, const char *v, size_t n, const char **why)
 {
 	if (n >= CMDLINE_NAME_MAX)
-		return reject(why, "bad command line: %s='%.*s' is longer than %d characters",
-			    key, SHOW, v, CMDLINE_NAME_MAX - 1);
+		return reject(why, "bad command line: %s='%s' is longer than %d characters",
+			    key, esc(v, n), CMDLINE_NAME_MAX - 1);
 	for (size_t i = 0; i < n; i++) {
 		char c = v[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
-			return reject(why, "bad command line: %s='%.*s' (names are [A-Za-z0-9_-]+)",
-				    key, (int)MIN(n, (size_t)SHOW), v);
+			return reject(why, "bad command line: %s='%s' (names are [A-Za-z0-9_-]+)",
+				    key, esc(v, n));
 	}
 	memcpy(dst, v, n);
 	dst[n] = '\0';
@@ -64,17 +97,16 @@ static int set_name(char *dst, const char *key, const char *v, size_t n, const c
 static int set_number(uint64_t *dst, uint64_t min, const char *key, const char *v, size_t n,
 		      const char **why)
 {
-	int shown = (int)MIN(n, (size_t)SHOW);
 	int err = parse_u64(v, n, dst);
 
 	if (err == -ERANGE)
-		return reject(why, "bad command line: %s='%.*s' does not fit in 64 bits",
-			    key, shown, v);
+		return reject(why, "bad command line: %s='%s' does not fit in 64 bits",
+			    key, esc(v, n));
 	if (err)
-		return reject(why, "bad command line: %s='%.*s' is not a number", key, shown, v);
+		return reject(why, "bad command line: %s='%s' is not a number", key, esc(v, n));
 	if (*dst < min)
-		return reject(why, "bad command line: %s=%.*s (must be at least %llu)",
-			    key, shown, v, (unsigned long long)min);
+		return reject(why, "bad command line: %s=%s (must be at least %llu)",
+			    key, esc(v, n), (unsigned long long)min);
 	return 0;
 }
 
@@ -82,7 +114,6 @@ static int set_number(uint64_t *dst, uint64_t min, const char *key, const char *
 static int set_key(struct cmdline *cl, unsigned k, const char *v, size_t n, const char **why)
 {
 	const char *key = key_names[k];
-	int shown = (int)MIN(n, (size_t)SHOW);
 
 	switch (BIT(k)) {
 	case CMDLINE_RUN:
@@ -93,8 +124,8 @@ static int set_key(struct cmdline *cl, unsigned k, const char *v, size_t n, cons
 		else if (equals(v, n, "none"))
 			cl->run = RUN_NONE;
 		else
-			return reject(why, "bad command line: run='%.*s' (expected bench, "
-				    "tests or none)", shown, v);
+			return reject(why, "bad command line: run='%s' (expected bench, "
+				    "tests or none)", esc(v, n));
 		return 0;
 	case CMDLINE_SUITE:
 		return set_name(cl->suite, key, v, n, why);
@@ -116,8 +147,8 @@ static int set_key(struct cmdline *cl, unsigned k, const char *v, size_t n, cons
 		else if (equals(v, n, "hw"))
 			cl->mode = MODE_HW;
 		else
-			return reject(why, "bad command line: mode='%.*s' (expected icount, "
-				    "tcg or hw)", shown, v);
+			return reject(why, "bad command line: mode='%s' (expected icount, "
+				    "tcg or hw)", esc(v, n));
 		return 0;
 	case CMDLINE_COUNTER:
 		if (equals(v, n, "pmccntr"))
@@ -127,16 +158,16 @@ static int set_key(struct cmdline *cl, unsigned k, const char *v, size_t n, cons
 		else if (equals(v, n, "inst"))
 			cl->counter = COUNTER_INST;
 		else
-			return reject(why, "bad command line: counter='%.*s' (expected "
-				    "pmccntr, cntvct or inst)", shown, v);
+			return reject(why, "bad command line: counter='%s' (expected "
+				    "pmccntr, cntvct or inst)", esc(v, n));
 		return 0;
 	default: /* CMDLINE_STAGES */
 		if (equals(v, n, "on") || equals(v, n, "off")) {
 			cl->stages = equals(v, n, "on");
 			return 0;
 		}
-		return reject(why, "bad command line: stages='%.*s' (expected on or off)",
-			    shown, v);
+		return reject(why, "bad command line: stages='%s' (expected on or off)",
+			    esc(v, n));
 	}
 }
 
@@ -145,10 +176,9 @@ static int parse_word(struct cmdline *cl, const char *w, size_t n, const char **
 {
 	const char *eq = memchr(w, '=', n);
 	size_t klen = eq ? (size_t)(eq - w) : n;
-	int shown = (int)MIN(n, (size_t)SHOW);
 
 	if (is_loader_key(w, klen)) {
-		info("command line: ignoring loader word '%.*s'", shown, w);
+		info("command line: ignoring loader word '%s'", esc(w, n));
 		cl->skipped++;
 		return 0;
 	}
@@ -156,8 +186,8 @@ static int parse_word(struct cmdline *cl, const char *w, size_t n, const char **
 		if (!equals(w, klen, key_names[k]))
 			continue;
 		if (!eq)
-			return reject(why, "bad command line: '%.*s' needs a value (%s=...)",
-				    shown, w, key_names[k]);
+			return reject(why, "bad command line: '%s' needs a value (%s=...)",
+				    esc(w, n), key_names[k]);
 		if (cl->given & BIT(k))
 			return reject(why, "bad command line: key '%s' given twice", key_names[k]);
 		if (klen + 1 == n)
@@ -166,8 +196,8 @@ static int parse_word(struct cmdline *cl, const char *w, size_t n, const char **
 		return set_key(cl, k, eq + 1, n - klen - 1, why);
 	}
 	if (!eq)
-		return reject(why, "bad command line: '%.*s' is not key=value", shown, w);
-	return reject(why, "bad command line: unknown key '%.*s'", (int)MIN(klen, (size_t)SHOW), w);
+		return reject(why, "bad command line: '%s' is not key=value", esc(w, n));
+	return reject(why, "bad command line: unknown key '%s'", esc(w, klen));
 }
 
 int cmdline_parse(const char *line, struct cmdline *cl, const char **why)
@@ -182,13 +212,19 @@ int cmdline_parse(const char *line, struct cmdline *cl, const char **why)
 		while (is_space(*p))
 			p++;
 		if (!*p)
-			return 0;
+			break;
 		for (w = p; *p && !is_space(*p); p++)
 			;
 		err = parse_word(cl, w, (size_t)(p - w), why);
 		if (err)
 			return err;
 	}
+	/* Every key but run= tunes the benchmark: say so when there is none. */
+	for (unsigned k = 1; k < ARRAY_SIZE(key_names) && cl->run != RUN_BENCH; k++)
+		if (cl->given & BIT(k))
+			info("command line: warning: %s= does not apply to run=%s (ignored)",
+			     key_names[k], cmdline_run_name(cl->run));
+	return 0;
 }
 
 const char *cmdline_run_name(enum run_mode run)

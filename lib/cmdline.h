@@ -34,6 +34,12 @@
  *   - a word whose key is one of CMDLINE_FIRMWARE_KEYS below, with or
  *     without a value ("console=ttyS0,115200", "rootwait").
  * Anything else that is not one of our keys is an error.
+ *
+ * Quoting. Words are quoted in messages (and so in the done line) as
+ * printable ASCII: bytes outside 0x20-0x7e as \xNN, a backslash as \\, at
+ * most 48 bytes of a word. Keys other than run= tune the benchmark: with
+ * run=tests or run=none each one given gets a warning line
+ * ("command line: warning: pattern= does not apply to run=tests (ignored)").
  */
 #ifndef LIB_CMDLINE_H
 #define LIB_CMDLINE_H
@@ -91,8 +97,9 @@ struct cmdline {
 /*
  * cmdline_parse: parse `line` into *cl (defaults first, then the words).
  * Returns 0, or -EINVAL with *why set to a line such as
- * "bad command line: unknown key 'foo'" (valid until the next call; print it
- * with info()). Skipped loader words are noted on the console.
+ * "bad command line: unknown key 'foo'" (printable ASCII, valid until the
+ * next call; print it with info()). Skipped loader words and keys that do
+ * not apply to the run are noted on the console.
  */
 int cmdline_parse(const char *line, struct cmdline *cl, const char **why);
 

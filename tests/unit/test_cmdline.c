@@ -193,6 +193,61 @@ static void test_mode_and_counter(void **state)
 	}
 }
 
+/* Control, escape and 8-bit bytes never reach the console raw: each is
+ * quoted as \xNN (a backslash as \\), in the reason and in notes. */
+static void test_escaped(void **state)
+{
+	static const struct {
+		const char *line, *why;
+	} cases[] = {
+		{ "foo\x1b[2J=1", "bad command line: unknown key 'foo\\x1b[2J'" },
+		{ "run=\x07" "bench", "bad command line: run='\\x07bench' (expected bench, tests or none)" },
+		{ "suite=a\\b", "bad command line: suite='a\\\\b' (names are [A-Za-z0-9_-]+)" },
+		{ "pages=1\x7f", "bad command line: pages='1\\x7f' is not a number" },
+		{ "pattern=\xc3\xa9", "bad command line: pattern='\\xc3\\xa9' (names are [A-Za-z0-9_-]+)" },
+		{ "\x01\x02", "bad command line: '\\x01\\x02' is not key=value" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct cmdline cl;
+		const char *why = NULL;
+		int err = cmdline_parse(cases[i].line, &cl, &why);
+
+		if (err != -EINVAL || !why || strcmp(why, cases[i].why) != 0)
+			fail_msg("case %zu: returned %d, \"%s\"; expected \"%s\"", i, err,
+				 why ? why : "(none)", cases[i].why);
+	}
+	capture_reset();
+	assert_int_equal(cmdline_parse("a.b=\x1b]0;x\x07 run=none", &(struct cmdline){ 0 }, NULL), 0);
+	assert_non_null(strstr(captured, "ignoring loader word 'a.b=\\x1b]0;x\\x07'\r\n"));
+	for (size_t i = 0; i < ncaptured; i++)
+		assert_true(captured[i] == '\r' || captured[i] == '\n' ||
+			    (captured[i] >= 0x20 && captured[i] < 0x7f));
+}
+
+/* Keys that tune the benchmark get a warning when there is none to tune. */
+static void test_inapplicable_warned(void **state)
+{
+	struct cmdline cl;
+	const char *why = NULL;
+
+	capture_reset();
+	assert_int_equal(cmdline_parse("run=tests stages=on pattern=seq iters=2", &cl, &why), 0);
+	assert_non_null(strstr(captured, "faultline: command line: warning: pattern= does not "
+					 "apply to run=tests (ignored)\r\n"));
+	assert_non_null(strstr(captured, "warning: iters= does not apply to run=tests"));
+	assert_non_null(strstr(captured, "warning: stages= does not apply to run=tests"));
+	assert_null(strstr(captured, "run= does not apply"));
+	capture_reset();
+	assert_int_equal(cmdline_parse("suite=small run=none", &cl, &why), 0);
+	assert_non_null(strstr(captured, "warning: suite= does not apply to run=none"));
+	capture_reset();
+	assert_int_equal(cmdline_parse("run=bench suite=small pattern=seq", &cl, &why), 0);
+	assert_int_equal(ncaptured, 0);
+	assert_int_equal(cmdline_parse("run=tests", &cl, &why), 0);
+	assert_int_equal(ncaptured, 0);
+}
+
 /* vmas= is its own key: it sets the find_vma count, pages= does not. */
 static void test_vmas(void **state)
 {
@@ -257,6 +312,8 @@ int main(void)
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_mode_and_counter),
 		cmocka_unit_test(test_vmas),
+		cmocka_unit_test(test_escaped),
+		cmocka_unit_test(test_inapplicable_warned),
 		cmocka_unit_test(test_parse_u64),
 	};
 
