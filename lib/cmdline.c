@@ -238,3 +238,51 @@ const char *cmdline_run_name(enum run_mode run)
 		return "bench";
 	}
 }
+
+int cmdline_format(const struct cmdline *cl, char *buf, size_t size)
+{
+	static const char *const modes[] = { "", "icount", "tcg", "hw" };
+	static const char *const counters[] = { "", "pmccntr", "cntvct", "inst" };
+	const uint64_t *num[] = { [3] = &cl->pages, [4] = &cl->iters, [5] = &cl->seed,
+				  [9] = &cl->vmas };
+	int len = 0;
+
+	static_assert(ARRAY_SIZE(num) == ARRAY_SIZE(key_names), "one slot per key");
+	assert(cl->mode < ARRAY_SIZE(modes) && cl->counter < ARRAY_SIZE(counters));
+	if (size)
+		buf[0] = '\0';
+	for (unsigned k = 0; k < ARRAY_SIZE(key_names); k++) {
+		const char *v = NULL;
+		char *at = buf + MIN((size_t)len, size ? size - 1 : 0);
+		size_t room = size > (size_t)len ? size - (size_t)len : (size ? 1 : 0);
+
+		if (!(cl->given & BIT(k)))
+			continue;
+		switch (BIT(k)) {
+		case CMDLINE_RUN:
+			v = cmdline_run_name(cl->run);
+			break;
+		case CMDLINE_SUITE:
+			v = cl->suite;
+			break;
+		case CMDLINE_PATTERN:
+			v = cl->pattern;
+			break;
+		case CMDLINE_STAGES:
+			v = cl->stages ? "on" : "off";
+			break;
+		case CMDLINE_MODE:
+			v = modes[cl->mode];
+			break;
+		case CMDLINE_COUNTER:
+			v = counters[cl->counter];
+			break;
+		}
+		if (v)
+			len += ksnprintf(at, room, "%s%s=%s", len ? " " : "", key_names[k], v);
+		else
+			len += ksnprintf(at, room, "%s%s=%llu", len ? " " : "", key_names[k],
+					 (unsigned long long)*num[k]);
+	}
+	return len;
+}

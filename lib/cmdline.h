@@ -103,6 +103,14 @@ struct cmdline {
  */
 int cmdline_parse(const char *line, struct cmdline *cl, const char **why);
 
+/*
+ * cmdline_format: the keys cl->given names, as a command line that
+ * cmdline_parse turns back into *cl (loader words are not kept), in buf of
+ * `size` bytes. Returns the length it needs (as snprintf: the text is cut
+ * short, still NUL-terminated, when that is >= size).
+ */
+int cmdline_format(const struct cmdline *cl, char *buf, size_t size);
+
 /* cmdline_run_name: "bench", "tests" or "none". */
 const char *cmdline_run_name(enum run_mode run);
 
