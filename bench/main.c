@@ -18,6 +18,7 @@
 #include <stdarg.h>
 
 #include "arch/aarch64/cpuid.h"
+#include "arch/aarch64/pmu.h"
 #include "arch/aarch64/sysreg.h"
 #include "bench/bench.h"
 #include "bench/csv.h"
@@ -120,31 +121,63 @@ static void tlb_cold(void)
 	arch_tlb_flush_all();
 }
 
-/* mode=, or what the board implies: qemu-virt exists only emulated. */
-static const char *mode_name(const struct cmdline *cl)
+/* The board's mode when the counter cannot tell: qemu-virt exists only
+ * emulated. */
+static const char *board_mode(void)
 {
-	switch (cl->mode) {
-	case MODE_ICOUNT:
-		return "icount";
-	case MODE_TCG:
-		return "tcg";
-	case MODE_HW:
-		return "hw";
-	default:
 #ifdef BOARD_QEMU_VIRT
-		return "tcg";
+	return "tcg";
 #else
-		return "hw";
+	return "hw";
 #endif
+}
+
+/*
+ * The run's mode: measured, not trusted. Where PMCCNTR_EL0 counts,
+ * pmu_icount() tells QEMU -icount (exact instruction counts) from a clock;
+ * a mode= that contradicts it is refused. mode= not given: icount if
+ * measured, else the board's mode (tcg on qemu-virt, hw elsewhere). Without
+ * a PMU nothing can be measured: mode= is taken as given, with a note.
+ * TCG and hardware cannot be told apart this way; that part stays mode='s.
+ */
+static int choose_mode(const struct cmdline *cl)
+{
+	static const char *const names[] = { [MODE_ICOUNT] = "icount", [MODE_TCG] = "tcg",
+					     [MODE_HW] = "hw" };
+	const char *why = env_pmu_why_not();
+	bool given = cl->mode != MODE_DEFAULT, icount;
+
+	if (why) {
+		meta.mode = given ? names[cl->mode] : board_mode();
+		info("bench: mode=%s is not checked: %s", meta.mode, why);
+		return 0;
 	}
+	icount = pmu_icount();
+	if (given && cl->mode == MODE_ICOUNT && !icount) {
+		failure("bench: mode=icount, but PMCCNTR_EL0 does not count instructions "
+			"(NOP sleds did not differ by exactly their length): not QEMU -icount");
+		return -EINVAL;
+	}
+	if (given && cl->mode != MODE_ICOUNT && icount) {
+		failure("bench: mode=%s, but PMCCNTR_EL0 counts instructions exactly "
+			"(QEMU -icount): give mode=icount or no mode=", names[cl->mode]);
+		return -EINVAL;
+	}
+	meta.mode = icount ? "icount" : given ? names[cl->mode] : board_mode();
+	if (!given)
+		info("bench: mode=%s (measured: PMCCNTR_EL0 %s)", meta.mode,
+		     icount ? "counts instructions exactly" : "is a clock, not -icount");
+	return 0;
 }
 
 /* The counter, mode and unit of this run; -EINVAL if they cannot be had. */
 static int choose_counter(const struct cmdline *cl, bool *stages)
 {
 	const char *why = env_pmu_why_not();
+	int err = choose_mode(cl);
 
-	meta.mode = mode_name(cl);
+	if (err)
+		return err;
 	if (cl->counter == COUNTER_PMCCNTR && why) {
 		failure("bench: counter=pmccntr asked for, but %s", why);
 		return -EINVAL;

@@ -78,6 +78,67 @@ bool pmu_init(void)
 	return counts;
 }
 
+/*
+ * Two NOP sleds, timed with PMCCNTR_EL0 between ISBs: each run executes the
+ * same instructions around the sled (ISB, MRS, BL, the sled, RET, ISB,
+ * MRS), so under QEMU -icount shift=0, where the cycle counter advances by
+ * one per instruction, the long run counts exactly SLED_EXTRA more than the
+ * short one, every time. Timing from a clock (TCG, hardware) does not give
+ * one exact difference run after run: the host's time varies, and a real
+ * core issues NOPs several at a time (Cortex-A53 two, A72 three).
+ */
+#define SLED_SHORT 512
+#define SLED_EXTRA 1536
+#define SLED_RUNS 8
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+__asm__(".pushsection .text.pmu_sleds, \"ax\", %progbits\n"
+	".balign 64\n"
+	"pmu_sled_long:\n"
+	".rept " STR(SLED_EXTRA) "\n"
+	"nop\n"
+	".endr\n"
+	"pmu_sled_short:\n"
+	".rept " STR(SLED_SHORT) "\n"
+	"nop\n"
+	".endr\n"
+	"ret\n"
+	".popsection\n");
+
+/* PMCCNTR_EL0 counts across one call of the sled at `entry`. */
+static uint64_t sled_time(uintptr_t entry)
+{
+	uint64_t t0, t1;
+
+	__asm__ volatile("isb\n\t"
+			 "mrs %0, pmccntr_el0\n\t"
+			 "blr %2\n\t"
+			 "isb\n\t"
+			 "mrs %1, pmccntr_el0"
+			 : "=&r"(t0), "=&r"(t1)
+			 : "r"(entry)
+			 : "x30", "memory");
+	return t1 - t0;
+}
+
+bool pmu_icount(void)
+{
+	extern char pmu_sled_long[], pmu_sled_short[];
+	bool exact = counts;
+
+	if (!counts)
+		return false;
+	(void)sled_time((uintptr_t)pmu_sled_long); /* warm the I-cache, the TLB */
+	for (int i = 0; i < SLED_RUNS && exact; i++) {
+		uint64_t s = sled_time((uintptr_t)pmu_sled_short);
+		uint64_t l = sled_time((uintptr_t)pmu_sled_long);
+
+		exact = l - s == SLED_EXTRA;
+	}
+	return exact;
+}
+
 bool pmu_counts(void)
 {
 	return counts;

@@ -23,6 +23,15 @@
  */
 bool pmu_init(void);
 
+/*
+ * pmu_icount: whether PMCCNTR_EL0 counts instructions (QEMU -icount
+ * shift=0): two NOP sleds, SLED_EXTRA (1536) NOPs apart, differ by exactly
+ * that much in eight runs out of eight. False when the PMU does not count.
+ * A core that retired exactly one NOP per cycle, run after run, would pass
+ * too; every supported core issues more than one.
+ */
+bool pmu_icount(void);
+
 /* pmu_counts: pmu_init's answer. */
 bool pmu_counts(void);
 
