@@ -393,7 +393,8 @@ def report(label, con, why, elapsed, tests):
     """Print the one-line result of a run (and the failing tests)."""
     what = ""
     if tests and con.plan is not None:
-        what = f"{con.passed()}/{con.plan} tests ok, "
+        skipped = sum(1 for r in con.results if r[1] and r[3].upper().startswith("SKIP"))
+        what = f"{con.passed()}/{con.plan} tests ok" + (f" ({skipped} skipped)" if skipped else "") + ", "
     if not why:
         status = f"status={con.done}" + (f" ({con.done_reason})" if con.done_reason else "")
         print(f"PASS {label}: {what}{status} ({elapsed:.1f} s)")

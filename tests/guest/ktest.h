@@ -9,6 +9,7 @@
  *   # tests/guest/test_mmu.c:57: expected par_ro(va) == 1, got 0x0 (0) vs 0x1 (1)
  *   not ok 1 mmu_text_not_writable
  *   ok 2 mmu_data_writable
+ *   ok 3 mm_100000_vmas # SKIP only 86050 of 100000 VMAs fit in 8 MiB
  *
  * A KEXPECT_* records a failure (file:line, the expression, both values) and
  * the test goes on; a KASSERT_* also returns from the test function, for
@@ -39,6 +40,13 @@ int ktest_run_all(void);
 
 /* ktest_fail: mark the current test failed and print "# file:line: msg". */
 void ktest_fail(const char *file, int line, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+/*
+ * ktest_skip: the current test cannot run here (not enough RAM, no PMU);
+ * the caller returns. Reported as KTAP's "ok N name # SKIP <reason>",
+ * unless a check had already failed (then "not ok").
+ */
+void ktest_skip(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
 /* ktest_note: print a "# " diagnostic line for the current test. */
 void ktest_note(const char *fmt, ...) PRINTF_LIKE(1, 2);

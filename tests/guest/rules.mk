@@ -19,10 +19,13 @@
 #                                       poisoned, double frees caught
 #   icount   gcc     cortex-a72   512M  EL1, -icount shift=0: the PMU's
 #                                       INST_RETIRED event is offered
+#   6m       gcc     cortex-a72   6M    EL1: tests that lack RAM (100,000
+#                                       VMAs, a 512-page run) skip, saying why
+#   nopmu    gcc     max,pmu=off  512M  EL1: tests timed with PMCCNTR_EL0 skip
 #
 # make test-guest GUEST_RUNS="a53 4g" runs a subset.
 
-GUEST_RUNS ?= a53 a57 a72 a76 max 128m 4g el2 el3 clang debug icount
+GUEST_RUNS ?= a53 a57 a72 a76 max 128m 4g el2 el3 clang debug icount 6m nopmu
 GUEST_TIMEOUT ?= 90
 GUEST_OUT := build/test/guest
 
@@ -32,8 +35,10 @@ guest_cpu_a76 := cortex-a76
 guest_cpu_max := max
 guest_cpu_el2 := cortex-a57
 guest_cpu_el3 := cortex-a53
+guest_cpu_nopmu := max,pmu=off
 guest_mem_128m := 128M
 guest_mem_4g := 4G
+guest_mem_6m := 6M
 guest_opts_el2 := --machine-opt virtualization=on
 guest_opts_el3 := --machine-opt secure=on --entry loader
 guest_opts_icount := --icount

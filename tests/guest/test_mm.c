@@ -242,13 +242,31 @@ KTEST(mm_100000_vmas)
 	size_t before = current_mm->map_count;
 	vaddr_t va;
 
-	for (size_t i = 0; i < N; i++)
-		if (do_mmap(current_mm, base + i * PAGE_SIZE, PAGE_SIZE,
-			    i & 1 ? PROT_READ : RW, AP | MAP_FIXED, &va)) {
-			KEXPECT_EQ(i, N);
+	for (size_t i = 0; i < N; i++) {
+		int err = do_mmap(current_mm, base + i * PAGE_SIZE, PAGE_SIZE,
+				  i & 1 ? PROT_READ : RW, AP | MAP_FIXED, &va);
+
+		if (err == -ENOMEM) { /* a small machine: not a failure of mm/ */
+			KEXPECT_EQ(do_munmap(current_mm, base, i * PAGE_SIZE), 0);
+			KEXPECT_EQ(current_mm->map_count, before);
+			KEXPECT_EQ(mm_check(current_mm), 0);
+			ktest_skip("only %zu of %d VMAs fit in %zu free pages", i, N,
+				   page_free_count());
+			return;
+		}
+		if (err) {
+			KEXPECT_EQ(err, 0);
 			break;
 		}
+	}
 	KEXPECT_EQ(current_mm->map_count - before, N);
+	/* The reads below map the zero page: a few table pages. */
+	if (page_free_count() < 64) {
+		KEXPECT_EQ(do_munmap(current_mm, base, N * PAGE_SIZE), 0);
+		ktest_skip("100000 VMAs left %zu free pages, too few to touch them",
+			   page_free_count());
+		return;
+	}
 	for (size_t i = 0; i < N; i += 7919) {
 		struct vm_area_struct *v = find_vma(current_mm, base + i * PAGE_SIZE + 8);
 
