@@ -12,8 +12,7 @@
  *
  * and two of its own: counter=pmccntr|inst|cntvct (default: PMCCNTR_EL0
  * when Linux lets EL0 read it, else CNTVCT_EL0) and config=NAME (the name
- * of the kernel's configuration, recorded in every row and in the CSV
- * block's name, linux-<suite>-<NAME>).
+ * of the kernel's configuration, recorded in every row's linux_config).
  *
  * Output follows the faultline console protocol: "faultline: " lines, CSV
  * blocks between "faultline-csv begin/end <name>" lines, and a last line

@@ -224,8 +224,7 @@ int linux_bench(const struct linux_opts *o)
 		     o->pattern ? " with pattern=" : "", o->pattern ? o->pattern : "");
 		return -EINVAL;
 	}
-	ksnprintf(name, sizeof(name), "linux-%s%s%s", o->suite,
-		  o->config ? "-" : "", o->config ? o->config : "");
+	ksnprintf(name, sizeof(name), "linux-%s", o->suite);
 	print_block(name, &m, n, o);
 	return failed ? -EIO : 0;
 }
