@@ -120,9 +120,9 @@ compare-envcheck: $(LINUX_INITRD) linux-kernel
 	@img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE)) && \
 	$(call linux_boot,run=tests,$(LINUX_REF_CONFIG),$(LINUX_DIR)/log/envcheck.log,)
 
-# Tier: the self-check, then make compare on the small suite, all three
-# Linux configurations, into a scratch directory; the CSVs and the table
-# must exist and parse, every Linux row must have counted PMCCNTR_EL0 in
+# Tier: host tests of tools/compare.py, the self-check, then make compare
+# on the small suite, all three Linux configurations, into a scratch
+# directory; the CSVs and the table must exist and parse, every Linux row must have counted PMCCNTR_EL0 in
 # instructions with its command line recorded (tools/compare.py --check
 # --linux-counter pmccntr), and each configuration's command line must hold
 # its own words. Four Linux boots and one faultline boot under ICOUNT=1.
@@ -130,6 +130,8 @@ TEST_TIERS += test-compare
 COMPARE_TEST_DIR := build/test/compare
 test-compare:
 	@mkdir -p build/test; rm -rf $(COMPARE_TEST_DIR); p=0; f=0; \
+	if $(PYTHON) -m unittest -q tests/unit/test_compare.py; then p=$$((p+1)); \
+	else f=$$((f+1)); echo "FAILED: tests/unit/test_compare.py"; fi; \
 	if $(MAKE) --no-print-directory compare-envcheck ICOUNT=1; \
 	then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: compare-envcheck"; fi; \
 	if $(MAKE) --no-print-directory compare SUITE=small ICOUNT=1 \
