@@ -1,25 +1,31 @@
 #!/usr/bin/python3
 """Side-by-side table of faultline and Linux on the same benchmark suite.
 
-    compare.py FAULTLINE.csv LINUX.csv -o TABLE.md   write the table
-    compare.py --check FAULTLINE.csv LINUX.csv TABLE.md
+    compare.py FAULTLINE.csv LINUX.csv [LINUX.csv...] -o TABLE.md [--plot SVG]
+    compare.py --check [--linux-counter C] FAULTLINE.csv LINUX.csv... TABLE.md
 
-Both CSVs use the summary schema of ../shared/CONTRACT.md. Cases are matched
-on (pattern, access, pages); the table gives each side's p50 and p99 in one
-unit and the ratio Linux / faultline of the p50s.
+Both sides use the summary schema of ../shared/CONTRACT.md; each Linux CSV
+is one configuration of the kernel (its rows' linux_config names it, its
+rows' cmdline is the kernel's command line), and gets its own column set:
+p50, p99 and Linux / faultline of the p50s. Cases are matched on
+(pattern, access, pages). With -o the table goes to TABLE.md and the
+headline faults (seq write, read, read-then-write) to the terminal; --plot
+draws each fault case's p50 as a bar with a whisker up to the p99.
 
-Counters differ (faultline may count PMU cycles or instructions, the Linux
-program reads CNTVCT_EL0 ticks), so both sides are converted first:
+Counters may differ, so every side is converted to one unit first:
   - mode icount (QEMU -icount shift=0): one instruction takes 1 ns of virtual
-    time, so ticks x 1e9/cntfrq, QEMU's PMU cycles (a 1 GHz clock of virtual
-    time) and instructions are all instructions;
+    time, so PMU cycles (QEMU's cycle counter is a 1 GHz clock of virtual
+    time) and instructions are instructions as they are, and CNTVCT ticks
+    x 1e9/cntfrq (16 at 62.5 MHz) are instructions too, to 16;
   - otherwise: ticks x 1e9/cntfrq are ns, and cycles x 1e9/HZ with the core
     clock given as --cpu-hz HZ (a pair with cycles and no --cpu-hz is
     refused: nothing in the CSV says how fast the core ran).
 --check verifies that the CSVs parse and hold what a real run gives (every
-first-touch sample took a fault, re-touches took none, the Linux side read
-CNTVCT), and that TABLE.md is exactly what the CSVs give.
-Python 3 standard library only.
+first-touch sample took a fault, re-touches took none, the Linux rows read
+a counter the program reads, at resolution 1.00 for a PMU count under
+icount, with the configuration and command line recorded; with
+--linux-counter, that counter), and that TABLE.md is exactly what the CSVs
+give. Python 3 standard library (gnuplot for --plot).
 """
 
 import argparse
