@@ -163,8 +163,9 @@ void *env_brk(void *addr)
 
 /*
  * A PMU counter by its perf_event_mmap_page number (rdpmc.h): 32 is
- * PMCCNTR_EL0 (Arm ARM D24.5.2), n < 32 is PMEVCNTR<n-1>_EL0 (D24.5.10),
- * whose number is part of the instruction, hence the switch. The ISB keeps
+ * PMCCNTR_EL0, n < 32 is PMEVCNTR<n-1>_EL0 (Arm ARM DDI0487 K.a, D24
+ * "Performance Monitors registers"), whose number is part of the
+ * instruction, hence the switch. The ISB keeps
  * the read from being done before earlier instructions complete.
  */
 #define PMEVCNTR_CASE(n)                                                      \

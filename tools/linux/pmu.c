@@ -11,9 +11,9 @@
  *     Linux refuses the pair, so an event counter falls back to 32 bits
  *     (the sign extension by pmc_width then keeps the count right across a
  *     wrap, which the kernel folds into `offset`).
- * Linux then sets PMUSERENR_EL0.{ER,CR} while the task runs (Arm ARM
- * D24.5.16 / DDI0487 K.a), so MRS of PMCCNTR_EL0 and PMEVCNTR<n>_EL0 work
- * at EL0.
+ * Linux then sets PMUSERENR_EL0.ER and PMUSERENR_EL0.CR while the task
+ * runs (Arm ARM DDI0487 K.a, D24 "Performance Monitors registers",
+ * PMUSERENR_EL0), so MRS of PMCCNTR_EL0 and PMEVCNTR<n>_EL0 work at EL0.
  */
 #define _GNU_SOURCE
 #include <errno.h>
