@@ -8,6 +8,7 @@
 #
 # Variables: COMPARE_DIR (where the CSVs and the table go, default the
 # board's results directory), COMPARE_TIMEOUT (seconds for each QEMU run),
+# LINUX_CONFIGS and LINUX_COUNTER (below),
 # LINUX_PKG (pin a linux-image-<ver>-cloud-arm64 package; see
 # tools/linux/fetch-kernel.sh). Kernel command-line choices: docs/compare.md.
 
@@ -69,8 +70,12 @@ LINUX_OPTS_mitigations-off := nokaslr mitigations=off
 # Without a seed in the device tree KASLR stays off, so only the shipped
 # configuration lets QEMU put its random kaslr-seed and rng-seed there.
 LINUX_DTBRAND_shipped := on
+# LINUX_COUNTER=pmccntr|inst|cntvct forces the program's counter (default:
+# PMCCNTR_EL0 where Linux lets EL0 read it, else CNTVCT_EL0).
+LINUX_COUNTER ?=
 LINUX_APPEND = $(strip $(LINUX_BASE) $(LINUX_OPTS_$(2))) -- board=$(BOARD_NAME) \
-	mode=$(if $(filter 1,$(ICOUNT)),icount,tcg) config=$(2)
+	mode=$(if $(filter 1,$(ICOUNT)),icount,tcg) config=$(2) \
+	$(if $(LINUX_COUNTER),counter=$(LINUX_COUNTER))
 # linux_csv_in DIR,SUITE,CONFIG: that configuration's CSV; linux_csv CONFIG: in this run.
 linux_csv_in = $(1)/linux-$(2)$(if $(filter $(LINUX_REF_CONFIG),$(3)),,-$(3)).csv
 linux_csv = $(call linux_csv_in,$(COMPARE_DIR),$(SUITE),$(1))
