@@ -3,7 +3,8 @@
 #   make bench [SUITE=s] [ICOUNT=1] [ARGS="pattern=seq pages=64"]
 #       build, boot the board in QEMU with run=bench, show progress, write
 #       results/<board>/<s>.csv and <s>.raw.csv and the plots beside them
-#       (<s>-cdf.svg, <s>-stages.svg, <s>-find_vma.svg). The committed
+#       (<s>-cdf.svg or, under ICOUNT=1, <s>-latency.svg; <s>-stages.svg,
+#       <s>-find_vma.svg), then the headline faults as a table. The committed
 #       results/qemu-virt/ come from `make bench ICOUNT=1` (and SUITE=small,
 #       the regression guard's baseline).
 #   make bench-extract LOG=file|/dev/ttyUSB0 [SUITE=s] [BENCH_OUT=dir]

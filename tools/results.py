@@ -13,6 +13,9 @@
         identical (the determinism check of ICOUNT=1 runs)
     results.py plot DIR --suite S              the plots of DIR/S.csv
 
+make bench ends with the headline faults (seq write, read, read-then-write)
+as a short table on the terminal.
+
 The console protocol and the CSV blocks are tools/qemu.py's; this module
 adds what the benchmarks need on top of it: the "<suite>" and
 "<suite>.raw" blocks, progress from the "faultline: bench [k/n] ..." lines,
@@ -31,6 +34,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare  # noqa: E402
 import qemu  # noqa: E402
 
 PROGRESS_RE = re.compile(r"^faultline: bench: \[(\d+)/(\d+)\] (.*)$")
@@ -169,24 +173,36 @@ def same(a, b):
 # ---------------------------------------------------------------------------
 # Plots: the data files are written here, tools/plot.gp draws them.
 
-STAGES = ("entry", "decode", "lookup", "walk", "alloc", "zero", "map", "exit", "eret")
+STAGE_RE = re.compile(r"^stage_(.+)_p50$")
+
+
+def stage_names(header):
+    """The fault-path stages of a summary, in the order of its
+    stage_<name>_p50 columns (the kernel's list: nothing is hard-coded here)."""
+    return [m.group(1) for m in map(STAGE_RE.match, header) if m]
 
 
 def plot(outdir, suite, gnuplot="gnuplot"):
-    """Draw outdir/<suite>-{cdf,stages,find_vma}.svg; returns the paths."""
+    """Draw outdir/<suite>-{cdf or latency,stages,find_vma}.svg; returns the
+    paths. A CDF for tcg and hw runs; under icount, where each case's samples
+    are all nearly one count and a CDF is a vertical line, bars of each fault
+    case's p50, p90 and p99 instead."""
     summary = read_summary(expected_files(outdir, suite)[0])
     raw_path = expected_files(outdir, suite)[1]
     with open(raw_path, newline="") as f:
         raw = list(csv.DictReader(f))
     unit = summary[0]["unit"] if summary else "counts"
+    icount = bool(summary) and summary[0]["mode"] == "icount"
+    stages = stage_names(summary[0].keys()) if summary else []
     tmp = tempfile.mkdtemp(prefix="faultline-plot-")
     try:
         # CDF: one block per fault case of the raw rows, sorted latencies.
         cases = {}
-        for r in raw:
-            if r["access"] == "retouch":
-                continue
-            cases.setdefault((r["pattern"], r["access"], r["pages"]), []).append(int(r["latency"]))
+        if not icount:
+            for r in raw:
+                if r["access"] == "retouch":
+                    continue
+                cases.setdefault((r["pattern"], r["access"], r["pages"]), []).append(int(r["latency"]))
         with open(os.path.join(tmp, "cdf.dat"), "w") as f:
             for (pat, acc, pages), v in sorted(cases.items()):
                 v.sort()
@@ -194,14 +210,26 @@ def plot(outdir, suite, gnuplot="gnuplot"):
                 for i, x in enumerate(v, 1):
                     f.write(f"{x} {i / len(v):.5f}\n")
                 f.write("\n\n")
+        # Bars (icount): p50, p90, p99 of each fault case.
+        faulting = [r for r in summary if int(r["faults"] or 0) > 0] if icount else []
+        with open(os.path.join(tmp, "latency.dat"), "w") as f:
+            f.write("case p50 p90 p99\n")
+            for r in faulting:
+                f.write(f'"{r["pattern"]} {r["access"]} {r["pages"]}" '
+                        f'{r["p50"]} {r["p90"]} {r["p99"]}\n')
         # Stages: stacked stage medians of each staged fault case.
         staged = [r for r in summary
-                  if r.get("stage_entry_p50") and int(r["faults"] or 0) > 0]
+                  if stages and r.get(f"stage_{stages[0]}_p50")
+                  and int(r["faults"] or 0) > 0]
         with open(os.path.join(tmp, "stages.dat"), "w") as f:
-            f.write("case " + " ".join(STAGES) + "\n")
+            f.write("case start " + " ".join(stages) + "\n")
             for r in staged:
-                f.write(f'"{r["pattern"]} {r["access"]} {r["pages"]}" '
-                        + " ".join(r[f"stage_{s}_p50"] or "0" for s in STAGES) + "\n")
+                total, ends = 0, []
+                for s in stages:
+                    total += int(r[f"stage_{s}_p50"] or 0)
+                    ends.append(str(total))
+                f.write(f'"{r["pattern"]} {r["access"]} {r["pages"]}" 0 '
+                        + " ".join(ends) + "\n")
         # find_vma: p50 against the VMA count, one block per method.
         nvma = 0
         with open(os.path.join(tmp, "find_vma.dat"), "w") as f:
@@ -215,21 +243,39 @@ def plot(outdir, suite, gnuplot="gnuplot"):
                     f.write(f'{r["pages"]} {r["p50"]}\n')
                 f.write("\n\n")
         out = {k: os.path.join(outdir, f"{suite}-{k}.svg")
-               for k in ("cdf", "stages", "find_vma")}
+               for k in ("cdf", "latency", "stages", "find_vma")}
         for p in out.values():      # no stale plot survives a run without its data
             if os.path.exists(p):
                 os.remove(p)
         gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot.gp")
         cmd = [gnuplot, "-e",
                f"dir='{tmp}'; unit='{unit}'; title_prefix='{summary[0]['board'] if summary else ''} {suite}'; "
-               f"cdf_out='{out['cdf']}'; stages_out='{out['stages']}'; "
+               f"cdf_out='{out['cdf']}'; lat_out='{out['latency']}'; stages_out='{out['stages']}'; "
                f"vma_out='{out['find_vma']}'; have_stages={1 if staged else 0}; "
-               f"have_cdf={len(cases)}; have_vma={nvma}",
+               f"nstages={len(stages)}; have_cdf={len(cases)}; have_lat={len(faulting)}; "
+               f"rows={max(len(staged), len(faulting), 1)}; "
+               f"have_vma={nvma}",
                gp]
         subprocess.run(cmd, check=True, timeout=120)
         return [p for p in out.values() if os.path.exists(p)]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def headline_table(path):
+    """The headline faults of a summary as a short text table (the README's)."""
+    cases = compare.load(path)
+    first = next(iter(cases.values()))
+    rows = [["fault", "pages", "p50", "p90", "p99", "max"]]
+    for access, what in compare.HEADLINE:
+        r = compare.headline(cases).get(access)
+        if r:
+            rows.append([what, str(r["pages"])] +
+                        [f"{int(r[c]):,}" for c in ("p50", "p90", "p99", "max")])
+    if len(rows) == 1:
+        return ""
+    return compare.text_table(rows, f"{first['board']} {first['cpu']} {first['mode']}: "
+                              f"latency per fault, {first['unit']}")
 
 
 # ---------------------------------------------------------------------------
@@ -267,6 +313,7 @@ def cmd_bench(a):
     if not a.no_plot:
         for p in plot(a.outdir, a.suite):
             print(f"bench: wrote {p}", file=sys.stderr)
+    sys.stdout.write("\n" + headline_table(expected_files(a.outdir, a.suite)[0]))
     return 0
 
 

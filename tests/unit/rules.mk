@@ -22,6 +22,9 @@ build/host/%: tests/unit/%.c $(HOST_SRC) $(wildcard tests/unit/*.h) $(wildcard m
 build/host/test_esr: HOST_SRC += arch/aarch64/esr.c
 build/host/test_esr: arch/aarch64/esr.c arch/aarch64/esr.h
 
+# test_rdpmc tests the Linux program's header-only PMU reader.
+build/host/test_rdpmc: tools/linux/rdpmc.h
+
 .PHONY: unit test-unit
 unit: $(UNIT_TESTS) $(DTS_BLOBS)
 

@@ -14,7 +14,9 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 import results  # noqa: E402
 
-STAGES = results.STAGES
+# Stage names come from the CSV header: a list unlike the kernel's proves it.
+STAGES = ("entry", "decode", "lookup", "walk", "alloc", "zero", "map", "exit",
+          "eret", "tlbflush")
 HEAD = (results.CONTRACT_COLUMNS + ["p99.9"] + [f"stage_{s}_p50" for s in STAGES]
         + ["staged_p50", "baseline_p50", "floor_sum", "floor_ratio", "el",
            "cntfrq", "stages", "build", "unstable"])
@@ -22,9 +24,9 @@ RAW_HEAD = (["board", "mode", "unit", "pattern", "access", "pages", "sample",
              "page", "latency", "latency_staged"] + [f"stage_{s}" for s in STAGES])
 
 
-def row(pattern, access, pages, p50, faults):
+def row(pattern, access, pages, p50, faults, mode="icount"):
     v = dict.fromkeys(HEAD, "")
-    v.update(board="qemu-virt", cpu="cortex-a72", mode="icount", counter="pmccntr",
+    v.update(board="qemu-virt", cpu="cortex-a72", mode=mode, counter="pmccntr",
              unit="instructions", pattern=pattern, access=access, pages=pages,
              samples=3 * pages, faults=faults, pages_allocated=faults, min=p50,
              p50=p50, p90=p50, p99=p50, max=p50, mean=p50, stddev=0,
@@ -191,16 +193,62 @@ class ProgressTest(Base):
         self.assertIn("default", con.csv)
 
 
+class StageNamesTest(unittest.TestCase):
+    def test_from_header(self):
+        self.assertEqual(results.stage_names(HEAD), list(STAGES))
+        self.assertEqual(results.stage_names(results.CONTRACT_COLUMNS), [])
+
+
+class HeadlineTest(Base):
+    def test_headline_table(self):
+        path = self.write("default.csv", "\n".join(
+            [SUMMARY[0], row("seq", "write", 16, 300, 48)] + SUMMARY[1:]
+            + [row("seq", "read-then-write", 256, 304, 768)]) + "\n")
+        text = results.headline_table(path)
+        lines = text.splitlines()
+        self.assertIn("icount", lines[0])
+        self.assertIn("instructions", lines[0])
+        # write at the read's 256 pages (not 16); the three faults in order.
+        self.assertRegex(lines[3], r"^first write .* 256 +356 ")
+        self.assertRegex(lines[4], r"^first read .* 256 +167 ")
+        self.assertRegex(lines[5], r"^write after a read .* 256 +304 ")
+        self.assertEqual(len(lines), 6)
+
+
+def svg_text(path):
+    with open(path) as f:
+        return f.read()
+
+
 @unittest.skipUnless(shutil.which("gnuplot"), "gnuplot not installed")
 class PlotTest(Base):
-    def test_plots_written(self):
+    def test_icount_bars_not_cdf(self):
         self.write("default.csv", "\n".join(SUMMARY) + "\n")
         self.write("default.raw.csv", "\n".join(RAW) + "\n")
         paths = results.plot(self.dir, "default")
-        self.assertEqual(len(paths), 2)   # no find_vma rows: no third plot
-        for p in paths:
-            with open(p) as f:
-                self.assertIn("<svg", f.read())
+        names = sorted(os.path.basename(p) for p in paths)
+        # no find_vma rows: no find_vma plot; icount: bars, no CDF
+        self.assertEqual(names, ["default-latency.svg", "default-stages.svg"])
+        stages = svg_text(os.path.join(self.dir, "default-stages.svg"))
+        self.assertIn("<svg", stages)
+        for s in STAGES:                   # every stage of the header, named
+            self.assertIn(f">{s}<", stages)
+        self.assertIn(">seq write 256<", stages)    # whole case names
+        # case names are horizontal text (translated, never rotated): no
+        # renderer can misplace them
+        self.assertRegex(stages, r'<g transform="translate\([\d.,]+\)"[^>]*>\s*'
+                         r'<text>seq write 256</text>')
+        bars = svg_text(os.path.join(self.dir, "default-latency.svg"))
+        self.assertIn(">p99<", bars)
+
+    def test_tcg_cdf(self):
+        head, rows = SUMMARY[0], [row("seq", "write", 256, 356, 768, mode="tcg"),
+                                  row("seq", "retouch", 256, 2, 0, mode="tcg")]
+        self.write("default.csv", "\n".join([head] + rows) + "\n")
+        self.write("default.raw.csv", "\n".join(RAW) + "\n")
+        names = sorted(os.path.basename(p) for p in results.plot(self.dir, "default"))
+        self.assertEqual(names, ["default-cdf.svg", "default-stages.svg"])
+        self.assertIn(">seq write 256<", svg_text(os.path.join(self.dir, "default-cdf.svg")))
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@
  * access patterns of bench/ run unchanged as a Linux process (`make compare`).
  *
  * Memory comes from mmap(MAP_PRIVATE | MAP_ANONYMOUS) and brk, the latency
- * counter is CNTVCT_EL0 (Linux sets CNTKCTL_EL1.EL0VCTEN, so EL0 may read it:
- * Arm ARM D12.2.6 / DDI0487 K.a), faults are the process's minor faults.
+ * counter is a PMU counter read from EL0 (pmu.c, rdpmc.h) where Linux
+ * offers one, else CNTVCT_EL0 (Linux sets CNTKCTL_EL1.EL0VCTEN, so EL0 may
+ * read it: Arm ARM D12.2.6 / DDI0487 K.a), faults are the process's minor
+ * faults.
  *
  * Linux has no "data pages allocated by faults" counter, so it is derived
  * from the process's resident anonymous pages (/proc/self/statm, kept open):
@@ -33,6 +35,7 @@
 
 #include "bench/env.h"
 #include "tools/linux/linux.h"
+#include "tools/linux/rdpmc.h"
 
 /*
  * /proc/self/pagemap: one little-endian u64 per virtual page
@@ -159,13 +162,95 @@ void *env_brk(void *addr)
 }
 
 /*
- * CNTVCT_EL0 (Arm ARM D24.6.5), bracketed by ISB so the read is neither
- * hoisted above earlier instructions nor overtaken by later ones.
+ * A PMU counter by its perf_event_mmap_page number (rdpmc.h): 32 is
+ * PMCCNTR_EL0, n < 32 is PMEVCNTR<n-1>_EL0 (Arm ARM DDI0487 K.a, D24
+ * "Performance Monitors registers"), whose number is part of the
+ * instruction, hence the switch. The ISB keeps
+ * the read from being done before earlier instructions complete.
+ */
+#define PMEVCNTR_CASE(n)                                                      \
+	case (n) + 1:                                                         \
+		__asm__ volatile("isb\n\tmrs %0, pmevcntr" #n "_el0" : "=r"(v)); \
+		break;
+
+static inline uint64_t pmu_counter(uint32_t index)
+{
+	uint64_t v = 0;
+
+	switch (index) {
+	case RDPMC_INDEX_CYCLES:
+		__asm__ volatile("isb\n\tmrs %0, pmccntr_el0" : "=r"(v));
+		break;
+	PMEVCNTR_CASE(0) PMEVCNTR_CASE(1) PMEVCNTR_CASE(2) PMEVCNTR_CASE(3)
+	PMEVCNTR_CASE(4) PMEVCNTR_CASE(5) PMEVCNTR_CASE(6) PMEVCNTR_CASE(7)
+	PMEVCNTR_CASE(8) PMEVCNTR_CASE(9) PMEVCNTR_CASE(10) PMEVCNTR_CASE(11)
+	PMEVCNTR_CASE(12) PMEVCNTR_CASE(13) PMEVCNTR_CASE(14) PMEVCNTR_CASE(15)
+	PMEVCNTR_CASE(16) PMEVCNTR_CASE(17) PMEVCNTR_CASE(18) PMEVCNTR_CASE(19)
+	PMEVCNTR_CASE(20) PMEVCNTR_CASE(21) PMEVCNTR_CASE(22) PMEVCNTR_CASE(23)
+	PMEVCNTR_CASE(24) PMEVCNTR_CASE(25) PMEVCNTR_CASE(26) PMEVCNTR_CASE(27)
+	PMEVCNTR_CASE(28) PMEVCNTR_CASE(29) PMEVCNTR_CASE(30)
+	default:
+		break;
+	}
+	return v;
+}
+
+static enum linux_counter counter = LINUX_CNTVCT;
+static const volatile struct perf_event_mmap_page *pmu_page;
+
+int linux_counter_use(enum linux_counter c)
+{
+	const volatile struct perf_event_mmap_page *pc;
+
+	pmu_page = NULL;
+	if (c == LINUX_CNTVCT) {
+		linux_pmu_close();
+		counter = c;
+		return 0;
+	}
+	pc = linux_pmu_open(c);
+	if (!pc) {
+		counter = LINUX_CNTVCT;
+		return -ENODEV;
+	}
+	counter = c;
+	pmu_page = pc;
+	return 0;
+}
+
+enum linux_counter linux_counter_now(void)
+{
+	return counter;
+}
+
+const char *linux_counter_name(enum linux_counter c)
+{
+	switch (c) {
+	case LINUX_PMCCNTR:
+		return "pmccntr";
+	case LINUX_INST:
+		return "inst_retired";
+	default:
+		return "cntvct";
+	}
+}
+
+/*
+ * The PMU count by the perf_event_mmap_page protocol, or CNTVCT_EL0 (Arm
+ * ARM D24.6.5) when no PMU counter is in use; both bracketed by ISB so the
+ * read is neither hoisted above earlier instructions nor overtaken by later
+ * ones. Either way the instructions are the same on every call, so the
+ * calibrated counter-read overhead (bench_calibrate) subtracts them.
  */
 uint64_t env_counter(void)
 {
 	uint64_t v;
 
+	if (pmu_page) {
+		v = rdpmc_read(pmu_page, pmu_counter);
+		__asm__ volatile("isb" ::: "memory");
+		return v;
+	}
 	__asm__ volatile("isb\n\tmrs %0, cntvct_el0\n\tisb" : "=r"(v) : : "memory");
 	return v;
 }

@@ -126,8 +126,9 @@ static void faults_and_pages(void)
 		env_unmap(m, 5 * PAGE_SIZE);
 	}
 
-	info("envcheck p50 ticks: write %llu, read %llu, "
-	    "read-then-write %llu, retouch %llu (counter %llu Hz)",
+	info("envcheck p50 %s: write %llu, read %llu, "
+	    "read-then-write %llu, retouch %llu (cntfrq %llu Hz)",
+	    linux_counter_name(linux_counter_now()),
 	    (unsigned long long)w[PAGES / 2], (unsigned long long)r[PAGES / 2],
 	    (unsigned long long)rw[PAGES / 2], (unsigned long long)re[PAGES / 2],
 	    (unsigned long long)linux_counter_freq());
@@ -158,6 +159,38 @@ static void brk_moves(void)
 	      env_pages_allocated(), a1);
 }
 
+/*
+ * Which PMU counters Linux lets EL0 read (a note, not a check: a kernel
+ * without perf_user_access still runs, on CNTVCT_EL0), and that each one
+ * offered advances. Leaves env_counter() on the counter it found.
+ */
+static void pmu_counters(void)
+{
+	static const enum linux_counter pmu[] = { LINUX_PMCCNTR, LINUX_INST };
+	enum linux_counter was = linux_counter_now();
+
+	for (size_t i = 0; i < ARRAY_SIZE(pmu); i++) {
+		uint64_t c0, c1;
+		volatile unsigned spin = 0;
+
+		if (linux_counter_use(pmu[i]) < 0) {
+			info("envcheck note %s not offered: %s",
+			     linux_counter_name(pmu[i]), linux_pmu_why_not());
+			continue;
+		}
+		c0 = env_counter();
+		while (spin < 1000)
+			spin++;
+		c1 = env_counter();
+		check(c1 > c0 + 1000, "a PMU counter read at EL0 advances",
+		      c1 - c0, 1001);
+		info("envcheck note %s offered (%u-bit): 1000 loop iterations count %llu",
+		     linux_counter_name(pmu[i]), linux_pmu_width(),
+		     (unsigned long long)(c1 - c0));
+	}
+	linux_counter_use(was);
+}
+
 static void counter_and_ram(void)
 {
 	uint64_t c0 = env_counter(), c1;
@@ -176,6 +209,7 @@ static void counter_and_ram(void)
 
 int envcheck_run(void)
 {
+	pmu_counters();
 	faults_and_pages();
 	brk_moves();
 	counter_and_ram();

@@ -10,6 +10,10 @@
  *
  *   /init run=bench suite=smoke board=qemu-virt mode=icount
  *
+ * and two of its own: counter=pmccntr|inst|cntvct (default: PMCCNTR_EL0
+ * when Linux lets EL0 read it, else CNTVCT_EL0) and config=NAME (the name
+ * of the kernel's configuration, recorded in every row's linux_config).
+ *
  * Output follows the faultline console protocol: "faultline: " lines, CSV
  * blocks between "faultline-csv begin/end <name>" lines, and a last line
  * "faultline: done status=ok|fail (<reason>)". As /init it then powers the
@@ -79,6 +83,18 @@ static const char *value_of(const char *w, const char *key)
 	return strncmp(w, key, n) == 0 && w[n] == '=' ? w + n + 1 : NULL;
 }
 
+/* Whether s is a non-empty run of lower-case letters, digits and '-'. */
+static bool plain_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '-'))
+			return false;
+	return true;
+}
+
 /* Parse argv into o; 0, or -1 after naming the bad word. */
 static int parse_args(int argc, char **argv, struct linux_opts *o)
 {
@@ -122,6 +138,19 @@ static int parse_args(int argc, char **argv, struct linux_opts *o)
 				return -1;
 			}
 			o->mode = v;
+		} else if ((v = value_of(w, "counter"))) {
+			if (strcmp(v, "pmccntr") && strcmp(v, "inst") &&
+			    strcmp(v, "cntvct")) {
+				info("bad value for counter: '%s' (pmccntr, inst or cntvct)", v);
+				return -1;
+			}
+			o->counter = v;
+		} else if ((v = value_of(w, "config"))) {
+			if (!plain_name(v)) {
+				info("bad value for config: '%s' (lower-case letters, digits, '-')", v);
+				return -1;
+			}
+			o->config = v;
 		} else if ((v = value_of(w, "stages"))) {
 			if (strcmp(v, "off")) {
 				info("stages=%s: Linux has no fault-path stamps, only stages=off", v);
@@ -133,6 +162,27 @@ static int parse_args(int argc, char **argv, struct linux_opts *o)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Make env_counter() read the counter named by counter= (NULL: PMCCNTR_EL0
+ * if Linux lets EL0 read it, else CNTVCT_EL0, saying why); 0, or -ENODEV
+ * when a counter asked for by name is not offered.
+ */
+static int choose_counter(const char *name)
+{
+	if (!name) {
+		if (linux_counter_use(LINUX_PMCCNTR) == 0)
+			return 0;
+		info("PMCCNTR_EL0 not readable (%s): counting CNTVCT_EL0 ticks",
+		     linux_pmu_why_not());
+		return linux_counter_use(LINUX_CNTVCT);
+	}
+	if (!strcmp(name, "pmccntr"))
+		return linux_counter_use(LINUX_PMCCNTR);
+	if (!strcmp(name, "inst"))
+		return linux_counter_use(LINUX_INST);
+	return linux_counter_use(LINUX_CNTVCT);
 }
 
 int main(int argc, char **argv)
@@ -157,10 +207,16 @@ int main(int argc, char **argv)
 		info("done status=fail (bad arguments)");
 		goto out;
 	}
+	if (choose_counter(o.counter) < 0) {
+		info("done status=fail (counter=%s not offered: %s)", o.counter,
+		     linux_pmu_why_not());
+		goto out;
+	}
 	uname(&u);
-	info("linux %s %s, board %s, cpu %s, mode %s, counter cntvct at %llu Hz, "
+	info("linux %s %s, board %s, cpu %s, mode %s, counter %s (cntfrq %llu Hz), "
 	     "%llu MiB free",
 	     u.release, u.machine, o.board, linux_cpu_name(), o.mode,
+	     linux_counter_name(linux_counter_now()),
 	     (unsigned long long)linux_counter_freq(),
 	     (unsigned long long)(env_ram_bytes() >> 20));
 	if (!strcmp(o.run, "tests"))

@@ -7,6 +7,15 @@
 
 #include "lib/types.h"
 
+struct perf_event_mmap_page;
+
+/* The latency counter env_counter() reads (pmu.c, env_linux.c). */
+enum linux_counter {
+	LINUX_CNTVCT,   /* CNTVCT_EL0: always readable; 1/cntfrq s per tick */
+	LINUX_PMCCNTR,  /* PMCCNTR_EL0 through perf (cycles; instructions under icount) */
+	LINUX_INST,     /* an event counter on INST_RETIRED through perf */
+};
+
 /* The program's arguments (faultline command-line keys; see init.c). */
 struct linux_opts {
 	const char *run;     /* "bench", "tests" or "none" */
@@ -17,6 +26,8 @@ struct linux_opts {
 	uint64_t pages;      /* override every case's page count (0: no) */
 	uint64_t iters;      /* override every case's repetitions (0: no) */
 	uint64_t seed;       /* random patterns */
+	const char *counter; /* "pmccntr", "inst", "cntvct" (NULL: best offered) */
+	const char *config;  /* a name for the kernel's configuration, or NULL */
 };
 
 /* linux_bench: run suite o->suite and print its CSV blocks; 0 if every case ran. */
@@ -24,6 +35,34 @@ int linux_bench(const struct linux_opts *o);
 
 /* linux_counter_freq: CNTFRQ_EL0, the frequency env_counter() ticks at. */
 uint64_t linux_counter_freq(void);
+
+/*
+ * linux_pmu_open: open counter c (LINUX_PMCCNTR or LINUX_INST) on this task
+ * for EL0 reads, closing the one opened before; its perf_event_mmap_page,
+ * or NULL (linux_pmu_why_not says why).
+ */
+const volatile struct perf_event_mmap_page *linux_pmu_open(enum linux_counter c);
+
+/* linux_pmu_close: close the event linux_pmu_open opened, if any. */
+void linux_pmu_close(void);
+
+/* linux_pmu_width: the open event's counter width in bits (0: none open). */
+unsigned linux_pmu_width(void);
+
+/* linux_pmu_why_not: why the last linux_pmu_open failed (NULL if it did not). */
+const char *linux_pmu_why_not(void);
+
+/*
+ * linux_counter_use: make env_counter() read c; 0, or -ENODEV if the PMU
+ * does not offer it (env_counter() then reads CNTVCT_EL0).
+ */
+int linux_counter_use(enum linux_counter c);
+
+/* linux_counter_now: the counter env_counter() reads. */
+enum linux_counter linux_counter_now(void);
+
+/* linux_counter_name: the CSV "counter" value of c ("pmccntr", "inst_retired", "cntvct"). */
+const char *linux_counter_name(enum linux_counter c);
 
 /* linux_cpu_name: the core's name from MIDR_EL1 ("cortex-a72"). */
 const char *linux_cpu_name(void);

@@ -2,11 +2,13 @@
 # of an initramfs on Debian's arm64 cloud kernel in the same QEMU machine,
 # CPU, memory and mode as faultline, then a side-by-side table.
 #
-#   make compare [SUITE=s] [ICOUNT=1]   results/<b>/linux-<s>.csv, compare-<s>.md
+#   make compare [SUITE=s] [ICOUNT=1]   results/<b>/linux-<s>[-<config>].csv,
+#                                       compare-<s>.md and compare-<s>.svg
 #   make linux-prog                     just the static program (for a Pi)
 #
 # Variables: COMPARE_DIR (where the CSVs and the table go, default the
 # board's results directory), COMPARE_TIMEOUT (seconds for each QEMU run),
+# LINUX_CONFIGS and LINUX_COUNTER (below),
 # LINUX_PKG (pin a linux-image-<ver>-cloud-arm64 package; see
 # tools/linux/fetch-kernel.sh). Kernel command-line choices: docs/compare.md.
 
@@ -44,19 +46,49 @@ $(LINUX_INITRD): $(LINUX_PROG) tools/linux/mkinitramfs.sh
 
 -include $(LINUX_PORT_OBJ:.o=.d) $(LINUX_OWN_OBJ:.o=.d)
 
-# Linux's command line (each choice explained in docs/compare.md); the
-# words after "--" are the program's arguments.
-LINUX_APPEND = console=ttyAMA0 quiet rdinit=/init panic=-1 nokaslr norandmaps \
-	transparent_hugepage=never -- board=$(BOARD_NAME) \
-	mode=$(if $(filter 1,$(ICOUNT)),icount,tcg)
+# Linux's command line (each choice explained in docs/compare.md): the
+# words every configuration has, then each configuration's own. The words
+# after "--" are the program's arguments.
+LINUX_BASE = console=ttyAMA0 quiet rdinit=/init panic=-1 norandmaps \
+	transparent_hugepage=never
 
-# One boot of the program: $(1) its arguments, $(2) the console log,
-# $(3) the directory its CSV blocks go to.
+# The Linux configurations make compare runs, each its own column set in
+# the table and its own CSV: linux-<suite>.csv for the reference
+# (nokaslr, the one the README's headline quotes), linux-<suite>-<name>.csv
+# for the others.
+#   shipped          Debian's defaults: KASLR on (QEMU's device tree gives it
+#                    a kaslr-seed), which on a CPU without E0PD turns KPTI on
+#   nokaslr          fixed kernel layout: no KPTI, reproducible runs
+#   mitigations-off  nokaslr and mitigations=off (Spectre/SSBD mitigations
+#                    off too): the cost of the remaining hardening
+# LINUX_CONFIGS narrows the list (make compare LINUX_CONFIGS=nokaslr).
+LINUX_CONFIGS ?= shipped nokaslr mitigations-off
+LINUX_REF_CONFIG := nokaslr
+LINUX_OPTS_shipped :=
+LINUX_OPTS_nokaslr := nokaslr
+LINUX_OPTS_mitigations-off := nokaslr mitigations=off
+# Without a seed in the device tree KASLR stays off, so only the shipped
+# configuration lets QEMU put its random kaslr-seed and rng-seed there.
+LINUX_DTBRAND_shipped := on
+# LINUX_COUNTER=pmccntr|inst|cntvct forces the program's counter (default:
+# PMCCNTR_EL0 where Linux lets EL0 read it, else CNTVCT_EL0).
+LINUX_COUNTER ?=
+LINUX_APPEND = $(strip $(LINUX_BASE) $(LINUX_OPTS_$(2))) -- board=$(BOARD_NAME) \
+	mode=$(if $(filter 1,$(ICOUNT)),icount,tcg) config=$(2) \
+	$(if $(LINUX_COUNTER),counter=$(LINUX_COUNTER))
+# linux_csv_in DIR,SUITE,CONFIG: that configuration's CSV; linux_csv CONFIG: in this run.
+linux_csv_in = $(1)/linux-$(2)$(if $(filter $(LINUX_REF_CONFIG),$(3)),,-$(3)).csv
+linux_csv = $(call linux_csv_in,$(COMPARE_DIR),$(SUITE),$(1))
+
+# One boot of the program: $(1) its arguments, $(2) the configuration,
+# $(3) the console log, $(4) the directory its CSV blocks go to.
 linux_boot = $(PYTHON) tools/qemu.py run --qemu $(QEMU) \
 	--kernel "$$img" --qemu-arg=-initrd --qemu-arg=$(LINUX_INITRD) \
-	--board-args "$(QEMU_BOARD_ARGS)" --machine-opt dtb-randomness=off \
-	$(if $(filter 1,$(ICOUNT)),--icount) --append "$(LINUX_APPEND) $(1)" --timeout $(COMPARE_TIMEOUT) \
-	--log $(2) $(if $(3),--csv-dir $(3)) --name "linux $(BOARD) $(CPU) $(MEM)"
+	--board-args "$(QEMU_BOARD_ARGS)" \
+	--machine-opt dtb-randomness=$(or $(LINUX_DTBRAND_$(2)),off) \
+	$(if $(filter 1,$(ICOUNT)),--icount) --append "$(call LINUX_APPEND,,$(2)) $(1)" \
+	--timeout $(COMPARE_TIMEOUT) \
+	--log $(3) $(if $(4),--csv-dir $(4)) --name "linux $(2) $(BOARD) $(CPU) $(MEM)"
 
 .PHONY: compare linux-prog linux-kernel compare-envcheck
 linux-prog: $(LINUX_PROG)
@@ -70,8 +102,12 @@ linux-kernel:
 COMPARE_FL_DIR := $(LINUX_DIR)/faultline
 compare: deps kernel $(LINUX_INITRD) linux-kernel
 	@mkdir -p $(COMPARE_DIR) $(LINUX_DIR)/log
-	@img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE)) && \
-	$(call linux_boot,run=bench suite=$(SUITE),$(LINUX_DIR)/log/linux-$(SUITE).log,$(COMPARE_DIR))
+	@img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE)) || exit 1; \
+	$(foreach c,$(LINUX_CONFIGS),rm -rf $(LINUX_DIR)/out/$(c); \
+	$(call linux_boot,run=bench suite=$(SUITE),$(c),$(LINUX_DIR)/log/linux-$(SUITE)-$(c).log,$(LINUX_DIR)/out/$(c)) \
+		|| exit 1; \
+	cp $(LINUX_DIR)/out/$(c)/linux-$(SUITE).csv $(call linux_csv,$(c)) || exit 1; \
+	echo "wrote $(call linux_csv,$(c))";)
 	@fl=$(COMPARE_DIR)/$(SUITE).csv; \
 	if [ ! -r $$fl ]; then \
 		fl=$(COMPARE_FL_DIR)/$(SUITE).csv; rm -f $$fl; \
@@ -80,28 +116,40 @@ compare: deps kernel $(LINUX_INITRD) linux-kernel
 			--log $(LINUX_DIR)/log/faultline-$(SUITE).log \
 			--csv-dir $(COMPARE_FL_DIR) --name "faultline $(BOARD) $(CPU) $(MEM)" || exit 1; \
 	fi; \
-	$(PYTHON) tools/compare.py $$fl $(COMPARE_DIR)/linux-$(SUITE).csv \
-		-o $(COMPARE_DIR)/compare-$(SUITE).md
+	$(PYTHON) tools/compare.py $$fl $(foreach c,$(LINUX_CONFIGS),$(call linux_csv,$(c))) \
+		-o $(COMPARE_DIR)/compare-$(SUITE).md --plot $(COMPARE_DIR)/compare-$(SUITE).svg
 
 # The program's self-check (tools/linux/envcheck.c) on the same kernel.
 compare-envcheck: $(LINUX_INITRD) linux-kernel
 	@mkdir -p $(LINUX_DIR)/log
 	@img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE)) && \
-	$(call linux_boot,run=tests,$(LINUX_DIR)/log/envcheck.log,)
+	$(call linux_boot,run=tests,$(LINUX_REF_CONFIG),$(LINUX_DIR)/log/envcheck.log,)
 
-# Tier: the self-check, then make compare on the small suite into a scratch
-# directory; the CSVs and the table must exist and parse (tools/compare.py
-# --check). Short: two Linux boots and one faultline boot under ICOUNT=1.
+# Tier: host tests of tools/compare.py, the self-check, then make compare
+# on the small suite, all three Linux configurations, into a scratch
+# directory; the CSVs and the table must exist and parse, every Linux row must have counted PMCCNTR_EL0 in
+# instructions with its command line recorded (tools/compare.py --check
+# --linux-counter pmccntr), and each configuration's command line must hold
+# its own words. Four Linux boots and one faultline boot under ICOUNT=1.
 TEST_TIERS += test-compare
 COMPARE_TEST_DIR := build/test/compare
 test-compare:
 	@mkdir -p build/test; rm -rf $(COMPARE_TEST_DIR); p=0; f=0; \
+	if $(PYTHON) -m unittest -q tests/unit/test_compare.py; then p=$$((p+1)); \
+	else f=$$((f+1)); echo "FAILED: tests/unit/test_compare.py"; fi; \
 	if $(MAKE) --no-print-directory compare-envcheck ICOUNT=1; \
 	then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: compare-envcheck"; fi; \
 	if $(MAKE) --no-print-directory compare SUITE=small ICOUNT=1 \
-		COMPARE_DIR=$(COMPARE_TEST_DIR) && \
-	   $(PYTHON) tools/compare.py --check $(COMPARE_FL_DIR)/small.csv \
-		$(COMPARE_TEST_DIR)/linux-small.csv $(COMPARE_TEST_DIR)/compare-small.md; \
+		COMPARE_DIR=$(COMPARE_TEST_DIR) LINUX_CONFIGS="$(LINUX_CONFIGS)" && \
+	   $(PYTHON) tools/compare.py --check --linux-counter pmccntr \
+		$(COMPARE_FL_DIR)/small.csv \
+		$(foreach c,$(LINUX_CONFIGS),$(call linux_csv_in,$(COMPARE_TEST_DIR),small,$(c))) \
+		$(COMPARE_TEST_DIR)/compare-small.md; \
 	then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: compare SUITE=small"; fi; \
+	d=$(COMPARE_TEST_DIR); \
+	if grep -q ' nokaslr .*config=nokaslr' $$d/linux-small.csv && \
+	   ! grep -q 'nokaslr' $$d/linux-small-shipped.csv && \
+	   grep -q ' nokaslr mitigations=off .*config=mitigations-off' $$d/linux-small-mitigations-off.csv; \
+	then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: each Linux configuration's command line in its rows"; fi; \
 	echo "$$p $$f" > build/test/test-compare.count; \
 	echo "compare: $$p passed, $$f failed"; [ $$f -eq 0 ]
