@@ -84,45 +84,47 @@ static void prepare(volatile uint64_t *p, enum anatomy_kind k)
 		*p = 1;         /* map a page first: no fault */
 }
 
-/* One kind: warm up, then the traced touch; its count, or -ENOMEM. */
-static int64_t one_kind(enum anatomy_kind k, uint64_t overhead)
-{
-	uint64_t bytes = (ANATOMY_WARM + 1) * PAGE_SIZE, d;
-	uint8_t *base = env_map(bytes, ENV_PROT_READ | ENV_PROT_WRITE);
-
-	if (!base)
-		return -ENOMEM;
-	for (uint64_t i = 0; i < ANATOMY_WARM; i++) {
-		volatile uint64_t *p = (volatile uint64_t *)(base + i * PAGE_SIZE);
-		prepare(p, k);
-		touch_warm(p, timed_op(k));
-	}
-	volatile uint64_t *p = (volatile uint64_t *)(base + ANATOMY_WARM * PAGE_SIZE);
-	prepare(p, k);
-	d = touch_traced(p, timed_op(k));
-	env_unmap(base, bytes);
-	return (int64_t)(d > overhead ? d - overhead : 0);
-}
-
 int anatomy_run(void)
 {
-	uint64_t overhead = ~0ull;
+	uint64_t bytes = (ANATOMY_WARM + 1) * PAGE_SIZE, overhead = ~0ull;
+	uint8_t *base[ANATOMY_NR_KINDS];
+	uint64_t d[ANATOMY_NR_KINDS];
+	int k, err = 0;
 
 	for (int i = 0; i < ANATOMY_CALIBRATE; i++) {
-		uint64_t d = touch_warm(NULL, OP_NONE);
-		if (d < overhead)
-			overhead = d;
+		uint64_t t = touch_warm(NULL, OP_NONE);
+		if (t < overhead)
+			overhead = t;
 	}
-	for (int k = 0; k < ANATOMY_NR_KINDS; k++) {
-		int64_t n = one_kind((enum anatomy_kind)k, overhead);
-		if (n < 0) {
+	/*
+	 * Warm every kind's region first, then take the traced touches back to
+	 * back: a tracer stops at each, and runs the few instructions between
+	 * them slowly, not the warm-ups.
+	 */
+	for (k = 0; k < ANATOMY_NR_KINDS; k++) {
+		base[k] = env_map(bytes, ENV_PROT_READ | ENV_PROT_WRITE);
+		if (!base[k]) {
 			info("anatomy: kind=%s: no memory for the region",
 			     anatomy_kind_name((enum anatomy_kind)k));
-			return (int)n;
+			err = -ENOMEM;
+			break;
 		}
-		info("anatomy kind=%s count=%lld overhead=%llu",
-		     anatomy_kind_name((enum anatomy_kind)k), (long long)n,
-		     (unsigned long long)overhead);
+		for (uint64_t i = 0; i <= ANATOMY_WARM; i++) {
+			volatile uint64_t *p = (volatile uint64_t *)(base[k] + i * PAGE_SIZE);
+			prepare(p, (enum anatomy_kind)k);
+			if (i < ANATOMY_WARM)
+				touch_warm(p, timed_op((enum anatomy_kind)k));
+		}
 	}
-	return 0;
+	for (int j = 0; j < k && !err; j++)
+		d[j] = touch_traced((volatile uint64_t *)(base[j] + ANATOMY_WARM * PAGE_SIZE),
+				    timed_op((enum anatomy_kind)j));
+	for (int j = 0; j < k; j++)
+		env_unmap(base[j], bytes);
+	for (int j = 0; j < k && !err; j++)
+		info("anatomy kind=%s count=%llu overhead=%llu",
+		     anatomy_kind_name((enum anatomy_kind)j),
+		     (unsigned long long)(d[j] > overhead ? d[j] - overhead : 0),
+		     (unsigned long long)overhead);
+	return err;
 }

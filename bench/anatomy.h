@@ -5,9 +5,10 @@
  * For each kind, in this order: write (first store to an anonymous page),
  * read (first load: the zero page), read-then-write (store to a page mapped
  * to the zero page) and retouch (store to a mapped page: no fault, the
- * control), anatomy_run() maps a fresh region, touches ANATOMY_WARM pages of
- * it that way (warm-up: caches, TLB, the region's tables), then touches one
- * more page through the one access instruction that carries a global label:
+ * control), anatomy_run() maps a fresh region and touches ANATOMY_WARM pages
+ * of it that way (warm-up: caches, TLB, the region's tables). Then, back to
+ * back, it touches one more page of each region through the one access
+ * instruction that carries a global label:
  *
  *   anatomy_store   the store of the traced write, read-then-write, retouch
  *   anatomy_load    the load of the traced read
@@ -28,7 +29,7 @@
 
 #include "lib/types.h"
 
-#define ANATOMY_WARM 16
+#define ANATOMY_WARM 14
 #define ANATOMY_CALIBRATE 256
 
 enum anatomy_kind {

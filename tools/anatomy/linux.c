@@ -196,10 +196,10 @@ int main(void)
 		     "from EL0, perf_user_access=1)");
 	if (why)
 		info("done status=fail (%s)", why);
-	else if (anatomy_run())
-		info("done status=fail (anatomy: no memory)");
 	else if (symbols())
 		info("done status=fail (cannot read the text symbols of /proc/kallsyms)");
+	else if (anatomy_run())
+		info("done status=fail (anatomy: no memory)");
 	else
 		ok = 1;
 	if (ok)

@@ -20,7 +20,7 @@ gdbstub's single-step), for that one instruction only; everything else runs
 as without a debugger. The cost of logging is host time only: under icount
 the guest sees the same instruction counts.
 
-For Linux a last breakpoint on anatomy_symbols() copies the running kernel's
+For Linux a first breakpoint on anatomy_symbols() copies the running kernel's
 text symbols (from /proc/kallsyms, same boot) out of the program's memory.
 
 Output in the run's directory: console.log, <kind>.pcs (one hexadecimal PC
@@ -68,6 +68,10 @@ def gdb_script(outdir, port, addr, symbols_at=None):
     Breakpoints are temporary: the access runs twice when it faults."""
     cmds = ["set pagination off", "set confirm off", "set architecture aarch64",
             f"target remote 127.0.0.1:{port}"]
+    if symbols_at is not None:
+        cmds += [f"tbreak *{symbols_at:#x}", "continue",
+                 f"dump binary memory {outdir}/kallsyms.txt $x0 $x0+$x1",
+                 "echo anatomy-symbols\\n"]
     for kind in KINDS:
         at = addr[ACCESS[kind]]
         cmds += [f"tbreak *{at:#x}", "continue",
@@ -76,10 +80,6 @@ def gdb_script(outdir, port, addr, symbols_at=None):
                  f"tbreak *{at + 4:#x}", "continue",
                  "monitor log none", "monitor one-insn-per-tb off",
                  f"echo anatomy-traced {kind}\\n"]
-    if symbols_at is not None:
-        cmds += [f"tbreak *{symbols_at:#x}", "continue",
-                 f"dump binary memory {outdir}/kallsyms.txt $x0 $x0+$x1",
-                 "echo anatomy-symbols\\n"]
     return cmds + ["continue"]
 
 
