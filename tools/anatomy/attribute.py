@@ -79,7 +79,7 @@ def faultline_frames(elf, load, pcs, access):
     frames = {access: [ACCESS]}
     if not uniq:
         return frames
-    out = subprocess.run(["addr2line", "-a", "-i", "-f", "-e", elf] +
+    out = subprocess.run(["aarch64-linux-gnu-addr2line", "-a", "-i", "-f", "-e", elf] +
                          [f"{pc - load:#x}" for pc in uniq],
                          check=True, capture_output=True, text=True).stdout
     cur = None
