@@ -14,7 +14,9 @@ and on Linux, attributed to functions and stages (docs/anatomy.md).
     anatomy.py check --work DIR ...
         each trace's length is its PMU count plus the constant (1 for a
         fault: the access is traced twice, retires once; 0 for the
-        re-touch); every run's traces are identical; every function mapped
+        re-touch); every run's traces are identical; faultline's counts
+        within 5 % of the committed suite's p50 (a typical fault was
+        traced); every function mapped
     anatomy.py stamps --work DIR --csv results/qemu-virt/default.csv
         faultline's traced stage totals next to its stamp-based stage
         medians (seq pattern), as a markdown table
@@ -196,6 +198,20 @@ def cmd_check(a):
                 verdict(other == pcs, f"{kernel} {kind}: {r} trace identical to run1")
         if len(runs) < 2:
             verdict(False, f"{kernel}: two runs needed for the identity check, found {len(runs)}")
+    # The traced fault is a typical one: faultline's count within 5 % of the
+    # committed suite's p50 for the same kind (not, say, the allocation that
+    # moves the page allocator to its next bitmap word).
+    if os.path.exists(a.csv):
+        counts = trace.counts(f"{a.work}/faultline/count/console.log")
+        p50 = {}
+        with open(a.csv) as f:
+            for r in csv.DictReader(f):
+                if r["pattern"] == "seq" and r["access"] in CONSTANT:
+                    p50[r["access"]] = int(r["p50"])
+        for kind in ("write", "read", "read-then-write"):
+            c, ref = counts.get(kind), p50.get(kind)
+            verdict(c is not None and ref is not None and abs(c - ref) * 100 <= 5 * ref,
+                    f"faultline {kind}: count {c} within 5 % of the suite's p50 {ref} ({a.csv})")
     try:
         load_rows(a)
         verdict(True, "every traced function is in " + a.map)
