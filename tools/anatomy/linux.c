@@ -8,13 +8,15 @@
  * bit 0 ("long": a 64-bit counter) and bit 1 ("rdpmc": user access), after
  * /proc/sys/kernel/perf_user_access is set to 1 (Linux 5.17+), counting EL0
  * and EL1. The arm64 PMU driver then puts the event on the cycle counter and
- * sets PMUSERENR_EL0 for this task; the event's perf_event_mmap_page says so:
+ * sets PMUSERENR_EL0.CR and .ER for this task (EL0 reads of PMCCNTR_EL0 and
+ * the event counters, Arm ARM "PMUSERENR_EL0"); the event's
+ * perf_event_mmap_page says so:
  * cap_user_rdpmc = 1 and index = 32 (the cycle counter, PMCCNTR_EL0). The
  * program checks both, then reads PMCCNTR_EL0 directly ("isb; mrs; isb"):
  * one task on one CPU, only differences of two reads are used, so the
  * page's seqlock and offset (constant while the event stays scheduled in)
  * cancel out. Under QEMU -icount shift=0 the cycle counter counts retired
- * instructions (Arm ARM D13.1 PMU, as QEMU models it with icount).
+ * instructions (QEMU derives it from the instruction count).
  *
  * The symbols. With kptr_restrict=0 and root, /proc/kallsyms holds the
  * running kernel's addresses (the same boot: right under KASLR too). The
