@@ -103,6 +103,7 @@ clean:
 -include boot/rules.mk
 -include bench/rules.mk
 -include tools/linux/rules.mk
+-include tools/anatomy/rules.mk
 
 # ---------------------------------------------------------------------------
 # make test: every tier runs, each records "<passed> <failed>" in

@@ -25,6 +25,7 @@
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/timer.h"
 #include "boot/board.h"
+#include "bench/anatomy.h"
 #include "bench/main.h"
 #include "boot/image.h"
 #include "boot/mailbox.h"
@@ -132,6 +133,11 @@ static NORETURN void run(const struct cmdline *cl)
 		err = ktest_run_all();
 		if (err)
 			stop_fail("%d in-guest test%s failed", err, err == 1 ? "" : "s");
+		stop_ok();
+	case RUN_ANATOMY:
+		err = anatomy_run();
+		if (err)
+			stop_fail("anatomy: %s", errno_name(err));
 		stop_ok();
 	case RUN_BENCH:
 		err = bench_main(cl, &why);

@@ -123,9 +123,11 @@ static int set_key(struct cmdline *cl, unsigned k, const char *v, size_t n, cons
 			cl->run = RUN_TESTS;
 		else if (equals(v, n, "none"))
 			cl->run = RUN_NONE;
+		else if (equals(v, n, "anatomy"))
+			cl->run = RUN_ANATOMY;
 		else
 			return reject(why, "bad command line: run='%s' (expected bench, "
-				    "tests or none)", esc(v, n));
+				    "tests, anatomy or none)", esc(v, n));
 		return 0;
 	case CMDLINE_SUITE:
 		return set_name(cl->suite, key, v, n, why);
@@ -234,6 +236,8 @@ const char *cmdline_run_name(enum run_mode run)
 		return "tests";
 	case RUN_NONE:
 		return "none";
+	case RUN_ANATOMY:
+		return "anatomy";
 	default:
 		return "bench";
 	}

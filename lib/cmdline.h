@@ -2,7 +2,8 @@
  * The kernel command line (/chosen/bootargs): space-separated key=value
  * words, as in the external contract:
  *
- *   run=bench|tests|none   what to do (default bench)
+ *   run=bench|tests|anatomy|none  what to do (default bench); anatomy:
+ *                          one fault of each kind for make anatomy
  *   suite=NAME             benchmark suite (default "default")
  *   pattern=P              only cases of this access pattern (default: all)
  *   pages=N                pages per case (default: the suite's)
@@ -59,6 +60,7 @@ enum run_mode {
 	RUN_BENCH, /* run a benchmark suite (default) */
 	RUN_TESTS, /* run the in-guest test suite */
 	RUN_NONE,  /* boot, report, stop */
+	RUN_ANATOMY, /* one fault of each kind, for tracing (bench/anatomy.h) */
 };
 
 /* Bits of cmdline.given: which keys appeared on the line. */
@@ -111,7 +113,7 @@ int cmdline_parse(const char *line, struct cmdline *cl, const char **why);
  */
 int cmdline_format(const struct cmdline *cl, char *buf, size_t size);
 
-/* cmdline_run_name: "bench", "tests" or "none". */
+/* cmdline_run_name: "bench", "tests", "anatomy" or "none". */
 const char *cmdline_run_name(enum run_mode run);
 
 #endif

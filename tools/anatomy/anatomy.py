@@ -1,0 +1,281 @@
+#!/usr/bin/python3
+"""make anatomy: every instruction of one fault of each kind, on faultline
+and on Linux, attributed to functions and stages (docs/anatomy.md).
+
+    anatomy.py run --work DIR --out DIR [--runs N] ...
+        boot each kernel once without a debugger (the PMU counts of the
+        traced touches) and N times with one (the traces, tools/anatomy/
+        trace.py), into DIR/<kernel>/count and DIR/<kernel>/run<i>; then
+        report into --out
+    anatomy.py report --work DIR --out DIR ...
+        from DIR/<kernel>/run1: anatomy-<kind>.csv (kernel, function, stage,
+        instructions, share), anatomy-<kind>.md (stage, faultline, Linux,
+        difference; then the top functions) and anatomy-<kind>.svg
+    anatomy.py check --work DIR ...
+        each trace's length is its PMU count plus the constant (1 for a
+        fault: the access is traced twice, retires once; 0 for the
+        re-touch); every run's traces are identical; faultline's counts
+        within 5 % of the committed suite's p50 (a typical fault was
+        traced); every function mapped
+    anatomy.py stamps --work DIR --csv results/qemu-virt/default.csv
+        faultline's traced stage totals next to its stamp-based stage
+        medians (seq pattern), as a markdown table
+
+Python 3 standard library; addr2line, nm, gdb-multiarch and gnuplot.
+"""
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import attribute  # noqa: E402
+import trace  # noqa: E402
+
+KERNELS = ("faultline", "linux")
+TITLES = {"faultline": "faultline", "linux": "Linux"}
+KIND_TITLES = {"write": "first write to an anonymous page",
+               "read": "first read (maps the zero page)",
+               "read-then-write": "write after a read (replaces the zero page)",
+               "retouch": "re-touch of a mapped page (no fault: the control)"}
+# Trace length minus PMU count: the traced access runs twice when it
+# faults (the aborted attempt is not counted as retired), once when not.
+CONSTANT = {"write": 1, "read": 1, "read-then-write": 1, "retouch": 0}
+TOP = 10
+
+
+def kernel_setup(a, kernel):
+    """(tools/qemu.py command, access addresses, symbols_at, attribution)."""
+    if kernel == "faultline":
+        load = int(subprocess.run([sys.executable, "tools/qemu.py", "loadaddr",
+                                   a.faultline_img], check=True, capture_output=True,
+                                  text=True).stdout.strip(), 0)
+        addr = trace.symbol_addresses(a.faultline_elf, ["anatomy_store", "anatomy_load"], load)
+        cmd = trace.qemu_run_cmd(sys.executable, a.faultline_img, a.board_args,
+                                 "run=anatomy mode=icount")
+        return cmd, addr, None, ("faultline", a.faultline_elf, load)
+    addr = trace.symbol_addresses(a.linux_prog, ["anatomy_store", "anatomy_load",
+                                                 "anatomy_symbols"])
+    cmd = trace.qemu_run_cmd(sys.executable, a.linux_image, a.board_args, a.linux_append,
+                             ["--qemu-arg=-initrd", f"--qemu-arg={a.linux_initrd}",
+                              "--machine-opt", "dtb-randomness=off"])
+    return cmd, addr, addr["anatomy_symbols"], ("linux",)
+
+
+def frames_for(setup_attr, rundir, pcs, access):
+    if setup_attr[0] == "faultline":
+        _, elf, load = setup_attr
+        return attribute.faultline_frames(elf, load, pcs, access)
+    return attribute.linux_frames(f"{rundir}/kallsyms.txt", pcs, access)
+
+
+def cmd_run(a):
+    for kernel in KERNELS:
+        cmd, addr, symbols_at, _ = kernel_setup(a, kernel)
+        cdir = f"{a.work}/{kernel}/count"
+        os.makedirs(cdir, exist_ok=True)
+        r = subprocess.run(cmd + ["--timeout", str(a.timeout), "--log", f"{cdir}/console.log"])
+        if r.returncode:
+            raise SystemExit(f"anatomy: the {kernel} count run failed ({cdir}/console.log)")
+        for i in range(1, a.runs + 1):
+            print(f"anatomy: tracing {kernel}, run {i} of {a.runs}", flush=True)
+            trace.capture(cmd, f"{a.work}/{kernel}/run{i}", addr, symbols_at, a.timeout)
+    return cmd_report(a)
+
+
+def load_rows(a):
+    """{kind: {kernel: {(function, stage): n}}}; exits naming unmapped functions."""
+    smap = attribute.read_map(a.map)
+    rows, missing = {}, []
+    for kernel in KERNELS:
+        _, addr, _, setup_attr = kernel_setup(a, kernel)
+        rundir = f"{a.work}/{kernel}/run1"
+        for kind in trace.KINDS:
+            pcs = trace.read_pcs(f"{rundir}/{kind}.pcs")
+            fr = frames_for(setup_attr, rundir, pcs, addr[trace.ACCESS[kind]])
+            r, miss = attribute.attribute(kernel, pcs, fr, smap)
+            rows.setdefault(kind, {})[kernel] = r
+            missing += [f"{kernel} {f} (in the {kind} trace)" for f in miss]
+    if missing:
+        raise SystemExit("anatomy: functions missing from " + a.map + ":\n  " +
+                         "\n  ".join(sorted(set(missing))))
+    return rows
+
+
+def stage_totals(r):
+    t = {s: 0 for s in attribute.STAGES}
+    for (_, st), n in r.items():
+        t[st] += n
+    return t
+
+
+def write_csv(path, kind_rows):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["kernel", "function", "stage", "instructions", "share"])
+        for kernel in KERNELS:
+            r = kind_rows[kernel]
+            total = sum(r.values())
+            for (fn, st), n in sorted(r.items(), key=lambda x: (-x[1], x[0])):
+                w.writerow([kernel, fn, st, n, f"{n / total:.4f}"])
+
+
+def write_md(path, kind, kind_rows):
+    fl, lx = (stage_totals(kind_rows[k]) for k in KERNELS)
+    tf, tl = sum(fl.values()), sum(lx.values())
+    out = [f"# Anatomy of a fault: {KIND_TITLES[kind]}", "",
+           "QEMU virt, cortex-a72, -icount shift=0 (one count is one instruction); "
+           "every instruction from the access that faults back to it "
+           "(tools/anatomy/, docs/anatomy.md).", "",
+           "| stage | faultline | Linux | difference |", "| --- | ---: | ---: | ---: |"]
+    for s in attribute.STAGES:
+        if fl[s] or lx[s]:
+            out.append(f"| {attribute.STAGE_TITLES[s]} | {fl[s]:,} | {lx[s]:,} | "
+                       f"{lx[s] - fl[s]:+,} |")
+    out.append(f"| **total** | **{tf:,}** | **{tl:,}** | **{tl - tf:+,}** |")
+    for kernel in KERNELS:
+        r = kind_rows[kernel]
+        out += ["", f"{TITLES[kernel]}: the {TOP} costliest functions", "",
+                "| function | stage | instructions | share |", "| --- | --- | ---: | ---: |"]
+        for (fn, st), n in sorted(r.items(), key=lambda x: (-x[1], x[0]))[:TOP]:
+            total = sum(r.values())
+            out.append(f"| `{fn}` | {st} | {n:,} | {100 * n / total:.1f} % |")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def write_svg(path, kind, kind_rows, workdir):
+    dat = f"{workdir}/anatomy-{kind}.dat"
+    used = [s for s in attribute.STAGES
+            if any(stage_totals(kind_rows[k])[s] for k in KERNELS)]
+    with open(dat, "w") as f:
+        f.write("kernel " + " ".join(f'"{attribute.STAGE_TITLES[s]}"' for s in used) + "\n")
+        for k in KERNELS:
+            t = stage_totals(kind_rows[k])
+            f.write(TITLES[k] + " " + " ".join(str(t[s]) for s in used) + "\n")
+    gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot.gp")
+    subprocess.run(["gnuplot", "-e", f"dat='{dat}'; out='{path}'; ncol={len(used) + 1}; "
+                    f"title_text='{KIND_TITLES[kind]}'", gp], check=True)
+
+
+def cmd_report(a):
+    rows = load_rows(a)
+    os.makedirs(a.out, exist_ok=True)
+    for kind in trace.KINDS:
+        write_csv(f"{a.out}/anatomy-{kind}.csv", rows[kind])
+        write_md(f"{a.out}/anatomy-{kind}.md", kind, rows[kind])
+        write_svg(f"{a.out}/anatomy-{kind}.svg", kind, rows[kind], a.work)
+        tot = {k: sum(rows[kind][k].values()) for k in KERNELS}
+        print(f"anatomy: {kind:16} faultline {tot['faultline']:6,}  Linux {tot['linux']:6,}"
+              f"  -> {a.out}/anatomy-{kind}.csv")
+    return 0
+
+
+def cmd_check(a):
+    """The tier's checks; prints one line per check, returns failures."""
+    passed = failed = 0
+
+    def verdict(ok, what):
+        nonlocal passed, failed
+        print(("ok   " if ok else "FAIL ") + what)
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+
+    for kernel in KERNELS:
+        counts = trace.counts(f"{a.work}/{kernel}/count/console.log")
+        runs = sorted(d for d in os.listdir(f"{a.work}/{kernel}") if d.startswith("run"))
+        for kind in trace.KINDS:
+            pcs = trace.read_pcs(f"{a.work}/{kernel}/run1/{kind}.pcs")
+            c = counts.get(kind)
+            verdict(c is not None and len(pcs) == c + CONSTANT[kind],
+                    f"{kernel} {kind}: trace {len(pcs)} = PMU count {c} + {CONSTANT[kind]}")
+            for r in runs[1:]:
+                other = trace.read_pcs(f"{a.work}/{kernel}/{r}/{kind}.pcs")
+                verdict(other == pcs, f"{kernel} {kind}: {r} trace identical to run1")
+        if len(runs) < 2:
+            verdict(False, f"{kernel}: two runs needed for the identity check, found {len(runs)}")
+    # The traced fault is a typical one: faultline's count within 5 % of the
+    # committed suite's p50 for the same kind (not, say, the allocation that
+    # moves the page allocator to its next bitmap word).
+    if os.path.exists(a.csv):
+        counts = trace.counts(f"{a.work}/faultline/count/console.log")
+        p50 = {}
+        with open(a.csv) as f:
+            for r in csv.DictReader(f):
+                if r["pattern"] == "seq" and r["access"] in CONSTANT:
+                    p50[r["access"]] = int(r["p50"])
+        for kind in ("write", "read", "read-then-write"):
+            c, ref = counts.get(kind), p50.get(kind)
+            verdict(c is not None and ref is not None and abs(c - ref) * 100 <= 5 * ref,
+                    f"faultline {kind}: count {c} within 5 % of the suite's p50 {ref} ({a.csv})")
+    try:
+        load_rows(a)
+        verdict(True, "every traced function is in " + a.map)
+    except SystemExit as e:
+        verdict(False, str(e))
+    print(f"anatomy: {passed} passed, {failed} failed")
+    if a.count_file:
+        with open(a.count_file, "w") as f:
+            f.write(f"{passed} {failed}\n")
+    return 1 if failed else 0
+
+
+def cmd_stamps(a):
+    """faultline's traced stage totals beside its stamp-based stage medians."""
+    rows = load_rows(a)
+    stamp_stages = ("entry", "decode", "lookup", "walk", "alloc", "zero", "map", "exit", "eret")
+    seq = {}
+    with open(a.csv) as f:
+        for r in csv.DictReader(f):
+            if r["pattern"] == "seq" and r.get("stages") == "on":
+                seq[r["access"]] = r
+    out = ["| fault | traced total | stage medians with stamps (" +
+           ", ".join(stamp_stages) + ") | their sum | stamped p50 | unstamped p50 |",
+           "| --- | ---: | --- | ---: | ---: | ---: |"]
+    for kind in ("write", "read", "read-then-write"):
+        r = seq.get(kind)
+        if not r:
+            continue
+        parts = [int(r[f"stage_{s}_p50"] or 0) for s in stamp_stages]
+        traced = sum(rows[kind]["faultline"].values())
+        out.append(f"| {kind} | {traced} | {' / '.join(map(str, parts))} | {sum(parts)} | "
+                   f"{r['staged_p50']} | {r['p50']} |")
+    out += ["", "| fault | " + " | ".join(attribute.STAGE_TITLES[s] for s in attribute.STAGES) +
+            " |", "| --- |" + " ---: |" * len(attribute.STAGES)]
+    for kind in ("write", "read", "read-then-write"):
+        t = stage_totals(rows[kind]["faultline"])
+        out.append(f"| {kind} | " + " | ".join(str(t[s]) for s in attribute.STAGES) + " |")
+    print("\n".join(out))
+    return 0
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("command", choices=("run", "report", "check", "stamps"))
+    p.add_argument("--work", required=True, help="traces and logs (build/...)")
+    p.add_argument("--out", help="where the CSVs, tables and plots go")
+    p.add_argument("--runs", type=int, default=1, help="traced runs per kernel")
+    p.add_argument("--map", default="tools/anatomy/stages.map")
+    p.add_argument("--faultline-img", default="build/qemu-virt/faultline.img")
+    p.add_argument("--faultline-elf", default="build/qemu-virt/faultline.elf")
+    p.add_argument("--linux-image")
+    p.add_argument("--linux-initrd", default="build/anatomy/initramfs.cpio.gz")
+    p.add_argument("--linux-prog", default="build/anatomy/anatomy-linux")
+    p.add_argument("--linux-append", default="")
+    p.add_argument("--board-args", default="-machine virt -cpu cortex-a72 -m 512M")
+    p.add_argument("--timeout", type=float, default=900)
+    p.add_argument("--count-file", help="check: write '<passed> <failed>' here")
+    p.add_argument("--csv", default="results/qemu-virt/default.csv")
+    a = p.parse_args(argv)
+    if a.command in ("run", "report") and not a.out:
+        p.error("--out is needed")
+    return {"run": cmd_run, "report": cmd_report, "check": cmd_check,
+            "stamps": cmd_stamps}[a.command](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

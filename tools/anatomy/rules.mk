@@ -1,0 +1,71 @@
+# make anatomy: every instruction of one fault of each kind, attributed to
+# functions and stages, on faultline and on Debian's Linux side by side
+# (docs/anatomy.md). Always BOARD=qemu-virt under ICOUNT (exact counts).
+#
+#   make anatomy            results/qemu-virt/anatomy-<kind>.{csv,md,svg}
+#   make test-anatomy       the checks (tier of make test), into build/
+#
+# Variables: ANATOMY_OUT (output directory), ANATOMY_TIMEOUT (seconds per
+# QEMU boot), LINUX_PKG (see tools/linux/fetch-kernel.sh).
+
+ANATOMY_DIR     := build/anatomy
+ANATOMY_PROG    := $(ANATOMY_DIR)/anatomy-linux
+ANATOMY_INITRD  := $(ANATOMY_DIR)/initramfs.cpio.gz
+ANATOMY_OUT     ?= results/qemu-virt
+ANATOMY_TIMEOUT ?= 900
+ANATOMY_PY      := $(PYTHON) tools/anatomy/anatomy.py
+ANATOMY_OBJ     := $(ANATOMY_DIR)/obj/tools/anatomy/linux.c.o \
+	$(ANATOMY_DIR)/obj/bench/anatomy.c.o $(ANATOMY_DIR)/obj/lib/printf.c.o \
+	$(ANATOMY_DIR)/obj/lib/console.c.o
+
+$(ANATOMY_DIR)/obj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(LINUX_CC) $(LINUX_CFLAGS) -c $< -o $@
+
+$(ANATOMY_PROG): $(ANATOMY_OBJ)
+	$(LINUX_CC) -static -o $@ $^
+
+$(ANATOMY_INITRD): $(ANATOMY_PROG) tools/linux/mkinitramfs.sh
+	tools/linux/mkinitramfs.sh $< $@
+
+-include $(ANATOMY_OBJ:.o=.d)
+
+# Linux's command line for the traces: the one make compare uses (each word
+# explained in docs/compare.md), without the program's arguments.
+ANATOMY_LINUX_APPEND ?= console=ttyAMA0 quiet rdinit=/init panic=-1 nokaslr \
+	norandmaps transparent_hugepage=never
+ANATOMY_ARGS = --faultline-img $(BUILD)/faultline.img --faultline-elf $(BUILD)/faultline.elf \
+	--linux-initrd $(ANATOMY_INITRD) --linux-prog $(ANATOMY_PROG) \
+	--linux-append "$(ANATOMY_LINUX_APPEND)" --board-args "$(QEMU_BOARD_ARGS)" \
+	--timeout $(ANATOMY_TIMEOUT)
+
+.PHONY: anatomy anatomy-check-board test-anatomy
+anatomy-check-board:
+	@[ "$(BOARD)" = qemu-virt ] || { echo "make anatomy: BOARD=qemu-virt only (not $(BOARD))"; exit 1; }
+
+anatomy: deps anatomy-check-board
+	@$(MAKE) --no-print-directory kernel $(ANATOMY_INITRD) linux-kernel
+	@img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE)) && \
+	$(ANATOMY_PY) run --work $(ANATOMY_DIR)/work --out $(ANATOMY_OUT) --runs 1 \
+		$(ANATOMY_ARGS) --linux-image "$$img"
+
+# Tier: the host tests of the tools, then two traced runs of each kernel
+# into build/test/anatomy and the checks (anatomy.py check): trace = PMU
+# count + constant, the runs identical, every function mapped.
+TEST_TIERS += test-anatomy
+ANATOMY_TEST := build/test/anatomy
+test-anatomy: anatomy-check-board kernel $(ANATOMY_INITRD) linux-kernel
+	@mkdir -p build/test; rm -rf $(ANATOMY_TEST); mkdir -p $(ANATOMY_TEST); \
+	p=0; f=0; \
+	if $(PYTHON) -m unittest -q tools/anatomy/test_anatomy.py; then p=$$((p+1)); \
+	else f=$$((f+1)); echo "FAILED: tools/anatomy/test_anatomy.py"; fi; \
+	img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE)); \
+	if $(ANATOMY_PY) run --work $(ANATOMY_TEST)/work --out $(ANATOMY_TEST)/out --runs 2 \
+		$(ANATOMY_ARGS) --linux-image "$$img"; then p=$$((p+1)); \
+	else f=$$((f+1)); echo "FAILED: anatomy runs"; fi; \
+	$(ANATOMY_PY) check --work $(ANATOMY_TEST)/work $(ANATOMY_ARGS) --linux-image "$$img" \
+		--count-file $(ANATOMY_TEST)/check.count; \
+	read cp cf < $(ANATOMY_TEST)/check.count 2>/dev/null || { cp=0; cf=1; }; \
+	p=$$((p+cp)); f=$$((f+cf)); \
+	echo "$$p $$f" > build/test/test-anatomy.count; \
+	echo "anatomy: $$p passed, $$f failed"; [ $$f -eq 0 ]
