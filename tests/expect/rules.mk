@@ -19,8 +19,9 @@
 #   dtb-badcells    root #address-cells = 7
 #   dtb-allreserved /reserved-memory covers all of RAM
 #
-# Tier test-runner: host tests of tools/qemu.py (tests/unit/test_runner.py);
-# the count is of Python test cases.
+# Tier test-runner: host tests of tools/qemu.py (tests/unit/test_runner.py)
+# and of the Cortex-A53 erratum check tools/a53check.py
+# (tests/unit/test_a53check.py); the count is of Python test cases.
 
 EXPECT_CASES ?= $(sort $(wildcard tests/expect/*.exp))
 EXPECT_OUT := build/test/expect
@@ -30,11 +31,18 @@ EXPECT_TIMEOUT ?= 30
 .PHONY: test-expect expect-dtbs test-runner
 TEST_TIERS += test-runner test-expect
 
+RUNNER_TESTS := tests/unit/test_runner.py tests/unit/test_a53check.py
+
 test-runner:
-	@mkdir -p build/test; rm -f build/test/test-runner.count; \
-	$(PYTHON) tests/unit/test_runner.py --count build/test/test-runner.count 2>&1 | tail -n 3; \
-	read p f < build/test/test-runner.count; \
-	echo "runner: $$p passed, $$f failed (host tests of tools/qemu.py)"; [ $$f -eq 0 ]
+	@mkdir -p build/test; rm -f build/test/test-runner.count; p=0; f=0; \
+	for t in $(RUNNER_TESTS); do \
+		rm -f build/test/runner-one.count; \
+		$(PYTHON) $$t --count build/test/runner-one.count 2>&1 | tail -n 3; \
+		if read tp tf < build/test/runner-one.count; then \
+			p=$$((p+tp)); f=$$((f+tf)); else f=$$((f+1)); fi; \
+	done; rm -f build/test/runner-one.count; \
+	echo "$$p $$f" > build/test/test-runner.count; \
+	echo "runner: $$p passed, $$f failed (host tests of tools/qemu.py and tools/a53check.py)"; [ $$f -eq 0 ]
 
 # QEMU's tree for the loader boots, with bootargs, and its broken variants.
 EXPECT_QEMU_DTB = timeout 30 $(QEMU) -machine virt,dumpdtb=$(1) -cpu cortex-a72 -m 512M -display none
