@@ -82,11 +82,11 @@ KOBJ := $(patsubst %,$(BUILD)/obj/%.o,$(KSRC))
 all: kernel
 kernel: $(BUILD)/faultline.img
 
-$(BUILD)/obj/%.c.o: %.c Makefile
+$(BUILD)/obj/%.c.o: %.c Makefile configs/$(BOARD).mk
 	@mkdir -p $(dir $@)
 	$(KCC) $(KCFLAGS) -c $< -o $@
 
-$(BUILD)/obj/%.S.o: %.S Makefile
+$(BUILD)/obj/%.S.o: %.S Makefile configs/$(BOARD).mk
 	@mkdir -p $(dir $@)
 	$(KCC) $(KASFLAGS) -c $< -o $@
 

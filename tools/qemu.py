@@ -274,7 +274,33 @@ def mem_bytes(board_args):
 #     br   x1             ; 0xd61f0020
 #     nop                 ; 0xd503201f
 #     .quad dtb, kernel
-def boot_stub(dtb_addr, kernel_addr):
+#
+# The "dirty" stub (--loader-state dirty, for EL2 entry: virtualization=on)
+# leaves what kexec or some firmware may leave: SCTLR_EL1.M = 1 (EL1's MMU
+# on, with whatever tables) and, if the CPU has VHE (ID_AA64MMFR1_EL1.VH),
+# HCR_EL2.E2H = 1. booting.rst only promises the MMU off at the entry EL.
+#
+#     ldr  x0, dtb                ; 0x58000200
+#     ldr  x1, kernel             ; 0x58000221
+#     mrs  x4, sctlr_el1          ; 0xd5381004
+#     orr  x4, x4, #1             ; 0xb2400084   M
+#     msr  sctlr_el1, x4          ; 0xd5181004
+#     mrs  x4, id_aa64mmfr1_el1   ; 0xd5380724
+#     ubfx x4, x4, #8, #4         ; 0xd3482c84   VH
+#     cbz  x4, 1f                 ; 0xb40000a4
+#     mrs  x4, hcr_el2            ; 0xd53c1104
+#     orr  x4, x4, #(1 << 34)     ; 0xb25e0084   E2H
+#     msr  hcr_el2, x4            ; 0xd51c1104
+#     isb                         ; 0xd5033fdf
+# 1:  mov  x2, xzr / mov x3, xzr / br x1 / nop
+#     .quad dtb, kernel
+def boot_stub(dtb_addr, kernel_addr, state="clean"):
+    if state == "dirty":
+        return struct.pack("<16I2Q", 0x58000200, 0x58000221, 0xD5381004, 0xB2400084,
+                           0xD5181004, 0xD5380724, 0xD3482C84, 0xB40000A4,
+                           0xD53C1104, 0xB25E0084, 0xD51C1104, 0xD5033FDF,
+                           0xAA1F03E2, 0xAA1F03E3, 0xD61F0020, 0xD503201F,
+                           dtb_addr, kernel_addr)
     return struct.pack("<6I2Q", 0x580000C0, 0x580000E1, 0xAA1F03E2,
                        0xAA1F03E3, 0xD61F0020, 0xD503201F, dtb_addr, kernel_addr)
 
@@ -296,7 +322,7 @@ def loader_boot(a, board_args, tmp):
                        check=True, timeout=30)
     stub = os.path.join(tmp, "stub.bin")
     with open(stub, "wb") as f:
-        f.write(boot_stub(dtb_addr, kernel))
+        f.write(boot_stub(dtb_addr, kernel, a.loader_state))
     args = ["-device", f"loader,file={stub},addr={ram_base + 0x100000:#x},cpu-num=0",
             "-device", f"loader,file={a.kernel},addr={kernel:#x},force-raw=on"]
     if dtb:
@@ -418,6 +444,7 @@ def report(label, con, why, elapsed, tests):
 #   max: REGEX LIMIT            the first line matching REGEX has group 1 <= LIMIT
 #   mem: SIZE / cpu: MODEL / icount: 1 / machine: OPT / entry: kernel|loader
 #   dtb: FILE|none              device tree blob (loader entry: passed as is)
+#   loader: clean|dirty         loader entry: what the stub leaves (--loader-state)
 #   timeout: SECONDS
 
 def parse_case(path):
@@ -438,7 +465,8 @@ def parse_case(path):
                 case["max"].append((re.compile(regex.strip()), int(limit.replace("_", ""))))
             elif key == "machine":
                 case["machine"].append(val)
-            elif key in ("args", "status", "mem", "cpu", "icount", "entry", "dtb", "timeout"):
+            elif key in ("args", "status", "mem", "cpu", "icount", "entry", "dtb", "timeout",
+                         "loader"):
                 case[key] = val
             else:
                 raise SystemExit(f"{path}:{n}: unknown directive '{key}'")
@@ -494,6 +522,9 @@ def add_run_options(p):
                    help="boot with -kernel, through the loader stub (reset EL), or "
                    "neither: firmware (--qemu-arg -bios ...) loads the kernel itself, "
                    "as in a U-Boot chain")
+    p.add_argument("--loader-state", choices=("clean", "dirty"), default="clean",
+                   help="loader entry: dirty = the stub leaves SCTLR_EL1.M = 1 and, "
+                   "with VHE, HCR_EL2.E2H = 1 (use with virtualization=on)")
     p.add_argument("--dtb", help="device tree blob to boot with (loader entry: "
                    "loaded as is; 'none': no tree, x0 = 0)")
     p.add_argument("--append", default="", help="kernel command line")
@@ -536,6 +567,9 @@ def cmd_expect(a):
     a.machine_opt += case["machine"]
     a.entry = case.get("entry", a.entry)
     a.dtb = case.get("dtb", a.dtb)
+    a.loader_state = case.get("loader", a.loader_state)
+    if a.loader_state not in ("clean", "dirty"):
+        raise SystemExit(f"{a.case}: loader must be clean or dirty")
     a.timeout = float(case.get("timeout", a.timeout))
     board = shlex.split(a.board_args)
     for key, flag in (("mem", "-m"), ("cpu", "-cpu")):

@@ -149,7 +149,7 @@ static uint64_t tcr_value(void)
 	return ((uint64_t)(64 - VA_BITS) << TCR_EL1_T0SZ_SHIFT) |
 	       TCR_EL1_IRGN0_WBWA | TCR_EL1_ORGN0_WBWA | TCR_EL1_SH0_INNER |
 	       TCR_EL1_TG0_4K | ((uint64_t)(64 - VA_BITS) << TCR_EL1_T1SZ_SHIFT) |
-	       TCR_EL1_EPD1 | ((uint64_t)parange << TCR_EL1_IPS_SHIFT);
+	       TCR_EL1_EPD1 | TCR_EL1_TG1_4K | ((uint64_t)parange << TCR_EL1_IPS_SHIFT);
 }
 
 static void mmu_enable(void)
