@@ -333,8 +333,9 @@ def loader_boot(a, board_args, tmp):
 def qemu_command(a, tmp):
     """The whole QEMU command line for the options in a."""
     board = add_machine_opts(shlex.split(a.board_args), a.machine_opt)
-    cmd = [a.qemu] + board + ["-display", "none", "-monitor", "none", "-no-reboot",
-                              "-semihosting-config", "enable=on,target=native"]
+    cmd = [a.qemu] + board + ["-display", "none", "-monitor", "none", "-no-reboot"]
+    if a.semihosting:
+        cmd += ["-semihosting-config", "enable=on,target=native"]
     if "-serial" not in board:
         cmd += ["-serial", "mon:stdio" if a.interactive else "stdio"]
     if a.icount:
@@ -445,6 +446,8 @@ def report(label, con, why, elapsed, tests):
 #   mem: SIZE / cpu: MODEL / icount: 1 / machine: OPT / entry: kernel|loader
 #   dtb: FILE|none              device tree blob (loader entry: passed as is)
 #   loader: clean|dirty         loader entry: what the stub leaves (--loader-state)
+#   semihosting: on|off         off: power-off by PSCI only (status=fail then
+#                               cannot make QEMU exit non-zero: not checked)
 #   timeout: SECONDS
 
 def parse_case(path):
@@ -466,7 +469,7 @@ def parse_case(path):
             elif key == "machine":
                 case["machine"].append(val)
             elif key in ("args", "status", "mem", "cpu", "icount", "entry", "dtb", "timeout",
-                         "loader"):
+                         "loader", "semihosting"):
                 case[key] = val
             else:
                 raise SystemExit(f"{path}:{n}: unknown directive '{key}'")
@@ -486,7 +489,7 @@ def check_case(case, con, exit_code, timed_out, timeout):
                    + (f" ({con.done_reason})" if con.done_reason else ""))
     if case["status"] == "ok" and exit_code != 0:
         why.append(f"QEMU exited with {exit_code}")
-    if case["status"] == "fail" and exit_code == 0:
+    if case["status"] == "fail" and exit_code == 0 and case.get("semihosting", "on") == "on":
         why.append("QEMU exited 0 after a failure")
     for rx in case["expect"]:
         if not any(rx.search(line) for line in con.lines):
@@ -525,6 +528,9 @@ def add_run_options(p):
     p.add_argument("--loader-state", choices=("clean", "dirty"), default="clean",
                    help="loader entry: dirty = the stub leaves SCTLR_EL1.M = 1 and, "
                    "with VHE, HCR_EL2.E2H = 1 (use with virtualization=on)")
+    p.add_argument("--no-semihosting", dest="semihosting", action="store_false",
+                   help="no semihosting: the kernel powers off by PSCI, and QEMU's "
+                   "exit code no longer tells a failure")
     p.add_argument("--dtb", help="device tree blob to boot with (loader entry: "
                    "loaded as is; 'none': no tree, x0 = 0)")
     p.add_argument("--append", default="", help="kernel command line")
@@ -568,6 +574,9 @@ def cmd_expect(a):
     a.entry = case.get("entry", a.entry)
     a.dtb = case.get("dtb", a.dtb)
     a.loader_state = case.get("loader", a.loader_state)
+    if case.get("semihosting", "on") not in ("on", "off"):
+        raise SystemExit(f"{a.case}: semihosting must be on or off")
+    a.semihosting = a.semihosting and case.get("semihosting", "on") == "on"
     if a.loader_state not in ("clean", "dirty"):
         raise SystemExit(f"{a.case}: loader must be clean or dirty")
     a.timeout = float(case.get("timeout", a.timeout))

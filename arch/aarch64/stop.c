@@ -12,11 +12,19 @@
 
 static bool stopping;
 
+/* power_off: semihosting exit, else PSCI SYSTEM_OFF, else WFI forever.
+ * Entered once: an exception in the first attempt (a conduit that faults
+ * after all) comes back here through stop_fail and goes straight to WFI. */
 static NORETURN void power_off(int status)
 {
-	board_console_flush();
-	semihost_exit(status);
-	psci_system_off();
+	static bool tried;
+
+	if (!tried) {
+		tried = true;
+		board_console_flush();
+		semihost_exit(status);
+		psci_system_off();
+	}
 	for (;;)
 		__asm__ volatile("msr daifset, #0xf\n\twfi" ::: "memory");
 }

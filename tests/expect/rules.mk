@@ -18,6 +18,9 @@
 #   dtb-zeromem     memory node with a zero size
 #   dtb-badcells    root #address-cells = 7
 #   dtb-allreserved /reserved-memory covers all of RAM
+#   psci-smc-*      /psci method = "smc" on a machine without EL3 (QEMU
+#                   answers PSCI by HVC only), semihosting off so the kernel
+#                   must power off by PSCI: the probe falls back to HVC
 #
 # Tier test-runner: host tests of tools/qemu.py (tests/unit/test_runner.py)
 # and of the Cortex-A53 erratum check tools/a53check.py
@@ -61,7 +64,10 @@ expect-dtbs:
 	fdtput -t u allreserved.dtb /reserved-memory '#size-cells' 2 && \
 	fdtput -t x allreserved.dtb /reserved-memory/all@40000000 reg 0 40000000 0 20000000 && \
 	{ printf '\336\255\276\357'; tail -c +5 good.dtb; } > badmagic.dtb && \
-	head -c $$(( $$(stat -c %s good.dtb) / 2 )) good.dtb > truncated.dtb
+	head -c $$(( $$(stat -c %s good.dtb) / 2 )) good.dtb > truncated.dtb && \
+	cp good.dtb psci-smc.dtb && fdtput -t s psci-smc.dtb /psci method smc && \
+	cp psci-smc.dtb psci-smc-badarg.dtb && \
+	fdtput -t s psci-smc-badarg.dtb /chosen bootargs "run=nothing"
 
 test-expect: expect-dtbs
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc kernel
