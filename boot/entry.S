@@ -267,6 +267,14 @@ at_el1:
 	adr_l	x0, exception_vectors
 	msr	vbar_el1, x0
 	isb
+	/*
+	 * With the vectors in place, unmask SError (PSTATE.A; DAIFClr bit 2,
+	 * Arm ARM C5.2.2 "DAIF"): an asynchronous abort (a write the
+	 * interconnect refused, a RAS error) is reported (exception.c) as the
+	 * run's failure, not left pending for the whole run. IRQ, FIQ and
+	 * debug stay masked: nothing here uses them.
+	 */
+	msr	daifclr, #4
 
 	mov	x0, x19
 	mov	w1, w20

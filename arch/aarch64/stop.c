@@ -6,6 +6,7 @@
 #include "arch/aarch64/psci.h"
 #include "arch/aarch64/semihost.h"
 #include "arch/aarch64/stop.h"
+#include "arch/aarch64/sysreg.h"
 #include "boot/board.h"
 #include "lib/assert.h"
 #include "lib/printf.h"
@@ -31,6 +32,10 @@ static NORETURN void power_off(int status)
 
 void stop_ok(void)
 {
+	/* An SError still pending (raised where PSTATE.A was masked, e.g. in
+	 * an exception handler) fails the run rather than vanish. */
+	if (!stopping && (read_sysreg(isr_el1) & ISR_EL1_A))
+		stop_fail("SError (asynchronous abort) pending at the end of the run");
 	if (!stopping) {
 		stopping = true;
 		info("done status=ok");

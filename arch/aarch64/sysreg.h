@@ -38,6 +38,11 @@
 #define SPSR_M_EL2h 0x9 /* EL2 with SP_EL2 */
 #define SPSR_M_MASK 0xf
 
+/* DAIF (C5.2.2): A [8] = SError masked. ISR_EL1 (D24.2): A [8] = an SError
+ * is pending (taken as soon as PSTATE.A is clear). */
+#define DAIF_A SR_BIT(8)
+#define ISR_EL1_A SR_BIT(8)
+
 /* ---------------------------------------------------------------------------
  * MPIDR_EL1 (D24.2): affinity levels, Aff3 apart from Aff2..Aff0.
  *
