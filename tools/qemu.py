@@ -305,6 +305,17 @@ def boot_stub(dtb_addr, kernel_addr, state="clean"):
                        0xAA1F03E3, 0xD61F0020, 0xD503201F, dtb_addr, kernel_addr)
 
 
+def smp_cpus(board_args):
+    """The number of CPUs -smp asks for (1 without it)."""
+    for i, a in enumerate(board_args[:-1]):
+        if a == "-smp":
+            for part in board_args[i + 1].split(","):
+                v = part.removeprefix("cpus=")
+                if v.isdigit():
+                    return int(v)
+    return 1
+
+
 def loader_boot(a, board_args, tmp):
     """-device loader arguments booting a.kernel through the stub."""
     ram_base = a.ram_base
@@ -323,8 +334,17 @@ def loader_boot(a, board_args, tmp):
     stub = os.path.join(tmp, "stub.bin")
     with open(stub, "wb") as f:
         f.write(boot_stub(dtb_addr, kernel, a.loader_state))
-    args = ["-device", f"loader,file={stub},addr={ram_base + 0x100000:#x},cpu-num=0",
+    stub_addr = ram_base + 0x100000
+    args = ["-device", f"loader,file={stub},addr={stub_addr:#x},cpu-num=0",
             "-device", f"loader,file={a.kernel},addr={kernel:#x},force-raw=on"]
+    # Every other CPU starts at the image's entry (not at the stub, which
+    # lies in RAM the kernel may reuse before a secondary first runs), as
+    # firmware that releases all CPUs would: the kernel must hold it. Else,
+    # with no firmware, QEMU runs a secondary from the reset address, where
+    # nothing is mapped: an endless chain of Undefined Instruction
+    # exceptions at EL3 that -icount charges to the boot CPU's clock.
+    for n in range(1, smp_cpus(board_args)):
+        args += ["-device", f"loader,addr={kernel:#x},cpu-num={n}"]
     if dtb:
         args += ["-device", f"loader,file={dtb},addr={dtb_addr:#x},force-raw=on"]
     return args
