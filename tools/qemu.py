@@ -333,7 +333,7 @@ def loader_boot(a, board_args, tmp):
                        check=True, timeout=30)
     stub = os.path.join(tmp, "stub.bin")
     with open(stub, "wb") as f:
-        f.write(boot_stub(dtb_addr, kernel, a.loader_state))
+        f.write(boot_stub(dtb_addr, kernel, getattr(a, "loader_state", "clean")))
     stub_addr = ram_base + 0x100000
     args = ["-device", f"loader,file={stub},addr={stub_addr:#x},cpu-num=0",
             "-device", f"loader,file={a.kernel},addr={kernel:#x},force-raw=on"]
@@ -354,7 +354,7 @@ def qemu_command(a, tmp):
     """The whole QEMU command line for the options in a."""
     board = add_machine_opts(shlex.split(a.board_args), a.machine_opt)
     cmd = [a.qemu] + board + ["-display", "none", "-monitor", "none", "-no-reboot"]
-    if a.semihosting:
+    if getattr(a, "semihosting", True):   # callers building their own Namespace
         cmd += ["-semihosting-config", "enable=on,target=native"]
     if "-serial" not in board:
         cmd += ["-serial", "mon:stdio" if a.interactive else "stdio"]
