@@ -52,17 +52,25 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 # Kernel: freestanding, position independent (it relocates itself, so any
 # 2 MiB-aligned load address works), general registers only (no FP/SIMD state
 # to save on exceptions), strict alignment (accesses run before the MMU is on).
+# Every image may run on a Cortex-A53 (Raspberry Pi 3, QEMU -cpu cortex-a53),
+# so all are built with the workarounds for its errata 835769 (a NOP between
+# a load/store and a 64-bit multiply-accumulate; tools/a53check.py checks the
+# result) and 843419 (the linker rewrites an ADRP at 0xff8/0xffc of a page
+# followed by the load/store sequence that can compute a wrong address).
+# Debian's gcc passes --fix-cortex-a53-843419 to the linker by default, but
+# only when it links; we call ld directly, so it is given here.
 KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc \
 	-isystem $(shell $(KCC) -print-file-name=include) \
 	-fpie -fno-plt -mgeneral-regs-only -mstrict-align -fno-stack-protector \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-common \
+	-mfix-cortex-a53-835769 \
 	-ffunction-sections -fdata-sections \
 	-include boot/visibility.h -I. -Iarch/aarch64/include $(BOARD_DEFINES) \
 	-DFAULTLINE_BOARD=\"$(BOARD_NAME)\" -DFAULTLINE_BUILD_ID=\"$(BUILD_ID)\" \
 	$(if $(filter 1,$(DEBUG)),-DFAULTLINE_DEBUG) -MMD -MP
 KASFLAGS := $(KCFLAGS) -D__ASSEMBLY__
 KLDFLAGS := -nostdlib -pie --no-dynamic-linker -z max-page-size=4096 \
-	-z noexecstack --gc-sections -T boot/linker.ld
+	-z noexecstack --gc-sections --fix-cortex-a53-843419 -T boot/linker.ld
 
 # Sources: the kernel is every file of these folders; host tests use the
 # portable ones (mm/, lib/, bench/) with arch/fake.
@@ -74,11 +82,11 @@ KOBJ := $(patsubst %,$(BUILD)/obj/%.o,$(KSRC))
 all: kernel
 kernel: $(BUILD)/faultline.img
 
-$(BUILD)/obj/%.c.o: %.c
+$(BUILD)/obj/%.c.o: %.c Makefile configs/$(BOARD).mk
 	@mkdir -p $(dir $@)
 	$(KCC) $(KCFLAGS) -c $< -o $@
 
-$(BUILD)/obj/%.S.o: %.S
+$(BUILD)/obj/%.S.o: %.S Makefile configs/$(BOARD).mk
 	@mkdir -p $(dir $@)
 	$(KCC) $(KASFLAGS) -c $< -o $@
 
@@ -88,6 +96,7 @@ $(BUILD)/faultline.elf: $(KOBJ) boot/linker.ld
 $(BUILD)/faultline.img: $(BUILD)/faultline.elf
 	$(OBJCOPY) -O binary $< $@
 	@$(PYTHON) tools/imgcheck.py $@ $<
+	@$(PYTHON) tools/a53check.py $<
 
 clean:
 	rm -rf build

@@ -12,6 +12,7 @@
  *   x20  exception level at entry
  *   x22  CNTPCT_EL0 at entry (after the counters are opened to EL1)
  */
+#include "arch/aarch64/cache.h"
 #include "arch/aarch64/sysreg.h"
 
 #define R_AARCH64_RELATIVE 1027
@@ -26,6 +27,13 @@
 .macro adr_l reg, sym
 	adrp	\reg, \sym
 	add	\reg, \reg, :lo12:\sym
+.endm
+
+/* sctlr_el1_boot: SCTLR_EL1 = SCTLR_EL1_BOOT (MMU and caches off). */
+.macro sctlr_el1_boot tmp
+	mov	\tmp, #(SCTLR_EL1_BOOT & 0xffff)
+	movk	\tmp, #(SCTLR_EL1_BOOT >> 16), lsl #16
+	msr	sctlr_el1, \tmp
 .endm
 
 /* pmu_present: branch to \absent unless ID_AA64DFR0_EL1.PMUVer names the
@@ -68,7 +76,7 @@ primary_entry:
 	mov	x1, #0xffffff		/* Aff2..Aff0 */
 	movk	x1, #0xff, lsl #32	/* Aff3 */
 	tst	x0, x1
-	b.ne	park
+	b.ne	hold
 
 	mrs	x20, CurrentEL
 	ubfx	x20, x20, #CurrentEL_EL_SHIFT, #2
@@ -82,9 +90,36 @@ primary_entry:
  * EL3 (no firmware below us, e.g. QEMU virt,secure=on): make the lower ELs
  * Non-secure AArch64, trap nothing to EL3, and continue at EL2 if it is
  * implemented, else at EL1.
+ *
+ * What firmware would have done on real silicon comes first: the counter
+ * frequency (CNTFRQ_EL0 is writable only at the highest EL; its reset value
+ * is UNKNOWN), when the board names one (BOARD_CNTFRQ, configs/<board>.mk;
+ * QEMU's reset value is right, so qemu-virt keeps it), and the
+ * IMPLEMENTATION DEFINED CPUECTLR_EL1.SMPEN, which must be 1 before the
+ * caches and MMU are enabled on Cortex-A53, A57 and A72 (their TRMs,
+ * "CPU Extended Control Register"; other cores have no such bit there).
  */
 from_el3:
-	msr	mdcr_el3, xzr		/* no PMU/debug traps to EL3 */
+#ifdef BOARD_CNTFRQ
+	ldr	x0, =BOARD_CNTFRQ
+	msr	cntfrq_el0, x0
+#endif
+	mrs	x0, midr_el1
+	ubfx	x1, x0, #MIDR_Implementer_SHIFT, #8
+	cmp	x1, #MIDR_IMPL_ARM
+	b.ne	1f
+	ubfx	x1, x0, #MIDR_PartNum_SHIFT, #12
+	cmp	x1, #MIDR_PART_A53
+	b.eq	2f
+	cmp	x1, #MIDR_PART_A57
+	b.eq	2f
+	cmp	x1, #MIDR_PART_A72
+	b.ne	1f
+2:	mrs	x0, CPUECTLR_EL1
+	orr	x0, x0, #CPUECTLR_EL1_SMPEN
+	msr	CPUECTLR_EL1, x0
+	isb
+1:	msr	mdcr_el3, xzr		/* no PMU/debug traps to EL3 */
 	msr	cptr_el3, xzr		/* no FP/trace/CPACR traps to EL3 */
 	mrs	x0, id_aa64pfr0_el1
 	ubfx	x0, x0, #ID_AA64PFR0_EL2_SHIFT, #4
@@ -101,6 +136,8 @@ from_el3:
 	eret
 1:	mov	x0, #(SCR_EL3_RES1 | SCR_EL3_NS | SCR_EL3_RW)
 	msr	scr_el3, x0
+	isb
+	sctlr_el1_boot x0		/* UNKNOWN at reset: MMU off before EL1 runs */
 	mov	x0, #(SPSR_DAIF | SPSR_M_EL1h)
 	msr	spsr_el3, x0
 	adr	x0, at_el1
@@ -111,10 +148,24 @@ from_el3:
  * EL2: EL1 is AArch64 and unvirtualised, may read the physical counter and
  * use the timers, sees every PMU event counter (MDCR_EL2.HPMN = PMCR_EL0.N)
  * and traps nothing to EL2.
+ *
+ * HCR_EL2 goes first, with an ISB: a loader may have left E2H = 1 (VHE),
+ * under which the SCTLR_EL1 and CNTHCTL_EL2/CPTR_EL2 accesses below would
+ * mean other registers or layouts (Arm ARM D24.2, "HCR_EL2", E2H). Then
+ * SCTLR_EL1, whose value is UNKNOWN when EL1 is not the reset EL: a loader
+ * that left SCTLR_EL1.M = 1 would otherwise run at_el1 through its tables.
+ * EL1 reads MIDR_EL1/MPIDR_EL1 through VPIDR_EL2/VMPIDR_EL2, UNKNOWN at
+ * reset too: they get the real values.
  */
 from_el2:
 	mov	x0, #HCR_EL2_RW
 	msr	hcr_el2, x0
+	isb
+	sctlr_el1_boot x0
+	mrs	x0, midr_el1
+	msr	vpidr_el2, x0
+	mrs	x0, mpidr_el1
+	msr	vmpidr_el2, x0
 	mov	x0, #(CNTHCTL_EL2_EL1PCTEN | CNTHCTL_EL2_EL1PCEN)
 	msr	cnthctl_el2, x0
 	msr	cntvoff_el2, xzr
@@ -133,9 +184,7 @@ from_el2:
 	eret
 
 at_el1:
-	mov	x0, #(SCTLR_EL1_BOOT & 0xffff)
-	movk	x0, #(SCTLR_EL1_BOOT >> 16), lsl #16
-	msr	sctlr_el1, x0
+	sctlr_el1_boot x0
 	isb
 	mrs	x22, cntpct_el0
 
@@ -187,6 +236,16 @@ at_el1:
 	str	x4, [x2, x21]
 	b	2b
 3:
+	/*
+	 * The text is about to be executed as relocated, and later through
+	 * the instruction cache: clean it to the PoU and invalidate it there
+	 * by VA (Arm ARM D7.5.9, "Ordering and completion of data and
+	 * instruction cache instructions": DC CVAU, DSB ISH, IC IVAU, DSB ISH,
+	 * ISB), so no line an earlier stage fetched for these addresses stays.
+	 */
+	adr_l	x0, __text_start
+	adr_l	x1, __text_end
+	bl	icache_sync_range
 	/* BSS: both ends are 4 KiB aligned. */
 	adr_l	x0, __bss_start
 	adr_l	x1, __bss_end
@@ -208,6 +267,14 @@ at_el1:
 	adr_l	x0, exception_vectors
 	msr	vbar_el1, x0
 	isb
+	/*
+	 * With the vectors in place, unmask SError (PSTATE.A; DAIFClr bit 2,
+	 * Arm ARM C5.2.2 "DAIF"): an asynchronous abort (a write the
+	 * interconnect refused, a RAS error) is reported (exception.c) as the
+	 * run's failure, not left pending for the whole run. IRQ, FIQ and
+	 * debug stay masked: nothing here uses them.
+	 */
+	msr	daifclr, #4
 
 	mov	x0, x19
 	mov	w1, w20
@@ -217,7 +284,19 @@ at_el1:
 	bl	kmain
 	/* kmain does not return; fall through to park if it ever did. */
 
-/* park: where secondary CPUs (and the impossible) wait forever. */
+/*
+ * hold: where secondary CPUs wait forever, with every interrupt masked, in
+ * WFI (a WFE loop would keep waking on events and, under QEMU, run
+ * instructions that -icount charges to the boot CPU's clock). faultline
+ * never starts them; where firmware released them anyway, they stop here.
+ */
+hold:
+	msr	daifset, #0xf
+1:	wfi
+	b	1b
+
+/* park: where the impossible (a bad relocation, kmain returning) stops. */
 park:
-	wfe
-	b	park
+	msr	daifset, #0xf
+1:	wfi
+	b	1b

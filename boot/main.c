@@ -151,14 +151,21 @@ static NORETURN void run(const struct cmdline *cl)
 void kmain(paddr_t dtb, unsigned entry_el, uint64_t entry_count)
 {
 	static struct cmdline cl;
+	enum psci_conduit psci;
 	const char *why;
 	int err;
 
 	board_early_console();
 	read_device_tree(dtb);
-	psci_set_conduit(bi.psci);
 	if (board_console_init(&bi, &why))
 		info("%s", why);
+	psci = psci_probe(bi.psci, entry_el);
+	if (psci != bi.psci)
+		info("psci: the tree's method %s does not answer (PSCI_VERSION faulted "
+		     "or was refused); %s", dt_psci_name(bi.psci),
+		     psci == PSCI_NONE ? "powering off by semihosting or WFI only" :
+		     psci == PSCI_HVC ? "using hvc" : "using smc");
+	bi.psci = psci;
 	mailbox_report(&bi.fdt); /* Raspberry Pi: the firmware's ARM clock; MMU still off */
 
 	memory_init(dtb);

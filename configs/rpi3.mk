@@ -5,7 +5,7 @@
 # lacks them: PL011 UART0 and the VideoCore mailbox at their ARM physical
 # addresses (peripheral base 0x3f000000), and the QEMU command line.
 BOARD_NAME      := rpi3
-BOARD_DEFINES   := -DBOARD_RPI -DBOARD_RPI3 -DFALLBACK_UART=0x3f201000 \
+BOARD_DEFINES   := -DBOARD_RPI -DBOARD_RPI3 -DFALLBACK_UART=0x3f201000 -DBOARD_CNTFRQ=19200000 \
 	-DMAILBOX_BASE=0x3f00b880
 RPI             := 1
 QEMU_MACHINE    := raspi3b

@@ -6,7 +6,7 @@
 # mailbox at their ARM physical addresses in low-peripheral mode
 # (peripheral base 0xfe000000), and the QEMU command line.
 BOARD_NAME      := rpi4
-BOARD_DEFINES   := -DBOARD_RPI -DBOARD_RPI4 -DFALLBACK_UART=0xfe201000 \
+BOARD_DEFINES   := -DBOARD_RPI -DBOARD_RPI4 -DFALLBACK_UART=0xfe201000 -DBOARD_CNTFRQ=54000000 \
 	-DMAILBOX_BASE=0xfe00b880
 RPI             := 1
 QEMU_MACHINE    := raspi4b

@@ -4,7 +4,7 @@
 # PL011 on the 3-pin connector between the HDMI ports. The fallbacks are
 # that UART and the VideoCore mailbox at their ARM physical addresses.
 BOARD_NAME      := rpi5
-BOARD_DEFINES   := -DBOARD_RPI -DBOARD_RPI5 -DFALLBACK_UART=0x107d001000 \
+BOARD_DEFINES   := -DBOARD_RPI -DBOARD_RPI5 -DFALLBACK_UART=0x107d001000 -DBOARD_CNTFRQ=54000000 \
 	-DMAILBOX_BASE=0x107c013880
 RPI             := 1
 CPU             := cortex-a76

@@ -49,6 +49,9 @@
  *   uint64_t arch_counter(void)             the benchmark counter, serialised
  *   uint64_t arch_read_cntvct(void)         the generic timer count, serialised
  *   void     arch_zero_page(void *page)     zero one 4 KiB page, fast
+ *   void     arch_inval_before_write(void *p, size_t len)  before the first
+ *                                           write to boot memory with the
+ *                                           MMU off (cache maintenance)
  *   void     arch_cpu_init_zva(void)        set up arch_zero_page (boot, once
  *                                           the MMU and caches are on)
  */

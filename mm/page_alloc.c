@@ -407,6 +407,7 @@ int page_alloc_init(const struct mem_range *in, size_t n,
 	bitmaps.base = at;
 	bitmaps.size = len;
 	p = arch_phys_to_virt(at);
+	arch_inval_before_write(p, len);
 	for (size_t k = 0; k < n; k++) {
 		struct bank *b = &banks[k];
 

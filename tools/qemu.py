@@ -274,9 +274,46 @@ def mem_bytes(board_args):
 #     br   x1             ; 0xd61f0020
 #     nop                 ; 0xd503201f
 #     .quad dtb, kernel
-def boot_stub(dtb_addr, kernel_addr):
+#
+# The "dirty" stub (--loader-state dirty, for EL2 entry: virtualization=on)
+# leaves what kexec or some firmware may leave: SCTLR_EL1.M = 1 (EL1's MMU
+# on, with whatever tables) and, if the CPU has VHE (ID_AA64MMFR1_EL1.VH),
+# HCR_EL2.E2H = 1. booting.rst only promises the MMU off at the entry EL.
+#
+#     ldr  x0, dtb                ; 0x58000200
+#     ldr  x1, kernel             ; 0x58000221
+#     mrs  x4, sctlr_el1          ; 0xd5381004
+#     orr  x4, x4, #1             ; 0xb2400084   M
+#     msr  sctlr_el1, x4          ; 0xd5181004
+#     mrs  x4, id_aa64mmfr1_el1   ; 0xd5380724
+#     ubfx x4, x4, #8, #4         ; 0xd3482c84   VH
+#     cbz  x4, 1f                 ; 0xb40000a4
+#     mrs  x4, hcr_el2            ; 0xd53c1104
+#     orr  x4, x4, #(1 << 34)     ; 0xb25e0084   E2H
+#     msr  hcr_el2, x4            ; 0xd51c1104
+#     isb                         ; 0xd5033fdf
+# 1:  mov  x2, xzr / mov x3, xzr / br x1 / nop
+#     .quad dtb, kernel
+def boot_stub(dtb_addr, kernel_addr, state="clean"):
+    if state == "dirty":
+        return struct.pack("<16I2Q", 0x58000200, 0x58000221, 0xD5381004, 0xB2400084,
+                           0xD5181004, 0xD5380724, 0xD3482C84, 0xB40000A4,
+                           0xD53C1104, 0xB25E0084, 0xD51C1104, 0xD5033FDF,
+                           0xAA1F03E2, 0xAA1F03E3, 0xD61F0020, 0xD503201F,
+                           dtb_addr, kernel_addr)
     return struct.pack("<6I2Q", 0x580000C0, 0x580000E1, 0xAA1F03E2,
                        0xAA1F03E3, 0xD61F0020, 0xD503201F, dtb_addr, kernel_addr)
+
+
+def smp_cpus(board_args):
+    """The number of CPUs -smp asks for (1 without it)."""
+    for i, a in enumerate(board_args[:-1]):
+        if a == "-smp":
+            for part in board_args[i + 1].split(","):
+                v = part.removeprefix("cpus=")
+                if v.isdigit():
+                    return int(v)
+    return 1
 
 
 def loader_boot(a, board_args, tmp):
@@ -296,9 +333,18 @@ def loader_boot(a, board_args, tmp):
                        check=True, timeout=30)
     stub = os.path.join(tmp, "stub.bin")
     with open(stub, "wb") as f:
-        f.write(boot_stub(dtb_addr, kernel))
-    args = ["-device", f"loader,file={stub},addr={ram_base + 0x100000:#x},cpu-num=0",
+        f.write(boot_stub(dtb_addr, kernel, getattr(a, "loader_state", "clean")))
+    stub_addr = ram_base + 0x100000
+    args = ["-device", f"loader,file={stub},addr={stub_addr:#x},cpu-num=0",
             "-device", f"loader,file={a.kernel},addr={kernel:#x},force-raw=on"]
+    # Every other CPU starts at the image's entry (not at the stub, which
+    # lies in RAM the kernel may reuse before a secondary first runs), as
+    # firmware that releases all CPUs would: the kernel must hold it. Else,
+    # with no firmware, QEMU runs a secondary from the reset address, where
+    # nothing is mapped: an endless chain of Undefined Instruction
+    # exceptions at EL3 that -icount charges to the boot CPU's clock.
+    for n in range(1, smp_cpus(board_args)):
+        args += ["-device", f"loader,addr={kernel:#x},cpu-num={n}"]
     if dtb:
         args += ["-device", f"loader,file={dtb},addr={dtb_addr:#x},force-raw=on"]
     return args
@@ -307,8 +353,9 @@ def loader_boot(a, board_args, tmp):
 def qemu_command(a, tmp):
     """The whole QEMU command line for the options in a."""
     board = add_machine_opts(shlex.split(a.board_args), a.machine_opt)
-    cmd = [a.qemu] + board + ["-display", "none", "-monitor", "none", "-no-reboot",
-                              "-semihosting-config", "enable=on,target=native"]
+    cmd = [a.qemu] + board + ["-display", "none", "-monitor", "none", "-no-reboot"]
+    if getattr(a, "semihosting", True):   # callers building their own Namespace
+        cmd += ["-semihosting-config", "enable=on,target=native"]
     if "-serial" not in board:
         cmd += ["-serial", "mon:stdio" if a.interactive else "stdio"]
     if a.icount:
@@ -419,6 +466,9 @@ def report(label, con, why, elapsed, tests):
 #   max: REGEX LIMIT            the first line matching REGEX has group 1 <= LIMIT
 #   mem: SIZE / cpu: MODEL / icount: 1 / machine: OPT / entry: kernel|loader
 #   dtb: FILE|none              device tree blob (loader entry: passed as is)
+#   loader: clean|dirty         loader entry: what the stub leaves (--loader-state)
+#   semihosting: on|off         off: power-off by PSCI only (status=fail then
+#                               cannot make QEMU exit non-zero: not checked)
 #   timeout: SECONDS
 
 def parse_case(path):
@@ -439,7 +489,8 @@ def parse_case(path):
                 case["max"].append((re.compile(regex.strip()), int(limit.replace("_", ""))))
             elif key == "machine":
                 case["machine"].append(val)
-            elif key in ("args", "status", "mem", "cpu", "icount", "entry", "dtb", "timeout"):
+            elif key in ("args", "status", "mem", "cpu", "icount", "entry", "dtb", "timeout",
+                         "loader", "semihosting"):
                 case[key] = val
             else:
                 raise SystemExit(f"{path}:{n}: unknown directive '{key}'")
@@ -459,7 +510,7 @@ def check_case(case, con, exit_code, timed_out, timeout):
                    + (f" ({con.done_reason})" if con.done_reason else ""))
     if case["status"] == "ok" and exit_code != 0:
         why.append(f"QEMU exited with {exit_code}")
-    if case["status"] == "fail" and exit_code == 0:
+    if case["status"] == "fail" and exit_code == 0 and case.get("semihosting", "on") == "on":
         why.append("QEMU exited 0 after a failure")
     for rx in case["expect"]:
         if not any(rx.search(line) for line in con.lines):
@@ -495,6 +546,12 @@ def add_run_options(p):
                    help="boot with -kernel, through the loader stub (reset EL), or "
                    "neither: firmware (--qemu-arg -bios ...) loads the kernel itself, "
                    "as in a U-Boot chain")
+    p.add_argument("--loader-state", choices=("clean", "dirty"), default="clean",
+                   help="loader entry: dirty = the stub leaves SCTLR_EL1.M = 1 and, "
+                   "with VHE, HCR_EL2.E2H = 1 (use with virtualization=on)")
+    p.add_argument("--no-semihosting", dest="semihosting", action="store_false",
+                   help="no semihosting: the kernel powers off by PSCI, and QEMU's "
+                   "exit code no longer tells a failure")
     p.add_argument("--dtb", help="device tree blob to boot with (loader entry: "
                    "loaded as is; 'none': no tree, x0 = 0)")
     p.add_argument("--append", default="", help="kernel command line")
@@ -537,6 +594,12 @@ def cmd_expect(a):
     a.machine_opt += case["machine"]
     a.entry = case.get("entry", a.entry)
     a.dtb = case.get("dtb", a.dtb)
+    a.loader_state = case.get("loader", a.loader_state)
+    if case.get("semihosting", "on") not in ("on", "off"):
+        raise SystemExit(f"{a.case}: semihosting must be on or off")
+    a.semihosting = a.semihosting and case.get("semihosting", "on") == "on"
+    if a.loader_state not in ("clean", "dirty"):
+        raise SystemExit(f"{a.case}: loader must be clean or dirty")
     a.timeout = float(case.get("timeout", a.timeout))
     board = shlex.split(a.board_args)
     for key, flag in (("mem", "-m"), ("cpu", "-cpu")):

@@ -74,6 +74,43 @@ dcache_inval_poc:
 	ret
 	.size	dcache_inval_poc, . - dcache_inval_poc
 
+/*
+ * void icache_sync_range(uintptr_t start, uintptr_t end)
+ *
+ * Make [start, end), written as data, safe to execute (Arm ARM DDI0487 K.a
+ * D7.5.9, "Ordering and completion of data and instruction cache
+ * instructions"): DC CVAU by data line, DSB ISH, IC IVAU by instruction
+ * line (CTR_EL0.IminLine), DSB ISH, ISB. Uses x0-x4 only and no stack.
+ */
+	.section .text.icache_sync_range, "ax"
+	.globl	icache_sync_range
+	.type	icache_sync_range, %function
+icache_sync_range:
+	line	x2, x3
+	sub	x3, x2, #1
+	bic	x4, x0, x3
+1:	cmp	x4, x1
+	b.hs	2f
+	dc	cvau, x4
+	add	x4, x4, x2
+	b	1b
+2:	dsb	ish
+	mrs	x3, ctr_el0
+	and	x3, x3, #CTR_EL0_IminLine_MASK
+	mov	x2, #4
+	lsl	x2, x2, x3
+	sub	x3, x2, #1
+	bic	x4, x0, x3
+3:	cmp	x4, x1
+	b.hs	4f
+	ic	ivau, x4
+	add	x4, x4, x2
+	b	3b
+4:	dsb	ish
+	isb
+	ret
+	.size	icache_sync_range, . - icache_sync_range
+
 /* void icache_inval_all(void) */
 	.section .text.icache_inval_all, "ax"
 	.globl	icache_inval_all

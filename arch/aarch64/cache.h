@@ -8,6 +8,8 @@
 
 /* CTR_EL0.DminLine [19:16] (Arm ARM DDI0487 K.a, D24.2 "CTR_EL0"). */
 #define CTR_EL0_DminLine_SHIFT 16
+/* CTR_EL0.IminLine [3:0]: the smallest instruction cache line, log2 words. */
+#define CTR_EL0_IminLine_MASK 0xf
 
 #ifndef __ASSEMBLY__
 #include "lib/types.h"
@@ -21,6 +23,10 @@ size_t dcache_line_size(void);
  * number of lines operated on (0 when end <= start).
  */
 size_t dcache_inval_poc(uintptr_t start, uintptr_t end);
+
+/* icache_sync_range: make [start, end), written as data, safe to execute:
+ * DC CVAU, DSB ISH, IC IVAU, DSB ISH, ISB. */
+void icache_sync_range(uintptr_t start, uintptr_t end);
 
 /* icache_inval_all: IC IALLU, DSB, ISB: no stale instruction on this CPU. */
 void icache_inval_all(void);

@@ -184,6 +184,9 @@ static NORETURN void crash(const struct exc_frame *f, unsigned vec,
 	if (sync)
 		stop_fail("unexpected exception: %s, pc 0x%llx", esr_class_name(ec),
 			  (unsigned long long)f->elr);
+	if ((vec & 3) == 3)
+		stop_fail("SError (asynchronous abort, ESR 0x%llx), pc 0x%llx",
+			  (unsigned long long)f->esr, (unsigned long long)f->elr);
 	stop_fail("unexpected %s exception, pc 0x%llx", vec_kind[vec & 3],
 		  (unsigned long long)f->elr);
 }

@@ -22,7 +22,11 @@
  * SCTLR_EL1.I. The entry code already invalidated the image range once
  * before writing it, so no dirty line from the loader can be evicted over
  * the relocations or the BSS (booting.rst makes the loader clean the image
- * itself to the PoC).
+ * itself to the PoC). The same holds outside the image: the bitmaps
+ * (page_alloc_init) and every boot table page (arch_zero_page's boot path)
+ * are invalidated before their first write too (arch_inval_before_write;
+ * the record is mmu_boot_inval_before), as Linux invalidates init_pg_dir
+ * before it builds its early tables.
  */
 #include "arch/aarch64/cache.h"
 #include "arch/aarch64/mmu_boot.h"
@@ -34,13 +38,12 @@
 
 struct pgtable kernel_pgt;
 
-static struct mmu_inval inval_done;
+static struct mmu_inval inval_done, inval_before;
 
-/* inval: invalidate [start, end) to the PoC and log it, merged with the
- * previous range when they touch. */
-static void inval(paddr_t start, paddr_t end)
+/* log_inval: invalidate [start, end) to the PoC and log it in d, merged
+ * with the previous range when they touch. */
+static void log_inval(struct mmu_inval *d, paddr_t start, paddr_t end)
 {
-	struct mmu_inval *d = &inval_done;
 	struct mem_range *last = d->nrange ? &d->range[d->nrange - 1] : NULL;
 
 	d->lines += dcache_inval_poc(start, end);
@@ -50,6 +53,23 @@ static void inval(paddr_t start, paddr_t end)
 		d->range[d->nrange++] = (struct mem_range){ start, end - start };
 	else
 		d->overflow = true;
+}
+
+static void inval(paddr_t start, paddr_t end)
+{
+	log_inval(&inval_done, start, end);
+}
+
+void arch_inval_before_write(void *p, size_t len)
+{
+	if (read_sysreg(sctlr_el1) & SCTLR_EL1_M)
+		return;
+	log_inval(&inval_before, (paddr_t)p, (paddr_t)p + len);
+}
+
+const struct mmu_inval *mmu_boot_inval_before(void)
+{
+	return &inval_before;
 }
 
 /* inval_tables: the table at `pa` (level `level`) and every table below it. */
@@ -149,7 +169,7 @@ static uint64_t tcr_value(void)
 	return ((uint64_t)(64 - VA_BITS) << TCR_EL1_T0SZ_SHIFT) |
 	       TCR_EL1_IRGN0_WBWA | TCR_EL1_ORGN0_WBWA | TCR_EL1_SH0_INNER |
 	       TCR_EL1_TG0_4K | ((uint64_t)(64 - VA_BITS) << TCR_EL1_T1SZ_SHIFT) |
-	       TCR_EL1_EPD1 | ((uint64_t)parange << TCR_EL1_IPS_SHIFT);
+	       TCR_EL1_EPD1 | TCR_EL1_TG1_4K | ((uint64_t)parange << TCR_EL1_IPS_SHIFT);
 }
 
 static void mmu_enable(void)

@@ -43,4 +43,8 @@ struct mmu_inval {
 /* mmu_boot_inval: the record of mmu_init's cache invalidation (tests). */
 const struct mmu_inval *mmu_boot_inval(void);
 
+/* mmu_boot_inval_before: the record of arch_inval_before_write, the
+ * invalidations before the first writes with the MMU off (tests). */
+const struct mmu_inval *mmu_boot_inval_before(void);
+
 #endif

@@ -6,23 +6,36 @@
 #include "arch/aarch64/psci.h"
 #include "arch/aarch64/semihost.h"
 #include "arch/aarch64/stop.h"
+#include "arch/aarch64/sysreg.h"
 #include "boot/board.h"
 #include "lib/assert.h"
 #include "lib/printf.h"
 
 static bool stopping;
 
+/* power_off: semihosting exit, else PSCI SYSTEM_OFF, else WFI forever.
+ * Entered once: an exception in the first attempt (a conduit that faults
+ * after all) comes back here through stop_fail and goes straight to WFI. */
 static NORETURN void power_off(int status)
 {
-	board_console_flush();
-	semihost_exit(status);
-	psci_system_off();
+	static bool tried;
+
+	if (!tried) {
+		tried = true;
+		board_console_flush();
+		semihost_exit(status);
+		psci_system_off();
+	}
 	for (;;)
 		__asm__ volatile("msr daifset, #0xf\n\twfi" ::: "memory");
 }
 
 void stop_ok(void)
 {
+	/* An SError still pending (raised where PSTATE.A was masked, e.g. in
+	 * an exception handler) fails the run rather than vanish. */
+	if (!stopping && (read_sysreg(isr_el1) & ISR_EL1_A))
+		stop_fail("SError (asynchronous abort) pending at the end of the run");
 	if (!stopping) {
 		stopping = true;
 		info("done status=ok");

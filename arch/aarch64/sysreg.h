@@ -38,6 +38,11 @@
 #define SPSR_M_EL2h 0x9 /* EL2 with SP_EL2 */
 #define SPSR_M_MASK 0xf
 
+/* DAIF (C5.2.2): A [8] = SError masked. ISR_EL1 (D24.2): A [8] = an SError
+ * is pending (taken as soon as PSTATE.A is clear). */
+#define DAIF_A SR_BIT(8)
+#define ISR_EL1_A SR_BIT(8)
+
 /* ---------------------------------------------------------------------------
  * MPIDR_EL1 (D24.2): affinity levels, Aff3 apart from Aff2..Aff0.
  *
@@ -56,6 +61,18 @@
 #define MIDR_Variant_SHIFT 20
 #define MIDR_PartNum_SHIFT 4
 #define MIDR_Revision_SHIFT 0
+#define MIDR_IMPL_ARM 0x41   /* Implementer 'A': Arm Limited */
+#define MIDR_PART_A53 0xd03  /* PartNum of Cortex-A53, A57, A72 */
+#define MIDR_PART_A57 0xd07
+#define MIDR_PART_A72 0xd08
+
+/*
+ * CPUECTLR_EL1, S3_1_C15_C2_1: IMPLEMENTATION DEFINED, on Cortex-A53, A57
+ * and A72 (their TRMs, "CPU Extended Control Register, EL1"). SMPEN [6]:
+ * take part in coherency; must be 1 before caches and MMU are enabled.
+ */
+#define CPUECTLR_EL1 S3_1_C15_C2_1
+#define CPUECTLR_EL1_SMPEN SR_BIT(6)
 
 /* ---------------------------------------------------------------------------
  * ID_AA64PFR0_EL1 (D24.2): EL2 [11:8], EL3 [15:12]; 0 = not implemented.
@@ -144,7 +161,7 @@
  * TCR_EL1 (D24.2), the fields for TTBR0 (TTBR1 walks are disabled).
  *
  *   5..0 T0SZ   7 EPD0   9..8 IRGN0   11..10 ORGN0   13..12 SH0   15..14 TG0
- *   21..16 T1SZ   23 EPD1   34..32 IPS
+ *   21..16 T1SZ   23 EPD1   31..30 TG1   34..32 IPS
  */
 #define TCR_EL1_T0SZ_SHIFT 0
 #define TCR_EL1_IRGN0_WBWA (SR_U(1) << 8)  /* Normal, Inner Write-Back RAWA */
@@ -153,6 +170,9 @@
 #define TCR_EL1_TG0_4K (SR_U(0) << 14)
 #define TCR_EL1_T1SZ_SHIFT 16
 #define TCR_EL1_EPD1 SR_BIT(23)
+/* TG1 [31:30]: TTBR1's granule; 0b00 is reserved there (4 KiB is 0b10),
+ * so it gets a valid value even though EPD1 disables those walks. */
+#define TCR_EL1_TG1_4K (SR_U(2) << 30)
 #define TCR_EL1_IPS_SHIFT 32
 
 /* ---------------------------------------------------------------------------

@@ -142,7 +142,7 @@ exception_vectors:
  * EL goes to exc_slow. \stamp (1 or 0) says whether to take the exit stamp.
  */
 .macro dabt_fast handler, stamp
-	lsr	x1, x0, #ESR_EC_SHIFT
+	ubfx	x1, x0, #ESR_EC_SHIFT, #6	/* EC = ESR_EL1[31:26] */
 	cmp	x1, #ESR_EC_DABT_CUR
 	b.ne	sync_slow
 	save_caller

@@ -9,16 +9,18 @@
  *               straight-line "DC ZVA; ADD #64" pairs, 3 + 127 + 1
  *               instructions for the whole page
  *   .Lzva_loop  other block sizes from 128 bytes to 2 KiB: a loop
- *   .Lstores    DC ZVA prohibited, blocks under 64 bytes, or before
- *               arch_cpu_init_zva (while the MMU is off memory is Device,
- *               where DC ZVA takes an alignment fault): STP XZR stores
+ *   .Lstores    DC ZVA prohibited, or blocks under 64 bytes: STP XZR stores
+ *   .Lboot      before arch_cpu_init_zva, with the MMU off (memory is
+ *               Device, where DC ZVA takes an alignment fault): the page
+ *               (a boot translation table) is invalidated to the PoC by
+ *               arch_inval_before_write, then zeroed by .Lstores
  */
 
 #define PAGE_SIZE	4096
 
 	.section .data.zva, "aw"
 	.balign 8
-zva_entry:	.quad	.Lstores	/* R_AARCH64_RELATIVE, applied at entry */
+zva_entry:	.quad	.Lboot	/* R_AARCH64_RELATIVE, applied at entry */
 zva_block:	.quad	0		/* bytes per DC ZVA; 0: stores */
 
 /* void arch_zero_page(void *page) */
@@ -51,6 +53,14 @@ arch_zero_page:
 	b.ne	1b
 	ret
 
+.Lboot:
+	stp	x29, x30, [sp, #-32]!
+	mov	x29, sp
+	str	x0, [sp, #16]
+	mov	x1, #PAGE_SIZE
+	bl	arch_inval_before_write
+	ldr	x0, [sp, #16]
+	ldp	x29, x30, [sp], #32
 .Lstores:
 	add	x1, x0, #PAGE_SIZE
 1:	.irp	off, 0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240

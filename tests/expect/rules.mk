@@ -18,9 +18,13 @@
 #   dtb-zeromem     memory node with a zero size
 #   dtb-badcells    root #address-cells = 7
 #   dtb-allreserved /reserved-memory covers all of RAM
+#   psci-smc-*      /psci method = "smc" on a machine without EL3 (QEMU
+#                   answers PSCI by HVC only), semihosting off so the kernel
+#                   must power off by PSCI: the probe falls back to HVC
 #
-# Tier test-runner: host tests of tools/qemu.py (tests/unit/test_runner.py);
-# the count is of Python test cases.
+# Tier test-runner: host tests of tools/qemu.py (tests/unit/test_runner.py)
+# and of the Cortex-A53 erratum check tools/a53check.py
+# (tests/unit/test_a53check.py); the count is of Python test cases.
 
 EXPECT_CASES ?= $(sort $(wildcard tests/expect/*.exp))
 EXPECT_OUT := build/test/expect
@@ -30,11 +34,18 @@ EXPECT_TIMEOUT ?= 30
 .PHONY: test-expect expect-dtbs test-runner
 TEST_TIERS += test-runner test-expect
 
+RUNNER_TESTS := tests/unit/test_runner.py tests/unit/test_a53check.py
+
 test-runner:
-	@mkdir -p build/test; rm -f build/test/test-runner.count; \
-	$(PYTHON) tests/unit/test_runner.py --count build/test/test-runner.count 2>&1 | tail -n 3; \
-	read p f < build/test/test-runner.count; \
-	echo "runner: $$p passed, $$f failed (host tests of tools/qemu.py)"; [ $$f -eq 0 ]
+	@mkdir -p build/test; rm -f build/test/test-runner.count; p=0; f=0; \
+	for t in $(RUNNER_TESTS); do \
+		rm -f build/test/runner-one.count; \
+		$(PYTHON) $$t --count build/test/runner-one.count 2>&1 | tail -n 3; \
+		if read tp tf < build/test/runner-one.count; then \
+			p=$$((p+tp)); f=$$((f+tf)); else f=$$((f+1)); fi; \
+	done; rm -f build/test/runner-one.count; \
+	echo "$$p $$f" > build/test/test-runner.count; \
+	echo "runner: $$p passed, $$f failed (host tests of tools/qemu.py and tools/a53check.py)"; [ $$f -eq 0 ]
 
 # QEMU's tree for the loader boots, with bootargs, and its broken variants.
 EXPECT_QEMU_DTB = timeout 30 $(QEMU) -machine virt,dumpdtb=$(1) -cpu cortex-a72 -m 512M -display none
@@ -53,7 +64,10 @@ expect-dtbs:
 	fdtput -t u allreserved.dtb /reserved-memory '#size-cells' 2 && \
 	fdtput -t x allreserved.dtb /reserved-memory/all@40000000 reg 0 40000000 0 20000000 && \
 	{ printf '\336\255\276\357'; tail -c +5 good.dtb; } > badmagic.dtb && \
-	head -c $$(( $$(stat -c %s good.dtb) / 2 )) good.dtb > truncated.dtb
+	head -c $$(( $$(stat -c %s good.dtb) / 2 )) good.dtb > truncated.dtb && \
+	cp good.dtb psci-smc.dtb && fdtput -t s psci-smc.dtb /psci method smc && \
+	cp psci-smc.dtb psci-smc-badarg.dtb && \
+	fdtput -t s psci-smc-badarg.dtb /chosen bootargs "run=nothing"
 
 test-expect: expect-dtbs
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc kernel

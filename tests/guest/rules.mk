@@ -22,10 +22,14 @@
 #   6m       gcc     cortex-a72   6M    EL1: tests that lack RAM (100,000
 #                                       VMAs, a 512-page run) skip, saying why
 #   nopmu    gcc     max,pmu=off  512M  EL1: tests timed with PMCCNTR_EL0 skip
+#   smp4     gcc     cortex-a53   512M  EL3 (secure=on, loader stub), -smp 4,
+#                                       -icount: the secondaries enter the
+#                                       image too and must be held (WFI)
+#                                       without taking the boot CPU's time
 #
 # make test-guest GUEST_RUNS="a53 4g" runs a subset.
 
-GUEST_RUNS ?= a53 a57 a72 a76 max 128m 4g el2 el3 clang debug icount 6m nopmu
+GUEST_RUNS ?= a53 a57 a72 a76 max 128m 4g el2 el3 clang debug icount 6m nopmu smp4
 GUEST_TIMEOUT ?= 90
 GUEST_OUT := build/test/guest
 
@@ -36,12 +40,15 @@ guest_cpu_max := max
 guest_cpu_el2 := cortex-a57
 guest_cpu_el3 := cortex-a53
 guest_cpu_nopmu := max,pmu=off
+guest_cpu_smp4 := cortex-a53
 guest_mem_128m := 128M
 guest_mem_4g := 4G
 guest_mem_6m := 6M
 guest_opts_el2 := --machine-opt virtualization=on
 guest_opts_el3 := --machine-opt secure=on --entry loader
 guest_opts_icount := --icount
+guest_opts_smp4 := --machine-opt secure=on --entry loader --icount
+guest_smp_smp4 := 4
 guest_build_clang := build/qemu-virt-clang
 guest_build_debug := build/qemu-virt-debug
 
@@ -75,6 +82,6 @@ $(GUEST_OUT)/%.result:
 	@mkdir -p $(dir $@)
 	@$(PYTHON) tools/qemu.py run --tests --name "guest $*" \
 		--qemu $(QEMU) --kernel $(call guest_img,$*) \
-		--board-args "-machine $(QEMU_MACHINE) -cpu $(or $(guest_cpu_$*),cortex-a72) -m $(or $(guest_mem_$*),512M)" \
+		--board-args "-machine $(QEMU_MACHINE) -cpu $(or $(guest_cpu_$*),cortex-a72) -m $(or $(guest_mem_$*),512M) -smp $(or $(guest_smp_$*),1)" \
 		$(guest_opts_$*) --append "run=tests" --timeout $(GUEST_TIMEOUT) \
 		--log $(GUEST_OUT)/$*.log > $@ 2>&1; cat $@

@@ -105,6 +105,29 @@ KTEST(cache_inval_keeps_data_around_range)
 	page_free(pa);
 }
 
+/* The bitmaps and every boot table page were invalidated before they were
+ * first written with the MMU off, not only before the MMU went on. */
+KTEST(cache_boot_inval_before_write)
+{
+	const struct mmu_inval *d = mmu_boot_inval_before();
+	size_t bytes = 0;
+	struct mem_range bm;
+
+	page_alloc_bitmap_range(&bm);
+	KASSERT(!d->overflow);
+	KEXPECT_NE(bm.size, 0);
+	KEXPECT(covered(d, bm.base, bm.base + bm.size));
+	KEXPECT(walk_covered(d, (vaddr_t)__text_start));
+	KEXPECT(walk_covered(d, (vaddr_t)__data_start));
+	KEXPECT(walk_covered(d, (vaddr_t)__exc_stack_top - 1));
+	KEXPECT(walk_covered(d, bm.base));
+	KEXPECT(walk_covered(d, board_console_mmio()));
+	/* Exactly the bitmaps and the boot table pages, nothing else. */
+	for (size_t i = 0; i < d->nrange; i++)
+		bytes += d->range[i].size;
+	KEXPECT_EQ(bytes, bm.size + mmu_boot_inval()->pgt_pages * PAGE_SIZE);
+}
+
 KTEST(cache_boot_inval_exact_ranges)
 {
 	const struct mmu_inval *d = mmu_boot_inval();

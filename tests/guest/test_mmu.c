@@ -6,6 +6,7 @@
  */
 #include "tests/guest/ktest.h"
 
+#include "arch/aarch64/sysreg.h"
 #include "boot/image.h"
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
@@ -178,4 +179,15 @@ KTEST(mmu_remap_leaves_no_stale_tlb)
 
 	page_free(a);
 	page_free(b);
+}
+
+/* TCR_EL1 as mmu.c programs it: TTBR1 walks disabled (EPD1), and TG1 a
+ * valid granule even so (0b00 is reserved for TG1: Arm ARM D24.2). */
+KTEST(mmu_tcr_tg1_valid)
+{
+	uint64_t tcr = read_sysreg(tcr_el1);
+
+	KEXPECT_EQ((tcr >> 30) & 3, 2); /* TG1 = 0b10: 4 KiB */
+	KEXPECT(tcr & TCR_EL1_EPD1);
+	KEXPECT_EQ((tcr >> 14) & 3, 0); /* TG0 = 0b00: 4 KiB */
 }

@@ -6,6 +6,7 @@
  */
 #include "tests/guest/ktest.h"
 
+#include "arch/aarch64/sysreg.h"
 #include "boot/image.h"
 #include "mm/page_alloc.h"
 #include "tests/guest/probe.h"
@@ -116,4 +117,16 @@ KTEST(trap_exec_from_data_page)
 	KEXPECT_EQ(alias(), 42);
 	KEXPECT_EQ(pgt_unmap(&kernel_pgt, TEST_VA, PAGE_SIZE, NULL, NULL), 0);
 	page_free(pa);
+}
+
+/* SError is unmasked once the vectors are in (boot/entry.S), so an
+ * asynchronous abort is taken and reported, and none is pending now. */
+KTEST(trap_serror_unmasked)
+{
+	uint64_t daif, isr;
+
+	__asm__ volatile("mrs %0, daif" : "=r"(daif));
+	__asm__ volatile("mrs %0, isr_el1" : "=r"(isr));
+	KEXPECT_EQ(daif & DAIF_A, 0);
+	KEXPECT_EQ(isr & ISR_EL1_A, 0);
 }

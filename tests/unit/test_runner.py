@@ -171,6 +171,39 @@ class CommandTest(unittest.TestCase):
         self.assertTrue(any("6000000 > 5000000" in w for w in qemu.check_case(case, con, 1, False, 10)))
 
 
+class LoaderPath(unittest.TestCase):
+    def test_smp_cpus(self):
+        self.assertEqual(qemu.smp_cpus(["-machine", "virt", "-m", "512M"]), 1)
+        self.assertEqual(qemu.smp_cpus(["-smp", "4"]), 4)
+        self.assertEqual(qemu.smp_cpus(["-smp", "cpus=2,sockets=1"]), 2)
+
+    def test_stub_states(self):
+        clean = qemu.boot_stub(0x48000000, 0x40200000)
+        dirty = qemu.boot_stub(0x48000000, 0x40200000, "dirty")
+        self.assertEqual(len(clean), 6 * 4 + 16)
+        self.assertEqual(len(dirty), 16 * 4 + 16)
+        # Both end with the two addresses their LDR (literal)s load.
+        self.assertEqual(clean[-16:], dirty[-16:])
+        # The dirty stub writes SCTLR_EL1 (MSR SCTLR_EL1, x4) and HCR_EL2.
+        words = [int.from_bytes(dirty[i:i + 4], "little") for i in range(0, 64, 4)]
+        self.assertIn(0xD5181004, words)
+        self.assertIn(0xD51C1104, words)
+
+    def test_secondaries_start_at_the_image(self):
+        import argparse
+        with tempfile.TemporaryDirectory() as tmp:
+            img = os.path.join(tmp, "faultline.img")
+            with open(img, "wb") as f:    # an Image header: text_offset 0, magic
+                f.write(bytes(0x38) + (0x644D5241).to_bytes(4, "little") + bytes(4))
+            a = argparse.Namespace(ram_base=0x40000000, kernel=img, dtb="none",
+                                   loader_state="clean", append="", qemu="qemu")
+            args = qemu.loader_boot(a, ["-m", "512M", "-smp", "3"], tmp)
+        devs = [args[i + 1] for i, x in enumerate(args) if x == "-device"]
+        self.assertIn("loader,addr=0x40200000,cpu-num=1", devs)
+        self.assertIn("loader,addr=0x40200000,cpu-num=2", devs)
+        self.assertFalse(any("cpu-num=3" in d for d in devs))
+
+
 def main():
     """Run every test; with `--count FILE`, also write "<passed> <failed>"."""
     args = sys.argv[1:]

@@ -44,6 +44,15 @@ void arch_zero_page(void *page);
  */
 void arch_cpu_init_zva(void);
 
+/*
+ * arch_inval_before_write: [p, p + len) is about to be written for the first
+ * time while the MMU is off: invalidate it to the PoC first, so that no
+ * dirty line an earlier boot stage left there is evicted over the writes
+ * (the range is invalidated again before the MMU goes on, see mmu.c). Does
+ * nothing once the MMU is on (it would discard cached data). In mmu.c.
+ */
+void arch_inval_before_write(void *p, size_t len);
+
 /* arch_zva_block_size: bytes zeroed by one DC ZVA, or 0 when stores are used. */
 uint64_t arch_zva_block_size(void);
 

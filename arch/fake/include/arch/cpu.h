@@ -15,6 +15,13 @@ uint64_t arch_read_cntvct(void);
 /* arch_zero_page: memset of a page of the fake RAM arena (checked: aligned, inside). */
 void arch_zero_page(void *page);
 
+/* arch_inval_before_write: the host has no MMU-off phase: nothing to do. */
+static inline void arch_inval_before_write(void *p, size_t len)
+{
+	(void)p;
+	(void)len;
+}
+
 /* arch_cpu_init_zva: nothing to set up on the host. */
 static inline void arch_cpu_init_zva(void)
 {

@@ -1,0 +1,119 @@
+#!/usr/bin/python3
+"""Host tests of tools/a53check.py (Cortex-A53 erratum 835769 sequences):
+the decoder on single encodings, and the whole check on objects assembled
+with the cross assembler, one with the sequence and one with the NOP the
+compilers insert. Run: /usr/bin/python3 tests/unit/test_a53check.py"""
+
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+import a53check  # noqa: E402
+
+AS = "aarch64-linux-gnu-as"
+
+# Encodings, from the cross assembler's listing (objdump -d).
+LDR_X2 = 0xF9400862      # ldr  x2, [x3, #16]
+STR_X0 = 0xF90033E0      # str  x0, [sp, #96]
+LDP = 0xA9400C02         # ldp  x2, x3, [x0]
+PRFM = 0xF9800000        # prfm pldl1keep, [x0]
+MADD = 0x9B065021        # madd x1, x1, x6, x20
+MSUB = 0x9B13EED6        # msub x22, x22, x19, x27
+SMADDL = 0x9B220C20      # smaddl x0, w1, w2, x3
+UMSUBL = 0x9BA28C20      # umsubl x0, w1, w2, x3
+MUL = 0x9B027C20         # mul  x0, x1, x2 (madd x0, x1, x2, xzr)
+MADD_W = 0x1B020C20      # madd w0, w1, w2, w3 (32-bit: not affected)
+SMULH = 0x9B427C20       # smulh x0, x1, x2
+ADD = 0x8B020020         # add  x0, x1, x2
+NOP = 0xD503201F
+
+
+def words(*w):
+    return struct.pack(f"<{len(w)}I", *w)
+
+
+class Decode(unittest.TestCase):
+    def test_loads_and_stores(self):
+        for w in (LDR_X2, STR_X0, LDP, PRFM):
+            self.assertTrue(a53check.is_load_store(w), hex(w))
+        for w in (MADD, ADD, NOP):
+            self.assertFalse(a53check.is_load_store(w), hex(w))
+
+    def test_macs(self):
+        self.assertEqual(a53check.mac_name(MADD), "madd")
+        self.assertEqual(a53check.mac_name(MSUB), "msub")
+        self.assertEqual(a53check.mac_name(SMADDL), "smaddl")
+        self.assertEqual(a53check.mac_name(UMSUBL), "umsubl")
+        for w in (MUL, MADD_W, SMULH, ADD, LDR_X2):
+            self.assertIsNone(a53check.mac_name(w), hex(w))
+
+    def test_scan(self):
+        code = words(LDR_X2, MADD, NOP, STR_X0, NOP, MSUB, LDP, UMSUBL, PRFM, SMADDL)
+        found = a53check.scan(code, 0x1000)
+        self.assertEqual([(at, name) for at, _, name, _ in found],
+                         [(0x1004, "madd"), (0x101C, "umsubl"), (0x1024, "smaddl")])
+
+    def test_scan_clean(self):
+        self.assertEqual(a53check.scan(words(LDR_X2, NOP, MADD, STR_X0, MUL,
+                                             LDP, MADD_W, ADD, MSUB), 0), [])
+
+
+@unittest.skipUnless(shutil.which(AS), AS + " not installed")
+class WholeFile(unittest.TestCase):
+    def assemble(self, text):
+        tmp = tempfile.mkdtemp(prefix="a53check-")
+        self.addCleanup(shutil.rmtree, tmp)
+        src, obj = os.path.join(tmp, "t.S"), os.path.join(tmp, "t.o")
+        with open(src, "w") as f:
+            f.write(text)
+        subprocess.run([AS, "-o", obj, src], check=True)
+        return obj
+
+    def test_bad_sequence_fails(self):
+        obj = self.assemble("\t.text\n\tadd x0, x0, #1\n\tldr x2, [x3, #16]\n"
+                            "\tmadd x1, x1, x6, x20\n\tret\n")
+        bad = a53check.check(obj)
+        self.assertEqual(len(bad), 1)
+        self.assertIn(".text+0x8", bad[0])
+        self.assertIn("madd", bad[0])
+        self.assertEqual(a53check.main(["a53check.py", obj]), 1)
+
+    def test_sequence_in_other_section_fails(self):
+        obj = self.assemble("\t.section .text.entry, \"ax\"\n\tstp x0, x1, [sp]\n"
+                            "\tumaddl x0, w1, w2, x3\n")
+        self.assertEqual(len(a53check.check(obj)), 1)
+
+    def test_nop_between_passes(self):
+        obj = self.assemble("\t.text\n\tldr x2, [x3, #16]\n\tnop\n"
+                            "\tmadd x1, x1, x6, x20\n\tldr x0, [x1]\n\tmul x0, x0, x1\n"
+                            "\t.data\n\t.word 0xf9400862, 0x9b065021\n")
+        self.assertEqual(a53check.check(obj), [])
+        self.assertEqual(a53check.main(["a53check.py", obj]), 0)
+
+    def test_not_an_elf(self):
+        tmp = tempfile.NamedTemporaryFile(suffix=".img")
+        self.addCleanup(tmp.close)
+        tmp.write(b"\0" * 64)
+        tmp.flush()
+        self.assertEqual(a53check.main(["a53check.py", tmp.name]), 2)
+
+
+def main():
+    """Run every test; with `--count FILE`, also write "<passed> <failed>"."""
+    args = sys.argv[1:]
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+    result = unittest.TextTestRunner(verbosity=1).run(suite)
+    failed = len(result.failures) + len(result.errors)
+    if args[:1] == ["--count"]:
+        with open(args[1], "w") as f:
+            f.write(f"{result.testsRun - failed} {failed}\n")
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
