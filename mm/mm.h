@@ -206,8 +206,9 @@ int do_mprotect(struct mm_struct *mm, vaddr_t addr, uint64_t len, unsigned prot)
  * [start_brk, PAGE_ALIGN(brk)), readable and writable. Growing maps, shrinking
  * unmaps and frees the pages above. Returns the new break, or the unchanged
  * current one when brk is below start_brk, would take the heap past
- * brk_limit, would overlap another mapping, or memory for a VMA ran out
- * (so do_brk(mm, 0) just reads the break).
+ * brk_limit, would leave less than one free page below the next mapping,
+ * would shrink over pages nothing maps, or memory for a VMA ran out (so
+ * do_brk(mm, 0) just reads the break).
  */
 vaddr_t do_brk(struct mm_struct *mm, vaddr_t brk);
 

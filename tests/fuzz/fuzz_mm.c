@@ -164,6 +164,15 @@ static bool all_mapped(int w, int i, int n)
 	return true;
 }
 
+/* Whether no page of [i, i + n) of window w is mapped. */
+static bool all_unmapped(int w, int i, int n)
+{
+	for (int k = i; k < i + n; k++)
+		if (model[w][k].st != UNMAPPED)
+			return false;
+	return true;
+}
+
 static void op_brk(uint8_t a, uint8_t b)
 {
 	vaddr_t old = mm.brk, oldal = ALIGN_UP(old, P);
@@ -172,9 +181,16 @@ static void op_brk(uint8_t a, uint8_t b)
 	bool ok = req - MM_HEAP_BASE <= mm.brk_limit;
 	int i0 = (int)((oldal - MM_HEAP_BASE) / P), i1 = (int)((newal - MM_HEAP_BASE) / P);
 
+	/*
+	 * Linux 6.12: growing needs [oldbrk, newbrk + PAGE_SIZE) free (the page
+	 * above the heap stays free; the page past the window always is);
+	 * shrinking needs some page of [newbrk, oldbrk) mapped.
+	 */
 	if (ok && newal > oldal)
-		for (int k = i0; k < i1; k++)
+		for (int k = i0; k <= i1 && k < WPAGES; k++)
 			ok &= model[0][k].st == UNMAPPED;
+	if (ok && newal < oldal)
+		ok = !all_unmapped(0, i1, i0 - i1);
 	got = do_brk(&mm, req);
 	if (!ok) {
 		CHECK(got == old);
