@@ -9,6 +9,11 @@
  *   PAGE_ALIGN(brk) == PAGE_ALIGN(old break)         -> moved, nothing mapped
  *   shrink, no VMA in [newbrk, oldbrk)               -> refused (Linux 6.1+)
  *   shrink                                           -> [newbrk, oldbrk) unmapped
+ *                                                       (do_vmi_align_munmap: any
+ *                                                       VMA there, heap or not)
+ *   grow, check_brk_limits (below TASK_SIZE, mlock)  -> always passes here: the
+ *                                                       heap's room lies inside
+ *                                                       the window, nothing locks
  *   grow, next VMA starts before newbrk + PAGE_SIZE  -> refused: one free page
  *                                                       must stay above the heap
  *   grow                                             -> [oldbrk, newbrk) mapped
