@@ -161,6 +161,9 @@ void mm_dump(struct mm_struct *mm);
 #define PROT_READ 0x1
 #define PROT_WRITE 0x2
 #define PROT_EXEC 0x4
+#define PROT_SEM 0x8                /* refused here (docs/linux.md) */
+#define PROT_GROWSDOWN 0x01000000   /* mprotect only; no VMA grows here */
+#define PROT_GROWSUP 0x02000000
 #define MAP_PRIVATE 0x02
 #define MAP_FIXED 0x10
 #define MAP_ANONYMOUS 0x20
@@ -195,9 +198,12 @@ int do_munmap(struct mm_struct *mm, vaddr_t addr, uint64_t len);
  * TLB maintenance) and gain write lazily, on their next write fault.
  * PROT_NONE keeps the mapped pages, contents and all, behind entries the MMU
  * faults on (MM_NONE); a later mprotect makes them accessible again.
+ * The arguments are checked in Linux 6.12's order (mm/mmap.c lists it), so
+ * len 0 returns 0 whatever prot is unless both PROT_GROWS* bits are set.
  * Errors, with nothing changed: -EINVAL (unaligned addr, unknown prot bits,
- * PROT_WRITE with PROT_EXEC), -ENOMEM (part of the range is not mapped, or
- * no memory for the VMAs splits need).
+ * PROT_SEM, PROT_GROWSDOWN or PROT_GROWSUP, PROT_WRITE with PROT_EXEC),
+ * -ENOMEM (addr + len wraps, part of the range is not mapped, or no memory
+ * for the VMAs splits need).
  */
 int do_mprotect(struct mm_struct *mm, vaddr_t addr, uint64_t len, unsigned prot);
 
@@ -206,8 +212,9 @@ int do_mprotect(struct mm_struct *mm, vaddr_t addr, uint64_t len, unsigned prot)
  * [start_brk, PAGE_ALIGN(brk)), readable and writable. Growing maps, shrinking
  * unmaps and frees the pages above. Returns the new break, or the unchanged
  * current one when brk is below start_brk, would take the heap past
- * brk_limit, would overlap another mapping, or memory for a VMA ran out
- * (so do_brk(mm, 0) just reads the break).
+ * brk_limit, would leave less than one free page below the next mapping,
+ * would shrink over pages nothing maps, or memory for a VMA ran out (so
+ * do_brk(mm, 0) just reads the break).
  */
 vaddr_t do_brk(struct mm_struct *mm, vaddr_t brk);
 

@@ -76,7 +76,10 @@ static bool range_free(struct mm_struct *mm, vaddr_t addr, uint64_t len)
 	return !vma || vma->vm_start >= addr + len;
 }
 
-/* vm_flags for a PROT_* value, or -EINVAL (unknown bits, write with exec). */
+/*
+ * vm_flags for a PROT_* value, or -EINVAL (unknown bits, PROT_SEM included,
+ * write with exec).
+ */
 static long prot_to_vm_flags(unsigned prot)
 {
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
@@ -204,29 +207,62 @@ int do_munmap(struct mm_struct *mm, vaddr_t addr, uint64_t len)
  * the pages and their contents stay, and come back with the next mprotect.
  * Only VMAs whose flags change are touched; the first and last may need a
  * split each, so at most two new VMAs.
+ *
+ * The arguments are checked in the order of Linux 6.12's do_mprotect_pkey
+ * (mm/mprotect.c), so every combination of bad arguments gives Linux's
+ * answer:
+ *
+ *   PROT_GROWSDOWN and PROT_GROWSUP together         -EINVAL
+ *   start not page aligned                           -EINVAL
+ *   len == 0                                         0, whatever prot is
+ *   start + PAGE_ALIGN(len) wraps (or len does)      -ENOMEM
+ *   prot bits (arch_validate_prot)                   -EINVAL
+ *   no VMA meets [start, end)                        -ENOMEM
+ *   PROT_GROWSDOWN (no VMA is VM_GROWSDOWN here)     -EINVAL
+ *   the first VMA starts above start                 -ENOMEM
+ *   PROT_GROWSUP (no VMA is VM_GROWSUP here)         -EINVAL
+ *   a hole in [start, end)                           -ENOMEM
+ *
+ * faultline's own refusals (PROT_SEM, PROT_WRITE with PROT_EXEC) are
+ * reported where Linux validates prot; a hole is found before anything
+ * changes, where Linux has already changed the VMAs below it (docs/linux.md).
  */
 int do_mprotect(struct mm_struct *mm, vaddr_t start, uint64_t len, unsigned prot)
 {
 	struct vm_area_struct *first, *last, *v, *spares[2] = { NULL, NULL };
-	long vm_flags = prot_to_vm_flags(prot);
+	unsigned grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+	long vm_flags;
 	unsigned long nf;
 	unsigned attrs;
 	vaddr_t end;
 	int need = 0, used = 0, i, err;
 
-	if (vm_flags < 0 || !IS_ALIGNED(start, PAGE_SIZE))
+	prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
+	if (grows == (PROT_GROWSDOWN | PROT_GROWSUP))
+		return -EINVAL;
+	if (!IS_ALIGNED(start, PAGE_SIZE))
 		return -EINVAL;
 	if (!len)
 		return 0;
-	if (len > TASK_SIZE)
+	end = start + ALIGN_UP(len, PAGE_SIZE); /* PAGE_ALIGN wraps to 0 as Linux's */
+	if (end <= start)
 		return -ENOMEM;
-	end = start + ALIGN_UP(len, PAGE_SIZE);
+	vm_flags = prot_to_vm_flags(prot);
+	if (vm_flags < 0)
+		return -EINVAL;
 	attrs = vm_flags ? vm_flags & ~VM_WRITE : MM_NONE; /* PROT_NONE: kept */
 
-	/* The whole range must be mapped, without holes. */
 	first = find_vma(mm, start);
-	if (!first || first->vm_start > start)
+	if (!first || first->vm_start >= end)
 		return -ENOMEM;
+	if (grows & PROT_GROWSDOWN)
+		return -EINVAL;
+	if (first->vm_start > start)
+		return -ENOMEM;
+	if (grows & PROT_GROWSUP)
+		return -EINVAL;
+
+	/* The whole range must be mapped, without holes. */
 	for (last = first; last->vm_end < end; last = last->vm_next)
 		if (!last->vm_next || last->vm_next->vm_start != last->vm_end)
 			return -ENOMEM;

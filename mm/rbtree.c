@@ -2,6 +2,11 @@
  * Red-black tree operations (rules in mm/rbtree.h). The fix-ups follow the
  * classic formulation (Cormen et al., "Introduction to Algorithms", ch. 13)
  * with NULL standing for the black leaves.
+ *
+ * In the drawings, as in Linux's lib/rbtree.c: a lowercase name is a black
+ * node, an uppercase one a red node, and a name in parentheses either
+ * colour. Only the left-hand cases are drawn; the others are their mirror
+ * images, with left and right swapped.
  */
 #include "mm/rbtree.h"
 #include "lib/errno.h"
@@ -66,6 +71,38 @@ static void rotate_right(struct rb_root *root, struct rb_node *x)
  * exists): a red uncle lets us push the grandparent's blackness down one
  * level and retry from the grandparent; a black uncle is fixed for good by
  * at most two rotations.
+ *
+ * Loop invariant: n is red; every black height is right (rule 4); the only
+ * possible breach is n's parent being red (rule 3), or n being the red
+ * root (rule 2, repaired after the loop).
+ *
+ * Case 1, red uncle: recolour, and carry on from g, which is now red and
+ * may have a red parent.
+ *
+ *        g              G   <- n
+ *       / \            / \
+ *      P   U    -->   p   u
+ *     /              /
+ *    N              N
+ *
+ * Case 2, black uncle, n an inner child: rotate left at p, which makes
+ * it case 3 with n and p swapped.
+ *
+ *        g              g
+ *       / \            / \
+ *      P   u    -->   N   u
+ *       \            /
+ *        N          P
+ *
+ * Case 3, black uncle, n an outer child: rotate right at g and swap the
+ * colours of p and g. The top of the subtree is black again, its black
+ * heights unchanged: done.
+ *
+ *        g              p
+ *       / \            / \
+ *      P   u    -->   N   G
+ *     /                    \
+ *    N                      u
  */
 void rb_insert_color(struct rb_node *n, struct rb_root *root)
 {
@@ -117,6 +154,52 @@ void rb_insert_color(struct rb_node *n, struct rb_root *root)
  * a red sibling is rotated into a black one; a black sibling with black
  * children turns red and moves the deficit up; otherwise one or two
  * rotations end it.
+ *
+ * Loop invariant: x is black (or NULL) and not the root; every path
+ * through x has one black node fewer than the other paths from parent
+ * (rule 4 is broken by exactly one, there); every other rule holds.
+ *
+ * Case 1, red sibling: rotate left at p and swap the colours of p and w.
+ * x's new sibling wl is black (a red node's children are), so one of
+ * cases 2-4 follows.
+ *
+ *        p                w
+ *       / \              / \
+ *      x   W     -->    P   wr
+ *         / \          / \
+ *        wl  wr       x   wl
+ *
+ * Case 2, black sibling with black children: paint w red, which takes a
+ * black from the paths through w too, so the deficit moves up to p. A red
+ * p ends the loop and is painted black; a black p is the next x.
+ *
+ *       (p)              (p)   <- x
+ *       / \              / \
+ *      x   w     -->    x   W
+ *         / \              / \
+ *        wl  wr           wl  wr
+ *
+ * Case 3, black sibling whose near child is red and far child black:
+ * rotate right at w and swap the colours of w and wl, which makes it
+ * case 4 with a red far child.
+ *
+ *       (p)              (p)
+ *       / \              / \
+ *      x   w     -->    x   wl
+ *         / \                \
+ *        WL  wr               W
+ *                              \
+ *                               wr
+ *
+ * Case 4, black sibling whose far child is red: rotate left at p; w takes
+ * p's colour, p and wr turn black. The paths through x gain the black p,
+ * the others keep their count: done.
+ *
+ *       (p)              (w)
+ *       / \              / \
+ *      x   w     -->    p   wr
+ *         / \          / \
+ *      (wl)  WR       x  (wl)
  */
 static void erase_fixup(struct rb_root *root, struct rb_node *x,
 			struct rb_node *parent)

@@ -2,11 +2,22 @@
 # Make sure the Debian packages faultline needs are installed. As root it
 # installs what is missing (enabling bookworm-backports for QEMU >= 9, which
 # raspi4b needs); otherwise it prints the one apt-get line to run and fails.
+#
+# Everything goes in without Recommends: qemu-system-arm's alone would bring
+# the GTK/SDL/spice/OpenGL front ends, GStreamer and UEFI firmware, none of
+# which a headless run uses (-display none, -kernel or U-Boot). The two
+# Recommends faultline does use are listed by name: ipxe-qemu, whose
+# efi-virtio.rom the virt machine's default virtio-net-pci NIC loads (QEMU
+# refuses to start without it), and libc6-dev-arm64-cross, which
+# gcc-aarch64-linux-gnu recommends and the static Linux-side program
+# (tools/linux/) links against.
 set -eu
 
-PKGS="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu clang lld
-libclang-rt-14-dev libcmocka-dev device-tree-compiler u-boot-qemu u-boot-tools
-mtools dosfstools fdisk gdb-multiarch gnuplot-nox cpio python3 make"
+PKGS="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
+clang lld libclang-rt-14-dev libcmocka-dev device-tree-compiler u-boot-qemu
+u-boot-tools ipxe-qemu mtools dosfstools fdisk gdb-multiarch gnuplot-nox cpio
+python3 make"
+APT_INSTALL="apt-get install -y -q --no-install-recommends"
 QEMU_MIN=9
 
 missing=""
@@ -32,8 +43,8 @@ fi
 
 if [ "$(id -u)" != 0 ]; then
 	echo "faultline: missing packages. Run as root:" >&2
-	[ -n "$missing" ] && echo "  apt-get install -y$missing" >&2
-	qemu_ok || echo "  apt-get install -y -t $(backports_suite) qemu-system-arm   # QEMU >= $QEMU_MIN (after enabling $(backports_suite))" >&2
+	[ -n "$missing" ] && echo "  apt-get install -y --no-install-recommends$missing" >&2
+	qemu_ok || echo "  apt-get install -y --no-install-recommends -t $(backports_suite) qemu-system-arm   # QEMU >= $QEMU_MIN (after enabling $(backports_suite))" >&2
 	exit 1
 fi
 
@@ -52,8 +63,8 @@ EOS
 	fi
 fi
 apt-get update -q
-[ -n "$missing" ] && apt-get install -y -q $missing
+[ -n "$missing" ] && $APT_INSTALL $missing
 if ! qemu_ok; then
-	apt-get install -y -q -t "$(backports_suite)" qemu-system-arm
+	$APT_INSTALL -t "$(backports_suite)" qemu-system-arm
 fi
 qemu_ok || { echo "faultline: QEMU >= $QEMU_MIN still not available" >&2; exit 1; }

@@ -15,7 +15,9 @@
  * contents, and the page accounting. Any disagreement aborts.
  *
  *   op byte: bits [2:0] operation, [4:3] window, [6:5] protection
- *   a, b, c: operands (page index, length, value)
+ *   a, b, c: operands (page index, length, value); a's bit 7 switches the
+ *   lookup cache, a's bit 6 raises an Access flag or spurious fault before
+ *   a read, write or execute, b's bit 7 makes an mprotect of length 0
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +55,7 @@ static const unsigned prots[4] = {
 static struct pgtable pgt;
 static struct mm_struct mm;
 static size_t free0;
+static uint64_t expect_af, expect_spurious; /* faults extra_fault raised */
 
 #define CHECK(c)                                                              \
 	do {                                                                  \
@@ -148,7 +151,8 @@ static void verify(void)
 		}
 	}
 	CHECK(mm_resident_pages(&mm) == priv);
-	CHECK(mm.nr_fault_spurious == 0);
+	CHECK(mm.nr_fault_spurious == expect_spurious);
+	CHECK(mm.nr_fault_af == expect_af);
 	CHECK(fake_stats.bbm_violations == 0);
 	CHECK(pgt.table_pages == 1 + mm_table_pages(&mm));
 	CHECK(free0 == page_free_count() + mm_resident_pages(&mm) + mm_table_pages(&mm) +
@@ -164,6 +168,15 @@ static bool all_mapped(int w, int i, int n)
 	return true;
 }
 
+/* Whether no page of [i, i + n) of window w is mapped. */
+static bool all_unmapped(int w, int i, int n)
+{
+	for (int k = i; k < i + n; k++)
+		if (model[w][k].st != UNMAPPED)
+			return false;
+	return true;
+}
+
 static void op_brk(uint8_t a, uint8_t b)
 {
 	vaddr_t old = mm.brk, oldal = ALIGN_UP(old, P);
@@ -172,9 +185,16 @@ static void op_brk(uint8_t a, uint8_t b)
 	bool ok = req - MM_HEAP_BASE <= mm.brk_limit;
 	int i0 = (int)((oldal - MM_HEAP_BASE) / P), i1 = (int)((newal - MM_HEAP_BASE) / P);
 
+	/*
+	 * Linux 6.12: growing needs [oldbrk, newbrk + PAGE_SIZE) free (the page
+	 * above the heap stays free; the page past the window always is);
+	 * shrinking needs some page of [newbrk, oldbrk) mapped.
+	 */
 	if (ok && newal > oldal)
-		for (int k = i0; k < i1; k++)
+		for (int k = i0; k <= i1 && k < WPAGES; k++)
 			ok &= model[0][k].st == UNMAPPED;
+	if (ok && newal < oldal)
+		ok = !all_unmapped(0, i1, i0 - i1);
 	got = do_brk(&mm, req);
 	if (!ok) {
 		CHECK(got == old);
@@ -241,11 +261,22 @@ static void op_munmap(int w, uint8_t a, uint8_t b)
 	set_range(w, i, n, UNMAPPED, 0);
 }
 
-static void op_mprotect(int w, unsigned prot, uint8_t a, uint8_t b)
+/*
+ * mprotect of n pages; with b's top bit, of length 0 instead, which Linux
+ * accepts whatever prot is (0x100 is no PROT_* bit), once start is aligned.
+ */
+static void op_mprotect(int w, unsigned prot, uint8_t a, uint8_t b, uint8_t c)
 {
 	int i = a % WPAGES, n = MIN(1 + b % 16, WPAGES - i);
 	unsigned long access = prot | (prot ? VM_READ : 0);
-	int err = do_mprotect(&mm, page_va(w, i), (uint64_t)n * P, prot);
+	int err;
+
+	if (b & 0x80) {
+		err = do_mprotect(&mm, page_va(w, i) + (c & 1), 0, prot | (c & 2 ? 0x100 : 0));
+		CHECK(err == (c & 1 ? -EINVAL : 0));
+		return;
+	}
+	err = do_mprotect(&mm, page_va(w, i), (uint64_t)n * P, prot);
 
 	if (!all_mapped(w, i, n)) {
 		CHECK(err == -ENOMEM);
@@ -266,13 +297,42 @@ static void op_mprotect(int w, unsigned prot, uint8_t a, uint8_t b)
 	}
 }
 
+/*
+ * With a's bit 6, before the access, a fault the MMU raises only in ways
+ * the fake cannot (its entries always have AF = 1, and its TLB is exact),
+ * on a page the access may touch: an Access flag fault, whose entry is
+ * rewritten, or with c's bit 0 a permission fault on an entry that already
+ * allows the access (a stale TLB entry), which only flushes. Neither
+ * changes the page's state.
+ */
+static void extra_fault(int w, int i, unsigned access, uint8_t c)
+{
+	const struct page *pg = &model[w][i];
+	unsigned level3 = 3u << FAULT_LEVEL_SHIFT;
+
+	if ((pg->st != ZERO && pg->st != PRIVATE) || !(pg->flags & access))
+		return;
+	if (!(c & 1)) {
+		CHECK(do_page_fault(&mm, page_va(w, i), FAULT_ACCESS_FLAG | access | level3) == 0);
+		expect_af++;
+	} else if (access != FAULT_WRITE || pg->pte_w) {
+		CHECK(do_page_fault(&mm, page_va(w, i), FAULT_PERMISSION | access | level3) == 0);
+		CHECK(!fake_tlb_cached(page_va(w, i)));
+		expect_spurious++;
+	}
+}
+
 static void op_access(int w, unsigned access, uint8_t a, uint8_t c)
 {
 	int i = a % WPAGES;
 	struct page *pg = &model[w][i];
 	bool allowed = pg->st != UNMAPPED && (pg->flags & access);
 	paddr_t pa;
-	int err = access_va(page_va(w, i), access, &pa);
+	int err;
+
+	if (a & 0x40)
+		extra_fault(w, i, access, c);
+	err = access_va(page_va(w, i), access, &pa);
 
 	if (!allowed) {
 		CHECK(err == -EFAULT);
@@ -309,6 +369,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mm.brk_limit = WPAGES * P;
 	memset(model, 0, sizeof(model));
 	free0 = page_free_count();
+	expect_af = expect_spurious = 0;
 	for (size_t pos = 0; pos + 4 <= size; pos += 4) {
 		uint8_t op = data[pos], a = data[pos + 1], b = data[pos + 2], c = data[pos + 3];
 		int w = (op >> 3) & 3;
@@ -323,7 +384,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 1: op_mmap_fixed(w, prot, a, b); break;
 		case 2: op_mmap_any(prot, b); break;
 		case 3: op_munmap(w, a, b); break;
-		case 4: op_mprotect(w, prot, a, b); break;
+		case 4: op_mprotect(w, prot, a, b, c); break;
 		case 5: op_access(w, FAULT_READ, a, c); break;
 		case 6: op_access(w, FAULT_WRITE, a, c); break;
 		case 7: op_access(w, FAULT_EXEC, a, c); break;

@@ -1,7 +1,8 @@
 /*
  * In-guest tests of the memory manager on the real MMU: the zero page,
  * private pages, the zero-page replacement, brk shrinking, accesses after
- * munmap, PROT_NONE keeping pages, 100,000 VMAs, and running out of memory.
+ * munmap, PROT_NONE keeping pages, Access flag and spurious faults,
+ * 100,000 VMAs, and running out of memory.
  * Translations are read back with AT S1E1R/S1E1W (tests/guest/probe.h),
  * faults that must not be resolved are caught with expect_fault_begin/end.
  */
@@ -10,6 +11,7 @@
 #include "mm/fault.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
+#include "mm/pgtable.h"
 #include "tests/guest/probe.h"
 
 #define AP (MAP_PRIVATE | MAP_ANONYMOUS)
@@ -233,6 +235,102 @@ KTEST(mm_prot_none_keeps_pages)
 	KEXPECT_EQ(mm_resident_pages(current_mm), resident - N);
 	KEXPECT_EQ(page_free_count(), free0);
 	KEXPECT_EQ(mm_check(current_mm), 0);
+}
+
+/*
+ * Clear AF in va's level-3 entry (TCR_EL1.HA is 0, so the MMU will not set
+ * it again). Only AF changes, which needs no break-before-make (Arm ARM
+ * DDI0487 K.a D8.16.1), but the TLB may hold the old entry: flush it.
+ */
+static void clear_af(vaddr_t va)
+{
+	pte_t *slot = pgt_walk(current_mm->pgt, va);
+
+	arch_pte_write(slot, *slot & ~ATTR_AF);
+	arch_tlb_flush_page(va);
+}
+
+/*
+ * A real Access flag fault: the handler's access-flag branch sets AF again
+ * and the access completes. On the zero page a write raises the Access
+ * flag fault first and then the Permission fault that replaces the page.
+ */
+KTEST(mm_access_flag_faults_are_resolved)
+{
+	volatile uint64_t *p = (volatile uint64_t *)map(2, RW);
+	volatile uint64_t *q = p + PAGE_SIZE / 8;
+	uint64_t af0 = current_mm->nr_fault_af, cow0;
+
+	KASSERT(p);
+	p[0] = 7;
+	clear_af((vaddr_t)p);
+	KEXPECT_EQ(*pgt_walk(current_mm->pgt, (vaddr_t)p) & ATTR_AF, 0);
+	KEXPECT_EQ(p[0], 7);
+	KEXPECT_EQ(current_mm->nr_fault_af - af0, 1);
+	KEXPECT_NE(*pgt_walk(current_mm->pgt, (vaddr_t)p) & ATTR_AF, 0);
+	KEXPECT(writable(p));
+
+	KEXPECT_EQ(q[0], 0);
+	KEXPECT_EQ(pa_of(q), current_mm->zero_pa);
+	clear_af((vaddr_t)q);
+	cow0 = current_mm->nr_fault_cow;
+	q[0] = 9;
+	KEXPECT_EQ(q[0], 9);
+	KEXPECT_EQ(current_mm->nr_fault_af - af0, 2);
+	KEXPECT_EQ(current_mm->nr_fault_cow - cow0, 1);
+	KEXPECT_NE(pa_of(q), current_mm->zero_pa);
+	KEXPECT_EQ(mm_check(current_mm), 0);
+	KEXPECT_EQ(do_munmap(current_mm, (vaddr_t)p, 2 * PAGE_SIZE), 0);
+}
+
+/*
+ * A spurious fault: the entry already allows the access. A read-only entry
+ * under a writable VMA (left so by mprotect) is read, so the TLB may hold
+ * it, then made writable in place without TLB maintenance: a permission
+ * relaxation needs no break-before-make. A core that uses the stale entry
+ * raises a Permission fault the handler answers with a TLB flush alone;
+ * QEMU walks the tables again when its cached entry forbids the write, so
+ * there the write just succeeds. Either way nothing is upgraded twice.
+ * Then the fault a stale entry raises is handed to do_page_fault directly,
+ * as the exception code would, so the branch runs on every machine.
+ */
+KTEST(mm_spurious_faults_only_flush)
+{
+	volatile uint64_t *p = (volatile uint64_t *)map(1, RW);
+	uint64_t sp0 = current_mm->nr_fault_spurious, wp0;
+	pte_t *slot, relaxed;
+	paddr_t pa;
+
+	KASSERT(p);
+	p[0] = 3;
+	pa = pa_of(p);
+	KEXPECT_EQ(do_mprotect(current_mm, (vaddr_t)p, PAGE_SIZE, PROT_READ), 0);
+	KEXPECT_EQ(do_mprotect(current_mm, (vaddr_t)p, PAGE_SIZE, RW), 0);
+	KEXPECT(!writable(p));
+	KEXPECT_EQ(p[0], 3);
+	slot = pgt_walk(current_mm->pgt, (vaddr_t)p);
+	relaxed = arch_pte_leaf(pa, MM_READ | MM_WRITE, 3);
+	arch_pte_write(slot, relaxed);
+	arch_pte_sync();
+	wp0 = current_mm->nr_fault_wp;
+	p[0] = 4;
+	KEXPECT_EQ(p[0], 4);
+	KEXPECT_EQ(current_mm->nr_fault_wp, wp0);
+	KEXPECT_LE(current_mm->nr_fault_spurious - sp0, 1);
+	ktest_note("write through a stale read-only TLB entry: %llu spurious fault(s)",
+		   (unsigned long long)(current_mm->nr_fault_spurious - sp0));
+
+	sp0 = current_mm->nr_fault_spurious;
+	KEXPECT_EQ(do_page_fault(current_mm, (vaddr_t)p,
+				 FAULT_PERMISSION | FAULT_WRITE | 3u << FAULT_LEVEL_SHIFT), 0);
+	KEXPECT_EQ(current_mm->nr_fault_spurious - sp0, 1);
+	KEXPECT_EQ(current_mm->nr_fault_wp, wp0);
+	KEXPECT_EQ(*slot, relaxed);
+	p[0] = 5;
+	KEXPECT_EQ(p[0], 5);
+	KEXPECT_EQ(pa_of(p), pa);
+	KEXPECT_EQ(mm_check(current_mm), 0);
+	KEXPECT_EQ(do_munmap(current_mm, (vaddr_t)p, PAGE_SIZE), 0);
 }
 
 KTEST(mm_100000_vmas)

@@ -1,8 +1,9 @@
 /*
  * brk with Linux's semantics: the break is kept as asked, the heap covers
  * whole pages up to it, shrinking frees pages, and refused requests (below
- * start_brk, past the limit, into another mapping, out of memory) return
- * the current break and change nothing.
+ * start_brk, past the limit, up to within a page of another mapping,
+ * shrinking over unmapped pages, out of memory) return the current break
+ * and change nothing.
  */
 #include "mm_test.h"
 
@@ -80,19 +81,74 @@ static void test_limit(void **state)
 	expect_layout(&e->mm, want, 1);
 }
 
-/* Growing into another mapping fails; up to it succeeds. */
+/*
+ * Linux keeps one free page between the heap and the next mapping
+ * (newbrk + PAGE_SIZE > vm_start_gap(next) is refused): growing into a
+ * mapping fails, and so does growing right up to it; up to one page below
+ * it succeeds. The issue's reproducer: a mapping at heap + 0x16000, then
+ * brk(heap + 0x16000).
+ */
 static void test_into_mapping(void **state)
 {
 	struct mm_env *e = *state;
 	vaddr_t va;
 
-	assert_int_equal(do_mmap(&e->mm, H + 4 * P, P, PROT_READ,
-				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, &va), 0);
+	assert_int_equal(do_mmap(&e->mm, H + 0x16000, 0x4000, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, &va), 0);
+	assert_int_equal(do_brk(&e->mm, H + 0x16000), H);
+	assert_int_equal(do_brk(&e->mm, H + 0x15001), H);  /* its page touches it */
 	assert_int_equal(do_brk(&e->mm, H + 2 * P), H + 2 * P);
-	assert_int_equal(do_brk(&e->mm, H + 4 * P + 1), H + 2 * P);
-	assert_int_equal(do_brk(&e->mm, H + 4 * P), H + 4 * P);
-	const struct range want[] = { { H, H + 4 * P, HEAP }, { H + 4 * P, H + 5 * P, VM_READ } };
+	assert_int_equal(do_brk(&e->mm, H + 0x16000 + 1), H + 2 * P);
+	assert_int_equal(do_brk(&e->mm, H + 0x16000), H + 2 * P);
+	assert_int_equal(do_brk(&e->mm, H + 0x15000), H + 0x15000); /* one page free */
+	assert_int_equal(do_brk(&e->mm, H + 0x15000 + 1), H + 0x15000);
+	const struct range want[] = { { H, H + 0x15000, HEAP },
+				      { H + 0x16000, H + 0x1a000, VM_READ | VM_WRITE } };
 	expect_layout(&e->mm, want, 2);
+}
+
+/*
+ * A mapping over the top of the heap (MAP_FIXED across the break) blocks
+ * growth even though it starts below the old break; shrinking over it
+ * unmaps it as Linux's do_vmi_align_munmap does.
+ */
+static void test_mapping_over_break(void **state)
+{
+	struct mm_env *e = *state;
+	vaddr_t va;
+
+	assert_int_equal(do_brk(&e->mm, H + 4 * P), H + 4 * P);
+	assert_int_equal(do_mmap(&e->mm, H + 3 * P, 2 * P, PROT_READ,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, &va), 0);
+	assert_int_equal(do_brk(&e->mm, H + 8 * P), H + 4 * P);
+	assert_int_equal(do_brk(&e->mm, H + 2 * P), H + 2 * P);
+	const struct range want[] = { { H, H + 2 * P, HEAP },
+				      { H + 4 * P, H + 5 * P, VM_READ } };
+	expect_layout(&e->mm, want, 2);
+}
+
+/*
+ * Shrinking over a range nothing maps is refused (Linux 6.1+: no VMA in
+ * [newbrk, oldbrk) returns the old break), whether the unmapped part is all
+ * of it or not. The issue's reproducer: brk(+4P); munmap(+2P, 2P); brk(+2P).
+ */
+static void test_shrink_over_hole(void **state)
+{
+	struct mm_env *e = *state;
+
+	assert_int_equal(do_brk(&e->mm, H + 4 * P), H + 4 * P);
+	assert_int_equal(do_munmap(&e->mm, H + 2 * P, 2 * P), 0);
+	assert_int_equal(do_brk(&e->mm, H + 2 * P), H + 4 * P);
+	assert_int_equal(do_brk(&e->mm, H + 3 * P - 1), H + 4 * P);
+	const struct range two[] = { { H, H + 2 * P, HEAP } };
+	expect_layout(&e->mm, two, 1);
+	/* Part of [newbrk, oldbrk) mapped: allowed, the whole range goes. */
+	assert_int_equal(do_brk(&e->mm, H + P), H + P);
+	const struct range one[] = { { H, H + P, HEAP } };
+	expect_layout(&e->mm, one, 1);
+	/* Within the same page: no mapping changes, always allowed. */
+	assert_int_equal(do_brk(&e->mm, H + 1), H + 1);
+	expect_layout(&e->mm, one, 1);
 }
 
 /* Part of the heap made read-only by mprotect: grow starts a new heap VMA,
@@ -145,6 +201,8 @@ int main(void)
 		T(test_shrink_frees),
 		T(test_limit),
 		T(test_into_mapping),
+		T(test_mapping_over_break),
+		T(test_shrink_over_hole),
 		T(test_after_mprotect),
 		cmocka_unit_test(test_oom),
 	};

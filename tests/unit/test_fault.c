@@ -3,7 +3,8 @@
  * fake_translate (with its TLB), and a fault is handed to do_page_fault
  * exactly as the exception code would. Checks the zero page, private
  * pages, the zero-page replacement with break-before-make, faults outside
- * VMAs and against their protection, out-of-memory, and exact counts.
+ * VMAs and against their protection, Access flag and spurious faults,
+ * out-of-memory, and exact counts.
  */
 #include "mm_test.h"
 #include "lib/console.h"
@@ -201,6 +202,98 @@ static void test_mprotect_pages(void **state)
 	assert_int_equal(mm_check(&e->mm), 0);
 }
 
+#define LEVEL3 (3u << FAULT_LEVEL_SHIFT)
+
+/*
+ * An Access flag fault (the fake's entries always have AF = 1, so the test
+ * raises it as the exception code would on an entry with AF = 0) takes the
+ * access-flag branch: the entry is rewritten as it was, with no page
+ * allocated, no TLB maintenance needed and no break-before-make breach.
+ * The MMU reports an Access flag fault before a Permission fault for the
+ * same access (Arm ARM DDI0487, chapter D8, the prioritization of MMU
+ * faults), so a write to the zero page may raise it first: it must not
+ * replace the zero page; the Permission fault that follows does.
+ */
+static void test_access_flag(void **state)
+{
+	struct mm_env *e = *state;
+	vaddr_t va = map(e, 2, PROT_READ | PROT_WRITE);
+	paddr_t pa, z;
+	pte_t *slot, before;
+	size_t free0;
+
+	assert_int_equal(touch(&e->mm, va, FAULT_READ, &z), 0);
+	assert_int_equal(touch(&e->mm, va + P, FAULT_WRITE, &pa), 0);
+	host_ptr(pa)[0] = 0x5a;
+	free0 = page_free_count();
+	fake_stats_reset();
+
+	slot = pgt_walk(&e->pgt, va);
+	before = *slot;
+	assert_int_equal(do_page_fault(&e->mm, va, FAULT_ACCESS_FLAG | FAULT_WRITE | LEVEL3), 0);
+	assert_int_equal(*slot, before);
+	assert_int_equal(e->mm.nr_fault_af, 1);
+	assert_int_equal(e->mm.nr_fault_cow, 0);
+	assert_int_equal(page_free_count(), free0);
+
+	slot = pgt_walk(&e->pgt, va + P);
+	before = *slot;
+	assert_int_equal(do_page_fault(&e->mm, va + P, FAULT_ACCESS_FLAG | FAULT_READ | LEVEL3), 0);
+	assert_int_equal(*slot, before);
+	assert_int_equal(e->mm.nr_fault_af, 2);
+	assert_int_equal(fake_stats.bbm_violations, 0);
+	assert_int_equal(fake_stats.flush_page, 0);
+
+	/* Then the write's Permission fault replaces the zero page. */
+	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, &pa), 0);
+	assert_true((pa & PAGE_MASK) != e->mm.zero_pa);
+	assert_int_equal(e->mm.nr_fault_cow, 1);
+	assert_int_equal(touch(&e->mm, va + P, FAULT_READ, &pa), 0);
+	assert_int_equal(host_ptr(pa)[0], 0x5a);
+	assert_int_equal(e->mm.nr_fault_spurious, 0);
+	assert_int_equal(mm_check(&e->mm), 0);
+}
+
+/*
+ * A spurious fault: the TLB still holds a read-only translation after the
+ * entry was made writable without TLB maintenance (as another observer
+ * relaxing a permission may do). The entry already allows the write, so
+ * the handler changes nothing but the TLB: it must drop the stale entry,
+ * or the retried write faults again.
+ */
+static void test_spurious(void **state)
+{
+	struct mm_env *e = *state;
+	vaddr_t va = map(e, 1, PROT_READ | PROT_WRITE);
+	paddr_t pa, pa2;
+	pte_t *slot, relaxed;
+	unsigned f;
+
+	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, &pa), 0);
+	assert_int_equal(do_mprotect(&e->mm, va, P, PROT_READ), 0);
+	assert_int_equal(do_mprotect(&e->mm, va, P, PROT_READ | PROT_WRITE), 0);
+	assert_int_equal(fake_translate(&e->pgt, va, FAULT_READ, &pa2), 0);
+	assert_true(fake_tlb_cached(va));
+
+	slot = pgt_walk(&e->pgt, va);
+	relaxed = arch_pte_leaf(pa, MM_READ | MM_WRITE, 3);
+	*slot = relaxed; /* behind the fake's back: no flush, as a relaxation */
+	f = fake_translate(&e->pgt, va, FAULT_WRITE, &pa2);
+	assert_int_equal(f, FAULT_PERMISSION | FAULT_WRITE | LEVEL3);
+
+	fake_stats_reset();
+	assert_int_equal(do_page_fault(&e->mm, va, f), 0);
+	assert_int_equal(e->mm.nr_fault_spurious, 1);
+	assert_int_equal(e->mm.nr_fault_wp, 0);
+	assert_int_equal(*slot, relaxed);
+	assert_int_equal(fake_stats.flush_page, 1);
+	assert_false(fake_tlb_cached(va));
+	assert_int_equal(fake_translate(&e->pgt, va, FAULT_WRITE, &pa2), 0);
+	assert_int_equal(pa2, pa);
+	assert_int_equal(fake_stats.bbm_violations, 0);
+	assert_int_equal(mm_check(&e->mm), 0);
+}
+
 /* Out of memory: -ENOMEM, counted, nothing corrupted; works again after. */
 static void test_oom(void **state)
 {
@@ -291,6 +384,8 @@ int main(void)
 		T(test_segv),
 		T(test_segv_report),
 		T(test_mprotect_pages),
+		T(test_access_flag),
+		T(test_spurious),
 		cmocka_unit_test(test_oom),
 		T(test_stamps),
 		T(test_counts),

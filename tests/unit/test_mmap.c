@@ -181,6 +181,64 @@ static void test_layouts(void **state)
 }
 
 /* Without MAP_FIXED: top-down from TASK_SIZE, equal neighbours merged. */
+/*
+ * mprotect's checks come in Linux 6.12's order (do_mprotect_pkey), so each
+ * combination of bad arguments gets Linux's answer: the PROT_GROWS* pair,
+ * then alignment, then len == 0 (0 whatever prot is), then a wrapping end,
+ * then prot, then the VMAs. Layout: [B, B+2P) R, a hole, [B+3P, B+4P) R.
+ */
+static void test_mprotect_order(void **state)
+{
+	static const struct {
+		vaddr_t addr;
+		uint64_t len;
+		unsigned prot;
+		int err;
+	} calls[] = {
+		{ B, 0, 0x100, 0 },                     /* len checked before prot */
+		{ B, 0, PROT_WRITE | PROT_EXEC, 0 },
+		{ B, 0, PROT_GROWSDOWN, 0 },
+		{ B + 5 * P, 0, 0x100, 0 },             /* nothing mapped: still 0 */
+		{ B + 1, 0, 0x100, -EINVAL },           /* alignment before len */
+		{ B, 0, PROT_GROWSDOWN | PROT_GROWSUP, -EINVAL }, /* before all */
+		{ B + 1, P, PROT_GROWSDOWN | PROT_GROWSUP, -EINVAL },
+		{ B, ~0ull, 0x100, -ENOMEM },           /* PAGE_ALIGN(len) wraps to 0 */
+		{ B, 0 - B, 0x100, -ENOMEM },           /* start + len wraps to 0 */
+		{ B, 0 - B - P, 0x100, -EINVAL },       /* no wrap: prot next */
+		{ B, 0 - B - P, PROT_READ, -ENOMEM },
+		{ B + 5 * P, P, 0x100, -EINVAL },       /* prot before the VMAs */
+		{ B + 5 * P, P, PROT_GROWSDOWN | PROT_READ, -ENOMEM },
+		{ B + 5 * P, P, PROT_GROWSUP | PROT_READ, -ENOMEM },
+		{ B, P, PROT_GROWSDOWN | PROT_READ, -EINVAL },
+		{ B + 2 * P, 2 * P, PROT_GROWSDOWN | PROT_READ, -EINVAL },
+		{ B + 2 * P, 2 * P, PROT_GROWSUP | PROT_READ, -ENOMEM },
+		{ B, P, PROT_GROWSUP | PROT_READ, -EINVAL },
+		{ B + 2 * P, 2 * P, PROT_READ, -ENOMEM },
+		{ B, 4 * P, PROT_READ, -ENOMEM },       /* the hole */
+		{ B, P, PROT_SEM | PROT_READ, -EINVAL }, /* faultline's own refusals */
+		{ B, P, PROT_WRITE | PROT_EXEC, -EINVAL },
+		{ B, 1, PROT_READ | PROT_WRITE, 0 },
+	};
+	struct mm_env *e = *state;
+	vaddr_t va;
+
+	assert_int_equal(do_mmap(&e->mm, B, 2 * P, PROT_READ, FIX, &va), 0);
+	assert_int_equal(do_mmap(&e->mm, B + 3 * P, P, PROT_READ, FIX, &va), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(calls); i++) {
+		int err = do_mprotect(&e->mm, calls[i].addr, calls[i].len, calls[i].prot);
+
+		if (err != calls[i].err)
+			fail_msg("call #%zu: mprotect(%#llx, %#llx, %#x) returned %d, expected %d",
+				 i, (unsigned long long)calls[i].addr,
+				 (unsigned long long)calls[i].len, calls[i].prot, err,
+				 calls[i].err);
+		assert_int_equal(mm_check(&e->mm), 0);
+	}
+	const struct range want[] = { { B, B + P, RW }, { B + P, B + 2 * P, R },
+				      { B + 3 * P, B + 4 * P, R } };
+	expect_layout(&e->mm, want, 3);
+}
+
 static void test_top_down(void **state)
 {
 	struct mm_env *e = *state;
@@ -404,6 +462,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layouts),
+		cmocka_unit_test_setup_teardown(test_mprotect_order, mm_env_setup,
+						mm_env_teardown),
 		cmocka_unit_test_setup_teardown(test_top_down, mm_env_setup, mm_env_teardown),
 		cmocka_unit_test_setup_teardown(test_hints, mm_env_setup, mm_env_teardown),
 		cmocka_unit_test_setup_teardown(test_no_room, mm_env_setup, mm_env_teardown),
