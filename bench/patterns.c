@@ -111,8 +111,9 @@ static uint64_t scratch_bytes(const struct bench_case *c, uint64_t *nstage)
 bool bench_case_fits(const struct bench_case *c, uint64_t bytes)
 {
 	uint64_t nstage;
-	uint64_t tables = c->kind == KIND_STRIDE && c->param >= 512 ?
-				  c->pages : c->pages / 512 + 8;
+	/* last-level tables: one per touched page once a stride spans a table */
+	uint64_t tables = c->kind == KIND_STRIDE && c->param >= PGT_PTES ?
+				  c->pages : c->pages / PGT_PTES + 8;
 	uint64_t need = scratch_bytes(c, &nstage) +
 			(c->pages + tables) * PAGE_SIZE;
 

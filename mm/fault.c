@@ -4,7 +4,7 @@
  *   do_page_fault -> vma_lookup (find_vma) -> access check against vm_flags
  *     -> handle_mm_fault: walk to the level-3 slot, allocating tables
  *        -> empty slot:  do_anonymous_page (zero page, or a fresh page)
- *        -> valid slot:  do_wp_page (zero page replacement, write upgrade),
+ *        -> valid slot:  handle_present_pte (zero page replacement, write upgrade),
  *                        access flag, or a spurious fault (stale TLB)
  *
  * This is the path the benchmarks measure, so it is straight-line code:
@@ -94,7 +94,7 @@ PATH int do_anonymous_page(struct vm_fault *vmf)
 
 	if (!(vmf->flags & FAULT_WRITE)) {
 		arch_pte_write(vmf->pte, arch_pte_leaf(vmf->mm->zero_pa,
-						       vm_flags & (VM_READ | VM_EXEC), 3));
+						       vm_flags & (VM_READ | VM_EXEC), PGT_LAST_LEVEL));
 		vmf->mm->nr_fault_zero++;
 		STAMP(vmf, STAGE_MAP);
 		return 0;
@@ -102,7 +102,7 @@ PATH int do_anonymous_page(struct vm_fault *vmf)
 	pa = new_zeroed_page(vmf);
 	if (unlikely(!pa))
 		return -ENOMEM;
-	arch_pte_write(vmf->pte, arch_pte_leaf(pa, write_access(vm_flags), 3));
+	arch_pte_write(vmf->pte, arch_pte_leaf(pa, write_access(vm_flags), PGT_LAST_LEVEL));
 	vmf->mm->nr_fault_anon++;
 	STAMP(vmf, STAGE_MAP);
 	return 0;
@@ -122,11 +122,11 @@ PATH int do_anonymous_page(struct vm_fault *vmf)
  * The zero-page write is tested first, being the common case; the entry's
  * attributes are decoded only for the others.
  */
-PATH int do_wp_page(struct vm_fault *vmf, pte_t pte)
+PATH int handle_present_pte(struct vm_fault *vmf, pte_t pte)
 {
 	struct mm_struct *mm = vmf->mm;
 	unsigned long access = vmf->vma->vm_flags & VM_ACCESS;
-	paddr_t pa = arch_pte_addr(pte, 3);
+	paddr_t pa = arch_pte_addr(pte, PGT_LAST_LEVEL);
 	unsigned attrs;
 
 	if ((vmf->flags & (FAULT_WRITE | FAULT_ACCESS_FLAG)) == FAULT_WRITE &&
@@ -136,21 +136,21 @@ PATH int do_wp_page(struct vm_fault *vmf, pte_t pte)
 			return -ENOMEM;
 		arch_pte_write(vmf->pte, 0);
 		arch_tlb_flush_page(vmf->address);
-		arch_pte_write(vmf->pte, arch_pte_leaf(pa, write_access(access), 3));
+		arch_pte_write(vmf->pte, arch_pte_leaf(pa, write_access(access), PGT_LAST_LEVEL));
 		mm->nr_fault_cow++;
 		STAMP(vmf, STAGE_MAP);
 		return 0;
 	}
-	attrs = arch_pte_attrs(pte, 3);
+	attrs = arch_pte_attrs(pte, PGT_LAST_LEVEL);
 	if (vmf->flags & FAULT_ACCESS_FLAG) {
-		arch_pte_write(vmf->pte, arch_pte_leaf(pa, attrs, 3));
+		arch_pte_write(vmf->pte, arch_pte_leaf(pa, attrs, PGT_LAST_LEVEL));
 		mm->nr_fault_af++;
 		return 0;
 	}
 	if (pa != mm->zero_pa && (vmf->flags & FAULT_ACCESS & ~attrs)) {
 		arch_pte_write(vmf->pte, 0);
 		arch_tlb_flush_page(vmf->address);
-		arch_pte_write(vmf->pte, arch_pte_leaf(pa, access, 3));
+		arch_pte_write(vmf->pte, arch_pte_leaf(pa, access, PGT_LAST_LEVEL));
 		mm->nr_fault_wp++;
 		return 0;
 	}
@@ -191,7 +191,7 @@ PATH int handle_mm_fault(struct vm_fault *vmf)
 	pte = *vmf->pte;
 	if (likely(!arch_pte_valid(pte)))
 		return do_anonymous_page(vmf);
-	return do_wp_page(vmf, pte);
+	return handle_present_pte(vmf, pte);
 }
 
 /*
