@@ -25,17 +25,17 @@ static void test_grow_and_shrink(void **state)
 	struct mm_env *e = *state;
 
 	assert_int_equal(do_brk(&e->mm, H + 1), H + 1); /* exact value kept */
-	const struct range one[] = { { H, H + P, HEAP } };
+	const struct range one[] = { { H, H + PAGE_SIZE, HEAP } };
 	expect_layout(&e->mm, one, 1);
-	assert_int_equal(do_brk(&e->mm, H + P), H + P);  /* same page */
+	assert_int_equal(do_brk(&e->mm, H + PAGE_SIZE), H + PAGE_SIZE);  /* same page */
 	expect_layout(&e->mm, one, 1);
-	assert_int_equal(do_brk(&e->mm, H + 3 * P + 5), H + 3 * P + 5);
-	const struct range four[] = { { H, H + 4 * P, HEAP } };
+	assert_int_equal(do_brk(&e->mm, H + 3 * PAGE_SIZE + 5), H + 3 * PAGE_SIZE + 5);
+	const struct range four[] = { { H, H + 4 * PAGE_SIZE, HEAP } };
 	expect_layout(&e->mm, four, 1);
-	assert_int_equal(do_brk(&e->mm, H + 3 * P + 1), H + 3 * P + 1); /* same page */
+	assert_int_equal(do_brk(&e->mm, H + 3 * PAGE_SIZE + 1), H + 3 * PAGE_SIZE + 1); /* same page */
 	expect_layout(&e->mm, four, 1);
-	assert_int_equal(do_brk(&e->mm, H + 2 * P), H + 2 * P);
-	const struct range two[] = { { H, H + 2 * P, HEAP } };
+	assert_int_equal(do_brk(&e->mm, H + 2 * PAGE_SIZE), H + 2 * PAGE_SIZE);
+	const struct range two[] = { { H, H + 2 * PAGE_SIZE, HEAP } };
 	expect_layout(&e->mm, two, 1);
 	assert_int_equal(do_brk(&e->mm, H), H);
 	expect_layout(&e->mm, NULL, 0);
@@ -49,21 +49,21 @@ static void test_shrink_frees(void **state)
 	size_t free0;
 	paddr_t pa;
 
-	assert_int_equal(do_brk(&e->mm, H + 8 * P), H + 8 * P);
+	assert_int_equal(do_brk(&e->mm, H + 8 * PAGE_SIZE), H + 8 * PAGE_SIZE);
 	for (int i = 0; i < 8; i++) {
-		assert_int_equal(touch(&e->mm, H + i * P, FAULT_WRITE, &pa), 0);
+		assert_int_equal(touch(&e->mm, H + i * PAGE_SIZE, FAULT_WRITE, &pa), 0);
 		host_ptr(pa)[0] = 0xee;
 	}
 	assert_int_equal(mm_resident_pages(&e->mm), 8);
 	free0 = page_free_count();
-	assert_int_equal(do_brk(&e->mm, H + 5 * P - 1), H + 5 * P - 1);
+	assert_int_equal(do_brk(&e->mm, H + 5 * PAGE_SIZE - 1), H + 5 * PAGE_SIZE - 1);
 	assert_int_equal(mm_resident_pages(&e->mm), 5);
 	assert_int_equal(page_free_count(), free0 + 3);
-	assert_int_equal(touch(&e->mm, H + 5 * P, FAULT_READ, NULL), -EFAULT);
-	assert_int_equal(touch(&e->mm, H + 4 * P, FAULT_READ, &pa), 0);
+	assert_int_equal(touch(&e->mm, H + 5 * PAGE_SIZE, FAULT_READ, NULL), -EFAULT);
+	assert_int_equal(touch(&e->mm, H + 4 * PAGE_SIZE, FAULT_READ, &pa), 0);
 	assert_int_equal(host_ptr(pa)[0], 0xee);
-	assert_int_equal(do_brk(&e->mm, H + 8 * P), H + 8 * P);
-	assert_int_equal(touch(&e->mm, H + 6 * P, FAULT_READ, &pa), 0);
+	assert_int_equal(do_brk(&e->mm, H + 8 * PAGE_SIZE), H + 8 * PAGE_SIZE);
+	assert_int_equal(touch(&e->mm, H + 6 * PAGE_SIZE, FAULT_READ, &pa), 0);
 	assert_int_equal(pa, e->mm.zero_pa);
 	assert_int_equal(mm_check(&e->mm), 0);
 }
@@ -72,11 +72,11 @@ static void test_limit(void **state)
 {
 	struct mm_env *e = *state;
 
-	e->mm.brk_limit = 16 * P;
-	assert_int_equal(do_brk(&e->mm, H + 16 * P), H + 16 * P);
-	assert_int_equal(do_brk(&e->mm, H + 16 * P + 1), H + 16 * P);
-	assert_int_equal(do_brk(&e->mm, ~0ull), H + 16 * P);
-	const struct range want[] = { { H, H + 16 * P, HEAP } };
+	e->mm.brk_limit = 16 * PAGE_SIZE;
+	assert_int_equal(do_brk(&e->mm, H + 16 * PAGE_SIZE), H + 16 * PAGE_SIZE);
+	assert_int_equal(do_brk(&e->mm, H + 16 * PAGE_SIZE + 1), H + 16 * PAGE_SIZE);
+	assert_int_equal(do_brk(&e->mm, ~0ull), H + 16 * PAGE_SIZE);
+	const struct range want[] = { { H, H + 16 * PAGE_SIZE, HEAP } };
 	expect_layout(&e->mm, want, 1);
 }
 
@@ -86,12 +86,12 @@ static void test_into_mapping(void **state)
 	struct mm_env *e = *state;
 	vaddr_t va;
 
-	assert_int_equal(do_mmap(&e->mm, H + 4 * P, P, PROT_READ,
+	assert_int_equal(do_mmap(&e->mm, H + 4 * PAGE_SIZE, PAGE_SIZE, PROT_READ,
 				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, &va), 0);
-	assert_int_equal(do_brk(&e->mm, H + 2 * P), H + 2 * P);
-	assert_int_equal(do_brk(&e->mm, H + 4 * P + 1), H + 2 * P);
-	assert_int_equal(do_brk(&e->mm, H + 4 * P), H + 4 * P);
-	const struct range want[] = { { H, H + 4 * P, HEAP }, { H + 4 * P, H + 5 * P, VM_READ } };
+	assert_int_equal(do_brk(&e->mm, H + 2 * PAGE_SIZE), H + 2 * PAGE_SIZE);
+	assert_int_equal(do_brk(&e->mm, H + 4 * PAGE_SIZE + 1), H + 2 * PAGE_SIZE);
+	assert_int_equal(do_brk(&e->mm, H + 4 * PAGE_SIZE), H + 4 * PAGE_SIZE);
+	const struct range want[] = { { H, H + 4 * PAGE_SIZE, HEAP }, { H + 4 * PAGE_SIZE, H + 5 * PAGE_SIZE, VM_READ } };
 	expect_layout(&e->mm, want, 2);
 }
 
@@ -101,15 +101,15 @@ static void test_after_mprotect(void **state)
 {
 	struct mm_env *e = *state;
 
-	assert_int_equal(do_brk(&e->mm, H + 4 * P), H + 4 * P);
-	assert_int_equal(do_mprotect(&e->mm, H + 2 * P, 2 * P, PROT_READ), 0);
-	assert_int_equal(do_brk(&e->mm, H + 6 * P), H + 6 * P);
-	const struct range three[] = { { H, H + 2 * P, HEAP },
-				       { H + 2 * P, H + 4 * P, VM_READ | VM_HEAP },
-				       { H + 4 * P, H + 6 * P, HEAP } };
+	assert_int_equal(do_brk(&e->mm, H + 4 * PAGE_SIZE), H + 4 * PAGE_SIZE);
+	assert_int_equal(do_mprotect(&e->mm, H + 2 * PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ), 0);
+	assert_int_equal(do_brk(&e->mm, H + 6 * PAGE_SIZE), H + 6 * PAGE_SIZE);
+	const struct range three[] = { { H, H + 2 * PAGE_SIZE, HEAP },
+				       { H + 2 * PAGE_SIZE, H + 4 * PAGE_SIZE, VM_READ | VM_HEAP },
+				       { H + 4 * PAGE_SIZE, H + 6 * PAGE_SIZE, HEAP } };
 	expect_layout(&e->mm, three, 3);
-	assert_int_equal(do_brk(&e->mm, H + P), H + P);
-	const struct range one[] = { { H, H + P, HEAP } };
+	assert_int_equal(do_brk(&e->mm, H + PAGE_SIZE), H + PAGE_SIZE);
+	const struct range one[] = { { H, H + PAGE_SIZE, HEAP } };
 	expect_layout(&e->mm, one, 1);
 }
 
@@ -123,13 +123,13 @@ static void test_oom(void **state)
 
 	while ((pa = page_alloc()))
 		pages[n++] = pa;
-	assert_int_equal(do_brk(&e->mm, H + P), H);
+	assert_int_equal(do_brk(&e->mm, H + PAGE_SIZE), H);
 	expect_layout(&e->mm, NULL, 0);
 	page_free(pages[--n]);
-	assert_int_equal(do_brk(&e->mm, H + P), H + P);
+	assert_int_equal(do_brk(&e->mm, H + PAGE_SIZE), H + PAGE_SIZE);
 	assert_int_equal(page_free_count(), 0);
-	assert_int_equal(do_brk(&e->mm, H + 9 * P), H + 9 * P);
-	const struct range want[] = { { H, H + 9 * P, HEAP } };
+	assert_int_equal(do_brk(&e->mm, H + 9 * PAGE_SIZE), H + 9 * PAGE_SIZE);
+	const struct range want[] = { { H, H + 9 * PAGE_SIZE, HEAP } };
 	expect_layout(&e->mm, want, 1);
 	while (n)
 		page_free(pages[--n]);
