@@ -20,9 +20,10 @@
 #define UNSTABLE_SLACK 2           /* ... and by more than 2 counts */
 
 const char *const bench_stage_name[BENCH_NR_STAGES] = {
-	[BS_ENTRY] = "entry", [BS_DECODE] = "decode", [BS_LOOKUP] = "lookup",
-	[BS_WALK] = "walk",   [BS_ALLOC] = "alloc",   [BS_ZERO] = "zero",
-	[BS_MAP] = "map",     [BS_EXIT] = "exit",     [BS_ERET] = "eret",
+#define BENCH_STAGE_NAME(NAME, name) [BS_##NAME] = #name,
+	FAULT_STAGES(BENCH_STAGE_NAME)
+#undef BENCH_STAGE_NAME
+	[BS_ERET] = "eret",
 };
 
 const char *bench_access_name(enum bench_access a)

@@ -50,8 +50,10 @@ struct vm_fault {
 /* The path is one function per entry point: every step is inlined into it. */
 #define PATH static inline __attribute__((always_inline))
 
+/* A stage boundary: its mark always, its stamp when the fault takes stamps. */
 #define STAMP(vmf, stage)                                          \
 	do {                                                       \
+		FAULT_MARK(stage);                                 \
 		if (unlikely((vmf)->stamps))                       \
 			fault_stamp[stage] = arch_counter();       \
 	} while (0)

@@ -3,9 +3,13 @@
  * stamps of a fault are monotonic, lie between the two counter reads around
  * the faulting store and add up to its end-to-end latency; taking them costs
  * no more than the measured counter-read overhead per stamp; the fault and
- * page counts a case reports are the faults its accesses took.
+ * page counts a case reports are the faults its accesses took; the stage
+ * marks cover every stage.
  */
 #include "tests/guest/ktest.h"
+
+#include "arch/aarch64/exception.h"
+#include "boot/image.h"
 
 #include "bench/bench.h"
 #include "bench/env.h"
@@ -153,4 +157,30 @@ KTEST(bench_floors_measure)
 	KEXPECT_NE(f.zero.p50, 0);
 	KEXPECT_LE(f.exception.min, f.exception.p50);
 	KEXPECT_NE(bench_floor_sum(&f), 0);
+}
+
+/*
+ * The stage marks (mm/fault.h) in the kernel's own table: each within the
+ * code, ENTRY at the vector, and every other stage marked in each copy of
+ * the path (DECODE and EXIT once per arch entry, the portable stages in
+ * do_page_fault and do_page_fault_nostamp; ALLOC and ZERO more, being in
+ * both the anonymous and the zero-page-replacement paths).
+ */
+KTEST(bench_stage_marks)
+{
+	size_t per[NR_STAGES] = { 0 };
+
+	KASSERT(&__stop_fault_marks[0] > &__start_fault_marks[0]);
+	for (const struct fault_mark *m = __start_fault_marks; m < __stop_fault_marks; m++) {
+		uintptr_t pc = fault_mark_pc(m);
+
+		KASSERT(m->stage < NR_STAGES);
+		KEXPECT(pc >= (uintptr_t)__text_start && pc < (uintptr_t)__text_end);
+		if (m->stage == STAGE_ENTRY)
+			KEXPECT_EQ(pc, (uintptr_t)exception_vectors);
+		per[m->stage]++;
+	}
+	KEXPECT_EQ(per[STAGE_ENTRY], 1);
+	for (int s = STAGE_DECODE; s < NR_STAGES; s++)
+		KEXPECT_GE(per[s], 2);
 }

@@ -267,6 +267,33 @@ static void test_stamps(void **state)
 	assert_true(fault_stamp[STAGE_ZERO] <= fault_stamp[STAGE_MAP]);
 }
 
+/* Whether pc lies in the code of fn (at most 64 KiB of it). */
+static bool in_fn(uintptr_t pc, int (*fn)(struct mm_struct *, vaddr_t, unsigned))
+{
+	return pc - (uintptr_t)fn < (64u << 10);
+}
+
+/*
+ * The portable stage boundaries are marked (mm/fault.h) in both copies of
+ * the path, at addresses inside them; the arch's stages are not on the host.
+ */
+static void test_stage_marks(void **state)
+{
+	size_t per[NR_STAGES] = { 0 };
+
+	assert_true(&__stop_fault_marks[0] > &__start_fault_marks[0]);
+	for (const struct fault_mark *m = __start_fault_marks; m < __stop_fault_marks; m++) {
+		uintptr_t pc = fault_mark_pc(m);
+
+		assert_true(m->stage < NR_STAGES);
+		assert_true(in_fn(pc, do_page_fault) || in_fn(pc, do_page_fault_nostamp));
+		per[m->stage]++;
+	}
+	for (int s = STAGE_LOOKUP; s <= STAGE_MAP; s++)
+		assert_true(per[s] >= 2);
+	assert_int_equal(per[STAGE_ENTRY] + per[STAGE_DECODE] + per[STAGE_EXIT], 0);
+}
+
 /* Many pages: counts exact, every page back after munmap. */
 static void test_counts(void **state)
 {
@@ -300,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_oom),
 		T(test_stamps),
 		T(test_counts),
+		cmocka_unit_test(test_stage_marks),
 	};
 
 	return cmocka_run_group_tests_name("fault", tests, NULL, NULL);
