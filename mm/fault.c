@@ -4,8 +4,10 @@
  *   do_page_fault -> vma_lookup (find_vma) -> access check against vm_flags
  *     -> handle_mm_fault: walk to the level-3 slot, allocating tables
  *        -> empty slot:  do_anonymous_page (zero page, or a fresh page)
- *        -> valid slot:  handle_present_pte (zero page replacement, write upgrade),
- *                        access flag, or a spurious fault (stale TLB)
+ *        -> valid slot:  handle_present_pte: zero-page replacement or write
+ *                        upgrade (Linux's do_wp_page), access flag, or a
+ *                        spurious fault (stale TLB), which Linux handles in
+ *                        handle_pte_fault itself
  *
  * This is the path the benchmarks measure, so it is straight-line code:
  * no indirect calls, one inline walk (tables are allocated out of line),
@@ -45,15 +47,23 @@ struct vm_fault {
 	unsigned flags;  /* FAULT_* */
 	pte_t *pte;      /* the level-3 slot of address */
 	bool stamps;     /* fault_stamps_on when the fault began */
+	bool marks;      /* this copy of the path carries the stage marks */
 };
 
 /* The path is one function per entry point: every step is inlined into it. */
 #define PATH static inline __attribute__((always_inline))
 
-/* A stage boundary: its mark always, its stamp when the fault takes stamps. */
+/*
+ * A stage boundary: its mark in the copy of the path that carries them
+ * (do_page_fault_nostamp, the one a trace follows), its stamp when the fault
+ * takes stamps. The marks stay out of the stamped copy: an asm statement
+ * between two stamp tests keeps the compiler from merging them, which would
+ * change that copy's code and its stage figures.
+ */
 #define STAMP(vmf, stage)                                          \
 	do {                                                       \
-		FAULT_MARK(stage);                                 \
+		if ((vmf)->marks)                                  \
+			FAULT_MARK(stage);                         \
 		if (unlikely((vmf)->stamps))                       \
 			fault_stamp[stage] = arch_counter();       \
 	} while (0)
@@ -111,7 +121,8 @@ PATH int do_anonymous_page(struct vm_fault *vmf)
 }
 
 /*
- * A fault on a valid entry in a VMA that allows the access:
+ * A fault on a valid entry in a VMA that allows the access (the present-
+ * entry half of Linux's handle_pte_fault, do_wp_page included):
  *  - a write to the zero page: replace it by a fresh zeroed page. The output
  *    address changes, so break-before-make (Arm ARM DDI0487 K.a D8.16.1):
  *    invalidate, TLBI by VA + DSB, then the new entry;
@@ -199,9 +210,10 @@ PATH int handle_mm_fault(struct vm_fault *vmf)
 /*
  * The whole path, inlined into each entry point below with `stamps` a
  * constant where the caller knows it: the fast entry then has no stamp
- * tests at all.
+ * tests at all. `marks` (a constant) says which copy carries the marks.
  */
-PATH int fault(struct mm_struct *mm, vaddr_t addr, unsigned flags, bool stamps)
+PATH int fault(struct mm_struct *mm, vaddr_t addr, unsigned flags, bool stamps,
+	       bool marks)
 {
 	struct vm_fault vmf = {
 		.mm = mm,
@@ -209,6 +221,7 @@ PATH int fault(struct mm_struct *mm, vaddr_t addr, unsigned flags, bool stamps)
 		.address = addr,
 		.flags = flags,
 		.stamps = stamps,
+		.marks = marks,
 	};
 
 	/* One test: the access bit must be in vm_flags, FAULT_OTHER never is. */
@@ -223,10 +236,10 @@ PATH int fault(struct mm_struct *mm, vaddr_t addr, unsigned flags, bool stamps)
 
 int do_page_fault(struct mm_struct *mm, vaddr_t addr, unsigned flags)
 {
-	return fault(mm, addr, flags, fault_stamps_on);
+	return fault(mm, addr, flags, fault_stamps_on, false);
 }
 
 int do_page_fault_nostamp(struct mm_struct *mm, vaddr_t addr, unsigned flags)
 {
-	return fault(mm, addr, flags, false);
+	return fault(mm, addr, flags, false, true);
 }

@@ -54,7 +54,6 @@ int el1_abort_stamped(uint64_t esr, uint64_t far)
 	if (unlikely(!mm))
 		return -EFAULT;
 	flags = esr_dabt_flags(esr);
-	FAULT_MARK(STAGE_DECODE);
 	fault_stamp[STAGE_DECODE] = arch_counter();
 	return do_page_fault(mm, far, flags);
 }

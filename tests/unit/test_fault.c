@@ -274,8 +274,10 @@ static bool in_fn(uintptr_t pc, int (*fn)(struct mm_struct *, vaddr_t, unsigned)
 }
 
 /*
- * The portable stage boundaries are marked (mm/fault.h) in both copies of
- * the path, at addresses inside them; the arch's stages are not on the host.
+ * The portable stage boundaries are marked (mm/fault.h), at addresses inside
+ * the path (the kernel's -O2 keeps them in do_page_fault_nostamp alone, which
+ * the in-guest test checks; the host's -O1 may leave dead copies in
+ * do_page_fault); the arch's stages are not on the host.
  */
 static void test_stage_marks(void **state)
 {
@@ -290,7 +292,7 @@ static void test_stage_marks(void **state)
 		per[m->stage]++;
 	}
 	for (int s = STAGE_LOOKUP; s <= STAGE_MAP; s++)
-		assert_true(per[s] >= 2);
+		assert_true(per[s] >= 1);
 	assert_int_equal(per[STAGE_ENTRY] + per[STAGE_DECODE] + per[STAGE_EXIT], 0);
 }
 
