@@ -31,17 +31,23 @@
 
 #include "lib/types.h"
 #include "bench/stats.h"
+#include "mm/fault.h"
 
-/* Stage parts of one sample (see the picture above). */
+/*
+ * Stage parts of one sample (see the picture above): one per stamp of
+ * mm/fault.h's FAULT_STAGES list, BS_ENTRY .. BS_EXIT, then the ERET.
+ */
 enum bench_stage {
-	BS_ENTRY, BS_DECODE, BS_LOOKUP, BS_WALK, BS_ALLOC, BS_ZERO, BS_MAP,
-	BS_EXIT, BS_ERET,
+#define BENCH_STAGE_ENUM(NAME, name) BS_##NAME,
+	FAULT_STAGES(BENCH_STAGE_ENUM)
+#undef BENCH_STAGE_ENUM
+	BS_ERET,
 	BENCH_NR_STAGES
 };
-/* Stamps the fault path takes: ENTRY .. EXIT (mm/fault.h's enum order). */
-#define BENCH_NR_STAMPS 8
+/* Stamps the fault path takes: ENTRY .. EXIT. */
+#define BENCH_NR_STAMPS NR_STAGES
 
-/* stage_name: "entry", "decode", ... for CSV column names. */
+/* bench_stage_name: "entry", "decode", ..., "eret", for CSV column names. */
 extern const char *const bench_stage_name[BENCH_NR_STAGES];
 
 /* What the timed instruction does (the CSV "access" column). */

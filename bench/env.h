@@ -9,6 +9,7 @@
 #define BENCH_ENV_H
 
 #include "lib/types.h"
+#include "mm/geometry.h"
 
 #define ENV_PROT_READ BIT(0)
 #define ENV_PROT_WRITE BIT(1)

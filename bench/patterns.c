@@ -20,9 +20,10 @@
 #define UNSTABLE_SLACK 2           /* ... and by more than 2 counts */
 
 const char *const bench_stage_name[BENCH_NR_STAGES] = {
-	[BS_ENTRY] = "entry", [BS_DECODE] = "decode", [BS_LOOKUP] = "lookup",
-	[BS_WALK] = "walk",   [BS_ALLOC] = "alloc",   [BS_ZERO] = "zero",
-	[BS_MAP] = "map",     [BS_EXIT] = "exit",     [BS_ERET] = "eret",
+#define BENCH_STAGE_NAME(NAME, name) [BS_##NAME] = #name,
+	FAULT_STAGES(BENCH_STAGE_NAME)
+#undef BENCH_STAGE_NAME
+	[BS_ERET] = "eret",
 };
 
 const char *bench_access_name(enum bench_access a)
@@ -150,7 +151,8 @@ int bench_case_need(const struct bench_case *c, uint64_t *bytes)
 	    !scratch_bytes(c, &nstage, &need))
 		return -ERANGE;
 	/* Table pages: one per touched page when strides skip whole tables. */
-	tables = c->kind == KIND_STRIDE && c->param >= 512 ? c->pages : c->pages / 512 + 8;
+	tables = c->kind == KIND_STRIDE && c->param >= PGT_PTES ? c->pages
+								   : c->pages / PGT_PTES + 8;
 	if (!add_to(&need, c->pages, PAGE_SIZE) || !add_to(&need, tables, PAGE_SIZE))
 		return -ERANGE;
 	*bytes = need;

@@ -7,6 +7,7 @@
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
+#include "mm/geometry.h"
 
 #ifndef FALLBACK_UART
 #error "FALLBACK_UART must be set by the board's BOARD_DEFINES (configs/<board>.mk)"

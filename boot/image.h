@@ -9,6 +9,7 @@
 #define BOOT_IMAGE_H
 
 #include "lib/types.h"
+#include "mm/geometry.h"
 
 #define IMAGE_SYMBOL(name) extern char name[] __attribute__((aligned(PAGE_SIZE)))
 

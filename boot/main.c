@@ -11,11 +11,15 @@
  *
  *   faultline: boot board=qemu-virt cpu=cortex-a72 midr=0x410fd083 el=1
  *     ram=512MiB banks=1 cntfrq=62500000 pmu=yes inst=no boot_cycles=123456
+ *     base=0x40200000
  *
  * pmu= says whether PMCCNTR_EL0 counts, inst= whether the PMU offers
  * INST_RETIRED (counter=inst; QEMU only under -icount). boot_cycles is
  * PMCCNTR_EL0 since the entry code started it (instructions under QEMU
- * -icount shift=0); without a PMU, boot_ticks counts CNTPCT_EL0.
+ * -icount shift=0); without a PMU, boot_ticks counts CNTPCT_EL0. base is
+ * where the image was loaded (it is linked at 0 and relocates itself): an
+ * address in an instruction trace, less base, is an address of the ELF
+ * (faultline.elf), as are the stage marks of mm/fault.h.
  */
 #include "arch/aarch64/cpuid.h"
 #include "arch/aarch64/mmu_boot.h"
@@ -109,13 +113,14 @@ static void boot_report(unsigned entry_el, uint64_t entry_count)
 	for (size_t i = 0; i < bi.nmem; i++)
 		ram += bi.mem[i].size;
 	info("boot board=%s cpu=%s midr=%#010llx el=%u ram=%lluMiB banks=%zu "
-	     "cntfrq=%llu pmu=%s inst=%s %s=%llu",
+	     "cntfrq=%llu pmu=%s inst=%s %s=%llu base=%#llx",
 	     FAULTLINE_BOARD, cpu ? cpu : "unknown", (unsigned long long)midr,
 	     entry_el, (unsigned long long)(ram >> 20), bi.nmem,
 	     (unsigned long long)timer_freq(), pmu ? "yes" : "no",
 	     pmu_inst() ? "yes" : "no",
 	     pmu ? "boot_cycles" : "boot_ticks",
-	     (unsigned long long)(pmu ? pmu_cycles() : timer_count() - entry_count));
+	     (unsigned long long)(pmu ? pmu_cycles() : timer_count() - entry_count),
+	     (unsigned long long)(uintptr_t)__image_start);
 	info("console %s, psci=%s, %zu cpus, %zu of %zu pages free, build %s",
 	     board_console_name(), dt_psci_name(bi.psci), bi.ncpus,
 	     page_free_count(), page_total_count(), FAULTLINE_BUILD_ID);

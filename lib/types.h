@@ -13,12 +13,6 @@
 typedef uint64_t paddr_t; /* physical address */
 typedef uint64_t vaddr_t; /* virtual address */
 
-#define PAGE_SHIFT 12
-#define PAGE_SIZE (1ull << PAGE_SHIFT)
-#define PAGE_MASK (~(PAGE_SIZE - 1))
-#define BLOCK_SHIFT 21 /* level-2 block: 2 MiB */
-#define BLOCK_SIZE (1ull << BLOCK_SHIFT)
-
 #define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
 #define ALIGN_UP(x, a) ALIGN_DOWN((x) + (a) - 1, (a))
 #define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a) - 1)) == 0)

@@ -7,10 +7,12 @@
  *
  * <arch/mmu.h> must define (static inline where the fault path uses it):
  *   pte_t                                   one translation-table entry
- *   ARCH_PTES_PER_TABLE                     entries in one 4 KiB table (512)
- *   pte_t    arch_pte_table(paddr_t table)  a table descriptor (levels 0-2)
+ *   pte_t    arch_pte_table(paddr_t table)  a table descriptor (levels
+ *                                           below PGT_LAST_LEVEL)
  *   pte_t    arch_pte_leaf(paddr_t pa, unsigned attrs, int level)
- *                                           a page (level 3) or block (1, 2);
+ *                                           a page (PGT_LAST_LEVEL) or a
+ *                                           block (BLOCK_LEVEL) of pa,
+ *                                           aligned to level_size(level);
  *                                           attrs == MM_NONE gives a kept
  *                                           entry (below)
  *   bool     arch_pte_valid(pte_t)          the walker uses it
@@ -30,9 +32,11 @@
  *   void     arch_pte_sync(void)            later instructions see every
  *                                           entry written so far (ISB)
  *   void     arch_tlb_flush_page(vaddr_t va)  after a live entry is removed
- *   void     arch_tlb_flush_range(vaddr_t va, vaddr_t end, unsigned shift)
- *                                           the same for [va, end), leaves
- *                                           of 1 << shift bytes
+ *   void     arch_tlb_flush_leaves(vaddr_t va, vaddr_t end, unsigned shift)
+ *                                           the same for each leaf of
+ *                                           1 << shift bytes in [va, end)
+ *                                           (mm/tlb.c chooses between it
+ *                                           and a flush of everything)
  *   void     arch_tlb_flush_all(void)
  *   void    *arch_phys_to_virt(paddr_t)     (identity on aarch64)
  *   paddr_t  arch_virt_to_phys(const void *)
@@ -45,10 +49,15 @@
  * bits the walker ignores. It is never a table. Making a valid entry kept
  * is a break (TLB flush after it); making a kept entry valid again is not.
  *
+ * <arch/page.h> must define, as plain #defines (assembly includes it), the
+ * one source of the page-table geometry that mm/geometry.h derives:
+ *   ARCH_PAGE_SHIFT                         log2 of the translation granule
+ *   ARCH_VA_BITS                            bits of VA the tables translate
+ *
  * <arch/cpu.h> must define:
  *   uint64_t arch_counter(void)             the benchmark counter, serialised
  *   uint64_t arch_read_cntvct(void)         the generic timer count, serialised
- *   void     arch_zero_page(void *page)     zero one 4 KiB page, fast
+ *   void     arch_zero_page(void *page)     zero one page, fast
  *   void     arch_inval_before_write(void *p, size_t len)  before the first
  *                                           write to boot memory with the
  *                                           MMU off (cache maintenance)
@@ -59,6 +68,7 @@
 #define MM_ARCH_H
 
 #include "lib/types.h"
+#include "mm/geometry.h"
 
 /* Portable mapping attributes, translated to descriptor bits by the arch. */
 #define MM_READ BIT(0)   /* readable */

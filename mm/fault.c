@@ -4,8 +4,10 @@
  *   do_page_fault -> vma_lookup (find_vma) -> access check against vm_flags
  *     -> handle_mm_fault: walk to the level-3 slot, allocating tables
  *        -> empty slot:  do_anonymous_page (zero page, or a fresh page)
- *        -> valid slot:  do_wp_page (zero page replacement, write upgrade),
- *                        access flag, or a spurious fault (stale TLB)
+ *        -> valid slot:  handle_present_pte: zero-page replacement or write
+ *                        upgrade (Linux's do_wp_page), access flag, or a
+ *                        spurious fault (stale TLB), which Linux handles in
+ *                        handle_pte_fault itself
  *
  * This is the path the benchmarks measure, so it is straight-line code:
  * no indirect calls, one inline walk (tables are allocated out of line),
@@ -45,13 +47,23 @@ struct vm_fault {
 	unsigned flags;  /* FAULT_* */
 	pte_t *pte;      /* the level-3 slot of address */
 	bool stamps;     /* fault_stamps_on when the fault began */
+	bool marks;      /* this copy of the path carries the stage marks */
 };
 
 /* The path is one function per entry point: every step is inlined into it. */
 #define PATH static inline __attribute__((always_inline))
 
+/*
+ * A stage boundary: its mark in the copy of the path that carries them
+ * (do_page_fault_nostamp, the one a trace follows), its stamp when the fault
+ * takes stamps. The marks stay out of the stamped copy: an asm statement
+ * between two stamp tests keeps the compiler from merging them, which would
+ * change that copy's code and its stage figures.
+ */
 #define STAMP(vmf, stage)                                          \
 	do {                                                       \
+		if ((vmf)->marks)                                  \
+			FAULT_MARK(stage);                         \
 		if (unlikely((vmf)->stamps))                       \
 			fault_stamp[stage] = arch_counter();       \
 	} while (0)
@@ -94,7 +106,7 @@ PATH int do_anonymous_page(struct vm_fault *vmf)
 
 	if (!(vmf->flags & FAULT_WRITE)) {
 		arch_pte_write(vmf->pte, arch_pte_leaf(vmf->mm->zero_pa,
-						       vm_flags & (VM_READ | VM_EXEC), 3));
+						       vm_flags & (VM_READ | VM_EXEC), PGT_LAST_LEVEL));
 		vmf->mm->nr_fault_zero++;
 		STAMP(vmf, STAGE_MAP);
 		return 0;
@@ -102,14 +114,15 @@ PATH int do_anonymous_page(struct vm_fault *vmf)
 	pa = new_zeroed_page(vmf);
 	if (unlikely(!pa))
 		return -ENOMEM;
-	arch_pte_write(vmf->pte, arch_pte_leaf(pa, write_access(vm_flags), 3));
+	arch_pte_write(vmf->pte, arch_pte_leaf(pa, write_access(vm_flags), PGT_LAST_LEVEL));
 	vmf->mm->nr_fault_anon++;
 	STAMP(vmf, STAGE_MAP);
 	return 0;
 }
 
 /*
- * A fault on a valid entry in a VMA that allows the access:
+ * A fault on a valid entry in a VMA that allows the access (the present-
+ * entry half of Linux's handle_pte_fault, do_wp_page included):
  *  - a write to the zero page: replace it by a fresh zeroed page. The output
  *    address changes, so break-before-make (Arm ARM DDI0487 K.a D8.16.1):
  *    invalidate, TLBI by VA + DSB, then the new entry;
@@ -122,11 +135,11 @@ PATH int do_anonymous_page(struct vm_fault *vmf)
  * The zero-page write is tested first, being the common case; the entry's
  * attributes are decoded only for the others.
  */
-PATH int do_wp_page(struct vm_fault *vmf, pte_t pte)
+PATH int handle_present_pte(struct vm_fault *vmf, pte_t pte)
 {
 	struct mm_struct *mm = vmf->mm;
 	unsigned long access = vmf->vma->vm_flags & VM_ACCESS;
-	paddr_t pa = arch_pte_addr(pte, 3);
+	paddr_t pa = arch_pte_addr(pte, PGT_LAST_LEVEL);
 	unsigned attrs;
 
 	if ((vmf->flags & (FAULT_WRITE | FAULT_ACCESS_FLAG)) == FAULT_WRITE &&
@@ -136,21 +149,21 @@ PATH int do_wp_page(struct vm_fault *vmf, pte_t pte)
 			return -ENOMEM;
 		arch_pte_write(vmf->pte, 0);
 		arch_tlb_flush_page(vmf->address);
-		arch_pte_write(vmf->pte, arch_pte_leaf(pa, write_access(access), 3));
+		arch_pte_write(vmf->pte, arch_pte_leaf(pa, write_access(access), PGT_LAST_LEVEL));
 		mm->nr_fault_cow++;
 		STAMP(vmf, STAGE_MAP);
 		return 0;
 	}
-	attrs = arch_pte_attrs(pte, 3);
+	attrs = arch_pte_attrs(pte, PGT_LAST_LEVEL);
 	if (vmf->flags & FAULT_ACCESS_FLAG) {
-		arch_pte_write(vmf->pte, arch_pte_leaf(pa, attrs, 3));
+		arch_pte_write(vmf->pte, arch_pte_leaf(pa, attrs, PGT_LAST_LEVEL));
 		mm->nr_fault_af++;
 		return 0;
 	}
 	if (pa != mm->zero_pa && (vmf->flags & FAULT_ACCESS & ~attrs)) {
 		arch_pte_write(vmf->pte, 0);
 		arch_tlb_flush_page(vmf->address);
-		arch_pte_write(vmf->pte, arch_pte_leaf(pa, access, 3));
+		arch_pte_write(vmf->pte, arch_pte_leaf(pa, access, PGT_LAST_LEVEL));
 		mm->nr_fault_wp++;
 		return 0;
 	}
@@ -191,15 +204,16 @@ PATH int handle_mm_fault(struct vm_fault *vmf)
 	pte = *vmf->pte;
 	if (likely(!arch_pte_valid(pte)))
 		return do_anonymous_page(vmf);
-	return do_wp_page(vmf, pte);
+	return handle_present_pte(vmf, pte);
 }
 
 /*
  * The whole path, inlined into each entry point below with `stamps` a
  * constant where the caller knows it: the fast entry then has no stamp
- * tests at all.
+ * tests at all. `marks` (a constant) says which copy carries the marks.
  */
-PATH int fault(struct mm_struct *mm, vaddr_t addr, unsigned flags, bool stamps)
+PATH int fault(struct mm_struct *mm, vaddr_t addr, unsigned flags, bool stamps,
+	       bool marks)
 {
 	struct vm_fault vmf = {
 		.mm = mm,
@@ -207,6 +221,7 @@ PATH int fault(struct mm_struct *mm, vaddr_t addr, unsigned flags, bool stamps)
 		.address = addr,
 		.flags = flags,
 		.stamps = stamps,
+		.marks = marks,
 	};
 
 	/* One test: the access bit must be in vm_flags, FAULT_OTHER never is. */
@@ -221,10 +236,10 @@ PATH int fault(struct mm_struct *mm, vaddr_t addr, unsigned flags, bool stamps)
 
 int do_page_fault(struct mm_struct *mm, vaddr_t addr, unsigned flags)
 {
-	return fault(mm, addr, flags, fault_stamps_on);
+	return fault(mm, addr, flags, fault_stamps_on, false);
 }
 
 int do_page_fault_nostamp(struct mm_struct *mm, vaddr_t addr, unsigned flags)
 {
-	return fault(mm, addr, flags, false);
+	return fault(mm, addr, flags, false, true);
 }

@@ -48,21 +48,67 @@ int do_page_fault_nostamp(struct mm_struct *mm, vaddr_t addr, unsigned flags);
 void segv_report(struct mm_struct *mm, vaddr_t addr, unsigned flags);
 
 /*
+ * The stages of the fault path, in order, defined once: X(NAME, name) for
+ * each, NAME giving STAGE_NAME and name the stage's name in CSV columns
+ * (bench/bench.h builds its stage parts and names from this list too).
+ */
+#define FAULT_STAGES(X)                                                        \
+	X(ENTRY, entry)   /* first instruction of the exception vector */     \
+	X(DECODE, decode) /* ESR/FAR decoded into flags */                    \
+	X(LOOKUP, lookup) /* find_vma and permission check done */            \
+	X(WALK, walk)     /* last-level slot found (tables allocated) */      \
+	X(ALLOC, alloc)   /* data page allocated */                           \
+	X(ZERO, zero)     /* data page zeroed */                              \
+	X(MAP, map)       /* PTE installed, TLB maintenance done */           \
+	X(EXIT, exit)     /* just before ERET */
+
+/*
  * Stage timestamps of the last fault, taken when fault_stamps_on: the arch
  * vector writes STAGE_ENTRY and STAGE_EXIT, the portable path the others.
  */
 enum fault_stage {
-	STAGE_ENTRY,  /* first instruction of the exception vector */
-	STAGE_DECODE, /* ESR/FAR decoded into flags */
-	STAGE_LOOKUP, /* find_vma and permission check done */
-	STAGE_WALK,   /* level-3 slot found (tables allocated if needed) */
-	STAGE_ALLOC,  /* data page allocated */
-	STAGE_ZERO,   /* data page zeroed */
-	STAGE_MAP,    /* PTE installed, TLB maintenance done */
-	STAGE_EXIT,   /* just before ERET */
+#define FAULT_STAGE_ENUM(NAME, name) STAGE_##NAME,
+	FAULT_STAGES(FAULT_STAGE_ENUM)
+#undef FAULT_STAGE_ENUM
 	NR_STAGES
 };
 extern uint64_t fault_stamp[NR_STAGES];
 extern bool fault_stamps_on;
+
+/*
+ * Stage marks: at each stamp site, FAULT_MARK(stage) records the site's
+ * address and stage in a table, at build time and with no instruction in
+ * the path, so that an instruction trace of a fault taken without stamps
+ * can still be cut into stages. One entry, in section fault_marks (the
+ * kernel's linker script keeps it between __start_fault_marks and
+ * __stop_fault_marks; on the host the linker provides those symbols):
+ *
+ *   31..................0 31.........0
+ *  | pc - &entry.pc_offset |   stage    |
+ *
+ * The offset is PC-relative (no relocation, position independent): the pc
+ * is where the stage begins in the code, in whichever copy of the path the
+ * mark was compiled into. arch/aarch64/vectors.S emits the same entries.
+ */
+struct fault_mark {
+	int32_t pc_offset;
+	uint32_t stage;
+};
+
+#define FAULT_MARK(stage)                                                     \
+	__asm__ volatile("1:\n\t"                                             \
+			 ".pushsection fault_marks, \"a\"\n\t"                 \
+			 ".balign 4\n\t"                                       \
+			 ".long 1b - .\n\t"                                    \
+			 ".long %c0\n\t"                                       \
+			 ".popsection" :: "i"(stage))
+
+extern const struct fault_mark __start_fault_marks[], __stop_fault_marks[];
+
+/* fault_mark_pc: the code address a mark points to. */
+static inline uintptr_t fault_mark_pc(const struct fault_mark *m)
+{
+	return (uintptr_t)&m->pc_offset + (intptr_t)m->pc_offset;
+}
 
 #endif

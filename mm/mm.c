@@ -58,12 +58,12 @@ void mm_set_vmacache(struct mm_struct *mm, bool on)
 static size_t count_tables(const pte_t *t, int level, vaddr_t base, vaddr_t lo,
 			   vaddr_t hi)
 {
-	vaddr_t size = 1ull << ARCH_LEVEL_SHIFT(level), va;
+	vaddr_t size = level_size(level), va;
 	size_t n = 0, i;
 
-	if (level == 3)
+	if (level == PGT_LAST_LEVEL)
 		return 0;
-	for (i = 0, va = base; i < ARCH_PTES_PER_TABLE; i++, va += size) {
+	for (i = 0, va = base; i < PGT_PTES; i++, va += size) {
 		if (va + size <= lo || va >= hi || !arch_pte_is_table(t[i], level))
 			continue;
 		n += 1 + count_tables(arch_phys_to_virt(arch_pte_addr(t[i], level)),
@@ -74,7 +74,7 @@ static size_t count_tables(const pte_t *t, int level, vaddr_t base, vaddr_t lo,
 
 size_t mm_table_pages(const struct mm_struct *mm)
 {
-	return count_tables(mm->pgt->root, 0, 0, TASK_UNMAPPED_BASE, TASK_SIZE);
+	return count_tables(mm->pgt->root, PGT_ROOT_LEVEL, 0, TASK_UNMAPPED_BASE, TASK_SIZE);
 }
 
 static bool vma_less(const struct rb_node *a, const struct rb_node *b)
@@ -103,13 +103,13 @@ static int check_pages(struct mm_struct *mm, const struct vm_area_struct *vma,
 
 	while (va < vma->vm_end) {
 		ptep = pgt_walk(mm->pgt, va);
-		if (!ptep) { /* no level-3 table: skip its 2 MiB */
+		if (!ptep) { /* no last-level table: skip its span */
 			va = ALIGN_DOWN(va, BLOCK_SIZE) + BLOCK_SIZE;
 			continue;
 		}
 		if (arch_pte_present(*ptep)) {
-			pa = arch_pte_addr(*ptep, 3);
-			attrs = arch_pte_attrs(*ptep, 3);
+			pa = arch_pte_addr(*ptep, PGT_LAST_LEVEL);
+			attrs = arch_pte_attrs(*ptep, PGT_LAST_LEVEL);
 			if ((attrs == MM_NONE) != !(vma->vm_flags & VM_ACCESS) ||
 			    (attrs != MM_NONE && (attrs & ~(vma->vm_flags & VM_ACCESS))))
 				FAIL("page %#llx has attrs %#x beyond its VMA's %#lx",

@@ -30,6 +30,7 @@
 #define MM_MM_H
 
 #include "lib/types.h"
+#include "mm/geometry.h"
 #include "mm/objpool.h"
 #include "mm/rbtree.h"
 

@@ -11,6 +11,7 @@
 #define MM_PAGE_ALLOC_H
 
 #include "lib/types.h"
+#include "mm/geometry.h"
 
 #define PAGE_ALLOC_MAX_BANKS 8
 #define PAGE_POISON 0xaa /* byte pattern of freed pages in debug builds */

@@ -1,6 +1,8 @@
 /*
- * The translation-table library (see mm/pgtable.h): four levels of 512
- * entries, 4 KiB pages at level 3 and 2 MiB blocks at level 2. It reads and
+ * The translation-table library (see mm/pgtable.h): tables of PGT_PTES
+ * entries from PGT_ROOT_LEVEL to PGT_LAST_LEVEL, pages at the last level and
+ * blocks at BLOCK_LEVEL (mm/geometry.h: 512 entries, 4 KiB pages and 2 MiB
+ * blocks with the 4 KiB granule). It reads and
  * writes entries only through the arch seam (mm/arch.h), so the same code
  * runs on the AArch64 MMU and on the host's fake one.
  *
@@ -12,8 +14,8 @@
  *  - A page is released, and a table page freed, only after the TLB flush
  *    that removes every cached use of it.
  *  - Operations that can fail allocate first and change nothing on error:
- *    unmap and protect reserve the (at most four) tables their edge block
- *    splits need before touching an entry; map undoes what it did.
+ *    unmap and protect reserve the tables their edge block splits need
+ *    (at most MAX_CUTS) before touching an entry; map undoes what it did.
  *  - table_pages counts every table page reachable from the root, exactly.
  *  - A kept entry (MM_NONE, mm/arch.h) is a leaf like any other: it holds its
  *    page, blocks tables from emptying, is split, protected and unmapped.
@@ -26,9 +28,10 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "mm/page_alloc.h"
+#include "mm/tlb.h"
 
-#define PTRS ARCH_PTES_PER_TABLE
-#define LEVEL_SHIFT(level) (PAGE_SHIFT + 9 * (3 - (level)))
+#define PTRS PGT_PTES
+#define LAST PGT_LAST_LEVEL
 #define VA_LIMIT BIT(PGT_VA_BITS)
 #define PA_LIMIT BIT(48)
 #define MM_ALL (MM_READ | MM_WRITE | MM_EXEC | MM_DEVICE)
@@ -40,7 +43,7 @@ static_assert(CHUNK <= 64 && PTRS % CHUNK == 0, "a chunk's entries fit one mask 
 /* Bytes one entry of `level` covers. */
 static inline vaddr_t entry_size(int level)
 {
-	return BIT(LEVEL_SHIFT(level));
+	return level_size(level);
 }
 
 /*
@@ -118,7 +121,7 @@ void pgt_destroy(struct pgtable *pgt)
 		return;
 	/* The tables must not be live; drop any walks cached from them anyway. */
 	arch_tlb_flush_all();
-	free_tables(pgt, pgt->root, 0);
+	free_tables(pgt, pgt->root, PGT_ROOT_LEVEL);
 	table_free(pgt, pgt->root_pa);
 	assert(pgt->table_pages == 0);
 	pgt->root = NULL;
@@ -135,7 +138,7 @@ static __attribute__((noinline)) pte_t *walk_alloc_slow(struct pgtable *pgt, vad
 {
 	pte_t *table = pgt->root;
 
-	for (int level = 0; level < 3; level++) {
+	for (int level = PGT_ROOT_LEVEL; level < LAST; level++) {
 		pte_t *slot = &table[pgt_index(va, level)];
 		pte_t e = *slot;
 
@@ -156,7 +159,7 @@ static __attribute__((noinline)) pte_t *walk_alloc_slow(struct pgtable *pgt, vad
 		}
 		table = pgt_next(e);
 	}
-	return &table[pgt_index(va, 3)];
+	return &table[pgt_index(va, LAST)];
 }
 
 pte_t *pgt_walk_alloc(struct pgtable *pgt, vaddr_t va, int *err)
@@ -175,7 +178,7 @@ int pgt_lookup(const struct pgtable *pgt, vaddr_t va, paddr_t *pa,
 
 	if (va >= VA_LIMIT)
 		return -ENOENT;
-	for (int l = 0; l <= 3; l++) {
+	for (int l = PGT_ROOT_LEVEL; l <= LAST; l++) {
 		pte_t e = table[pgt_index(va, l)];
 
 		if (!arch_pte_present(e))
@@ -192,7 +195,7 @@ int pgt_lookup(const struct pgtable *pgt, vaddr_t va, paddr_t *pa,
 			*level = l;
 		return 0;
 	}
-	return -ENOENT; /* not reached: level 3 entries are never tables */
+	return -ENOENT; /* not reached: last-level entries are never tables */
 }
 
 /* ---------------------------------------------------------------------------
@@ -228,11 +231,11 @@ static int map_range(struct pgtable *pgt, pte_t *table, int level, vaddr_t va,
 		vaddr_t next = MIN(end, ALIGN_DOWN(va, size) + size);
 		pte_t e = *slot;
 
-		if (level == 3) {
-			arch_pte_write(slot, arch_pte_leaf(pa, attrs, 3));
-		} else if (level == 2 && !(flags & PGT_NO_BLOCKS) && !arch_pte_present(e) &&
+		if (level == LAST) {
+			arch_pte_write(slot, arch_pte_leaf(pa, attrs, LAST));
+		} else if (level == BLOCK_LEVEL && !(flags & PGT_NO_BLOCKS) && !arch_pte_present(e) &&
 			   next - va == size && IS_ALIGNED(pa, size)) {
-			arch_pte_write(slot, arch_pte_leaf(pa, attrs, 2));
+			arch_pte_write(slot, arch_pte_leaf(pa, attrs, BLOCK_LEVEL));
 		} else {
 			int err;
 
@@ -279,18 +282,88 @@ static void release_leaf(const struct op *op, pte_t e, int level)
 }
 
 /*
+ * What apply does with one entry of the range, decided before anything is
+ * written (as TF-A's xlat_tables_map_region_action() decides for
+ * xlat_tables_map_region()). Contiguous ranges and blocks to come are more
+ * cases here, not more branches in the loop that carries them out.
+ */
+enum action {
+	ACT_SKIP,    /* a hole, a leaf already as asked, or a table still in use */
+	ACT_RECURSE, /* a table not visited yet: carry the op out below it first */
+	ACT_REWRITE, /* a kept leaf: in no TLB, so rewritten (or cleared) at once */
+	ACT_BREAK,   /* a valid leaf, or a table the op emptied: break it, flush
+			the TLB, then finish it (see finish()) */
+};
+
+/*
+ * decide: the action for entry e of `level`; `visited` says whether the op
+ * has already been carried out below it (a table only).
+ */
+static enum action decide(const struct op *op, pte_t e, int level, bool visited)
+{
+	if (arch_pte_is_table(e, level)) {
+		if (!visited)
+			return ACT_RECURSE;
+		return op->unmap && table_empty(pgt_next(e)) ? ACT_BREAK : ACT_SKIP;
+	}
+	if (!arch_pte_present(e))
+		return ACT_SKIP;
+	if (!op->unmap && arch_pte_attrs(e, level) == op->attrs)
+		return ACT_SKIP;
+	return arch_pte_valid(e) ? ACT_BREAK : ACT_REWRITE;
+}
+
+/*
+ * made: what a leaf e becomes once no TLB holds it: 0 (unmap) or the same
+ * output address with the new attributes (protect; a kept entry for MM_NONE).
+ */
+static pte_t made(const struct op *op, pte_t e, int level)
+{
+	if (op->unmap)
+		return 0;
+	return arch_pte_leaf(arch_pte_addr(e, level), op->attrs, level);
+}
+
+/*
+ * broken: what a valid entry is replaced by while the TLB is flushed: an
+ * invalid entry, which is the final one when it is kept (MM_NONE) or 0.
+ */
+static pte_t broken(const struct op *op, pte_t e, int level)
+{
+	if (arch_pte_is_table(e, level))
+		return 0;
+	return arch_pte_valid(made(op, e, level)) ? 0 : made(op, e, level);
+}
+
+/*
+ * finish: after the flush that followed the break of `old` at *slot: free
+ * the emptied table, or release the unmapped leaf's pages, or write the
+ * leaf's new valid entry (make, after break and flush).
+ */
+static void finish(const struct op *op, pte_t *slot, pte_t old, int level)
+{
+	pte_t now = arch_pte_is_table(old, level) ? 0 : made(op, old, level);
+
+	if (arch_pte_is_table(old, level))
+		table_free(op->pgt, arch_pte_addr(old, level));
+	else if (op->unmap)
+		release_leaf(op, old, level);
+	else if (arch_pte_valid(now))
+		arch_pte_write(slot, now);
+}
+
+/*
  * Apply op to [va, end) below `table` (of `level`); va and end lie in this
- * table's span and are leaf boundaries. Works in chunks of up to 64 entries:
- * break the valid entries that change (writing 0, or the new entry when it
- * is a kept one), one TLB flush for the chunk, then release, free or rewrite
- * them. A kept entry is in no TLB, so it is rewritten or released at once.
+ * table's span and are leaf boundaries. Works in chunks of up to CHUNK
+ * entries: decide each entry's action and carry out its first step (recurse,
+ * rewrite a kept entry at once, or break a valid one), then one TLB flush
+ * for the chunk's breaks, then finish each broken entry.
  */
 static void apply(const struct op *op, pte_t *table, int level, vaddr_t va, vaddr_t end)
 {
 	vaddr_t size = entry_size(level);
 	vaddr_t span = ALIGN_DOWN(va, size * PTRS); /* VA of entry 0 */
 	size_t i = pgt_index(va, level), last = pgt_index(end - 1, level);
-	bool keep = !op->unmap && (op->attrs & MM_NONE);
 
 	while (i <= last) {
 		size_t c0 = ALIGN_DOWN(i, CHUNK), stop = MIN(last + 1, c0 + CHUNK);
@@ -298,59 +371,44 @@ static void apply(const struct op *op, pte_t *table, int level, vaddr_t va, vadd
 		uint64_t changed = 0;
 
 		for (; i < stop; i++) {
-			pte_t e = table[i], inval = 0;
+			pte_t e = table[i];
 			vaddr_t eva = span + i * size;
+			enum action act = decide(op, e, level, false);
 
-			if (arch_pte_is_table(e, level)) {
-				pte_t *child = pgt_next(e);
-
-				apply(op, child, level + 1, MAX(va, eva), MIN(end, eva + size));
-				if (!op->unmap || !table_empty(child))
-					continue;
-			} else if (!arch_pte_present(e)) {
+			if (act == ACT_RECURSE) {
+				apply(op, pgt_next(e), level + 1, MAX(va, eva), MIN(end, eva + size));
+				act = decide(op, e, level, true);
+			}
+			if (act == ACT_SKIP)
 				continue;
-			} else {
-				paddr_t pa = arch_pte_addr(e, level);
-
-				assert(eva >= va && eva + size <= end); /* edges were split */
-				if (!op->unmap && arch_pte_attrs(e, level) == op->attrs)
-					continue;
-				if (!arch_pte_valid(e)) { /* kept */
-					arch_pte_write(&table[i], op->unmap ? 0 :
-						       arch_pte_leaf(pa, op->attrs, level));
-					if (op->unmap)
-						release_leaf(op, e, level);
-					continue;
-				}
-				if (keep)
-					inval = arch_pte_leaf(pa, MM_NONE, level);
+			/* edges were split: a leaf changed lies wholly inside */
+			assert(arch_pte_is_table(e, level) || (eva >= va && eva + size <= end));
+			if (act == ACT_REWRITE) {
+				arch_pte_write(&table[i], made(op, e, level));
+				if (op->unmap)
+					release_leaf(op, e, level);
+				continue;
 			}
 			old[i - c0] = e;
 			changed |= BIT(i - c0);
-			arch_pte_write(&table[i], inval);
+			arch_pte_write(&table[i], broken(op, e, level));
 		}
 		if (!changed)
 			continue;
 
-		arch_tlb_flush_range(span + (c0 + __builtin_ctzll(changed)) * size,
-				     span + (c0 + 64 - __builtin_clzll(changed)) * size,
-				     LEVEL_SHIFT(level));
+		tlb_flush_range(span + (c0 + __builtin_ctzll(changed)) * size,
+				span + (c0 + 64 - __builtin_clzll(changed)) * size,
+				level_shift(level));
 		for (; changed; changed &= changed - 1) {
 			size_t k = __builtin_ctzll(changed);
-			pte_t e = old[k];
 
-			if (arch_pte_is_table(e, level))
-				table_free(op->pgt, arch_pte_addr(e, level));
-			else if (op->unmap)
-				release_leaf(op, e, level);
-			else if (!keep)
-				arch_pte_write(&table[c0 + k],
-					       arch_pte_leaf(arch_pte_addr(e, level), op->attrs, level));
+			finish(op, &table[c0 + k], old[k], level);
 		}
 	}
 }
 
 /* A block to split so that an edge becomes a leaf boundary. */
+#define MAX_CUTS (2 * (LAST - PGT_ROOT_LEVEL - 1)) /* each edge: one per level with blocks */
 struct cut {
 	int level;
 	vaddr_t base;
@@ -363,7 +421,7 @@ static int find_cuts(const struct pgtable *pgt, vaddr_t a, struct cut *cuts, int
 
 	if (a >= VA_LIMIT)
 		return n;
-	for (int level = 0; level <= 3; level++) {
+	for (int level = PGT_ROOT_LEVEL; level <= LAST; level++) {
 		pte_t e = table[pgt_index(a, level)];
 
 		if (arch_pte_is_table(e, level)) {
@@ -372,7 +430,7 @@ static int find_cuts(const struct pgtable *pgt, vaddr_t a, struct cut *cuts, int
 		}
 		if (!arch_pte_present(e))
 			return n;
-		for (int l = level; l < 3 && !IS_ALIGNED(a, entry_size(l)); l++) {
+		for (int l = level; l < LAST && !IS_ALIGNED(a, entry_size(l)); l++) {
 			struct cut c = { l, ALIGN_DOWN(a, entry_size(l)) };
 			int j = 0;
 
@@ -395,7 +453,7 @@ static void split(struct pgtable *pgt, const struct cut *c, paddr_t page)
 	paddr_t pa;
 	pte_t e;
 
-	for (int level = 0; level < c->level; level++)
+	for (int level = PGT_ROOT_LEVEL; level < c->level; level++)
 		table = pgt_next(table[pgt_index(c->base, level)]);
 	slot = &table[pgt_index(c->base, c->level)];
 	e = *slot;
@@ -419,8 +477,8 @@ static void split(struct pgtable *pgt, const struct cut *c, paddr_t page)
  */
 static int split_edges(struct pgtable *pgt, vaddr_t va, vaddr_t end)
 {
-	struct cut cuts[4];
-	paddr_t pages[4];
+	struct cut cuts[MAX_CUTS];
+	paddr_t pages[MAX_CUTS];
 	int n = find_cuts(pgt, end, cuts, find_cuts(pgt, va, cuts, 0));
 
 	for (int i = 0; i < n; i++) {
@@ -431,8 +489,8 @@ static int split_edges(struct pgtable *pgt, vaddr_t va, vaddr_t end)
 			return -ENOMEM;
 		}
 	}
-	/* Level-1 blocks first: a level-2 cut may lie inside one. */
-	for (int level = 1; level < 3; level++)
+	/* Upper blocks first: a lower cut may lie inside one. */
+	for (int level = PGT_ROOT_LEVEL; level < LAST; level++)
 		for (int i = 0; i < n; i++)
 			if (cuts[i].level == level)
 				split(pgt, &cuts[i], pages[i]);
@@ -447,14 +505,14 @@ int pgt_map(struct pgtable *pgt, vaddr_t va, paddr_t pa, uint64_t size,
 	if (!range_ok(va, size) || !IS_ALIGNED(pa, PAGE_SIZE) || pa >= PA_LIMIT ||
 	    size > PA_LIMIT - pa || !attrs_ok(attrs) || (flags & ~PGT_NO_BLOCKS))
 		return -EINVAL;
-	if (any_mapped(pgt->root, 0, va, va + size))
+	if (any_mapped(pgt->root, PGT_ROOT_LEVEL, va, va + size))
 		return -EEXIST;
-	err = map_range(pgt, pgt->root, 0, va, va + size, pa, attrs, flags);
+	err = map_range(pgt, pgt->root, PGT_ROOT_LEVEL, va, va + size, pa, attrs, flags);
 	if (err) {
 		/* Undo: our own leaves only (the range was empty), and the tables they emptied. */
 		struct op op = { .pgt = pgt, .unmap = true };
 
-		apply(&op, pgt->root, 0, va, va + size);
+		apply(&op, pgt->root, PGT_ROOT_LEVEL, va, va + size);
 		return err;
 	}
 	arch_pte_sync();
@@ -472,7 +530,7 @@ int pgt_unmap(struct pgtable *pgt, vaddr_t va, uint64_t size,
 	err = split_edges(pgt, va, va + size);
 	if (err)
 		return err;
-	apply(&op, pgt->root, 0, va, va + size);
+	apply(&op, pgt->root, PGT_ROOT_LEVEL, va, va + size);
 	return 0;
 }
 
@@ -486,7 +544,7 @@ int pgt_protect(struct pgtable *pgt, vaddr_t va, uint64_t size, unsigned attrs)
 	err = split_edges(pgt, va, va + size);
 	if (err)
 		return err;
-	apply(&op, pgt->root, 0, va, va + size);
+	apply(&op, pgt->root, PGT_ROOT_LEVEL, va, va + size);
 	arch_pte_sync();
 	return 0;
 }
@@ -518,7 +576,7 @@ static int check_table(const pte_t *table, int level, vaddr_t span, size_t *tabl
 				return err;
 			continue;
 		}
-		if (level == 0 || !attrs_ok(arch_pte_attrs(e, level)) ||
+		if (level == PGT_ROOT_LEVEL || !attrs_ok(arch_pte_attrs(e, level)) ||
 		    !IS_ALIGNED(arch_pte_addr(e, level), entry_size(level)))
 			goto bad;
 		continue;
@@ -540,7 +598,7 @@ int pgt_check(const struct pgtable *pgt)
 		     (unsigned long long)pgt->root_pa);
 		return -EINVAL;
 	}
-	err = check_table(pgt->root, 0, 0, &tables);
+	err = check_table(pgt->root, PGT_ROOT_LEVEL, 0, &tables);
 	if (err)
 		return err;
 	if (tables != pgt->table_pages) {

@@ -1,11 +1,14 @@
 /*
- * Translation tables: 4 KiB granule, 48-bit VA, four levels (0-3).
+ * Translation tables of the geometry in mm/geometry.h: the granule of
+ * <arch/page.h>, 48-bit VA, levels PGT_ROOT_LEVEL to PGT_LAST_LEVEL (3).
+ * With the 4 KiB granule:
  *
  *   VA bits: | 47..39 | 38..30 | 29..21 | 20..12 | 11..0  |
  *            | L0 idx | L1 idx | L2 idx | L3 idx | offset |
  *
- * Levels 1 and 2 may hold blocks (1 GiB, 2 MiB); level 3 holds pages.
- * This library uses 4 KiB pages and 2 MiB blocks. Table pages come from
+ * The last level holds pages; this library maps blocks at BLOCK_LEVEL (2:
+ * 2 MiB with 4 KiB pages) and only splits blocks it finds at other levels.
+ * Table pages come from
  * page_alloc() and go back when a table empties. Changing a live (valid)
  * entry to another valid one uses break-before-make: invalidate, TLB flush,
  * write the new entry. Attributes are the portable MM_* of mm/arch.h.
@@ -21,17 +24,14 @@
 
 #include "mm/arch.h"
 
-#define PGT_LEVELS 4
-#define PGT_VA_BITS 48
-
 struct pgtable {
-	pte_t *root;          /* level-0 table (virtual address) */
+	pte_t *root;          /* PGT_ROOT_LEVEL table (virtual address) */
 	paddr_t root_pa;      /* its physical address (for TTBR0_EL1) */
 	size_t table_pages;   /* table pages in use, root included */
 };
 
 /* Flags for pgt_map. */
-#define PGT_NO_BLOCKS BIT(0) /* map with 4 KiB pages only */
+#define PGT_NO_BLOCKS BIT(0) /* map with pages only */
 
 /* pgt_init: allocate an empty root table. 0 or -ENOMEM. */
 int pgt_init(struct pgtable *pgt);
@@ -40,25 +40,30 @@ int pgt_init(struct pgtable *pgt);
 void pgt_destroy(struct pgtable *pgt);
 
 /*
- * pgt_map: map [va, va+size) to [pa, pa+size) with attrs, using 2 MiB blocks
- * where both addresses are aligned and flags allow. va, pa, size must be page
- * aligned; no page of the range may be mapped already. Returns 0, -EINVAL
- * (alignment, range outside 48 bits, MM_WRITE|MM_EXEC together, MM_NONE
- * with other attributes), -EEXIST
- * or -ENOMEM; on error nothing of the range stays mapped.
+ * pgt_map: map [va, va+size) to [pa, pa+size) with attrs, using blocks
+ * (BLOCK_SIZE) where both addresses are aligned and flags allow. va, pa,
+ * size must be page aligned; no page of the range may be mapped already.
+ * Returns 0, or on error with nothing of the range left mapped:
+ *   -EINVAL  alignment, range outside PGT_VA_BITS or 48-bit PA, attributes
+ *            not allowed (MM_WRITE with MM_EXEC, MM_NONE with others),
+ *            unknown flags
+ *   -EEXIST  a page of the range is mapped (kept pages too)
+ *   -ENOMEM  no page for a table
  */
 int pgt_map(struct pgtable *pgt, vaddr_t va, paddr_t pa, uint64_t size,
 	    unsigned attrs, unsigned flags);
 
-/* Called by pgt_unmap for each 4 KiB page it unmaps, once no TLB holds it. */
+/* Called by pgt_unmap for each page it unmaps, once no TLB holds it. */
 typedef void (*pgt_release_fn)(paddr_t pa, void *ctx);
 
 /*
  * pgt_unmap: unmap every mapped page (kept ones too) of [va, va+size),
  * splitting blocks that straddle the edges, flushing the TLB, freeing
  * emptied tables, and calling release (if not NULL) with each unmapped
- * page's physical address. Unmapped holes are fine. Returns 0, -EINVAL or -ENOMEM (a block split needed a table;
- * then nothing changed).
+ * page's physical address. Unmapped holes are fine. Returns 0, or with
+ * nothing changed:
+ *   -EINVAL  va or size not page aligned, size 0, range outside PGT_VA_BITS
+ *   -ENOMEM  no page for a table that a block split needs
  */
 int pgt_unmap(struct pgtable *pgt, vaddr_t va, uint64_t size,
 	      pgt_release_fn release, void *ctx);
@@ -68,7 +73,9 @@ int pgt_unmap(struct pgtable *pgt, vaddr_t va, uint64_t size,
  * blocks at the edges), with break-before-make and TLB maintenance. attrs
  * MM_NONE makes the pages kept (a break: the TLB is flushed); other attrs
  * make kept pages valid again with the same output addresses (no flush:
- * they were in no TLB). Returns 0, -EINVAL or -ENOMEM.
+ * they were in no TLB). Returns 0, or with nothing changed:
+ *   -EINVAL  range as for pgt_unmap, or attributes not allowed
+ *   -ENOMEM  no page for a table that a block split needs
  */
 int pgt_protect(struct pgtable *pgt, vaddr_t va, uint64_t size, unsigned attrs);
 
@@ -82,16 +89,16 @@ int pgt_lookup(const struct pgtable *pgt, vaddr_t va, paddr_t *pa,
 	       unsigned *attrs, int *level);
 
 /*
- * pgt_walk_alloc: the level-3 entry slot for va, allocating intermediate
+ * pgt_walk_alloc: the last-level entry slot for va, allocating intermediate
  * tables as needed (the fault path). NULL with -ENOMEM in *err when a table
  * page cannot be had, or -EEXIST when a block already covers va.
  */
 pte_t *pgt_walk_alloc(struct pgtable *pgt, vaddr_t va, int *err);
 
-/* Index of va's entry in a table of `level`: VA bits [47-9*level : 39-9*level]. */
+/* Index of va's entry in a table of `level`: VA bits [level_shift + PGT_LEVEL_BITS - 1 : level_shift]. */
 static inline size_t pgt_index(vaddr_t va, int level)
 {
-	return (va >> (PAGE_SHIFT + 9 * (3 - level))) & (ARCH_PTES_PER_TABLE - 1);
+	return (va >> level_shift(level)) & (PGT_PTES - 1);
 }
 
 /* The next-level table a table entry points to. */
@@ -101,21 +108,21 @@ static inline pte_t *pgt_next(pte_t e)
 }
 
 /*
- * pgt_walk: the level-3 entry slot for va, or NULL if a table is missing
+ * pgt_walk: the last-level entry slot for va, or NULL if a table is missing
  * (or a block maps va). Inline: it is most of the fault path's walk.
  */
 static inline pte_t *pgt_walk(const struct pgtable *pgt, vaddr_t va)
 {
 	pte_t *table = pgt->root;
 
-	for (int level = 0; level < 3; level++) {
+	for (int level = PGT_ROOT_LEVEL; level < PGT_LAST_LEVEL; level++) {
 		pte_t e = table[pgt_index(va, level)];
 
 		if (!arch_pte_is_table(e, level))
 			return NULL;
 		table = pgt_next(e);
 	}
-	return &table[pgt_index(va, 3)];
+	return &table[pgt_index(va, PGT_LAST_LEVEL)];
 }
 
 /*

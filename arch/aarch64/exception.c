@@ -28,6 +28,8 @@ static_assert(sizeof(struct exc_frame) == FRAME_SIZE, "frame size");
 static_assert(FRAME_SIZE % 16 == 0, "SP stays 16-byte aligned");
 static_assert(STAGE_EXIT * sizeof(uint64_t) == FAULT_STAMP_EXIT_OFFSET,
 	      "vectors.S stamps fault_stamp[STAGE_EXIT]");
+static_assert(STAGE_ENTRY == FAULT_STAGE_ENTRY && STAGE_EXIT == FAULT_STAGE_EXIT,
+	      "vectors.S marks STAGE_ENTRY and STAGE_EXIT");
 
 #define BACKTRACE_MAX 32
 
@@ -35,9 +37,13 @@ int el1_abort_fast(uint64_t esr, uint64_t far)
 {
 	struct mm_struct *mm = current_mm;
 
+	unsigned flags;
+
 	if (unlikely(!mm))
 		return -EFAULT; /* before the mm exists every fault is a bug */
-	return do_page_fault_nostamp(mm, far, esr_dabt_flags(esr));
+	flags = esr_dabt_flags(esr);
+	FAULT_MARK(STAGE_DECODE);
+	return do_page_fault_nostamp(mm, far, flags);
 }
 
 int el1_abort_stamped(uint64_t esr, uint64_t far)

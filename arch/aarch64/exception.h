@@ -22,8 +22,11 @@
 #define FRAME_FAR 280
 #define FRAME_SIZE 288
 
-/* Byte offset of fault_stamp[STAGE_EXIT] (mm/fault.h), for the vector. */
-#define FAULT_STAMP_EXIT_OFFSET (7 * 8)
+/* STAGE_ENTRY and STAGE_EXIT (mm/fault.h), and the byte offset of
+ * fault_stamp[STAGE_EXIT], for the vector. */
+#define FAULT_STAGE_ENTRY 0
+#define FAULT_STAGE_EXIT 7
+#define FAULT_STAMP_EXIT_OFFSET (FAULT_STAGE_EXIT * 8)
 
 /*
  * Vector table slots (Arm ARM D1.3.2, "Exception vectors"): offset / 0x80.

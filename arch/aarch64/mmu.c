@@ -34,7 +34,11 @@
 #include "boot/image.h"
 #include "lib/errno.h"
 
-#define VA_BITS 48
+#define VA_BITS PGT_VA_BITS
+
+/* The 16K and 64K granules need boot work first (ID_AA64MMFR0_EL1.TGran*
+ * checks, the linear map's blocks): issue 10. */
+static_assert(PAGE_SHIFT == 12, "aarch64 boots with the 4 KiB granule only, so far");
 
 struct pgtable kernel_pgt;
 
@@ -79,9 +83,9 @@ static void inval_tables(paddr_t pa, int level)
 
 	inval(pa, pa + PAGE_SIZE);
 	inval_done.table_pages++;
-	if (level == PGT_LEVELS - 1)
+	if (level == PGT_LAST_LEVEL)
 		return;
-	for (size_t i = 0; i < ARCH_PTES_PER_TABLE; i++)
+	for (size_t i = 0; i < PGT_PTES; i++)
 		if (arch_pte_valid(t[i]) && arch_pte_is_table(t[i], level))
 			inval_tables(arch_pte_addr(t[i], level), level + 1);
 }
@@ -94,7 +98,7 @@ static void inval_written(void)
 	inval((paddr_t)__rodata_start, (paddr_t)__image_end);
 	page_alloc_bitmap_range(&bitmaps);
 	inval(bitmaps.base, bitmaps.base + bitmaps.size);
-	inval_tables(kernel_pgt.root_pa, 0);
+	inval_tables(kernel_pgt.root_pa, PGT_ROOT_LEVEL);
 	inval_done.pgt_pages = kernel_pgt.table_pages;
 }
 
@@ -158,7 +162,7 @@ static int map_image(const char **why)
 	return 0;
 }
 
-/* TCR_EL1 for 48-bit VAs through TTBR0 only, 4 KiB granule, write-back
+/* TCR_EL1 for 48-bit VAs through TTBR0 only, the build's granule, write-back
  * inner-shareable walks, IPS = the implemented PA size (at most 48 bits). */
 static uint64_t tcr_value(void)
 {
@@ -168,7 +172,7 @@ static uint64_t tcr_value(void)
 	parange = MIN(parange, ID_AA64MMFR0_PARange_48);
 	return ((uint64_t)(64 - VA_BITS) << TCR_EL1_T0SZ_SHIFT) |
 	       TCR_EL1_IRGN0_WBWA | TCR_EL1_ORGN0_WBWA | TCR_EL1_SH0_INNER |
-	       TCR_EL1_TG0_4K | ((uint64_t)(64 - VA_BITS) << TCR_EL1_T1SZ_SHIFT) |
+	       TCR_EL1_TG0_GRANULE | ((uint64_t)(64 - VA_BITS) << TCR_EL1_T1SZ_SHIFT) |
 	       TCR_EL1_EPD1 | TCR_EL1_TG1_4K | ((uint64_t)parange << TCR_EL1_IPS_SHIFT);
 }
 

@@ -8,6 +8,8 @@
 #ifndef ARCH_AARCH64_SYSREG_H
 #define ARCH_AARCH64_SYSREG_H
 
+#include <arch/page.h> /* ARCH_PAGE_SHIFT, for TCR_EL1.TG0 */
+
 #ifdef __ASSEMBLY__
 #define SR_BIT(n) (1 << (n))
 #define SR_U(x) (x)
@@ -167,7 +169,16 @@
 #define TCR_EL1_IRGN0_WBWA (SR_U(1) << 8)  /* Normal, Inner Write-Back RAWA */
 #define TCR_EL1_ORGN0_WBWA (SR_U(1) << 10) /* Normal, Outer Write-Back RAWA */
 #define TCR_EL1_SH0_INNER (SR_U(3) << 12)  /* Inner Shareable */
-#define TCR_EL1_TG0_4K (SR_U(0) << 14)
+#define TCR_EL1_TG0_4K (SR_U(0) << 14)   /* TG0 = 0b00 */
+#define TCR_EL1_TG0_64K (SR_U(1) << 14)  /* TG0 = 0b01 */
+#define TCR_EL1_TG0_16K (SR_U(2) << 14)  /* TG0 = 0b10 */
+#if ARCH_PAGE_SHIFT == 12
+#define TCR_EL1_TG0_GRANULE TCR_EL1_TG0_4K /* the build's granule (<arch/page.h>) */
+#elif ARCH_PAGE_SHIFT == 14
+#define TCR_EL1_TG0_GRANULE TCR_EL1_TG0_16K
+#else
+#define TCR_EL1_TG0_GRANULE TCR_EL1_TG0_64K
+#endif
 #define TCR_EL1_T1SZ_SHIFT 16
 #define TCR_EL1_EPD1 SR_BIT(23)
 /* TG1 [31:30]: TTBR1's granule; 0b00 is reserved there (4 KiB is 0b10),

@@ -21,6 +21,19 @@
 
 	.text
 
+/*
+ * fault_mark: a stage mark (struct fault_mark, mm/fault.h) for this point:
+ * no instruction, one entry in section fault_marks.
+ */
+.macro fault_mark stage
+661:
+	.pushsection fault_marks, "a"
+	.balign	4
+	.long	661b - .
+	.long	\stage
+	.popsection
+.endm
+
 /* vslot: one vector slot that saves x0/x1 and branches to \target with the
  * slot number in x1 (x0 keeps its saved copy). */
 .macro vslot n, target
@@ -115,6 +128,7 @@
 exception_vectors:
 	/* Current EL with SP_EL0: the kernel's own exceptions. */
 	.balign	0x80
+	fault_mark FAULT_STAGE_ENTRY
 	sub	sp, sp, #FRAME_SIZE
 	stp	x0, x1, [sp, #FRAME_X(0)]
 	b	el1_sync_sp0
@@ -150,6 +164,7 @@ exception_vectors:
 	bl	\handler		/* (esr, far) -> do_page_fault's result */
 	cbnz	w0, abort_failed
 	restore_caller
+	fault_mark FAULT_STAGE_EXIT
 .if \stamp
 	isb
 	mrs	x1, pmccntr_el0

@@ -5,9 +5,9 @@
  *
  * The fault path zeroes one page per write fault, so arch_zero_page jumps
  * through a pointer chosen once by arch_cpu_init_zva:
- *   .Lzva64     64-byte blocks (every Cortex-A core, QEMU's CPUs): 64
- *               straight-line "DC ZVA; ADD #64" pairs, 3 + 127 + 1
- *               instructions for the whole page
+ *   .Lzva64     64-byte blocks (every Cortex-A core, QEMU's CPUs):
+ *               PAGE_SIZE / 64 straight-line "DC ZVA; ADD #64" pairs
+ *               (with 4 KiB pages 3 + 127 + 1 instructions for the page)
  *   .Lzva_loop  other block sizes from 128 bytes to 2 KiB: a loop
  *   .Lstores    DC ZVA prohibited, or blocks under 64 bytes: STP XZR stores
  *   .Lboot      before arch_cpu_init_zva, with the MMU off (memory is
@@ -16,7 +16,9 @@
  *               arch_inval_before_write, then zeroed by .Lstores
  */
 
-#define PAGE_SIZE	4096
+#include <arch/page.h>
+
+#define PAGE_SIZE	(1 << ARCH_PAGE_SHIFT)
 
 	.section .data.zva, "aw"
 	.balign 8
@@ -95,13 +97,3 @@ arch_cpu_init_zva:
 	stp	x2, x1, [x4]		/* zva_entry, zva_block */
 	ret
 	.size	arch_cpu_init_zva, . - arch_cpu_init_zva
-
-/* uint64_t arch_zva_block_size(void) */
-	.section .text.arch_zva_block_size, "ax"
-	.globl	arch_zva_block_size
-	.type	arch_zva_block_size, %function
-arch_zva_block_size:
-	adrp	x0, zva_block
-	ldr	x0, [x0, :lo12:zva_block]
-	ret
-	.size	arch_zva_block_size, . - arch_zva_block_size

@@ -89,7 +89,7 @@ static void breaks_flushed(void)
 
 static vaddr_t leaf_size(int level)
 {
-	return BIT(ARCH_LEVEL_SHIFT(level));
+	return level_size(level);
 }
 
 static struct tlb_entry *tlb_find(vaddr_t va)
@@ -141,19 +141,12 @@ void arch_tlb_flush_all(void)
 	breaks_flushed();
 }
 
-void arch_tlb_flush_range(vaddr_t va, vaddr_t end, unsigned shift)
+void arch_tlb_flush_leaves(vaddr_t va, vaddr_t end, unsigned shift)
 {
 	vaddr_t step = BIT(shift);
 
 	fake_stats.flush_range++;
-	va = ALIGN_DOWN(va, step);
-	if (end <= va)
-		return;
-	if (((end - va - 1) >> shift) + 1 > ARCH_TLBI_MAX_OPS) {
-		arch_tlb_flush_all();
-		return;
-	}
-	for (; va < end; va += step)
+	for (va = ALIGN_DOWN(va, step); va < end; va += step)
 		tlbi_va(va);
 	breaks_flushed();
 }
@@ -177,9 +170,10 @@ unsigned fake_translate(const struct pgtable *pgt, vaddr_t va, unsigned access,
 		pte_t e = 0;
 
 		fake_stats.tlb_misses++;
-		for (level = 0; level <= 3; level++) {
-			e = table[(va >> ARCH_LEVEL_SHIFT(level)) % ARCH_PTES_PER_TABLE];
-			if (!arch_pte_valid(e) || (level == 0 && !arch_pte_is_table(e, 0)))
+		for (level = PGT_ROOT_LEVEL; level <= PGT_LAST_LEVEL; level++) {
+			e = table[pgt_index(va, level)];
+			if (!arch_pte_valid(e) ||
+			    (level == PGT_ROOT_LEVEL && !arch_pte_is_table(e, level)))
 				return FAULT_TRANSLATION | access |
 				       (unsigned)level << FAULT_LEVEL_SHIFT;
 			if (!arch_pte_is_table(e, level))

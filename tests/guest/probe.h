@@ -23,7 +23,7 @@
  */
 #define PAR_F BIT(0)
 #define PAR_FST_SHIFT 1
-#define PAR_PA GENMASK(47, 12)
+#define PAR_PA GENMASK(47, 12) /* PA[47:12] whatever the granule */
 #define PAR_ATTR_SHIFT 56
 
 /* Fault status codes (FST, DFSC, IFSC) without their level bits [1:0]
@@ -67,14 +67,14 @@ static inline int walk_level(vaddr_t va)
 {
 	const pte_t *table = kernel_pgt.root;
 
-	for (int level = 0; level < 3; level++) {
-		pte_t e = table[(va >> ARCH_LEVEL_SHIFT(level)) % ARCH_PTES_PER_TABLE];
+	for (int level = PGT_ROOT_LEVEL; level < PGT_LAST_LEVEL; level++) {
+		pte_t e = table[pgt_index(va, level)];
 
 		if (!arch_pte_valid(e) || !arch_pte_is_table(e, level))
 			return level;
 		table = arch_phys_to_virt(arch_pte_addr(e, level));
 	}
-	return 3;
+	return PGT_LAST_LEVEL;
 }
 
 #endif

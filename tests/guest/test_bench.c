@@ -3,9 +3,13 @@
  * stamps of a fault are monotonic, lie between the two counter reads around
  * the faulting store and add up to its end-to-end latency; taking them costs
  * no more than the measured counter-read overhead per stamp; the fault and
- * page counts a case reports are the faults its accesses took.
+ * page counts a case reports are the faults its accesses took; the stage
+ * marks cover every stage.
  */
 #include "tests/guest/ktest.h"
+
+#include "arch/aarch64/exception.h"
+#include "boot/image.h"
 
 #include "bench/bench.h"
 #include "bench/env.h"
@@ -155,4 +159,35 @@ KTEST(bench_floors_measure)
 	KEXPECT_NE(f.zero.p50, 0);
 	KEXPECT_LE(f.exception.min, f.exception.p50);
 	KEXPECT_NE(bench_floor_sum(&f), 0);
+}
+
+/*
+ * The stage marks (mm/fault.h) in the kernel's own table: each within the
+ * code, ENTRY at the vector, and every other stage marked on the path taken
+ * without stamps: DECODE in el1_abort_fast, the portable stages in
+ * do_page_fault_nostamp (within a page of its start: it is under 1 KiB),
+ * EXIT in both copies of the vector's fast path.
+ */
+KTEST(bench_stage_marks)
+{
+	size_t per[NR_STAGES] = { 0 };
+
+	KASSERT(&__stop_fault_marks[0] > &__start_fault_marks[0]);
+	for (const struct fault_mark *m = __start_fault_marks; m < __stop_fault_marks; m++) {
+		uintptr_t pc = fault_mark_pc(m);
+
+		KASSERT(m->stage < NR_STAGES);
+		KEXPECT(pc >= (uintptr_t)__text_start && pc < (uintptr_t)__text_end);
+		if (m->stage == STAGE_ENTRY)
+			KEXPECT_EQ(pc, (uintptr_t)exception_vectors);
+		if (m->stage == STAGE_DECODE)
+			KEXPECT_LT(pc - (uintptr_t)el1_abort_fast, 256);
+		if (m->stage >= STAGE_LOOKUP && m->stage <= STAGE_MAP)
+			KEXPECT_LT(pc - (uintptr_t)do_page_fault_nostamp, 4096);
+		per[m->stage]++;
+	}
+	KEXPECT_EQ(per[STAGE_ENTRY], 1);
+	KEXPECT_EQ(per[STAGE_EXIT], 2);
+	for (int s = STAGE_DECODE; s < STAGE_EXIT; s++)
+		KEXPECT_GE(per[s], 1);
 }

@@ -36,16 +36,16 @@ static bool walk_covered(const struct mmu_inval *d, vaddr_t va)
 {
 	paddr_t table = kernel_pgt.root_pa;
 
-	for (int level = 0;; level++) {
+	for (int level = PGT_ROOT_LEVEL;; level++) {
 		const pte_t *t = arch_phys_to_virt(table);
-		pte_t e = t[(va >> ARCH_LEVEL_SHIFT(level)) % ARCH_PTES_PER_TABLE];
+		pte_t e = t[pgt_index(va, level)];
 
 		if (!covered(d, table, table + PAGE_SIZE)) {
 			ktest_note("va %#llx: level-%d table %#llx not invalidated",
 				   (unsigned long long)va, level, (unsigned long long)table);
 			return false;
 		}
-		if (level == 3 || !arch_pte_valid(e) || !arch_pte_is_table(e, level))
+		if (level == PGT_LAST_LEVEL || !arch_pte_valid(e) || !arch_pte_is_table(e, level))
 			return true;
 		table = arch_pte_addr(e, level);
 	}

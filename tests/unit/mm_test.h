@@ -28,9 +28,9 @@ struct mm_env {
 	size_t free_at_start; /* after the page table root and the zero page */
 };
 
-/* Start of the test layouts: inside the mmap window, 2 MiB aligned. */
-#define B 0x200000000000ull
-#define P PAGE_SIZE
+/* Start of the test layouts: inside the mmap window, aligned to a block of
+ * every granule (32 TiB). */
+#define LAYOUT_VA 0x200000000000ull
 
 /* mm_env_new: ram_mib MiB of fake RAM, allocator, page table, mm. */
 static inline struct mm_env *mm_env_new(uint64_t ram_mib)
@@ -60,9 +60,11 @@ static inline void mm_env_free(struct mm_env *e)
 	free(e);
 }
 
+/* mm_env_setup: an mm_env with 16 MiB of fake RAM per 4 KiB of page size
+ * (4096 pages whatever the granule). */
 static inline int mm_env_setup(void **state)
 {
-	*state = mm_env_new(16);
+	*state = mm_env_new(16 * (PAGE_SIZE >> 12));
 	return 0;
 }
 

@@ -26,17 +26,17 @@ static void test_grow_and_shrink(void **state)
 	struct mm_env *e = *state;
 
 	assert_int_equal(do_brk(&e->mm, H + 1), H + 1); /* exact value kept */
-	const struct range one[] = { { H, H + P, HEAP } };
+	const struct range one[] = { { H, H + PAGE_SIZE, HEAP } };
 	expect_layout(&e->mm, one, 1);
-	assert_int_equal(do_brk(&e->mm, H + P), H + P);  /* same page */
+	assert_int_equal(do_brk(&e->mm, H + PAGE_SIZE), H + PAGE_SIZE);  /* same page */
 	expect_layout(&e->mm, one, 1);
-	assert_int_equal(do_brk(&e->mm, H + 3 * P + 5), H + 3 * P + 5);
-	const struct range four[] = { { H, H + 4 * P, HEAP } };
+	assert_int_equal(do_brk(&e->mm, H + 3 * PAGE_SIZE + 5), H + 3 * PAGE_SIZE + 5);
+	const struct range four[] = { { H, H + 4 * PAGE_SIZE, HEAP } };
 	expect_layout(&e->mm, four, 1);
-	assert_int_equal(do_brk(&e->mm, H + 3 * P + 1), H + 3 * P + 1); /* same page */
+	assert_int_equal(do_brk(&e->mm, H + 3 * PAGE_SIZE + 1), H + 3 * PAGE_SIZE + 1); /* same page */
 	expect_layout(&e->mm, four, 1);
-	assert_int_equal(do_brk(&e->mm, H + 2 * P), H + 2 * P);
-	const struct range two[] = { { H, H + 2 * P, HEAP } };
+	assert_int_equal(do_brk(&e->mm, H + 2 * PAGE_SIZE), H + 2 * PAGE_SIZE);
+	const struct range two[] = { { H, H + 2 * PAGE_SIZE, HEAP } };
 	expect_layout(&e->mm, two, 1);
 	assert_int_equal(do_brk(&e->mm, H), H);
 	expect_layout(&e->mm, NULL, 0);
@@ -50,21 +50,21 @@ static void test_shrink_frees(void **state)
 	size_t free0;
 	paddr_t pa;
 
-	assert_int_equal(do_brk(&e->mm, H + 8 * P), H + 8 * P);
+	assert_int_equal(do_brk(&e->mm, H + 8 * PAGE_SIZE), H + 8 * PAGE_SIZE);
 	for (int i = 0; i < 8; i++) {
-		assert_int_equal(touch(&e->mm, H + i * P, FAULT_WRITE, &pa), 0);
+		assert_int_equal(touch(&e->mm, H + i * PAGE_SIZE, FAULT_WRITE, &pa), 0);
 		host_ptr(pa)[0] = 0xee;
 	}
 	assert_int_equal(mm_resident_pages(&e->mm), 8);
 	free0 = page_free_count();
-	assert_int_equal(do_brk(&e->mm, H + 5 * P - 1), H + 5 * P - 1);
+	assert_int_equal(do_brk(&e->mm, H + 5 * PAGE_SIZE - 1), H + 5 * PAGE_SIZE - 1);
 	assert_int_equal(mm_resident_pages(&e->mm), 5);
 	assert_int_equal(page_free_count(), free0 + 3);
-	assert_int_equal(touch(&e->mm, H + 5 * P, FAULT_READ, NULL), -EFAULT);
-	assert_int_equal(touch(&e->mm, H + 4 * P, FAULT_READ, &pa), 0);
+	assert_int_equal(touch(&e->mm, H + 5 * PAGE_SIZE, FAULT_READ, NULL), -EFAULT);
+	assert_int_equal(touch(&e->mm, H + 4 * PAGE_SIZE, FAULT_READ, &pa), 0);
 	assert_int_equal(host_ptr(pa)[0], 0xee);
-	assert_int_equal(do_brk(&e->mm, H + 8 * P), H + 8 * P);
-	assert_int_equal(touch(&e->mm, H + 6 * P, FAULT_READ, &pa), 0);
+	assert_int_equal(do_brk(&e->mm, H + 8 * PAGE_SIZE), H + 8 * PAGE_SIZE);
+	assert_int_equal(touch(&e->mm, H + 6 * PAGE_SIZE, FAULT_READ, &pa), 0);
 	assert_int_equal(pa, e->mm.zero_pa);
 	assert_int_equal(mm_check(&e->mm), 0);
 }
@@ -73,11 +73,11 @@ static void test_limit(void **state)
 {
 	struct mm_env *e = *state;
 
-	e->mm.brk_limit = 16 * P;
-	assert_int_equal(do_brk(&e->mm, H + 16 * P), H + 16 * P);
-	assert_int_equal(do_brk(&e->mm, H + 16 * P + 1), H + 16 * P);
-	assert_int_equal(do_brk(&e->mm, ~0ull), H + 16 * P);
-	const struct range want[] = { { H, H + 16 * P, HEAP } };
+	e->mm.brk_limit = 16 * PAGE_SIZE;
+	assert_int_equal(do_brk(&e->mm, H + 16 * PAGE_SIZE), H + 16 * PAGE_SIZE);
+	assert_int_equal(do_brk(&e->mm, H + 16 * PAGE_SIZE + 1), H + 16 * PAGE_SIZE);
+	assert_int_equal(do_brk(&e->mm, ~0ull), H + 16 * PAGE_SIZE);
+	const struct range want[] = { { H, H + 16 * PAGE_SIZE, HEAP } };
 	expect_layout(&e->mm, want, 1);
 }
 
@@ -85,25 +85,25 @@ static void test_limit(void **state)
  * Linux keeps one free page between the heap and the next mapping
  * (newbrk + PAGE_SIZE > vm_start_gap(next) is refused): growing into a
  * mapping fails, and so does growing right up to it; up to one page below
- * it succeeds. The issue's reproducer: a mapping at heap + 0x16000, then
- * brk(heap + 0x16000).
+ * it succeeds. The issue's reproducer, in pages: a mapping at heap + 22
+ * pages (0x16000 at 4 KiB), then brk(heap + 22 pages).
  */
 static void test_into_mapping(void **state)
 {
 	struct mm_env *e = *state;
 	vaddr_t va;
 
-	assert_int_equal(do_mmap(&e->mm, H + 0x16000, 0x4000, PROT_READ | PROT_WRITE,
+	assert_int_equal(do_mmap(&e->mm, H + 22 * PAGE_SIZE, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, &va), 0);
-	assert_int_equal(do_brk(&e->mm, H + 0x16000), H);
-	assert_int_equal(do_brk(&e->mm, H + 0x15001), H);  /* its page touches it */
-	assert_int_equal(do_brk(&e->mm, H + 2 * P), H + 2 * P);
-	assert_int_equal(do_brk(&e->mm, H + 0x16000 + 1), H + 2 * P);
-	assert_int_equal(do_brk(&e->mm, H + 0x16000), H + 2 * P);
-	assert_int_equal(do_brk(&e->mm, H + 0x15000), H + 0x15000); /* one page free */
-	assert_int_equal(do_brk(&e->mm, H + 0x15000 + 1), H + 0x15000);
-	const struct range want[] = { { H, H + 0x15000, HEAP },
-				      { H + 0x16000, H + 0x1a000, VM_READ | VM_WRITE } };
+	assert_int_equal(do_brk(&e->mm, H + 22 * PAGE_SIZE), H);
+	assert_int_equal(do_brk(&e->mm, H + 21 * PAGE_SIZE + 1), H);  /* its page touches it */
+	assert_int_equal(do_brk(&e->mm, H + 2 * PAGE_SIZE), H + 2 * PAGE_SIZE);
+	assert_int_equal(do_brk(&e->mm, H + 22 * PAGE_SIZE + 1), H + 2 * PAGE_SIZE);
+	assert_int_equal(do_brk(&e->mm, H + 22 * PAGE_SIZE), H + 2 * PAGE_SIZE);
+	assert_int_equal(do_brk(&e->mm, H + 21 * PAGE_SIZE), H + 21 * PAGE_SIZE); /* one page free */
+	assert_int_equal(do_brk(&e->mm, H + 21 * PAGE_SIZE + 1), H + 21 * PAGE_SIZE);
+	const struct range want[] = { { H, H + 21 * PAGE_SIZE, HEAP },
+				      { H + 22 * PAGE_SIZE, H + 26 * PAGE_SIZE, VM_READ | VM_WRITE } };
 	expect_layout(&e->mm, want, 2);
 }
 
@@ -117,13 +117,13 @@ static void test_mapping_over_break(void **state)
 	struct mm_env *e = *state;
 	vaddr_t va;
 
-	assert_int_equal(do_brk(&e->mm, H + 4 * P), H + 4 * P);
-	assert_int_equal(do_mmap(&e->mm, H + 3 * P, 2 * P, PROT_READ,
+	assert_int_equal(do_brk(&e->mm, H + 4 * PAGE_SIZE), H + 4 * PAGE_SIZE);
+	assert_int_equal(do_mmap(&e->mm, H + 3 * PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ,
 				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, &va), 0);
-	assert_int_equal(do_brk(&e->mm, H + 8 * P), H + 4 * P);
-	assert_int_equal(do_brk(&e->mm, H + 2 * P), H + 2 * P);
-	const struct range want[] = { { H, H + 2 * P, HEAP },
-				      { H + 4 * P, H + 5 * P, VM_READ } };
+	assert_int_equal(do_brk(&e->mm, H + 8 * PAGE_SIZE), H + 4 * PAGE_SIZE);
+	assert_int_equal(do_brk(&e->mm, H + 2 * PAGE_SIZE), H + 2 * PAGE_SIZE);
+	const struct range want[] = { { H, H + 2 * PAGE_SIZE, HEAP },
+				      { H + 4 * PAGE_SIZE, H + 5 * PAGE_SIZE, VM_READ } };
 	expect_layout(&e->mm, want, 2);
 }
 
@@ -136,15 +136,15 @@ static void test_shrink_over_hole(void **state)
 {
 	struct mm_env *e = *state;
 
-	assert_int_equal(do_brk(&e->mm, H + 4 * P), H + 4 * P);
-	assert_int_equal(do_munmap(&e->mm, H + 2 * P, 2 * P), 0);
-	assert_int_equal(do_brk(&e->mm, H + 2 * P), H + 4 * P);
-	assert_int_equal(do_brk(&e->mm, H + 3 * P - 1), H + 4 * P);
-	const struct range two[] = { { H, H + 2 * P, HEAP } };
+	assert_int_equal(do_brk(&e->mm, H + 4 * PAGE_SIZE), H + 4 * PAGE_SIZE);
+	assert_int_equal(do_munmap(&e->mm, H + 2 * PAGE_SIZE, 2 * PAGE_SIZE), 0);
+	assert_int_equal(do_brk(&e->mm, H + 2 * PAGE_SIZE), H + 4 * PAGE_SIZE);
+	assert_int_equal(do_brk(&e->mm, H + 3 * PAGE_SIZE - 1), H + 4 * PAGE_SIZE);
+	const struct range two[] = { { H, H + 2 * PAGE_SIZE, HEAP } };
 	expect_layout(&e->mm, two, 1);
 	/* Part of [newbrk, oldbrk) mapped: allowed, the whole range goes. */
-	assert_int_equal(do_brk(&e->mm, H + P), H + P);
-	const struct range one[] = { { H, H + P, HEAP } };
+	assert_int_equal(do_brk(&e->mm, H + PAGE_SIZE), H + PAGE_SIZE);
+	const struct range one[] = { { H, H + PAGE_SIZE, HEAP } };
 	expect_layout(&e->mm, one, 1);
 	/* Within the same page: no mapping changes, always allowed. */
 	assert_int_equal(do_brk(&e->mm, H + 1), H + 1);
@@ -157,15 +157,15 @@ static void test_after_mprotect(void **state)
 {
 	struct mm_env *e = *state;
 
-	assert_int_equal(do_brk(&e->mm, H + 4 * P), H + 4 * P);
-	assert_int_equal(do_mprotect(&e->mm, H + 2 * P, 2 * P, PROT_READ), 0);
-	assert_int_equal(do_brk(&e->mm, H + 6 * P), H + 6 * P);
-	const struct range three[] = { { H, H + 2 * P, HEAP },
-				       { H + 2 * P, H + 4 * P, VM_READ | VM_HEAP },
-				       { H + 4 * P, H + 6 * P, HEAP } };
+	assert_int_equal(do_brk(&e->mm, H + 4 * PAGE_SIZE), H + 4 * PAGE_SIZE);
+	assert_int_equal(do_mprotect(&e->mm, H + 2 * PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ), 0);
+	assert_int_equal(do_brk(&e->mm, H + 6 * PAGE_SIZE), H + 6 * PAGE_SIZE);
+	const struct range three[] = { { H, H + 2 * PAGE_SIZE, HEAP },
+				       { H + 2 * PAGE_SIZE, H + 4 * PAGE_SIZE, VM_READ | VM_HEAP },
+				       { H + 4 * PAGE_SIZE, H + 6 * PAGE_SIZE, HEAP } };
 	expect_layout(&e->mm, three, 3);
-	assert_int_equal(do_brk(&e->mm, H + P), H + P);
-	const struct range one[] = { { H, H + P, HEAP } };
+	assert_int_equal(do_brk(&e->mm, H + PAGE_SIZE), H + PAGE_SIZE);
+	const struct range one[] = { { H, H + PAGE_SIZE, HEAP } };
 	expect_layout(&e->mm, one, 1);
 }
 
@@ -179,13 +179,13 @@ static void test_oom(void **state)
 
 	while ((pa = page_alloc()))
 		pages[n++] = pa;
-	assert_int_equal(do_brk(&e->mm, H + P), H);
+	assert_int_equal(do_brk(&e->mm, H + PAGE_SIZE), H);
 	expect_layout(&e->mm, NULL, 0);
 	page_free(pages[--n]);
-	assert_int_equal(do_brk(&e->mm, H + P), H + P);
+	assert_int_equal(do_brk(&e->mm, H + PAGE_SIZE), H + PAGE_SIZE);
 	assert_int_equal(page_free_count(), 0);
-	assert_int_equal(do_brk(&e->mm, H + 9 * P), H + 9 * P);
-	const struct range want[] = { { H, H + 9 * P, HEAP } };
+	assert_int_equal(do_brk(&e->mm, H + 9 * PAGE_SIZE), H + 9 * PAGE_SIZE);
+	const struct range want[] = { { H, H + 9 * PAGE_SIZE, HEAP } };
 	expect_layout(&e->mm, want, 1);
 	while (n)
 		page_free(pages[--n]);

@@ -34,111 +34,111 @@ struct layout_case {
 
 static const struct layout_case cases[] = {
 	{ "one mapping", {
-		{ MMAP, B, 4 * P, PROT_READ | PROT_WRITE, FIX, 0 } },
-	  { { B, B + 4 * P, RW } }, 1 },
+		{ MMAP, LAYOUT_VA, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, FIX, 0 } },
+	  { { LAYOUT_VA, LAYOUT_VA + 4 * PAGE_SIZE, RW } }, 1 },
 	{ "length rounds up to pages", {
-		{ MMAP, B, P + 1, PROT_READ, FIX, 0 } },
-	  { { B, B + 2 * P, R } }, 1 },
+		{ MMAP, LAYOUT_VA, PAGE_SIZE + 1, PROT_READ, FIX, 0 } },
+	  { { LAYOUT_VA, LAYOUT_VA + 2 * PAGE_SIZE, R } }, 1 },
 	{ "write implies read, exec implies read", {
-		{ MMAP, B, P, PROT_WRITE, FIX, 0 },
-		{ MMAP, B + 2 * P, P, PROT_EXEC, FIX, 0 } },
-	  { { B, B + P, RW }, { B + 2 * P, B + 3 * P, RX } }, 2 },
+		{ MMAP, LAYOUT_VA, PAGE_SIZE, PROT_WRITE, FIX, 0 },
+		{ MMAP, LAYOUT_VA + 2 * PAGE_SIZE, PAGE_SIZE, PROT_EXEC, FIX, 0 } },
+	  { { LAYOUT_VA, LAYOUT_VA + PAGE_SIZE, RW }, { LAYOUT_VA + 2 * PAGE_SIZE, LAYOUT_VA + 3 * PAGE_SIZE, RX } }, 2 },
 	{ "equal neighbours merge", {
-		{ MMAP, B, 2 * P, PROT_READ, FIX, 0 },
-		{ MMAP, B + 2 * P, 2 * P, PROT_READ, FIX, 0 } },
-	  { { B, B + 4 * P, R } }, 1 },
+		{ MMAP, LAYOUT_VA, 2 * PAGE_SIZE, PROT_READ, FIX, 0 },
+		{ MMAP, LAYOUT_VA + 2 * PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ, FIX, 0 } },
+	  { { LAYOUT_VA, LAYOUT_VA + 4 * PAGE_SIZE, R } }, 1 },
 	{ "different neighbours stay apart", {
-		{ MMAP, B, 2 * P, PROT_READ, FIX, 0 },
-		{ MMAP, B + 2 * P, 2 * P, PROT_READ | PROT_WRITE, FIX, 0 } },
-	  { { B, B + 2 * P, R }, { B + 2 * P, B + 4 * P, RW } }, 2 },
+		{ MMAP, LAYOUT_VA, 2 * PAGE_SIZE, PROT_READ, FIX, 0 },
+		{ MMAP, LAYOUT_VA + 2 * PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, FIX, 0 } },
+	  { { LAYOUT_VA, LAYOUT_VA + 2 * PAGE_SIZE, R }, { LAYOUT_VA + 2 * PAGE_SIZE, LAYOUT_VA + 4 * PAGE_SIZE, RW } }, 2 },
 	{ "filling a hole merges three", {
-		{ MMAP, B, P, PROT_READ, FIX, 0 },
-		{ MMAP, B + 2 * P, P, PROT_READ, FIX, 0 },
-		{ MMAP, B + P, P, PROT_READ, FIX, 0 } },
-	  { { B, B + 3 * P, R } }, 1 },
+		{ MMAP, LAYOUT_VA, PAGE_SIZE, PROT_READ, FIX, 0 },
+		{ MMAP, LAYOUT_VA + 2 * PAGE_SIZE, PAGE_SIZE, PROT_READ, FIX, 0 },
+		{ MMAP, LAYOUT_VA + PAGE_SIZE, PAGE_SIZE, PROT_READ, FIX, 0 } },
+	  { { LAYOUT_VA, LAYOUT_VA + 3 * PAGE_SIZE, R } }, 1 },
 	{ "MAP_FIXED over the middle splits", {
-		{ MMAP, B, 4 * P, PROT_READ | PROT_WRITE, FIX, 0 },
-		{ MMAP, B + P, P, PROT_READ, FIX, 0 } },
-	  { { B, B + P, RW }, { B + P, B + 2 * P, R }, { B + 2 * P, B + 4 * P, RW } }, 3 },
+		{ MMAP, LAYOUT_VA, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, FIX, 0 },
+		{ MMAP, LAYOUT_VA + PAGE_SIZE, PAGE_SIZE, PROT_READ, FIX, 0 } },
+	  { { LAYOUT_VA, LAYOUT_VA + PAGE_SIZE, RW }, { LAYOUT_VA + PAGE_SIZE, LAYOUT_VA + 2 * PAGE_SIZE, R }, { LAYOUT_VA + 2 * PAGE_SIZE, LAYOUT_VA + 4 * PAGE_SIZE, RW } }, 3 },
 	{ "MAP_FIXED over several replaces them", {
-		{ MMAP, B, P, PROT_READ, FIX, 0 },
-		{ MMAP, B + 2 * P, P, PROT_EXEC, FIX, 0 },
-		{ MMAP, B + 4 * P, P, PROT_READ, FIX, 0 },
-		{ MMAP, B, 5 * P, PROT_WRITE, FIX, 0 } },
-	  { { B, B + 5 * P, RW } }, 1 },
+		{ MMAP, LAYOUT_VA, PAGE_SIZE, PROT_READ, FIX, 0 },
+		{ MMAP, LAYOUT_VA + 2 * PAGE_SIZE, PAGE_SIZE, PROT_EXEC, FIX, 0 },
+		{ MMAP, LAYOUT_VA + 4 * PAGE_SIZE, PAGE_SIZE, PROT_READ, FIX, 0 },
+		{ MMAP, LAYOUT_VA, 5 * PAGE_SIZE, PROT_WRITE, FIX, 0 } },
+	  { { LAYOUT_VA, LAYOUT_VA + 5 * PAGE_SIZE, RW } }, 1 },
 	{ "MAP_FIXED_NOREPLACE refuses an overlap", {
-		{ MMAP, B, 2 * P, PROT_READ, FIX, 0 },
-		{ MMAP, B + P, 2 * P, PROT_READ, AP | MAP_FIXED_NOREPLACE, -EEXIST },
-		{ MMAP, B + 2 * P, P, PROT_READ, AP | MAP_FIXED_NOREPLACE, 0 } },
-	  { { B, B + 3 * P, R } }, 1 },
+		{ MMAP, LAYOUT_VA, 2 * PAGE_SIZE, PROT_READ, FIX, 0 },
+		{ MMAP, LAYOUT_VA + PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ, AP | MAP_FIXED_NOREPLACE, -EEXIST },
+		{ MMAP, LAYOUT_VA + 2 * PAGE_SIZE, PAGE_SIZE, PROT_READ, AP | MAP_FIXED_NOREPLACE, 0 } },
+	  { { LAYOUT_VA, LAYOUT_VA + 3 * PAGE_SIZE, R } }, 1 },
 	{ "bad mmap arguments", {
-		{ MMAP, B + 1, P, PROT_READ, FIX, -EINVAL },
-		{ MMAP, B, 0, PROT_READ, FIX, -EINVAL },
-		{ MMAP, B, P, PROT_WRITE | PROT_EXEC, FIX, -EINVAL },
-		{ MMAP, B, P, 0x8, FIX, -EINVAL },
-		{ MMAP, B, P, PROT_READ, MAP_FIXED | MAP_ANONYMOUS, -EINVAL },
-		{ MMAP, B, P, PROT_READ, FIX | 0x01 /* MAP_SHARED */, -EINVAL },
-		{ MMAP, 0x1000, P, PROT_READ, FIX, -EINVAL },
-		{ MMAP, TASK_SIZE - P, 2 * P, PROT_READ, FIX, -EINVAL } },
+		{ MMAP, LAYOUT_VA + 1, PAGE_SIZE, PROT_READ, FIX, -EINVAL },
+		{ MMAP, LAYOUT_VA, 0, PROT_READ, FIX, -EINVAL },
+		{ MMAP, LAYOUT_VA, PAGE_SIZE, PROT_WRITE | PROT_EXEC, FIX, -EINVAL },
+		{ MMAP, LAYOUT_VA, PAGE_SIZE, 0x8, FIX, -EINVAL },
+		{ MMAP, LAYOUT_VA, PAGE_SIZE, PROT_READ, MAP_FIXED | MAP_ANONYMOUS, -EINVAL },
+		{ MMAP, LAYOUT_VA, PAGE_SIZE, PROT_READ, FIX | 0x01 /* MAP_SHARED */, -EINVAL },
+		{ MMAP, 0x1000, PAGE_SIZE, PROT_READ, FIX, -EINVAL },
+		{ MMAP, TASK_SIZE - PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ, FIX, -EINVAL } },
 	  { { 0 } }, 0 },
 	{ "munmap the middle splits", {
-		{ MMAP, B, 4 * P, PROT_READ | PROT_WRITE, FIX, 0 },
-		{ MUNMAP, B + P, 2 * P, 0, 0, 0 } },
-	  { { B, B + P, RW }, { B + 3 * P, B + 4 * P, RW } }, 2 },
+		{ MMAP, LAYOUT_VA, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, FIX, 0 },
+		{ MUNMAP, LAYOUT_VA + PAGE_SIZE, 2 * PAGE_SIZE, 0, 0, 0 } },
+	  { { LAYOUT_VA, LAYOUT_VA + PAGE_SIZE, RW }, { LAYOUT_VA + 3 * PAGE_SIZE, LAYOUT_VA + 4 * PAGE_SIZE, RW } }, 2 },
 	{ "munmap head and tail", {
-		{ MMAP, B, 4 * P, PROT_READ, FIX, 0 },
-		{ MUNMAP, B, P, 0, 0, 0 },
-		{ MUNMAP, B + 3 * P, P, 0, 0, 0 } },
-	  { { B + P, B + 3 * P, R } }, 1 },
+		{ MMAP, LAYOUT_VA, 4 * PAGE_SIZE, PROT_READ, FIX, 0 },
+		{ MUNMAP, LAYOUT_VA, PAGE_SIZE, 0, 0, 0 },
+		{ MUNMAP, LAYOUT_VA + 3 * PAGE_SIZE, PAGE_SIZE, 0, 0, 0 } },
+	  { { LAYOUT_VA + PAGE_SIZE, LAYOUT_VA + 3 * PAGE_SIZE, R } }, 1 },
 	{ "munmap across holes removes several and trims", {
-		{ MMAP, B, 2 * P, PROT_READ, FIX, 0 },
-		{ MMAP, B + 3 * P, P, PROT_READ, FIX, 0 },
-		{ MMAP, B + 5 * P, P, PROT_EXEC, FIX, 0 },
-		{ MMAP, B + 7 * P, 2 * P, PROT_READ, FIX, 0 },
-		{ MUNMAP, B + P, 7 * P, 0, 0, 0 } },
-	  { { B, B + P, R }, { B + 8 * P, B + 9 * P, R } }, 2 },
+		{ MMAP, LAYOUT_VA, 2 * PAGE_SIZE, PROT_READ, FIX, 0 },
+		{ MMAP, LAYOUT_VA + 3 * PAGE_SIZE, PAGE_SIZE, PROT_READ, FIX, 0 },
+		{ MMAP, LAYOUT_VA + 5 * PAGE_SIZE, PAGE_SIZE, PROT_EXEC, FIX, 0 },
+		{ MMAP, LAYOUT_VA + 7 * PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ, FIX, 0 },
+		{ MUNMAP, LAYOUT_VA + PAGE_SIZE, 7 * PAGE_SIZE, 0, 0, 0 } },
+	  { { LAYOUT_VA, LAYOUT_VA + PAGE_SIZE, R }, { LAYOUT_VA + 8 * PAGE_SIZE, LAYOUT_VA + 9 * PAGE_SIZE, R } }, 2 },
 	{ "munmap of a hole, and bad munmaps", {
-		{ MMAP, B, P, PROT_READ, FIX, 0 },
-		{ MUNMAP, B + 4 * P, P, 0, 0, 0 },
-		{ MUNMAP, B + 1, P, 0, 0, -EINVAL },
-		{ MUNMAP, B, 0, 0, 0, -EINVAL },
-		{ MUNMAP, 0x1000, P, 0, 0, -EINVAL } },
-	  { { B, B + P, R } }, 1 },
+		{ MMAP, LAYOUT_VA, PAGE_SIZE, PROT_READ, FIX, 0 },
+		{ MUNMAP, LAYOUT_VA + 4 * PAGE_SIZE, PAGE_SIZE, 0, 0, 0 },
+		{ MUNMAP, LAYOUT_VA + 1, PAGE_SIZE, 0, 0, -EINVAL },
+		{ MUNMAP, LAYOUT_VA, 0, 0, 0, -EINVAL },
+		{ MUNMAP, 0x1000, PAGE_SIZE, 0, 0, -EINVAL } },
+	  { { LAYOUT_VA, LAYOUT_VA + PAGE_SIZE, R } }, 1 },
 	{ "mprotect the middle splits in three", {
-		{ MMAP, B, 4 * P, PROT_READ | PROT_WRITE, FIX, 0 },
-		{ MPROTECT, B + P, 2 * P, PROT_READ, 0, 0 } },
-	  { { B, B + P, RW }, { B + P, B + 3 * P, R }, { B + 3 * P, B + 4 * P, RW } }, 3 },
+		{ MMAP, LAYOUT_VA, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, FIX, 0 },
+		{ MPROTECT, LAYOUT_VA + PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ, 0, 0 } },
+	  { { LAYOUT_VA, LAYOUT_VA + PAGE_SIZE, RW }, { LAYOUT_VA + PAGE_SIZE, LAYOUT_VA + 3 * PAGE_SIZE, R }, { LAYOUT_VA + 3 * PAGE_SIZE, LAYOUT_VA + 4 * PAGE_SIZE, RW } }, 3 },
 	{ "mprotect back merges into one", {
-		{ MMAP, B, 4 * P, PROT_READ | PROT_WRITE, FIX, 0 },
-		{ MPROTECT, B + P, 2 * P, PROT_NONE, 0, 0 },
-		{ MPROTECT, B + P, 2 * P, PROT_READ | PROT_WRITE, 0, 0 } },
-	  { { B, B + 4 * P, RW } }, 1 },
+		{ MMAP, LAYOUT_VA, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, FIX, 0 },
+		{ MPROTECT, LAYOUT_VA + PAGE_SIZE, 2 * PAGE_SIZE, PROT_NONE, 0, 0 },
+		{ MPROTECT, LAYOUT_VA + PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, 0, 0 } },
+	  { { LAYOUT_VA, LAYOUT_VA + 4 * PAGE_SIZE, RW } }, 1 },
 	{ "mprotect a head joins the previous VMA", {
-		{ MMAP, B, P, PROT_READ, FIX, 0 },
-		{ MMAP, B + P, 3 * P, PROT_READ | PROT_WRITE, FIX, 0 },
-		{ MPROTECT, B + P, P, PROT_READ, 0, 0 } },
-	  { { B, B + 2 * P, R }, { B + 2 * P, B + 4 * P, RW } }, 2 },
+		{ MMAP, LAYOUT_VA, PAGE_SIZE, PROT_READ, FIX, 0 },
+		{ MMAP, LAYOUT_VA + PAGE_SIZE, 3 * PAGE_SIZE, PROT_READ | PROT_WRITE, FIX, 0 },
+		{ MPROTECT, LAYOUT_VA + PAGE_SIZE, PAGE_SIZE, PROT_READ, 0, 0 } },
+	  { { LAYOUT_VA, LAYOUT_VA + 2 * PAGE_SIZE, R }, { LAYOUT_VA + 2 * PAGE_SIZE, LAYOUT_VA + 4 * PAGE_SIZE, RW } }, 2 },
 	{ "mprotect across VMAs unifies them", {
-		{ MMAP, B, P, PROT_READ, FIX, 0 },
-		{ MMAP, B + P, P, PROT_EXEC, FIX, 0 },
-		{ MMAP, B + 2 * P, P, PROT_NONE, FIX, 0 },
-		{ MPROTECT, B, 3 * P, PROT_WRITE, 0, 0 } },
-	  { { B, B + 3 * P, RW } }, 1 },
+		{ MMAP, LAYOUT_VA, PAGE_SIZE, PROT_READ, FIX, 0 },
+		{ MMAP, LAYOUT_VA + PAGE_SIZE, PAGE_SIZE, PROT_EXEC, FIX, 0 },
+		{ MMAP, LAYOUT_VA + 2 * PAGE_SIZE, PAGE_SIZE, PROT_NONE, FIX, 0 },
+		{ MPROTECT, LAYOUT_VA, 3 * PAGE_SIZE, PROT_WRITE, 0, 0 } },
+	  { { LAYOUT_VA, LAYOUT_VA + 3 * PAGE_SIZE, RW } }, 1 },
 	{ "mprotect over a hole fails and changes nothing", {
-		{ MMAP, B, P, PROT_READ, FIX, 0 },
-		{ MMAP, B + 2 * P, P, PROT_READ, FIX, 0 },
-		{ MPROTECT, B, 3 * P, PROT_WRITE, 0, -ENOMEM },
-		{ MPROTECT, B + 2 * P, 2 * P, PROT_WRITE, 0, -ENOMEM },
-		{ MPROTECT, B - P, 2 * P, PROT_WRITE, 0, -ENOMEM } },
-	  { { B, B + P, R }, { B + 2 * P, B + 3 * P, R } }, 2 },
+		{ MMAP, LAYOUT_VA, PAGE_SIZE, PROT_READ, FIX, 0 },
+		{ MMAP, LAYOUT_VA + 2 * PAGE_SIZE, PAGE_SIZE, PROT_READ, FIX, 0 },
+		{ MPROTECT, LAYOUT_VA, 3 * PAGE_SIZE, PROT_WRITE, 0, -ENOMEM },
+		{ MPROTECT, LAYOUT_VA + 2 * PAGE_SIZE, 2 * PAGE_SIZE, PROT_WRITE, 0, -ENOMEM },
+		{ MPROTECT, LAYOUT_VA - PAGE_SIZE, 2 * PAGE_SIZE, PROT_WRITE, 0, -ENOMEM } },
+	  { { LAYOUT_VA, LAYOUT_VA + PAGE_SIZE, R }, { LAYOUT_VA + 2 * PAGE_SIZE, LAYOUT_VA + 3 * PAGE_SIZE, R } }, 2 },
 	{ "bad mprotects", {
-		{ MMAP, B, 2 * P, PROT_READ, FIX, 0 },
-		{ MPROTECT, B + 1, P, PROT_READ, 0, -EINVAL },
-		{ MPROTECT, B, P, PROT_WRITE | PROT_EXEC, 0, -EINVAL },
-		{ MPROTECT, B, P, 0x10, 0, -EINVAL },
-		{ MPROTECT, B, 0, PROT_WRITE, 0, 0 },
-		{ MPROTECT, B, P, PROT_READ, 0, 0 } },
-	  { { B, B + 2 * P, R } }, 1 },
+		{ MMAP, LAYOUT_VA, 2 * PAGE_SIZE, PROT_READ, FIX, 0 },
+		{ MPROTECT, LAYOUT_VA + 1, PAGE_SIZE, PROT_READ, 0, -EINVAL },
+		{ MPROTECT, LAYOUT_VA, PAGE_SIZE, PROT_WRITE | PROT_EXEC, 0, -EINVAL },
+		{ MPROTECT, LAYOUT_VA, PAGE_SIZE, 0x10, 0, -EINVAL },
+		{ MPROTECT, LAYOUT_VA, 0, PROT_WRITE, 0, 0 },
+		{ MPROTECT, LAYOUT_VA, PAGE_SIZE, PROT_READ, 0, 0 } },
+	  { { LAYOUT_VA, LAYOUT_VA + 2 * PAGE_SIZE, R } }, 1 },
 };
 
 static int run_op(struct mm_struct *mm, const struct op *op)
@@ -185,7 +185,8 @@ static void test_layouts(void **state)
  * mprotect's checks come in Linux 6.12's order (do_mprotect_pkey), so each
  * combination of bad arguments gets Linux's answer: the PROT_GROWS* pair,
  * then alignment, then len == 0 (0 whatever prot is), then a wrapping end,
- * then prot, then the VMAs. Layout: [B, B+2P) R, a hole, [B+3P, B+4P) R.
+ * then prot, then the VMAs. Layout (P a page): [LAYOUT_VA, +2P) R, a hole,
+ * [+3P, +4P) R.
  */
 static void test_mprotect_order(void **state)
 {
@@ -195,35 +196,35 @@ static void test_mprotect_order(void **state)
 		unsigned prot;
 		int err;
 	} calls[] = {
-		{ B, 0, 0x100, 0 },                     /* len checked before prot */
-		{ B, 0, PROT_WRITE | PROT_EXEC, 0 },
-		{ B, 0, PROT_GROWSDOWN, 0 },
-		{ B + 5 * P, 0, 0x100, 0 },             /* nothing mapped: still 0 */
-		{ B + 1, 0, 0x100, -EINVAL },           /* alignment before len */
-		{ B, 0, PROT_GROWSDOWN | PROT_GROWSUP, -EINVAL }, /* before all */
-		{ B + 1, P, PROT_GROWSDOWN | PROT_GROWSUP, -EINVAL },
-		{ B, ~0ull, 0x100, -ENOMEM },           /* PAGE_ALIGN(len) wraps to 0 */
-		{ B, 0 - B, 0x100, -ENOMEM },           /* start + len wraps to 0 */
-		{ B, 0 - B - P, 0x100, -EINVAL },       /* no wrap: prot next */
-		{ B, 0 - B - P, PROT_READ, -ENOMEM },
-		{ B + 5 * P, P, 0x100, -EINVAL },       /* prot before the VMAs */
-		{ B + 5 * P, P, PROT_GROWSDOWN | PROT_READ, -ENOMEM },
-		{ B + 5 * P, P, PROT_GROWSUP | PROT_READ, -ENOMEM },
-		{ B, P, PROT_GROWSDOWN | PROT_READ, -EINVAL },
-		{ B + 2 * P, 2 * P, PROT_GROWSDOWN | PROT_READ, -EINVAL },
-		{ B + 2 * P, 2 * P, PROT_GROWSUP | PROT_READ, -ENOMEM },
-		{ B, P, PROT_GROWSUP | PROT_READ, -EINVAL },
-		{ B + 2 * P, 2 * P, PROT_READ, -ENOMEM },
-		{ B, 4 * P, PROT_READ, -ENOMEM },       /* the hole */
-		{ B, P, PROT_SEM | PROT_READ, -EINVAL }, /* faultline's own refusals */
-		{ B, P, PROT_WRITE | PROT_EXEC, -EINVAL },
-		{ B, 1, PROT_READ | PROT_WRITE, 0 },
+		{ LAYOUT_VA, 0, 0x100, 0 },                     /* len checked before prot */
+		{ LAYOUT_VA, 0, PROT_WRITE | PROT_EXEC, 0 },
+		{ LAYOUT_VA, 0, PROT_GROWSDOWN, 0 },
+		{ LAYOUT_VA + 5 * PAGE_SIZE, 0, 0x100, 0 },             /* nothing mapped: still 0 */
+		{ LAYOUT_VA + 1, 0, 0x100, -EINVAL },           /* alignment before len */
+		{ LAYOUT_VA, 0, PROT_GROWSDOWN | PROT_GROWSUP, -EINVAL }, /* before all */
+		{ LAYOUT_VA + 1, PAGE_SIZE, PROT_GROWSDOWN | PROT_GROWSUP, -EINVAL },
+		{ LAYOUT_VA, ~0ull, 0x100, -ENOMEM },           /* PAGE_ALIGN(len) wraps to 0 */
+		{ LAYOUT_VA, 0 - LAYOUT_VA, 0x100, -ENOMEM },           /* start + len wraps to 0 */
+		{ LAYOUT_VA, 0 - LAYOUT_VA - PAGE_SIZE, 0x100, -EINVAL },       /* no wrap: prot next */
+		{ LAYOUT_VA, 0 - LAYOUT_VA - PAGE_SIZE, PROT_READ, -ENOMEM },
+		{ LAYOUT_VA + 5 * PAGE_SIZE, PAGE_SIZE, 0x100, -EINVAL },       /* prot before the VMAs */
+		{ LAYOUT_VA + 5 * PAGE_SIZE, PAGE_SIZE, PROT_GROWSDOWN | PROT_READ, -ENOMEM },
+		{ LAYOUT_VA + 5 * PAGE_SIZE, PAGE_SIZE, PROT_GROWSUP | PROT_READ, -ENOMEM },
+		{ LAYOUT_VA, PAGE_SIZE, PROT_GROWSDOWN | PROT_READ, -EINVAL },
+		{ LAYOUT_VA + 2 * PAGE_SIZE, 2 * PAGE_SIZE, PROT_GROWSDOWN | PROT_READ, -EINVAL },
+		{ LAYOUT_VA + 2 * PAGE_SIZE, 2 * PAGE_SIZE, PROT_GROWSUP | PROT_READ, -ENOMEM },
+		{ LAYOUT_VA, PAGE_SIZE, PROT_GROWSUP | PROT_READ, -EINVAL },
+		{ LAYOUT_VA + 2 * PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ, -ENOMEM },
+		{ LAYOUT_VA, 4 * PAGE_SIZE, PROT_READ, -ENOMEM },       /* the hole */
+		{ LAYOUT_VA, PAGE_SIZE, PROT_SEM | PROT_READ, -EINVAL }, /* faultline's own refusals */
+		{ LAYOUT_VA, PAGE_SIZE, PROT_WRITE | PROT_EXEC, -EINVAL },
+		{ LAYOUT_VA, 1, PROT_READ | PROT_WRITE, 0 },
 	};
 	struct mm_env *e = *state;
 	vaddr_t va;
 
-	assert_int_equal(do_mmap(&e->mm, B, 2 * P, PROT_READ, FIX, &va), 0);
-	assert_int_equal(do_mmap(&e->mm, B + 3 * P, P, PROT_READ, FIX, &va), 0);
+	assert_int_equal(do_mmap(&e->mm, LAYOUT_VA, 2 * PAGE_SIZE, PROT_READ, FIX, &va), 0);
+	assert_int_equal(do_mmap(&e->mm, LAYOUT_VA + 3 * PAGE_SIZE, PAGE_SIZE, PROT_READ, FIX, &va), 0);
 	for (size_t i = 0; i < ARRAY_SIZE(calls); i++) {
 		int err = do_mprotect(&e->mm, calls[i].addr, calls[i].len, calls[i].prot);
 
@@ -234,8 +235,8 @@ static void test_mprotect_order(void **state)
 				 calls[i].err);
 		assert_int_equal(mm_check(&e->mm), 0);
 	}
-	const struct range want[] = { { B, B + P, RW }, { B + P, B + 2 * P, R },
-				      { B + 3 * P, B + 4 * P, R } };
+	const struct range want[] = { { LAYOUT_VA, LAYOUT_VA + PAGE_SIZE, RW }, { LAYOUT_VA + PAGE_SIZE, LAYOUT_VA + 2 * PAGE_SIZE, R },
+				      { LAYOUT_VA + 3 * PAGE_SIZE, LAYOUT_VA + 4 * PAGE_SIZE, R } };
 	expect_layout(&e->mm, want, 3);
 }
 
@@ -244,19 +245,19 @@ static void test_top_down(void **state)
 	struct mm_env *e = *state;
 	vaddr_t a, b, c;
 
-	assert_int_equal(do_mmap(&e->mm, 0, 4 * P, PROT_READ, AP, &a), 0);
-	assert_int_equal(a, TASK_SIZE - 4 * P);
-	assert_int_equal(do_mmap(&e->mm, 0, P, PROT_READ, AP, &b), 0);
-	assert_int_equal(b, a - P);
-	assert_int_equal(do_mmap(&e->mm, 0, 2 * P, PROT_READ | PROT_WRITE, AP, &c), 0);
-	assert_int_equal(c, b - 2 * P);
+	assert_int_equal(do_mmap(&e->mm, 0, 4 * PAGE_SIZE, PROT_READ, AP, &a), 0);
+	assert_int_equal(a, TASK_SIZE - 4 * PAGE_SIZE);
+	assert_int_equal(do_mmap(&e->mm, 0, PAGE_SIZE, PROT_READ, AP, &b), 0);
+	assert_int_equal(b, a - PAGE_SIZE);
+	assert_int_equal(do_mmap(&e->mm, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, AP, &c), 0);
+	assert_int_equal(c, b - 2 * PAGE_SIZE);
 	const struct range want[] = { { c, b, RW }, { b, TASK_SIZE, R } };
 	expect_layout(&e->mm, want, 2);
 
 	/* A hole left by munmap is found again once the cache is past it. */
-	assert_int_equal(do_munmap(&e->mm, a, P), 0);
-	assert_int_equal(do_mmap(&e->mm, 0, P, PROT_EXEC, AP, &a), 0);
-	assert_int_equal(a, TASK_SIZE - 4 * P);
+	assert_int_equal(do_munmap(&e->mm, a, PAGE_SIZE), 0);
+	assert_int_equal(do_mmap(&e->mm, 0, PAGE_SIZE, PROT_EXEC, AP, &a), 0);
+	assert_int_equal(a, TASK_SIZE - 4 * PAGE_SIZE);
 	assert_int_equal(mm_check(&e->mm), 0);
 }
 
@@ -265,15 +266,15 @@ static void test_hints(void **state)
 	struct mm_env *e = *state;
 	vaddr_t a, b;
 
-	assert_int_equal(do_mmap(&e->mm, B, 2 * P, PROT_READ, AP, &a), 0);
-	assert_int_equal(a, B);
+	assert_int_equal(do_mmap(&e->mm, LAYOUT_VA, 2 * PAGE_SIZE, PROT_READ, AP, &a), 0);
+	assert_int_equal(a, LAYOUT_VA);
 	/* Occupied: placed elsewhere, not over it. */
-	assert_int_equal(do_mmap(&e->mm, B + P, P, PROT_WRITE, AP, &b), 0);
-	assert_int_equal(b, TASK_SIZE - P);
+	assert_int_equal(do_mmap(&e->mm, LAYOUT_VA + PAGE_SIZE, PAGE_SIZE, PROT_WRITE, AP, &b), 0);
+	assert_int_equal(b, TASK_SIZE - PAGE_SIZE);
 	/* Unaligned hints round up; hints in the heap's room are ignored. */
-	assert_int_equal(do_mmap(&e->mm, B + 4 * P + 5, P, PROT_EXEC, AP, &a), 0);
-	assert_int_equal(a, B + 5 * P);
-	assert_int_equal(do_mmap(&e->mm, MM_HEAP_BASE, P, PROT_EXEC, AP, &a), 0);
+	assert_int_equal(do_mmap(&e->mm, LAYOUT_VA + 4 * PAGE_SIZE + 5, PAGE_SIZE, PROT_EXEC, AP, &a), 0);
+	assert_int_equal(a, LAYOUT_VA + 5 * PAGE_SIZE);
+	assert_int_equal(do_mmap(&e->mm, MM_HEAP_BASE, PAGE_SIZE, PROT_EXEC, AP, &a), 0);
 	assert_true(a >= MM_MMAP_MIN);
 	assert_int_equal(mm_check(&e->mm), 0);
 }
@@ -287,7 +288,7 @@ static void test_no_room(void **state)
 	assert_int_equal(do_mmap(&e->mm, 0, TASK_SIZE, PROT_READ, AP, &a), -ENOMEM);
 	assert_int_equal(do_mmap(&e->mm, 0, TASK_SIZE - MM_MMAP_MIN, PROT_READ, AP, &a), 0);
 	assert_int_equal(a, MM_MMAP_MIN);
-	assert_int_equal(do_mmap(&e->mm, 0, P, PROT_READ | PROT_WRITE, AP, &a), -ENOMEM);
+	assert_int_equal(do_mmap(&e->mm, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, AP, &a), -ENOMEM);
 	assert_int_equal(e->mm.map_count, 1);
 	assert_int_equal(mm_check(&e->mm), 0);
 }
@@ -306,64 +307,64 @@ static void test_prot_none_keeps_pages(void **state)
 	size_t free_before;
 	vaddr_t va;
 
-	assert_int_equal(do_mmap(mm, B, 4 * P, PROT_READ | PROT_WRITE, FIX, &va), 0);
+	assert_int_equal(do_mmap(mm, LAYOUT_VA, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, FIX, &va), 0);
 	for (int i = 0; i < 3; i++) {
-		assert_int_equal(touch(mm, B + i * P, FAULT_WRITE, &pa[i]), 0);
+		assert_int_equal(touch(mm, LAYOUT_VA + i * PAGE_SIZE, FAULT_WRITE, &pa[i]), 0);
 		host_ptr(pa[i])[i + 1] = (uint8_t)(0xa0 + i);
 	}
-	assert_int_equal(touch(mm, B + 3 * P, FAULT_READ, &pa[3]), 0);
+	assert_int_equal(touch(mm, LAYOUT_VA + 3 * PAGE_SIZE, FAULT_READ, &pa[3]), 0);
 	assert_int_equal(pa[3], mm->zero_pa);
 	free_before = page_free_count();
 
-	assert_int_equal(do_mprotect(mm, B + P, 3 * P, PROT_NONE), 0);
-	const struct range none[] = { { B, B + P, RW }, { B + P, B + 4 * P, NONE } };
+	assert_int_equal(do_mprotect(mm, LAYOUT_VA + PAGE_SIZE, 3 * PAGE_SIZE, PROT_NONE), 0);
+	const struct range none[] = { { LAYOUT_VA, LAYOUT_VA + PAGE_SIZE, RW }, { LAYOUT_VA + PAGE_SIZE, LAYOUT_VA + 4 * PAGE_SIZE, NONE } };
 	expect_layout(mm, none, 2);
 	assert_int_equal(mm_check(mm), 0);
 	assert_int_equal(mm_resident_pages(mm), 3);
 	assert_int_equal(page_free_count(), free_before);
 	for (int i = 1; i < 4; i++) {
 		for (unsigned access = FAULT_READ; access <= FAULT_EXEC; access <<= 1) {
-			assert_int_equal(fake_translate(&e->pgt, B + i * P, access, NULL),
+			assert_int_equal(fake_translate(&e->pgt, LAYOUT_VA + i * PAGE_SIZE, access, NULL),
 					 FAULT_TRANSLATION | access | 3u << FAULT_LEVEL_SHIFT);
-			assert_int_equal(touch(mm, B + i * P, access, NULL), -EFAULT);
+			assert_int_equal(touch(mm, LAYOUT_VA + i * PAGE_SIZE, access, NULL), -EFAULT);
 		}
-		assert_int_equal(pgt_lookup(&e->pgt, B + i * P, &got, &attrs, NULL), 0);
+		assert_int_equal(pgt_lookup(&e->pgt, LAYOUT_VA + i * PAGE_SIZE, &got, &attrs, NULL), 0);
 		assert_int_equal(got, pa[i]);
 		assert_int_equal(attrs, MM_NONE);
 	}
 	assert_int_equal(mm->nr_fault_segv, 9);
-	assert_int_equal(touch(mm, B, FAULT_WRITE, &got), 0); /* untouched neighbour */
+	assert_int_equal(touch(mm, LAYOUT_VA, FAULT_WRITE, &got), 0); /* untouched neighbour */
 	assert_int_equal(got, pa[0]);
 
 	/* Back: one VMA, the same pages, the contents intact. */
-	assert_int_equal(do_mprotect(mm, B, 4 * P, PROT_READ | PROT_WRITE), 0);
-	const struct range rw[] = { { B, B + 4 * P, RW } };
+	assert_int_equal(do_mprotect(mm, LAYOUT_VA, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE), 0);
+	const struct range rw[] = { { LAYOUT_VA, LAYOUT_VA + 4 * PAGE_SIZE, RW } };
 	expect_layout(mm, rw, 1);
 	for (int i = 1; i < 4; i++) {
-		assert_int_equal(touch(mm, B + i * P, FAULT_READ, &got), 0);
+		assert_int_equal(touch(mm, LAYOUT_VA + i * PAGE_SIZE, FAULT_READ, &got), 0);
 		assert_int_equal(got, pa[i]);
 		if (i < 3)
 			assert_int_equal(host_ptr(got)[i + 1], 0xa0 + i);
 	}
-	assert_int_equal(touch(mm, B + P, FAULT_WRITE, &got), 0);
+	assert_int_equal(touch(mm, LAYOUT_VA + PAGE_SIZE, FAULT_WRITE, &got), 0);
 	assert_int_equal(got, pa[1]);
 	assert_int_equal(mm->nr_fault_wp, 1);
 	assert_int_equal(page_free_count(), free_before);
 	assert_int_equal(mm_check(mm), 0);
 
 	/* MAP_FIXED over a PROT_NONE page frees it; the new page starts zeroed. */
-	assert_int_equal(do_mprotect(mm, B + P, 2 * P, PROT_NONE), 0);
-	assert_int_equal(do_mmap(mm, B + 2 * P, P, PROT_READ | PROT_WRITE, FIX, &va), 0);
+	assert_int_equal(do_mprotect(mm, LAYOUT_VA + PAGE_SIZE, 2 * PAGE_SIZE, PROT_NONE), 0);
+	assert_int_equal(do_mmap(mm, LAYOUT_VA + 2 * PAGE_SIZE, PAGE_SIZE, PROT_READ | PROT_WRITE, FIX, &va), 0);
 	assert_int_equal(mm->nr_pages_freed, 1);
-	assert_int_equal(touch(mm, B + 2 * P, FAULT_READ, &got), 0);
+	assert_int_equal(touch(mm, LAYOUT_VA + 2 * PAGE_SIZE, FAULT_READ, &got), 0);
 	assert_int_equal(got, mm->zero_pa);
 	assert_int_equal(mm_check(mm), 0);
 
 	/* munmap of a PROT_NONE range frees its pages, then everything goes. */
-	assert_int_equal(do_munmap(mm, B + P, P), 0);
+	assert_int_equal(do_munmap(mm, LAYOUT_VA + PAGE_SIZE, PAGE_SIZE), 0);
 	assert_int_equal(mm->nr_pages_freed, 2);
 	assert_int_equal(mm_resident_pages(mm), 1);
-	assert_int_equal(do_munmap(mm, B, 4 * P), 0);
+	assert_int_equal(do_munmap(mm, LAYOUT_VA, 4 * PAGE_SIZE), 0);
 	assert_int_equal(mm_resident_pages(mm), 0);
 	assert_int_equal(mm_table_pages(mm), 0);
 	assert_int_equal(page_free_count() + mm->vma_pool.nr_pages, e->free_at_start);
@@ -406,7 +407,7 @@ static void test_out_of_vmas(void **state)
 {
 	struct mm_env *e = mm_env_new(4);
 	static paddr_t pages[1024];
-	static struct range before[256], after[256];
+	static struct range before[1024], after[1024]; /* a pool page of VMAs, 64 KiB too */
 	size_t n, nb, na, made = 0;
 	vaddr_t va;
 	int err;
@@ -415,7 +416,7 @@ static void test_out_of_vmas(void **state)
 	assert_int_equal(page_free_count(), 0);
 	for (;;) {
 		nb = snapshot(&e->mm, before, ARRAY_SIZE(before));
-		err = do_mmap(&e->mm, B + 2 * made * P, P, PROT_READ, FIX, &va);
+		err = do_mmap(&e->mm, LAYOUT_VA + 2 * made * PAGE_SIZE, PAGE_SIZE, PROT_READ, FIX, &va);
 		assert_int_equal(mm_check(&e->mm), 0);
 		if (err)
 			break;
@@ -427,7 +428,7 @@ static void test_out_of_vmas(void **state)
 	/* Give the pool one page and fill it. */
 	page_free(pages[--n]);
 	for (;;) {
-		err = do_mmap(&e->mm, B + 2 * made * P, P, PROT_READ, FIX, &va);
+		err = do_mmap(&e->mm, LAYOUT_VA + 2 * made * PAGE_SIZE, PAGE_SIZE, PROT_READ, FIX, &va);
 		if (err)
 			break;
 		made++;
@@ -438,21 +439,21 @@ static void test_out_of_vmas(void **state)
 	assert_int_equal(nb, made);
 
 	/* Splits need a VMA: refused, nothing changed. */
-	assert_int_equal(do_munmap(&e->mm, B, P), 0); /* frees one VMA */
-	assert_int_equal(do_mmap(&e->mm, B + 2 * made * P, 3 * P, PROT_WRITE, FIX, &va), 0);
-	assert_int_equal(do_mmap(&e->mm, B + 2 * made * P, P, PROT_READ, FIX, &va), -ENOMEM);
+	assert_int_equal(do_munmap(&e->mm, LAYOUT_VA, PAGE_SIZE), 0); /* frees one VMA */
+	assert_int_equal(do_mmap(&e->mm, LAYOUT_VA + 2 * made * PAGE_SIZE, 3 * PAGE_SIZE, PROT_WRITE, FIX, &va), 0);
+	assert_int_equal(do_mmap(&e->mm, LAYOUT_VA + 2 * made * PAGE_SIZE, PAGE_SIZE, PROT_READ, FIX, &va), -ENOMEM);
 	nb = snapshot(&e->mm, before, ARRAY_SIZE(before));
-	assert_int_equal(do_munmap(&e->mm, B + (2 * made + 1) * P, P), -ENOMEM);
-	assert_int_equal(do_mprotect(&e->mm, B + (2 * made + 1) * P, P, PROT_READ), -ENOMEM);
-	assert_int_equal(do_mprotect(&e->mm, B + 2 * made * P, P, PROT_READ), -ENOMEM);
+	assert_int_equal(do_munmap(&e->mm, LAYOUT_VA + (2 * made + 1) * PAGE_SIZE, PAGE_SIZE), -ENOMEM);
+	assert_int_equal(do_mprotect(&e->mm, LAYOUT_VA + (2 * made + 1) * PAGE_SIZE, PAGE_SIZE, PROT_READ), -ENOMEM);
+	assert_int_equal(do_mprotect(&e->mm, LAYOUT_VA + 2 * made * PAGE_SIZE, PAGE_SIZE, PROT_READ), -ENOMEM);
 	na = snapshot(&e->mm, after, ARRAY_SIZE(after));
 	assert_int_equal(na, nb);
 	assert_memory_equal(before, after, nb * sizeof(before[0]));
 	assert_int_equal(mm_check(&e->mm), 0);
 
 	/* Splits that are not needed still work: whole-VMA changes. */
-	assert_int_equal(do_mprotect(&e->mm, B + 2 * made * P, 3 * P, PROT_READ), 0);
-	assert_int_equal(do_munmap(&e->mm, B + 2 * made * P, 3 * P), 0);
+	assert_int_equal(do_mprotect(&e->mm, LAYOUT_VA + 2 * made * PAGE_SIZE, 3 * PAGE_SIZE, PROT_READ), 0);
+	assert_int_equal(do_munmap(&e->mm, LAYOUT_VA + 2 * made * PAGE_SIZE, 3 * PAGE_SIZE), 0);
 	assert_int_equal(mm_check(&e->mm), 0);
 	undrain(pages, n);
 	mm_env_free(e);

@@ -15,12 +15,12 @@ static void map_fixed(struct mm_struct *mm, vaddr_t va, uint64_t len, unsigned p
 	assert_int_equal(do_mmap(mm, va, len, prot, FIX, &out), 0);
 }
 
-/* Layout: [B, B+2P) r, hole, [B+4P, B+5P) rw, [B+5P, B+6P) r. */
+/* Layout: [LAYOUT_VA, LAYOUT_VA+2P) r, hole, [LAYOUT_VA+4P, LAYOUT_VA+5P) rw, [LAYOUT_VA+5P, LAYOUT_VA+6P) r. */
 static void make_layout(struct mm_struct *mm)
 {
-	map_fixed(mm, B, 2 * P, PROT_READ);
-	map_fixed(mm, B + 4 * P, P, PROT_READ | PROT_WRITE);
-	map_fixed(mm, B + 5 * P, P, PROT_READ);
+	map_fixed(mm, LAYOUT_VA, 2 * PAGE_SIZE, PROT_READ);
+	map_fixed(mm, LAYOUT_VA + 4 * PAGE_SIZE, PAGE_SIZE, PROT_READ | PROT_WRITE);
+	map_fixed(mm, LAYOUT_VA + 5 * PAGE_SIZE, PAGE_SIZE, PROT_READ);
 }
 
 static void test_find_vma(void **state)
@@ -31,13 +31,13 @@ static void test_find_vma(void **state)
 	static const struct {
 		vaddr_t addr, start; /* start 0: NULL */
 	} want[] = {
-		{ 0, B }, { B - 1, B }, { B, B }, { B + 2 * P - 1, B },
-		{ B + 2 * P, B + 4 * P }, { B + 4 * P - 1, B + 4 * P },
-		{ B + 4 * P, B + 4 * P }, { B + 5 * P, B + 5 * P },
-		{ B + 6 * P - 1, B + 5 * P }, { B + 6 * P, 0 }, { ~0ull, 0 },
+		{ 0, LAYOUT_VA }, { LAYOUT_VA - 1, LAYOUT_VA }, { LAYOUT_VA, LAYOUT_VA }, { LAYOUT_VA + 2 * PAGE_SIZE - 1, LAYOUT_VA },
+		{ LAYOUT_VA + 2 * PAGE_SIZE, LAYOUT_VA + 4 * PAGE_SIZE }, { LAYOUT_VA + 4 * PAGE_SIZE - 1, LAYOUT_VA + 4 * PAGE_SIZE },
+		{ LAYOUT_VA + 4 * PAGE_SIZE, LAYOUT_VA + 4 * PAGE_SIZE }, { LAYOUT_VA + 5 * PAGE_SIZE, LAYOUT_VA + 5 * PAGE_SIZE },
+		{ LAYOUT_VA + 6 * PAGE_SIZE - 1, LAYOUT_VA + 5 * PAGE_SIZE }, { LAYOUT_VA + 6 * PAGE_SIZE, 0 }, { ~0ull, 0 },
 	};
 
-	assert_null(find_vma(mm, B));
+	assert_null(find_vma(mm, LAYOUT_VA));
 	make_layout(mm);
 	for (int pass = 0; pass < 2; pass++) {
 		mm_set_vmacache(mm, pass == 0);
@@ -52,11 +52,11 @@ static void test_find_vma(void **state)
 				assert_null(mm->vmacache);
 		}
 	}
-	assert_int_equal(find_vma_prev(mm, B + 3 * P, &prev)->vm_start, B + 4 * P);
-	assert_int_equal(prev->vm_start, B);
-	assert_null(find_vma_prev(mm, B + 7 * P, &prev));
-	assert_int_equal(prev->vm_start, B + 5 * P);
-	assert_int_equal(find_vma_prev(mm, B, &prev)->vm_start, B);
+	assert_int_equal(find_vma_prev(mm, LAYOUT_VA + 3 * PAGE_SIZE, &prev)->vm_start, LAYOUT_VA + 4 * PAGE_SIZE);
+	assert_int_equal(prev->vm_start, LAYOUT_VA);
+	assert_null(find_vma_prev(mm, LAYOUT_VA + 7 * PAGE_SIZE, &prev));
+	assert_int_equal(prev->vm_start, LAYOUT_VA + 5 * PAGE_SIZE);
+	assert_int_equal(find_vma_prev(mm, LAYOUT_VA, &prev)->vm_start, LAYOUT_VA);
 	assert_null(prev);
 }
 
@@ -68,20 +68,20 @@ static void test_cache(void **state)
 	struct vm_area_struct *v;
 
 	make_layout(mm);
-	v = find_vma(mm, B + 4 * P + 8);
+	v = find_vma(mm, LAYOUT_VA + 4 * PAGE_SIZE + 8);
 	assert_ptr_equal(mm->vmacache, v);
-	assert_ptr_equal(find_vma(mm, B + 4 * P + 16), v);
-	assert_int_equal(do_munmap(mm, B + 4 * P, P), 0);
+	assert_ptr_equal(find_vma(mm, LAYOUT_VA + 4 * PAGE_SIZE + 16), v);
+	assert_int_equal(do_munmap(mm, LAYOUT_VA + 4 * PAGE_SIZE, PAGE_SIZE), 0);
 	assert_true(mm->vmacache != v);
 	assert_int_equal(mm_check(mm), 0);
-	assert_int_equal(find_vma(mm, B + 4 * P + 8)->vm_start, B + 5 * P);
+	assert_int_equal(find_vma(mm, LAYOUT_VA + 4 * PAGE_SIZE + 8)->vm_start, LAYOUT_VA + 5 * PAGE_SIZE);
 	/* A merge frees the right-hand VMA: the cache must not keep it. */
-	v = find_vma(mm, B + 5 * P);
-	map_fixed(mm, B + 2 * P, 3 * P, PROT_READ);
-	assert_true(mm->vmacache != v || v->vm_start == B);
+	v = find_vma(mm, LAYOUT_VA + 5 * PAGE_SIZE);
+	map_fixed(mm, LAYOUT_VA + 2 * PAGE_SIZE, 3 * PAGE_SIZE, PROT_READ);
+	assert_true(mm->vmacache != v || v->vm_start == LAYOUT_VA);
 	assert_int_equal(mm_check(mm), 0);
 	assert_int_equal(mm->map_count, 1);
-	assert_int_equal(find_vma(mm, B + 5 * P)->vm_start, B);
+	assert_int_equal(find_vma(mm, LAYOUT_VA + 5 * PAGE_SIZE)->vm_start, LAYOUT_VA);
 }
 
 /* mm_check must notice damage, or every test that calls it proves nothing. */
@@ -94,9 +94,9 @@ static void test_check_catches(void **state)
 	make_layout(mm);
 	assert_int_equal(mm_check(mm), 0);
 	v = mm->mmap->vm_next;
-	v->vm_start -= 3 * P; /* overlap */
+	v->vm_start -= 3 * PAGE_SIZE; /* overlap */
 	assert_int_equal(mm_check(mm), -EINVAL);
-	v->vm_start += 3 * P;
+	v->vm_start += 3 * PAGE_SIZE;
 	v->vm_next->vm_flags = v->vm_flags; /* unmerged neighbours */
 	assert_int_equal(mm_check(mm), -EINVAL);
 	v->vm_next->vm_flags = VM_READ;
@@ -118,22 +118,22 @@ static void test_100k(void **state)
 	unsigned seed = 1;
 
 	for (size_t i = 0; i < N; i++)
-		map_fixed(mm, B + i * P, P, i & 1 ? PROT_READ : PROT_READ | PROT_WRITE);
+		map_fixed(mm, LAYOUT_VA + i * PAGE_SIZE, PAGE_SIZE, i & 1 ? PROT_READ : PROT_READ | PROT_WRITE);
 	assert_int_equal(mm->map_count, N);
 	assert_int_equal(mm_check(mm), 0);
 	for (int k = 0; k < 10000; k++) {
 		size_t i = (size_t)rand_r(&seed) % N;
-		struct vm_area_struct *v = find_vma(mm, B + i * P + 123);
+		struct vm_area_struct *v = find_vma(mm, LAYOUT_VA + i * PAGE_SIZE + 123);
 
-		assert_int_equal(v->vm_start, B + i * P);
+		assert_int_equal(v->vm_start, LAYOUT_VA + i * PAGE_SIZE);
 	}
 	/* Touch a few, punch holes, and take it all down: every page back. */
 	for (size_t i = 0; i < N; i += 997)
-		assert_int_equal(touch(mm, B + i * P, i & 1 ? FAULT_READ : FAULT_WRITE, NULL), 0);
+		assert_int_equal(touch(mm, LAYOUT_VA + i * PAGE_SIZE, i & 1 ? FAULT_READ : FAULT_WRITE, NULL), 0);
 	for (size_t i = 0; i < N; i += 3)
-		assert_int_equal(do_munmap(mm, B + i * P, P), 0);
+		assert_int_equal(do_munmap(mm, LAYOUT_VA + i * PAGE_SIZE, PAGE_SIZE), 0);
 	assert_int_equal(mm_check(mm), 0);
-	assert_int_equal(do_munmap(mm, B, N * P), 0);
+	assert_int_equal(do_munmap(mm, LAYOUT_VA, N * PAGE_SIZE), 0);
 	assert_int_equal(mm->map_count, 0);
 	mm_env_free(e);
 }

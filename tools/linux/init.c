@@ -23,7 +23,7 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#undef BLOCK_SIZE /* <linux/fs.h>'s; lib/types.h has its own, unrelated */
+#undef BLOCK_SIZE /* <linux/fs.h>'s; mm/geometry.h has its own, unrelated */
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>

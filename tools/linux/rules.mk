@@ -15,7 +15,9 @@
 LINUX_CC     := aarch64-linux-gnu-gcc
 LINUX_DIR    := build/linux
 LINUX_CACHE  := build/cache/linux
-LINUX_CFLAGS := -std=gnu11 -O2 -g $(WARN) -DFAULTLINE_HOST \
+# arch/aarch64/include: <arch/page.h>, the page size the portable core is
+# built for (Debian's arm64 kernel uses the same 4 KiB granule).
+LINUX_CFLAGS := -std=gnu11 -O2 -g $(WARN) -DFAULTLINE_HOST -Iarch/aarch64/include \
 	-DFAULTLINE_BUILD_ID=\"$(BUILD_ID)\" -I. -MMD -MP
 COMPARE_DIR  ?= results/$(BOARD_NAME)$(if $(filter rpi%,$(BOARD)),-qemu)
 COMPARE_TIMEOUT ?= 1800

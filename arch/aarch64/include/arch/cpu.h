@@ -31,7 +31,7 @@ static inline uint64_t arch_read_cntvct(void)
 }
 
 /*
- * arch_zero_page: zero the 4 KiB page at `page` (4 KiB aligned, Normal
+ * arch_zero_page: zero the page at `page` (PAGE_SIZE aligned, Normal
  * memory once arch_cpu_init_zva() has run): unrolled DC ZVA, or STP XZR
  * stores where DC ZVA is prohibited or not set up yet. In arch/aarch64/zero.S.
  */
@@ -52,8 +52,5 @@ void arch_cpu_init_zva(void);
  * nothing once the MMU is on (it would discard cached data). In mmu.c.
  */
 void arch_inval_before_write(void *p, size_t len);
-
-/* arch_zva_block_size: bytes zeroed by one DC ZVA, or 0 when stores are used. */
-uint64_t arch_zva_block_size(void);
 
 #endif

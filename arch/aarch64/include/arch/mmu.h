@@ -1,5 +1,6 @@
 /*
- * AArch64 stage-1 translation: VMSAv8-64 descriptors for the 4 KiB granule,
+ * AArch64 stage-1 translation: VMSAv8-64 descriptors for the granule of
+ * <arch/page.h> (n = PAGE_SHIFT below; mm/geometry.h has the sizes),
  * the MAIR_EL1 attribute indexes, and TLB maintenance. This is the aarch64
  * side of the arch seam described in mm/arch.h.
  *
@@ -19,10 +20,9 @@
 #include "lib/assert.h"
 #include "lib/types.h"
 #include "mm/arch.h" /* MM_* (it includes this file back; the guard stops it) */
+#include "mm/geometry.h"
 
 typedef uint64_t pte_t;
-
-#define ARCH_PTES_PER_TABLE 512
 
 /*
  * Bits [1:0] of every descriptor, at every level:
@@ -38,8 +38,11 @@ typedef uint64_t pte_t;
 /*
  * Table descriptor, levels 0-2:
  *
- *   63      62..61   60        59        58..52  51..48  47..............12  11..2  1 0
- *  |NSTable|APTable|UXNTable|PXNTable|ignored| RES0  | next-level table   |ignored|1|1|
+ *   63      62..61   60        59        58..52  51..48  47..............p  p-1..2  1 0
+ *  |NSTable|APTable|UXNTable|PXNTable|ignored| RES0  | next-level table  |ignored|1|1|
+ *
+ *  p = PAGE_SHIFT: 12, 14 or 16 (a table is one granule, so aligned to it;
+ *  48-bit output addresses, no FEAT_LPA/LPA2).
  *
  * faultline leaves the hierarchical controls at 0 (no restriction), so the
  * leaf entries alone decide permissions.
@@ -48,16 +51,18 @@ typedef uint64_t pte_t;
 #define TABLE_APTable GENMASK(62, 61)
 #define TABLE_UXNTable BIT(60)
 #define TABLE_PXNTable BIT(59)
-#define TABLE_ADDR GENMASK(47, 12) /* next-level table address */
+#define TABLE_ADDR GENMASK(47, PAGE_SHIFT) /* next-level table address */
 
 /*
  * Block (levels 1, 2) and page (level 3) descriptor:
  *
- *   63  62..59 58..55  54  53   52   51  50  49..48 47......n n-1..12  11 10  9..8  7..6  5   4..2   1 0
- *  |ig | PBHA |  SW  |UXN|PXN|Cont|DBM|GP| RES0 |    OA    |  RES0  |nG|AF| SH  | AP |NS|AttrIndx|t|1|
- *   \______________ upper attributes _____________/                    \____ lower attributes ____/
+ *   63  62..59 58..55  54  53   52   51  50  49..48 47......n n-1..p  p-1..12  11 10  9..8  7..6  5   4..2   1 0
+ *  |ig | PBHA |  SW  |UXN|PXN|Cont|DBM|GP| RES0 |    OA    |  RES0  |ignored|nG|AF| SH  | AP |NS|AttrIndx|t|1|
+ *   \______________ upper attributes _____________/                             \____ lower attributes ____/
  *
- *  n = 30 (level-1 block), 21 (level-2 block), 12 (page); t = 0 block, 1 page.
+ *  n = level_shift(level): 30/21/12 (level-1 block, level-2 block, page) with
+ *  4 KiB; p = PAGE_SHIFT (bits [p-1:12] exist only with 16K and 64K, where
+ *  they are RES0 or ignored); t = 0 block, 1 page.
  *  AP[7:6] is AP[2:1]: 00 read/write at EL1, 10 read-only at EL1 (EL0: none).
  *  SH[9:8]: 00 Non-shareable, 10 Outer Shareable, 11 Inner Shareable.
  *  SW = reserved for software use; GP (FEAT_BTI) and DBM (FEAT_HAFDBS) stay 0.
@@ -72,7 +77,7 @@ typedef uint64_t pte_t;
 #define ATTR_SH_INNER (3ull << 8)
 #define ATTR_AF BIT(10)
 #define ATTR_nG BIT(11)
-#define ATTR_OA GENMASK(47, 12) /* output address, bits below n RES0 */
+#define ATTR_OA GENMASK(47, PAGE_SHIFT) /* output address, bits below n RES0 */
 #define ATTR_DBM BIT(51)
 #define ATTR_Contiguous BIT(52)
 #define ATTR_PXN BIT(53)
@@ -110,9 +115,6 @@ typedef uint64_t pte_t;
 
 static_assert(MAIR_EL1_VALUE == 0x04ff, "Attr0 Normal WB RAWA, Attr1 Device-nGnRE");
 
-/* Bits of a translation level's index in the VA: level 3 at 12, level 0 at 39. */
-#define ARCH_LEVEL_SHIFT(level) (PAGE_SHIFT + 9 * (3 - (level)))
-
 /* arch_pte_table: a table descriptor for the next-level table at pa. */
 static inline pte_t arch_pte_table(paddr_t table)
 {
@@ -126,7 +128,7 @@ static inline pte_t arch_pte_table(paddr_t table)
  */
 static inline pte_t arch_pte_leaf(paddr_t pa, unsigned attrs, int level)
 {
-	pte_t e = (pa & ATTR_OA) | (level == 3 ? DESC_TABLE : 0);
+	pte_t e = (pa & ATTR_OA) | (level == PGT_LAST_LEVEL ? DESC_TABLE : 0);
 
 	if (attrs & MM_NONE)
 		return e | PTE_PROT_NONE;
@@ -155,7 +157,7 @@ static inline bool arch_pte_present(pte_t e)
 /* arch_pte_is_table: whether e, found at `level`, points to a next-level table. */
 static inline bool arch_pte_is_table(pte_t e, int level)
 {
-	return level < 3 && (e & DESC_TYPE_MASK) == (DESC_TABLE | DESC_VALID);
+	return level < PGT_LAST_LEVEL && (e & DESC_TYPE_MASK) == (DESC_TABLE | DESC_VALID);
 }
 
 /* arch_pte_addr: the next-level table (table) or output address (leaf) of e. */
@@ -163,7 +165,7 @@ static inline paddr_t arch_pte_addr(pte_t e, int level)
 {
 	if (e & DESC_TABLE)
 		return e & ATTR_OA;
-	return e & ATTR_OA & ~(BIT(ARCH_LEVEL_SHIFT(level)) - 1);
+	return e & ATTR_OA & ~(level_size(level) - 1);
 }
 
 /* arch_pte_table_addr: the next-level table of a table entry (the walk's fast path). */
@@ -220,11 +222,22 @@ static inline void arch_pte_sync(void)
  * TLB maintenance (Arm ARM "TLB maintenance instructions"; the sequence is
  * the one of "Using break-before-make when updating translation table
  * entries"): DSB ISHST so the invalid entry is seen by the walkers, TLBI
- * VAE1IS by VA (VA[55:12] in bits [43:0]; ASID bits 0, which matches our
- * global entries; also drops cached walks for that VA), DSB ISH to wait for
- * completion, ISB so that later instructions see the effect.
+ * VAE1IS by VA, DSB ISH to wait for completion, ISB so that later
+ * instructions see the effect. The TLBI operand (Arm ARM "TLBI VAE1IS"):
+ *
+ *   63..48  47..44  43...............................0
+ *  | ASID  |  TTL  |           VA[55:12]             |
+ *
+ * VA[55:12] whatever the granule (with 16K or 64K the low bits of the field
+ * are simply part of the page offset), so the shift is 12, not PAGE_SHIFT;
+ * Linux hard-codes it the same way (__TLBI_VADDR). ASID 0 matches our global
+ * entries; TTL 0 gives no level hint; the TLBI also drops cached walks.
  */
-#define ARCH_TLBI_VA(va) (((va) >> PAGE_SHIFT) & GENMASK(43, 0))
+#define TLBI_VA_SHIFT 12
+#define ARCH_TLBI_VA(va) (((va) >> TLBI_VA_SHIFT) & GENMASK(43, 0))
+static_assert(ARCH_TLBI_VA(0x0000fedcba987654ull) == 0xfedcba987ull &&
+	      ARCH_TLBI_VA(BIT(PAGE_SHIFT)) == BIT(PAGE_SHIFT - 12),
+	      "TLBI operand is VA[55:12] for every granule");
 
 /* arch_tlb_flush_page: drop every TLB entry (leaf or walk) for va. */
 static inline void arch_tlb_flush_page(vaddr_t va)
@@ -246,16 +259,11 @@ static inline void arch_tlb_flush_all(void)
 }
 
 /*
- * Beyond this many TLBIs a range flush drops the whole TLB instead (Linux
- * arm64 makes the same trade with MAX_TLBI_OPS).
+ * arch_tlb_flush_leaves: drop the TLB entries of [va, end) whose leaves are
+ * 1 << shift bytes, one TLBI VAE1IS per leaf between one DSB ISHST and one
+ * DSB ISH + ISB. In arch/aarch64/tlb.c; mm/tlb.c decides when to use it.
  */
-#define ARCH_TLBI_MAX_OPS 64
-
-/*
- * arch_tlb_flush_range: drop the TLB entries of [va, end) whose leaves are
- * 1 << shift bytes (one TLBI per leaf), or all of them for large ranges.
- */
-void arch_tlb_flush_range(vaddr_t va, vaddr_t end, unsigned shift);
+void arch_tlb_flush_leaves(vaddr_t va, vaddr_t end, unsigned shift);
 
 /* arch_phys_to_virt: RAM is identity mapped. */
 static inline void *arch_phys_to_virt(paddr_t pa)

@@ -27,10 +27,4 @@ static inline void arch_cpu_init_zva(void)
 {
 }
 
-/* arch_zva_block_size: the host zeroes with memset. */
-static inline uint64_t arch_zva_block_size(void)
-{
-	return 0;
-}
-
 #endif

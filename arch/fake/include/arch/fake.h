@@ -53,7 +53,7 @@ bool fake_tlb_cached(vaddr_t va);
 struct fake_stats {
 	uint64_t pte_writes;     /* arch_pte_write + arch_pte_write_table */
 	uint64_t flush_page;     /* arch_tlb_flush_page */
-	uint64_t flush_range;    /* arch_tlb_flush_range calls */
+	uint64_t flush_range;    /* arch_tlb_flush_leaves calls */
 	uint64_t flush_all;      /* arch_tlb_flush_all, also from large ranges */
 	uint64_t tlbi_ops;       /* single-VA invalidations, from any call */
 	uint64_t syncs;          /* arch_pte_sync */

@@ -2,15 +2,24 @@
  * The host's fake MMU: the <arch/mmu.h> half of the arch seam (mm/arch.h)
  * for unit tests. Its entry encoding deliberately shares nothing with
  * AArch64 beyond "0 is invalid", so portable code that peeks at descriptor
- * bits breaks here:
+ * bits breaks here, and it records the level of every leaf, so code that
+ * uses an entry at the wrong level breaks too:
  *
- *   63  62  61  60  59  58  57  56.......40  39..............0
- *  | V | T | D | X | W | R | N |    zero    |       PFN        |
+ *   63  62  61  60..58  57.............48  47..40  39...............0
+ *  | V | T | N |  LVL  |      ATTRS       |  zero  |      FRAME       |
  *
- *  V valid; T table (levels 0-2); R/W/X/D the MM_* attributes of a leaf
- *  (MM_READ << 58 ...); PFN the table's or output page's frame number.
- *  N marks a kept entry (MM_NONE): V = 0 and R/W/X/D = 0, PFN kept; the
- *  fake walker faults on it like on any invalid entry.
+ *  V      valid
+ *  T      table (levels above PGT_LAST_LEVEL)
+ *  N      kept entry (MM_NONE): V = 0, ATTRS = 0, FRAME kept; the fake
+ *         walker faults on it like on any invalid entry
+ *  LVL    a leaf's level + 1 (0 in a table entry); arch_pte_addr and
+ *         arch_pte_attrs assert it matches the level they are given
+ *  ATTRS  the MM_* attributes of a leaf (MM_READ << 48 ...), ten bits of
+ *         room for the ones to come (the contiguous bit)
+ *  FRAME  a table: its address >> PAGE_SHIFT; a leaf: its output address
+ *         >> level_shift(level), the per-level encoding shift (Hafnium's
+ *         PTE_LEVEL_SHIFT), so a block read as a page, or a page as a
+ *         block, gives a different address
  *
  * Entry writes, TLB flushes and address conversions go out of line to
  * arch/fake/, which checks them and models a TLB (see <arch/fake.h>).
@@ -18,64 +27,90 @@
 #ifndef ARCH_FAKE_MMU_H
 #define ARCH_FAKE_MMU_H
 
+#include <assert.h>
+
 #include "lib/types.h"
 #include "mm/arch.h" /* MM_* (it includes this file back; the guard stops it) */
+#include "mm/geometry.h"
 
 typedef uint64_t pte_t;
 
-#define ARCH_PTES_PER_TABLE 512
-
 #define FAKE_PTE_V BIT(63)
 #define FAKE_PTE_T BIT(62)
-#define FAKE_PTE_ATTR_SHIFT 58
-#define FAKE_PTE_ATTRS GENMASK(61, 58)
-#define FAKE_PTE_N BIT(57)
-#define FAKE_PTE_PFN GENMASK(39, 0)
+#define FAKE_PTE_N BIT(61)
+#define FAKE_PTE_LVL_SHIFT 58
+#define FAKE_PTE_LVL GENMASK(60, 58)
+#define FAKE_PTE_ATTR_SHIFT 48
+#define FAKE_PTE_ATTRS GENMASK(57, 48)
+#define FAKE_PTE_FRAME GENMASK(39, 0)
 
-#define ARCH_LEVEL_SHIFT(level) (PAGE_SHIFT + 9 * (3 - (level)))
-#define ARCH_TLBI_MAX_OPS 64
+static_assert((((pte_t)MM_READ | MM_WRITE | MM_EXEC | MM_DEVICE) << FAKE_PTE_ATTR_SHIFT &
+	       ~FAKE_PTE_ATTRS) == 0, "the MM_* attributes fit ATTRS");
 
+/* The LVL field of a leaf of `level`. */
+static inline pte_t fake_pte_lvl(int level)
+{
+	assert(level >= PGT_ROOT_LEVEL && level <= PGT_LAST_LEVEL);
+	return (pte_t)(level + 1) << FAKE_PTE_LVL_SHIFT;
+}
+
+/* arch_pte_table: a table entry for the next-level table at `table`. */
 static inline pte_t arch_pte_table(paddr_t table)
 {
-	return FAKE_PTE_V | FAKE_PTE_T | ((table >> PAGE_SHIFT) & FAKE_PTE_PFN);
+	assert(IS_ALIGNED(table, PAGE_SIZE));
+	return FAKE_PTE_V | FAKE_PTE_T | ((table >> PAGE_SHIFT) & FAKE_PTE_FRAME);
 }
 
+/* arch_pte_leaf: a leaf of `level` for pa (aligned to its size) with MM_* attrs. */
 static inline pte_t arch_pte_leaf(paddr_t pa, unsigned attrs, int level)
 {
-	pte_t pfn = (pa >> PAGE_SHIFT) & FAKE_PTE_PFN;
+	pte_t e = fake_pte_lvl(level) | ((pa >> level_shift(level)) & FAKE_PTE_FRAME);
 
+	assert(IS_ALIGNED(pa, level_size(level)));
 	if (attrs & MM_NONE)
-		return FAKE_PTE_N | pfn;
-	return FAKE_PTE_V | ((pte_t)(attrs & 0xf) << FAKE_PTE_ATTR_SHIFT) | pfn;
+		return FAKE_PTE_N | e;
+	return FAKE_PTE_V | ((pte_t)attrs << FAKE_PTE_ATTR_SHIFT & FAKE_PTE_ATTRS) | e;
 }
 
+/* arch_pte_valid: whether the walker uses this entry. */
 static inline bool arch_pte_valid(pte_t e)
 {
 	return e & FAKE_PTE_V;
 }
 
+/* arch_pte_present: whether e is a valid entry or a kept one. */
 static inline bool arch_pte_present(pte_t e)
 {
 	return e & (FAKE_PTE_V | FAKE_PTE_N);
 }
 
+/* arch_pte_is_table: whether e, found at `level`, points to a next-level table. */
 static inline bool arch_pte_is_table(pte_t e, int level)
 {
-	return level < 3 && (e & (FAKE_PTE_V | FAKE_PTE_T)) == (FAKE_PTE_V | FAKE_PTE_T);
+	return level < PGT_LAST_LEVEL &&
+	       (e & (FAKE_PTE_V | FAKE_PTE_T)) == (FAKE_PTE_V | FAKE_PTE_T);
 }
 
+/* arch_pte_addr: the next-level table (table) or output address (leaf) of e. */
 static inline paddr_t arch_pte_addr(pte_t e, int level)
 {
-	return (e & FAKE_PTE_PFN) << PAGE_SHIFT;
+	if (arch_pte_is_table(e, level))
+		return (e & FAKE_PTE_FRAME) << PAGE_SHIFT;
+	assert((e & FAKE_PTE_LVL) == fake_pte_lvl(level) && "leaf used at another level");
+	return (e & FAKE_PTE_FRAME) << level_shift(level);
 }
 
+/* arch_pte_table_addr: the next-level table of a table entry. */
 static inline paddr_t arch_pte_table_addr(pte_t e)
 {
-	return (e & FAKE_PTE_PFN) << PAGE_SHIFT;
+	assert(e & FAKE_PTE_T);
+	return (e & FAKE_PTE_FRAME) << PAGE_SHIFT;
 }
 
+/* arch_pte_attrs: the MM_* attributes of a present leaf of `level`. */
 static inline unsigned arch_pte_attrs(pte_t e, int level)
 {
+	assert((e & FAKE_PTE_LVL) == fake_pte_lvl(level) && "leaf used at another level");
 	if (e & FAKE_PTE_N)
 		return MM_NONE;
 	return (e & FAKE_PTE_ATTRS) >> FAKE_PTE_ATTR_SHIFT;
@@ -86,7 +121,7 @@ void arch_pte_write(pte_t *slot, pte_t v);
 void arch_pte_write_table(pte_t *slot, pte_t v);
 void arch_pte_sync(void);
 void arch_tlb_flush_page(vaddr_t va);
-void arch_tlb_flush_range(vaddr_t va, vaddr_t end, unsigned shift);
+void arch_tlb_flush_leaves(vaddr_t va, vaddr_t end, unsigned shift);
 void arch_tlb_flush_all(void);
 
 /* Out of line in arch/fake/ram.c: fake physical addresses index the arena. */
