@@ -103,6 +103,7 @@ clean:
 -include boot/rules.mk
 -include bench/rules.mk
 -include tools/linux/rules.mk
+-include tools/lava/rules.mk
 
 # ---------------------------------------------------------------------------
 # make test: every tier runs, each records "<passed> <failed>" in

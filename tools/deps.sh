@@ -7,10 +7,16 @@ set -eu
 PKGS="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu clang lld
 libclang-rt-14-dev libcmocka-dev device-tree-compiler u-boot-qemu u-boot-tools
 mtools dosfstools fdisk gdb-multiarch gnuplot-nox cpio python3 make"
+# LAVA (make lava, test-lava): the dispatcher, lavacli, the TFTP directory
+# (/etc/default/tftpd-hpa names it) and telnet (the lab console command the
+# Raspberry Pi device dictionaries validate against). lava-dispatcher comes
+# with qemu-system-x86 from backports: without it python3-guestfs pulls in
+# the release's older QEMU, which conflicts with QEMU >= 9.
+LAVA_PKGS="lava-dispatcher lavacli tftpd-hpa telnet python3-jinja2 python3-yaml"
 QEMU_MIN=9
 
 missing=""
-for p in $PKGS; do
+for p in $PKGS $LAVA_PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		missing="$missing $p"
 done
@@ -52,7 +58,9 @@ EOS
 	fi
 fi
 apt-get update -q
-[ -n "$missing" ] && apt-get install -y -q $missing
+lava=""
+case " $missing " in *" lava-dispatcher "*) lava="qemu-system-x86/$(backports_suite)";; esac
+[ -n "$missing" ] && apt-get install -y -q --no-install-recommends $missing $lava
 if ! qemu_ok; then
 	apt-get install -y -q -t "$(backports_suite)" qemu-system-arm
 fi
