@@ -113,6 +113,7 @@ clean:
 -include bench/rules.mk
 -include tools/linux/rules.mk
 -include tools/anatomy/rules.mk
+-include tools/lava/rules.mk
 
 # ---------------------------------------------------------------------------
 # make test: every tier runs, each records "<passed> <failed>" in

@@ -1,8 +1,11 @@
 /*
  * Board glue (see board.h). A board config says where its fallback PL011
- * is; everything else comes from the device tree.
+ * is; everything else comes from the device tree. Raspberry Pi builds also
+ * drive the mini UART when /chosen/stdout-path names it (boot/miniuart.c).
  */
 #include "boot/board.h"
+#include "boot/mailbox.h"
+#include "boot/miniuart.h"
 #include "boot/pl011.h"
 #include "lib/console.h"
 #include "lib/errno.h"
@@ -14,6 +17,7 @@
 #endif
 
 static uintptr_t uart_base = FALLBACK_UART;
+static enum uart_kind uart_kind = UART_PL011;
 static char uart_name[48] = "fallback pl011";
 
 static void uart_write(const struct console *con, const char *s, size_t n)
@@ -37,12 +41,67 @@ void board_early_console(void)
 	pl011_init(FALLBACK_UART);
 }
 
+#ifdef BOARD_RPI
+static void aux_write(const struct console *con, const char *s, size_t n)
+{
+	miniuart_write((uintptr_t)con->priv, s, n);
+}
+
+static struct console aux_console = {
+	.name = "miniuart",
+	.write = aux_write,
+};
+
+/* The mini UART's clock: the tree's, else the VPU core clock the firmware
+ * reports through the mailbox (MMU still off), else 0 (keep the divisor
+ * the firmware set). The rate is 115200 baud, as the firmware and LAVA's
+ * Raspberry Pi device types have it. */
+static uint32_t aux_clock(const struct bootinfo *bi)
+{
+	paddr_t mbox;
+	uint32_t hz = bi->uart.clock_hz;
+
+	if (hz)
+		return hz;
+	if (mailbox_find(&bi->fdt, MAILBOX_BASE, &mbox) == -EINVAL ||
+	    mailbox_clock_rate((uintptr_t)mbox, MBOX_CLOCK_CORE, &hz))
+		return 0;
+	return hz;
+}
+
+static int aux_console_init(const struct bootinfo *bi, const char **why)
+{
+	static char msg[96];
+	uint32_t hz = aux_clock(bi), divisor = 0;
+
+	if (miniuart_divisor(hz, 115200, &divisor) && hz)
+		ksnprintf(msg, sizeof(msg), "mini UART: core clock %u Hz gives no divisor "
+			  "for 115200 baud: keeping the firmware's", hz);
+	board_console_flush();
+	uart_base = (uintptr_t)bi->uart.base;
+	uart_kind = UART_AUX;
+	ksnprintf(uart_name, sizeof(uart_name), "%s", bi->uart.node);
+	miniuart_init(uart_base, divisor);
+	aux_console.priv = (void *)uart_base;
+	console_set(&aux_console);
+	if (msg[0]) {
+		*why = msg;
+		return -ERANGE;
+	}
+	return 0;
+}
+#endif
+
 int board_console_init(const struct bootinfo *bi, const char **why)
 {
 	if (!bi->uart.found) {
 		*why = "device tree names no console UART: staying on the fallback UART";
 		return -ENOTSUP;
 	}
+#ifdef BOARD_RPI
+	if (bi->uart.kind == UART_AUX)
+		return aux_console_init(bi, why);
+#endif
 	if (bi->uart.kind != UART_PL011) {
 		*why = "console UART is not a PL011: staying on the fallback UART";
 		return -ENOTSUP;
@@ -68,5 +127,8 @@ const char *board_console_name(void)
 
 void board_console_flush(void)
 {
-	pl011_flush(uart_base);
+	if (uart_kind == UART_AUX)
+		miniuart_flush(uart_base);
+	else
+		pl011_flush(uart_base);
 }

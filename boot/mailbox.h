@@ -11,6 +11,7 @@
 
 #define MAILBOX_SIZE 0x40      /* register window (both mailboxes) */
 #define MBOX_CLOCK_ARM 3       /* clock id of the ARM cores */
+#define MBOX_CLOCK_CORE 4      /* clock id of the VPU core (clocks the mini UART) */
 
 /*
  * mailbox_find: CPU physical address of the mailbox registers: the tree's

@@ -52,7 +52,9 @@
 	"console", "earlycon", "earlyprintk", "coherent_pool", "cma", "root", \
 	"rootfstype", "rootwait", "rootdelay", "rw", "ro", "quiet", "splash", \
 	"loglevel", "init", "elevator", "kgdboc", "video", "fbcon", "pci",    \
-	"numa", "numa_policy", NULL
+	"numa", "numa_policy",                                                \
+	/* words LAVA's stock U-Boot command sets add (base-uboot.jinja2) */  \
+	"ip", "nfsroot", "ramdisk_size", "verbose", NULL
 
 #define CMDLINE_NAME_MAX 32
 

@@ -18,10 +18,16 @@ clang lld libclang-rt-14-dev libcmocka-dev device-tree-compiler u-boot-qemu
 u-boot-tools ipxe-qemu mtools dosfstools fdisk gdb-multiarch gnuplot-nox cpio
 python3 make"
 APT_INSTALL="apt-get install -y -q --no-install-recommends"
+# LAVA (make lava, test-lava): the dispatcher, lavacli, the TFTP directory
+# (/etc/default/tftpd-hpa names it) and telnet (the lab console command the
+# Raspberry Pi device dictionaries validate against). lava-dispatcher comes
+# with qemu-system-x86 from backports: without it python3-guestfs pulls in
+# the release's older QEMU, which conflicts with QEMU >= 9.
+LAVA_PKGS="lava-dispatcher lavacli tftpd-hpa telnet python3-jinja2 python3-yaml"
 QEMU_MIN=9
 
 missing=""
-for p in $PKGS; do
+for p in $PKGS $LAVA_PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		missing="$missing $p"
 done
@@ -63,8 +69,13 @@ EOS
 	fi
 fi
 apt-get update -q
-[ -n "$missing" ] && $APT_INSTALL $missing
-if ! qemu_ok; then
-	$APT_INSTALL -t "$(backports_suite)" qemu-system-arm
-fi
+# One transaction, so that QEMU and everything that depends on it come from
+# the same release: QEMU >= 9 from backports, and with lava-dispatcher its
+# qemu-system-x86 from there too.
+qemu=""
+qemu_ok || qemu="qemu-system-arm/$(backports_suite)"
+case " $missing " in
+*" lava-dispatcher "*) qemu="$qemu qemu-system-x86/$(backports_suite)" ;;
+esac
+[ -z "$missing$qemu" ] || $APT_INSTALL $missing $qemu
 qemu_ok || { echo "faultline: QEMU >= $QEMU_MIN still not available" >&2; exit 1; }

@@ -3,7 +3,8 @@
 
     qemu.py run [options]          boot once (make run, the test tiers)
     qemu.py expect CASE [options]  boot as a console-expect case says, check it
-    qemu.py extract LOG OUTDIR     CSV blocks of a saved log or a serial device
+    qemu.py extract LOG OUTDIR     CSV blocks of a saved log (serial or LAVA job
+                                   log) or a serial device
     qemu.py check LOG [--tests]    verdict of a saved log (no exit code known)
     qemu.py loadaddr IMG           where -kernel loads IMG (for gdb)
 
@@ -625,8 +626,30 @@ def cmd_expect(a):
     return 1 if why else 0
 
 
+def read_lava_log(path, con):
+    """Feed the console lines of a LAVA job log (tools/lava/joblog.py) to con."""
+    import joblog
+    try:
+        for line in joblog.console_lines(path):
+            con.feed(line)
+            if con.done:
+                break
+    except ValueError as e:
+        con.errors.append(str(e))
+    con.finish()
+
+
 def read_console(path, con):
-    """Feed a saved log, or a serial device up to its done line, to con."""
+    """Feed a saved log (a serial log or a LAVA job log), or a serial
+    device up to its done line, to con."""
+    if os.path.isfile(path):
+        with open(path, "rb") as f:
+            head = f.read(4096)
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lava"))
+        import joblog
+        if joblog.is_lava_log(head):
+            read_lava_log(path, con)
+            return
     with open(path, "rb", buffering=0) as f:
         pending = b""
         while con.done is None:

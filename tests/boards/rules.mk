@@ -11,6 +11,9 @@
 #   rpi4-none       rpi4   direct  run=none
 #   rpi4-linuxdt    rpi4   direct  run=none              Linux's bcm2711-rpi-4-b.dtb
 #   rpi3-nouart     rpi3   direct  run=none + warning    DT without a UART
+#   rpi3-miniuart   rpi3   direct  run=tests (KTAP)      console on the mini UART
+#   rpi4-miniuart   rpi4   direct  run=none + LAVA's     console on the mini UART,
+#                                  loader words          QEMU's second -serial
 #   rpi3-bench      rpi3   direct  a short bench         (when bench/ has one)
 #   virt-uboot      virt   uboot   run=tests (KTAP)      -bios u-boot.bin, virtio disk
 #   rpi3-uboot      rpi3   uboot   run=tests (KTAP)      rpi_arm64 on raspi3b, SD card
@@ -24,6 +27,7 @@
 BOARDS_OUT := build/test/boards
 BOARDS_TIMEOUT ?= 90
 BOARDS_CASES ?= rpi3-tests rpi3-none rpi4-tests rpi4-none rpi4-linuxdt rpi3-nouart \
+	rpi3-miniuart rpi4-miniuart \
 	virt-uboot rpi3-uboot rpi4-uboot virt-uboot-noimg rpi3-uboot-noimg rpi5-build \
 	$(if $(wildcard bench/main.c),rpi3-bench)
 
@@ -34,6 +38,13 @@ boards_vars_rpi4-tests       := BOARD=rpi4 BOOT_ARGS=run=tests BOOT_TESTS=1
 boards_vars_rpi4-none        := BOARD=rpi4 BOOT_ARGS=run=none
 boards_vars_rpi4-linuxdt     := BOARD=rpi4 BOOT_ARGS=run=none QEMU_DTB=build/rpi4/linux/bcm2711-rpi-4-b.dtb
 boards_vars_rpi3-nouart      := BOARD=rpi3 BOOT_ARGS=run=none QEMU_DTB=build/rpi3/rpi3-nouart.dtb
+# The mini UART is QEMU's second serial port: the first (the PL011) goes
+# to null, so only what the kernel writes to the mini UART is seen.
+boards_vars_rpi3-miniuart    := BOARD=rpi3 BOOT_ARGS=run=tests BOOT_TESTS=1 \
+	"QEMU_BOARD_ARGS=-machine raspi3b -dtb build/rpi3/rpi3-miniuart.dtb -serial null -serial stdio"
+boards_vars_rpi4-miniuart    := BOARD=rpi4 \
+	"BOOT_ARGS=run=none console=ttyS1,115200n8 root=/dev/ram0 earlycon=uart,mmio32,0xfe215040 ip=dhcp" \
+	"QEMU_BOARD_ARGS=-machine raspi4b -m 2G -dtb build/rpi4/rpi4-miniuart.dtb -serial null -serial stdio"
 boards_vars_rpi3-bench       := BOARD=rpi3 "BOOT_ARGS=run=bench suite=small mode=tcg"
 boards_vars_virt-uboot       := BOARD=qemu-virt BOOT=uboot BOOT_ARGS=run=tests BOOT_TESTS=1
 boards_vars_rpi3-uboot       := BOARD=rpi3 BOOT=uboot BOOT_ARGS=run=tests BOOT_TESTS=1
@@ -43,6 +54,8 @@ boards_vars_rpi3-uboot-noimg := BOARD=rpi3 BOOT=uboot BOOT_ARGS=run=none UBOOT_N
 
 # A console line a case also needs (after its run passed).
 boards_expect_rpi3-nouart := no console UART.*fallback
+boards_expect_rpi3-miniuart := ^faultline: console serial@7e215040,
+boards_expect_rpi4-miniuart := ^faultline: command line: ignoring loader word .ip=dhcp
 boards_expect_rpi3-tests  := ^faultline: firmware cpu_hz=[1-9][0-9]* mailbox=0x3f00b880
 boards_expect_rpi4-tests  := ^faultline: firmware cpu_hz=[1-9][0-9]* mailbox=0xfe00b880
 
@@ -54,7 +67,8 @@ TEST_TIERS += test-boards
 boards-build:
 	@for b in rpi3 rpi4 rpi5; do $(MAKE) --no-print-directory BOARD=$$b kernel || exit 1; done
 	@$(MAKE) --no-print-directory BOARD=qemu-virt kernel
-	@$(MAKE) --no-print-directory BOARD=rpi3 build/rpi3/rpi3-nouart.dtb
+	@$(MAKE) --no-print-directory BOARD=rpi3 build/rpi3/rpi3-nouart.dtb build/rpi3/rpi3-miniuart.dtb
+	@$(MAKE) --no-print-directory BOARD=rpi4 build/rpi4/rpi4-miniuart.dtb
 	@$(MAKE) --no-print-directory BOARD=qemu-virt BOOT=uboot uboot-deps
 	@$(MAKE) --no-print-directory BOARD=rpi3 BOOT=uboot uboot-deps
 	@$(MAKE) --no-print-directory BOARD=rpi4 BOOT=uboot uboot-deps

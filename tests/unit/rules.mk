@@ -21,6 +21,9 @@ build/host/%: tests/unit/%.c $(HOST_SRC) $(wildcard tests/unit/*.h) $(wildcard m
 # test_esr also links the aarch64 ESR decoder (pure C, no hardware access).
 build/host/test_esr: HOST_SRC += arch/aarch64/esr.c
 build/host/test_esr: arch/aarch64/esr.c arch/aarch64/esr.h
+# test_miniuart links the mini UART driver (MMIO through plain pointers).
+build/host/test_miniuart: HOST_SRC += boot/miniuart.c
+build/host/test_miniuart: boot/miniuart.c boot/miniuart.h
 
 # test_rdpmc tests the Linux program's header-only PMU reader.
 build/host/test_rdpmc: tools/linux/rdpmc.h

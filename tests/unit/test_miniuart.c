@@ -1,0 +1,100 @@
+/*
+ * Host tests of the mini UART driver (boot/miniuart.c) against a register
+ * block in memory: the baud divisor from the core clock (BCM2835 ARM
+ * Peripherals 2.2.1: baudrate = clock / (8 * (divisor + 1))), the enable
+ * sequence, leaving a firmware-enabled UART alone, and bounded transmit.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "boot/miniuart.h"
+#include "lib/errno.h"
+
+/* Word offsets in the AUX block (AUX base = regs). */
+#define ENABLES (0x04 / 4)
+#define IO (0x40 / 4)
+#define LCR (0x4c / 4)
+#define LSR (0x54 / 4)
+#define CNTL (0x60 / 4)
+#define BAUD (0x68 / 4)
+
+static uint32_t regs[0x80 / 4];
+
+static uintptr_t base(void)
+{
+	return (uintptr_t)&regs[IO];   /* the tree's "reg": AUX base + 0x40 */
+}
+
+static void test_divisor(void **state)
+{
+	uint32_t d;
+
+	assert_int_equal(miniuart_divisor(250000000, 115200, &d), 0);
+	assert_int_equal(d, 270);      /* Pi 3, core_freq=250: 115313 baud */
+	assert_int_equal(miniuart_divisor(500000000, 115200, &d), 0);
+	assert_int_equal(d, 542);      /* Pi 4, core clock 500 MHz */
+	assert_int_equal(miniuart_divisor(350000000, 115200, &d), 0);
+	assert_int_equal(d, 379);      /* QEMU raspi's core clock */
+	assert_int_equal(miniuart_divisor(0, 115200, &d), -EINVAL);
+	assert_int_equal(miniuart_divisor(250000000, 0, &d), -EINVAL);
+	assert_int_equal(miniuart_divisor(400000, 115200, &d), -EINVAL);   /* divisor < 0 */
+	assert_int_equal(miniuart_divisor(4000000000u, 300, &d), -EINVAL); /* > 16 bits */
+}
+
+static void test_init_enables(void **state)
+{
+	memset(regs, 0, sizeof(regs));
+	regs[BAUD] = 0x1234;
+	miniuart_init(base(), 270);
+	assert_int_equal(regs[ENABLES] & 1, 1);
+	assert_int_equal(regs[LCR], 3);
+	assert_int_equal(regs[BAUD], 270);
+	assert_int_equal(regs[CNTL], 2);
+
+	memset(regs, 0, sizeof(regs));  /* divisor 0: keep the one it holds */
+	regs[BAUD] = 0x1234;
+	miniuart_init(base(), 0);
+	assert_int_equal(regs[BAUD], 0x1234);
+}
+
+static void test_init_keeps_firmware_setup(void **state)
+{
+	memset(regs, 0, sizeof(regs));
+	regs[ENABLES] = 1;
+	regs[CNTL] = 3;
+	regs[LCR] = 1;
+	regs[BAUD] = 541;
+	miniuart_init(base(), 270);
+	assert_int_equal(regs[CNTL], 3);
+	assert_int_equal(regs[LCR], 1);
+	assert_int_equal(regs[BAUD], 541);
+}
+
+static void test_write(void **state)
+{
+	memset(regs, 0, sizeof(regs));
+	regs[LSR] = 0x60;               /* transmitter empty and idle */
+	miniuart_write(base(), "ok\n", 3);
+	assert_int_equal(regs[IO], '\n');
+	miniuart_flush(base());
+
+	regs[LSR] = 0;                  /* wedged: gives up instead of hanging */
+	regs[IO] = 0;
+	miniuart_write(base(), "x", 1);
+	assert_int_equal(regs[IO], 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_divisor),
+		cmocka_unit_test(test_init_enables),
+		cmocka_unit_test(test_init_keeps_firmware_setup),
+		cmocka_unit_test(test_write),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
