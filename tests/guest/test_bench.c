@@ -9,6 +9,7 @@
 #include "tests/guest/ktest.h"
 
 #include "arch/aarch64/exception.h"
+#include "arch/aarch64/pmu.h"
 #include "boot/image.h"
 
 #include "bench/bench.h"
@@ -104,10 +105,19 @@ KTEST(bench_stamps_monotonic_and_summing)
 	ktest_note("fault p50 %llu with stamps, %llu without, overhead %llu",
 		   (unsigned long long)on.p50, (unsigned long long)off.p50,
 		   (unsigned long long)overhead);
-	/* Under TCG the counter follows host time: allow a quarter of the
-	 * median for noise; under -icount the bound is exact. */
-	KEXPECT_LE(on.p50, off.p50 + NR_STAGES * (overhead + 1) + off.p50 / 4);
-	KEXPECT_LE(off.p50, on.p50 + off.p50 / 4);
+	/*
+	 * Under -icount the counter counts instructions, so the bound is
+	 * exact. Under TCG it follows the host's clock, which a loaded host
+	 * stretches at random: there the medians are only reported (the
+	 * stamps' order and sums above are checked either way).
+	 */
+	if (pmu_icount()) {
+		KEXPECT_LE(on.p50, off.p50 + NR_STAGES * (overhead + 1));
+		KEXPECT_LE(off.p50, on.p50);
+	} else {
+		ktest_note("host-clock counts: the stamp overhead bound is checked "
+			   "only under -icount");
+	}
 	KEXPECT_EQ(env_unmap(p, 2 * PAGES * PAGE_SIZE), 0);
 }
 
