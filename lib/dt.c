@@ -312,6 +312,27 @@ int dt_parse(const void *blob, size_t maxsize, struct bootinfo *bi, const char *
 	return 0;
 }
 
+const char *dt_intc_at(const struct bootinfo *bi, uint64_t base, uint64_t size)
+{
+	const struct fdt *fdt = &bi->fdt;
+	int depth = 0, seen = 0;
+
+	/* Bounded: each candidate's translation walks up from the root. */
+	for (int n = fdt_path(fdt, "/"); n >= 0 && depth >= 0 && seen < DT_MAX_INTC;
+	     n = fdt_next_node(fdt, n, &depth)) {
+		uint64_t a, s, pa;
+
+		if (!fdt_prop(fdt, n, "interrupt-controller", NULL))
+			continue;
+		seen++;
+		for (int i = 0; fdt_reg(fdt, n, i, &a, &s) == 0; i++)
+			if (fdt_translate(fdt, n, a, &pa) == 0 && pa < base + size &&
+			    base < pa + s)
+				return label(fdt, n);
+	}
+	return NULL;
+}
+
 const char *dt_uart_kind_name(enum uart_kind kind)
 {
 	switch (kind) {

@@ -81,6 +81,13 @@ struct bootinfo {
  */
 int dt_parse(const void *blob, size_t maxsize, struct bootinfo *bi, const char **why);
 
+/* dt_intc_at: the name of an interrupt controller (a node with an
+ * "interrupt-controller" property, among the first DT_MAX_INTC found) whose
+ * registers overlap [base, base + size), or NULL. */
+const char *dt_intc_at(const struct bootinfo *bi, uint64_t base, uint64_t size);
+
+#define DT_MAX_INTC 8
+
 /* dt_uart_kind_name / dt_psci_name: names for the boot report. */
 const char *dt_uart_kind_name(enum uart_kind kind);
 const char *dt_psci_name(enum psci_conduit psci);

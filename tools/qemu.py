@@ -285,6 +285,8 @@ def loader_boot(a, board_args, tmp):
     text_offset, _ = image_text_offset(a.kernel)
     kernel = ram_base + 0x200000 + text_offset
     dtb_addr = ram_base + min(mem_bytes(board_args) // 2, 128 << 20)
+    if getattr(a, "dtb_addr", None) is not None:
+        dtb_addr = a.dtb_addr
     dtb = a.dtb
     if dtb == "none":               # no device tree at all: x0 = 0
         dtb, dtb_addr = None, 0
@@ -418,6 +420,7 @@ def report(label, con, why, elapsed, tests):
 #   max: REGEX LIMIT            the first line matching REGEX has group 1 <= LIMIT
 #   mem: SIZE / cpu: MODEL / icount: 1 / machine: OPT / entry: kernel|loader
 #   dtb: FILE|none              device tree blob (loader entry: passed as is)
+#   dtb-addr: ADDRESS           where the loader entry puts it (default: mid-RAM)
 #   timeout: SECONDS
 
 def parse_case(path):
@@ -438,7 +441,8 @@ def parse_case(path):
                 case["max"].append((re.compile(regex.strip()), int(limit.replace("_", ""))))
             elif key == "machine":
                 case["machine"].append(val)
-            elif key in ("args", "status", "mem", "cpu", "icount", "entry", "dtb", "timeout"):
+            elif key in ("args", "status", "mem", "cpu", "icount", "entry", "dtb", "timeout",
+                         "dtb-addr"):
                 case[key] = val
             else:
                 raise SystemExit(f"{path}:{n}: unknown directive '{key}'")
@@ -536,6 +540,8 @@ def cmd_expect(a):
     a.machine_opt += case["machine"]
     a.entry = case.get("entry", a.entry)
     a.dtb = case.get("dtb", a.dtb)
+    if "dtb-addr" in case:
+        a.dtb_addr = int(case["dtb-addr"], 0)
     a.timeout = float(case.get("timeout", a.timeout))
     board = shlex.split(a.board_args)
     for key, flag in (("mem", "-m"), ("cpu", "-cpu")):
