@@ -190,6 +190,7 @@ void kmain(paddr_t dtb, unsigned entry_el, uint64_t entry_count)
 	mailbox_report(&bi.fdt); /* Raspberry Pi: the firmware's ARM clock; MMU still off */
 
 	memory_init(dtb);
+	mmu_set_nomap(bi.nomap, bi.nnomap);
 	err = mmu_init(bi.mem, bi.nmem, board_console_mmio(), &why);
 	if (err)
 		stop_fail("MMU: %s: %s", why, errno_name(err));

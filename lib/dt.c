@@ -141,11 +141,19 @@ static int parse_reserved(const struct fdt *fdt, struct bootinfo *bi, const char
 	}
 	rm = fdt_path(fdt, "/reserved-memory");
 	for (int n = fdt_first_child(fdt, rm); rm >= 0 && n >= 0; n = fdt_next_sibling(fdt, n)) {
+		size_t first = bi->nrsv;
+
 		if (!enabled(fdt, n))
 			continue;
 		err = each_reg(fdt, rm, n, bi, why, add_rsv);
 		if (err)
 			return err;
+		/* "no-map" (reserved-memory.yaml): the OS must not map it at all,
+		 * so no speculative cacheable access reaches it; Linux leaves it
+		 * out of the linear map. nomap[] is a subset of rsv[]: it fits. */
+		if (fdt_prop(fdt, n, "no-map", NULL))
+			for (size_t i = first; i < bi->nrsv; i++)
+				bi->nomap[bi->nnomap++] = bi->rsv[i];
 	}
 	return 0;
 }

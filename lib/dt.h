@@ -56,6 +56,8 @@ struct bootinfo {
 	size_t nmem;
 	struct mem_range rsv[DT_MAX_RSV]; /* never to be handed out */
 	size_t nrsv;
+	struct mem_range nomap[DT_MAX_RSV]; /* of those, /reserved-memory "no-map": */
+	size_t nnomap;                      /* left out of the linear map too */
 
 	const char *bootargs;  /* /chosen/bootargs, or "" */
 	const char *model;     /* /model, or "" */
@@ -71,7 +73,7 @@ struct bootinfo {
  * dt_parse: validate the blob (at most maxsize bytes readable) and fill *bi.
  * RAM: every node with device_type "memory", every "reg" entry. Reserved:
  * /memreserve/ entries and /reserved-memory children's "reg" (zero sizes
- * skipped). Console: /chosen/stdout-path (path or alias; options after ':'
+ * skipped); those of children with "no-map" are also listed in nomap[]. Console: /chosen/stdout-path (path or alias; options after ':'
  * ignored), else /aliases/serial0, else the first enabled "arm,pl011" node;
  * none found is not an error (uart.found = false). Returns 0, or -EINVAL with
  * *why set to a one-line reason starting "device tree: " (bad magic,

@@ -32,6 +32,8 @@
 #   dtb-straddle    the blob runs past the end of the RAM the tree describes
 #   dtb-pastram     the blob's totalsize runs past the end of physical RAM
 #                   (placed in the last page, dtb-addr)
+#   dtb-nomap       a /reserved-memory "no-map" region, run=tests: the
+#                   in-guest mmu_nomap_unmapped checks it is not mapped
 #
 # Tier test-runner: host tests of tools/qemu.py (tests/unit/test_runner.py);
 # the count is of Python test cases.
@@ -89,7 +91,16 @@ expect-dtbs:
 	bank nobank '0 0 0 4000000  0 70000000 0 800' && \
 	bank outside '0 40000000 0 4000000' && \
 	bank straddle '0 40000000 0 8001000' && \
-	cp good.dtb pastram.dtb
+	cp good.dtb pastram.dtb && \
+	cp good.dtb nomap.dtb && fdtput -t s nomap.dtb /chosen bootargs "run=tests" && \
+	fdtput -c nomap.dtb /reserved-memory /reserved-memory/fw@5f000000 \
+		/reserved-memory/keep@5e000000 && \
+	fdtput -t u nomap.dtb /reserved-memory '#address-cells' 2 && \
+	fdtput -t u nomap.dtb /reserved-memory '#size-cells' 2 && \
+	fdtput nomap.dtb /reserved-memory ranges && \
+	fdtput -t x nomap.dtb /reserved-memory/fw@5f000000 reg 0 5f000000 0 100000 && \
+	fdtput nomap.dtb /reserved-memory/fw@5f000000 no-map && \
+	fdtput -t x nomap.dtb /reserved-memory/keep@5e000000 reg 0 5e000000 0 100000
 
 test-expect: expect-dtbs
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc kernel
