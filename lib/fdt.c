@@ -7,6 +7,7 @@
  *   | struct fdt_header    |   40 bytes (36 before version 17)
  *   +----------------------+ off_mem_rsvmap (8-byte aligned)
  *   | reservation block    |   {be64 address, be64 size} ... {0, 0}
+ *   |                      |   (ends at the first size 0, as libfdt and Linux)
  *   +----------------------+ off_dt_struct (4-byte aligned)
  *   | structure block      |   tokens, each 4-byte aligned:
  *   |                      |     FDT_BEGIN_NODE name\0 [pad]
@@ -195,7 +196,10 @@ static int check_header(struct fdt *fdt, const uint8_t *b, size_t bufsize, const
 		if (!fits(o, 16, total))
 			return reject(why, "device tree: reservation block runs past "
 				    "the end (no terminating entry)");
-		if (be64(b + o) == 0 && be64(b + o + 8) == 0)
+		/* The spec ends the list with {0, 0}; libfdt (fdt_num_mem_rsv)
+		 * and Linux (early_init_fdt_scan_reserved_mem) stop at the first
+		 * size 0 whatever its address, and so does faultline. */
+		if (be64(b + o + 8) == 0)
 			break;
 	}
 	return 0;
@@ -636,7 +640,7 @@ int fdt_rsv(const struct fdt *fdt, int i, uint64_t *addr, uint64_t *size)
 	for (uint32_t o = fdt->off_rsvmap; i >= 0 && fits(o, 16, fdt->size); o += 16, i--) {
 		uint64_t a = be64(fdt->blob + o), s = be64(fdt->blob + o + 8);
 
-		if (a == 0 && s == 0)
+		if (s == 0)
 			break;
 		if (i == 0) {
 			*addr = a;

@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu clang lld
-libclang-rt-14-dev libcmocka-dev device-tree-compiler u-boot-qemu u-boot-tools
+libclang-rt-14-dev libcmocka-dev libfdt-dev device-tree-compiler u-boot-qemu u-boot-tools
 mtools dosfstools fdisk gdb-multiarch gnuplot-nox cpio python3 make"
 QEMU_MIN=9
 
