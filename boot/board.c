@@ -69,10 +69,50 @@ static bool overlaps(uint64_t a, uint64_t an, uint64_t b, uint64_t bn)
 }
 
 /*
+ * pl011_id_bad: why the device at u->base is not a PL011 by its PrimeCell
+ * identification (PL011 TRM 3.3.13-3.3.14), or NULL:
+ *
+ *   0xfe0 UARTPeriphID0 [7:0] PartNumber0 = 0x11
+ *   0xfe4 UARTPeriphID1 [3:0] PartNumber1 = 0x0, [7:4] Designer0 = 0x1
+ *   0xfe8 UARTPeriphID2 [3:0] Designer1 = 0x4,   [7:4] Revision
+ *   0xfec UARTPeriphID3 [7:0] Configuration
+ *   0xff0..0xffc UARTPCellID0-3 [7:0] = 0x0d, 0xf0, 0x05, 0xb1
+ *
+ * A tree's "arm,primecell-periphid" stands for the ID registers (the
+ * BCM2835's PL011 does not implement them); its part number must be 0x011.
+ */
+static const char *pl011_id_bad(const struct dt_uart *u, char *buf, size_t n)
+{
+	static const uint8_t cell[4] = { 0x0d, 0xf0, 0x05, 0xb1 };
+	struct expected_fault f;
+	uint32_t id = u->periphid, v;
+
+	if (!id) {
+		for (unsigned i = 0; i < 4; i++) {
+			if (expect_probe_read32((uintptr_t)u->base + 0xff0 + 4 * i, &v, &f) ||
+			    (v & 0xff) != cell[i])
+				return "it has no PrimeCell identification (not a PL011)";
+		}
+		for (unsigned i = 0; i < 4; i++) {
+			if (expect_probe_read32((uintptr_t)u->base + 0xfe0 + 4 * i, &v, &f))
+				return "its UARTPeriphID registers do not answer";
+			id |= (v & 0xff) << (8 * i);
+		}
+	}
+	if ((id & 0xfff) != 0x011) {
+		ksnprintf(buf, n, "its PrimeCell part number is 0x%03x, not the PL011's 0x011",
+			  id & 0xfff);
+		return buf;
+	}
+	return NULL;
+}
+
+/*
  * uart_unusable: why the tree's UART cannot be the console, or NULL: not a
  * PL011, not 4 KiB aligned, beyond the PA size, inside a RAM bank, outside
- * the board's device windows, on an interrupt controller's registers, or
- * nothing answers a read of its flag register (MMU off: an external abort).
+ * the board's device windows, on an interrupt controller's registers,
+ * nothing answers a read of its flag register (MMU off: an external abort),
+ * or its PrimeCell ID is not a PL011's.
  */
 static const char *uart_unusable(const struct bootinfo *bi, char *buf, size_t n)
 {
@@ -110,7 +150,7 @@ static const char *uart_unusable(const struct bootinfo *bi, char *buf, size_t n)
 			  esr_is_external(f.esr) ? "synchronous external abort" : "fault");
 		return buf;
 	}
-	return NULL;
+	return pl011_id_bad(u, buf, n);
 }
 
 int board_console_init(const struct bootinfo *bi, const char **why)

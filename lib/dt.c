@@ -195,6 +195,8 @@ static bool try_uart(const struct fdt *fdt, int node, struct dt_uart *u)
 	u->base = pa;
 	u->size = size;
 	u->clock_hz = uart_clock(fdt, node);
+	if (fdt_prop_u32(fdt, node, "arm,primecell-periphid", &u->periphid))
+		u->periphid = 0;
 	u->node = fdt_name(fdt, node);
 	return true;
 }

@@ -26,6 +26,8 @@ struct dt_uart {
 	paddr_t base;        /* CPU physical address (through bus "ranges") */
 	uint64_t size;       /* size of its register window */
 	uint32_t clock_hz;   /* reference clock, 0 if the tree does not say */
+	uint32_t periphid;   /* "arm,primecell-periphid" (for a PL011 whose ID
+	                        registers are not standard: BCM2835), or 0 */
 	const char *node;    /* node name, e.g. "pl011@9000000" */
 };
 

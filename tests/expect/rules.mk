@@ -22,7 +22,9 @@
 #                   parsed in one pass, boots within the timeout
 #   dtb-uart-*      the console UART unmapped (0x09100000), beyond the board's
 #                   devices (2^42), beyond PARange (2^50), at 0, on the GIC,
-#                   misaligned, in RAM, in RAM through a bus's "ranges": a
+#                   misaligned, in RAM, in RAM through a bus's "ranges", on
+#                   the PL031 RTC (PrimeCell part 0x031), on virtio-mmio (no
+#                   PrimeCell ID): a
 #                   warning naming why, then the fallback UART
 #   dtb-banks       banks at 0 (flash), overlapping, sub-page, beyond PARange
 #                   and beyond 48 bits beside a good one: a line for each
@@ -77,7 +79,8 @@ expect-dtbs:
 	uart unmapped '0 9100000 0 1000' && uart high '400 0 0 1000' && \
 	uart parange '40000 0 0 1000' && uart zero '0 0 0 1000' && \
 	uart gic '0 8000000 0 1000' && uart misaligned '0 9000004 0 1000' && \
-	uart ram '0 5f000000 0 1000' && \
+	uart ram '0 5f000000 0 1000' && uart rtc '0 9010000 0 1000' && \
+	uart virtio '0 a000000 0 1000' && \
 	cp good.dtb uart-ranges.dtb && fdtput -c uart-ranges.dtb /bus@0 /bus@0/serial@0 && \
 	fdtput -t u uart-ranges.dtb /bus@0 '#address-cells' 1 && \
 	fdtput -t u uart-ranges.dtb /bus@0 '#size-cells' 1 && \
