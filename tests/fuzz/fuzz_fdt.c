@@ -87,7 +87,10 @@ static bool stricter(const char *why)
 
 static void compare_content(const struct fdt *fl, const uint8_t *blob)
 {
-	int lo = 0, ldepth = 0, fdepth = 0;
+	/* libfdt's first node is fdt_next_node from -1 (its fdt_path_offset
+	 * takes offset 0 for the root, wrong after a leading FDT_NOP). */
+	int ldepth = -1, fdepth = 0;
+	int lo = fdt_next_node(blob, -1, &ldepth);
 	int fo = fdt_path(fl, "/");
 
 	/* /memreserve/ entries. */
@@ -107,7 +110,7 @@ static void compare_content(const struct fdt *fl, const uint8_t *blob)
 	}
 
 	/* Nodes in document order. */
-	CHECK(fo == 0 || fo > 0, "faultline finds no root");
+	CHECK(fo >= 0 && lo >= 0, "no root: faultline %d, libfdt %d", fo, lo);
 	for (;;) {
 		CHECK(lo == fo, "node offsets differ: libfdt %d, faultline %d", lo, fo);
 		CHECK(ldepth == fdepth, "depths differ at %d: %d vs %d", lo, ldepth, fdepth);
