@@ -153,7 +153,8 @@ static int check_header(struct fdt *fdt, const uint8_t *b, size_t bufsize, const
 	total = be32(b + H_TOTALSIZE);
 	version = be32(b + H_VERSION);
 	last_comp = be32(b + H_LAST_COMP_VERSION);
-	if (version < 16 || last_comp > 17)
+	/* last_comp_version above version is a contradiction (libfdt refuses it). */
+	if (version < 16 || last_comp > 17 || last_comp > version)
 		return reject(why, "device tree: unsupported version %u (last compatible %u)",
 			    version, last_comp);
 	hsize = version >= 17 ? HEADER_SIZE_V17 : HEADER_SIZE_V16;

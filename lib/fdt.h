@@ -21,7 +21,7 @@ struct fdt {
 
 /*
  * fdt_open: check the header of a blob of at most `bufsize` bytes (magic,
- * version >= 16, last compatible <= 17, every block inside totalsize and
+ * version >= 16, last compatible <= 17 and <= version, every block inside totalsize and
  * totalsize <= bufsize, alignment) and walk the whole structure block once
  * to prove it well formed (tokens, nesting, names and property lengths in
  * bounds, string offsets valid). Returns 0 or -EINVAL and sets *why to a

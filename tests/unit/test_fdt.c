@@ -318,6 +318,19 @@ static void test_header_mutations(void **state)
 		expect_reject(m, b.size, cases[i].expect, what);
 		free(m);
 	}
+	/* Version 16 with last_comp_version 17: a blob compatible with a later
+	 * version than its own (libfdt: FDT_ERR_BADVERSION). The v16 header
+	 * has no size_dt_struct, so only the version words change. */
+	{
+		uint8_t *m = malloc(b.size);
+
+		memcpy(m, b.data, b.size);
+		put32(m + 20, 16);
+		put32(m + 24, 17);
+		expect_reject(m, b.size, "unsupported version 16 (last compatible 17)",
+			      "version 16, last_comp_version 17");
+		free(m);
+	}
 	/* Misaligned structure block. */
 	{
 		uint8_t *m = malloc(b.size);
