@@ -3,6 +3,9 @@
  * is; everything else comes from the device tree. Raspberry Pi builds also
  * drive the mini UART when /chosen/stdout-path names it (boot/miniuart.c).
  */
+#include "arch/aarch64/cpuid.h"
+#include "arch/aarch64/esr.h"
+#include "arch/aarch64/expect.h"
 #include "boot/board.h"
 #include "boot/mailbox.h"
 #include "boot/miniuart.h"
@@ -11,6 +14,7 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "mm/geometry.h"
+#include "lib/reason.h"
 
 #ifndef FALLBACK_UART
 #error "FALLBACK_UART must be set by the board's BOARD_DEFINES (configs/<board>.mk)"
@@ -92,20 +96,179 @@ static int aux_console_init(const struct bootinfo *bi, const char **why)
 }
 #endif
 
+/*
+ * Where the board has device registers (physical addresses): a console UART
+ * from the tree must lie inside one. From QEMU's hw/arm/virt.c memory map
+ * (GIC at 0x08000000 up to the PCIe windows below RAM at 0x40000000) and
+ * the BCM2837/BCM2711/BCM2712 peripheral maps.
+ */
+static const struct mem_range device_windows[] = {
+#if defined(BOARD_QEMU_VIRT)
+	{ 0x08000000, 0x38000000 },
+#elif defined(BOARD_RPI3)
+	{ 0x3f000000, 0x01040000 },  /* peripherals and the ARM local block */
+#elif defined(BOARD_RPI4)
+	{ 0xfc000000, 0x04000000 },  /* low-peripheral mode */
+	{ 0x47c000000, 0x04000000 }, /* high-peripheral mode */
+#elif defined(BOARD_RPI5)
+	{ 0x1000000000, 0x80000000 },
+#else
+#error "no device window for this board"
+#endif
+};
+
+#define PL011_WINDOW 0x1000 /* a PL011's registers: one 4 KiB block */
+
+static bool overlaps(uint64_t a, uint64_t an, uint64_t b, uint64_t bn)
+{
+	return a < b + bn && b < a + an;
+}
+
+/*
+ * pl011_id_bad: why the device at u->base is not a PL011 by its PrimeCell
+ * identification (PL011 TRM 3.3.13-3.3.14), or NULL:
+ *
+ *   0xfe0 UARTPeriphID0 [7:0] PartNumber0 = 0x11
+ *   0xfe4 UARTPeriphID1 [3:0] PartNumber1 = 0x0, [7:4] Designer0 = 0x1
+ *   0xfe8 UARTPeriphID2 [3:0] Designer1 = 0x4,   [7:4] Revision
+ *   0xfec UARTPeriphID3 [7:0] Configuration
+ *   0xff0..0xffc UARTPCellID0-3 [7:0] = 0x0d, 0xf0, 0x05, 0xb1
+ *
+ * A tree's "arm,primecell-periphid" stands for the ID registers (the
+ * BCM2835's PL011 does not implement them); its part number must be 0x011.
+ */
+static const char *pl011_id_bad(const struct dt_uart *u, char *buf, size_t n)
+{
+	static const uint8_t cell[4] = { 0x0d, 0xf0, 0x05, 0xb1 };
+	struct expected_fault f;
+	uint32_t id = u->periphid, v;
+
+	if (!id) {
+		for (unsigned i = 0; i < 4; i++) {
+			if (expect_probe_read32((uintptr_t)u->base + 0xff0 + 4 * i, &v, &f) ||
+			    (v & 0xff) != cell[i])
+				return "it has no PrimeCell identification (not a PL011)";
+		}
+		for (unsigned i = 0; i < 4; i++) {
+			if (expect_probe_read32((uintptr_t)u->base + 0xfe0 + 4 * i, &v, &f))
+				return "its UARTPeriphID registers do not answer";
+			id |= (v & 0xff) << (8 * i);
+		}
+	}
+	if ((id & 0xfff) != 0x011) {
+		ksnprintf(buf, n, "its PrimeCell part number is 0x%03x, not the PL011's 0x011",
+			  id & 0xfff);
+		return buf;
+	}
+	return NULL;
+}
+
+/*
+ * The UARTs this driver knows, and the registers each checks:
+ *
+ *   kind         window  aligned  probed register
+ *   UART_PL011   4 KiB   4 KiB    UARTFR (0x18), then the PrimeCell ID
+ *   UART_AUX     64 B    64 B     AUX_MU_LSR_REG (0x14)   (Raspberry Pi only)
+ *
+ * The mini UART's registers start 0x40 into the BCM283x AUX block (BCM2835
+ * ARM Peripherals 2.2), so it is not page aligned.
+ */
+struct uart_shape {
+	uint64_t window;
+	unsigned probe;
+	const char *reg;
+};
+
+static const struct uart_shape *uart_shape(enum uart_kind kind)
+{
+	static const struct uart_shape pl011 = { PL011_WINDOW, 0x18, "UARTFR" };
+#ifdef BOARD_RPI
+	static const struct uart_shape aux = { 0x40, 0x14, "AUX_MU_LSR_REG" };
+
+	if (kind == UART_AUX)
+		return &aux;
+#endif
+	return kind == UART_PL011 ? &pl011 : NULL;
+}
+
+/*
+ * uart_unusable: why the tree's UART cannot be the console, or NULL: a kind
+ * this driver does not know, not aligned to its register window, beyond the
+ * PA size, inside a RAM bank, outside the board's device windows, on an
+ * interrupt controller's registers, nothing answers a read of one of its
+ * registers (MMU off: an external abort), or (a PL011) its PrimeCell ID is
+ * not a PL011's.
+ */
+static const char *uart_unusable(const struct bootinfo *bi, char *buf, size_t n)
+{
+	const struct dt_uart *u = &bi->uart;
+	const struct uart_shape *shape = uart_shape(u->kind);
+	struct expected_fault f;
+	unsigned bits = cpu_pa_bits();
+	const char *intc;
+	uint64_t w;
+	uint32_t v;
+	bool inside = false;
+
+	if (!shape)
+#ifdef BOARD_RPI
+		return "its compatible is neither \"arm,pl011\" nor \"brcm,bcm2835-aux-uart\", "
+		       "the ones this driver knows";
+#else
+		return "its compatible is not \"arm,pl011\", the one this driver knows";
+#endif
+	w = shape->window;
+	if (!IS_ALIGNED(u->base, w)) {
+		ksnprintf(buf, n, "its address is not %llu-byte aligned", (unsigned long long)w);
+		return buf;
+	}
+	if (u->base >= (1ull << bits) || (1ull << bits) - u->base < w) {
+		ksnprintf(buf, n, "its address is beyond the %u-bit physical address range "
+			  "(ID_AA64MMFR0_EL1.PARange)", bits);
+		return buf;
+	}
+	for (size_t i = 0; i < bi->nmem; i++)
+		if (overlaps(u->base, w, bi->mem[i].base, bi->mem[i].size))
+			return "it is inside RAM";
+	for (size_t i = 0; i < ARRAY_SIZE(device_windows); i++)
+		inside |= u->base >= device_windows[i].base &&
+			  u->base - device_windows[i].base <= device_windows[i].size - w;
+	if (!inside)
+		return "it is outside the board's device address ranges";
+	intc = dt_intc_at(bi, u->base, w);
+	if (intc) {
+		ksnprintf(buf, n, "it is the registers of the interrupt controller %s", intc);
+		return buf;
+	}
+	if (expect_probe_read32((uintptr_t)u->base + shape->probe, &v, &f)) {
+		ksnprintf(buf, n, "reading its %s raised a %s (nothing there)", shape->reg,
+			  esr_is_external(f.esr) ? "synchronous external abort" : "fault");
+		return buf;
+	}
+	return u->kind == UART_PL011 ? pl011_id_bad(u, buf, n) : NULL;
+}
+
 int board_console_init(const struct bootinfo *bi, const char **why)
 {
+	static char msg[224], detail[120];
+	const char *bad;
+
 	if (!bi->uart.found) {
 		*why = "device tree names no console UART: staying on the fallback UART";
+		return -ENOTSUP;
+	}
+	bad = uart_unusable(bi, detail, sizeof(detail));
+	if (bad) {
+		ksnprintf(msg, sizeof(msg), "warning: console UART %s at 0x%llx not used: %s; "
+			  "staying on the fallback UART", bi->uart.node,
+			  (unsigned long long)bi->uart.base, bad);
+		*why = msg;
 		return -ENOTSUP;
 	}
 #ifdef BOARD_RPI
 	if (bi->uart.kind == UART_AUX)
 		return aux_console_init(bi, why);
 #endif
-	if (bi->uart.kind != UART_PL011) {
-		*why = "console UART is not a PL011: staying on the fallback UART";
-		return -ENOTSUP;
-	}
 	board_console_flush();
 	uart_base = (uintptr_t)bi->uart.base;
 	ksnprintf(uart_name, sizeof(uart_name), "%s", bi->uart.node);

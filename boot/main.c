@@ -22,6 +22,7 @@
  * (faultline.elf), as are the stage marks of mm/fault.h.
  */
 #include "arch/aarch64/cpuid.h"
+#include "arch/aarch64/expect.h"
 #include "arch/aarch64/mmu_boot.h"
 #include "arch/aarch64/pmu.h"
 #include "arch/aarch64/psci.h"
@@ -34,6 +35,7 @@
 #include "boot/image.h"
 #include "boot/mailbox.h"
 #include "boot/main.h"
+#include "boot/ram.h"
 #include "lib/cmdline.h"
 #include "lib/dt.h"
 #include "lib/errno.h"
@@ -57,18 +59,51 @@ const struct bootinfo *boot_info(void)
 	return &bi;
 }
 
+/*
+ * The bytes from dtb on that answer a read, up to DTB_MAX_SIZE, a word per
+ * page (MMU off: where nothing answers, the read is an external abort,
+ * caught). dt_parse gets only these, so a blob whose totalsize runs past
+ * the memory behind it is refused as truncated instead of crashing.
+ */
+static size_t backed_bytes(paddr_t dtb)
+{
+	struct expected_fault f;
+	uint32_t v;
+
+	for (paddr_t p = dtb; p < dtb + DTB_MAX_SIZE; p = ALIGN_DOWN(p, PAGE_SIZE) + PAGE_SIZE)
+		if (expect_probe_read32((uintptr_t)ALIGN_DOWN(p, 4), &v, &f))
+			return (size_t)(p - dtb);
+	return DTB_MAX_SIZE;
+}
+
 static void read_device_tree(paddr_t dtb)
 {
 	const char *why;
+	size_t backed;
 
 	if (dtb == 0 || !IS_ALIGNED(dtb, 8)) {
 		info("device tree: bad address %#llx in x0 (need an 8-byte aligned DTB)",
 		     (unsigned long long)dtb);
 		stop_fail("no usable device tree");
 	}
-	if (dt_parse((const void *)dtb, DTB_MAX_SIZE, &bi, &why)) {
+	backed = backed_bytes(dtb);
+	if (backed == 0) {
+		info("device tree: nothing answers at 0x%llx (x0): a synchronous external abort",
+		     (unsigned long long)dtb);
+		stop_fail("no usable device tree");
+	}
+	if (dt_parse((const void *)dtb, backed, &bi, &why)) {
+		info("%s%s", why, backed < DTB_MAX_SIZE ? " (the memory behind it ends there)" : "");
+		stop_fail("%s", why);
+	}
+	if (ram_check(&bi, &why)) {
 		info("%s", why);
 		stop_fail("%s", why);
+	}
+	if (!ram_contains(&bi, dtb, bi.dtb_size)) {
+		info("device tree: the blob at 0x%llx (%u bytes) is not inside the RAM it "
+		     "describes", (unsigned long long)dtb, bi.dtb_size);
+		stop_fail("device tree outside the RAM it describes");
 	}
 }
 
@@ -174,6 +209,7 @@ void kmain(paddr_t dtb, unsigned entry_el, uint64_t entry_count)
 	mailbox_report(&bi.fdt); /* Raspberry Pi: the firmware's ARM clock; MMU still off */
 
 	memory_init(dtb);
+	mmu_set_nomap(bi.nomap, bi.nnomap);
 	err = mmu_init(bi.mem, bi.nmem, board_console_mmio(), &why);
 	if (err)
 		stop_fail("MMU: %s: %s", why, errno_name(err));

@@ -34,11 +34,10 @@ static bool has_type(const struct fdt *fdt, int node, const char *type)
 	return t && strcmp(t, type) == 0;
 }
 
-/* Explain why fdt_cells rejected the cell counts that apply to `node`. */
-static int cells_error(const struct fdt *fdt, int node, const char **why)
+/* Explain why fdt_bus_cells rejected the cell counts `parent` gives `node`. */
+static int cells_error(const struct fdt *fdt, int parent, int node, const char **why)
 {
 	static const char *const names[] = { "#address-cells", "#size-cells" };
-	int parent = fdt_parent(fdt, node);
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		uint32_t v;
@@ -54,18 +53,20 @@ static int cells_error(const struct fdt *fdt, int node, const char **why)
 	return reject(why, "device tree: bad cell counts for %s", label(fdt, node));
 }
 
-/* Every "reg" entry of node, checked; calls add(bi, base, size). Zero sizes
- * are passed on: the caller decides. */
-static int each_reg(const struct fdt *fdt, int node, struct bootinfo *bi, const char **why,
+/* Every "reg" entry of node (a child of `parent`), checked; calls add(bi,
+ * base, size). Zero sizes are passed on: the caller decides. The parent is
+ * passed in, not searched for, so a walk over N children stays linear. */
+static int each_reg(const struct fdt *fdt, int parent, int node, struct bootinfo *bi,
+		    const char **why,
 		    int (*add)(struct bootinfo *, const char *, uint64_t, uint64_t, const char **))
 {
 	uint32_t ac, sc;
 	uint64_t base, size;
 	int i, err;
 
-	if (fdt_cells(fdt, node, &ac, &sc))
-		return cells_error(fdt, node, why);
-	for (i = 0; (err = fdt_reg(fdt, node, i, &base, &size)) == 0; i++) {
+	if (fdt_bus_cells(fdt, parent, &ac, &sc))
+		return cells_error(fdt, parent, node, why);
+	for (i = 0; (err = fdt_reg_cells(fdt, node, ac, sc, i, &base, &size)) == 0; i++) {
 		if (size > UINT64_MAX - base)
 			return reject(why, "device tree: %s: range 0x%llx + 0x%llx wraps around",
 				    fdt_name(fdt, node), (unsigned long long)base,
@@ -114,7 +115,7 @@ static int parse_memory(const struct fdt *fdt, int root, struct bootinfo *bi, co
 			continue;
 		if (!fdt_prop(fdt, n, "reg", NULL))
 			return reject(why, "device tree: %s has no \"reg\"", fdt_name(fdt, n));
-		err = each_reg(fdt, n, bi, why, add_mem);
+		err = each_reg(fdt, root, n, bi, why, add_mem);
 		if (err)
 			return err;
 	}
@@ -140,11 +141,19 @@ static int parse_reserved(const struct fdt *fdt, struct bootinfo *bi, const char
 	}
 	rm = fdt_path(fdt, "/reserved-memory");
 	for (int n = fdt_first_child(fdt, rm); rm >= 0 && n >= 0; n = fdt_next_sibling(fdt, n)) {
+		size_t first = bi->nrsv;
+
 		if (!enabled(fdt, n))
 			continue;
-		err = each_reg(fdt, n, bi, why, add_rsv);
+		err = each_reg(fdt, rm, n, bi, why, add_rsv);
 		if (err)
 			return err;
+		/* "no-map" (reserved-memory.yaml): the OS must not map it at all,
+		 * so no speculative cacheable access reaches it; Linux leaves it
+		 * out of the linear map. nomap[] is a subset of rsv[]: it fits. */
+		if (fdt_prop(fdt, n, "no-map", NULL))
+			for (size_t i = first; i < bi->nrsv; i++)
+				bi->nomap[bi->nnomap++] = bi->rsv[i];
 	}
 	return 0;
 }
@@ -186,6 +195,8 @@ static bool try_uart(const struct fdt *fdt, int node, struct dt_uart *u)
 	u->base = pa;
 	u->size = size;
 	u->clock_hz = uart_clock(fdt, node);
+	if (fdt_prop_u32(fdt, node, "arm,primecell-periphid", &u->periphid))
+		u->periphid = 0;
 	u->node = fdt_name(fdt, node);
 	return true;
 }
@@ -215,9 +226,13 @@ static void parse_uart(const struct fdt *fdt, int root, int chosen, struct dt_ua
 	}
 	if (try_uart(fdt, fdt_path(fdt, "serial0"), u))
 		return;
+	/* Only the first enabled PL011 is tried: trying each in turn would
+	 * search for every candidate's parent, quadratic in a hostile tree. */
 	for (int n = root; n >= 0 && depth >= 0; n = fdt_next_node(fdt, n, &depth))
-		if (fdt_compatible(fdt, n, "arm,pl011") && try_uart(fdt, n, u))
+		if (fdt_compatible(fdt, n, "arm,pl011") && enabled(fdt, n)) {
+			try_uart(fdt, n, u);
 			return;
+		}
 }
 
 static enum psci_conduit parse_psci(const struct fdt *fdt)
@@ -239,6 +254,10 @@ static enum psci_conduit parse_psci(const struct fdt *fdt)
 static int parse_cpus(const struct fdt *fdt, struct bootinfo *bi, const char **why)
 {
 	int cpus = fdt_path(fdt, "/cpus");
+	uint32_t ac, sc;
+
+	if (cpus >= 0 && fdt_bus_cells(fdt, cpus, &ac, &sc))
+		return cells_error(fdt, cpus, cpus, why);
 
 	for (int n = fdt_first_child(fdt, cpus); cpus >= 0 && n >= 0; n = fdt_next_sibling(fdt, n)) {
 		uint64_t mpidr, unused;
@@ -247,7 +266,7 @@ static int parse_cpus(const struct fdt *fdt, struct bootinfo *bi, const char **w
 
 		if (!has_type(fdt, n, "cpu") || !enabled(fdt, n))
 			continue;
-		if (fdt_reg(fdt, n, 0, &mpidr, &unused))
+		if (fdt_reg_cells(fdt, n, ac, sc, 0, &mpidr, &unused))
 			return reject(why, "device tree: %s has no usable \"reg\"", fdt_name(fdt, n));
 		if (bi->ncpus++ >= DT_MAX_CPUS)
 			continue;
@@ -301,6 +320,27 @@ int dt_parse(const void *blob, size_t maxsize, struct bootinfo *bi, const char *
 	parse_uart(fdt, root, chosen, &bi->uart);
 	bi->psci = parse_psci(fdt);
 	return 0;
+}
+
+const char *dt_intc_at(const struct bootinfo *bi, uint64_t base, uint64_t size)
+{
+	const struct fdt *fdt = &bi->fdt;
+	int depth = 0, seen = 0;
+
+	/* Bounded: each candidate's translation walks up from the root. */
+	for (int n = fdt_path(fdt, "/"); n >= 0 && depth >= 0 && seen < DT_MAX_INTC;
+	     n = fdt_next_node(fdt, n, &depth)) {
+		uint64_t a, s, pa;
+
+		if (!fdt_prop(fdt, n, "interrupt-controller", NULL))
+			continue;
+		seen++;
+		for (int i = 0; fdt_reg(fdt, n, i, &a, &s) == 0; i++)
+			if (fdt_translate(fdt, n, a, &pa) == 0 && pa < base + size &&
+			    base < pa + s)
+				return label(fdt, n);
+	}
+	return NULL;
 }
 
 const char *dt_uart_kind_name(enum uart_kind kind)

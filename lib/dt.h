@@ -26,6 +26,8 @@ struct dt_uart {
 	paddr_t base;        /* CPU physical address (through bus "ranges") */
 	uint64_t size;       /* size of its register window */
 	uint32_t clock_hz;   /* reference clock, 0 if the tree does not say */
+	uint32_t periphid;   /* "arm,primecell-periphid" (for a PL011 whose ID
+	                        registers are not standard: BCM2835), or 0 */
 	const char *node;    /* node name, e.g. "pl011@9000000" */
 };
 
@@ -56,6 +58,8 @@ struct bootinfo {
 	size_t nmem;
 	struct mem_range rsv[DT_MAX_RSV]; /* never to be handed out */
 	size_t nrsv;
+	struct mem_range nomap[DT_MAX_RSV]; /* of those, /reserved-memory "no-map": */
+	size_t nnomap;                      /* left out of the linear map too */
 
 	const char *bootargs;  /* /chosen/bootargs, or "" */
 	const char *model;     /* /model, or "" */
@@ -71,7 +75,7 @@ struct bootinfo {
  * dt_parse: validate the blob (at most maxsize bytes readable) and fill *bi.
  * RAM: every node with device_type "memory", every "reg" entry. Reserved:
  * /memreserve/ entries and /reserved-memory children's "reg" (zero sizes
- * skipped). Console: /chosen/stdout-path (path or alias; options after ':'
+ * skipped); those of children with "no-map" are also listed in nomap[]. Console: /chosen/stdout-path (path or alias; options after ':'
  * ignored), else /aliases/serial0, else the first enabled "arm,pl011" node;
  * none found is not an error (uart.found = false). Returns 0, or -EINVAL with
  * *why set to a one-line reason starting "device tree: " (bad magic,
@@ -80,6 +84,13 @@ struct bootinfo {
  * the blob; *why stays valid until the next call.
  */
 int dt_parse(const void *blob, size_t maxsize, struct bootinfo *bi, const char **why);
+
+/* dt_intc_at: the name of an interrupt controller (a node with an
+ * "interrupt-controller" property, among the first DT_MAX_INTC found) whose
+ * registers overlap [base, base + size), or NULL. */
+const char *dt_intc_at(const struct bootinfo *bi, uint64_t base, uint64_t size);
+
+#define DT_MAX_INTC 8
 
 /* dt_uart_kind_name / dt_psci_name: names for the boot report. */
 const char *dt_uart_kind_name(enum uart_kind kind);

@@ -7,6 +7,7 @@
  *   | struct fdt_header    |   40 bytes (36 before version 17)
  *   +----------------------+ off_mem_rsvmap (8-byte aligned)
  *   | reservation block    |   {be64 address, be64 size} ... {0, 0}
+ *   |                      |   (ends at the first size 0, as libfdt and Linux)
  *   +----------------------+ off_dt_struct (4-byte aligned)
  *   | structure block      |   tokens, each 4-byte aligned:
  *   |                      |     FDT_BEGIN_NODE name\0 [pad]
@@ -26,6 +27,7 @@
  * the structure block, as in libfdt. Integers are read byte by byte: the blob
  * may sit at any alignment and the kernel runs with strict alignment checks.
  */
+#include "lib/assert.h"
 #include "lib/errno.h"
 #include "lib/fdt.h"
 #include "lib/printf.h"
@@ -127,12 +129,13 @@ static int next_token(const struct fdt *fdt, int off, int *next)
 static const char *prop_name(const struct fdt *fdt, int prop)
 {
 	uint32_t nameoff = be32(struct_at(fdt, (uint32_t)prop + 8));
-	const char *s = (const char *)fdt->blob + fdt->off_strings;
 
-	if (nameoff >= fdt->size_strings ||
-	    strnlen(s + nameoff, fdt->size_strings - nameoff) == fdt->size_strings - nameoff)
+	/* A name is terminated inside the block iff it starts before the
+	 * block's last NUL (strings_end, found once by fdt_open): O(1), so a
+	 * long unterminated tail cannot make every lookup scan it. */
+	if (nameoff >= fdt->strings_end)
 		return NULL;
-	return s + nameoff;
+	return (const char *)fdt->blob + fdt->off_strings + nameoff;
 }
 
 static int check_header(struct fdt *fdt, const uint8_t *b, size_t bufsize, const char **why)
@@ -150,7 +153,8 @@ static int check_header(struct fdt *fdt, const uint8_t *b, size_t bufsize, const
 	total = be32(b + H_TOTALSIZE);
 	version = be32(b + H_VERSION);
 	last_comp = be32(b + H_LAST_COMP_VERSION);
-	if (version < 16 || last_comp > 17)
+	/* last_comp_version above version is a contradiction (libfdt refuses it). */
+	if (version < 16 || last_comp > 17 || last_comp > version)
 		return reject(why, "device tree: unsupported version %u (last compatible %u)",
 			    version, last_comp);
 	hsize = version >= 17 ? HEADER_SIZE_V17 : HEADER_SIZE_V16;
@@ -182,11 +186,21 @@ static int check_header(struct fdt *fdt, const uint8_t *b, size_t bufsize, const
 	if (fdt->off_rsvmap < hsize || (fdt->off_rsvmap & 7))
 		return reject(why, "device tree: reservation block offset %u is bad",
 			    fdt->off_rsvmap);
+	/* The end of the last NUL-terminated string (0: none): see prop_name. */
+	for (uint32_t n = fdt->size_strings; n > 0; n--) {
+		if (b[fdt->off_strings + n - 1] == '\0') {
+			fdt->strings_end = n;
+			break;
+		}
+	}
 	for (uint32_t o = fdt->off_rsvmap;; o += 16) {
 		if (!fits(o, 16, total))
 			return reject(why, "device tree: reservation block runs past "
 				    "the end (no terminating entry)");
-		if (be64(b + o) == 0 && be64(b + o + 8) == 0)
+		/* The spec ends the list with {0, 0}; libfdt (fdt_num_mem_rsv)
+		 * and Linux (early_init_fdt_scan_reserved_mem) stop at the first
+		 * size 0 whatever its address, and so does faultline. */
+		if (be64(b + o + 8) == 0)
 			break;
 	}
 	return 0;
@@ -534,6 +548,11 @@ int fdt_cells(const struct fdt *fdt, int node, uint32_t *addr_cells, uint32_t *s
 	return own_cells(fdt, fdt_parent(fdt, node), addr_cells, size_cells);
 }
 
+int fdt_bus_cells(const struct fdt *fdt, int bus, uint32_t *addr_cells, uint32_t *size_cells)
+{
+	return own_cells(fdt, bus, addr_cells, size_cells);
+}
+
 /* A number of `cells` (0 to 2) 32-bit cells. */
 static uint64_t read_cells(const uint8_t *p, uint32_t cells)
 {
@@ -542,12 +561,21 @@ static uint64_t read_cells(const uint8_t *p, uint32_t cells)
 
 int fdt_reg(const struct fdt *fdt, int node, int i, uint64_t *addr, uint64_t *size)
 {
-	uint32_t ac, sc, len, entry;
-	const uint8_t *p;
+	uint32_t ac, sc;
 	int err = fdt_cells(fdt, node, &ac, &sc);
 
 	if (err)
 		return err;
+	return fdt_reg_cells(fdt, node, ac, sc, i, addr, size);
+}
+
+int fdt_reg_cells(const struct fdt *fdt, int node, uint32_t ac, uint32_t sc, int i,
+		  uint64_t *addr, uint64_t *size)
+{
+	uint32_t len, entry;
+	const uint8_t *p;
+
+	assert(ac >= 1 && ac <= 2 && sc <= 2);
 	p = fdt_prop(fdt, node, "reg", &len);
 	if (!p)
 		return -ENOENT;
@@ -613,7 +641,7 @@ int fdt_rsv(const struct fdt *fdt, int i, uint64_t *addr, uint64_t *size)
 	for (uint32_t o = fdt->off_rsvmap; i >= 0 && fits(o, 16, fdt->size); o += 16, i--) {
 		uint64_t a = be64(fdt->blob + o), s = be64(fdt->blob + o + 8);
 
-		if (a == 0 && s == 0)
+		if (s == 0)
 			break;
 		if (i == 0) {
 			*addr = a;

@@ -16,11 +16,12 @@ struct fdt {
 	uint32_t off_struct, size_struct;
 	uint32_t off_strings, size_strings;
 	uint32_t off_rsvmap;
+	uint32_t strings_end;  /* one past the strings block's last NUL (0: none) */
 };
 
 /*
  * fdt_open: check the header of a blob of at most `bufsize` bytes (magic,
- * version >= 16, last compatible <= 17, every block inside totalsize and
+ * version >= 16, last compatible <= 17 and <= version, every block inside totalsize and
  * totalsize <= bufsize, alignment) and walk the whole structure block once
  * to prove it well formed (tokens, nesting, names and property lengths in
  * bounds, string offsets valid). Returns 0 or -EINVAL and sets *why to a
@@ -71,6 +72,16 @@ int fdt_node_by_phandle(const struct fdt *fdt, uint32_t phandle);
 /* fdt_cells: #address-cells / #size-cells that apply to node's "reg"
  * (from its parent; defaults 2 and 1). -EINVAL if either is > 2 or addr is 0. */
 int fdt_cells(const struct fdt *fdt, int node, uint32_t *addr_cells, uint32_t *size_cells);
+
+/* fdt_bus_cells: the #address-cells / #size-cells a node gives its children
+ * (defaults 2 and 1; -EINVAL as fdt_cells). With fdt_reg_cells, a walk that
+ * knows each node's parent reads "reg" without searching for the parent. */
+int fdt_bus_cells(const struct fdt *fdt, int bus, uint32_t *addr_cells, uint32_t *size_cells);
+
+/* fdt_reg_cells: fdt_reg with the cell counts given (from fdt_bus_cells of
+ * the parent): constant work per call, not a walk from the root. */
+int fdt_reg_cells(const struct fdt *fdt, int node, uint32_t addr_cells, uint32_t size_cells,
+		  int i, uint64_t *addr, uint64_t *size);
 
 /* fdt_reg: the i-th (address, size) of a node's "reg"; -ENOENT past the end,
  * -EINVAL if malformed. */

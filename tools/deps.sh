@@ -14,7 +14,7 @@
 set -eu
 
 PKGS="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
-clang lld libclang-rt-14-dev libcmocka-dev device-tree-compiler u-boot-qemu
+clang lld libclang-rt-14-dev libcmocka-dev libfdt-dev device-tree-compiler u-boot-qemu
 u-boot-tools ipxe-qemu mtools dosfstools fdisk gdb-multiarch gnuplot-nox cpio
 python3 make"
 APT_INSTALL="apt-get install -y -q --no-install-recommends"

@@ -323,6 +323,8 @@ def loader_boot(a, board_args, tmp):
     text_offset, _ = image_text_offset(a.kernel)
     kernel = ram_base + 0x200000 + text_offset
     dtb_addr = ram_base + min(mem_bytes(board_args) // 2, 128 << 20)
+    if getattr(a, "dtb_addr", None) is not None:
+        dtb_addr = a.dtb_addr
     dtb = a.dtb
     if dtb == "none":               # no device tree at all: x0 = 0
         dtb, dtb_addr = None, 0
@@ -470,6 +472,7 @@ def report(label, con, why, elapsed, tests):
 #   loader: clean|dirty         loader entry: what the stub leaves (--loader-state)
 #   semihosting: on|off         off: power-off by PSCI only (status=fail then
 #                               cannot make QEMU exit non-zero: not checked)
+#   dtb-addr: ADDRESS           where the loader entry puts it (default: mid-RAM)
 #   timeout: SECONDS
 
 def parse_case(path):
@@ -491,7 +494,7 @@ def parse_case(path):
             elif key == "machine":
                 case["machine"].append(val)
             elif key in ("args", "status", "mem", "cpu", "icount", "entry", "dtb", "timeout",
-                         "loader", "semihosting"):
+                         "loader", "semihosting", "dtb-addr"):
                 case[key] = val
             else:
                 raise SystemExit(f"{path}:{n}: unknown directive '{key}'")
@@ -601,6 +604,8 @@ def cmd_expect(a):
     a.semihosting = a.semihosting and case.get("semihosting", "on") == "on"
     if a.loader_state not in ("clean", "dirty"):
         raise SystemExit(f"{a.case}: loader must be clean or dirty")
+    if "dtb-addr" in case:
+        a.dtb_addr = int(case["dtb-addr"], 0)
     a.timeout = float(case.get("timeout", a.timeout))
     board = shlex.split(a.board_args)
     for key, flag in (("mem", "-m"), ("cpu", "-cpu")):

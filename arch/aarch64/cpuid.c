@@ -42,3 +42,13 @@ const char *cpu_name(uint64_t midr)
 			return cpus[i].name;
 	return NULL;
 }
+
+unsigned cpu_pa_bits(void)
+{
+	static const unsigned bits[] = { 32, 36, 40, 42, 44, 48, 52 };
+	unsigned parange = sysreg_field(read_sysreg(id_aa64mmfr0_el1),
+					ID_AA64MMFR0_PARange_SHIFT, 4);
+
+	/* Values above 0b0110 are reserved: assume no more than 52 bits. */
+	return bits[MIN(parange, ARRAY_SIZE(bits) - 1)];
+}

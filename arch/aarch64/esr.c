@@ -6,6 +6,7 @@
  * No hardware access: the host unit test links this file unchanged.
  */
 #include "arch/aarch64/esr.h"
+#include "lib/errno.h"
 #include "lib/assert.h"
 #include "lib/printf.h"
 
@@ -163,6 +164,25 @@ bool esr_is_abort(uint64_t esr)
 
 	return ec == EC_IABT_LOW || ec == EC_IABT_CUR || ec == EC_DABT_LOW ||
 	       ec == EC_DABT_CUR;
+}
+
+bool esr_is_external(uint64_t esr)
+{
+	unsigned fsc = (unsigned)(esr & ISS_FSC_MASK);
+
+	/* Arm ARM D24.2.40 (ESR_ELx), ISS encoding for a Data Abort: DFSC. */
+	return esr_is_abort(esr) && (fsc == 0x10 || (fsc >= 0x13 && fsc <= 0x17));
+}
+
+const char *esr_abort_reason(uint64_t esr, int err)
+{
+	if (esr_is_external(esr))
+		return fsc_name((unsigned)esr);
+	if (err == -EFAULT)
+		return "segmentation fault";
+	if (err == -ENOMEM)
+		return "out of memory";
+	return fsc_name((unsigned)esr);
 }
 
 unsigned esr_fault_flags(uint64_t esr)

@@ -72,6 +72,16 @@ const char *esr_class_name(unsigned ec);
 /* esr_is_abort: whether the class is an Instruction or Data Abort. */
 bool esr_is_abort(uint64_t esr);
 
+/* esr_is_external: whether an abort's DFSC/IFSC is a synchronous external
+ * abort (0b010000, or on a translation table walk, 0b010011..0b010111):
+ * the memory system refused the access, so it is not a segmentation fault. */
+bool esr_is_external(uint64_t esr);
+
+/* esr_abort_reason: what the done line calls an abort the fault path
+ * refused with `err`: the FSC's name for an external abort, else
+ * "segmentation fault" (-EFAULT), "out of memory" (-ENOMEM) or the FSC's name. */
+const char *esr_abort_reason(uint64_t esr, int err);
+
 /*
  * esr_dabt_flags: FAULT_* flags of a Data Abort: the kind and level from
  * DFSC, and FAULT_WRITE if WnR && !CM (a cache maintenance instruction

@@ -178,14 +178,12 @@ static NORETURN void crash(const struct exc_frame *f, unsigned vec,
 		kprintf("faultline:   do_page_fault: %s\n", errno_name(err));
 	print_regs(f);
 	backtrace(f);
-	if (abort && err == -EFAULT && current_mm)
+	if (abort && err == -EFAULT && current_mm && !esr_is_external(f->esr))
 		segv_report(current_mm, f->far, flags);
 
 	if (abort)
 		stop_fail("%s: %s at 0x%llx, pc 0x%llx", esr_class_name(ec),
-			  err == -EFAULT ? "segmentation fault" :
-			  err == -ENOMEM ? "out of memory" :
-			  esr_fsc_table[f->esr & ISS_FSC_MASK].name,
+			  esr_abort_reason(f->esr, err),
 			  (unsigned long long)f->far, (unsigned long long)f->elr);
 	if (sync)
 		stop_fail("unexpected exception: %s, pc 0x%llx", esr_class_name(ec),

@@ -48,3 +48,16 @@ bool expect_fault_take(struct exc_frame *f, unsigned flags, int result)
 		f->elr += 4;
 	return true;
 }
+
+bool expect_probe_read32(uintptr_t addr, uint32_t *val, struct expected_fault *f)
+{
+	uint32_t v = 0;
+
+	expect_fault_begin();
+	/* One load instruction: a fault resumes at the next one. */
+	__asm__ volatile("ldr %w0, [%1]" : "+r"(v) : "r"(addr) : "memory");
+	if (expect_fault_end(f))
+		return true;
+	*val = v;
+	return false;
+}

@@ -45,4 +45,12 @@ bool expect_fault_end(struct expected_fault *out);
  */
 bool expect_fault_take(struct exc_frame *f, unsigned flags, int result);
 
+/*
+ * expect_probe_read32: read the 32-bit word at `addr` (MMU off: a physical
+ * address) that may not exist. Returns true and fills *f if the read
+ * faulted (a synchronous external abort where nothing answers), else
+ * false and sets *val. For checking what a device tree claims before use.
+ */
+bool expect_probe_read32(uintptr_t addr, uint32_t *val, struct expected_fault *f);
+
 #endif

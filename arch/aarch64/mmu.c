@@ -121,21 +121,51 @@ static int map(paddr_t start, paddr_t end, unsigned attrs)
 	return pgt_map(&kernel_pgt, start, start, end - start, attrs, 0);
 }
 
-/* map_bank: a RAM bank minus the image (mapped finely by map_image). */
+static const struct mem_range *nomap;
+static size_t nnomap;
+
+void mmu_set_nomap(const struct mem_range *ranges, size_t n)
+{
+	nomap = ranges;
+	nnomap = n;
+}
+
+/*
+ * map_except: map [start, end) as normal RAM minus the holes from the k-th
+ * on (holes: the image, mapped finely by map_image, then the no-map
+ * ranges, widened to whole pages). Each hole splits the range in two; one
+ * side is empty unless the hole lies inside it, so the work stays linear.
+ */
+static int map_except(paddr_t start, paddr_t end, size_t k)
+{
+	paddr_t hs, he;
+	int err;
+
+	if (end <= start)
+		return 0;
+	if (k == nnomap + 1)
+		return map(start, end, MM_READ | MM_WRITE);
+	if (k == 0) {
+		hs = (paddr_t)__image_start;
+		he = (paddr_t)__image_end;
+	} else {
+		hs = ALIGN_DOWN(nomap[k - 1].base, PAGE_SIZE);
+		he = ALIGN_UP(nomap[k - 1].base + nomap[k - 1].size, PAGE_SIZE);
+	}
+	err = map_except(start, MIN(end, hs), k + 1);
+	if (!err)
+		err = map_except(MAX(start, he), end, k + 1);
+	return err;
+}
+
+/* map_bank: a RAM bank minus the image and the no-map ranges. */
 static int map_bank(const struct mem_range *b)
 {
 	paddr_t start = ALIGN_UP(b->base, PAGE_SIZE);
 	paddr_t end = ALIGN_DOWN(b->base + b->size, PAGE_SIZE);
-	paddr_t img_start = (paddr_t)__image_start, img_end = (paddr_t)__image_end;
-	int err;
 
 	start = MAX(start, PAGE_SIZE); /* page 0 stays unmapped: NULL faults */
-	if (end <= start)
-		return 0;
-	err = map(start, MIN(end, img_start), MM_READ | MM_WRITE);
-	if (err)
-		return err;
-	return map(MAX(start, img_end), end, MM_READ | MM_WRITE);
+	return map_except(start, end, 0);
 }
 
 static int map_image(const char **why)

@@ -27,6 +27,11 @@ extern struct pgtable kernel_pgt;
  * instruction cache, and set SCTLR_EL1.{M, C, I, WXN}. Returns 0, -EINVAL (a bank beyond 48 bits) or
  * -ENOMEM (no pages for tables); *why names the failing step.
  */
+/* mmu_set_nomap: ranges (RAM, from the tree's /reserved-memory "no-map")
+ * that mmu_init leaves out of the map, whole pages around them included.
+ * The array must outlive mmu_init; call before it. */
+void mmu_set_nomap(const struct mem_range *ranges, size_t n);
+
 int mmu_init(const struct mem_range *banks, size_t nbanks, paddr_t mmio,
 	     const char **why);
 

@@ -21,6 +21,24 @@
 #   psci-smc-*      /psci method = "smc" on a machine without EL3 (QEMU
 #                   answers PSCI by HVC only), semihosting off so the kernel
 #                   must power off by PSCI: the probe falls back to HVC
+#   dtb-big         1.9 MB: 40,000 /reserved-memory children (20 with reg);
+#                   parsed in one pass, boots within the timeout
+#   dtb-uart-*      the console UART unmapped (0x09100000), beyond the board's
+#                   devices (2^42), beyond PARange (2^50), at 0, on the GIC,
+#                   misaligned, in RAM, in RAM through a bus's "ranges", on
+#                   the PL031 RTC (PrimeCell part 0x031), on virtio-mmio (no
+#                   PrimeCell ID): a
+#                   warning naming why, then the fallback UART
+#   dtb-banks       banks at 0 (flash), overlapping, sub-page, beyond PARange
+#                   and beyond 48 bits beside a good one: a line for each
+#   dtb-bigbank     a bank larger than the RAM behind it: trimmed
+#   dtb-nobank      every bank unusable: status=fail
+#   dtb-outside     the blob lies outside the RAM the tree describes
+#   dtb-straddle    the blob runs past the end of the RAM the tree describes
+#   dtb-pastram     the blob's totalsize runs past the end of physical RAM
+#                   (placed in the last page, dtb-addr)
+#   dtb-nomap       a /reserved-memory "no-map" region, run=tests: the
+#                   in-guest mmu_nomap_unmapped checks it is not mapped
 #
 # Tier test-runner: host tests of tools/qemu.py (tests/unit/test_runner.py)
 # and of the Cortex-A53 erratum check tools/a53check.py
@@ -48,6 +66,8 @@ test-runner:
 	echo "runner: $$p passed, $$f failed (host tests of tools/qemu.py and tools/a53check.py)"; [ $$f -eq 0 ]
 
 # QEMU's tree for the loader boots, with bootargs, and its broken variants.
+# big.dtb is written by tests/expect/bigdtb.py (dtc cannot parse 40,000
+# sibling nodes).
 EXPECT_QEMU_DTB = timeout 30 $(QEMU) -machine virt,dumpdtb=$(1) -cpu cortex-a72 -m 512M -display none
 expect-dtbs:
 	@rm -rf $(EXPECT_DTB); mkdir -p $(EXPECT_DTB); cd $(EXPECT_DTB) && \
@@ -67,7 +87,37 @@ expect-dtbs:
 	head -c $$(( $$(stat -c %s good.dtb) / 2 )) good.dtb > truncated.dtb && \
 	cp good.dtb psci-smc.dtb && fdtput -t s psci-smc.dtb /psci method smc && \
 	cp psci-smc.dtb psci-smc-badarg.dtb && \
-	fdtput -t s psci-smc-badarg.dtb /chosen bootargs "run=nothing"
+	fdtput -t s psci-smc-badarg.dtb /chosen bootargs "run=nothing" && \
+	$(PYTHON) $(CURDIR)/tests/expect/bigdtb.py good.dtb big.dtb 40000 2000 0x50000000 && \
+	uart() { cp good.dtb uart-$$1.dtb && fdtput -t x uart-$$1.dtb /pl011@9000000 reg $$2; } && \
+	uart unmapped '0 9100000 0 1000' && uart high '400 0 0 1000' && \
+	uart parange '40000 0 0 1000' && uart zero '0 0 0 1000' && \
+	uart gic '0 8000000 0 1000' && uart misaligned '0 9000004 0 1000' && \
+	uart ram '0 5f000000 0 1000' && uart rtc '0 9010000 0 1000' && \
+	uart virtio '0 a000000 0 1000' && \
+	cp good.dtb uart-ranges.dtb && fdtput -c uart-ranges.dtb /bus@0 /bus@0/serial@0 && \
+	fdtput -t u uart-ranges.dtb /bus@0 '#address-cells' 1 && \
+	fdtput -t u uart-ranges.dtb /bus@0 '#size-cells' 1 && \
+	fdtput -t x uart-ranges.dtb /bus@0 ranges 0 0 5f000000 100000 && \
+	fdtput -t s uart-ranges.dtb /bus@0/serial@0 compatible arm,pl011 && \
+	fdtput -t x uart-ranges.dtb /bus@0/serial@0 reg 0 1000 && \
+	fdtput -t s uart-ranges.dtb /chosen stdout-path /bus@0/serial@0 && \
+	bank() { cp good.dtb $$1.dtb && fdtput -t x $$1.dtb /$$mem reg $$2; } && \
+	bank banks '0 40000000 0 20000000 0 0 0 4000000 0 50000000 0 1000000 0 70000000 0 800 4000 0 0 40000000 40000 0 0 40000000' && \
+	bank bigbank '0 40000000 0 40000000' && \
+	bank nobank '0 0 0 4000000  0 70000000 0 800' && \
+	bank outside '0 40000000 0 4000000' && \
+	bank straddle '0 40000000 0 8001000' && \
+	cp good.dtb pastram.dtb && \
+	cp good.dtb nomap.dtb && fdtput -t s nomap.dtb /chosen bootargs "run=tests" && \
+	fdtput -c nomap.dtb /reserved-memory /reserved-memory/fw@5f000000 \
+		/reserved-memory/keep@5e000000 && \
+	fdtput -t u nomap.dtb /reserved-memory '#address-cells' 2 && \
+	fdtput -t u nomap.dtb /reserved-memory '#size-cells' 2 && \
+	fdtput nomap.dtb /reserved-memory ranges && \
+	fdtput -t x nomap.dtb /reserved-memory/fw@5f000000 reg 0 5f000000 0 100000 && \
+	fdtput nomap.dtb /reserved-memory/fw@5f000000 no-map && \
+	fdtput -t x nomap.dtb /reserved-memory/keep@5e000000 reg 0 5e000000 0 100000
 
 test-expect: expect-dtbs
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc kernel

@@ -1,20 +1,32 @@
 # Tier: the fuzz targets (libFuzzer, clang), each run for a bounded time
-# from its committed corpus. The corpus is copied to build/ so new inputs a
+# from its committed corpus. The corpus is copied to build/ so new inputs the
 # run finds do not dirty the tree; a crash or a failed check is a failure.
 #
 #   fuzz_mm       mm/ against a reference model     tests/fuzz/corpus/
 #   fuzz_cmdline  lib/cmdline.c: reasons printable,  tests/fuzz/corpus-cmdline/
 #                 accepted lines print back the same
+#   fuzz_fdt      lib/fdt.c, lib/dt.c against        tests/fuzz/corpus_fdt/
+#                 Debian's libfdt (what is compared: the top of fuzz_fdt.c)
 #
-# FUZZ_TIME is per target (seconds).
+# FUZZ_TIME is per target (seconds); fuzz_fdt runs FUZZ_FDT_TIME.
 
 FUZZ_CC := clang
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -DFAULTLINE_HOST -I. -Iarch/fake/include \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_TIME ?= 30
-FUZZ_TARGETS := fuzz_mm fuzz_cmdline
+FUZZ_TARGETS := fuzz_mm fuzz_cmdline fuzz_fdt
 fuzz_corpus_fuzz_mm := tests/fuzz/corpus
 fuzz_corpus_fuzz_cmdline := tests/fuzz/corpus-cmdline
+fuzz_corpus_fuzz_fdt := tests/fuzz/corpus_fdt
+FUZZ_FDT_TIME ?= 20
+fuzz_time_fuzz_fdt = $(FUZZ_FDT_TIME)
+
+# libfdt also defines fdt_next_node: faultline's is renamed in this build.
+FUZZ_FDT_CFLAGS := $(FUZZ_CFLAGS) -Dfdt_next_node=faultline_fdt_next_node
+
+build/fuzz/fuzz_fdt: tests/fuzz/fuzz_fdt.c $(HOST_SRC) $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FDT_CFLAGS) -o $@ $< $(HOST_SRC) -lfdt
 
 build/fuzz/%: tests/fuzz/%.c $(HOST_SRC) $(wildcard mm/*.h lib/*.h bench/*.h arch/fake/include/arch/*.h)
 	@mkdir -p $(dir $@)
@@ -24,20 +36,22 @@ build/fuzz/%: tests/fuzz/%.c $(HOST_SRC) $(wildcard mm/*.h lib/*.h bench/*.h arc
 fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 
 TEST_TIERS += test-fuzz
-test-fuzz: fuzz
+# One target: $(1) name, $(2) corpus, $(3) seconds. Appends "pass fail" to the count file.
+define FUZZ_RUN
+	rm -rf build/fuzz/$(1).corpus build/fuzz/$(1).artifacts; \
+	cp -r $(2) build/fuzz/$(1).corpus; mkdir -p build/fuzz/$(1).artifacts; \
+	if build/fuzz/$(1) -max_total_time=$(3) -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix=build/fuzz/$(1).artifacts/ build/fuzz/$(1).corpus \
+		> build/fuzz/$(1).log 2>&1; then \
+		p=$$((p+1)); \
+		echo "fuzz: $(1) ran $(3) s, no failure ($$(grep -c '' build/fuzz/$(1).log) log lines)"; \
+	else \
+		f=$$((f+1)); tail -40 build/fuzz/$(1).log; \
+		echo "FAILED: $(1) (log: build/fuzz/$(1).log, input in build/fuzz/$(1).artifacts/)"; \
+	fi;
+endef
+
+test-fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 	@mkdir -p build/test; p=0; f=0; \
-	for t in $(FUZZ_TARGETS); do \
-		case $$t in fuzz_mm) c=$(fuzz_corpus_fuzz_mm);; *) c=$(fuzz_corpus_fuzz_cmdline);; esac; \
-		rm -rf build/fuzz/$$t.corpus build/fuzz/$$t.artifacts; \
-		cp -r $$c build/fuzz/$$t.corpus; mkdir -p build/fuzz/$$t.artifacts; \
-		if build/fuzz/$$t -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
-			-artifact_prefix=build/fuzz/$$t.artifacts/ build/fuzz/$$t.corpus \
-			> build/fuzz/$$t.log 2>&1; then \
-			p=$$((p+1)); \
-			echo "fuzz: $$t ran $(FUZZ_TIME) s, no failure ($$(grep -c '' build/fuzz/$$t.log) log lines)"; \
-		else \
-			f=$$((f+1)); tail -40 build/fuzz/$$t.log; \
-			echo "FAILED: $$t (log: build/fuzz/$$t.log, input in build/fuzz/$$t.artifacts/)"; \
-		fi; \
-	done; \
+	$(foreach t,$(FUZZ_TARGETS),$(call FUZZ_RUN,$(t),$(fuzz_corpus_$(t)),$(or $(fuzz_time_$(t)),$(FUZZ_TIME)))) \
 	echo "$$p $$f" > build/test/test-fuzz.count; [ $$f -eq 0 ]

@@ -8,6 +8,8 @@
 
 #include "arch/aarch64/sysreg.h"
 #include "boot/image.h"
+#include "boot/main.h"
+#include "lib/dt.h"
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
 #include "tests/guest/probe.h"
@@ -190,4 +192,42 @@ KTEST(mmu_tcr_tg1_valid)
 	KEXPECT_EQ((tcr >> 30) & 3, 2); /* TG1 = 0b10: 4 KiB */
 	KEXPECT(tcr & TCR_EL1_EPD1);
 	KEXPECT_EQ((tcr >> 14) & 3, 0); /* TG0 = 0b00: 4 KiB */
+}
+
+/*
+ * /reserved-memory regions with "no-map" are out of the linear map (as in
+ * Linux), so nothing, not even a speculative cacheable access, reaches
+ * them; other reserved ranges stay mapped. Vacuous on trees without
+ * no-map: the dtb-nomap expect case boots one with run=tests.
+ */
+KTEST(mmu_nomap_unmapped)
+{
+	const struct bootinfo *bi = boot_info();
+
+	for (size_t i = 0; i < bi->nnomap; i++) {
+		paddr_t first = ALIGN_DOWN(bi->nomap[i].base, PAGE_SIZE);
+		paddr_t last = ALIGN_DOWN(bi->nomap[i].base + bi->nomap[i].size - 1, PAGE_SIZE);
+		const void *va[] = { (const void *)first, (const void *)last };
+
+		for (size_t k = 0; k < ARRAY_SIZE(va); k++) {
+			EXPECT_PAR_FAULT(at_s1e1r(va[k]), va[k], FSC_TRANSLATION, "no-map, read");
+			KEXPECT_EQ(pgt_lookup(&kernel_pgt, (vaddr_t)va[k], NULL, NULL, NULL),
+				   -ENOENT);
+		}
+		/* The page below is RAM as usual (when a bank's, not no-map). */
+		bool below_nomap = false;
+
+		for (size_t j = 0; j < bi->nnomap; j++)
+			below_nomap |= first - PAGE_SIZE < bi->nomap[j].base + bi->nomap[j].size &&
+				       first > bi->nomap[j].base;
+		if (first >= 2 * PAGE_SIZE && !below_nomap)
+			for (size_t b = 0; b < bi->nmem; b++)
+				if (first - PAGE_SIZE >= bi->mem[b].base &&
+				    first < bi->mem[b].base + bi->mem[b].size)
+					EXPECT_PAR_OK(at_s1e1r((const void *)(first - PAGE_SIZE)),
+						      (const void *)(first - PAGE_SIZE),
+						      "page below no-map");
+	}
+	ktest_note("%zu no-map range%s checked unmapped", bi->nnomap,
+		   bi->nnomap == 1 ? "" : "s");
 }

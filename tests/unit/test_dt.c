@@ -15,7 +15,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <time.h>
+
 #include "tests/unit/dtb.h"
+#include "tests/unit/fdtgen.h"
 
 #include "lib/dt.h"
 #include "lib/errno.h"
@@ -312,6 +315,174 @@ static void test_every_cut_and_byte(void **state)
 	free(b.data);
 }
 
+/* The start of a generated tree: a root with 2 + 2 cells and 512 MiB of RAM. */
+static void gen_root(struct fdtgen *g)
+{
+	static const uint64_t ram[] = { 0x40000000, 512ull << 20 };
+
+	memset(g, 0, sizeof(*g));
+	fdtgen_begin(g, "");
+	fdtgen_u32(g, "#address-cells", 2);
+	fdtgen_u32(g, "#size-cells", 2);
+	fdtgen_begin(g, "memory@40000000");
+	fdtgen_str(g, "device_type", "memory");
+	fdtgen_reg64(g, ram, 1);
+	fdtgen_end(g);
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t); /* CPU time: immune to a busy machine */
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* Parse a generated blob, timing it: under the 2 MiB boot limit and well
+ * under a second even with the sanitizers (a walk from the root per "reg"
+ * took minutes on these). Returns dt_parse's result. */
+static int timed_parse(uint8_t *blob, size_t size, struct bootinfo *bi, const char **why)
+{
+	double t0 = now(), dt;
+	int err;
+
+	assert_true(size <= (2u << 20));
+	err = dt_parse(blob, size, bi, why);
+	dt = now() - t0;
+	print_message("%zu-byte tree parsed in %.3f s (%s)\n", size, dt, err ? *why : "ok");
+	assert_true(dt < 1.0);
+	return err;
+}
+
+/* Big trees of every shape: 40,000 /reserved-memory children (all but 20
+ * without "reg"; then all with it, over the limit), 25,000 enabled PL011s
+ * without "reg" (the console fallback), 10,000 CPUs, 100,000 properties in
+ * one node, and chains nested to the depth limit. */
+static void test_big_trees(void **state)
+{
+	struct fdtgen g;
+	struct bootinfo bi;
+	const char *why = NULL;
+	char name[32];
+	uint8_t *blob;
+	size_t size;
+
+	for (int all = 0; all < 2; all++) {
+		gen_root(&g);
+		fdtgen_begin(&g, "reserved-memory");
+		fdtgen_u32(&g, "#address-cells", 2);
+		fdtgen_u32(&g, "#size-cells", 2);
+		fdtgen_prop(&g, "ranges", NULL, 0);
+		for (int i = 0; i < 40000; i++) {
+			uint64_t r[2] = { 0x50000000 + (uint64_t)i * 0x1000, 0x1000 };
+
+			snprintf(name, sizeof(name), "r@%llx", (unsigned long long)r[0]);
+			fdtgen_begin(&g, name);
+			if (all || i % 2000 == 0)
+				fdtgen_reg64(&g, r, 1);
+			else
+				fdtgen_u32(&g, "size", 0x1000);
+			fdtgen_end(&g);
+		}
+		fdtgen_end(&g);
+		fdtgen_end(&g);
+		blob = fdtgen_finish(&g, &size);
+		if (!all) {
+			assert_int_equal(timed_parse(blob, size, &bi, &why), 0);
+			assert_int_equal(bi.nmem, 1);
+			assert_int_equal(bi.nrsv, 20);
+			for (size_t i = 0; i < bi.nrsv; i++) {
+				assert_int_equal(bi.rsv[i].base, 0x50000000 + i * 2000 * 0x1000);
+				assert_int_equal(bi.rsv[i].size, 0x1000);
+			}
+		} else {
+			assert_int_equal(timed_parse(blob, size, &bi, &why), -EINVAL);
+			assert_non_null(strstr(why, "more than 32 reserved ranges (at r@50020000)"));
+		}
+		free(blob);
+	}
+
+	/* 25,000 enabled PL011s with no "reg", then 10,000 CPUs. */
+	gen_root(&g);
+	for (int i = 0; i < 25000; i++) {
+		snprintf(name, sizeof(name), "serial@%x", i);
+		fdtgen_begin(&g, name);
+		fdtgen_str(&g, "compatible", "arm,pl011");
+		fdtgen_end(&g);
+	}
+	fdtgen_begin(&g, "cpus");
+	fdtgen_u32(&g, "#address-cells", 1);
+	fdtgen_u32(&g, "#size-cells", 0);
+	for (int i = 0; i < 10000; i++) {
+		snprintf(name, sizeof(name), "cpu@%x", i);
+		fdtgen_begin(&g, name);
+		fdtgen_str(&g, "device_type", "cpu");
+		fdtgen_u32(&g, "reg", (uint32_t)i);
+		fdtgen_end(&g);
+	}
+	fdtgen_end(&g);
+	fdtgen_end(&g);
+	blob = fdtgen_finish(&g, &size);
+	assert_int_equal(timed_parse(blob, size, &bi, &why), 0);
+	assert_false(bi.uart.found);
+	assert_int_equal(bi.ncpus, 10000);
+	assert_int_equal(bi.cpu[DT_MAX_CPUS - 1].mpidr, DT_MAX_CPUS - 1);
+	free(blob);
+
+	/* 100,000 properties in the root, with long names. */
+	memset(&g, 0, sizeof(g)); /* properties before subnodes: not gen_root */
+	fdtgen_begin(&g, "");
+	fdtgen_u32(&g, "#address-cells", 2);
+	fdtgen_u32(&g, "#size-cells", 2);
+	for (int i = 0; i < 100000; i++) {
+		snprintf(name, sizeof(name), "vendor,property-number-%d", i % 50);
+		fdtgen_u32(&g, name, (uint32_t)i);
+	}
+	fdtgen_str(&g, "model", "many properties");
+	{
+		static const uint64_t ram[] = { 0x40000000, 512ull << 20 };
+
+		fdtgen_begin(&g, "memory@40000000");
+		fdtgen_str(&g, "device_type", "memory");
+		fdtgen_reg64(&g, ram, 1);
+		fdtgen_end(&g);
+	}
+	fdtgen_end(&g);
+	blob = fdtgen_finish(&g, &size);
+	assert_int_equal(timed_parse(blob, size, &bi, &why), 0);
+	assert_string_equal(bi.model, "many properties");
+	assert_int_equal(bi.mem[0].size, 512ull << 20);
+	free(blob);
+
+	/* Chains 31 deep (the limit is 32 levels) until the tree is ~1.5 MB,
+	 * with a reserved range at the bottom of one; then one level deeper. */
+	for (int over = 0; over < 2; over++) {
+		gen_root(&g);
+		for (int c = 0; g.nst < 1500000; c++) {
+			int depth = over && c == 100 ? 32 : 31;
+
+			for (int d = 0; d < depth; d++) {
+				snprintf(name, sizeof(name), "n%d-%d", c, d);
+				fdtgen_begin(&g, name);
+				if (d == 0 && c == 0)
+					fdtgen_str(&g, "status", "okay");
+			}
+			for (int d = 0; d < depth; d++)
+				fdtgen_end(&g);
+		}
+		fdtgen_end(&g);
+		blob = fdtgen_finish(&g, &size);
+		if (!over) {
+			assert_int_equal(timed_parse(blob, size, &bi, &why), 0);
+			assert_int_equal(bi.nmem, 1);
+		} else {
+			assert_int_equal(timed_parse(blob, size, &bi, &why), -EINVAL);
+			assert_non_null(strstr(why, "nested deeper than 32"));
+		}
+		free(blob);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_console_fallbacks),
 		cmocka_unit_test(test_unusable_trees),
 		cmocka_unit_test(test_every_cut_and_byte),
+		cmocka_unit_test(test_big_trees),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "arch/aarch64/esr.h"
+#include "lib/errno.h"
 
 #define KINDS (FAULT_TRANSLATION | FAULT_PERMISSION | FAULT_ACCESS_FLAG | FAULT_OTHER)
 #define ACCESSES (FAULT_READ | FAULT_WRITE | FAULT_EXEC)
@@ -172,6 +173,28 @@ static void test_describe_truncates(void **state)
 	assert_int_equal(esr_describe(0x96000045, NULL, 0), n_full);
 }
 
+/* The done line's reason: an external abort is named as one, even when the
+ * fault path refused it with -EFAULT (before the mm exists, or a kernel
+ * address outside every VMA): it is not a segmentation fault. */
+static void test_abort_reason(void **state)
+{
+	(void)state;
+	assert_true(esr_is_external(esr(EC_DABT_CUR, 0x10)));
+	assert_true(esr_is_external(esr(EC_IABT_CUR, 0x10)));
+	for (unsigned fsc = 0x13; fsc <= 0x17; fsc++)
+		assert_true(esr_is_external(esr(EC_DABT_CUR, fsc)));
+	assert_false(esr_is_external(esr(EC_DABT_CUR, 0x07))); /* translation, level 3 */
+	assert_false(esr_is_external(esr(EC_DABT_CUR, 0x18)));
+	assert_false(esr_is_external(esr(0x15, 0x10)));        /* an SVC, not an abort */
+	assert_string_equal(esr_abort_reason(esr(EC_DABT_CUR, 0x10), -EFAULT),
+			    "synchronous external abort");
+	assert_string_equal(esr_abort_reason(esr(EC_DABT_CUR, 0x15), -EFAULT),
+			    "synchronous external abort on table walk, level 1");
+	assert_string_equal(esr_abort_reason(esr(EC_DABT_CUR, 0x07), -EFAULT),
+			    "segmentation fault");
+	assert_string_equal(esr_abort_reason(esr(EC_DABT_CUR, 0x07), -ENOMEM), "out of memory");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_instruction_abort_and_others),
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_describe_truncates),
+		cmocka_unit_test(test_abort_reason),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

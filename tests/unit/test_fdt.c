@@ -220,6 +220,18 @@ static void test_rsvmap(void **state)
 	assert_int_equal(s, 0x100000);
 	assert_int_equal(fdt_rsv(&fdt, 2, &a, &s), -ENOENT);
 	assert_int_equal(fdt_rsv(&fdt, -1, &a, &s), -ENOENT);
+	/* An entry of size 0 ends the list whatever its address, as in libfdt
+	 * and Linux: the second entry's size becomes 0. */
+	{
+		uint8_t *re = b.data + fdt.off_rsvmap + 16;
+
+		memset(re + 8, 0, 8);
+		open_ok(&fdt, &b);
+		assert_int_equal(fdt_rsv(&fdt, 0, &a, &s), 0);
+		assert_int_equal(fdt_rsv(&fdt, 1, &a, &s), -ENOENT);
+		re[15] = 0x10; /* restore a non-zero size for the rest of the test */
+		open_ok(&fdt, &b);
+	}
 	/* 64-bit addresses with one size cell. */
 	assert_int_equal(fdt_reg(&fdt, fdt_path(&fdt, "/memory@100000000"), 1, &a, &s), 0);
 	assert_int_equal(a, 0x180000000ull);
@@ -304,6 +316,19 @@ static void test_header_mutations(void **state)
 		snprintf(what, sizeof(what), "header word %zu = 0x%x", cases[i].field,
 			 cases[i].value);
 		expect_reject(m, b.size, cases[i].expect, what);
+		free(m);
+	}
+	/* Version 16 with last_comp_version 17: a blob compatible with a later
+	 * version than its own (libfdt: FDT_ERR_BADVERSION). The v16 header
+	 * has no size_dt_struct, so only the version words change. */
+	{
+		uint8_t *m = malloc(b.size);
+
+		memcpy(m, b.data, b.size);
+		put32(m + 20, 16);
+		put32(m + 24, 17);
+		expect_reject(m, b.size, "unsupported version 16 (last compatible 17)",
+			      "version 16, last_comp_version 17");
 		free(m);
 	}
 	/* Misaligned structure block. */

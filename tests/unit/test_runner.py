@@ -170,6 +170,30 @@ class CommandTest(unittest.TestCase):
                    "faultline: done status=fail (x)\n")
         self.assertTrue(any("6000000 > 5000000" in w for w in qemu.check_case(case, con, 1, False, 10)))
 
+    def test_loader_dtb_addr(self):
+        """dtb-addr: moves the blob; without it, the blob sits mid-RAM."""
+        import argparse
+        with tempfile.TemporaryDirectory() as d:
+            img = os.path.join(d, "Image")
+            with open(img, "wb") as f:      # an arm64 Image header, text_offset 0
+                f.write(bytes(56) + b"ARM\x64" + bytes(4))
+            dtb = os.path.join(d, "t.dtb")
+            open(dtb, "wb").close()
+            p = os.path.join(d, "c.exp")
+            with open(p, "w") as f:
+                f.write("entry: loader\ndtb-addr: 0x5ffff000\n")
+            case = qemu.parse_case(p)
+            self.assertEqual(case["dtb-addr"], "0x5ffff000")
+            a = argparse.Namespace(ram_base=0x40000000, kernel=img, dtb=dtb, qemu="q",
+                                   append="")
+            args = qemu.loader_boot(a, ["-m", "512M"], d)
+            self.assertIn(f"loader,file={dtb},addr=0x48000000,force-raw=on", args)
+            a.dtb_addr = 0x5ffff000
+            args = qemu.loader_boot(a, ["-m", "512M"], d)
+            self.assertIn(f"loader,file={dtb},addr=0x5ffff000,force-raw=on", args)
+            stub = open(os.path.join(d, "stub.bin"), "rb").read()
+            self.assertEqual(stub[24:32], (0x5ffff000).to_bytes(8, "little"))
+
 
 class LoaderPath(unittest.TestCase):
     def test_smp_cpus(self):

@@ -1,0 +1,25 @@
+/*
+ * RAM banks from the device tree, checked before the page allocator and the
+ * MMU use them (MMU off, so a probe that nothing answers is an external
+ * abort, caught).
+ */
+#ifndef BOOT_RAM_H
+#define BOOT_RAM_H
+
+#include "lib/dt.h"
+
+/*
+ * ram_check: drop or trim the unusable banks of bi->mem, one console line
+ * per bank touched: beyond the PA size (ID_AA64MMFR0_EL1.PARange, and 48
+ * bits, the kernel's VA size), less than a page once aligned to pages,
+ * overlapping an earlier bank, or not RAM where it starts (no answer, or a
+ * write that does not stick); a bank whose end does not answer is trimmed
+ * to the part that does. Returns 0, or -EINVAL with *why set when no bank
+ * is left.
+ */
+int ram_check(struct bootinfo *bi, const char **why);
+
+/* ram_contains: whether [base, base + size) lies inside one bank of bi. */
+bool ram_contains(const struct bootinfo *bi, uint64_t base, uint64_t size);
+
+#endif
