@@ -18,16 +18,41 @@
  *   cmdline       the kernel's command line (/proc/cmdline; commas, which
  *                 CSV cannot hold unquoted, become ';')
  *
+ * then the page-size columns (docs/compare.md). The patterns touch 4 KiB
+ * steps (bench/'s PAGE_SIZE) whatever the kernel's granule, so "pages" and
+ * "samples" count 4 KiB pages, and one fault may map several of them:
+ *
+ *   granule          the kernel's page size, getpagesize(): 4k, 16k, 64k
+ *   folio            the folio size enabled (folio=; folio.c): none,
+ *                    thp-always, 16k ... 2m
+ *   fault_p50        p50 over the measured samples that took a fault (the
+ *                    fault's cost; p50 itself is over every sample, which
+ *                    is a no-fault touch once a fault maps 4 or more pages)
+ *   pages_per_fault  samples / faults: 4 KiB pages one fault mapped
+ *   cost_per_4k      fault_p50 / pages_per_fault: the fault's cost per
+ *                    4 KiB it mapped
+ *   folio_allocs     hugepages-<folio>kB/stats/anon_fault_alloc, and
+ *   thp_fault_alloc  /proc/vmstat thp_fault_alloc: their growth over the
+ *                    measured repetitions (folios of that size, PMD folios)
+ *   table_pages      the most page-table pages (VmPTE of
+ *                    /proc/self/status, in granule pages) one repetition's
+ *                    touches added
+ *
+ * fault_p50 .. cost_per_4k are empty when no sample faulted (re-touch);
+ * pages_allocated is in the kernel's pages (granule), as Linux counts them.
+ *
  * Per case it prints a progress line; at the end one CSV block,
  * "faultline-csv begin linux-<suite>" ... "faultline-csv end linux-<suite>",
  * which the host extracts to results/<board>/linux-<suite>.csv.
  */
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "bench/bench.h"
 #include "bench/csv.h"
 #include "bench/env.h"
+#include "bench/stats.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -43,6 +68,10 @@ struct done {
 	struct bench_case c;     /* as run, after the overrides */
 	struct bench_result r;
 	bool ran;
+	uint64_t fault_samples;  /* measured samples that faulted */
+	uint64_t fault_p50;      /* their p50, overhead subtracted */
+	uint64_t log_faults;     /* faults inside them (== r.faults: checked) */
+	uint64_t folio_allocs, thp_fault_alloc, table_pages;
 };
 
 static struct done done[MAX_CASES];
@@ -105,6 +134,47 @@ static uint64_t resolution_x100(enum linux_counter c, const char *mode,
 	return 0;
 }
 
+/* The page-size columns, after cmdline (see the top of the file). */
+static const char *const page_columns[] = {
+	"granule", "folio", "fault_p50", "pages_per_fault", "cost_per_4k",
+	"folio_allocs", "thp_fault_alloc", "table_pages",
+};
+
+/*
+ * Run case d->c with its faulting samples logged, and fill d's page-size
+ * fields; bench_run_case's return. The log's buffer is mapped and faulted
+ * in before the case, so writing it adds no fault to a sample.
+ */
+static int run_logged(struct done *d, const struct bench_hooks *h)
+{
+	struct linux_fault_log l = { 0 };
+	struct linux_folio_stats end;
+	uint64_t bytes = ALIGN_UP(d->c.pages * d->c.reps * 8, PAGE_SIZE);
+	int err;
+
+	l.lat = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (l.lat == MAP_FAILED)
+		return -ENOMEM;
+	l.max = bytes / 8;
+	linux_fault_log_start(&l, d->c.pages);
+	err = bench_run_case(&d->c, h, &d->r);
+	linux_fault_log_start(NULL, 0);
+	linux_folio_stats(&end);
+	if (err == 0) {
+		stats_sort(l.lat, l.n);
+		d->fault_samples = l.n;
+		d->log_faults = l.faults;
+		d->fault_p50 = stats_rank(l.lat, l.n, 500);
+		d->fault_p50 = d->fault_p50 > h->overhead ? d->fault_p50 - h->overhead : 0;
+		d->folio_allocs = end.folio_allocs - l.at_measure.folio_allocs;
+		d->thp_fault_alloc = end.thp_fault_alloc - l.at_measure.thp_fault_alloc;
+		d->table_pages = l.table_peak;
+	}
+	munmap(l.lat, bytes);
+	return err;
+}
+
 static void print_block(const char *name, const struct bench_meta *m, size_t n,
 			const struct linux_opts *o)
 {
@@ -117,6 +187,8 @@ static void print_block(const char *name, const struct bench_meta *m, size_t n,
 	csv_str(&l, "resolution");
 	csv_str(&l, "linux_config");
 	csv_str(&l, "cmdline");
+	for (size_t i = 0; i < ARRAY_SIZE(page_columns); i++)
+		csv_str(&l, page_columns[i]);
 	kprintf("%s\n", l.buf);
 	for (size_t i = 0; i < n; i++) {
 		const struct done *d = &done[i];
@@ -143,6 +215,24 @@ static void print_block(const char *name, const struct bench_meta *m, size_t n,
 			csv_empty(&l);
 		csv_str(&l, o->config ? o->config : "");
 		csv_str(&l, cmdline);
+		csv_str(&l, linux_granule_name());
+		csv_str(&l, linux_folio_name());
+		if (d->fault_samples && d->r.faults) {
+			/* x100 for csv_fixed2, rounded to nearest */
+			uint64_t ppf = (d->r.samples * 100 + d->r.faults / 2) / d->r.faults;
+
+			csv_u64(&l, d->fault_p50);
+			csv_fixed2(&l, ppf);
+			csv_fixed2(&l, (d->fault_p50 * d->r.faults * 100 +
+					d->r.samples / 2) / d->r.samples);
+		} else {
+			csv_empty(&l);
+			csv_empty(&l);
+			csv_empty(&l);
+		}
+		csv_u64(&l, d->folio_allocs);
+		csv_u64(&l, d->thp_fault_alloc);
+		csv_u64(&l, d->table_pages);
 		if (l.overflow) {
 			info("CSV row of %s overflows; left out", d->c.pattern);
 			continue;
@@ -203,7 +293,7 @@ int linux_bench(const struct linux_opts *o)
 			     (unsigned long long)(env_ram_bytes() >> 20));
 			continue;
 		}
-		err = bench_run_case(&d->c, &h, &d->r);
+		err = run_logged(d, &h);
 		if (err < 0) {
 			info("case %zu/%zu %s %s pages=%llu: %s", i + 1, n,
 			     d->c.pattern, bench_access_name(d->c.access),
@@ -214,6 +304,12 @@ int linux_bench(const struct linux_opts *o)
 		bench_release(&d->r);
 		d->ran = true;
 		ran++;
+		if (d->log_faults != d->r.faults)
+			info("case %zu/%zu %s %s: %llu faults in the samples' log, %llu "
+			     "counted: fault_p50 may be off", i + 1, n, d->c.pattern,
+			     bench_access_name(d->c.access),
+			     (unsigned long long)d->log_faults,
+			     (unsigned long long)d->r.faults);
 		info("case %zu/%zu %s %s pages=%llu: p50 %llu %s", i + 1, n,
 		     d->c.pattern, bench_access_name(d->c.access),
 		     (unsigned long long)d->c.pages,
