@@ -45,6 +45,23 @@
 static char folio_name[16] = "none";
 static uint64_t folio_kib;  /* the size whose stats count; 0: none */
 
+/* Write s to path; 0 or -1 after saying why. */
+static int put_raw(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = write(fd, s, strlen(s));
+		close(fd);
+	}
+	if (n != (ssize_t)strlen(s)) {
+		info("cannot write '%s' to %s", s, path);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Select mode s in switch file path ("always [never]" style); 0 or -1
  * after saying why. A switch already at s is left alone: some sizes'
@@ -65,18 +82,7 @@ static int put(const char *path, const char *s)
 	ksnprintf(want, sizeof(want), "[%s]", s);
 	if (strstr(cur, want))
 		return 0;
-	n = -1;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		n = write(fd, s, strlen(s));
-		close(fd);
-	}
-	if (n != (ssize_t)strlen(s)) {
-		info("cannot write '%s' to %s", s, path);
-		return -1;
-	}
-	return 0;
+	return put_raw(path, s);
 }
 
 /* The first number in file path (after `key` and a space, if key); 0 if none. */
@@ -149,7 +155,7 @@ static bool size_dir(const char *name, uint64_t *kib)
 
 int linux_folio_set(const char *folio)
 {
-	uint64_t want = 0, pmd_kib, kib;
+	uint64_t want = 0, pmd_kib, kib, zero_was;
 	char path[128], sizes[160] = "";
 	size_t len = 0;
 	bool found = false;
@@ -215,6 +221,15 @@ int linux_folio_set(const char *folio)
 	}
 	if (put(THP_DIR "/enabled", strcmp(folio, "thp-always") ? "never" : "always") < 0)
 		return -1;
+	/*
+	 * A read fault where a PMD folio may go maps the huge zero page when
+	 * use_zero_page is 1 (Linux's built-in default), else it allocates a
+	 * folio. This Debian kernel boots with 0; the comparison wants the
+	 * zero page, as for base pages, so it is set (the info line says so).
+	 */
+	zero_was = read_number(THP_DIR "/use_zero_page", NULL);
+	if (zero_was != 1 && put_raw(THP_DIR "/use_zero_page", "1") < 0)
+		return -1;
 	if (want)
 		folio_kib = want;
 	else if (!strcmp(folio, "thp-always"))
@@ -223,10 +238,14 @@ int linux_folio_set(const char *folio)
 		name_of(want, folio_name, sizeof(folio_name));
 	else
 		ksnprintf(folio_name, sizeof(folio_name), "%s", folio);
-	info("folio %s: %s/enabled %s; hugepages-*kB/enabled never%s%s (sizes: %s)",
+	info("folio %s: %s/enabled %s; hugepages-*kB/enabled never%s%s (sizes: %s); "
+	     "use_zero_page %llu",
 	     folio_name, THP_DIR, strcmp(folio, "thp-always") ? "never" : "always",
 	     want ? " except " : (!strcmp(folio, "thp-always") ? " except the PMD size: inherit" : ""),
-	     want ? "that size: always" : "", sizes);
+	     want ? "that size: always" : "", sizes,
+	     (unsigned long long)read_number(THP_DIR "/use_zero_page", NULL));
+	if (zero_was != 1)
+		info("use_zero_page was %llu: set to 1", (unsigned long long)zero_was);
 	return 0;
 }
 

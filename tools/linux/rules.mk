@@ -125,6 +125,57 @@ compare-envcheck: $(LINUX_INITRD) linux-kernel
 	@img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE)) && \
 	$(call linux_boot,run=tests,$(LINUX_REF_CONFIG),$(LINUX_DIR)/log/envcheck.log,)
 
+# make compare-pagesize: the page-size axis on Linux (docs/compare.md). One
+# boot per granule x folio, all in the reference configuration (nokaslr):
+# the 4K kernel (Debian's cloud-arm64) with each folio size of
+# LINUX_FOLIOS_4k enabled in turn, and Debian's arm64-16k kernel with those
+# of LINUX_FOLIOS_16k. Debian ships no 64K arm64 kernel. The 16K kernel
+# needs a CPU with the 16K granule (ID_AA64MMFR0_EL1.TGran16): cortex-a76
+# is the default here (cortex-a53/a57/a72 lack it, and Linux would stop
+# early in boot without a word). Output: COMPARE_DIR/linux-pagesize-<suite>.csv
+# (every row, with granule and folio columns), compare-pagesize-<suite>.md
+# and .svg (per-4KiB write-fault cost against folio size, a line per granule).
+#   folio values: none (base pages; THP off), thp-always (the top-level
+#   switch always: PMD-size THP), 16k..1m (multi-size THP), 2m (PMD size
+#   through its own switch); on 16K: 64k..16m, 32m (PMD).
+LINUX_GRANULES ?= 4k 16k
+LINUX_FOLIOS_4k ?= none thp-always 16k 32k 64k 128k 256k 512k 1m 2m
+LINUX_FOLIOS_16k ?= none thp-always 64k 128k 256k 512k 1m 2m
+LINUX_FLAVOUR_4k := cloud-arm64
+LINUX_FLAVOUR_16k := arm64-16k
+# The cases: the small suite's seq pattern at 512 pages (2 MiB, so the
+# region is PMD-aligned on 4K and a 2M folio fits), write, read,
+# read-then-write and re-touch. PAGESIZE_ARGS takes any program argument.
+PAGESIZE_SUITE ?= small
+PAGESIZE_ARGS ?= pattern=seq pages=512
+# A faultline CSV with granule and folio columns, when the kernel side has
+# them (its columns stay "n/a yet" without one).
+PAGESIZE_FL ?=
+PAGESIZE_CPU_NO16K := cortex-a53 cortex-a57 cortex-a72
+ifneq ($(filter compare-pagesize,$(MAKECMDGOALS)),)
+ifneq ($(origin CPU),command line)
+CPU := cortex-a76
+endif
+endif
+pagesize_csv = $(COMPARE_DIR)/linux-pagesize-$(PAGESIZE_SUITE).csv
+# One boot: $(1) granule, $(2) folio; its CSV in $(LINUX_DIR)/out/pagesize-$(1)-$(2)/.
+pagesize_boot = img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE) $(LINUX_FLAVOUR_$(1))) || exit 1; \
+	rm -rf $(LINUX_DIR)/out/pagesize-$(1)-$(2); \
+	$(call linux_boot,run=bench suite=$(PAGESIZE_SUITE) $(PAGESIZE_ARGS) folio=$(2),$(LINUX_REF_CONFIG),$(LINUX_DIR)/log/linux-pagesize-$(1)-$(2).log,$(LINUX_DIR)/out/pagesize-$(1)-$(2)) \
+		|| exit 1;
+
+.PHONY: compare-pagesize
+compare-pagesize: deps $(LINUX_INITRD)
+	@$(if $(filter-out 4k 16k,$(LINUX_GRANULES)),echo "compare-pagesize: LINUX_GRANULES=$(LINUX_GRANULES): Debian ships arm64 kernels for 4k and 16k only (no 64K kernel)"; exit 1;) \
+	$(if $(and $(filter 16k,$(LINUX_GRANULES)),$(filter $(CPU),$(PAGESIZE_CPU_NO16K))),echo "compare-pagesize: CPU=$(CPU) has no 16K granule (ID_AA64MMFR0_EL1.TGran16); use CPU=cortex-a76 or max, or LINUX_GRANULES=4k"; exit 1;) \
+	mkdir -p $(COMPARE_DIR) $(LINUX_DIR)/log; \
+	$(foreach g,$(LINUX_GRANULES),$(foreach f,$(LINUX_FOLIOS_$(g)),$(call pagesize_boot,$(g),$(f)))) \
+	$(PYTHON) tools/compare.py --merge $(pagesize_csv) \
+		$(foreach g,$(LINUX_GRANULES),$(foreach f,$(LINUX_FOLIOS_$(g)),$(LINUX_DIR)/out/pagesize-$(g)-$(f)/linux-$(PAGESIZE_SUITE).csv)) \
+		&& $(PYTHON) tools/compare.py --pagesize $(if $(PAGESIZE_FL),--faultline $(PAGESIZE_FL)) \
+		$(pagesize_csv) -o $(COMPARE_DIR)/compare-pagesize-$(PAGESIZE_SUITE).md \
+		--plot $(COMPARE_DIR)/compare-pagesize-$(PAGESIZE_SUITE).svg
+
 # Tier: host tests of tools/compare.py, the self-check, then make compare
 # on the small suite, all three Linux configurations, into a scratch
 # directory; the CSVs and the table must exist and parse, every Linux row must have counted PMCCNTR_EL0 in

@@ -265,6 +265,16 @@ int linux_bench(const struct linux_opts *o)
 		     n, MAX_CASES);
 		n = MAX_CASES;
 	}
+	/*
+	 * Map every page the program has now (its code, data, BSS, stack so
+	 * far), then unlock them: a code page run for the first time would
+	 * otherwise take a minor fault inside a timed sample (the first
+	 * measured sample of the first case runs code the warm-up did not).
+	 * Mappings made later are not locked.
+	 */
+	if (mlockall(MCL_CURRENT) < 0)
+		info("warning: mlockall failed; a sample may include a fault on the program's own pages");
+	munlockall();
 	h.overhead = bench_calibrate();
 	info("counter-read overhead %llu %s", (unsigned long long)h.overhead, m.unit);
 	for (size_t i = 0; i < n; i++) {
