@@ -38,7 +38,8 @@ faultline's fault cost beside them when its CSV has granule and folio
 columns ("n/a yet" otherwise), and a plot of the write fault's cost per
 4 KiB mapped against the folio size, a line per granule. Its --check also
 verifies that a row with a folio or granule above 4 KiB took fewer write
-faults than 4 KiB touches, and that a folio-size row allocated folios.
+faults than 4 KiB touches, that a folio-size row allocated folios, and
+that a seq write's faults add up to the base pages it touched.
 Python 3 standard library (gnuplot for --plot).
 """
 
@@ -340,6 +341,8 @@ def sane(path, cases, linux, counter=None):
 PAGESIZE_COLUMNS = ("granule", "folio", "fault_p50", "pages_per_fault",
                     "cost_per_4k", "folio_allocs", "thp_fault_alloc", "table_pages")
 GRANULES = ("4k", "16k", "64k")
+# The PMD (block) size of each granule, KiB: thp-always's folio.
+PMD_KIB = {"4k": 2048, "16k": 32768, "64k": 524288}
 # What each granule has on the Linux side (Debian's arm64 kernels).
 NO_LINUX_KERNEL = {"64k": "Debian ships no 64 KiB arm64 kernel"}
 
@@ -466,9 +469,12 @@ def pagesize_table(lx_path, fl_path=None, cpu_hz=None):
            "time whatever the granule; one fault may map more (a larger base "
            "page, a folio):",
            "",
-           "- **fault p50**: p50 over the samples that took a fault;",
-           "- **4K/fault**: samples / faults, the 4 KiB pages one fault mapped;",
-           "- **per 4K**: fault p50 / 4K/fault, the cost per 4 KiB mapped;",
+           "- **fault p50**: p50 over the faults that mapped a whole folio "
+           "(the longest, as many as folios were allocated), else over all faults;",
+           "- **4K/fault**: samples / faults, the 4 KiB pages one fault mapped on average;",
+           "- **per 4K**: the faults' cost per 4 KiB mapped: (folio faults x their p50 "
+           "+ the other faults x theirs) / samples; for one kind of fault, "
+           "fault p50 / 4K/fault;",
            "- **folios**: the folio size's `anon_fault_alloc` "
            "(`/sys/kernel/mm/transparent_hugepage/hugepages-<size>kB/stats/`), "
            "**PMD**: `/proc/vmstat` `thp_fault_alloc`, **tables**: the most "
@@ -604,7 +610,9 @@ def pagesize_sane(path, rows):
     faults at most one per sample on first touch (a folio or a larger
     granule maps several) and none on re-touch; a row whose folio or granule
     is larger than 4 KiB must have mapped more than 4 KiB per write fault,
-    and a folio-size row must have allocated folios of that size."""
+    and a folio-size row must have allocated folios of that size (when the
+    region is at least twice the folio), and every fault of a seq write
+    must be a folio or a base page of its region."""
     why = []
     for (g, f, pattern, access, pages), r in rows.items():
         name = f"{path}: {g} {f} {pattern} {access} {pages}"
@@ -616,12 +624,27 @@ def pagesize_sane(path, rows):
             why.append(f"{name}: {r['faults']} faults in {r['samples']} re-touches")
         if access != "write" or r["pattern"] != "seq":
             continue
-        big = size_kib(g) > 4 or (size_kib(f) or 0) > size_kib(g)
-        if big and r["faults"] >= r["samples"]:
+        # A region of twice the folio holds a naturally aligned folio
+        # wherever it lies; a smaller one may hold none (Linux then falls
+        # back to smaller sizes, as it should).
+        fits = 0 < (size_kib(f) or 0) <= pages * 4 // 2
+        if (size_kib(g) > 4 or fits) and r["faults"] >= r["samples"]:
             why.append(f"{name}: {r['faults']} faults in {r['samples']} 4 KiB "
                        "touches: no fault mapped more than 4 KiB")
-        if (size_kib(f) or 0) > size_kib(g) and not r.get("folio_allocs"):
+        if fits and size_kib(f) > size_kib(g) and not r.get("folio_allocs"):
             why.append(f"{name}: no {f} folio allocated (folio_allocs)")
+        # Every fault accounted for: a seq write touches every base page of
+        # its region once, by folio faults (folio / granule base pages each)
+        # and base-page faults; a fault on anything else (the program's own
+        # pages) would break the sum.
+        gk = size_kib(g)
+        fk = PMD_KIB[g] if f == "thp-always" else size_kib(f) or gk
+        folios = int(r.get("folio_allocs") or 0) if fk > gk else 0
+        want = r["samples"] * 4 // gk
+        if (r["samples"] * 4) % gk == 0 and \
+                folios * (fk // gk) + r["faults"] - folios != want:
+            why.append(f"{name}: {r['faults']} faults, {folios} of them {fk} KiB "
+                       f"folios, do not add up to the {want} {g} pages touched")
     return why
 
 

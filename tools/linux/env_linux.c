@@ -96,7 +96,8 @@ static uint64_t resident_pages(void)
  */
 static uint64_t allocated_in(void *p, uint64_t bytes)
 {
-	uint64_t entries[512], n = 0, page = (uint64_t)getpagesize();
+	static uint64_t entries[512]; /* not on the stack (see run.c) */
+	uint64_t n = 0, page = (uint64_t)getpagesize();
 	uint64_t first = (uint64_t)p / page;
 	uint64_t count = (ALIGN_DOWN((uint64_t)p + bytes + page - 1, page) -
 			  first * page) / page;
@@ -124,6 +125,12 @@ static uint64_t allocated_in(void *p, uint64_t bytes)
 	return n;
 }
 
+/* Whether a logged case's samples are still to come or under way. */
+static bool table_watch(void)
+{
+	return flog && flog->samples < flog->total;
+}
+
 void *env_map(uint64_t bytes, unsigned prot)
 {
 	int p = PROT_NONE;
@@ -140,7 +147,7 @@ void *env_map(uint64_t bytes, unsigned prot)
 	 */
 	m = mmap(NULL, bytes, p, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		 -1, 0);
-	if (flog)
+	if (table_watch())
 		flog->table_base = linux_table_pages();
 	return m == MAP_FAILED ? NULL : m;
 }
@@ -158,7 +165,7 @@ int env_unmap(void *p, uint64_t bytes)
 {
 	uint64_t gone = counting ? allocated_in(p, bytes) : 0;
 
-	if (flog)
+	if (table_watch())
 		table_note();
 	if (munmap(p, bytes) < 0)
 		return -errno;
@@ -172,9 +179,9 @@ void *env_brk(void *addr)
 	uint64_t gone = 0;
 	void *now;
 
-	if (flog && !addr)
+	if (table_watch() && !addr)
 		flog->table_base = linux_table_pages();
-	if (flog && addr && (uint64_t)addr < (uint64_t)old)
+	if (table_watch() && addr && (uint64_t)addr < (uint64_t)old)
 		table_note();
 	if (counting && addr && (uint64_t)addr < (uint64_t)old) {
 		uint64_t from = ALIGN_UP((uint64_t)addr, (uint64_t)getpagesize());
@@ -286,25 +293,32 @@ uint64_t env_counter(void)
 	return v;
 }
 
-void linux_fault_log_start(struct linux_fault_log *l, uint64_t per_rep)
+void linux_fault_log_start(struct linux_fault_log *l, uint64_t per_rep,
+			   uint64_t reps)
 {
 	flog = l;
 	reads_since = 0;
 	if (!l)
 		return;
 	l->per_rep = per_rep;
+	l->total = per_rep * (reps + 1);
 	l->samples = l->faults = l->n = 0;
 	l->table_base = linux_table_pages();
 	l->table_peak = 0;
 	linux_folio_stats(&l->at_measure);
+	l->at_end = l->at_measure;
 }
 
 /*
  * Log a sample when this call closes one: exactly two counter reads (the
- * timed access's t0 and t1) since the previous call, which opened it. A
+ * timed access's t0 and t1) since the previous call, which opened it (in
+ * a measured repetition bench/ reads env_faults() right after t1; in the
+ * warm-up it does not, and the next sample's first call closes it, which
+ * keeps the count of samples right: only measured ones are logged). A
  * sample of a measured repetition (index >= per_rep) whose fault count
- * moved is a faulting sample; at the end of the warm-up the folio counters
- * are read, so their deltas cover the measured repetitions only.
+ * moved is a faulting sample; at the end of the warm-up and after the last
+ * sample the folio counters are read, so their deltas cover the measured
+ * repetitions only (not bench/'s own mappings before and after).
  */
 static void fault_log(uint64_t faults)
 {
@@ -320,6 +334,10 @@ static void fault_log(uint64_t faults)
 		}
 		if (i + 1 == l->per_rep)
 			linux_folio_stats(&l->at_measure);
+		if (i + 1 == l->total) {
+			linux_folio_stats(&l->at_end);
+			table_note(); /* the last repetition's, before its unmap */
+		}
 	}
 	reads_since = 0;
 }

@@ -101,22 +101,25 @@ uint64_t linux_table_pages(void);
  */
 struct linux_fault_log {
 	uint64_t per_rep;     /* samples per repetition (the case's pages) */
+	uint64_t total;       /* samples of the case, warm-up included */
 	uint64_t samples;     /* timed samples seen, warm-up included */
 	uint64_t faults;      /* faults inside measured samples */
 	uint64_t n;           /* latencies in lat[] (measured faulting samples) */
 	uint64_t max;         /* room in lat[] */
 	uint64_t *lat;        /* raw latency (overhead not subtracted) */
 	struct linux_folio_stats at_measure; /* at the end of the warm-up */
+	struct linux_folio_stats at_end;     /* after the last sample */
 	uint64_t table_base;  /* linux_table_pages() when the region was mapped */
 	uint64_t table_peak;  /* the most a repetition's touches added */
 };
 
 /*
  * linux_fault_log_start: log the samples of the next case into l (lat[]
- * holds l->max entries, pre-faulted), per_rep samples per repetition;
- * NULL stops logging.
+ * holds l->max entries, pre-faulted): reps repetitions of per_rep samples
+ * after a warm-up one; NULL stops logging.
  */
-void linux_fault_log_start(struct linux_fault_log *l, uint64_t per_rep);
+void linux_fault_log_start(struct linux_fault_log *l, uint64_t per_rep,
+			   uint64_t reps);
 
 /* envcheck_run: check env_linux.c against what the patterns rely on; 0 if all passed. */
 int envcheck_run(void);
