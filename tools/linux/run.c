@@ -148,6 +148,20 @@ static __attribute__((noinline)) void stack_grow(void)
 		buf[i] = 0;
 }
 
+/* The program's code, start and end (the linker's symbols). */
+extern const char __executable_start[], etext[];
+
+/* Map every page of the program's code now (MADV_POPULATE_READ, Linux 5.14). */
+static void text_map(void)
+{
+	uintptr_t page = (uintptr_t)getpagesize();
+	uintptr_t from = (uintptr_t)__executable_start & ~(page - 1);
+
+	if (madvise((void *)from, (uintptr_t)etext - from, MADV_POPULATE_READ) < 0)
+		info("warning: cannot map the program's code in advance; a sample "
+		     "may include a fault on it");
+}
+
 /* The page-size columns, after cmdline (see the top of the file). */
 static const char *const page_columns[] = {
 	"granule", "folio", "fault_p50", "pages_per_fault", "cost_per_4k",
@@ -298,18 +312,17 @@ int linux_bench(const struct linux_opts *o)
 		n = MAX_CASES;
 	}
 	/*
-	 * Map every page the program has now (its code, data, BSS, and the
-	 * stack, grown first to more than it will use), then unlock them: a
-	 * code page run for the first time would otherwise take a minor fault
-	 * inside a timed sample (the first measured sample of the first case
-	 * runs code the warm-up did not), and a stack page touched for the
-	 * first time between samples would allocate a folio the folio
-	 * counters then count. Mappings made later are not locked.
+	 * Map the program's code and grow its stack beyond what it will use
+	 * before measuring: a code page run for the first time would
+	 * otherwise take a minor fault inside a timed sample (the first
+	 * measured sample of the first case runs code the warm-up did not),
+	 * and a stack page touched for the first time between samples would
+	 * allocate a folio the folio counters then count. (mlockall and
+	 * munlockall would map everything too, but they also change the
+	 * process's VMAs, and with them the cost of every later fault.)
 	 */
 	stack_grow();
-	if (mlockall(MCL_CURRENT) < 0)
-		info("warning: mlockall failed; a sample may include a fault on the program's own pages");
-	munlockall();
+	text_map();
 	h.overhead = bench_calibrate();
 	info("counter-read overhead %llu %s", (unsigned long long)h.overhead, m.unit);
 	for (size_t i = 0; i < n; i++) {
