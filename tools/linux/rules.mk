@@ -169,6 +169,8 @@ pagesize_boot = img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE) $(LINUX_FLAVOU
 compare-pagesize: deps $(LINUX_INITRD)
 	@for g in $(LINUX_GRANULES); do case $$g in 4k|16k) ;; \
 	*) echo "compare-pagesize: no Linux kernel for granule $$g: Debian ships arm64 kernels for 4k and 16k only (no 64K kernel)"; exit 1;; esac; done; \
+	if [ -n "$(filter 16k,$(LINUX_GRANULES))" ] && [ "$(BOARD)" != qemu-virt ]; then \
+		echo "compare-pagesize: BOARD=$(BOARD): its cores (cortex-a53/a72) have no 16K granule; use LINUX_GRANULES=4k"; exit 1; fi; \
 	if [ -n "$(filter 16k,$(LINUX_GRANULES))" ] && [ -n "$(filter $(CPU),$(PAGESIZE_CPU_NO16K))" ]; then \
 		echo "compare-pagesize: CPU=$(CPU) has no 16K granule (ID_AA64MMFR0_EL1.TGran16): use CPU=cortex-a76 or CPU=max, or LINUX_GRANULES=4k"; exit 1; fi; \
 	mkdir -p $(COMPARE_DIR) $(LINUX_DIR)/log; \
