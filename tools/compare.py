@@ -3,6 +3,10 @@
 
     compare.py FAULTLINE.csv LINUX.csv [LINUX.csv...] -o TABLE.md [--plot SVG]
     compare.py --check [--linux-counter C] FAULTLINE.csv LINUX.csv... TABLE.md
+    compare.py --merge OUT.csv CSV...            (rows of CSVs with one header)
+    compare.py --pagesize [--faultline FL.csv] LINUX.csv [-o TABLE.md] [--plot SVG]
+    compare.py --pagesize --check TABLE.md [--faultline FL.csv] LINUX.csv
+    compare.py --expect COLUMN=VALUE CSV...      (every row has that value)
 
 Both sides use the summary schema of ../shared/CONTRACT.md; each Linux CSV
 is one configuration of the kernel (its rows' linux_config names it, its
@@ -25,7 +29,18 @@ first-touch sample took a fault, re-touches took none, the Linux rows read
 a counter the program reads, at resolution 1.00 for a PMU count under
 icount, with the configuration and command line recorded; with
 --linux-counter, that counter), and that TABLE.md is exactly what the CSVs
-give. Python 3 standard library (gnuplot for --plot).
+give.
+
+--pagesize is the page-size section (make compare-pagesize): rows granule x
+folio from the Linux program's extra columns (granule, folio, fault_p50,
+pages_per_fault, cost_per_4k, folio_allocs, thp_fault_alloc, table_pages),
+faultline's fault cost beside them when its CSV has granule and folio
+columns ("n/a yet" otherwise), and a plot of the write fault's cost per
+4 KiB mapped against the folio size, a line per granule. Its --check also
+verifies that a row with a folio or granule above 4 KiB took fewer write
+faults than 4 KiB touches, that a folio-size row allocated folios, and
+that a seq write's faults add up to the base pages it touched.
+Python 3 standard library (gnuplot for --plot).
 """
 
 import argparse
@@ -321,7 +336,405 @@ def sane(path, cases, linux, counter=None):
     return why
 
 
+# ---- The page-size section: rows granule x folio (make compare-pagesize) ----
+
+PAGESIZE_COLUMNS = ("granule", "folio", "fault_p50", "pages_per_fault",
+                    "cost_per_4k", "folio_allocs", "thp_fault_alloc", "table_pages")
+GRANULES = ("4k", "16k", "64k")
+# The PMD (block) size of each granule, KiB: thp-always's folio.
+PMD_KIB = {"4k": 2048, "16k": 32768, "64k": 524288}
+# What each granule has on the Linux side (Debian's arm64 kernels).
+NO_LINUX_KERNEL = {"64k": "Debian ships no 64 KiB arm64 kernel"}
+
+
+def size_kib(name):
+    """"64k" -> 64, "2m" -> 2048; None for anything else ("none", "thp-always")."""
+    if len(name) < 2 or not name[:-1].isdigit() or name[-1] not in "km":
+        return None
+    return int(name[:-1]) * (1024 if name[-1] == "m" else 1)
+
+
+def folio_order(folio):
+    """Sort key of a folio name: none, then sizes ascending, then thp-always."""
+    k = size_kib(folio)
+    return (0, 0) if folio == "none" else (1, k) if k else (2, 0)
+
+
+def merge(out, paths):
+    """Write the rows of the CSVs at paths, which must have one header, to out."""
+    header, rows = None, []
+    for path in paths:
+        try:
+            with open(path, newline="") as f:
+                r = list(csv.reader(f))
+        except OSError as e:
+            raise Error(f"{path}: {e.strerror}")
+        if len(r) < 2:
+            raise Error(f"{path}: no rows")
+        if header is None:
+            header = r[0]
+        elif r[0] != header:
+            raise Error(f"{path}: not the header of {paths[0]}")
+        rows += r[1:]
+    with open(out, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def load_pagesize(path):
+    """The rows of a page-size CSV as dicts keyed by (granule, folio,
+    pattern, access, pages); fault_p50, pages_per_fault and cost_per_4k are
+    numbers or None (empty: no sample faulted)."""
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as e:
+        raise Error(f"{path}: {e.strerror}")
+    if not rows:
+        raise Error(f"{path}: no rows")
+    missing = [c for c in REQUIRED + ["granule", "folio"] if c not in rows[0]]
+    if missing:
+        raise Error(f"{path}: missing columns {', '.join(missing)}")
+    out = {}
+    for n, r in enumerate(rows, 2):
+        if None in r or None in r.values():
+            raise Error(f"{path}:{n}: not as many fields as the header")
+        if r["granule"] not in GRANULES:
+            raise Error(f"{path}:{n}: granule {r['granule']!r} (4k, 16k or 64k)")
+        if r["folio"] not in ("none", "thp-always") and not size_kib(r["folio"]):
+            raise Error(f"{path}:{n}: folio {r['folio']!r} (none, thp-always or a size)")
+        for c in ("pages", "samples", "faults", "pages_allocated", "p50", "p99"):
+            try:
+                r[c] = int(r[c])
+            except ValueError:
+                raise Error(f"{path}:{n}: {c} is {r[c]!r}, not a number")
+        for c in ("fault_p50", "pages_per_fault", "cost_per_4k", "folio_allocs",
+                  "thp_fault_alloc", "table_pages"):
+            try:
+                r[c] = float(r[c]) if r.get(c) else None
+            except ValueError:
+                raise Error(f"{path}:{n}: {c} is {r[c]!r}, not a number")
+        key = (r["granule"], r["folio"], r["pattern"], r["access"], r["pages"])
+        if key in out:
+            raise Error(f"{path}:{n}: case {' '.join(map(str, key))} twice")
+        out[key] = r
+    return out
+
+
+def fault_cost(r):
+    """(per-fault p50, 4 KiB pages per fault, cost per 4 KiB) of a row, in
+    its own unit; None where no sample faulted. Rows without the page-size
+    columns (every fault a 4 KiB fault) give their p50 for both."""
+    if not r["faults"]:
+        return None
+    if r.get("fault_p50") is not None and r.get("pages_per_fault"):
+        return r["fault_p50"], r["pages_per_fault"], r["cost_per_4k"]
+    ppf = r["samples"] / r["faults"]
+    return (r["p50"], ppf, r["p50"] / ppf) if ppf <= 1 else None
+
+
+def pagesize_table(lx_path, fl_path=None, cpu_hz=None):
+    """The Markdown page-size section: per first-touch case, a row per
+    granule x folio with Linux's fault cost, the 4 KiB pages a fault
+    mapped, the cost per 4 KiB, what Linux counted as allocated, the
+    re-touch p50, and faultline's fault cost and cost per 4 KiB ("n/a yet"
+    until faultline's rows have granule and folio)."""
+    lx = load_pagesize(lx_path)
+    fl = load_pagesize(fl_path) if fl_path else {}
+    first = next(iter(lx.values()))
+    l_scale, unit = scale(first, lx_path, cpu_hz)
+    f_scale = None
+    if fl:
+        ffirst = next(iter(fl.values()))
+        for c in ("board", "cpu", "mode"):
+            if ffirst[c] != first[c]:
+                raise Error(f"the runs differ in {c}: faultline {ffirst[c]}, "
+                            f"Linux {first[c]}; compare like with like")
+        f_scale, f_unit = scale(ffirst, fl_path, cpu_hz)
+        if f_unit != unit:
+            raise Error(f"faultline is in {f_unit}, Linux in {unit}")
+    for c in ("board", "cpu", "mode", "counter", "unit"):
+        if len({r[c] for r in lx.values()}) > 1:
+            raise Error(f"{lx_path}: rows with different {c}")
+
+    def num(v, scale_by=1.0, digits=0):
+        return "-" if v is None else f"{v * scale_by:,.{digits}f}"
+
+    out = [f"# Page sizes: Linux{' and faultline' if fl else ''}, {first['board']}, "
+           f"{first['cpu']}, mode {first['mode']}",
+           "",
+           f"Per granule x folio size, latency in {unit} (Linux: {first['counter']} "
+           f"{first['unit']}, x {l_scale:g}). The patterns touch 4 KiB at a "
+           "time whatever the granule; one fault may map more (a larger base "
+           "page, a folio):",
+           "",
+           "- **fault p50**: p50 over the faults that mapped a whole folio "
+           "(the longest, as many as folios were allocated), else over all faults;",
+           "- **4K/fault**: samples / faults, the 4 KiB pages one fault mapped on average;",
+           "- **per 4K**: the faults' cost per 4 KiB mapped: (folio faults x their p50 "
+           "+ the other faults x theirs) / samples; for one kind of fault, "
+           "fault p50 / 4K/fault;",
+           "- **folios**: the folio size's `anon_fault_alloc` "
+           "(`/sys/kernel/mm/transparent_hugepage/hugepages-<size>kB/stats/`), "
+           "**PMD**: `/proc/vmstat` `thp_fault_alloc`, **tables**: the most "
+           "page-table pages (granule pages, `VmPTE`) one repetition added, "
+           "all over the measured repetitions;",
+           "- **retouch**: p50 of a store to a page written before, same "
+           "pattern and size (TLB reach shows on hardware, not under QEMU);",
+           "- folio `none`: base pages only (THP off); `thp-always`: the top-level "
+           "switch `always` (PMD-size THP only); a size: that mTHP size alone.",
+           "",
+           f"Source: {os.path.basename(lx_path)}"
+           + (f", {os.path.basename(fl_path)}" if fl else "") + ". "
+           + "; ".join(f"{g}: {why}" for g, why in NO_LINUX_KERNEL.items())
+           + (". faultline's columns are n/a yet: its rows have no granule and "
+              "folio columns." if not fl else "."),
+           ""]
+    cases = sorted({(k[2], k[3], k[4]) for k in lx if k[3] in FIRST_TOUCH},
+                   key=lambda c: (c[0], FIRST_TOUCH.index(c[1]), c[2]))
+    if not cases:
+        raise Error(f"{lx_path}: no first-touch case")
+    configs = sorted({(k[0], k[1]) for k in lx},
+                     key=lambda c: (GRANULES.index(c[0]), folio_order(c[1])))
+    for pattern, access, pages in cases:
+        out += [f"## {pattern} {access}, {pages} pages of 4 KiB", "",
+                "| granule | folio | faults | 4K/fault | Linux fault p50 | Linux per 4K "
+                "| folios | PMD | tables | pages allocated | Linux retouch p50 "
+                "| faultline fault p50 | faultline per 4K |",
+                "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+                "| ---: | ---: | ---: |"]
+        for g, f in configs:
+            r = lx.get((g, f, pattern, access, pages))
+            if r is None:
+                continue
+            cost = fault_cost(r)
+            re = lx.get((g, f, pattern, "retouch", pages))
+            line = (f"| {g} | {f} | {r['faults']} | "
+                    + (f"{cost[1]:.2f} | {num(cost[0], l_scale)} | "
+                       f"{num(cost[2], l_scale)} |" if cost else "- | - | - |")
+                    + f" {num(r['folio_allocs'])} | {num(r['thp_fault_alloc'])} |"
+                    f" {num(r['table_pages'])} | {r['pages_allocated']} |"
+                    f" {num(re['p50'] * l_scale) if re else '-'} |")
+            x = fl.get((g, f, pattern, access, pages)) if fl else None
+            fc = fault_cost(x) if x else None
+            if not fl:
+                line += " n/a yet | n/a yet |"
+            elif fc:
+                line += f" {num(fc[0], f_scale)} | {num(fc[2], f_scale)} |"
+            else:
+                line += " - | - |"
+            out.append(line)
+        for g, why in NO_LINUX_KERNEL.items():
+            flrows = [k for k in fl if k[0] == g and k[2:] == (pattern, access, pages)]
+            if not flrows:
+                out.append(f"| {g} | - | {why} | | | | | | | | | n/a yet | n/a yet |"
+                           if not fl else f"| {g} | - | {why} | | | | | | | | | - | - |")
+            for k in sorted(flrows, key=lambda k: folio_order(k[1])):
+                fc = fault_cost(fl[k])
+                out.append(f"| {g} | {k[1]} | {why} | | | | | | | | | "
+                           + (f"{num(fc[0], f_scale)} | {num(fc[2], f_scale)} |"
+                              if fc else "- | - |"))
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def pagesize_points(rows, factor):
+    """{granule: [(folio KiB, cost per 4 KiB)]} of write rows: folio none at
+    the granule's size, thp-always left out (the PMD size's own row has it)."""
+    pts = {}
+    for (g, f, pattern, access, pages), r in rows.items():
+        if access != "write" or f == "thp-always":
+            continue
+        cost = fault_cost(r)
+        if cost is None:
+            continue
+        kib = size_kib(g) if f == "none" else size_kib(f)
+        pts.setdefault(g, []).append((kib, cost[2] * factor))
+    return {g: sorted(v) for g, v in pts.items()}
+
+
+def pagesize_plot(lx_path, out, fl_path=None, cpu_hz=None, gnuplot="gnuplot"):
+    """Draw out (SVG): the write fault's cost per 4 KiB mapped against the
+    folio size, one line per granule (and per kernel). Only the first write
+    case (pattern, pages) is drawn, so every point is the same pattern."""
+    lx = load_pagesize(lx_path)
+    first = next(iter(lx.values()))
+    l_scale, unit = scale(first, lx_path, cpu_hz)
+    writes = sorted({(k[2], k[4]) for k in lx if k[3] == "write"})
+    if not writes:
+        raise Error(f"{lx_path}: no write case to plot")
+    pattern, pages = writes[0]
+    pick = lambda rows: {k: r for k, r in rows.items() if (k[2], k[4]) == (pattern, pages)}
+    lines = [(f"Linux {g}", p) for g, p in
+             sorted(pagesize_points(pick(lx), l_scale).items(),
+                    key=lambda i: GRANULES.index(i[0]))]
+    if fl_path:
+        fl = load_pagesize(fl_path)
+        f_scale = scale(next(iter(fl.values())), fl_path, cpu_hz)[0]
+        lines += [(f"faultline {g}", p) for g, p in
+                  sorted(pagesize_points(pick(fl), f_scale).items(),
+                         key=lambda i: GRANULES.index(i[0]))]
+    if not lines:
+        raise Error(f"{lx_path}: no write fault to plot")
+    tmp = tempfile.mkdtemp(prefix="faultline-pagesize-")
+    try:
+        dat = os.path.join(tmp, "pagesize.dat")
+        with open(dat, "w") as f:
+            for _, pts in lines:
+                f.write("".join(f"{k} {c:.2f}\n" for k, c in pts) + "\n\n")
+        plots = ", ".join(f"'{dat}' index {i} with linespoints lw 2 pt 7 title '{t}'"
+                          for i, (t, _) in enumerate(lines))
+        script = "\n".join([
+            "set terminal svg size 800,500 dynamic font 'sans,12' background '#ffffff'",
+            f"set output '{out}'",
+            f"set title '{first['board']} {first['cpu']} {first['mode']}: write fault "
+            f"({pattern}, {pages} x 4 KiB), cost per 4 KiB mapped'",
+            "set logscale x 2",
+            "set xlabel 'folio size, KiB (base page: the granule)'",
+            f"set ylabel '{unit} per 4 KiB'",
+            "set yrange [0:*]",
+            "set grid",
+            "set key top right",
+            f"plot {plots}", ""])
+        try:
+            subprocess.run([gnuplot], input=script, text=True, check=True, timeout=120)
+        except (OSError, subprocess.SubprocessError) as e:
+            raise Error(f"gnuplot failed: {e}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def pagesize_sane(path, rows):
+    """Problems with what a real page-size run would show: per row samples,
+    faults at most one per sample on first touch (a folio or a larger
+    granule maps several) and none on re-touch; a row whose folio or granule
+    is larger than 4 KiB must have mapped more than 4 KiB per write fault,
+    and a folio-size row must have allocated folios of that size (when the
+    region is at least twice the folio), and every fault of a seq write
+    must be a folio or a base page of its region."""
+    why = []
+    for (g, f, pattern, access, pages), r in rows.items():
+        name = f"{path}: {g} {f} {pattern} {access} {pages}"
+        if r["samples"] <= 0:
+            why.append(f"{name}: no samples")
+        if access in FIRST_TOUCH and not 0 < r["faults"] <= r["samples"] + 1:
+            why.append(f"{name}: {r['faults']} faults in {r['samples']} first touches")
+        if access == "retouch" and r["faults"] > r["samples"] // 100:
+            why.append(f"{name}: {r['faults']} faults in {r['samples']} re-touches")
+        if access != "write" or r["pattern"] != "seq":
+            continue
+        # A region of twice the folio holds a naturally aligned folio
+        # wherever it lies; a smaller one may hold none (Linux then falls
+        # back to smaller sizes, as it should).
+        fits = 0 < (size_kib(f) or 0) <= pages * 4 // 2
+        if (size_kib(g) > 4 or fits) and r["faults"] >= r["samples"]:
+            why.append(f"{name}: {r['faults']} faults in {r['samples']} 4 KiB "
+                       "touches: no fault mapped more than 4 KiB")
+        if fits and size_kib(f) > size_kib(g) and not r.get("folio_allocs"):
+            why.append(f"{name}: no {f} folio allocated (folio_allocs)")
+        # Every fault accounted for: a seq write touches every base page of
+        # its region once, by folio faults (folio / granule base pages each)
+        # and base-page faults; a fault on anything else (the program's own
+        # pages) would break the sum.
+        gk = size_kib(g)
+        fk = PMD_KIB[g] if f == "thp-always" else size_kib(f) or gk
+        folios = int(r.get("folio_allocs") or 0) if fk > gk else 0
+        want = r["samples"] * 4 // gk
+        if (r["samples"] * 4) % gk == 0 and \
+                folios * (fk // gk) + r["faults"] - folios != want:
+            why.append(f"{name}: {r['faults']} faults, {folios} of them {fk} KiB "
+                       f"folios, do not add up to the {want} {g} pages touched")
+    return why
+
+
+def pagesize_main(argv):
+    p = argparse.ArgumentParser(
+        prog="compare.py --pagesize",
+        description="the page-size section: rows granule x folio")
+    p.add_argument("--pagesize", action="store_true")
+    p.add_argument("--check", metavar="TABLE",
+                   help="verify the rows and that TABLE is what they give")
+    p.add_argument("--faultline", help="faultline's page-size CSV (granule, folio columns)")
+    p.add_argument("linux", help="the Linux rows (make compare-pagesize's merged CSV)")
+    p.add_argument("-o", dest="out", help="write the table here (default stdout)")
+    p.add_argument("--plot", metavar="SVG", help="also draw cost per 4 KiB against folio size")
+    p.add_argument("--cpu-hz", type=float, help="core clock, to turn cycles into ns")
+    a = p.parse_args(argv)
+    try:
+        text = pagesize_table(a.linux, a.faultline, a.cpu_hz)
+        if a.check:
+            why = pagesize_sane(a.linux, load_pagesize(a.linux))
+            try:
+                with open(a.check) as f:
+                    if f.read() != text:
+                        why.append(f"{a.check}: not the table the CSVs give")
+            except OSError as e:
+                why.append(f"{a.check}: {e.strerror}")
+            for w in why:
+                print(f"compare.py: {w}", file=sys.stderr)
+            if not why:
+                print(f"compare: {a.check} matches {a.linux}")
+            return 1 if why else 0
+        if a.out:
+            with open(a.out, "w") as f:
+                f.write(text)
+            print(f"wrote {a.out}")
+        else:
+            sys.stdout.write(text)
+        if a.plot:
+            pagesize_plot(a.linux, a.plot, a.faultline, a.cpu_hz)
+            print(f"wrote {a.plot}")
+    except Error as e:
+        print(f"compare.py: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def expect_main(argv):
+    """compare.py --expect COLUMN=VALUE CSV...: every row has that value."""
+    if len(argv) < 3 or "=" not in argv[1]:
+        print("usage: compare.py --expect COLUMN=VALUE CSV...", file=sys.stderr)
+        return 2
+    col, want = argv[1].split("=", 1)
+    bad = 0
+    for path in argv[2:]:
+        try:
+            with open(path, newline="") as f:
+                rows = list(csv.DictReader(f))
+        except OSError as e:
+            print(f"compare.py: {path}: {e.strerror}", file=sys.stderr)
+            return 1
+        if not rows:
+            print(f"compare.py: {path}: no rows", file=sys.stderr)
+            bad += 1
+        for n, r in enumerate(rows, 2):
+            if r.get(col) != want:
+                print(f"compare.py: {path}:{n}: {col} is {r.get(col)!r}, not {want!r}",
+                      file=sys.stderr)
+                bad += 1
+    if not bad:
+        print(f"compare: every row of {', '.join(argv[2:])} has {col}={want}")
+    return 1 if bad else 0
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--pagesize"]:
+        return pagesize_main(argv)
+    if argv[:1] == ["--expect"]:
+        return expect_main(argv)
+    if argv[:1] == ["--merge"]:
+        if len(argv) < 3:
+            print("usage: compare.py --merge OUT.csv CSV...", file=sys.stderr)
+            return 2
+        try:
+            merge(argv[1], argv[2:])
+        except Error as e:
+            print(f"compare.py: {e}", file=sys.stderr)
+            return 1
+        print(f"wrote {argv[1]}")
+        return 0
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--check", action="store_true",
                    help="verify the CSVs and that TABLE (the last file) is what they give")

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Host tests of tools/compare.py: the side-by-side table with one column
 set per Linux configuration, the checks of Linux rows (PMU counter in
-instructions, resolution, command line), the headline table and the plot.
+instructions, resolution, command line), the headline table and the plot,
+and the page-size section (rows granule x folio, its checks and plot).
 No QEMU needed. Run: /usr/bin/python3 -m unittest tests/unit/test_compare.py"""
 
 import os
@@ -179,6 +180,148 @@ class PlotTest(Base):
                      ">seq read-then-write 256<"):
             self.assertIn(name, svg)
         self.assertNotIn(">seq retouch 256<", svg)   # no fault: not drawn
+
+
+PAGE_HEAD = LINUX_HEAD + list(compare.PAGESIZE_COLUMNS)
+
+
+def prow(granule, folio, access, faults, fault_p50, samples=1536, **kw):
+    """A Linux page-size row of seq at 512 pages: `faults` faults over
+    `samples` 4 KiB touches, their p50 fault_p50."""
+    r = case("seq", access, 512, 2 if faults < samples else fault_p50, 9000,
+             faults=faults, cpu="cortex-a76", resolution="1.00",
+             linux_config="nokaslr", cmdline="console=ttyAMA0 nokaslr",
+             granule=granule, folio=folio, samples=samples,
+             pages_allocated=kw.pop("pages_allocated", 0),
+             folio_allocs=kw.pop("folio_allocs", 0),
+             thp_fault_alloc=kw.pop("thp_fault_alloc", 0), table_pages=1)
+    if faults:
+        ppf = samples / faults
+        r.update(fault_p50=fault_p50, pages_per_fault=f"{ppf:.2f}",
+                 cost_per_4k=f"{fault_p50 / ppf:.2f}")
+    r.update(kw)
+    return r
+
+
+# The shape of a real sweep (make compare-pagesize, ICOUNT=1, cortex-a76).
+SWEEP = [prow("4k", "none", "write", 1536, 2800, pages_allocated=1536),
+         prow("4k", "none", "retouch", 0, 0),
+         prow("4k", "64k", "write", 96, 14000, folio_allocs=96, pages_allocated=1536),
+         prow("4k", "64k", "retouch", 0, 0),
+         prow("4k", "2m", "write", 3, 318000, folio_allocs=3, thp_fault_alloc=3),
+         prow("4k", "thp-always", "write", 3, 318000, folio_allocs=3, thp_fault_alloc=3),
+         prow("16k", "none", "write", 384, 3560, pages_allocated=384),
+         prow("16k", "64k", "write", 105, 12100, folio_allocs=93)]
+
+
+class PageSizeTest(Base):
+    def sweep(self, rows=SWEEP):
+        return self.write("linux-pagesize-small.csv", PAGE_HEAD, rows)
+
+    def test_rows_granule_by_folio(self):
+        text = compare.pagesize_table(self.sweep())
+        self.assertIn("# Page sizes: Linux, qemu-virt, cortex-a76, mode icount", text)
+        lines = [l for l in text.splitlines() if l.startswith("| 4k") or
+                 l.startswith("| 16k") or l.startswith("| 64k")]
+        # granules in size order, folios: none, sizes ascending, thp-always
+        self.assertEqual([l.split(" | ")[:2] for l in lines],
+                         [["| 4k", "none"], ["| 4k", "64k"], ["| 4k", "2m"],
+                          ["| 4k", "thp-always"], ["| 16k", "none"],
+                          ["| 16k", "64k"], ["| 64k", "-"]])
+        # 96 faults over 1536 touches: 16 pages a fault, 14,000 / 16 per 4 KiB
+        self.assertIn("| 4k | 64k | 96 | 16.00 | 14,000 | 875 | 96 | 0 | 1 | 1536 "
+                      "| 2 | n/a yet | n/a yet |", text)
+        self.assertIn("| 16k | none | 384 | 4.00 | 3,560 | 890 |", text)
+        self.assertIn("| 64k | - | Debian ships no 64 KiB arm64 kernel |", text)
+        self.assertIn("faultline's columns are n/a yet", text)
+
+    def test_faultline_columns_when_it_has_granule_and_folio(self):
+        fl = self.write("pagesize-small.csv", PAGE_HEAD,
+                        [dict(prow("4k", "none", "write", 1536, 280),
+                              linux_config="", cmdline=""),
+                         dict(prow("64k", "none", "write", 96, 700),
+                              linux_config="", cmdline="")])
+        text = compare.pagesize_table(self.sweep(), fl)
+        self.assertIn("| 4k | none | 1536 | 1.00 | 2,800 | 2,800 | 0 | 0 | 1 | 1536 "
+                      "| 2 | 280 | 280 |", text)
+        self.assertIn("| 4k | 64k | 96 | 16.00 | 14,000 | 875 | 96 | 0 | 1 | 1536 "
+                      "| 2 | - | - |", text)
+        # faultline has a 64K granule; Linux has no kernel for it
+        self.assertIn("| 64k | none | Debian ships no 64 KiB arm64 kernel | | | | | "
+                      "| | | | 700 | 44 |", text)
+
+    def test_rows_without_granule_refused(self):
+        path = self.write("linux-small.csv", LINUX_HEAD, linux("nokaslr", "x"))
+        with self.assertRaisesRegex(compare.Error, "missing columns granule, folio"):
+            compare.pagesize_table(path)
+
+    def test_bad_folio_name_refused(self):
+        with self.assertRaisesRegex(compare.Error, "folio 'big'"):
+            compare.pagesize_table(self.sweep([prow("4k", "big", "write", 1, 1)]))
+
+    def test_sizes(self):
+        self.assertEqual([compare.size_kib(n) for n in ("16k", "2m", "32m", "none", "k", "4x")],
+                         [16, 2048, 32768, None, None, None])
+
+    def test_sane_sweep(self):
+        path = self.sweep()
+        self.assertEqual(compare.pagesize_sane(path, compare.load_pagesize(path)), [])
+
+    def test_folio_that_maps_nothing_more_fails(self):
+        # 64k enabled but every 4 KiB touch faulted and no folio was allocated
+        path = self.sweep([prow("4k", "64k", "write", 1536, 2800)])
+        why = compare.pagesize_sane(path, compare.load_pagesize(path))
+        self.assertTrue(any("no fault mapped more than 4 KiB" in w for w in why), why)
+        self.assertTrue(any("no 64k folio allocated" in w for w in why), why)
+
+    def test_16k_granule_that_faults_every_4k_fails(self):
+        path = self.sweep([prow("16k", "none", "write", 1536, 2800)])
+        why = compare.pagesize_sane(path, compare.load_pagesize(path))
+        self.assertTrue(any("no fault mapped more than 4 KiB" in w for w in why), why)
+
+    def test_fault_on_something_else_fails(self):
+        # one fault more than the folios and base pages account for (a
+        # fault on the program's own pages inside a sample)
+        for r in (prow("4k", "64k", "write", 97, 14000, folio_allocs=96),
+                  prow("4k", "none", "write", 1537, 2800),
+                  prow("16k", "64k", "write", 106, 12100, folio_allocs=93)):
+            path = self.sweep([r])
+            why = compare.pagesize_sane(path, compare.load_pagesize(path))
+            self.assertTrue(any("do not add up" in w for w in why), why)
+
+    def test_plot_points(self):
+        pts = compare.pagesize_points(compare.load_pagesize(self.sweep()), 1.0)
+        # none at the granule's size; thp-always left out (2m has it)
+        self.assertEqual(pts, {"4k": [(4, 2800.0), (64, 875.0), (2048, 621.09)],
+                               "16k": [(16, 890.0), (64, 827.15)]})
+
+    def test_merge_and_check_commands(self):
+        a = self.write("a.csv", PAGE_HEAD, SWEEP[:4])
+        b = self.write("b.csv", PAGE_HEAD, SWEEP[4:])
+        merged = os.path.join(self.dir, "all.csv")
+        self.assertEqual(compare.main(["--merge", merged, a, b]), 0)
+        md = os.path.join(self.dir, "t.md")
+        self.assertEqual(compare.main(["--pagesize", merged, "-o", md]), 0)
+        self.assertEqual(compare.main(["--pagesize", "--check", md, merged]), 0)
+        with open(md, "a") as f:
+            f.write("edited\n")
+        self.assertEqual(compare.main(["--pagesize", "--check", md, merged]), 1)
+        other = self.write("c.csv", LINUX_HEAD, linux("nokaslr", "x"))
+        self.assertEqual(compare.main(["--merge", merged, a, other]), 1)
+
+    def test_expect_command(self):
+        a = self.write("a.csv", PAGE_HEAD, SWEEP[6:])
+        self.assertEqual(compare.main(["--expect", "granule=16k", a]), 0)
+        self.assertEqual(compare.main(["--expect", "granule=4k", a]), 1)
+
+    @unittest.skipUnless(shutil.which("gnuplot"), "gnuplot not installed")
+    def test_plot(self):
+        out = os.path.join(self.dir, "pagesize.svg")
+        compare.pagesize_plot(self.sweep(), out)
+        with open(out) as f:
+            svg = f.read()
+        for name in ("Linux 4k", "Linux 16k", "cost per 4 KiB mapped"):
+            self.assertIn(name, svg)
 
 
 if __name__ == "__main__":

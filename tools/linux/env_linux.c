@@ -53,6 +53,11 @@
 #define PM_FILE BIT(61)
 #define PM_MMAP_EXCLUSIVE BIT(56)
 
+static struct linux_fault_log *flog; /* the case being logged, or NULL */
+static unsigned reads_since;    /* env_counter() reads since env_faults() */
+static uint64_t read_prev, read_last; /* the last two of them */
+static uint64_t faults_prev;    /* what env_faults() returned last */
+
 static uint64_t resident_start; /* resident pages when counting started */
 static uint64_t released;   /* allocated pages given back since then */
 static bool counting;
@@ -84,12 +89,18 @@ static uint64_t resident_pages(void)
 	return v;
 }
 
-/* Pages of [p, p+bytes) that hold an allocated anonymous page right now. */
+/*
+ * Pages of [p, p+bytes) that hold an allocated anonymous page right now, in
+ * the kernel's pages (getpagesize(): pagemap has one entry per page of the
+ * kernel's granule, 16 KiB on a 16K kernel, not per PAGE_SIZE of bench/).
+ */
 static uint64_t allocated_in(void *p, uint64_t bytes)
 {
-	uint64_t entries[512], n = 0;
-	uint64_t first = (uint64_t)p / PAGE_SIZE;
-	uint64_t count = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE;
+	static uint64_t entries[512]; /* not on the stack (see run.c) */
+	uint64_t n = 0, page = (uint64_t)getpagesize();
+	uint64_t first = (uint64_t)p / page;
+	uint64_t count = (ALIGN_DOWN((uint64_t)p + bytes + page - 1, page) -
+			  first * page) / page;
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
@@ -114,6 +125,12 @@ static uint64_t allocated_in(void *p, uint64_t bytes)
 	return n;
 }
 
+/* Whether a logged case's samples are still to come or under way. */
+static bool table_watch(void)
+{
+	return flog && flog->samples < flog->total;
+}
+
 void *env_map(uint64_t bytes, unsigned prot)
 {
 	int p = PROT_NONE;
@@ -130,13 +147,26 @@ void *env_map(uint64_t bytes, unsigned prot)
 	 */
 	m = mmap(NULL, bytes, p, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		 -1, 0);
+	if (table_watch())
+		flog->table_base = linux_table_pages();
 	return m == MAP_FAILED ? NULL : m;
+}
+
+/* Note the page-table pages the touches since table_base added. */
+static void table_note(void)
+{
+	uint64_t now = linux_table_pages();
+
+	if (now > flog->table_base && now - flog->table_base > flog->table_peak)
+		flog->table_peak = now - flog->table_base;
 }
 
 int env_unmap(void *p, uint64_t bytes)
 {
 	uint64_t gone = counting ? allocated_in(p, bytes) : 0;
 
+	if (table_watch())
+		table_note();
 	if (munmap(p, bytes) < 0)
 		return -errno;
 	released += gone;
@@ -149,8 +179,12 @@ void *env_brk(void *addr)
 	uint64_t gone = 0;
 	void *now;
 
+	if (table_watch() && !addr)
+		flog->table_base = linux_table_pages();
+	if (table_watch() && addr && (uint64_t)addr < (uint64_t)old)
+		table_note();
 	if (counting && addr && (uint64_t)addr < (uint64_t)old) {
-		uint64_t from = ALIGN_UP((uint64_t)addr, PAGE_SIZE);
+		uint64_t from = ALIGN_UP((uint64_t)addr, (uint64_t)getpagesize());
 
 		if (from < (uint64_t)old)
 			gone = allocated_in((void *)from, (uint64_t)old - from);
@@ -249,19 +283,77 @@ uint64_t env_counter(void)
 	if (pmu_page) {
 		v = rdpmc_read(pmu_page, pmu_counter);
 		__asm__ volatile("isb" ::: "memory");
-		return v;
+	} else {
+		__asm__ volatile("isb\n\tmrs %0, cntvct_el0\n\tisb" : "=r"(v) : : "memory");
 	}
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0\n\tisb" : "=r"(v) : : "memory");
+	/* After the read: the bookkeeping is outside the timed window. */
+	read_prev = read_last;
+	read_last = v;
+	reads_since++;
 	return v;
+}
+
+void linux_fault_log_start(struct linux_fault_log *l, uint64_t per_rep,
+			   uint64_t reps)
+{
+	flog = l;
+	reads_since = 0;
+	if (!l)
+		return;
+	l->per_rep = per_rep;
+	l->total = per_rep * (reps + 1);
+	l->samples = l->faults = l->n = 0;
+	l->table_base = linux_table_pages();
+	l->table_peak = 0;
+	linux_folio_stats(&l->at_measure);
+	l->at_end = l->at_measure;
+}
+
+/*
+ * Log a sample when this call closes one: exactly two counter reads (the
+ * timed access's t0 and t1) since the previous call, which opened it (in
+ * a measured repetition bench/ reads env_faults() right after t1; in the
+ * warm-up it does not, and the next sample's first call closes it, which
+ * keeps the count of samples right: only measured ones are logged). A
+ * sample of a measured repetition (index >= per_rep) whose fault count
+ * moved is a faulting sample; at the end of the warm-up and after the last
+ * sample the folio counters are read, so their deltas cover the measured
+ * repetitions only (not bench/'s own mappings before and after).
+ */
+static void fault_log(uint64_t faults)
+{
+	struct linux_fault_log *l = flog;
+
+	if (reads_since == 2) {
+		uint64_t i = l->samples++;
+
+		if (i >= l->per_rep && faults > faults_prev) {
+			l->faults += faults - faults_prev;
+			if (l->n < l->max)
+				l->lat[l->n++] = read_last - read_prev;
+		}
+		if (i + 1 == l->per_rep)
+			linux_folio_stats(&l->at_measure);
+		if (i + 1 == l->total) {
+			linux_folio_stats(&l->at_end);
+			table_note(); /* the last repetition's, before its unmap */
+		}
+	}
+	reads_since = 0;
 }
 
 uint64_t env_faults(void)
 {
 	struct rusage ru;
+	uint64_t v;
 
 	if (getrusage(RUSAGE_SELF, &ru) < 0)
 		return 0;
-	return (uint64_t)ru.ru_minflt + (uint64_t)ru.ru_majflt;
+	v = (uint64_t)ru.ru_minflt + (uint64_t)ru.ru_majflt;
+	if (flog)
+		fault_log(v);
+	faults_prev = v;
+	return v;
 }
 
 uint64_t env_pages_allocated(void)

@@ -2,19 +2,29 @@
 # Fetch Debian's arm64 cloud kernel as data (no installation) and unpack it
 # into a cache directory; print the path of the kernel Image on stdout.
 #
-#   tools/linux/fetch-kernel.sh CACHEDIR
+#   tools/linux/fetch-kernel.sh CACHEDIR [FLAVOUR]
 #
-# The newest linux-image-cloud-arm64 wins, preferring bookworm-backports
-# (Linux 6.12, the version the published reference numbers were taken on)
-# over the release suite (6.1). The result is cached under
-# CACHEDIR/<package version>/ and a "current" symlink, so CI fetches once.
-# LINUX_PKG=linux-image-<ver>-cloud-arm64 pins a specific package instead.
+# FLAVOUR is the Debian kernel flavour: cloud-arm64 (the default: 4 KiB
+# pages) or arm64-16k (16 KiB pages, CONFIG_ARM64_16K_PAGES; Debian ships no
+# 64 KiB arm64 kernel). The newest linux-image-<flavour> wins, preferring
+# bookworm-backports (Linux 6.12, the version the published reference
+# numbers were taken on) over the release suite (6.1). The result is cached
+# under CACHEDIR/<package version>/ and a "current" symlink ("current-16k"
+# for arm64-16k), so CI fetches once. LINUX_PKG=linux-image-<ver>-<flavour>
+# pins a specific package instead.
 set -eu
 
-cache=${1:?usage: fetch-kernel.sh CACHEDIR}
+cache=${1:?usage: fetch-kernel.sh CACHEDIR [cloud-arm64|arm64-16k]}
+flavour=${2:-cloud-arm64}
+case $flavour in
+cloud-arm64) link=current ;;
+arm64-16k) link=current-16k ;;
+*) echo "fetch-kernel: unknown flavour '$flavour' (cloud-arm64 or arm64-16k)" >&2
+   exit 1 ;;
+esac
 mkdir -p "$cache"
-if [ -z "${LINUX_PKG:-}" ] && [ -r "$cache/current/Image" ]; then
-	echo "$cache/current/Image"
+if [ -z "${LINUX_PKG:-}" ] && [ -r "$cache/$link/Image" ]; then
+	echo "$cache/$link/Image"
 	exit 0
 fi
 
@@ -34,13 +44,13 @@ bpo="${VERSION_CODENAME:-bookworm}-backports"
 pkg=${LINUX_PKG:-}
 if [ -z "$pkg" ]; then
 	for rel in "/$bpo" ""; do
-		pkg=$(apt-cache show "linux-image-cloud-arm64:arm64$rel" 2>/dev/null |
-			sed -n 's/^Depends:.*\(linux-image-[^ ,]*-cloud-arm64\).*/\1/p' |
+		pkg=$(apt-cache show "linux-image-$flavour:arm64$rel" 2>/dev/null |
+			sed -n "s/^Depends:.*\(linux-image-[^ ,]*-$flavour\).*/\1/p" |
 			head -n 1)
 		[ -n "$pkg" ] && break
 	done
 fi
-[ -n "$pkg" ] || die "no linux-image-cloud-arm64:arm64 in the apt lists
+[ -n "$pkg" ] || die "no linux-image-$flavour:arm64 in the apt lists
   (run 'apt-get update'; for 6.12 enable $bpo, see tools/deps.sh)"
 
 ver=${pkg#linux-image-}
@@ -63,5 +73,5 @@ if [ ! -r "$dir/Image" ]; then
 	cp "$tmp/x/boot/config-$ver" "$dir/config"
 	mv "$dir/Image.tmp" "$dir/Image"
 fi
-[ -n "${LINUX_PKG:-}" ] || ln -sfn "$ver" "$cache/current"
+[ -n "${LINUX_PKG:-}" ] || ln -sfn "$ver" "$cache/$link"
 echo "$dir/Image"

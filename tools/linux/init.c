@@ -10,9 +10,12 @@
  *
  *   /init run=bench suite=smoke board=qemu-virt mode=icount
  *
- * and two of its own: counter=pmccntr|inst|cntvct (default: PMCCNTR_EL0
- * when Linux lets EL0 read it, else CNTVCT_EL0) and config=NAME (the name
- * of the kernel's configuration, recorded in every row's linux_config).
+ * and three of its own: counter=pmccntr|inst|cntvct (default: PMCCNTR_EL0
+ * when Linux lets EL0 read it, else CNTVCT_EL0), config=NAME (the name
+ * of the kernel's configuration, recorded in every row's linux_config) and
+ * folio=none|thp-always|<size> (the anonymous folio size faults may
+ * allocate, set through sysfs by folio.c; without it the process disables
+ * THP for itself and leaves sysfs alone).
  *
  * Output follows the faultline console protocol: "faultline: " lines, CSV
  * blocks between "faultline-csv begin/end <name>" lines, and a last line
@@ -151,6 +154,12 @@ static int parse_args(int argc, char **argv, struct linux_opts *o)
 				return -1;
 			}
 			o->config = v;
+		} else if ((v = value_of(w, "folio"))) {
+			if (!plain_name(v)) {
+				info("bad value for folio: '%s' (none, thp-always or a size: 16k, 64k, 2m...)", v);
+				return -1;
+			}
+			o->folio = v;
 		} else if ((v = value_of(w, "stages"))) {
 			if (strcmp(v, "off")) {
 				info("stages=%s: Linux has no fault-path stamps, only stages=off", v);
@@ -197,14 +206,21 @@ int main(int argc, char **argv)
 
 	if (pid1 && pid1_setup() < 0)
 		return 1; /* no console to say why; the kernel panics */
-	/*
-	 * Every fault a 4 KiB fault, as in faultline, whatever the kernel's
-	 * transparent-huge-page default (mmap'ed regions and the heap alike).
-	 */
-	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) < 0)
-		info("warning: PR_SET_THP_DISABLE failed; huge pages may skew the results");
 	if (parse_args(argc, argv, &o) < 0) {
 		info("done status=fail (bad arguments)");
+		goto out;
+	}
+	/*
+	 * Without folio= (or with folio=none) every fault is a base-page
+	 * fault, as in faultline, whatever the kernel's transparent-huge-page
+	 * default (mmap'ed regions and the heap alike). With a folio size the
+	 * process must not opt out: PR_SET_THP_DISABLE turns off every size.
+	 */
+	if ((!o.folio || !strcmp(o.folio, "none")) &&
+	    prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) < 0)
+		info("warning: PR_SET_THP_DISABLE failed; huge pages may skew the results");
+	if (o.folio && linux_folio_set(o.folio) < 0) {
+		info("done status=fail (folio=%s not set)", o.folio);
 		goto out;
 	}
 	if (choose_counter(o.counter) < 0) {
@@ -213,9 +229,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	uname(&u);
-	info("linux %s %s, board %s, cpu %s, mode %s, counter %s (cntfrq %llu Hz), "
-	     "%llu MiB free",
-	     u.release, u.machine, o.board, linux_cpu_name(), o.mode,
+	info("linux %s %s, granule %s, folio %s, board %s, cpu %s, mode %s, "
+	     "counter %s (cntfrq %llu Hz), %llu MiB free",
+	     u.release, u.machine, linux_granule_name(), linux_folio_name(),
+	     o.board, linux_cpu_name(), o.mode,
 	     linux_counter_name(linux_counter_now()),
 	     (unsigned long long)linux_counter_freq(),
 	     (unsigned long long)(env_ram_bytes() >> 20));

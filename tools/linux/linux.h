@@ -28,6 +28,7 @@ struct linux_opts {
 	uint64_t seed;       /* random patterns */
 	const char *counter; /* "pmccntr", "inst", "cntvct" (NULL: best offered) */
 	const char *config;  /* a name for the kernel's configuration, or NULL */
+	const char *folio;   /* folio= (folio.c), or NULL: THP off for the process */
 };
 
 /* linux_bench: run suite o->suite and print its CSV blocks; 0 if every case ran. */
@@ -66,6 +67,59 @@ const char *linux_counter_name(enum linux_counter c);
 
 /* linux_cpu_name: the core's name from MIDR_EL1 ("cortex-a72"). */
 const char *linux_cpu_name(void);
+
+/*
+ * linux_folio_set: mount sysfs and enable exactly the anonymous folio size
+ * named by folio ("none", "thp-always", "64k", "2m"...; see folio.c); 0, or
+ * -1 after saying why (a bad name, a size the kernel lacks, sysfs refused).
+ */
+int linux_folio_set(const char *folio);
+
+/* linux_folio_name: the CSV "folio" value: "none", "thp-always", "64k"... */
+const char *linux_folio_name(void);
+
+/* linux_granule_name: the CSV "granule" value from getpagesize(): "4k", "16k", "64k". */
+const char *linux_granule_name(void);
+
+/* What Linux counted of the folios its faults allocated, so far. */
+struct linux_folio_stats {
+	uint64_t folio_allocs;    /* hugepages-<folio>kB/stats/anon_fault_alloc (0: none) */
+	uint64_t thp_fault_alloc; /* /proc/vmstat thp_fault_alloc (PMD size) */
+};
+
+/* linux_folio_stats: read the counters into s (0 where Linux has none). */
+void linux_folio_stats(struct linux_folio_stats *s);
+
+/* linux_table_pages: this process's page-table pages (VmPTE), in granule pages. */
+uint64_t linux_table_pages(void);
+
+/*
+ * The faulting samples of one case (env_linux.c). bench/patterns.c reads
+ * env_faults() just before and just after each timed access, with exactly
+ * the two counter reads of the access between them; env_faults() sees that
+ * and, when the count moved, records the sample's raw latency.
+ */
+struct linux_fault_log {
+	uint64_t per_rep;     /* samples per repetition (the case's pages) */
+	uint64_t total;       /* samples of the case, warm-up included */
+	uint64_t samples;     /* timed samples seen, warm-up included */
+	uint64_t faults;      /* faults inside measured samples */
+	uint64_t n;           /* latencies in lat[] (measured faulting samples) */
+	uint64_t max;         /* room in lat[] */
+	uint64_t *lat;        /* raw latency (overhead not subtracted) */
+	struct linux_folio_stats at_measure; /* at the end of the warm-up */
+	struct linux_folio_stats at_end;     /* after the last sample */
+	uint64_t table_base;  /* linux_table_pages() when the region was mapped */
+	uint64_t table_peak;  /* the most a repetition's touches added */
+};
+
+/*
+ * linux_fault_log_start: log the samples of the next case into l (lat[]
+ * holds l->max entries, pre-faulted): reps repetitions of per_rep samples
+ * after a warm-up one; NULL stops logging.
+ */
+void linux_fault_log_start(struct linux_fault_log *l, uint64_t per_rep,
+			   uint64_t reps);
 
 /* envcheck_run: check env_linux.c against what the patterns rely on; 0 if all passed. */
 int envcheck_run(void);

@@ -83,14 +83,15 @@ linux_csv_in = $(1)/linux-$(2)$(if $(filter $(LINUX_REF_CONFIG),$(3)),,-$(3)).cs
 linux_csv = $(call linux_csv_in,$(COMPARE_DIR),$(SUITE),$(1))
 
 # One boot of the program: $(1) its arguments, $(2) the configuration,
-# $(3) the console log, $(4) the directory its CSV blocks go to.
+# $(3) the console log, $(4) the directory its CSV blocks go to, $(5) more
+# words for the one-line result's label.
 linux_boot = $(PYTHON) tools/qemu.py run --qemu $(QEMU) \
 	--kernel "$$img" --qemu-arg=-initrd --qemu-arg=$(LINUX_INITRD) \
 	--board-args "$(QEMU_BOARD_ARGS)" \
 	--machine-opt dtb-randomness=$(or $(LINUX_DTBRAND_$(2)),off) \
 	$(if $(filter 1,$(ICOUNT)),--icount) --append "$(call LINUX_APPEND,,$(2)) $(1)" \
 	--timeout $(COMPARE_TIMEOUT) \
-	--log $(3) $(if $(4),--csv-dir $(4)) --name "linux $(2) $(BOARD) $(CPU) $(MEM)"
+	--log $(3) $(if $(4),--csv-dir $(4)) --name "linux $(2)$(if $(5), $(5)) $(BOARD) $(CPU) $(MEM)"
 
 .PHONY: compare linux-prog linux-kernel compare-envcheck
 linux-prog: $(LINUX_PROG)
@@ -127,12 +128,72 @@ compare-envcheck: $(LINUX_INITRD) linux-kernel
 	@img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE)) && \
 	$(call linux_boot,run=tests,$(LINUX_REF_CONFIG),$(LINUX_DIR)/log/envcheck.log,)
 
+# make compare-pagesize: the page-size axis on Linux (docs/compare.md). One
+# boot per granule x folio, all in the reference configuration (nokaslr):
+# the 4K kernel (Debian's cloud-arm64) with each folio size of
+# LINUX_FOLIOS_4k enabled in turn, and Debian's arm64-16k kernel with those
+# of LINUX_FOLIOS_16k. Debian ships no 64K arm64 kernel. The 16K kernel
+# needs a CPU with the 16K granule (ID_AA64MMFR0_EL1.TGran16): cortex-a76
+# is the default here (cortex-a53/a57/a72 lack it, and Linux would stop
+# early in boot without a word). Output: COMPARE_DIR/linux-pagesize-<suite>.csv
+# (every row, with granule and folio columns), compare-pagesize-<suite>.md
+# and .svg (per-4KiB write-fault cost against folio size, a line per granule).
+#   folio values: none (base pages; THP off), thp-always (the top-level
+#   switch always: PMD-size THP), 16k..1m (multi-size THP), 2m (PMD size
+#   through its own switch); on 16K: 64k..16m, 32m (PMD).
+LINUX_GRANULES ?= 4k 16k
+LINUX_FOLIOS_4k ?= none thp-always 16k 32k 64k 128k 256k 512k 1m 2m
+LINUX_FOLIOS_16k ?= none thp-always 64k 128k 256k 512k 1m 2m
+LINUX_FLAVOUR_4k := cloud-arm64
+LINUX_FLAVOUR_16k := arm64-16k
+# The cases: the small suite's seq pattern at 512 pages (2 MiB, so the
+# region is PMD-aligned on 4K and a 2M folio fits), write, read,
+# read-then-write and re-touch. PAGESIZE_ARGS takes any program argument.
+PAGESIZE_SUITE ?= small
+PAGESIZE_ARGS ?= pattern=seq pages=512
+# A faultline CSV with granule and folio columns, when the kernel side has
+# them (its columns stay "n/a yet" without one).
+PAGESIZE_FL ?=
+PAGESIZE_CPU_NO16K := cortex-a53 cortex-a57 cortex-a72
+ifneq ($(filter compare-pagesize,$(MAKECMDGOALS)),)
+ifneq ($(origin CPU),command line)
+CPU := cortex-a76
+endif
+endif
+pagesize_csv = $(COMPARE_DIR)/linux-pagesize-$(PAGESIZE_SUITE).csv
+# One boot: $(1) granule, $(2) folio; its CSV in $(LINUX_DIR)/out/pagesize-$(1)-$(2)/.
+pagesize_boot = img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE) $(LINUX_FLAVOUR_$(1))) || exit 1; \
+	rm -rf $(LINUX_DIR)/out/pagesize-$(1)-$(2); \
+	$(call linux_boot,run=bench suite=$(PAGESIZE_SUITE) $(PAGESIZE_ARGS) folio=$(2),$(LINUX_REF_CONFIG),$(LINUX_DIR)/log/linux-pagesize-$(1)-$(2).log,$(LINUX_DIR)/out/pagesize-$(1)-$(2),granule $(1) folio $(2)) \
+		|| exit 1;
+
+.PHONY: compare-pagesize
+compare-pagesize: deps $(LINUX_INITRD)
+	@for g in $(LINUX_GRANULES); do case $$g in 4k|16k) ;; \
+	*) echo "compare-pagesize: no Linux kernel for granule $$g: Debian ships arm64 kernels for 4k and 16k only (no 64K kernel)"; exit 1;; esac; done; \
+	if [ -n "$(filter 16k,$(LINUX_GRANULES))" ] && [ "$(BOARD)" != qemu-virt ]; then \
+		echo "compare-pagesize: BOARD=$(BOARD): its cores (cortex-a53/a72) have no 16K granule; use LINUX_GRANULES=4k"; exit 1; fi; \
+	if [ -n "$(filter 16k,$(LINUX_GRANULES))" ] && [ -n "$(filter $(CPU),$(PAGESIZE_CPU_NO16K))" ]; then \
+		echo "compare-pagesize: CPU=$(CPU) has no 16K granule (ID_AA64MMFR0_EL1.TGran16): use CPU=cortex-a76 or CPU=max, or LINUX_GRANULES=4k"; exit 1; fi; \
+	mkdir -p $(COMPARE_DIR) $(LINUX_DIR)/log; \
+	$(foreach g,$(LINUX_GRANULES),$(foreach f,$(LINUX_FOLIOS_$(g)),$(call pagesize_boot,$(g),$(f)))) \
+	$(PYTHON) tools/compare.py --merge $(pagesize_csv) \
+		$(foreach g,$(LINUX_GRANULES),$(foreach f,$(LINUX_FOLIOS_$(g)),$(LINUX_DIR)/out/pagesize-$(g)-$(f)/linux-$(PAGESIZE_SUITE).csv)) \
+		&& $(PYTHON) tools/compare.py --pagesize $(if $(PAGESIZE_FL),--faultline $(PAGESIZE_FL)) \
+		$(pagesize_csv) -o $(COMPARE_DIR)/compare-pagesize-$(PAGESIZE_SUITE).md \
+		--plot $(COMPARE_DIR)/compare-pagesize-$(PAGESIZE_SUITE).svg
+
 # Tier: host tests of tools/compare.py, the self-check, then make compare
 # on the small suite, all three Linux configurations, into a scratch
 # directory; the CSVs and the table must exist and parse, every Linux row must have counted PMCCNTR_EL0 in
 # instructions with its command line recorded (tools/compare.py --check
 # --linux-counter pmccntr), and each configuration's command line must hold
 # its own words. Four Linux boots and one faultline boot under ICOUNT=1.
+# Then make compare-pagesize on cortex-a76 with two boots: the 4K kernel
+# with 64K folios, whose seq write must have mapped folios (fewer faults
+# than 4 KiB touches, anon_fault_alloc grown, every fault accounted for:
+# tools/compare.py --pagesize --check), and the 16K kernel without folios,
+# whose rows must all say granule=16k (tools/compare.py --expect).
 TEST_TIERS += test-compare
 COMPARE_TEST_DIR := build/test/compare
 test-compare:
@@ -153,5 +214,15 @@ test-compare:
 	   ! grep -q 'nokaslr' $$d/linux-small-shipped.csv && \
 	   grep -q ' nokaslr mitigations=off .*config=mitigations-off' $$d/linux-small-mitigations-off.csv; \
 	then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: each Linux configuration's command line in its rows"; fi; \
+	if $(MAKE) --no-print-directory compare-pagesize ICOUNT=1 CPU=cortex-a76 \
+		COMPARE_DIR=$(COMPARE_TEST_DIR) LINUX_GRANULES="4k 16k" \
+		LINUX_FOLIOS_4k=64k LINUX_FOLIOS_16k=none && \
+	   $(PYTHON) tools/compare.py --pagesize --check \
+		$$d/compare-pagesize-small.md $$d/linux-pagesize-small.csv && \
+	   $(PYTHON) tools/compare.py --expect granule=16k \
+		$(LINUX_DIR)/out/pagesize-16k-none/linux-small.csv && \
+	   $(PYTHON) tools/compare.py --expect folio=64k \
+		$(LINUX_DIR)/out/pagesize-4k-64k/linux-small.csv; \
+	then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: compare-pagesize (4k 64k, 16k none)"; fi; \
 	echo "$$p $$f" > build/test/test-compare.count; \
 	echo "compare: $$p passed, $$f failed"; [ $$f -eq 0 ]

@@ -18,16 +18,44 @@
  *   cmdline       the kernel's command line (/proc/cmdline; commas, which
  *                 CSV cannot hold unquoted, become ';')
  *
+ * then the page-size columns (docs/compare.md). The patterns touch 4 KiB
+ * steps (bench/'s PAGE_SIZE) whatever the kernel's granule, so "pages" and
+ * "samples" count 4 KiB pages, and one fault may map several of them:
+ *
+ *   granule          the kernel's page size, getpagesize(): 4k, 16k, 64k
+ *   folio            the folio size enabled (folio=; folio.c): none,
+ *                    thp-always, 16k ... 2m
+ *   fault_p50        p50 over the measured samples whose fault mapped a
+ *                    whole folio (the folio_allocs longest), else over all
+ *                    that faulted (p50 itself is over every sample, a
+ *                    no-fault touch once a fault maps 4 or more pages)
+ *   pages_per_fault  samples / faults: 4 KiB pages one fault mapped, on
+ *                    average
+ *   cost_per_4k      (folio faults x their p50 + other faults x theirs) /
+ *                    samples: the faults' cost per 4 KiB mapped (for a row
+ *                    of one kind of fault, fault_p50 / pages_per_fault)
+ *   folio_allocs     hugepages-<folio>kB/stats/anon_fault_alloc, and
+ *   thp_fault_alloc  /proc/vmstat thp_fault_alloc: their growth over the
+ *                    measured repetitions (folios of that size, PMD folios)
+ *   table_pages      the most page-table pages (VmPTE of
+ *                    /proc/self/status, in granule pages) one repetition's
+ *                    touches added
+ *
+ * fault_p50 .. cost_per_4k are empty when no sample faulted (re-touch);
+ * pages_allocated is in the kernel's pages (granule), as Linux counts them.
+ *
  * Per case it prints a progress line; at the end one CSV block,
  * "faultline-csv begin linux-<suite>" ... "faultline-csv end linux-<suite>",
  * which the host extracts to results/<board>/linux-<suite>.csv.
  */
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "bench/bench.h"
 #include "bench/csv.h"
 #include "bench/env.h"
+#include "bench/stats.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -43,6 +71,11 @@ struct done {
 	struct bench_case c;     /* as run, after the overrides */
 	struct bench_result r;
 	bool ran;
+	uint64_t fault_samples;  /* measured samples that faulted */
+	uint64_t fault_p50;      /* p50 of the folio faults (else of all), overhead off */
+	uint64_t cost_x100;      /* fault cost per 4 KiB touched, x100 (see run_logged) */
+	uint64_t log_faults;     /* faults inside them (== r.faults: checked) */
+	uint64_t folio_allocs, thp_fault_alloc, table_pages;
 };
 
 static struct done done[MAX_CASES];
@@ -105,6 +138,90 @@ static uint64_t resolution_x100(enum linux_counter c, const char *mode,
 	return 0;
 }
 
+/* Touch STACK_PREFAULT bytes of stack below this frame, so the stack VMA has them. */
+#define STACK_PREFAULT (256u << 10)
+static __attribute__((noinline)) void stack_grow(void)
+{
+	volatile char buf[STACK_PREFAULT];
+
+	for (size_t i = 0; i < sizeof(buf); i += 1024)
+		buf[i] = 0;
+}
+
+/* The program's code, start and end (the linker's symbols). */
+extern const char __executable_start[], etext[];
+
+/* Map every page of the program's code now (MADV_POPULATE_READ, Linux 5.14). */
+static void text_map(void)
+{
+	uintptr_t page = (uintptr_t)getpagesize();
+	uintptr_t from = (uintptr_t)__executable_start & ~(page - 1);
+
+	if (madvise((void *)from, (uintptr_t)etext - from, MADV_POPULATE_READ) < 0)
+		info("warning: cannot map the program's code in advance; a sample "
+		     "may include a fault on it");
+}
+
+/* The page-size columns, after cmdline (see the top of the file). */
+static const char *const page_columns[] = {
+	"granule", "folio", "fault_p50", "pages_per_fault", "cost_per_4k",
+	"folio_allocs", "thp_fault_alloc", "table_pages",
+};
+
+/* v - overhead, or 0. */
+static uint64_t less(uint64_t v, uint64_t overhead)
+{
+	return v > overhead ? v - overhead : 0;
+}
+
+/*
+ * Run case d->c with its faulting samples logged, and fill d's page-size
+ * fields; bench_run_case's return. The log's buffer is mapped and faulted
+ * in before the case, so writing it adds no fault to a sample.
+ */
+static int run_logged(struct done *d, const struct bench_hooks *h)
+{
+	struct linux_fault_log l = { 0 };
+	uint64_t bytes = ALIGN_UP(d->c.pages * d->c.reps * 8, PAGE_SIZE);
+	int err;
+
+	l.lat = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (l.lat == MAP_FAILED)
+		return -ENOMEM;
+	l.max = bytes / 8;
+	linux_fault_log_start(&l, d->c.pages, d->c.reps);
+	err = bench_run_case(&d->c, h, &d->r);
+	linux_fault_log_start(NULL, 0, 0);
+	if (err == 0) {
+		/*
+		 * Two kinds of fault: the folio_allocs that mapped a whole folio
+		 * (zeroing it all: the longest) and the others (base pages,
+		 * where no aligned folio fitted, or the zero page). Each kind's
+		 * p50, weighted by its count, per 4 KiB touched: a mix of both
+		 * is neither's p50 over its average size.
+		 */
+		uint64_t n = l.n, k;
+
+		d->folio_allocs = l.at_end.folio_allocs - l.at_measure.folio_allocs;
+		d->thp_fault_alloc = l.at_end.thp_fault_alloc - l.at_measure.thp_fault_alloc;
+		d->table_pages = l.table_peak;
+		d->fault_samples = n;
+		d->log_faults = l.faults;
+		k = MIN(d->folio_allocs, n);
+		stats_sort(l.lat, n);
+		uint64_t folio = less(stats_rank(l.lat + (n - k), k, 500), h->overhead);
+		uint64_t other = less(stats_rank(l.lat, n - k, 500), h->overhead);
+
+		d->fault_p50 = k ? folio : other;
+		if (d->r.samples)
+			d->cost_x100 = ((k * folio + (n - k) * other) * 100 +
+					d->r.samples / 2) / d->r.samples;
+	}
+	munmap(l.lat, bytes);
+	return err;
+}
+
 static void print_block(const char *name, const struct bench_meta *m, size_t n,
 			const struct linux_opts *o)
 {
@@ -117,6 +234,8 @@ static void print_block(const char *name, const struct bench_meta *m, size_t n,
 	csv_str(&l, "resolution");
 	csv_str(&l, "linux_config");
 	csv_str(&l, "cmdline");
+	for (size_t i = 0; i < ARRAY_SIZE(page_columns); i++)
+		csv_str(&l, page_columns[i]);
 	kprintf("%s\n", l.buf);
 	for (size_t i = 0; i < n; i++) {
 		const struct done *d = &done[i];
@@ -143,6 +262,23 @@ static void print_block(const char *name, const struct bench_meta *m, size_t n,
 			csv_empty(&l);
 		csv_str(&l, o->config ? o->config : "");
 		csv_str(&l, cmdline);
+		csv_str(&l, linux_granule_name());
+		csv_str(&l, linux_folio_name());
+		if (d->fault_samples && d->r.faults) {
+			/* x100 for csv_fixed2, rounded to nearest */
+			uint64_t ppf = (d->r.samples * 100 + d->r.faults / 2) / d->r.faults;
+
+			csv_u64(&l, d->fault_p50);
+			csv_fixed2(&l, ppf);
+			csv_fixed2(&l, d->cost_x100);
+		} else {
+			csv_empty(&l);
+			csv_empty(&l);
+			csv_empty(&l);
+		}
+		csv_u64(&l, d->folio_allocs);
+		csv_u64(&l, d->thp_fault_alloc);
+		csv_u64(&l, d->table_pages);
 		if (l.overflow) {
 			info("CSV row of %s overflows; left out", d->c.pattern);
 			continue;
@@ -175,6 +311,18 @@ int linux_bench(const struct linux_opts *o)
 		     n, MAX_CASES);
 		n = MAX_CASES;
 	}
+	/*
+	 * Map the program's code and grow its stack beyond what it will use
+	 * before measuring: a code page run for the first time would
+	 * otherwise take a minor fault inside a timed sample (the first
+	 * measured sample of the first case runs code the warm-up did not),
+	 * and a stack page touched for the first time between samples would
+	 * allocate a folio the folio counters then count. (mlockall and
+	 * munlockall would map everything too, but they also change the
+	 * process's VMAs, and with them the cost of every later fault.)
+	 */
+	stack_grow();
+	text_map();
 	h.overhead = bench_calibrate();
 	info("counter-read overhead %llu %s", (unsigned long long)h.overhead, m.unit);
 	for (size_t i = 0; i < n; i++) {
@@ -203,7 +351,7 @@ int linux_bench(const struct linux_opts *o)
 			     (unsigned long long)(env_ram_bytes() >> 20));
 			continue;
 		}
-		err = bench_run_case(&d->c, &h, &d->r);
+		err = run_logged(d, &h);
 		if (err < 0) {
 			info("case %zu/%zu %s %s pages=%llu: %s", i + 1, n,
 			     d->c.pattern, bench_access_name(d->c.access),
@@ -214,6 +362,12 @@ int linux_bench(const struct linux_opts *o)
 		bench_release(&d->r);
 		d->ran = true;
 		ran++;
+		if (d->log_faults != d->r.faults)
+			info("case %zu/%zu %s %s: %llu faults in the samples' log, %llu "
+			     "counted: fault_p50 may be off", i + 1, n, d->c.pattern,
+			     bench_access_name(d->c.access),
+			     (unsigned long long)d->log_faults,
+			     (unsigned long long)d->r.faults);
 		info("case %zu/%zu %s %s pages=%llu: p50 %llu %s", i + 1, n,
 		     d->c.pattern, bench_access_name(d->c.access),
 		     (unsigned long long)d->c.pages,
