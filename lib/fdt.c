@@ -270,6 +270,10 @@ static int check_structure(const struct fdt *fdt, const char **why)
 				root_done = true;
 			break;
 		case FDT_NOP:
+			/* libfdt's fdt_check_full allows only FDT_END here. */
+			if (root_done)
+				return reject(why, "device tree: FDT_NOP after the root node "
+					    "closed at structure offset %d", off);
 			break;
 		case FDT_END:
 			if (depth > 0)
