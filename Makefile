@@ -21,7 +21,22 @@ include configs/$(BOARD).mk
 
 # DEBUG=1: freed pages are poisoned and double frees caught (FAULTLINE_DEBUG).
 DEBUG     ?= 0
-BUILD_SUFFIX := $(if $(filter 1,$(DEBUG)),-debug)
+
+# GRANULE: the translation granule, Linux's CONFIG_ARM64_{4K,16K,64K}_PAGES.
+# It sets GRANULE_SHIFT of arch/aarch64/include/arch/page.h (12, 14, 16),
+# from which the page size, the table levels, TCR_EL1.TG0/TG1, the linear
+# map's blocks, the linker script's alignments and the Image header's page
+# size flag all follow. Builds other than 4k go to build/<board>-<granule>.
+GRANULE   ?= 4k
+granule_shift_4k  := 12
+granule_shift_16k := 14
+granule_shift_64k := 16
+GRANULE_SHIFT := $(granule_shift_$(GRANULE))
+ifeq ($(GRANULE_SHIFT),)
+$(error GRANULE must be 4k, 16k or 64k, not '$(GRANULE)')
+endif
+GRANULE_BYTES := $(shell echo $$((1 << $(GRANULE_SHIFT))))
+BUILD_SUFFIX := $(if $(filter-out 4k,$(GRANULE)),-$(GRANULE))$(if $(filter 1,$(DEBUG)),-debug)
 
 ifeq ($(TOOLCHAIN),gcc)
 CROSS   ?= aarch64-linux-gnu-
@@ -67,10 +82,12 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc \
 	-ffunction-sections -fdata-sections \
 	-include boot/visibility.h -I. -Iarch/aarch64/include $(BOARD_DEFINES) \
 	-DFAULTLINE_BOARD=\"$(BOARD_NAME)\" -DFAULTLINE_BUILD_ID=\"$(BUILD_ID)\" \
+	-DGRANULE_SHIFT=$(GRANULE_SHIFT) -DFAULTLINE_GRANULE=\"$(GRANULE)\" \
 	$(if $(filter 1,$(DEBUG)),-DFAULTLINE_DEBUG) -MMD -MP
 KASFLAGS := $(KCFLAGS) -D__ASSEMBLY__
-KLDFLAGS := -nostdlib -pie --no-dynamic-linker -z max-page-size=4096 \
-	-z noexecstack --gc-sections --fix-cortex-a53-843419 -T boot/linker.ld
+KLDFLAGS := -nostdlib -pie --no-dynamic-linker -z max-page-size=$(GRANULE_BYTES) \
+	-z noexecstack --gc-sections --fix-cortex-a53-843419 \
+	--defsym=GRANULE_SIZE=$(GRANULE_BYTES) -T boot/linker.ld
 
 # Sources: the kernel is every file of these folders; host tests use the
 # portable ones (mm/, lib/, bench/) with arch/fake.
@@ -90,12 +107,12 @@ $(BUILD)/obj/%.S.o: %.S Makefile configs/$(BOARD).mk
 	@mkdir -p $(dir $@)
 	$(KCC) $(KASFLAGS) -c $< -o $@
 
-$(BUILD)/faultline.elf: $(KOBJ) boot/linker.ld
+$(BUILD)/faultline.elf: $(KOBJ) boot/linker.ld Makefile
 	$(KLD) $(KLDFLAGS) -o $@ $(KOBJ)
 
 $(BUILD)/faultline.img: $(BUILD)/faultline.elf
 	$(OBJCOPY) -O binary $< $@
-	@$(PYTHON) tools/imgcheck.py $@ $<
+	@$(PYTHON) tools/imgcheck.py --page-size $(GRANULE_BYTES) $@ $<
 	@$(PYTHON) tools/a53check.py $<
 
 clean:

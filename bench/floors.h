@@ -12,7 +12,7 @@
 
 struct bench_floors {
 	struct stats exception; /* SVC to a vector that only ERETs, and back */
-	struct stats zero;      /* arch_zero_page() of one 4 KiB page */
+	struct stats zero;      /* arch_zero_page() of one page (the granule's) */
 	struct stats pte;       /* arch_pte_write() of one level-3 entry */
 };
 

@@ -17,9 +17,22 @@
 
 #define R_AARCH64_RELATIVE 1027
 
-/* Image header flags: bit 0 = 0 little endian, bits [2:1] = 1 4 KiB pages,
- * bit 3 = 1 the image may be placed anywhere in physical memory. */
-#define IMAGE_FLAGS ((0 << 0) | (1 << 1) | (1 << 3))
+/*
+ * Image header flags (booting.rst, "flags field"):
+ *
+ *   bit 0      0 little endian
+ *   bits 2:1   kernel page size: 1 4 KiB, 2 16 KiB, 3 64 KiB (the build's
+ *              granule, <arch/page.h>)
+ *   bit 3      1 the image may be placed anywhere in physical memory
+ */
+#if ARCH_PAGE_SHIFT == 12
+#define IMAGE_FLAGS_PAGE 1
+#elif ARCH_PAGE_SHIFT == 14
+#define IMAGE_FLAGS_PAGE 2
+#else
+#define IMAGE_FLAGS_PAGE 3
+#endif
+#define IMAGE_FLAGS ((0 << 0) | (IMAGE_FLAGS_PAGE << 1) | (1 << 3))
 #define IMAGE_MAGIC 0x644d5241 /* "ARM\x64" */
 
 /* adr_l: the run-time address of sym (PC relative, so valid before and
@@ -246,7 +259,7 @@ at_el1:
 	adr_l	x0, __text_start
 	adr_l	x1, __text_end
 	bl	icache_sync_range
-	/* BSS: both ends are 4 KiB aligned. */
+	/* BSS: both ends are page aligned. */
 	adr_l	x0, __bss_start
 	adr_l	x1, __bss_end
 4:	cmp	x0, x1

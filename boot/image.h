@@ -1,7 +1,8 @@
 /*
  * The kernel image's layout, from boot/linker.ld. Each symbol is an address
  * (use the array, never its contents); after self-relocation they are the
- * run-time (physical = virtual) addresses. Every one is 4 KiB aligned, and
+ * run-time (physical = virtual) addresses. Every one is aligned to the
+ * build's page (PAGE_SIZE: 4, 16 or 64 KiB), and
  * declared so: the compiler may then access them with full-width loads even
  * under -mstrict-align.
  */

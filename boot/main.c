@@ -11,7 +11,7 @@
  *
  *   faultline: boot board=qemu-virt cpu=cortex-a72 midr=0x410fd083 el=1
  *     ram=512MiB banks=1 cntfrq=62500000 pmu=yes inst=no boot_cycles=123456
- *     base=0x40200000
+ *     base=0x40200000 granule=4k
  *
  * pmu= says whether PMCCNTR_EL0 counts, inst= whether the PMU offers
  * INST_RETIRED (counter=inst; QEMU only under -icount). boot_cycles is
@@ -19,7 +19,9 @@
  * -icount shift=0); without a PMU, boot_ticks counts CNTPCT_EL0. base is
  * where the image was loaded (it is linked at 0 and relocates itself): an
  * address in an instruction trace, less base, is an address of the ELF
- * (faultline.elf), as are the stage marks of mm/fault.h.
+ * (faultline.elf), as are the stage marks of mm/fault.h. granule is the
+ * build's translation granule (GRANULE=4k|16k|64k), checked against
+ * ID_AA64MMFR0_EL1 before the MMU goes on.
  */
 #include "arch/aarch64/cpuid.h"
 #include "arch/aarch64/expect.h"
@@ -148,14 +150,14 @@ static void boot_report(unsigned entry_el, uint64_t entry_count)
 	for (size_t i = 0; i < bi.nmem; i++)
 		ram += bi.mem[i].size;
 	info("boot board=%s cpu=%s midr=%#010llx el=%u ram=%lluMiB banks=%zu "
-	     "cntfrq=%llu pmu=%s inst=%s %s=%llu base=%#llx",
+	     "cntfrq=%llu pmu=%s inst=%s %s=%llu base=%#llx granule=%s",
 	     FAULTLINE_BOARD, cpu ? cpu : "unknown", (unsigned long long)midr,
 	     entry_el, (unsigned long long)(ram >> 20), bi.nmem,
 	     (unsigned long long)timer_freq(), pmu ? "yes" : "no",
 	     pmu_inst() ? "yes" : "no",
 	     pmu ? "boot_cycles" : "boot_ticks",
 	     (unsigned long long)(pmu ? pmu_cycles() : timer_count() - entry_count),
-	     (unsigned long long)(uintptr_t)__image_start);
+	     (unsigned long long)(uintptr_t)__image_start, mmu_granule_name());
 	info("console %s, psci=%s, %zu cpus, %zu of %zu pages free, build %s",
 	     board_console_name(), dt_psci_name(bi.psci), bi.ncpus,
 	     page_free_count(), page_total_count(), FAULTLINE_BUILD_ID);
@@ -208,6 +210,9 @@ void kmain(paddr_t dtb, unsigned entry_el, uint64_t entry_count)
 	bi.psci = psci;
 	mailbox_report(&bi.fdt); /* Raspberry Pi: the firmware's ARM clock; MMU still off */
 
+	/* Before anything is built for it: does this CPU have the granule? */
+	if (!mmu_granule_supported(read_sysreg(id_aa64mmfr0_el1), &why))
+		stop_fail("%s", why);
 	memory_init(dtb);
 	mmu_set_nomap(bi.nomap, bi.nnomap);
 	err = mmu_init(bi.mem, bi.nmem, board_console_mmio(), &why);

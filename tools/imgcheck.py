@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Check a faultline build before anyone boots it.
 
-    imgcheck.py IMAGE [ELF]
+    imgcheck.py [--page-size BYTES] IMAGE [ELF]
 
 IMAGE: the arm64 Linux Image header (Documentation/arch/arm64/booting.rst):
 
@@ -10,8 +10,10 @@ IMAGE: the arm64 Linux Image header (Documentation/arch/arm64/booting.rst):
     0x38 magic  0x3c res5
 
 code0 must be a branch (B), text_offset 0, image_size at least the file
-size and a multiple of 4 KiB, flags exactly
-little endian | 4 KiB pages | placement anywhere, magic "ARM\\x64".
+size and a multiple of the page size, flags exactly
+little endian | the page size (bits 2:1: 1 4 KiB, 2 16 KiB, 3 64 KiB) |
+placement anywhere, magic "ARM\\x64". --page-size is the build's granule
+in bytes (4096, 16384 or 65536; default 4096).
 
 ELF (optional): every dynamic relocation must be R_AARCH64_RELATIVE, the
 only kind boot/entry.S applies (or R_AARCH64_NONE, which it skips).
@@ -23,13 +25,20 @@ import struct
 import sys
 
 MAGIC = 0x644D5241
-FLAGS = (0 << 0) | (1 << 1) | (1 << 3)  # LE, 4 KiB, anywhere
+PAGE_FLAG = {4096: 1, 16384: 2, 65536: 3}  # flags bits 2:1
+
+
+def flags_for(page_size):
+    """The flags faultline's header must carry: LE, the page size, anywhere."""
+    return (0 << 0) | (PAGE_FLAG[page_size] << 1) | (1 << 3)
+
+
 R_AARCH64_NONE = 0
 R_AARCH64_RELATIVE = 1027
 SHT_RELA = 4
 
 
-def check_image(path):
+def check_image(path, page_size=4096):
     with open(path, "rb") as f:
         data = f.read()
     if len(data) < 64:
@@ -43,10 +52,12 @@ def check_image(path):
         bad.append(f"text_offset {text_offset:#x}, want 0")
     if image_size < len(data):
         bad.append(f"image_size {image_size:#x} smaller than the file ({len(data):#x})")
-    if image_size % 4096:
-        bad.append(f"image_size {image_size:#x} not a multiple of 4 KiB")
-    if flags != FLAGS:
-        bad.append(f"flags {flags:#x}, want {FLAGS:#x} (LE, 4K pages, anywhere)")
+    if image_size % page_size:
+        bad.append(f"image_size {image_size:#x} not a multiple of {page_size // 1024} KiB")
+    want = flags_for(page_size)
+    if flags != want:
+        bad.append(f"flags {flags:#x}, want {want:#x} "
+                   f"(LE, {page_size // 1024}K pages, anywhere)")
     if magic != MAGIC:
         bad.append(f"magic {magic:#010x} at 0x38, want {MAGIC:#010x}")
     if r2 or r3 or r4:
@@ -77,10 +88,17 @@ def check_elf(path):
 
 
 def main(argv):
-    if len(argv) not in (2, 3):
+    page_size = 4096
+    if len(argv) > 2 and argv[1] == "--page-size":
+        try:
+            page_size = int(argv[2])
+        except ValueError:
+            page_size = 0
+        argv = argv[:1] + argv[3:]
+    if len(argv) not in (2, 3) or page_size not in PAGE_FLAG:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
-    bad = check_image(argv[1])
+    bad = check_image(argv[1], page_size)
     if len(argv) == 3:
         bad += check_elf(argv[2])
     for b in bad:

@@ -474,6 +474,8 @@ def report(label, con, why, elapsed, tests):
 #                               cannot make QEMU exit non-zero: not checked)
 #   dtb-addr: ADDRESS           where the loader entry puts it (default: mid-RAM)
 #   timeout: SECONDS
+#   kernel: PATH                another image than --kernel (e.g. a GRANULE=16k
+#                               build, build/qemu-virt-16k/faultline.img)
 
 def parse_case(path):
     case = {"expect": [], "reject": [], "max": [], "machine": [], "status": "ok"}
@@ -494,7 +496,7 @@ def parse_case(path):
             elif key == "machine":
                 case["machine"].append(val)
             elif key in ("args", "status", "mem", "cpu", "icount", "entry", "dtb", "timeout",
-                         "loader", "semihosting", "dtb-addr"):
+                         "loader", "semihosting", "dtb-addr", "kernel"):
                 case[key] = val
             else:
                 raise SystemExit(f"{path}:{n}: unknown directive '{key}'")
@@ -598,6 +600,7 @@ def cmd_expect(a):
     a.machine_opt += case["machine"]
     a.entry = case.get("entry", a.entry)
     a.dtb = case.get("dtb", a.dtb)
+    a.kernel = case.get("kernel", a.kernel)
     a.loader_state = case.get("loader", a.loader_state)
     if case.get("semihosting", "on") not in ("on", "off"):
         raise SystemExit(f"{a.case}: semihosting must be on or off")

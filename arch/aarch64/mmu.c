@@ -33,12 +33,31 @@
 #include "arch/aarch64/sysreg.h"
 #include "boot/image.h"
 #include "lib/errno.h"
+#include "lib/printf.h"
 
 #define VA_BITS PGT_VA_BITS
 
-/* The 16K and 64K granules need boot work first (ID_AA64MMFR0_EL1.TGran*
- * checks, the linear map's blocks): issue 10. */
-static_assert(PAGE_SHIFT == 12, "aarch64 boots with the 4 KiB granule only, so far");
+/*
+ * The build's granule (GRANULE=, <arch/page.h>) and what TCR_EL1 gets for
+ * it (D8.2 "Translation process", D8.2.7 "Selection of the initial lookup
+ * level" for a 48-bit VA, T0SZ = 16):
+ *
+ *   granule  TG0   TG1   levels  initial level  root entries  linear-map block
+ *   4 KiB    0b00  0b10  4       0              512           2 MiB (level 2)
+ *   16 KiB   0b10  0b01  4       0              2             32 MiB (level 2)
+ *   64 KiB   0b01  0b11  3       1              64            512 MiB (level 2)
+ *
+ * These are Linux's choices with CONFIG_ARM64_VA_BITS_48. No root table is
+ * concatenated (concatenation is a stage-2 feature, D8.2.8): the 16 KiB root
+ * is a full granule of which only entries 0 and 1 are used, and the 64 KiB
+ * level-1 root likewise uses 64 of its 8192. The output address of a block
+ * or page is OA[47:n] in bits [47:n] (n = 21, 25, 29 for the level-2 blocks,
+ * PAGE_SHIFT for pages): no FEAT_LPA/LPA2, so at most 48-bit PAs.
+ */
+static_assert(PGT_LEVELS == (PAGE_SHIFT == 16 ? 3 : 4), "levels for a 48-bit VA");
+static_assert(BLOCK_SIZE == (PAGE_SHIFT == 12 ? 2ull << 20 :
+			     PAGE_SHIFT == 14 ? 32ull << 20 : 512ull << 20),
+	      "the linear map's level-2 blocks");
 
 struct pgtable kernel_pgt;
 
@@ -203,7 +222,7 @@ static uint64_t tcr_value(void)
 	return ((uint64_t)(64 - VA_BITS) << TCR_EL1_T0SZ_SHIFT) |
 	       TCR_EL1_IRGN0_WBWA | TCR_EL1_ORGN0_WBWA | TCR_EL1_SH0_INNER |
 	       TCR_EL1_TG0_GRANULE | ((uint64_t)(64 - VA_BITS) << TCR_EL1_T1SZ_SHIFT) |
-	       TCR_EL1_EPD1 | TCR_EL1_TG1_4K | ((uint64_t)parange << TCR_EL1_IPS_SHIFT);
+	       TCR_EL1_EPD1 | TCR_EL1_TG1_GRANULE | ((uint64_t)parange << TCR_EL1_IPS_SHIFT);
 }
 
 static void mmu_enable(void)
@@ -224,17 +243,47 @@ static void mmu_enable(void)
 	isb();
 }
 
+const char *mmu_granule_name(void)
+{
+	return PAGE_SHIFT == 12 ? "4k" : PAGE_SHIFT == 14 ? "16k" : "64k";
+}
+
+bool mmu_granule_supported(uint64_t mmfr0, const char **why)
+{
+	static char reason[80];
+	unsigned shift, ni;
+	const char *field;
+
+	switch (PAGE_SHIFT) {
+	case 12:
+		shift = ID_AA64MMFR0_TGran4_SHIFT, ni = ID_AA64MMFR0_TGran4_NI;
+		field = "TGran4";
+		break;
+	case 14:
+		shift = ID_AA64MMFR0_TGran16_SHIFT, ni = ID_AA64MMFR0_TGran16_NI;
+		field = "TGran16";
+		break;
+	default:
+		shift = ID_AA64MMFR0_TGran64_SHIFT, ni = ID_AA64MMFR0_TGran64_NI;
+		field = "TGran64";
+		break;
+	}
+	if (sysreg_field(mmfr0, shift, 4) != ni)
+		return true;
+	ksnprintf(reason, sizeof(reason),
+		  "CPU has no %llu KiB translation granule (ID_AA64MMFR0_EL1.%s=%u)",
+		  (unsigned long long)(PAGE_SIZE >> 10), field, ni);
+	*why = reason;
+	return false;
+}
+
 int mmu_init(const struct mem_range *banks, size_t nbanks, paddr_t mmio,
 	     const char **why)
 {
-	unsigned tgran4 = sysreg_field(read_sysreg(id_aa64mmfr0_el1),
-				       ID_AA64MMFR0_TGran4_SHIFT, 4);
 	int err;
 
-	if (tgran4 == 0xf) {
-		*why = "the CPU has no 4 KiB translation granule";
+	if (!mmu_granule_supported(read_sysreg(id_aa64mmfr0_el1), why))
 		return -ENOTSUP;
-	}
 	err = pgt_init(&kernel_pgt);
 	if (err) {
 		*why = "root table";

@@ -12,10 +12,22 @@
 /* The translation tables of the single address space. */
 extern struct pgtable kernel_pgt;
 
+/* mmu_granule_name: the build's granule as the boot report says it: "4k",
+ * "16k" or "64k". */
+const char *mmu_granule_name(void);
+
+/*
+ * mmu_granule_supported: whether ID_AA64MMFR0_EL1 value `mmfr0` offers the
+ * build's granule for stage 1 (TGran4, TGran16 or TGran64). If not, *why is
+ * "CPU has no <n> KiB translation granule (ID_AA64MMFR0_EL1.TGran<n>=<v>)".
+ */
+bool mmu_granule_supported(uint64_t mmfr0, const char **why);
+
 /*
  * mmu_init: build the identity map with mm/pgtable (page_alloc must be up):
  *
- *   RAM banks (page 0 excluded)     RW, XN, 2 MiB blocks where aligned
+ *   RAM banks (page 0 excluded)     RW, XN, level-2 blocks where aligned
+ *                                   (4K: 2 MiB, 16K: 32 MiB, 64K: 512 MiB)
  *   image .text                     R X
  *   image .rodata (+ .rela, GOT)    R, XN
  *   image .data, .bss, stacks       RW, XN
@@ -24,8 +36,9 @@ extern struct pgtable kernel_pgt;
  *
  * then program MAIR_EL1, TCR_EL1, TTBR0_EL1, invalidate to the PoC what was
  * written with the MMU off (see mmu_boot_inval), the TLB and the
- * instruction cache, and set SCTLR_EL1.{M, C, I, WXN}. Returns 0, -EINVAL (a bank beyond 48 bits) or
- * -ENOMEM (no pages for tables); *why names the failing step.
+ * instruction cache, and set SCTLR_EL1.{M, C, I, WXN}. Returns 0, -ENOTSUP (the CPU lacks the
+ * build's granule: mmu_granule_supported), -EINVAL (a bank beyond 48 bits)
+ * or -ENOMEM (no pages for tables); *why names the failing step.
  */
 /* mmu_set_nomap: ranges (RAM, from the tree's /reserved-memory "no-map")
  * that mmu_init leaves out of the map, whole pages around them included.

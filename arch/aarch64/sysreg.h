@@ -87,11 +87,27 @@
 #define ID_AA64DFR0_PMUVer_SHIFT 8
 #define ID_AA64DFR0_PMUVer_IMPDEF 0xf
 
-/* ID_AA64MMFR0_EL1 (D24.2): PARange [3:0]: 0 = 32 bits, 1 = 36, 2 = 40,
- * 3 = 42, 4 = 44, 5 = 48, 6 = 52. TGran4 [31:28]: 0xf = 4 KiB not supported. */
+/*
+ * ID_AA64MMFR0_EL1 (D24.2):
+ *
+ *   31..28 TGran4   27..24 TGran64   23..20 TGran16   ...   3..0 PARange
+ *
+ * PARange: 0 = 32 bits, 1 = 36, 2 = 40, 3 = 42, 4 = 44, 5 = 48, 6 = 52.
+ * Stage-1 granule support (note TGran16 counts the other way round):
+ *   TGran4   0b0000 supported, 0b0001 supported with 52-bit addresses
+ *            (FEAT_LPA2), 0b1111 not supported
+ *   TGran64  0b0000 supported, 0b1111 not supported
+ *   TGran16  0b0000 NOT supported, 0b0001 supported, 0b0010 supported with
+ *            52-bit addresses (FEAT_LPA2)
+ */
 #define ID_AA64MMFR0_PARange_SHIFT 0
 #define ID_AA64MMFR0_PARange_48 5
 #define ID_AA64MMFR0_TGran4_SHIFT 28
+#define ID_AA64MMFR0_TGran64_SHIFT 24
+#define ID_AA64MMFR0_TGran16_SHIFT 20
+#define ID_AA64MMFR0_TGran4_NI 0xf
+#define ID_AA64MMFR0_TGran64_NI 0xf
+#define ID_AA64MMFR0_TGran16_NI 0x0
 
 /* ---------------------------------------------------------------------------
  * SCR_EL3 (D24.2): how EL3 configures the lower levels.
@@ -181,9 +197,20 @@
 #endif
 #define TCR_EL1_T1SZ_SHIFT 16
 #define TCR_EL1_EPD1 SR_BIT(23)
-/* TG1 [31:30]: TTBR1's granule; 0b00 is reserved there (4 KiB is 0b10),
- * so it gets a valid value even though EPD1 disables those walks. */
+/* TG1 [31:30]: TTBR1's granule, encoded unlike TG0: 0b01 16 KiB, 0b10
+ * 4 KiB, 0b11 64 KiB, 0b00 reserved. EPD1 disables TTBR1 walks, but TG1
+ * still gets the build's granule, as Linux programs it (a reserved value is
+ * treated as an IMPLEMENTATION DEFINED choice of granule). */
+#define TCR_EL1_TG1_16K (SR_U(1) << 30)
 #define TCR_EL1_TG1_4K (SR_U(2) << 30)
+#define TCR_EL1_TG1_64K (SR_U(3) << 30)
+#if ARCH_PAGE_SHIFT == 12
+#define TCR_EL1_TG1_GRANULE TCR_EL1_TG1_4K
+#elif ARCH_PAGE_SHIFT == 14
+#define TCR_EL1_TG1_GRANULE TCR_EL1_TG1_16K
+#else
+#define TCR_EL1_TG1_GRANULE TCR_EL1_TG1_64K
+#endif
 #define TCR_EL1_IPS_SHIFT 32
 
 /* ---------------------------------------------------------------------------

@@ -7,7 +7,8 @@
  * through a pointer chosen once by arch_cpu_init_zva:
  *   .Lzva64     64-byte blocks (every Cortex-A core, QEMU's CPUs):
  *               PAGE_SIZE / 64 straight-line "DC ZVA; ADD #64" pairs
- *               (with 4 KiB pages 3 + 127 + 1 instructions for the page)
+ *               (with 4 KiB pages 3 + 127 + 1 instructions for the page;
+ *               16 KiB and 64 KiB pages unroll 256 and 1024 DC ZVA)
  *   .Lzva_loop  other block sizes from 128 bytes to 2 KiB: a loop
  *   .Lstores    DC ZVA prohibited, or blocks under 64 bytes: STP XZR stores
  *   .Lboot      before arch_cpu_init_zva, with the MMU off (memory is

@@ -21,6 +21,13 @@
 #   virt-uboot-noimg  virt uboot   image missing: U-Boot says so and powers off
 #   rpi3-uboot-noimg  rpi3 uboot   image missing: U-Boot says so and resets
 #   rpi5-build      rpi5   -       kernel8.img is an arm64 Image (not emulated)
+#   rpi3-64k-tests  rpi3   direct  run=tests (KTAP)      GRANULE=64k on raspi3b (A53)
+#   rpi4-64k-tests  rpi4   direct  run=tests (KTAP)      GRANULE=64k on raspi4b (A72)
+#   rpi3-16k-refused rpi3  direct  run=none              GRANULE=16k on an A53 (no 16K
+#                                  granule): status=fail naming TGran16
+#   granule-builds  all    -       every board x 4k/16k/64k x gcc/clang builds
+#                                  (-Werror; imgcheck checks each Image's
+#                                  page-size flag)
 #
 # make test-boards BOARDS_CASES="rpi3-tests virt-uboot" runs a subset.
 
@@ -29,7 +36,9 @@ BOARDS_TIMEOUT ?= 90
 BOARDS_CASES ?= rpi3-tests rpi3-none rpi4-tests rpi4-none rpi4-linuxdt rpi3-nouart \
 	rpi3-miniuart rpi4-miniuart \
 	virt-uboot rpi3-uboot rpi4-uboot virt-uboot-noimg rpi3-uboot-noimg rpi5-build \
-	$(if $(wildcard bench/main.c),rpi3-bench)
+	$(if $(wildcard bench/main.c),rpi3-bench) \
+	rpi3-64k-tests rpi4-64k-tests rpi3-16k-refused granule-builds
+BOARDS_GRANULES := 4k 16k 64k
 
 # Per case: make variables for the sub-make that boots it.
 boards_vars_rpi3-tests       := BOARD=rpi3 BOOT_ARGS=run=tests BOOT_TESTS=1
@@ -46,6 +55,9 @@ boards_vars_rpi4-miniuart    := BOARD=rpi4 \
 	"BOOT_ARGS=run=none console=ttyS1,115200n8 root=/dev/ram0 earlycon=uart,mmio32,0xfe215040 ip=dhcp" \
 	"QEMU_BOARD_ARGS=-machine raspi4b -m 2G -dtb build/rpi4/rpi4-miniuart.dtb -serial null -serial stdio"
 boards_vars_rpi3-bench       := BOARD=rpi3 "BOOT_ARGS=run=bench suite=small mode=tcg"
+boards_vars_rpi3-64k-tests   := BOARD=rpi3 GRANULE=64k BOOT_ARGS=run=tests BOOT_TESTS=1
+boards_vars_rpi4-64k-tests   := BOARD=rpi4 GRANULE=64k BOOT_ARGS=run=tests BOOT_TESTS=1
+boards_vars_rpi3-16k-refused := BOARD=rpi3 GRANULE=16k BOOT_ARGS=run=none BOOT_TIMEOUT=30
 boards_vars_virt-uboot       := BOARD=qemu-virt BOOT=uboot BOOT_ARGS=run=tests BOOT_TESTS=1
 boards_vars_rpi3-uboot       := BOARD=rpi3 BOOT=uboot BOOT_ARGS=run=tests BOOT_TESTS=1
 boards_vars_rpi4-uboot       := BOARD=rpi4 BOOT=uboot BOOT_ARGS=run=none
@@ -56,6 +68,8 @@ boards_vars_rpi3-uboot-noimg := BOARD=rpi3 BOOT=uboot BOOT_ARGS=run=none UBOOT_N
 boards_expect_rpi3-nouart := no console UART.*fallback
 boards_expect_rpi3-miniuart := ^faultline: console serial@7e215040,
 boards_expect_rpi4-miniuart := ^faultline: command line: ignoring loader word .ip=dhcp
+boards_expect_rpi3-64k-tests := ^faultline: boot .*cpu=cortex-a53.* granule=64k
+boards_expect_rpi4-64k-tests := ^faultline: boot .*cpu=cortex-a72.* granule=64k
 boards_expect_rpi3-tests  := ^faultline: firmware cpu_hz=[1-9][0-9]* mailbox=0x3f00b880
 boards_expect_rpi4-tests  := ^faultline: firmware cpu_hz=[1-9][0-9]* mailbox=0xfe00b880
 
@@ -73,6 +87,9 @@ boards-build:
 	@$(MAKE) --no-print-directory BOARD=rpi3 BOOT=uboot uboot-deps
 	@$(MAKE) --no-print-directory BOARD=rpi4 BOOT=uboot uboot-deps
 	@$(MAKE) --no-print-directory BOARD=rpi4 build/rpi4/linux/bcm2711-rpi-4-b.dtb
+	@$(MAKE) --no-print-directory BOARD=rpi3 GRANULE=64k kernel
+	@$(MAKE) --no-print-directory BOARD=rpi4 GRANULE=64k kernel
+	@$(MAKE) --no-print-directory BOARD=rpi3 GRANULE=16k kernel
 
 test-boards: boards-build
 	@rm -rf $(BOARDS_OUT); mkdir -p $(BOARDS_OUT)
@@ -94,6 +111,32 @@ $(BOARDS_OUT)/rpi5-build.result:
 	@if $(PYTHON) tools/qemu.py loadaddr --ram-base 0 build/rpi5/kernel8.img >/dev/null; \
 	then echo "PASS rpi5-build: build/rpi5/kernel8.img is an arm64 Image (not emulated)"; \
 	else echo "FAIL rpi5-build: build/rpi5/kernel8.img is not an arm64 Image"; fi > $@; cat $@
+
+# Every board in every granule with both compilers (one make at a time:
+# the 64k rpi3/rpi4 gcc kernels are already built and only checked here).
+$(BOARDS_OUT)/granule-builds.result:
+	@mkdir -p $(dir $@)
+	@bad=; n=0; for b in $(patsubst configs/%.mk,%,$(wildcard configs/*.mk)); do \
+		for g in $(BOARDS_GRANULES); do for t in gcc clang; do n=$$((n+1)); \
+			$(MAKE) --no-print-directory -s BOARD=$$b GRANULE=$$g TOOLCHAIN=$$t kernel \
+				>> $(BOARDS_OUT)/granule-builds.log 2>&1 || bad="$$bad $$b/$$g/$$t"; \
+		done; done; \
+	done; \
+	if [ -z "$$bad" ]; then echo "PASS granule-builds: $$n kernels (boards x 4k/16k/64k x gcc/clang)"; \
+	else echo "FAIL granule-builds:$$bad (log: $(BOARDS_OUT)/granule-builds.log)"; fi > $@; cat $@
+
+# rpi3 with GRANULE=16k: the A53 has no 16 KiB granule, so the kernel must
+# stop before the MMU goes on with the reason (and QEMU exit non-zero).
+$(BOARDS_OUT)/rpi3-16k-refused.result:
+	@mkdir -p $(dir $@)
+	@$(MAKE) --no-print-directory -s boot-run BOOT_TIMEOUT=30 $(boards_vars_rpi3-16k-refused) \
+		BOOT_NAME=rpi3-16k-refused BOOT_LOG=$(BOARDS_OUT)/rpi3-16k-refused.log \
+		> $(BOARDS_OUT)/rpi3-16k-refused.out 2>&1; \
+	if grep -q '^faultline: done status=fail (CPU has no 16 KiB translation granule (ID_AA64MMFR0_EL1.TGran16=0))' \
+		$(BOARDS_OUT)/rpi3-16k-refused.log && grep -q '^FAIL' $(BOARDS_OUT)/rpi3-16k-refused.out; \
+	then echo "PASS rpi3-16k-refused: the A53 refuses GRANULE=16k (TGran16=0)"; \
+	else echo "FAIL rpi3-16k-refused: no refusal naming TGran16 (log: $(BOARDS_OUT)/rpi3-16k-refused.log)"; \
+	fi > $@; cat $@
 
 # One boot: never fails the make (so -j2 finishes the others); the verdict
 # line is printed and kept in the .result file, and a FAIL replaces a PASS

@@ -18,6 +18,9 @@
 #   dtb-zeromem     memory node with a zero size
 #   dtb-badcells    root #address-cells = 7
 #   dtb-allreserved /reserved-memory covers all of RAM
+#   granule-16k-a72 a GRANULE=16k kernel on a Cortex-A72 (no 16K granule:
+#                   ID_AA64MMFR0_EL1.TGran16 = 0) stops with the reason
+#   granule-16k-a76 the same kernel boots on a Cortex-A76, granule=16k
 #   psci-smc-*      /psci method = "smc" on a machine without EL3 (QEMU
 #                   answers PSCI by HVC only), semihosting off so the kernel
 #                   must power off by PSCI: the probe falls back to HVC
@@ -121,6 +124,7 @@ expect-dtbs:
 
 test-expect: expect-dtbs
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc kernel
+	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc GRANULE=16k kernel
 	@p=0; f=0; for c in $(EXPECT_CASES); do \
 		n=$$(basename $$c .exp); \
 		if $(PYTHON) tools/qemu.py expect $$c --qemu $(QEMU) \

@@ -32,7 +32,8 @@
 #define FSC_ACCESS_FLAG 0x08 /* 0b0010LL */
 #define FSC_PERMISSION 0x0c  /* 0b0011LL */
 
-/* An address no part of the kernel uses: L0 slot 2 (512 GiB - 1 TiB). */
+/* An address no part of the kernel uses (1 TiB; with 4K pages level-0
+ * slot 2, 512 GiB - 1 TiB). */
 #define TEST_VA (1ull << 40)
 
 /* opaque: addr as a pointer the compiler knows nothing about (so an access

@@ -26,10 +26,15 @@
 #                                       -icount: the secondaries enter the
 #                                       image too and must be held (WFI)
 #                                       without taking the boot CPU's time
+#   16k      gcc     cortex-a76   512M  EL1, GRANULE=16k kernel
+#   64k      gcc     cortex-a76   512M  EL1, GRANULE=64k kernel
+#   64k-a53  gcc     cortex-a53   512M  EL1, GRANULE=64k kernel (an A53 has
+#                                       64K but no 16K granule)
 #
 # make test-guest GUEST_RUNS="a53 4g" runs a subset.
 
-GUEST_RUNS ?= a53 a57 a72 a76 max 128m 4g el2 el3 clang debug icount 6m nopmu smp4
+GUEST_RUNS ?= a53 a57 a72 a76 max 128m 4g el2 el3 clang debug icount 6m nopmu smp4 \
+	16k 64k 64k-a53
 GUEST_TIMEOUT ?= 90
 GUEST_OUT := build/test/guest
 
@@ -49,8 +54,14 @@ guest_opts_el3 := --machine-opt secure=on --entry loader
 guest_opts_icount := --icount
 guest_opts_smp4 := --machine-opt secure=on --entry loader --icount
 guest_smp_smp4 := 4
+guest_cpu_16k := cortex-a76
+guest_cpu_64k := cortex-a76
+guest_cpu_64k-a53 := cortex-a53
 guest_build_clang := build/qemu-virt-clang
 guest_build_debug := build/qemu-virt-debug
+guest_build_16k := build/qemu-virt-16k
+guest_build_64k := build/qemu-virt-64k
+guest_build_64k-a53 := build/qemu-virt-64k
 
 guest_img = $(or $(guest_build_$(1)),build/qemu-virt)/faultline.img
 
@@ -62,6 +73,8 @@ guest-kernels:
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc kernel
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=clang kernel
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc DEBUG=1 kernel
+	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc GRANULE=16k kernel
+	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc GRANULE=64k kernel
 
 test-guest: guest-kernels
 	@rm -rf $(GUEST_OUT); mkdir -p $(GUEST_OUT)

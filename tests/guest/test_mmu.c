@@ -22,7 +22,9 @@ static uint32_t bss_word;                   /* .bss */
 #define EXPECT_PAR_OK(par, va, what) expect_par_ok(par, va, what, __LINE__)
 static void expect_par_ok(uint64_t par, const void *va, const char *what, int line)
 {
-	paddr_t want = arch_virt_to_phys(va) & PAGE_MASK;
+	/* PAR_EL1.PA is PA[47:12] with every granule: with 16K and 64K pages
+	 * bits [13:12] / [15:12] are the offset's, not zero. */
+	paddr_t want = arch_virt_to_phys(va) & PAR_PA;
 
 	if (par & PAR_F)
 		ktest_fail(__FILE__, line, "%s (%p): AT faulted, PAR_EL1 %#llx",
@@ -183,15 +185,142 @@ KTEST(mmu_remap_leaves_no_stale_tlb)
 	page_free(b);
 }
 
-/* TCR_EL1 as mmu.c programs it: TTBR1 walks disabled (EPD1), and TG1 a
- * valid granule even so (0b00 is reserved for TG1: Arm ARM D24.2). */
-KTEST(mmu_tcr_tg1_valid)
+/*
+ * TCR_EL1 as mmu.c programs it for the build's granule (Arm ARM D24.2
+ * "TCR_EL1"): TG0 and TG1 (encoded differently: TG1 0b00 is reserved),
+ * T0SZ = 16 for 48-bit VAs, TTBR1 walks disabled (EPD1).
+ *
+ *   granule  TG0   TG1
+ *   4 KiB    0b00  0b10
+ *   16 KiB   0b10  0b01
+ *   64 KiB   0b01  0b11
+ */
+KTEST(mmu_tcr_granule)
 {
 	uint64_t tcr = read_sysreg(tcr_el1);
+	unsigned tg0 = PAGE_SHIFT == 12 ? 0 : PAGE_SHIFT == 14 ? 2 : 1;
+	unsigned tg1 = PAGE_SHIFT == 12 ? 2 : PAGE_SHIFT == 14 ? 1 : 3;
 
-	KEXPECT_EQ((tcr >> 30) & 3, 2); /* TG1 = 0b10: 4 KiB */
+	KEXPECT_EQ((tcr >> 14) & 3, tg0);
+	KEXPECT_EQ((tcr >> 30) & 3, tg1);
+	KEXPECT_EQ(tcr & 0x3f, 64 - PGT_VA_BITS);
 	KEXPECT(tcr & TCR_EL1_EPD1);
-	KEXPECT_EQ((tcr >> 14) & 3, 0); /* TG0 = 0b00: 4 KiB */
+}
+
+/*
+ * The page size as the hardware walks it: one page mapped at TEST_VA
+ * translates (AT S1E1R/W) at its first and last bytes to the page's PA plus
+ * the offset, and the byte just past it faults at level 3. A walker using
+ * another granule would index the level-3 table with different VA bits and
+ * see other entries.
+ */
+KTEST(mmu_page_is_one_granule)
+{
+	const uint8_t *v = (const uint8_t *)TEST_VA;
+	paddr_t a = page_alloc();
+
+	KASSERT(a);
+	KASSERT_EQ(pgt_map(&kernel_pgt, TEST_VA, a, PAGE_SIZE, MM_READ | MM_WRITE,
+			   PGT_NO_BLOCKS), 0);
+	for (uint64_t off = 0; off < PAGE_SIZE; off += PAGE_SIZE / 4) {
+		uint64_t par = at_s1e1w(v + off);
+
+		KEXPECT_EQ(par & PAR_F, 0);
+		KEXPECT_EQ(par & PAR_PA, (a + off) & PAR_PA);
+	}
+	KEXPECT_EQ(at_s1e1r(v + PAGE_SIZE - 1) & PAR_PA, (a + PAGE_SIZE - 1) & PAR_PA);
+	EXPECT_PAR_FAULT(at_s1e1r(v + PAGE_SIZE), v + PAGE_SIZE, FSC_TRANSLATION,
+			 "the byte past the page");
+	KEXPECT_EQ(walk_level(TEST_VA + PAGE_SIZE), PGT_LAST_LEVEL);
+	KEXPECT_EQ(pgt_unmap(&kernel_pgt, TEST_VA, PAGE_SIZE, NULL, NULL), 0);
+	EXPECT_PAR_FAULT(at_s1e1r(v), v, FSC_TRANSLATION, "unmapped page");
+	page_free(a);
+}
+
+/* block_in_ram: a BLOCK_SIZE-aligned block wholly inside a RAM bank that
+ * does not overlap the kernel image (avoid_image), or 0 if there is none. */
+static paddr_t block_in_ram(bool avoid_image)
+{
+	const struct bootinfo *bi = boot_info();
+	paddr_t img0 = (paddr_t)__image_start, img1 = (paddr_t)__image_end;
+
+	for (size_t i = 0; i < bi->nmem; i++) {
+		paddr_t end = bi->mem[i].base + bi->mem[i].size;
+
+		for (paddr_t b = ALIGN_UP(MAX(bi->mem[i].base, PAGE_SIZE), BLOCK_SIZE);
+		     b + BLOCK_SIZE <= end; b += BLOCK_SIZE)
+			if (!avoid_image || b + BLOCK_SIZE <= img0 || b >= img1)
+				return b;
+	}
+	return 0;
+}
+
+/*
+ * The linear map's level-2 blocks (2 MiB, 32 MiB, 512 MiB for 4K, 16K,
+ * 64K): where a RAM bank holds a whole aligned block away from the image,
+ * the kernel maps it with one block descriptor, and AT translates its first
+ * and last bytes as the identity.
+ */
+KTEST(mmu_linear_map_uses_blocks)
+{
+	paddr_t b = block_in_ram(true);
+	int level = -1;
+
+	if (!b) {
+		ktest_skip("no RAM bank holds a whole %llu MiB block apart from the image",
+			   (unsigned long long)(BLOCK_SIZE >> 20));
+		return;
+	}
+	KASSERT_EQ(pgt_lookup(&kernel_pgt, b, NULL, NULL, &level), 0);
+	KEXPECT_EQ(level, BLOCK_LEVEL);
+	EXPECT_PAR_OK(at_s1e1w((void *)b), (void *)b, "block, first byte");
+	EXPECT_PAR_OK(at_s1e1w((void *)(b + BLOCK_SIZE - 8)), (void *)(b + BLOCK_SIZE - 8),
+		      "block, last word");
+}
+
+/*
+ * A block mapped through the table library at TEST_VA, read-only, as an
+ * alias of an aligned block of RAM (the one holding the image when it fits
+ * in a bank): AT S1E1R gives base + offset across the whole block, AT S1E1W
+ * a permission fault at level 2, and a word of the image reads the same
+ * through the alias.
+ */
+KTEST(mmu_block_alias_translates)
+{
+	paddr_t b = ALIGN_DOWN((paddr_t)&ro_word, BLOCK_SIZE);
+	const struct bootinfo *bi = boot_info();
+	const volatile uint32_t *alias;
+	bool in_ram = false;
+	int level = -1;
+
+	for (size_t i = 0; i < bi->nmem; i++)
+		in_ram |= b >= bi->mem[i].base &&
+			  b + BLOCK_SIZE <= bi->mem[i].base + bi->mem[i].size;
+	if (!in_ram)
+		b = block_in_ram(false);
+	if (!b) {
+		ktest_skip("no RAM bank holds a whole %llu MiB block",
+			   (unsigned long long)(BLOCK_SIZE >> 20));
+		return;
+	}
+	KASSERT_EQ(pgt_map(&kernel_pgt, TEST_VA, b, BLOCK_SIZE, MM_READ, 0), 0);
+	KEXPECT_EQ(pgt_lookup(&kernel_pgt, TEST_VA, NULL, NULL, &level), 0);
+	KEXPECT_EQ(level, BLOCK_LEVEL);
+	for (uint64_t off = 0; off < BLOCK_SIZE; off += BLOCK_SIZE / 8) {
+		uint64_t par = at_s1e1r((void *)(TEST_VA + off));
+
+		KEXPECT_EQ(par & PAR_F, 0);
+		KEXPECT_EQ(par & PAR_PA, b + off);
+	}
+	EXPECT_PAR_FAULT(at_s1e1w((void *)TEST_VA), (void *)TEST_VA, FSC_PERMISSION,
+			 "read-only block, write");
+	if (in_ram) {
+		alias = (const volatile uint32_t *)(TEST_VA + ((paddr_t)&ro_word - b));
+		KEXPECT_EQ(*alias, 0x0badf00d);
+	}
+	KEXPECT_EQ(pgt_unmap(&kernel_pgt, TEST_VA, BLOCK_SIZE, NULL, NULL), 0);
+	EXPECT_PAR_FAULT(at_s1e1r((void *)TEST_VA), (void *)TEST_VA, FSC_TRANSLATION,
+			 "unmapped block");
 }
 
 /*

@@ -10,6 +10,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+import imgcheck  # noqa: E402
 import qemu  # noqa: E402
 
 GOOD = """\
@@ -193,6 +194,50 @@ class CommandTest(unittest.TestCase):
             self.assertIn(f"loader,file={dtb},addr=0x5ffff000,force-raw=on", args)
             stub = open(os.path.join(d, "stub.bin"), "rb").read()
             self.assertEqual(stub[24:32], (0x5ffff000).to_bytes(8, "little"))
+
+
+    def test_case_kernel_directive(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "c.exp")
+            with open(p, "w") as f:
+                f.write("kernel: build/qemu-virt-16k/faultline.img\nargs: run=none\n")
+            case = qemu.parse_case(p)
+        self.assertEqual(case["kernel"], "build/qemu-virt-16k/faultline.img")
+
+
+class ImageHeader(unittest.TestCase):
+    """tools/imgcheck.py: the page-size bits 2:1 of the Image header's flags."""
+
+    @staticmethod
+    def image(flags, size=0x10000):
+        return ((0x14000010).to_bytes(4, "little") + bytes(4) + bytes(8)
+                + size.to_bytes(8, "little") + flags.to_bytes(8, "little")
+                + bytes(24) + (0x644D5241).to_bytes(4, "little") + bytes(4)
+                + bytes(size - 64))
+
+    def check(self, flags, page_size):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "faultline.img")
+            with open(p, "wb") as f:
+                f.write(self.image(flags))
+            return imgcheck.check_image(p, page_size)
+
+    def test_page_size_flags(self):
+        for page_size, bits in ((4096, 1), (16384, 2), (65536, 3)):
+            flags = (bits << 1) | (1 << 3)
+            self.assertEqual(self.check(flags, page_size), [])
+            other = 4096 if page_size != 4096 else 65536
+            self.assertTrue(any("flags" in w for w in self.check(flags, other)))
+
+    def test_image_size_is_whole_pages(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "faultline.img")
+            with open(p, "wb") as f:
+                f.write(self.image((3 << 1) | (1 << 3), size=0x11000))
+            self.assertTrue(any("not a multiple of 64 KiB" in w
+                                for w in imgcheck.check_image(p, 65536)))
+            self.assertEqual(imgcheck.check_image(p, 4096)[:1],
+                             [f"{p}: flags 0xe, want 0xa (LE, 4K pages, anywhere)"])
 
 
 class LoaderPath(unittest.TestCase):

@@ -6,9 +6,9 @@
  *
  * GRANULE_SHIFT is the build's choice of granule, log2 of its size: 12
  * (4 KiB), 14 (16 KiB) or 16 (64 KiB), the three of VMSAv8-64 (Arm ARM
- * DDI0487 K.a D8.2 "Translation process", TCR_EL1.TG0). The headers derive
- * every size from it; the boot code (arch/aarch64/mmu.c) accepts only 4 KiB
- * so far. ARCH_VA_BITS is the size of the TTBR0_EL1 region (TCR_EL1.T0SZ =
+ * DDI0487 K.a D8.2 "Translation process", TCR_EL1.TG0), given by the
+ * Makefile's GRANULE=4k|16k|64k (docs/granule.md). The headers derive every
+ * size from it. ARCH_VA_BITS is the size of the TTBR0_EL1 region (TCR_EL1.T0SZ =
  * 64 - ARCH_VA_BITS).
  */
 #ifndef ARCH_AARCH64_PAGE_H
