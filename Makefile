@@ -95,8 +95,8 @@ $(BUILD)/faultline.elf: $(KOBJ) boot/linker.ld
 
 $(BUILD)/faultline.img: $(BUILD)/faultline.elf
 	$(OBJCOPY) -O binary $< $@
-	@$(PYTHON) tools/imgcheck.py $@ $<
-	@$(PYTHON) tools/a53check.py $<
+	@$(PYTHON) -m tools.imgcheck $@ $<
+	@$(PYTHON) -m tools.a53check $<
 
 clean:
 	rm -rf build

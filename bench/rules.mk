@@ -24,7 +24,7 @@ BENCH_ARGS    ?= stages=on
 BENCH_OUT     ?= results/$(BOARD_NAME)$(if $(filter rpi%,$(BOARD)),-qemu)
 BENCH_TIMEOUT ?= 600
 BENCH_MEM     ?= 2G
-RESULTS_PY    := $(PYTHON) tools/results.py
+RESULTS_PY    := $(PYTHON) -m tools.results
 BENCH_RUN      = $(RESULTS_PY) bench --qemu $(QEMU) --kernel $(BUILD)/faultline.img \
 	--board-args "$(QEMU_BOARD_ARGS)" --ram-base $(QEMU_RAM_BASE) \
 	--timeout $(BENCH_TIMEOUT) $(if $(UBOOT_CHAIN_ARGS),--boot-chain "$(UBOOT_CHAIN_ARGS)")

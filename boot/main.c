@@ -7,7 +7,7 @@
  *   handler serves -> PMU/timer -> boot report -> command line ->
  *   run=none | tests | bench -> stop
  *
- * The boot report (one line, key=value, parsed by tools/qemu.py):
+ * The boot report (one line, key=value, parsed by tools/console.py):
  *
  *   faultline: boot board=qemu-virt cpu=cortex-a72 midr=0x410fd083 el=1
  *     ram=512MiB banks=1 cntfrq=62500000 pmu=yes inst=no boot_cycles=123456

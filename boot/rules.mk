@@ -138,7 +138,7 @@ $(error BOOT=uboot is for qemu-virt, rpi3 and rpi4, not BOARD=$(BOARD))
 endif
 UBOOT_CHAIN_ARGS := $(UBOOT_CHAIN) --uboot $(UBOOT_BIN) \
 	$(if $(filter 1,$(UBOOT_NO_IMAGE)),--no-image)
-QEMU_PY := $(PYTHON) tools/bootchain.py $(UBOOT_CHAIN_ARGS)
+QEMU_PY := $(PYTHON) -m tools.bootchain $(UBOOT_CHAIN_ARGS)
 run debug bench: uboot-deps
 uboot-deps: $(UBOOT_BIN) $(QEMU_DTB)
 	@test -n "$(UBOOT_BIN)" || { echo "BOOT=uboot: Debian's u-boot-rpi (rpi_arm64)" \

@@ -91,7 +91,7 @@ boards-runs: $(patsubst %,$(BOARDS_OUT)/%.result,$(BOARDS_CASES))
 # arm64 Image header the firmware looks for.
 $(BOARDS_OUT)/rpi5-build.result:
 	@mkdir -p $(dir $@)
-	@if $(PYTHON) tools/qemu.py loadaddr --ram-base 0 build/rpi5/kernel8.img >/dev/null; \
+	@if $(PYTHON) -m tools.qemu loadaddr --ram-base 0 build/rpi5/kernel8.img >/dev/null; \
 	then echo "PASS rpi5-build: build/rpi5/kernel8.img is an arm64 Image (not emulated)"; \
 	else echo "FAIL rpi5-build: build/rpi5/kernel8.img is not an arm64 Image"; fi > $@; cat $@
 

@@ -52,13 +52,13 @@ EXPECT_TIMEOUT ?= 30
 .PHONY: test-expect expect-dtbs test-runner
 TEST_TIERS += test-runner test-expect
 
-RUNNER_TESTS := tests/unit/test_runner.py tests/unit/test_a53check.py
+RUNNER_TESTS := tests.unit.test_runner tests.unit.test_a53check
 
 test-runner:
 	@mkdir -p build/test; rm -f build/test/test-runner.count; p=0; f=0; \
 	for t in $(RUNNER_TESTS); do \
 		rm -f build/test/runner-one.count; \
-		$(PYTHON) $$t --count build/test/runner-one.count 2>&1 | tail -n 3; \
+		$(PYTHON) -m $$t --count build/test/runner-one.count 2>&1 | tail -n 3; \
 		if read tp tf < build/test/runner-one.count; then \
 			p=$$((p+tp)); f=$$((f+tf)); else f=$$((f+1)); fi; \
 	done; rm -f build/test/runner-one.count; \
@@ -123,7 +123,7 @@ test-expect: expect-dtbs
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc kernel
 	@p=0; f=0; for c in $(EXPECT_CASES); do \
 		n=$$(basename $$c .exp); \
-		if $(PYTHON) tools/qemu.py expect $$c --qemu $(QEMU) \
+		if $(PYTHON) -m tools.qemu expect $$c --qemu $(QEMU) \
 			--kernel build/qemu-virt/faultline.img \
 			--board-args "-machine virt -cpu cortex-a72 -m 512M" \
 			--timeout $(EXPECT_TIMEOUT) --log $(EXPECT_OUT)/$$n.log; \

@@ -80,7 +80,7 @@ guest-runs: $(patsubst %,$(GUEST_OUT)/%.result,$(GUEST_RUNS))
 # line is both printed and kept in the .result file.
 $(GUEST_OUT)/%.result:
 	@mkdir -p $(dir $@)
-	@$(PYTHON) tools/qemu.py run --tests --name "guest $*" \
+	@$(PYTHON) -m tools.qemu run --tests --name "guest $*" \
 		--qemu $(QEMU) --kernel $(call guest_img,$*) \
 		--board-args "-machine $(QEMU_MACHINE) -cpu $(or $(guest_cpu_$*),cortex-a72) -m $(or $(guest_mem_$*),512M) -smp $(or $(guest_smp_$*),1)" \
 		$(guest_opts_$*) --append "run=tests" --timeout $(GUEST_TIMEOUT) \

@@ -13,7 +13,7 @@ ANATOMY_PROG    := $(ANATOMY_DIR)/anatomy-linux
 ANATOMY_INITRD  := $(ANATOMY_DIR)/initramfs.cpio.gz
 ANATOMY_OUT     ?= results/qemu-virt
 ANATOMY_TIMEOUT ?= 900
-ANATOMY_PY      := $(PYTHON) tools/anatomy/anatomy.py
+ANATOMY_PY      := $(PYTHON) -m tools.anatomy.anatomy
 ANATOMY_OBJ     := $(ANATOMY_DIR)/obj/tools/anatomy/linux.c.o \
 	$(ANATOMY_DIR)/obj/bench/anatomy.c.o $(ANATOMY_DIR)/obj/lib/printf.c.o \
 	$(ANATOMY_DIR)/obj/lib/console.c.o

@@ -85,7 +85,7 @@ linux_csv = $(call linux_csv_in,$(COMPARE_DIR),$(SUITE),$(1))
 # One boot of the program: $(1) its arguments, $(2) the configuration,
 # $(3) the console log, $(4) the directory its CSV blocks go to, $(5) more
 # words for the one-line result's label.
-linux_boot = $(PYTHON) tools/qemu.py run --qemu $(QEMU) \
+linux_boot = $(PYTHON) -m tools.qemu run --qemu $(QEMU) \
 	--kernel "$$img" --qemu-arg=-initrd --qemu-arg=$(LINUX_INITRD) \
 	--board-args "$(QEMU_BOARD_ARGS)" \
 	--machine-opt dtb-randomness=$(or $(LINUX_DTBRAND_$(2)),off) \
@@ -119,7 +119,7 @@ compare: deps kernel $(LINUX_INITRD) linux-kernel
 			--log $(LINUX_DIR)/log/faultline-$(SUITE).log \
 			--csv-dir $(COMPARE_FL_DIR) --name "faultline $(BOARD) $(CPU) $(MEM)" || exit 1; \
 	fi; \
-	$(PYTHON) tools/compare.py $$fl $(foreach c,$(LINUX_CONFIGS),$(call linux_csv,$(c))) \
+	$(PYTHON) -m tools.compare $$fl $(foreach c,$(LINUX_CONFIGS),$(call linux_csv,$(c))) \
 		-o $(COMPARE_DIR)/compare-$(SUITE).md --plot $(COMPARE_DIR)/compare-$(SUITE).svg
 
 # The program's self-check (tools/linux/envcheck.c) on the same kernel.
@@ -177,9 +177,9 @@ compare-pagesize: deps $(LINUX_INITRD)
 		echo "compare-pagesize: CPU=$(CPU) has no 16K granule (ID_AA64MMFR0_EL1.TGran16): use CPU=cortex-a76 or CPU=max, or LINUX_GRANULES=4k"; exit 1; fi; \
 	mkdir -p $(COMPARE_DIR) $(LINUX_DIR)/log; \
 	$(foreach g,$(LINUX_GRANULES),$(foreach f,$(LINUX_FOLIOS_$(g)),$(call pagesize_boot,$(g),$(f)))) \
-	$(PYTHON) tools/compare.py --merge $(pagesize_csv) \
+	$(PYTHON) -m tools.compare --merge $(pagesize_csv) \
 		$(foreach g,$(LINUX_GRANULES),$(foreach f,$(LINUX_FOLIOS_$(g)),$(LINUX_DIR)/out/pagesize-$(g)-$(f)/linux-$(PAGESIZE_SUITE).csv)) \
-		&& $(PYTHON) tools/compare.py --pagesize $(if $(PAGESIZE_FL),--faultline $(PAGESIZE_FL)) \
+		&& $(PYTHON) -m tools.compare --pagesize $(if $(PAGESIZE_FL),--faultline $(PAGESIZE_FL)) \
 		$(pagesize_csv) -o $(COMPARE_DIR)/compare-pagesize-$(PAGESIZE_SUITE).md \
 		--plot $(COMPARE_DIR)/compare-pagesize-$(PAGESIZE_SUITE).svg
 
@@ -204,7 +204,7 @@ test-compare:
 	then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: compare-envcheck"; fi; \
 	if $(MAKE) --no-print-directory compare SUITE=small ICOUNT=1 \
 		COMPARE_DIR=$(COMPARE_TEST_DIR) LINUX_CONFIGS="$(LINUX_CONFIGS)" && \
-	   $(PYTHON) tools/compare.py --check --linux-counter pmccntr \
+	   $(PYTHON) -m tools.compare --check --linux-counter pmccntr \
 		$(COMPARE_FL_DIR)/small.csv \
 		$(foreach c,$(LINUX_CONFIGS),$(call linux_csv_in,$(COMPARE_TEST_DIR),small,$(c))) \
 		$(COMPARE_TEST_DIR)/compare-small.md; \
@@ -217,11 +217,11 @@ test-compare:
 	if $(MAKE) --no-print-directory compare-pagesize ICOUNT=1 CPU=cortex-a76 \
 		COMPARE_DIR=$(COMPARE_TEST_DIR) LINUX_GRANULES="4k 16k" \
 		LINUX_FOLIOS_4k=64k LINUX_FOLIOS_16k=none && \
-	   $(PYTHON) tools/compare.py --pagesize --check \
+	   $(PYTHON) -m tools.compare --pagesize --check \
 		$$d/compare-pagesize-small.md $$d/linux-pagesize-small.csv && \
-	   $(PYTHON) tools/compare.py --expect granule=16k \
+	   $(PYTHON) -m tools.compare --expect granule=16k \
 		$(LINUX_DIR)/out/pagesize-16k-none/linux-small.csv && \
-	   $(PYTHON) tools/compare.py --expect folio=64k \
+	   $(PYTHON) -m tools.compare --expect folio=64k \
 		$(LINUX_DIR)/out/pagesize-4k-64k/linux-small.csv; \
 	then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: compare-pagesize (4k 64k, 16k none)"; fi; \
 	echo "$$p $$f" > build/test/test-compare.count; \
