@@ -29,7 +29,7 @@ BOARDS_TIMEOUT ?= 90
 BOARDS_CASES ?= rpi3-tests rpi3-none rpi4-tests rpi4-none rpi4-linuxdt rpi3-nouart \
 	rpi3-miniuart rpi4-miniuart \
 	virt-uboot rpi3-uboot rpi4-uboot virt-uboot-noimg rpi3-uboot-noimg rpi5-build \
-	$(if $(wildcard bench/main.c),rpi3-bench)
+	$(if $(wildcard bench/kernel/main.c),rpi3-bench)
 
 # Per case: make variables for the sub-make that boots it.
 boards_vars_rpi3-tests       := BOARD=rpi3 BOOT_ARGS=run=tests BOOT_TESTS=1
@@ -77,13 +77,9 @@ boards-build:
 test-boards: boards-build
 	@rm -rf $(BOARDS_OUT); mkdir -p $(BOARDS_OUT)
 	@$(MAKE) --no-print-directory -j2 boards-runs
-	@p=0; f=0; for c in $(BOARDS_CASES); do \
-		if grep -q '^PASS' $(BOARDS_OUT)/$$c.result 2>/dev/null; \
-		then p=$$((p+1)); else f=$$((f+1)); fi; \
-	done; \
-	echo "$$p $$f" > build/test/test-boards.count; \
-	echo "boards: $$p passed, $$f failed (cases; logs in $(BOARDS_OUT))"; \
-	[ $$f -eq 0 ]
+	@tools/tier.sh test-boards start; \
+	tools/tier.sh test-boards results $(patsubst %,$(BOARDS_OUT)/%.result,$(BOARDS_CASES)); \
+	tools/tier.sh test-boards end "cases; logs in $(BOARDS_OUT)"
 
 boards-runs: $(patsubst %,$(BOARDS_OUT)/%.result,$(BOARDS_CASES))
 

@@ -55,15 +55,14 @@ TEST_TIERS += test-runner test-expect
 RUNNER_TESTS := tests.unit.test_runner tests.unit.test_a53check
 
 test-runner:
-	@mkdir -p build/test; rm -f build/test/test-runner.count; p=0; f=0; \
+	@tools/tier.sh test-runner start; \
 	for t in $(RUNNER_TESTS); do \
 		rm -f build/test/runner-one.count; \
 		$(PYTHON) -m $$t --count build/test/runner-one.count 2>&1 | tail -n 3; \
 		if read tp tf < build/test/runner-one.count; then \
-			p=$$((p+tp)); f=$$((f+tf)); else f=$$((f+1)); fi; \
+			tools/tier.sh test-runner add $$tp $$tf; else tools/tier.sh test-runner add 0 1; fi; \
 	done; rm -f build/test/runner-one.count; \
-	echo "$$p $$f" > build/test/test-runner.count; \
-	echo "runner: $$p passed, $$f failed (host tests of tools/qemu.py and tools/a53check.py)"; [ $$f -eq 0 ]
+	tools/tier.sh test-runner end "host tests of the tools package and tools/a53check.py"
 
 # QEMU's tree for the loader boots, with bootargs, and its broken variants.
 # big.dtb is written by tests/expect/bigdtb.py (dtc cannot parse 40,000
@@ -121,14 +120,11 @@ expect-dtbs:
 
 test-expect: expect-dtbs
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc kernel
-	@p=0; f=0; for c in $(EXPECT_CASES); do \
+	@tools/tier.sh test-expect start; for c in $(EXPECT_CASES); do \
 		n=$$(basename $$c .exp); \
-		if $(PYTHON) -m tools.qemu expect $$c --qemu $(QEMU) \
+		tools/tier.sh test-expect check "$$n" $(PYTHON) -m tools.qemu expect $$c --qemu $(QEMU) \
 			--kernel build/qemu-virt/faultline.img \
 			--board-args "-machine virt -cpu cortex-a72 -m 512M" \
 			--timeout $(EXPECT_TIMEOUT) --log $(EXPECT_OUT)/$$n.log; \
-		then p=$$((p+1)); else f=$$((f+1)); fi; \
 	done; \
-	echo "$$p $$f" > build/test/test-expect.count; \
-	echo "expect: $$p passed, $$f failed (cases; logs in $(EXPECT_OUT))"; \
-	[ $$f -eq 0 ]
+	tools/tier.sh test-expect end "cases; logs in $(EXPECT_OUT)"

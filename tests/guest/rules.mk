@@ -66,13 +66,9 @@ guest-kernels:
 test-guest: guest-kernels
 	@rm -rf $(GUEST_OUT); mkdir -p $(GUEST_OUT)
 	@$(MAKE) --no-print-directory -j2 BOARD=qemu-virt guest-runs
-	@p=0; f=0; for r in $(GUEST_RUNS); do \
-		if grep -q '^PASS' $(GUEST_OUT)/$$r.result 2>/dev/null; \
-		then p=$$((p+1)); else f=$$((f+1)); fi; \
-	done; \
-	echo "$$p $$f" > build/test/test-guest.count; \
-	echo "guest: $$p passed, $$f failed (QEMU runs; logs in $(GUEST_OUT))"; \
-	[ $$f -eq 0 ]
+	@tools/tier.sh test-guest start; \
+	tools/tier.sh test-guest results $(patsubst %,$(GUEST_OUT)/%.result,$(GUEST_RUNS)); \
+	tools/tier.sh test-guest end "QEMU runs; logs in $(GUEST_OUT)"
 
 guest-runs: $(patsubst %,$(GUEST_OUT)/%.result,$(GUEST_RUNS))
 

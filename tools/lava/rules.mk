@@ -51,4 +51,4 @@ lava: deps lava-jobs lava-templates
 		--templates $(LAVA_TEMPLATES) --dispatcher $(lava_disp_$(BOOT)) \
 		--out $(LAVA_DIR)/run-$(BOOT) --name "lava $(BOARD) $(BOOT) $(ARGS)"
 
--include tests/lava/rules.mk
+include tests/lava/rules.mk

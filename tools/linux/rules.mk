@@ -34,14 +34,14 @@ LINUX_INITRD := $(LINUX_DIR)/initramfs.cpio.gz
 
 $(LINUX_DIR)/obj/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(LINUX_CC) $(LINUX_CFLAGS) -c $< -o $@
+	$(Q)$(call say,CC,$<)$(LINUX_CC) $(LINUX_CFLAGS) -c $< -o $@
 
 $(LINUX_DIR)/libportable.a: $(LINUX_PORT_OBJ)
 	@rm -f $@
-	aarch64-linux-gnu-ar rcs $@ $^
+	$(Q)$(call say,AR,$@)aarch64-linux-gnu-ar rcs $@ $^
 
 $(LINUX_PROG): $(LINUX_OWN_OBJ) $(LINUX_DIR)/libportable.a
-	$(LINUX_CC) -static -o $@ $(LINUX_OWN_OBJ) $(LINUX_DIR)/libportable.a
+	$(Q)$(call say,LD,$@)$(LINUX_CC) -static -o $@ $(LINUX_OWN_OBJ) $(LINUX_DIR)/libportable.a
 
 $(LINUX_INITRD): $(LINUX_PROG) tools/linux/mkinitramfs.sh
 	tools/linux/mkinitramfs.sh $< $@
@@ -197,23 +197,23 @@ compare-pagesize: deps $(LINUX_INITRD)
 TEST_TIERS += test-compare
 COMPARE_TEST_DIR := build/test/compare
 test-compare:
-	@mkdir -p build/test; rm -rf $(COMPARE_TEST_DIR); p=0; f=0; \
-	if $(PYTHON) -m unittest -q tests/unit/test_compare.py; then p=$$((p+1)); \
-	else f=$$((f+1)); echo "FAILED: tests/unit/test_compare.py"; fi; \
+	@mkdir -p build/test; rm -rf $(COMPARE_TEST_DIR); tools/tier.sh test-compare start; \
+	if $(PYTHON) -m unittest -q tests/unit/test_compare.py; then tools/tier.sh test-compare add 1 0; \
+	else tools/tier.sh test-compare add 0 1; echo "FAILED: tests/unit/test_compare.py"; fi; \
 	if $(MAKE) --no-print-directory compare-envcheck ICOUNT=1; \
-	then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: compare-envcheck"; fi; \
+	then tools/tier.sh test-compare add 1 0; else tools/tier.sh test-compare add 0 1; echo "FAILED: compare-envcheck"; fi; \
 	if $(MAKE) --no-print-directory compare SUITE=small ICOUNT=1 \
 		COMPARE_DIR=$(COMPARE_TEST_DIR) LINUX_CONFIGS="$(LINUX_CONFIGS)" && \
 	   $(PYTHON) -m tools.compare --check --linux-counter pmccntr \
 		$(COMPARE_FL_DIR)/small.csv \
 		$(foreach c,$(LINUX_CONFIGS),$(call linux_csv_in,$(COMPARE_TEST_DIR),small,$(c))) \
 		$(COMPARE_TEST_DIR)/compare-small.md; \
-	then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: compare SUITE=small"; fi; \
+	then tools/tier.sh test-compare add 1 0; else tools/tier.sh test-compare add 0 1; echo "FAILED: compare SUITE=small"; fi; \
 	d=$(COMPARE_TEST_DIR); \
 	if grep -q ' nokaslr .*config=nokaslr' $$d/linux-small.csv && \
 	   ! grep -q 'nokaslr' $$d/linux-small-shipped.csv && \
 	   grep -q ' nokaslr mitigations=off .*config=mitigations-off' $$d/linux-small-mitigations-off.csv; \
-	then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: each Linux configuration's command line in its rows"; fi; \
+	then tools/tier.sh test-compare add 1 0; else tools/tier.sh test-compare add 0 1; echo "FAILED: each Linux configuration's command line in its rows"; fi; \
 	if $(MAKE) --no-print-directory compare-pagesize ICOUNT=1 CPU=cortex-a76 \
 		COMPARE_DIR=$(COMPARE_TEST_DIR) LINUX_GRANULES="4k 16k" \
 		LINUX_FOLIOS_4k=64k LINUX_FOLIOS_16k=none && \
@@ -223,6 +223,5 @@ test-compare:
 		$(LINUX_DIR)/out/pagesize-16k-none/linux-small.csv && \
 	   $(PYTHON) -m tools.compare --expect folio=64k \
 		$(LINUX_DIR)/out/pagesize-4k-64k/linux-small.csv; \
-	then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: compare-pagesize (4k 64k, 16k none)"; fi; \
-	echo "$$p $$f" > build/test/test-compare.count; \
-	echo "compare: $$p passed, $$f failed"; [ $$f -eq 0 ]
+	then tools/tier.sh test-compare add 1 0; else tools/tier.sh test-compare add 0 1; echo "FAILED: compare-pagesize (4k 64k, 16k none)"; fi; \
+	tools/tier.sh test-compare end
