@@ -22,7 +22,7 @@ mkimage from the script with the command line (--append) in place of
           kernel8.img); the disk as the SD card; the board arguments' -dtb
           is the tree U-Boot runs on and hands to the kernel
 
-The console is judged by qemu.py's rules (done line, exit status, KTAP).
+The console is judged by tools/console.py's rules (done line, exit status, KTAP).
 
 Missing image: with --no-image the boot script must print
 "boot.scr: <image> not found on ..." and stop U-Boot (poweroff, or reset

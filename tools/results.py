@@ -16,7 +16,7 @@
 make bench ends with the headline faults (seq write, read, read-then-write)
 as a short table on the terminal.
 
-The console protocol and the CSV blocks are tools/qemu.py's; this module
+The console protocol and the CSV blocks are tools/console.py's; this module
 adds what the benchmarks need on top of it: the "<suite>" and
 "<suite>.raw" blocks, progress from the "faultline: bench [k/n] ..." lines,
 and the checks. Python 3 standard library (gnuplot for the plots).

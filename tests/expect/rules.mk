@@ -1,11 +1,11 @@
 # Tier test-expect: console-expect tests. Each tests/expect/*.exp boots the
 # gcc qemu-virt kernel as it says (command line, RAM, CPU, -icount, entry,
 # device tree) and checks the console and exit code (directives: see
-# "Console-expect cases" in tools/qemu.py). The count is of cases.
+# the format in tools/expect.py). The count is of cases.
 #
 # What is covered where (device trees): QEMU's -dtb refuses blobs with a bad
 # header and rewrites /memory and /chosen, so the broken trees below are
-# booted through the loader stub of tools/qemu.py, which hands the kernel any
+# booted through the loader stub of tools/loader.py, which hands the kernel any
 # blob in x0 (or x0 = 0: no tree). The base tree is QEMU's own (dumpdtb),
 # edited with fdtput; malformed structure blocks beyond these are covered by
 # the host unit tests of the reader (tests/unit).
@@ -40,7 +40,7 @@
 #   dtb-nomap       a /reserved-memory "no-map" region, run=tests: the
 #                   in-guest mmu_nomap_unmapped checks it is not mapped
 #
-# Tier test-runner: host tests of tools/qemu.py (tests/unit/test_runner.py)
+# Tier test-runner: host tests of the tools package (tests/unit/test_runner.py)
 # and of the Cortex-A53 erratum check tools/a53check.py
 # (tests/unit/test_a53check.py); the count is of Python test cases.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Host tests of tools/qemu.py's console parsing, verdicts and CSV extraction
+"""Host tests of the tools package: console parsing, verdicts and CSV extraction
 (no QEMU needed). Run: /usr/bin/python3 -m unittest tests/unit/test_runner.py"""
 
 import contextlib
@@ -191,6 +191,44 @@ class CommandTest(unittest.TestCase):
             self.assertIn(f"loader,file={dtb},addr=0x5ffff000,force-raw=on", args)
             stub = open(os.path.join(d, "stub.bin"), "rb").read()
             self.assertEqual(stub[24:32], (0x5ffff000).to_bytes(8, "little"))
+
+
+class ConfigTest(unittest.TestCase):
+    """The QemuConfig from the command line, and what an expect case changes."""
+
+    def parse(self, argv):
+        import argparse
+        p = argparse.ArgumentParser()
+        qemu.add_run_options(p)
+        return QemuConfig.from_args(p.parse_args(argv))
+
+    def test_from_args_to_argv(self):
+        cfg = self.parse(["--kernel", "k.img", "--board-args", "-machine virt -m 512M",
+                          "--append", "run=none", "--machine-opt", "gic-version=3"])
+        self.assertEqual((cfg.kernel, cfg.entry, cfg.dtb_addr), ("k.img", "kernel", None))
+        cmd = qemu.qemu_command(cfg, "/nonexistent")
+        self.assertEqual(cmd[:3], ["qemu-system-aarch64", "-machine", "virt,gic-version=3"])
+        self.assertIn("-semihosting-config", cmd)
+        self.assertEqual(cmd[cmd.index("-kernel") + 1], "k.img")
+        self.assertEqual(cmd[cmd.index("-append") + 1], "run=none")
+        off = self.parse(["--kernel", "k", "--board-args", "-M virt", "--no-semihosting"])
+        self.assertNotIn("-semihosting-config", qemu.qemu_command(off, "/nonexistent"))
+
+    def test_expect_case_configures_a_copy(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "c.exp")
+            with open(p, "w") as f:
+                f.write("args: run=none\nmem: 6M\ncpu: cortex-a53\nmachine: secure=on\n"
+                        "icount: 1\nloader: dirty\nsemihosting: off\ntimeout: 7\n")
+            case = expect.parse_case(p)
+        base = QemuConfig(kernel="k", board_args="-machine virt -cpu cortex-a72 -m 512M")
+        cfg, timeout = expect.configure(case, p, base, 30.0)
+        self.assertEqual(cfg.board_args, "-machine virt -cpu cortex-a53 -m 6M")
+        self.assertEqual((cfg.append, cfg.icount, cfg.loader_state, cfg.semihosting, timeout),
+                         ("run=none", True, "dirty", False, 7.0))
+        self.assertEqual(cfg.machine_opt, ["secure=on"])
+        self.assertEqual(base.machine_opt, [])      # the base is not changed
+        self.assertTrue(base.semihosting)
 
 
 class LoaderPath(unittest.TestCase):
