@@ -89,11 +89,43 @@ KLDFLAGS := -nostdlib -pie --no-dynamic-linker -z max-page-size=$(GRANULE_BYTES)
 	-z noexecstack --gc-sections --fix-cortex-a53-843419 \
 	--defsym=GRANULE_SIZE=$(GRANULE_BYTES) -T boot/linker.ld
 
-# Sources: the kernel is every file of these folders; host tests use the
-# portable ones (mm/, lib/, bench/) with arch/fake.
-KSRC := $(sort $(wildcard boot/*.S boot/*.c arch/aarch64/*.S arch/aarch64/*.c \
-	mm/*.c lib/*.c bench/*.c tests/guest/*.c))
+# Sources, declared per folder (as xv6's OBJS): a file not listed here is
+# not built. The kernel links every group; the host tests link the portable
+# ones (mm/, lib/ without string.c, bench/) with arch/fake and the host's
+# bench environment (tests/unit/rules.mk), and never see arch/aarch64,
+# boot/, board/ or bench/kernel/.
+ARCH_SRC  := $(addprefix arch/aarch64/,cache.S cpuid.c esr.c exception.c expect.c \
+	mmu.c pmu.c psci.c semihost.c stop.c timer.c tlb.c vectors.S zero.S)
+BOOT_SRC  := $(addprefix boot/,entry.S main.c ram.c)
+BOARD_SRC := $(addprefix board/,board.c mailbox.c miniuart.c pl011.c)
+MM_SRC    := $(addprefix mm/,brk.c fault.c mm.c mmap.c objpool.c page_alloc.c \
+	pgtable.c rbtree.c segv.c tlb.c vma.c)
+LIB_SRC   := $(addprefix lib/,cmdline.c console.c dt.c errno.c fdt.c parse.c \
+	printf.c reason.c string.c)
+BENCH_SRC := $(addprefix bench/,anatomy.c csv.c patterns.c stats.c suite.c)
+BENCH_KERNEL_SRC := $(addprefix bench/kernel/,env_kernel.c floors.c main.c vmascale.c)
+GUEST_TEST_SRC := $(addprefix tests/guest/,ktest.c test_alloc.c test_bench.c \
+	test_cache.c test_mm.c test_mmu.c test_pmu.c test_traps.c)
+FAKE_SRC  := $(addprefix arch/fake/,cpu.c mmu.c ram.c)
+
+KSRC := $(ARCH_SRC) $(BOOT_SRC) $(BOARD_SRC) $(MM_SRC) $(LIB_SRC) $(BENCH_SRC) \
+	$(BENCH_KERNEL_SRC) $(GUEST_TEST_SRC)
 KOBJ := $(patsubst %,$(BUILD)/obj/%.o,$(KSRC))
+# lib/string.c provides memset & co. for the kernel; the host has libc's.
+HOST_SRC := $(MM_SRC) $(filter-out lib/string.c,$(LIB_SRC)) $(BENCH_SRC) \
+	bench/env_host.c $(FAKE_SRC)
+
+# Output for people, as kbuild: one line per file built ("  CC      mm/fault.c");
+# V=1 prints the full commands instead. A recipe line starts with
+# $(Q)$(call say,WHAT,FILE) then the command.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = printf '  %-7s %s\n' '$(1)' '$(2)';
+endif
 
 .PHONY: all kernel clean
 all: kernel
@@ -101,36 +133,37 @@ kernel: $(BUILD)/faultline.img
 
 $(BUILD)/obj/%.c.o: %.c Makefile configs/$(BOARD).mk
 	@mkdir -p $(dir $@)
-	$(KCC) $(KCFLAGS) -c $< -o $@
+	$(Q)$(call say,CC,$<)$(KCC) $(KCFLAGS) -c $< -o $@
 
 $(BUILD)/obj/%.S.o: %.S Makefile configs/$(BOARD).mk
 	@mkdir -p $(dir $@)
-	$(KCC) $(KASFLAGS) -c $< -o $@
+	$(Q)$(call say,AS,$<)$(KCC) $(KASFLAGS) -c $< -o $@
 
 $(BUILD)/faultline.elf: $(KOBJ) boot/linker.ld Makefile
-	$(KLD) $(KLDFLAGS) -o $@ $(KOBJ)
+	$(Q)$(call say,LD,$@)$(KLD) $(KLDFLAGS) -o $@ $(KOBJ)
 
 $(BUILD)/faultline.img: $(BUILD)/faultline.elf
-	$(OBJCOPY) -O binary $< $@
-	@$(PYTHON) tools/imgcheck.py --page-size $(GRANULE_BYTES) $@ $<
-	@$(PYTHON) tools/a53check.py $<
+	$(Q)$(call say,OBJCOPY,$@)$(OBJCOPY) -O binary $< $@
+	$(Q)$(PYTHON) -m tools.imgcheck --page-size $(GRANULE_BYTES) $@ $<
+	$(Q)$(PYTHON) -m tools.a53check $<
 
 clean:
 	rm -rf build
 
 -include $(KOBJ:.o=.d)
 
-# Per-folder rules.
--include tools/rules.mk
--include tests/unit/rules.mk
--include tests/fuzz/rules.mk
--include tests/guest/rules.mk
--include tests/expect/rules.mk
--include boot/rules.mk
--include bench/rules.mk
--include tools/linux/rules.mk
--include tools/anatomy/rules.mk
--include tools/lava/rules.mk
+# Per-folder rules: each must exist (a renamed fragment breaks the build
+# instead of silently dropping its tier).
+include tools/rules.mk
+include tests/unit/rules.mk
+include tests/fuzz/rules.mk
+include tests/guest/rules.mk
+include tests/expect/rules.mk
+include boot/rules.mk
+include bench/rules.mk
+include tools/linux/rules.mk
+include tools/anatomy/rules.mk
+include tools/lava/rules.mk
 
 # ---------------------------------------------------------------------------
 # make test: every tier runs, each records "<passed> <failed>" in

@@ -3,8 +3,9 @@
  * timed one access at a time, with integer statistics and CSV rows.
  *
  * It reaches its operating system only through bench/env.h, so the same code
- * runs inside faultline (bench/env_kernel.c, driven by bench/main.c) and as a
- * static Linux program (tools/linux/env_linux.c). Entry points for a driver:
+ * runs inside faultline (bench/kernel/env_kernel.c, driven by
+ * bench/kernel/main.c) and as a static Linux program (tools/linux/env_linux.c).
+ * Entry points for a driver:
  *
  *   n = bench_suite(name, &cases)            the cases of a named suite
  *   bench_calibrate(&hooks)                  counter-read overhead

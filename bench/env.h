@@ -1,6 +1,6 @@
 /*
  * The benchmark environment seam. The access-pattern code in bench/ is built
- * twice: into the faultline kernel (bench/env_kernel.c) and into a static
+ * twice: into the faultline kernel (bench/kernel/env_kernel.c) and into a static
  * Linux program for `make compare` (tools/linux/env_linux.c). Everything the
  * patterns need from "their OS" goes through these functions, so the code
  * that touches memory and reads the counter is the same on both.

@@ -2,10 +2,9 @@
  * bench/env.h for the host unit tests: anonymous mmap, brk, the monotonic
  * clock in nanoseconds and the process's minor-fault count, so the portable
  * pattern code runs end to end on the build machine. The kernel has its own
- * environment (bench/env_kernel.c); exactly one of the two is compiled.
+ * environment (bench/kernel/env_kernel.c); each build declares the one it
+ * links (Makefile, tests/unit/rules.mk).
  */
-#ifdef FAULTLINE_HOST
-
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -66,5 +65,3 @@ uint64_t env_ram_bytes(void)
 {
 	return 256ull << 20;
 }
-
-#endif

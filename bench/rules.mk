@@ -24,7 +24,7 @@ BENCH_ARGS    ?= stages=on
 BENCH_OUT     ?= results/$(BOARD_NAME)$(if $(filter rpi%,$(BOARD)),-qemu)
 BENCH_TIMEOUT ?= 600
 BENCH_MEM     ?= 2G
-RESULTS_PY    := $(PYTHON) tools/results.py
+RESULTS_PY    := $(PYTHON) -m tools.results
 BENCH_RUN      = $(RESULTS_PY) bench --qemu $(QEMU) --kernel $(BUILD)/faultline.img \
 	--board-args "$(QEMU_BOARD_ARGS)" --ram-base $(QEMU_RAM_BASE) \
 	--timeout $(BENCH_TIMEOUT) $(if $(UBOOT_CHAIN_ARGS),--boot-chain "$(UBOOT_CHAIN_ARGS)")
@@ -47,20 +47,19 @@ BENCH_GUARD_SUITE := small
 
 TEST_TIERS += test-bench
 test-bench: kernel
-	@rm -rf $(BENCH_TEST); mkdir -p $(BENCH_TEST); p=0; f=0; \
-	if $(PYTHON) -m unittest -q tests/unit/test_extract.py; then p=$$((p+1)); \
-	else f=$$((f+1)); echo "FAILED: tests/unit/test_extract.py"; fi; \
+	@rm -rf $(BENCH_TEST); mkdir -p $(BENCH_TEST); tools/tier.sh test-bench start; \
+	tools/tier.sh test-bench check tests/unit/test_extract.py \
+		$(PYTHON) -m unittest -q tests/unit/test_extract.py; \
 	ok=1; for r in 1 2; do \
 		$(BENCH_RUN) --icount --suite $(BENCH_GUARD_SUITE) --no-plot \
 			--append "$(BENCH_ARGS)" --outdir $(BENCH_TEST)/run$$r \
 			--log $(BENCH_TEST)/run$$r.log || ok=0; \
 	done; \
-	if [ $$ok = 1 ]; then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: bench runs"; fi; \
-	if [ $$ok = 1 ] && $(RESULTS_PY) same $(BENCH_TEST)/run1/$(BENCH_GUARD_SUITE).csv \
-		$(BENCH_TEST)/run2/$(BENCH_GUARD_SUITE).csv; then p=$$((p+1)); \
-	else f=$$((f+1)); echo "FAILED: ICOUNT=1 runs differ (determinism)"; fi; \
-	if [ $$ok = 1 ] && $(RESULTS_PY) guard $(BENCH_TEST)/run1/$(BENCH_GUARD_SUITE).csv \
-		$(BENCH_OUT)/$(BENCH_GUARD_SUITE).csv; then p=$$((p+1)); \
-	else f=$$((f+1)); echo "FAILED: regression guard"; fi; \
-	echo "$$p $$f" > build/test/test-bench.count; \
-	echo "bench: $$p passed, $$f failed"; [ $$f -eq 0 ]
+	tools/tier.sh test-bench check "bench runs" test $$ok = 1; \
+	tools/tier.sh test-bench check "ICOUNT=1 runs differ (determinism)" \
+		sh -c '[ $$0 = 1 ] && $(RESULTS_PY) same $(BENCH_TEST)/run1/$(BENCH_GUARD_SUITE).csv \
+		$(BENCH_TEST)/run2/$(BENCH_GUARD_SUITE).csv' $$ok; \
+	tools/tier.sh test-bench check "regression guard" \
+		sh -c '[ $$0 = 1 ] && $(RESULTS_PY) guard $(BENCH_TEST)/run1/$(BENCH_GUARD_SUITE).csv \
+		$(BENCH_OUT)/$(BENCH_GUARD_SUITE).csv' $$ok; \
+	tools/tier.sh test-bench end

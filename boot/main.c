@@ -7,7 +7,7 @@
  *   handler serves -> PMU/timer -> boot report -> command line ->
  *   run=none | tests | bench -> stop
  *
- * The boot report (one line, key=value, parsed by tools/qemu.py):
+ * The boot report (one line, key=value, parsed by tools/console.py):
  *
  *   faultline: boot board=qemu-virt cpu=cortex-a72 midr=0x410fd083 el=1
  *     ram=512MiB banks=1 cntfrq=62500000 pmu=yes inst=no boot_cycles=123456
@@ -31,11 +31,11 @@
 #include "arch/aarch64/stop.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/timer.h"
-#include "boot/board.h"
+#include "board/board.h"
 #include "bench/anatomy.h"
-#include "bench/main.h"
+#include "bench/kernel/main.h"
 #include "boot/image.h"
-#include "boot/mailbox.h"
+#include "board/mailbox.h"
 #include "boot/main.h"
 #include "boot/ram.h"
 #include "lib/cmdline.h"

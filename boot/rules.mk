@@ -44,10 +44,10 @@ $(BUILD)/linux/%.dtb: $(CACHE)/linux-image-arm64/.fetched
 # Device trees of our own for direct QEMU boots, and the test variants.
 $(BUILD)/%.dtb: boot/rpi/%.dts
 	@mkdir -p $(dir $@)
-	dtc -q -I dts -O dtb -o $@ $<
+	$(Q)$(call say,DTC,$<)dtc -q -I dts -O dtb -o $@ $<
 $(BUILD)/%.dtb: tests/boards/%.dts boot/rpi/rpi3.dts boot/rpi/rpi4.dts
 	@mkdir -p $(dir $@)
-	dtc -q -I dts -O dtb -i boot/rpi -o $@ $<
+	$(Q)$(call say,DTC,$<)dtc -q -I dts -O dtb -i boot/rpi -o $@ $<
 
 # The command line goes into text files and boot scripts; it changes only
 # when ARGS does. $(file) writes it without the shell's quoting.
@@ -78,7 +78,7 @@ kernel: $(QEMU_DTB)
 endif
 
 $(BUILD)/kernel8.img: $(BUILD)/faultline.img
-	cp $< $@
+	$(Q)$(call say,CP,$@)cp $< $@
 
 SDCARD := $(BUILD)/sdcard$(if $(filter uboot,$(BOOT)),-uboot)
 SDCARD_KERNEL := $(if $(filter uboot,$(BOOT)),u-boot.bin,kernel8.img)
@@ -138,7 +138,7 @@ $(error BOOT=uboot is for qemu-virt, rpi3 and rpi4, not BOARD=$(BOARD))
 endif
 UBOOT_CHAIN_ARGS := $(UBOOT_CHAIN) --uboot $(UBOOT_BIN) \
 	$(if $(filter 1,$(UBOOT_NO_IMAGE)),--no-image)
-QEMU_PY := $(PYTHON) tools/bootchain.py $(UBOOT_CHAIN_ARGS)
+QEMU_PY := $(PYTHON) -m tools.bootchain $(UBOOT_CHAIN_ARGS)
 run debug bench: uboot-deps
 uboot-deps: $(UBOOT_BIN) $(QEMU_DTB)
 	@test -n "$(UBOOT_BIN)" || { echo "BOOT=uboot: Debian's u-boot-rpi (rpi_arm64)" \
@@ -167,4 +167,4 @@ boot-run:
 	@$(QEMU_RUN) --timeout $(BOOT_TIMEOUT) --append "$(BOOT_ARGS)" \
 		--name "$(BOOT_NAME)" --log $(BOOT_LOG) $(if $(filter 1,$(BOOT_TESTS)),--tests)
 
--include tests/boards/rules.mk
+include tests/boards/rules.mk

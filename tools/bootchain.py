@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Boot faultline through U-Boot under QEMU: a front for tools/qemu.py.
 
-    bootchain.py CHAIN-OPTIONS run [qemu.py run options]
-    bootchain.py CHAIN-OPTIONS OTHER-COMMAND ...   (passed to qemu.py as is)
+    python3 -m tools.bootchain CHAIN-OPTIONS run [tools.qemu run options]
+    python3 -m tools.bootchain CHAIN-OPTIONS OTHER-COMMAND ...   (to tools.qemu as is)
 
 Chain options:
     --chain virt|rpi      which U-Boot set-up (below)
@@ -22,7 +22,7 @@ mkimage from the script with the command line (--append) in place of
           kernel8.img); the disk as the SD card; the board arguments' -dtb
           is the tree U-Boot runs on and hands to the kernel
 
-The console is judged by qemu.py's rules (done line, exit status, KTAP).
+The console is judged by tools/console.py's rules (done line, exit status, KTAP).
 
 Missing image: with --no-image the boot script must print
 "boot.scr: <image> not found on ..." and stop U-Boot (poweroff, or reset
@@ -40,8 +40,9 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import qemu  # noqa: E402  (tools/qemu.py)
+from . import qemu
+from .config import QemuConfig
+from .console import Console, report, verdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MISSING_RE = re.compile(r"^boot\.scr: (\S+) not found on ")
@@ -81,24 +82,24 @@ def make_disk(c, kernel, append, tmp):
 
 
 def chain_command(c, a, tmp):
-    """The QEMU command line: qemu.py's for the board, with U-Boot and the disk."""
+    """The QEMU command line: tools/qemu.py's for the QemuConfig a, with
+    U-Boot and the disk."""
     disk = make_disk(c, a.kernel, a.append, tmp)
-    a.entry = "kernel"
     if c.chain == "rpi":
-        a.kernel, a.append = c.uboot, ""
+        a = a.replace(entry="kernel", kernel=c.uboot, append="")
         return qemu.qemu_command(a, tmp) + [
             "-drive", f"if=sd,format=raw,file={disk}"]
     # virt: U-Boot is the firmware, and no -kernel may be given, or QEMU
     # would hand the image to U-Boot's fw_cfg boot target, which runs before
     # the disk is looked at.
-    a.entry = "firmware"
+    a = a.replace(entry="firmware")
     return qemu.qemu_command(a, tmp) + ["-bios", c.uboot, "-nic", "none",
                   "-drive", f"if=none,format=raw,id=boot,file={disk}",
                   "-device", "virtio-blk-device,drive=boot"]
 
 
 def boot_command(chain_args, a, tmp):
-    """The QEMU command line for qemu.py run options `a` booted through the
+    """The QEMU command line for the QemuConfig `a` booted through the
     chain the chain options in the list chain_args describe (for callers
     that run QEMU themselves, such as tools/results.py)."""
     p = argparse.ArgumentParser(prog="bootchain")
@@ -123,23 +124,23 @@ def missing_verdict(con, code, timed_out, timeout):
 def cmd_run(c, a):
     label = a.name or f"uboot-{c.chain}"
     with tempfile.TemporaryDirectory(prefix="faultline-uboot-") as tmp:
-        cmd = chain_command(c, a, tmp)
+        cmd = chain_command(c, QemuConfig.from_args(a), tmp)
         if a.dry_run:
             print(shlex.join(cmd))
             return 0
-        con = qemu.Console(a.csv_dir)
+        con = Console(a.csv_dir)
         t0 = time.monotonic()
         code, timed_out = qemu.run_qemu(cmd, con, a.timeout, a.log,
                                         echo=a.interactive or not a.log,
                                         interactive=a.interactive)
     elapsed = time.monotonic() - t0
     if not c.no_image:
-        why = qemu.verdict(con, code, timed_out, a.tests, a.timeout)
-        qemu.report(label, con, why, elapsed, a.tests)
+        why = verdict(con, code, timed_out, a.tests, a.timeout)
+        report(label, con, why, elapsed, a.tests)
         return 1 if why else 0
     why = missing_verdict(con, code, timed_out, a.timeout)
     if why:
-        qemu.report(label, con, why, elapsed, False)
+        report(label, con, why, elapsed, False)
         return 1
     stop = next(line for line in con.lines if MISSING_RE.match(line))
     print(f"PASS {label}: U-Boot stopped: {stop!r} ({elapsed:.1f} s)")

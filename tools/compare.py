@@ -1,14 +1,14 @@
 #!/usr/bin/python3
 """Side-by-side table of faultline and Linux on the same benchmark suite.
 
-    compare.py FAULTLINE.csv LINUX.csv [LINUX.csv...] -o TABLE.md [--plot SVG]
-    compare.py --check [--linux-counter C] FAULTLINE.csv LINUX.csv... TABLE.md
-    compare.py --merge OUT.csv CSV...            (rows of CSVs with one header)
-    compare.py --pagesize [--faultline FL.csv] LINUX.csv [-o TABLE.md] [--plot SVG]
-    compare.py --pagesize --check TABLE.md [--faultline FL.csv] LINUX.csv
-    compare.py --expect COLUMN=VALUE CSV...      (every row has that value)
+    python3 -m tools.compare FAULTLINE.csv LINUX.csv [LINUX.csv...] -o TABLE.md [--plot SVG]
+    python3 -m tools.compare --check [--linux-counter C] FAULTLINE.csv LINUX.csv... TABLE.md
+    python3 -m tools.compare --merge OUT.csv CSV...            (rows of CSVs with one header)
+    python3 -m tools.compare --pagesize [--faultline FL.csv] LINUX.csv [-o TABLE.md] [--plot SVG]
+    python3 -m tools.compare --pagesize --check TABLE.md [--faultline FL.csv] LINUX.csv
+    python3 -m tools.compare --expect COLUMN=VALUE CSV...      (every row has that value)
 
-Both sides use the summary schema of ../shared/CONTRACT.md; each Linux CSV
+Both sides use the summary schema of docs/contract.md; each Linux CSV
 is one configuration of the kernel (its rows' linux_config names it, its
 rows' cmdline is the kernel's command line), and gets its own column set:
 p50, p99 and Linux / faultline of the p50s. Cases are matched on

@@ -1,22 +1,22 @@
 #!/usr/bin/python3
 """Benchmark results on the host: run, extract, check, plot.
 
-    results.py bench [qemu options] --suite S --outdir DIR   boot run=bench,
+    python3 -m tools.results bench [qemu options] --suite S --outdir DIR   boot run=bench,
         show progress, write DIR/S.csv and DIR/S.raw.csv (only if the run
         passed), then the plots
-    results.py extract LOG OUTDIR --suite S    the same files from a console
+    python3 -m tools.results extract LOG OUTDIR --suite S    the same files from a console
         log saved from real hardware, or a serial device read to its done line
-    results.py guard NEW OLD [--percent 5]     fail if a fault case's p50 in
+    python3 -m tools.results guard NEW OLD [--percent 5]     fail if a fault case's p50 in
         NEW grew more than 5 % over the committed OLD (same pattern, access,
         pages)
-    results.py same A B                        fail unless two summaries are
+    python3 -m tools.results same A B                        fail unless two summaries are
         identical (the determinism check of ICOUNT=1 runs)
-    results.py plot DIR --suite S              the plots of DIR/S.csv
+    python3 -m tools.results plot DIR --suite S              the plots of DIR/S.csv
 
 make bench ends with the headline faults (seq write, read, read-then-write)
 as a short table on the terminal.
 
-The console protocol and the CSV blocks are tools/qemu.py's; this module
+The console protocol and the CSV blocks are tools/console.py's; this module
 adds what the benchmarks need on top of it: the "<suite>" and
 "<suite>.raw" blocks, progress from the "faultline: bench [k/n] ..." lines,
 and the checks. Python 3 standard library (gnuplot for the plots).
@@ -33,14 +33,14 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import compare  # noqa: E402
-import qemu  # noqa: E402
+from . import bootchain, compare, qemu
+from .config import QemuConfig
+from .console import Console, extract as extract_console, verdict
 
 PROGRESS_RE = re.compile(r"^faultline: bench: \[(\d+)/(\d+)\] (.*)$")
 # Columns that identify a case in a summary.
 KEY = ("pattern", "access", "pages")
-# The contract's summary columns, in order (../shared/CONTRACT.md).
+# The contract's summary columns, in order (docs/contract.md).
 CONTRACT_COLUMNS = ["board", "cpu", "mode", "counter", "unit", "pattern",
                     "access", "pages", "samples", "faults", "pages_allocated",
                     "min", "p50", "p90", "p99", "max", "mean", "stddev"]
@@ -50,8 +50,8 @@ class ResultError(Exception):
     """A result file is missing, malformed, or fails a check."""
 
 
-class ProgressConsole(qemu.Console):
-    """qemu.Console that also shows "[k/n] elapsed case" as cases start."""
+class ProgressConsole(Console):
+    """Console that also shows "[k/n] elapsed case" as cases start."""
 
     def __init__(self, csv_dir, out=sys.stderr):
         super().__init__(csv_dir)
@@ -127,7 +127,7 @@ def extract(log, outdir, suite):
     """Write outdir/<suite>.csv and .raw.csv from a saved console log or a
     serial device. Complete blocks are kept even when the log was cut off;
     the errors are returned (and the suite's files need both blocks)."""
-    con = qemu.extract(log, outdir)
+    con = extract_console(log, outdir)
     return con, check_blocks(con, suite)
 
 
@@ -283,21 +283,18 @@ def headline_table(path):
 
 def cmd_bench(a):
     append = f"run=bench suite={a.suite} mode={'icount' if a.icount else 'tcg'} {a.append}".strip()
-    ns = argparse.Namespace(qemu=a.qemu, kernel=a.kernel, board_args=a.board_args,
-                            machine_opt=[], ram_base=a.ram_base, entry="kernel",
-                            dtb=None, append=append, icount=a.icount, gdb=False,
-                            interactive=False, qemu_arg=[])
+    cfg = QemuConfig(qemu=a.qemu, kernel=a.kernel, board_args=a.board_args,
+                     ram_base=a.ram_base, append=append, icount=a.icount)
     work = tempfile.mkdtemp(prefix="faultline-bench-")
     try:
         con = ProgressConsole(work)
         if a.boot_chain:            # make bench BOOT=uboot (tools/bootchain.py)
-            import bootchain
-            cmd = bootchain.boot_command(shlex.split(a.boot_chain), ns, work)
+            cmd = bootchain.boot_command(shlex.split(a.boot_chain), cfg, work)
         else:
-            cmd = qemu.qemu_command(ns, work)
+            cmd = qemu.qemu_command(cfg, work)
         print(f"bench: {append}" + (" (icount)" if a.icount else ""), file=sys.stderr)
         code, timed_out = qemu.run_qemu(cmd, con, a.timeout, a.log, echo=a.echo)
-        why = qemu.verdict(con, code, timed_out, False, a.timeout) + check_blocks(con, a.suite)
+        why = verdict(con, code, timed_out, False, a.timeout) + check_blocks(con, a.suite)
         if why:
             for w in why:
                 print(f"bench: FAIL: {w}", file=sys.stderr)

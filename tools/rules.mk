@@ -20,7 +20,7 @@ GDB           ?= gdb-multiarch
 GDB_PORT      := 1234
 
 # The common part of every boot of $(BUILD)/faultline.img.
-QEMU_PY  := $(PYTHON) tools/qemu.py
+QEMU_PY  := $(PYTHON) -m tools.qemu
 QEMU_RUN  = $(QEMU_PY) run --qemu $(QEMU) --kernel $(BUILD)/faultline.img \
 	--board-args "$(QEMU_BOARD_ARGS)" --ram-base $(QEMU_RAM_BASE) \
 	$(if $(filter 1,$(ICOUNT)),--icount) \

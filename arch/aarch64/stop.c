@@ -7,7 +7,7 @@
 #include "arch/aarch64/semihost.h"
 #include "arch/aarch64/stop.h"
 #include "arch/aarch64/sysreg.h"
-#include "boot/board.h"
+#include "board/board.h"
 #include "lib/assert.h"
 #include "lib/printf.h"
 

@@ -36,7 +36,7 @@ BOARDS_TIMEOUT ?= 90
 BOARDS_CASES ?= rpi3-tests rpi3-none rpi4-tests rpi4-none rpi4-linuxdt rpi3-nouart \
 	rpi3-miniuart rpi4-miniuart \
 	virt-uboot rpi3-uboot rpi4-uboot virt-uboot-noimg rpi3-uboot-noimg rpi5-build \
-	$(if $(wildcard bench/main.c),rpi3-bench) \
+	$(if $(wildcard bench/kernel/main.c),rpi3-bench) \
 	rpi3-64k-tests rpi4-64k-tests rpi3-16k-refused granule-builds
 BOARDS_GRANULES := 4k 16k 64k
 
@@ -94,13 +94,9 @@ boards-build:
 test-boards: boards-build
 	@rm -rf $(BOARDS_OUT); mkdir -p $(BOARDS_OUT)
 	@$(MAKE) --no-print-directory -j2 boards-runs
-	@p=0; f=0; for c in $(BOARDS_CASES); do \
-		if grep -q '^PASS' $(BOARDS_OUT)/$$c.result 2>/dev/null; \
-		then p=$$((p+1)); else f=$$((f+1)); fi; \
-	done; \
-	echo "$$p $$f" > build/test/test-boards.count; \
-	echo "boards: $$p passed, $$f failed (cases; logs in $(BOARDS_OUT))"; \
-	[ $$f -eq 0 ]
+	@tools/tier.sh test-boards start; \
+	tools/tier.sh test-boards results $(patsubst %,$(BOARDS_OUT)/%.result,$(BOARDS_CASES)); \
+	tools/tier.sh test-boards end "cases; logs in $(BOARDS_OUT)"
 
 boards-runs: $(patsubst %,$(BOARDS_OUT)/%.result,$(BOARDS_CASES))
 
@@ -108,7 +104,7 @@ boards-runs: $(patsubst %,$(BOARDS_OUT)/%.result,$(BOARDS_CASES))
 # arm64 Image header the firmware looks for.
 $(BOARDS_OUT)/rpi5-build.result:
 	@mkdir -p $(dir $@)
-	@if $(PYTHON) tools/qemu.py loadaddr --ram-base 0 build/rpi5/kernel8.img >/dev/null; \
+	@if $(PYTHON) -m tools.qemu loadaddr --ram-base 0 build/rpi5/kernel8.img >/dev/null; \
 	then echo "PASS rpi5-build: build/rpi5/kernel8.img is an arm64 Image (not emulated)"; \
 	else echo "FAIL rpi5-build: build/rpi5/kernel8.img is not an arm64 Image"; fi > $@; cat $@
 

@@ -1,11 +1,11 @@
 # Tier test-expect: console-expect tests. Each tests/expect/*.exp boots the
 # gcc qemu-virt kernel as it says (command line, RAM, CPU, -icount, entry,
 # device tree) and checks the console and exit code (directives: see
-# "Console-expect cases" in tools/qemu.py). The count is of cases.
+# the format in tools/expect.py). The count is of cases.
 #
 # What is covered where (device trees): QEMU's -dtb refuses blobs with a bad
 # header and rewrites /memory and /chosen, so the broken trees below are
-# booted through the loader stub of tools/qemu.py, which hands the kernel any
+# booted through the loader stub of tools/loader.py, which hands the kernel any
 # blob in x0 (or x0 = 0: no tree). The base tree is QEMU's own (dumpdtb),
 # edited with fdtput; malformed structure blocks beyond these are covered by
 # the host unit tests of the reader (tests/unit).
@@ -43,7 +43,7 @@
 #   dtb-nomap       a /reserved-memory "no-map" region, run=tests: the
 #                   in-guest mmu_nomap_unmapped checks it is not mapped
 #
-# Tier test-runner: host tests of tools/qemu.py (tests/unit/test_runner.py)
+# Tier test-runner: host tests of the tools package (tests/unit/test_runner.py)
 # and of the Cortex-A53 erratum check tools/a53check.py
 # (tests/unit/test_a53check.py); the count is of Python test cases.
 
@@ -55,18 +55,17 @@ EXPECT_TIMEOUT ?= 30
 .PHONY: test-expect expect-dtbs test-runner
 TEST_TIERS += test-runner test-expect
 
-RUNNER_TESTS := tests/unit/test_runner.py tests/unit/test_a53check.py
+RUNNER_TESTS := tests.unit.test_runner tests.unit.test_a53check
 
 test-runner:
-	@mkdir -p build/test; rm -f build/test/test-runner.count; p=0; f=0; \
+	@tools/tier.sh test-runner start; \
 	for t in $(RUNNER_TESTS); do \
 		rm -f build/test/runner-one.count; \
-		$(PYTHON) $$t --count build/test/runner-one.count 2>&1 | tail -n 3; \
+		$(PYTHON) -m $$t --count build/test/runner-one.count 2>&1 | tail -n 3; \
 		if read tp tf < build/test/runner-one.count; then \
-			p=$$((p+tp)); f=$$((f+tf)); else f=$$((f+1)); fi; \
+			tools/tier.sh test-runner add $$tp $$tf; else tools/tier.sh test-runner add 0 1; fi; \
 	done; rm -f build/test/runner-one.count; \
-	echo "$$p $$f" > build/test/test-runner.count; \
-	echo "runner: $$p passed, $$f failed (host tests of tools/qemu.py and tools/a53check.py)"; [ $$f -eq 0 ]
+	tools/tier.sh test-runner end "host tests of the tools package and tools/a53check.py"
 
 # QEMU's tree for the loader boots, with bootargs, and its broken variants.
 # big.dtb is written by tests/expect/bigdtb.py (dtc cannot parse 40,000
@@ -125,14 +124,11 @@ expect-dtbs:
 test-expect: expect-dtbs
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc kernel
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc GRANULE=16k kernel
-	@p=0; f=0; for c in $(EXPECT_CASES); do \
+	@tools/tier.sh test-expect start; for c in $(EXPECT_CASES); do \
 		n=$$(basename $$c .exp); \
-		if $(PYTHON) tools/qemu.py expect $$c --qemu $(QEMU) \
+		tools/tier.sh test-expect check "$$n" $(PYTHON) -m tools.qemu expect $$c --qemu $(QEMU) \
 			--kernel build/qemu-virt/faultline.img \
 			--board-args "-machine virt -cpu cortex-a72 -m 512M" \
 			--timeout $(EXPECT_TIMEOUT) --log $(EXPECT_OUT)/$$n.log; \
-		then p=$$((p+1)); else f=$$((f+1)); fi; \
 	done; \
-	echo "$$p $$f" > build/test/test-expect.count; \
-	echo "expect: $$p passed, $$f failed (cases; logs in $(EXPECT_OUT))"; \
-	[ $$f -eq 0 ]
+	tools/tier.sh test-expect end "cases; logs in $(EXPECT_OUT)"

@@ -26,32 +26,32 @@ FUZZ_FDT_CFLAGS := $(FUZZ_CFLAGS) -Dfdt_next_node=faultline_fdt_next_node
 
 build/fuzz/fuzz_fdt: tests/fuzz/fuzz_fdt.c $(HOST_SRC) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FDT_CFLAGS) -o $@ $< $(HOST_SRC) -lfdt
+	$(Q)$(call say,FUZZCC,$@)$(FUZZ_CC) $(FUZZ_FDT_CFLAGS) -o $@ $< $(HOST_SRC) -lfdt
 
 build/fuzz/%: tests/fuzz/%.c $(HOST_SRC) $(wildcard mm/*.h lib/*.h bench/*.h arch/fake/include/arch/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(HOST_SRC)
+	$(Q)$(call say,FUZZCC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(HOST_SRC)
 
 .PHONY: fuzz test-fuzz
 fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 
 TEST_TIERS += test-fuzz
-# One target: $(1) name, $(2) corpus, $(3) seconds. Appends "pass fail" to the count file.
+# One target: $(1) name, $(2) corpus, $(3) seconds; one pass or failure.
 define FUZZ_RUN
 	rm -rf build/fuzz/$(1).corpus build/fuzz/$(1).artifacts; \
 	cp -r $(2) build/fuzz/$(1).corpus; mkdir -p build/fuzz/$(1).artifacts; \
 	if build/fuzz/$(1) -max_total_time=$(3) -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix=build/fuzz/$(1).artifacts/ build/fuzz/$(1).corpus \
 		> build/fuzz/$(1).log 2>&1; then \
-		p=$$((p+1)); \
+		tools/tier.sh test-fuzz add 1 0; \
 		echo "fuzz: $(1) ran $(3) s, no failure ($$(grep -c '' build/fuzz/$(1).log) log lines)"; \
 	else \
-		f=$$((f+1)); tail -40 build/fuzz/$(1).log; \
+		tools/tier.sh test-fuzz add 0 1; tail -40 build/fuzz/$(1).log; \
 		echo "FAILED: $(1) (log: build/fuzz/$(1).log, input in build/fuzz/$(1).artifacts/)"; \
 	fi;
 endef
 
 test-fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))
-	@mkdir -p build/test; p=0; f=0; \
+	@tools/tier.sh test-fuzz start; \
 	$(foreach t,$(FUZZ_TARGETS),$(call FUZZ_RUN,$(t),$(fuzz_corpus_$(t)),$(or $(fuzz_time_$(t)),$(FUZZ_TIME)))) \
-	echo "$$p $$f" > build/test/test-fuzz.count; [ $$f -eq 0 ]
+	tools/tier.sh test-fuzz end "targets"

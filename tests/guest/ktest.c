@@ -1,7 +1,7 @@
 /*
  * The in-guest test runner: KTAP version 1 on the console (the format of
  * Linux's Documentation/dev-tools/ktap.rst, without subtests), read back by
- * tools/qemu.py. Every test is checked for leaked pages afterwards.
+ * tools/console.py. Every test is checked for leaked pages afterwards.
  */
 #include "tests/guest/ktest.h"
 

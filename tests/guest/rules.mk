@@ -79,13 +79,9 @@ guest-kernels:
 test-guest: guest-kernels
 	@rm -rf $(GUEST_OUT); mkdir -p $(GUEST_OUT)
 	@$(MAKE) --no-print-directory -j2 BOARD=qemu-virt guest-runs
-	@p=0; f=0; for r in $(GUEST_RUNS); do \
-		if grep -q '^PASS' $(GUEST_OUT)/$$r.result 2>/dev/null; \
-		then p=$$((p+1)); else f=$$((f+1)); fi; \
-	done; \
-	echo "$$p $$f" > build/test/test-guest.count; \
-	echo "guest: $$p passed, $$f failed (QEMU runs; logs in $(GUEST_OUT))"; \
-	[ $$f -eq 0 ]
+	@tools/tier.sh test-guest start; \
+	tools/tier.sh test-guest results $(patsubst %,$(GUEST_OUT)/%.result,$(GUEST_RUNS)); \
+	tools/tier.sh test-guest end "QEMU runs; logs in $(GUEST_OUT)"
 
 guest-runs: $(patsubst %,$(GUEST_OUT)/%.result,$(GUEST_RUNS))
 
@@ -93,7 +89,7 @@ guest-runs: $(patsubst %,$(GUEST_OUT)/%.result,$(GUEST_RUNS))
 # line is both printed and kept in the .result file.
 $(GUEST_OUT)/%.result:
 	@mkdir -p $(dir $@)
-	@$(PYTHON) tools/qemu.py run --tests --name "guest $*" \
+	@$(PYTHON) -m tools.qemu run --tests --name "guest $*" \
 		--qemu $(QEMU) --kernel $(call guest_img,$*) \
 		--board-args "-machine $(QEMU_MACHINE) -cpu $(or $(guest_cpu_$*),cortex-a72) -m $(or $(guest_mem_$*),512M) -smp $(or $(guest_smp_$*),1)" \
 		$(guest_opts_$*) --append "run=tests" --timeout $(GUEST_TIMEOUT) \

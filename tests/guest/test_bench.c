@@ -14,8 +14,8 @@
 
 #include "bench/bench.h"
 #include "bench/env.h"
-#include "bench/env_kernel.h"
-#include "bench/floors.h"
+#include "bench/kernel/env_kernel.h"
+#include "bench/kernel/floors.h"
 #include "mm/fault.h"
 
 #define PAGES 64

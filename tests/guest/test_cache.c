@@ -9,7 +9,7 @@
 #include "tests/guest/ktest.h"
 
 #include "arch/aarch64/cache.h"
-#include "boot/board.h"
+#include "board/board.h"
 #include "boot/image.h"
 #include "mm/page_alloc.h"
 #include "tests/guest/probe.h"

@@ -18,5 +18,5 @@ lava-build:
 
 test-lava: deps lava-build lava-templates
 	@mkdir -p build/test; rm -rf $(LAVA_TEST_OUT)
-	@$(PYTHON) tests/lava/tier.py --templates $(LAVA_TEMPLATES) --out $(LAVA_TEST_OUT) \
+	@$(PYTHON) -m tests.lava.tier --templates $(LAVA_TEMPLATES) --out $(LAVA_TEST_OUT) \
 		--count build/test/test-lava.count $(LAVA_CASES)

@@ -6,17 +6,13 @@ is reachable here). Run by tests/lava/tier.py (make test-lava)."""
 import json
 import os
 import re
-import sys
 import tempfile
 import unittest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, os.path.join(ROOT, "tools", "lava"))
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-import farm    # noqa: E402
-import jobs    # noqa: E402
-import joblog  # noqa: E402
-import yaml    # noqa: E402
+import yaml
+
+from tools.lava import farm, joblog, jobs
 
 ROW = ("qemu-virt,cortex-a72,tcg,pmccntr,cycles,seq,write,256,768,768,768,6529,8377,9694,"
        "26989,12596654,35763,539177,12596654,,,,,,,,,,,141,6196,1.35,1,62500000,off,abc,1")

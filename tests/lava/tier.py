@@ -36,12 +36,8 @@ import time
 import unittest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, os.path.join(ROOT, "tools", "lava"))
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-import jobs    # noqa: E402
-import joblog  # noqa: E402
-import qemu    # noqa: E402
-import run     # noqa: E402
+from tools import console
+from tools.lava import joblog, jobs, run
 
 DEV = os.path.join(ROOT, "tools", "lava", "devices")
 DISP_QEMU = os.path.join(ROOT, "tools", "lava", "dispatcher-qemu.yaml")
@@ -113,7 +109,7 @@ class Tier:
     @staticmethod
     def ktap_present(res, logpath):
         """Reasons the job's results miss a KTAP case of its console."""
-        con = qemu.Console()
+        con = console.Console()
         for line in joblog.console_lines(logpath):
             con.feed(line)
         got = {r["extra"]["test_case_id"]: r["result"] for r in res
@@ -159,8 +155,8 @@ class Tier:
         res, logpath = self.job("bench", "qemu-virt", "direct", "run=bench suite=small",
                                 qemu_bin=tee)
         why = self.job_is(res, "pass") + self.done_is(res, "pass")
-        from_lava = qemu.extract(logpath, os.path.join(d, "csv-lava"))
-        from_serial = qemu.extract(serial, os.path.join(d, "csv-serial"))
+        from_lava = console.extract(logpath, os.path.join(d, "csv-lava"))
+        from_serial = console.extract(serial, os.path.join(d, "csv-serial"))
         why += from_lava.errors + from_serial.errors
         rows = from_lava.csv.get("small", [])
         if len(rows) < 2:
@@ -242,8 +238,7 @@ class Tier:
         return self.validate("rpi4")
 
     def case_offline(self):
-        suite = unittest.defaultTestLoader.discover(os.path.dirname(os.path.abspath(__file__)),
-                                                    pattern="test_offline.py")
+        suite = unittest.defaultTestLoader.loadTestsFromName("tests.lava.test_offline")
         result = unittest.TextTestRunner(stream=sys.stdout, verbosity=0).run(suite)
         self.passed += result.testsRun - len(result.failures) - len(result.errors)
         self.failed += len(result.failures) + len(result.errors)

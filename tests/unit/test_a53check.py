@@ -12,8 +12,7 @@ import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
-import a53check  # noqa: E402
+from tools import a53check
 
 AS = "aarch64-linux-gnu-as"
 

@@ -7,12 +7,10 @@ No QEMU needed. Run: /usr/bin/python3 -m unittest tests/unit/test_compare.py"""
 
 import os
 import shutil
-import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
-import compare  # noqa: E402
+from tools import compare
 
 HEAD = ("board,cpu,mode,counter,unit,pattern,access,pages,samples,faults,"
         "pages_allocated,min,p50,p90,p99,max,mean,stddev,cntfrq").split(",")

@@ -11,8 +11,7 @@ import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
-import results  # noqa: E402
+from tools import results
 
 # Stage names come from the CSV header: a list unlike the kernel's proves it.
 STAGES = ("entry", "decode", "lookup", "walk", "alloc", "zero", "map", "exit",

@@ -1,5 +1,5 @@
 /*
- * Host tests of the mini UART driver (boot/miniuart.c) against a register
+ * Host tests of the mini UART driver (board/miniuart.c) against a register
  * block in memory: the baud divisor from the core clock (BCM2835 ARM
  * Peripherals 2.2.1: baudrate = clock / (8 * (divisor + 1))), the enable
  * sequence, leaving a firmware-enabled UART alone, and bounded transmit.
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "boot/miniuart.h"
+#include "board/miniuart.h"
 #include "lib/errno.h"
 
 /* Word offsets in the AUX block (AUX base = regs). */

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Host tests of tools/qemu.py's console parsing, verdicts and CSV extraction
+"""Host tests of the tools package: console parsing, verdicts and CSV extraction
 (no QEMU needed). Run: /usr/bin/python3 -m unittest tests/unit/test_runner.py"""
 
 import contextlib
@@ -9,9 +9,8 @@ import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
-import imgcheck  # noqa: E402
-import qemu  # noqa: E402
+from tools import config, console, expect, imgcheck, loader, qemu
+from tools.config import QemuConfig
 
 GOOD = """\
 faultline: boot board=qemu-virt cpu=cortex-a72 el=1 ram=512M cntfrq=62500000 pmu=yes
@@ -28,7 +27,7 @@ faultline: done status=ok
 
 
 def feed(text, csv_dir=None):
-    con = qemu.Console(csv_dir)
+    con = console.Console(csv_dir)
     for line in text.splitlines():
         con.feed(line)
     con.finish()
@@ -42,38 +41,38 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(con.boot["pmu"], "yes")
         self.assertEqual(con.done, "ok")
         self.assertEqual(con.csv["default"], ["pattern,p50", "seq,100"])
-        self.assertEqual(qemu.verdict(con, 0, False, tests=True), [])
+        self.assertEqual(console.verdict(con, 0, False, tests=True), [])
 
     def test_qemu_exit_code_matters(self):
-        why = qemu.verdict(feed(GOOD), 1, False, tests=True)
+        why = console.verdict(feed(GOOD), 1, False, tests=True)
         self.assertTrue(any("exited with 1" in w for w in why), why)
 
     def test_fail_status_and_reason(self):
         con = feed("faultline: done status=fail (unknown key 'foo')\n")
         self.assertEqual((con.done, con.done_reason), ("fail", "unknown key 'foo'"))
         self.assertIn("kernel reported status=fail (unknown key 'foo')",
-                      qemu.verdict(con, 1, False))
-        self.assertIn("QEMU exited 0 without status=ok", qemu.verdict(con, 0, False))
+                      console.verdict(con, 1, False))
+        self.assertIn("QEMU exited 0 without status=ok", console.verdict(con, 0, False))
 
     def test_no_done_line(self):
-        why = qemu.verdict(feed("faultline: boot board=x\n"), 0, False)
+        why = console.verdict(feed("faultline: boot board=x\n"), 0, False)
         self.assertTrue(why and "no 'faultline: done'" in why[0], why)
 
     def test_timeout(self):
         con = feed("faultline: boot board=x\nsomething\n")
-        why = qemu.verdict(con, -9, True, timeout=5)
+        why = console.verdict(con, -9, True, timeout=5)
         self.assertEqual(len(why), 1)
         self.assertIn("timeout", why[0])
         self.assertIn("something", why[0])
 
     def test_hang_after_done(self):
-        why = qemu.verdict(feed(GOOD), -9, True, timeout=5)
+        why = console.verdict(feed(GOOD), -9, True, timeout=5)
         self.assertIn("did not exit", why[0])
 
     def test_not_ok_fails_with_diagnostics(self):
         con = feed(GOOD.replace("ok 2 second",
                                 "# tests/guest/t.c:9: expected a == b\nnot ok 2 second"))
-        why = qemu.verdict(con, 0, False, tests=True)
+        why = console.verdict(con, 0, False, tests=True)
         self.assertTrue(any("1 test(s) failed: second" in w for w in why), why)
         (num, ok, name, _, diag), = con.failed()
         self.assertEqual((num, ok, name), (2, False, "second"))
@@ -81,17 +80,17 @@ class ConsoleTest(unittest.TestCase):
 
     def test_missing_results_fail(self):
         con = feed(GOOD.replace("1..2", "1..3"))
-        self.assertIn("plan was 3 tests, 2 reported", qemu.verdict(con, 0, False, tests=True))
+        self.assertIn("plan was 3 tests, 2 reported", console.verdict(con, 0, False, tests=True))
 
     def test_missing_ktap_fails_only_for_tests(self):
         con = feed("faultline: done status=ok\n")
-        self.assertEqual(qemu.verdict(con, 0, False), [])
-        self.assertIn("no 'KTAP version' line", qemu.verdict(con, 0, False, tests=True))
+        self.assertEqual(console.verdict(con, 0, False), [])
+        self.assertIn("no 'KTAP version' line", console.verdict(con, 0, False, tests=True))
 
     def test_skip_directive(self):
         con = feed(GOOD.replace("ok 2 second", "ok 2 second # SKIP no PMU"))
         self.assertEqual(con.results[1][3], "SKIP no PMU")
-        self.assertEqual(qemu.verdict(con, 0, False, tests=True), [])
+        self.assertEqual(console.verdict(con, 0, False, tests=True), [])
 
 
 class CsvTest(unittest.TestCase):
@@ -106,7 +105,7 @@ class CsvTest(unittest.TestCase):
         self.assertEqual(len(con.errors), 1)
         self.assertIn("'second'", con.errors[0])
         self.assertIn("cut off", con.errors[0])
-        self.assertIn("cut off", " ".join(qemu.verdict(con, 0, False)))
+        self.assertIn("cut off", " ".join(console.verdict(con, 0, False)))
 
     def test_crash_inside_block(self):
         con = feed("faultline-csv begin x\n1\nfaultline: done status=fail (crash)\n")
@@ -128,7 +127,7 @@ class CsvTest(unittest.TestCase):
             log = os.path.join(d, "console.log")
             with open(log, "w") as f:
                 f.write(GOOD + "faultline-csv begin after\n1\n")   # after done: ignored
-            con = qemu.extract(log, os.path.join(d, "out"))
+            con = console.extract(log, os.path.join(d, "out"))
             self.assertEqual(con.errors, [])
             self.assertEqual(os.listdir(os.path.join(d, "out")), ["default.csv"])
             out = io.StringIO()
@@ -139,18 +138,18 @@ class CsvTest(unittest.TestCase):
 
 class CommandTest(unittest.TestCase):
     def test_machine_opts_merge(self):
-        args = qemu.add_machine_opts(["-machine", "virt", "-cpu", "max"], ["secure=on"])
+        args = config.add_machine_opts(["-machine", "virt", "-cpu", "max"], ["secure=on"])
         self.assertEqual(args, ["-machine", "virt,secure=on", "-cpu", "max"])
-        self.assertEqual(qemu.add_machine_opts(["-cpu", "max"], ["a=1"]),
+        self.assertEqual(config.add_machine_opts(["-cpu", "max"], ["a=1"]),
                          ["-cpu", "max", "-machine", "a=1"])
 
     def test_mem_bytes(self):
-        self.assertEqual(qemu.mem_bytes(["-m", "4G"]), 4 << 30)
-        self.assertEqual(qemu.mem_bytes(["-m", "128"]), 128 << 20)
-        self.assertEqual(qemu.mem_bytes(["-m", "512M"]), 512 << 20)
+        self.assertEqual(config.mem_bytes(["-m", "4G"]), 4 << 30)
+        self.assertEqual(config.mem_bytes(["-m", "128"]), 128 << 20)
+        self.assertEqual(config.mem_bytes(["-m", "512M"]), 512 << 20)
 
     def test_boot_stub(self):
-        stub = qemu.boot_stub(0x48000000, 0x40200000)
+        stub = loader.boot_stub(0x48000000, 0x40200000)
         self.assertEqual(len(stub), 40)
         self.assertEqual(stub[24:], (0x48000000).to_bytes(8, "little")
                          + (0x40200000).to_bytes(8, "little"))
@@ -161,19 +160,18 @@ class CommandTest(unittest.TestCase):
             with open(p, "w") as f:
                 f.write("# c\nargs: run=none\nstatus: fail\nexpect: ^faultline: .*foo\n"
                         "max: insns=(\\d+) 5_000_000\n")
-            case = qemu.parse_case(p)
+            case = expect.parse_case(p)
         self.assertEqual(case["args"], "run=none")
         con = feed("faultline: error foo\nfaultline: boot insns=4000000\n"
                    "faultline: done status=fail (x)\n")
-        self.assertEqual(qemu.check_case(case, con, 1, False, 10), [])
-        self.assertIn("QEMU exited 0 after a failure", qemu.check_case(case, con, 0, False, 10))
+        self.assertEqual(expect.check_case(case, con, 1, False, 10), [])
+        self.assertIn("QEMU exited 0 after a failure", expect.check_case(case, con, 0, False, 10))
         con = feed("faultline: error foo\nfaultline: boot insns=6000000\n"
                    "faultline: done status=fail (x)\n")
-        self.assertTrue(any("6000000 > 5000000" in w for w in qemu.check_case(case, con, 1, False, 10)))
+        self.assertTrue(any("6000000 > 5000000" in w for w in expect.check_case(case, con, 1, False, 10)))
 
     def test_loader_dtb_addr(self):
         """dtb-addr: moves the blob; without it, the blob sits mid-RAM."""
-        import argparse
         with tempfile.TemporaryDirectory() as d:
             img = os.path.join(d, "Image")
             with open(img, "wb") as f:      # an arm64 Image header, text_offset 0
@@ -183,14 +181,13 @@ class CommandTest(unittest.TestCase):
             p = os.path.join(d, "c.exp")
             with open(p, "w") as f:
                 f.write("entry: loader\ndtb-addr: 0x5ffff000\n")
-            case = qemu.parse_case(p)
+            case = expect.parse_case(p)
             self.assertEqual(case["dtb-addr"], "0x5ffff000")
-            a = argparse.Namespace(ram_base=0x40000000, kernel=img, dtb=dtb, qemu="q",
-                                   append="")
-            args = qemu.loader_boot(a, ["-m", "512M"], d)
+            a = QemuConfig(ram_base=0x40000000, kernel=img, board_args="", dtb=dtb, qemu="q")
+            args = loader.loader_boot(a, ["-m", "512M"], d)
             self.assertIn(f"loader,file={dtb},addr=0x48000000,force-raw=on", args)
-            a.dtb_addr = 0x5ffff000
-            args = qemu.loader_boot(a, ["-m", "512M"], d)
+            a = a.replace(dtb_addr=0x5ffff000)
+            args = loader.loader_boot(a, ["-m", "512M"], d)
             self.assertIn(f"loader,file={dtb},addr=0x5ffff000,force-raw=on", args)
             stub = open(os.path.join(d, "stub.bin"), "rb").read()
             self.assertEqual(stub[24:32], (0x5ffff000).to_bytes(8, "little"))
@@ -201,7 +198,7 @@ class CommandTest(unittest.TestCase):
             p = os.path.join(d, "c.exp")
             with open(p, "w") as f:
                 f.write("kernel: build/qemu-virt-16k/faultline.img\nargs: run=none\n")
-            case = qemu.parse_case(p)
+            case = expect.parse_case(p)
         self.assertEqual(case["kernel"], "build/qemu-virt-16k/faultline.img")
 
 
@@ -240,15 +237,53 @@ class ImageHeader(unittest.TestCase):
                              [f"{p}: flags 0xe, want 0xa (LE, 4K pages, anywhere)"])
 
 
+class ConfigTest(unittest.TestCase):
+    """The QemuConfig from the command line, and what an expect case changes."""
+
+    def parse(self, argv):
+        import argparse
+        p = argparse.ArgumentParser()
+        qemu.add_run_options(p)
+        return QemuConfig.from_args(p.parse_args(argv))
+
+    def test_from_args_to_argv(self):
+        cfg = self.parse(["--kernel", "k.img", "--board-args", "-machine virt -m 512M",
+                          "--append", "run=none", "--machine-opt", "gic-version=3"])
+        self.assertEqual((cfg.kernel, cfg.entry, cfg.dtb_addr), ("k.img", "kernel", None))
+        cmd = qemu.qemu_command(cfg, "/nonexistent")
+        self.assertEqual(cmd[:3], ["qemu-system-aarch64", "-machine", "virt,gic-version=3"])
+        self.assertIn("-semihosting-config", cmd)
+        self.assertEqual(cmd[cmd.index("-kernel") + 1], "k.img")
+        self.assertEqual(cmd[cmd.index("-append") + 1], "run=none")
+        off = self.parse(["--kernel", "k", "--board-args", "-M virt", "--no-semihosting"])
+        self.assertNotIn("-semihosting-config", qemu.qemu_command(off, "/nonexistent"))
+
+    def test_expect_case_configures_a_copy(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "c.exp")
+            with open(p, "w") as f:
+                f.write("args: run=none\nmem: 6M\ncpu: cortex-a53\nmachine: secure=on\n"
+                        "icount: 1\nloader: dirty\nsemihosting: off\ntimeout: 7\n")
+            case = expect.parse_case(p)
+        base = QemuConfig(kernel="k", board_args="-machine virt -cpu cortex-a72 -m 512M")
+        cfg, timeout = expect.configure(case, p, base, 30.0)
+        self.assertEqual(cfg.board_args, "-machine virt -cpu cortex-a53 -m 6M")
+        self.assertEqual((cfg.append, cfg.icount, cfg.loader_state, cfg.semihosting, timeout),
+                         ("run=none", True, "dirty", False, 7.0))
+        self.assertEqual(cfg.machine_opt, ["secure=on"])
+        self.assertEqual(base.machine_opt, [])      # the base is not changed
+        self.assertTrue(base.semihosting)
+
+
 class LoaderPath(unittest.TestCase):
     def test_smp_cpus(self):
-        self.assertEqual(qemu.smp_cpus(["-machine", "virt", "-m", "512M"]), 1)
-        self.assertEqual(qemu.smp_cpus(["-smp", "4"]), 4)
-        self.assertEqual(qemu.smp_cpus(["-smp", "cpus=2,sockets=1"]), 2)
+        self.assertEqual(config.smp_cpus(["-machine", "virt", "-m", "512M"]), 1)
+        self.assertEqual(config.smp_cpus(["-smp", "4"]), 4)
+        self.assertEqual(config.smp_cpus(["-smp", "cpus=2,sockets=1"]), 2)
 
     def test_stub_states(self):
-        clean = qemu.boot_stub(0x48000000, 0x40200000)
-        dirty = qemu.boot_stub(0x48000000, 0x40200000, "dirty")
+        clean = loader.boot_stub(0x48000000, 0x40200000)
+        dirty = loader.boot_stub(0x48000000, 0x40200000, "dirty")
         self.assertEqual(len(clean), 6 * 4 + 16)
         self.assertEqual(len(dirty), 16 * 4 + 16)
         # Both end with the two addresses their LDR (literal)s load.
@@ -259,14 +294,13 @@ class LoaderPath(unittest.TestCase):
         self.assertIn(0xD51C1104, words)
 
     def test_secondaries_start_at_the_image(self):
-        import argparse
         with tempfile.TemporaryDirectory() as tmp:
             img = os.path.join(tmp, "faultline.img")
             with open(img, "wb") as f:    # an Image header: text_offset 0, magic
                 f.write(bytes(0x38) + (0x644D5241).to_bytes(4, "little") + bytes(4))
-            a = argparse.Namespace(ram_base=0x40000000, kernel=img, dtb="none",
-                                   loader_state="clean", append="", qemu="qemu")
-            args = qemu.loader_boot(a, ["-m", "512M", "-smp", "3"], tmp)
+            a = QemuConfig(ram_base=0x40000000, kernel=img, board_args="", dtb="none",
+                           qemu="qemu")
+            args = loader.loader_boot(a, ["-m", "512M", "-smp", "3"], tmp)
         devs = [args[i + 1] for i, x in enumerate(args) if x == "-device"]
         self.assertIn("loader,addr=0x40200000,cpu-num=1", devs)
         self.assertIn("loader,addr=0x40200000,cpu-num=2", devs)

@@ -30,9 +30,7 @@ import os
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import attribute  # noqa: E402
-import trace  # noqa: E402
+from . import attribute, trace
 
 KERNELS = ("faultline", "linux")
 TITLES = {"faultline": "faultline", "linux": "Linux"}
@@ -49,7 +47,7 @@ TOP = 10
 def kernel_setup(a, kernel):
     """(tools/qemu.py command, access addresses, symbols_at, attribution)."""
     if kernel == "faultline":
-        load = int(subprocess.run([sys.executable, "tools/qemu.py", "loadaddr",
+        load = int(subprocess.run([sys.executable, "-m", "tools.qemu", "loadaddr",
                                    a.faultline_img], check=True, capture_output=True,
                                   text=True).stdout.strip(), 0)
         addr = trace.symbol_addresses(a.faultline_elf, ["anatomy_store", "anatomy_load"], load)

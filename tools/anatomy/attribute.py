@@ -20,7 +20,6 @@ error that names it.
 """
 
 import bisect
-import os
 import subprocess
 
 STAGES = ("access", "entry", "decode", "lookup", "locking", "walk", "alloc",

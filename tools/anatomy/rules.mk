@@ -13,17 +13,17 @@ ANATOMY_PROG    := $(ANATOMY_DIR)/anatomy-linux
 ANATOMY_INITRD  := $(ANATOMY_DIR)/initramfs.cpio.gz
 ANATOMY_OUT     ?= results/qemu-virt
 ANATOMY_TIMEOUT ?= 900
-ANATOMY_PY      := $(PYTHON) tools/anatomy/anatomy.py
+ANATOMY_PY      := $(PYTHON) -m tools.anatomy.anatomy
 ANATOMY_OBJ     := $(ANATOMY_DIR)/obj/tools/anatomy/linux.c.o \
 	$(ANATOMY_DIR)/obj/bench/anatomy.c.o $(ANATOMY_DIR)/obj/lib/printf.c.o \
 	$(ANATOMY_DIR)/obj/lib/console.c.o
 
 $(ANATOMY_DIR)/obj/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(LINUX_CC) $(LINUX_CFLAGS) -c $< -o $@
+	$(Q)$(call say,CC,$<)$(LINUX_CC) $(LINUX_CFLAGS) -c $< -o $@
 
 $(ANATOMY_PROG): $(ANATOMY_OBJ)
-	$(LINUX_CC) -static -o $@ $^
+	$(Q)$(call say,LD,$@)$(LINUX_CC) -static -o $@ $^
 
 $(ANATOMY_INITRD): $(ANATOMY_PROG) tools/linux/mkinitramfs.sh
 	tools/linux/mkinitramfs.sh $< $@
@@ -56,16 +56,15 @@ TEST_TIERS += test-anatomy
 ANATOMY_TEST := build/test/anatomy
 test-anatomy: anatomy-check-board kernel $(ANATOMY_INITRD) linux-kernel
 	@mkdir -p build/test; rm -rf $(ANATOMY_TEST); mkdir -p $(ANATOMY_TEST); \
-	p=0; f=0; \
-	if $(PYTHON) -m unittest -q tools/anatomy/test_anatomy.py; then p=$$((p+1)); \
-	else f=$$((f+1)); echo "FAILED: tools/anatomy/test_anatomy.py"; fi; \
+	tools/tier.sh test-anatomy start; \
+	if $(PYTHON) -m unittest -q tools/anatomy/test_anatomy.py; then tools/tier.sh test-anatomy add 1 0; \
+	else tools/tier.sh test-anatomy add 0 1; echo "FAILED: tools/anatomy/test_anatomy.py"; fi; \
 	img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE)); \
 	if $(ANATOMY_PY) run --work $(ANATOMY_TEST)/work --out $(ANATOMY_TEST)/out --runs 2 \
-		$(ANATOMY_ARGS) --linux-image "$$img"; then p=$$((p+1)); \
-	else f=$$((f+1)); echo "FAILED: anatomy runs"; fi; \
+		$(ANATOMY_ARGS) --linux-image "$$img"; then tools/tier.sh test-anatomy add 1 0; \
+	else tools/tier.sh test-anatomy add 0 1; echo "FAILED: anatomy runs"; fi; \
 	$(ANATOMY_PY) check --work $(ANATOMY_TEST)/work $(ANATOMY_ARGS) --linux-image "$$img" \
 		--count-file $(ANATOMY_TEST)/check.count; \
 	read cp cf < $(ANATOMY_TEST)/check.count 2>/dev/null || { cp=0; cf=1; }; \
-	p=$$((p+cp)); f=$$((f+cf)); \
-	echo "$$p $$f" > build/test/test-anatomy.count; \
-	echo "anatomy: $$p passed, $$f failed"; [ $$f -eq 0 ]
+	tools/tier.sh test-anatomy add $$cp $$cf; \
+	tools/tier.sh test-anatomy end

@@ -2,13 +2,10 @@
 stage map and attribution (python3 -m unittest tools/anatomy/test_anatomy.py)."""
 
 import os
-import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import attribute  # noqa: E402
-import trace  # noqa: E402
+from . import attribute, trace
 
 A = 0x400100  # the access
 

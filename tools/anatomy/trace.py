@@ -181,6 +181,6 @@ def counts(console_log):
 
 def qemu_run_cmd(python, kernel, board_args, append, extra=()):
     """A tools/qemu.py run command line under icount, no gdbstub yet."""
-    return [python, "tools/qemu.py", "run", "--kernel", kernel,
+    return [python, "-m", "tools.qemu", "run", "--kernel", kernel,
             "--board-args", board_args, "--icount", "--append", append,
             "--name", shlex.quote(os.path.basename(kernel))] + list(extra)

@@ -25,10 +25,8 @@ import re
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.dirname(HERE))
-import joblog  # noqa: E402
+from . import joblog
+from .. import console
 
 DEFAULT_STATE = "build/lava/farm/jobs.txt"
 
@@ -98,7 +96,6 @@ def board_of(log_path):
 def collect(cli, state, logs, results):
     """Wait for every job of state, save its log, extract its CSV blocks
     into results/<board>/. Returns [(job id, job result, board, csv files)]."""
-    import qemu
     os.makedirs(logs, exist_ok=True)
     out = []
     for job_id, job in read_state(state):
@@ -111,7 +108,7 @@ def collect(cli, state, logs, results):
         board = board_of(path)
         files = []
         if board:
-            con = qemu.extract(path, os.path.join(results, board))
+            con = console.extract(path, os.path.join(results, board))
             files = con.csv_files
         print(f"job {job_id} ({job}): {verdict or 'no result'}{': ' + err if err else ''}, "
               f"board {board or '?'}, {len(files)} CSV file(s)")

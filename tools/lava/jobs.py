@@ -40,7 +40,7 @@ BOOT_REPORT = "faultline: boot "
 # Ends a monitor just before "done status=", leaving it for the done monitor.
 BEFORE_DONE = "faultline: (?=done status=)"
 KTAP_LINE = r"(?m)^(?P<result>ok|not ok) \d+ (?P<test_case_id>[^\s#]+)[^\r\n]*\r*\n"
-# A summary row (CONTRACT.md "Summary CSV"): board, cpu, mode, counter, unit,
+# A summary row (docs/contract.md "Summary CSV"): board, cpu, mode, counter, unit,
 # pattern, access, pages, samples, faults, pages_allocated, min, p50, ...
 # The mode, counter and unit values keep raw-sample rows (board, mode, unit,
 # ...) and headers from matching.

@@ -22,7 +22,7 @@ LAVA_TEMPLATES  := $(LAVA_SERVER)/usr/share/lava-server/device-types
 LAVA_KERNEL_URL ?= file://$(abspath $(BUILD)/faultline.img)
 LAVA_TIMEOUT    ?= $(if $(filter tests none,$(patsubst run=%,%,$(filter run=%,$(ARGS)))),180,900)
 LAVA_JOB        := $(LAVA_DIR)/jobs/$(BOARD)-$(BOOT).yaml
-LAVA_PY         := $(PYTHON) tools/lava
+LAVA_PY         := $(PYTHON) -m tools.lava
 
 .PHONY: lava lava-jobs lava-templates
 lava-templates: $(LAVA_SERVER)/.fetched
@@ -35,7 +35,7 @@ $(LAVA_SERVER)/.fetched:
 	@touch $@
 
 lava-jobs: kernel
-	@$(LAVA_PY)/jobs.py --board $(BOARD) --boot $(BOOT) --args "$(ARGS)" \
+	@$(LAVA_PY).jobs --board $(BOARD) --boot $(BOOT) --args "$(ARGS)" \
 		--kernel-url "$(LAVA_KERNEL_URL)" --timeout $(LAVA_TIMEOUT) --cpu $(CPU) \
 		--memory $(MEM) $(if $(filter 1,$(ICOUNT)),--icount) --out $(LAVA_JOB)
 
@@ -47,8 +47,8 @@ lava_disp_uboot    := tools/lava/dispatcher-uboot.yaml
 lava: deps lava-jobs lava-templates
 	@test "$(BOARD)" = qemu-virt || { echo "lava: only qemu-virt runs here; for" \
 		"$(BOARD), make lava-jobs BOARD=$(BOARD) BOOT=uboot and docs/farm.md"; exit 1; }
-	@$(LAVA_PY)/run.py $(LAVA_JOB) --device $(lava_device_$(BOOT)) \
+	@$(LAVA_PY).run $(LAVA_JOB) --device $(lava_device_$(BOOT)) \
 		--templates $(LAVA_TEMPLATES) --dispatcher $(lava_disp_$(BOOT)) \
 		--out $(LAVA_DIR)/run-$(BOOT) --name "lava $(BOARD) $(BOOT) $(ARGS)"
 
--include tests/lava/rules.mk
+include tests/lava/rules.mk

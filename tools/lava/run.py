@@ -19,9 +19,7 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import device  # noqa: E402
-import joblog  # noqa: E402
+from . import device, joblog
 
 LAVA_TMP = "/var/lib/lava/dispatcher/tmp"
 

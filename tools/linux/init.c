@@ -4,7 +4,7 @@
  * (QEMU, `make compare`) or as an ordinary program (a Raspberry Pi under
  * Raspberry Pi OS; see docs/compare.md).
  *
- * Its arguments are the faultline command-line keys (CONTRACT.md), given as
+ * Its arguments are the faultline command-line keys (docs/contract.md), given as
  * separate words: the kernel hands everything after "--" on its command line
  * to /init as argv, so the same words work in both settings:
  *

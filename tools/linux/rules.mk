@@ -34,14 +34,14 @@ LINUX_INITRD := $(LINUX_DIR)/initramfs.cpio.gz
 
 $(LINUX_DIR)/obj/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(LINUX_CC) $(LINUX_CFLAGS) -c $< -o $@
+	$(Q)$(call say,CC,$<)$(LINUX_CC) $(LINUX_CFLAGS) -c $< -o $@
 
 $(LINUX_DIR)/libportable.a: $(LINUX_PORT_OBJ)
 	@rm -f $@
-	aarch64-linux-gnu-ar rcs $@ $^
+	$(Q)$(call say,AR,$@)aarch64-linux-gnu-ar rcs $@ $^
 
 $(LINUX_PROG): $(LINUX_OWN_OBJ) $(LINUX_DIR)/libportable.a
-	$(LINUX_CC) -static -o $@ $(LINUX_OWN_OBJ) $(LINUX_DIR)/libportable.a
+	$(Q)$(call say,LD,$@)$(LINUX_CC) -static -o $@ $(LINUX_OWN_OBJ) $(LINUX_DIR)/libportable.a
 
 $(LINUX_INITRD): $(LINUX_PROG) tools/linux/mkinitramfs.sh
 	tools/linux/mkinitramfs.sh $< $@
@@ -85,7 +85,7 @@ linux_csv = $(call linux_csv_in,$(COMPARE_DIR),$(SUITE),$(1))
 # One boot of the program: $(1) its arguments, $(2) the configuration,
 # $(3) the console log, $(4) the directory its CSV blocks go to, $(5) more
 # words for the one-line result's label.
-linux_boot = $(PYTHON) tools/qemu.py run --qemu $(QEMU) \
+linux_boot = $(PYTHON) -m tools.qemu run --qemu $(QEMU) \
 	--kernel "$$img" --qemu-arg=-initrd --qemu-arg=$(LINUX_INITRD) \
 	--board-args "$(QEMU_BOARD_ARGS)" \
 	--machine-opt dtb-randomness=$(or $(LINUX_DTBRAND_$(2)),off) \
@@ -119,7 +119,7 @@ compare: deps kernel $(LINUX_INITRD) linux-kernel
 			--log $(LINUX_DIR)/log/faultline-$(SUITE).log \
 			--csv-dir $(COMPARE_FL_DIR) --name "faultline $(BOARD) $(CPU) $(MEM)" || exit 1; \
 	fi; \
-	$(PYTHON) tools/compare.py $$fl $(foreach c,$(LINUX_CONFIGS),$(call linux_csv,$(c))) \
+	$(PYTHON) -m tools.compare $$fl $(foreach c,$(LINUX_CONFIGS),$(call linux_csv,$(c))) \
 		-o $(COMPARE_DIR)/compare-$(SUITE).md --plot $(COMPARE_DIR)/compare-$(SUITE).svg
 
 # The program's self-check (tools/linux/envcheck.c) on the same kernel.
@@ -177,9 +177,9 @@ compare-pagesize: deps $(LINUX_INITRD)
 		echo "compare-pagesize: CPU=$(CPU) has no 16K granule (ID_AA64MMFR0_EL1.TGran16): use CPU=cortex-a76 or CPU=max, or LINUX_GRANULES=4k"; exit 1; fi; \
 	mkdir -p $(COMPARE_DIR) $(LINUX_DIR)/log; \
 	$(foreach g,$(LINUX_GRANULES),$(foreach f,$(LINUX_FOLIOS_$(g)),$(call pagesize_boot,$(g),$(f)))) \
-	$(PYTHON) tools/compare.py --merge $(pagesize_csv) \
+	$(PYTHON) -m tools.compare --merge $(pagesize_csv) \
 		$(foreach g,$(LINUX_GRANULES),$(foreach f,$(LINUX_FOLIOS_$(g)),$(LINUX_DIR)/out/pagesize-$(g)-$(f)/linux-$(PAGESIZE_SUITE).csv)) \
-		&& $(PYTHON) tools/compare.py --pagesize $(if $(PAGESIZE_FL),--faultline $(PAGESIZE_FL)) \
+		&& $(PYTHON) -m tools.compare --pagesize $(if $(PAGESIZE_FL),--faultline $(PAGESIZE_FL)) \
 		$(pagesize_csv) -o $(COMPARE_DIR)/compare-pagesize-$(PAGESIZE_SUITE).md \
 		--plot $(COMPARE_DIR)/compare-pagesize-$(PAGESIZE_SUITE).svg
 
@@ -197,32 +197,31 @@ compare-pagesize: deps $(LINUX_INITRD)
 TEST_TIERS += test-compare
 COMPARE_TEST_DIR := build/test/compare
 test-compare:
-	@mkdir -p build/test; rm -rf $(COMPARE_TEST_DIR); p=0; f=0; \
-	if $(PYTHON) -m unittest -q tests/unit/test_compare.py; then p=$$((p+1)); \
-	else f=$$((f+1)); echo "FAILED: tests/unit/test_compare.py"; fi; \
+	@mkdir -p build/test; rm -rf $(COMPARE_TEST_DIR); tools/tier.sh test-compare start; \
+	if $(PYTHON) -m unittest -q tests/unit/test_compare.py; then tools/tier.sh test-compare add 1 0; \
+	else tools/tier.sh test-compare add 0 1; echo "FAILED: tests/unit/test_compare.py"; fi; \
 	if $(MAKE) --no-print-directory compare-envcheck ICOUNT=1; \
-	then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: compare-envcheck"; fi; \
+	then tools/tier.sh test-compare add 1 0; else tools/tier.sh test-compare add 0 1; echo "FAILED: compare-envcheck"; fi; \
 	if $(MAKE) --no-print-directory compare SUITE=small ICOUNT=1 \
 		COMPARE_DIR=$(COMPARE_TEST_DIR) LINUX_CONFIGS="$(LINUX_CONFIGS)" && \
-	   $(PYTHON) tools/compare.py --check --linux-counter pmccntr \
+	   $(PYTHON) -m tools.compare --check --linux-counter pmccntr \
 		$(COMPARE_FL_DIR)/small.csv \
 		$(foreach c,$(LINUX_CONFIGS),$(call linux_csv_in,$(COMPARE_TEST_DIR),small,$(c))) \
 		$(COMPARE_TEST_DIR)/compare-small.md; \
-	then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: compare SUITE=small"; fi; \
+	then tools/tier.sh test-compare add 1 0; else tools/tier.sh test-compare add 0 1; echo "FAILED: compare SUITE=small"; fi; \
 	d=$(COMPARE_TEST_DIR); \
 	if grep -q ' nokaslr .*config=nokaslr' $$d/linux-small.csv && \
 	   ! grep -q 'nokaslr' $$d/linux-small-shipped.csv && \
 	   grep -q ' nokaslr mitigations=off .*config=mitigations-off' $$d/linux-small-mitigations-off.csv; \
-	then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: each Linux configuration's command line in its rows"; fi; \
+	then tools/tier.sh test-compare add 1 0; else tools/tier.sh test-compare add 0 1; echo "FAILED: each Linux configuration's command line in its rows"; fi; \
 	if $(MAKE) --no-print-directory compare-pagesize ICOUNT=1 CPU=cortex-a76 \
 		COMPARE_DIR=$(COMPARE_TEST_DIR) LINUX_GRANULES="4k 16k" \
 		LINUX_FOLIOS_4k=64k LINUX_FOLIOS_16k=none && \
-	   $(PYTHON) tools/compare.py --pagesize --check \
+	   $(PYTHON) -m tools.compare --pagesize --check \
 		$$d/compare-pagesize-small.md $$d/linux-pagesize-small.csv && \
-	   $(PYTHON) tools/compare.py --expect granule=16k \
+	   $(PYTHON) -m tools.compare --expect granule=16k \
 		$(LINUX_DIR)/out/pagesize-16k-none/linux-small.csv && \
-	   $(PYTHON) tools/compare.py --expect folio=64k \
+	   $(PYTHON) -m tools.compare --expect folio=64k \
 		$(LINUX_DIR)/out/pagesize-4k-64k/linux-small.csv; \
-	then p=$$((p+1)); else f=$$((f+1)); echo "FAILED: compare-pagesize (4k 64k, 16k none)"; fi; \
-	echo "$$p $$f" > build/test/test-compare.count; \
-	echo "compare: $$p passed, $$f failed"; [ $$f -eq 0 ]
+	then tools/tier.sh test-compare add 1 0; else tools/tier.sh test-compare add 0 1; echo "FAILED: compare-pagesize (4k 64k, 16k none)"; fi; \
+	tools/tier.sh test-compare end

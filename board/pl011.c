@@ -2,7 +2,7 @@
  * PL011 polled transmit (see pl011.h). Every wait is bounded, so a UART
  * that is absent or wedged loses output instead of hanging the kernel.
  */
-#include "boot/pl011.h"
+#include "board/pl011.h"
 
 /* Register offsets. */
 #define UARTDR 0x000

@@ -2,7 +2,7 @@
  * Mini UART polled transmit (see miniuart.h). Every wait is bounded, so a
  * UART that is absent or wedged loses output instead of hanging the kernel.
  */
-#include "boot/miniuart.h"
+#include "board/miniuart.h"
 #include "lib/errno.h"
 
 /*

@@ -4,17 +4,15 @@
  *   1. choose the counter (PMCCNTR_EL0; CNTVCT_EL0 when the PMU cannot
  *      time or counter=cntvct asks; INST_RETIRED in event counter 0 when
  *      counter=inst asks) and calibrate its read overhead;
- *   2. measure the floors (bench/floors.c);
+ *   2. measure the floors (bench/kernel/floors.c);
  *   3. run every case of the suite, printing each one's raw rows at once
  *      inside the "<suite>.raw" CSV block and a progress line before it;
  *      after each case, check that the free-page count is back where it
  *      was and the mm is consistent, else report the case as leaking;
- *   4. measure find_vma scaling (bench/vmascale.c);
+ *   4. measure find_vma scaling (bench/kernel/vmascale.c);
  *   5. print the "<suite>" summary block: one row per case, with the
  *      pattern's re-touch p50 as baseline and the ratio to the floors.
  */
-#ifndef FAULTLINE_HOST
-
 #include <stdarg.h>
 
 #include "arch/aarch64/cpuid.h"
@@ -23,10 +21,10 @@
 #include "bench/bench.h"
 #include "bench/csv.h"
 #include "bench/env.h"
-#include "bench/env_kernel.h"
-#include "bench/floors.h"
-#include "bench/main.h"
-#include "bench/vmascale.h"
+#include "bench/kernel/env_kernel.h"
+#include "bench/kernel/floors.h"
+#include "bench/kernel/main.h"
+#include "bench/kernel/vmascale.h"
 #include "lib/assert.h"
 #include "lib/cmdline.h"
 #include "lib/console.h"
@@ -533,5 +531,3 @@ int bench_main(const struct cmdline *cl, const char **why)
 		*why = reason[0] ? reason : errno_name(err);
 	return err;
 }
-
-#endif

@@ -27,7 +27,7 @@
  * physical address seen through the VideoCore's uncached alias of the first
  * GiB of RAM (MAILBOX_BUS_ALIAS, 0xc0000000 on BCM2837 and BCM2711).
  */
-#include "boot/mailbox.h"
+#include "board/mailbox.h"
 
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/timer.h"

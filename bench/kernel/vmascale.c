@@ -1,12 +1,10 @@
 /*
- * find_vma scaling (see bench/vmascale.h). The mm is private, over a
+ * find_vma scaling (see bench/kernel/vmascale.h). The mm is private, over a
  * translation table that is never live: lookups need no page mapped. VMAs
  * are one page each with a one-page hole between them, so none merge.
  */
-#ifndef FAULTLINE_HOST
-
 #include "bench/env.h"
-#include "bench/vmascale.h"
+#include "bench/kernel/vmascale.h"
 #include "lib/errno.h"
 #include "mm/mm.h"
 #include "mm/pgtable.h"
@@ -109,5 +107,3 @@ int bench_vmascale(const uint64_t *counts, size_t n, uint64_t overhead,
 	pgt_destroy(&pgt);
 	return err;
 }
-
-#endif

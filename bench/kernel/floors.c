@@ -11,11 +11,9 @@
  *              of a private (never live) translation table: the store and
  *              its DSB, as the fault path installs an entry.
  */
-#ifndef FAULTLINE_HOST
-
 #include "arch/aarch64/sysreg.h"
 #include "bench/env.h"
-#include "bench/floors.h"
+#include "bench/kernel/floors.h"
 #include "lib/errno.h"
 #include "mm/arch.h"
 #include "mm/page_alloc.h"
@@ -118,5 +116,3 @@ uint64_t bench_floor_sum(const struct bench_floors *f)
 {
 	return f->exception.p50 + f->zero.p50 + f->pte.p50;
 }
-
-#endif

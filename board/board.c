@@ -1,15 +1,15 @@
 /*
  * Board glue (see board.h). A board config says where its fallback PL011
  * is; everything else comes from the device tree. Raspberry Pi builds also
- * drive the mini UART when /chosen/stdout-path names it (boot/miniuart.c).
+ * drive the mini UART when /chosen/stdout-path names it (board/miniuart.c).
  */
 #include "arch/aarch64/cpuid.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/expect.h"
-#include "boot/board.h"
-#include "boot/mailbox.h"
-#include "boot/miniuart.h"
-#include "boot/pl011.h"
+#include "board/board.h"
+#include "board/mailbox.h"
+#include "board/miniuart.h"
+#include "board/pl011.h"
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "lib/printf.h"

@@ -5,12 +5,10 @@
  * PMCCNTR_EL0, CNTVCT_EL0 or PMEVCNTR0_EL0 counting INST_RETIRED, read
  * between ISBs.
  */
-#ifndef FAULTLINE_HOST
-
 #include "arch/aarch64/pmu.h"
 #include "arch/aarch64/sysreg.h"
 #include "bench/env.h"
-#include "bench/env_kernel.h"
+#include "bench/kernel/env_kernel.h"
 #include "mm/arch.h"
 #include "mm/fault.h"
 #include "mm/mm.h"
@@ -117,5 +115,3 @@ uint64_t env_ram_bytes(void)
 
 	return free - (free >> RAM_RESERVE_SHIFT);
 }
-
-#endif

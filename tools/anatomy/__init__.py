@@ -1,0 +1,1 @@
+"""The instruction-level anatomy of one fault: tracing and attribution."""

@@ -1,0 +1,1 @@
+"""LAVA: job files, job logs, the local dispatcher and the farm."""
