@@ -93,17 +93,103 @@ PATH paddr_t new_zeroed_page(struct vm_fault *vmf)
 	return pa;
 }
 
+/* Whether the n last-level entries from first are all empty (Linux's pte_range_none). */
+static bool range_none(const pte_t *first, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (arch_pte_present(first[i]))
+			return false;
+	return true;
+}
+
+/*
+ * A write fault on an empty entry with large folios enabled (Linux 6.12's
+ * alloc_anon_folio, then the folio half of do_anonymous_page): the largest
+ * enabled order whose naturally aligned range around the address lies in
+ * the VMA and has only empty entries (a zero page or a kept page in it rules
+ * it out) and for which the allocator has an aligned run; else the next
+ * order down; 1 when none fits (the caller maps a base page). The folio is
+ * zeroed and mapped whole, with the Contiguous bit over every contiguous
+ * range it covers (all of them when it is at least CONT_PTE_SIZE, none when
+ * smaller). The entries were empty, so no TLB holds them: no break needed.
+ * Out of line: the base-page path pays one test for it.
+ */
+static __attribute__((noinline)) int do_anonymous_folio(struct vm_fault *vmf)
+{
+	struct mm_struct *mm = vmf->mm;
+	const struct vm_area_struct *vma = vmf->vma;
+	unsigned orders = mm->folio_orders;
+
+	while (orders) {
+		unsigned order = 31 - (unsigned)__builtin_clz(orders);
+		size_t n = (size_t)1 << order;
+		vaddr_t size = PAGE_SIZE << order, base = ALIGN_DOWN(vmf->address, size);
+		pte_t *first = vmf->pte - (vmf->address - base) / PAGE_SIZE;
+		unsigned attrs = write_access(vma->vm_flags) | (size >= CONT_PTE_SIZE ? MM_CONT : 0);
+		paddr_t pa;
+
+		orders &= ~(1u << order);
+		if (base < vma->vm_start || base + size > vma->vm_end || !range_none(first, n))
+			continue;
+		pa = page_alloc_aligned(order);
+		if (!pa) {
+			mm->nr_folio_fallback++;
+			continue;
+		}
+		if (unlikely(vmf->stamps))
+			fault_stamp[STAGE_ALLOC] = arch_counter();
+		for (size_t i = 0; i < n; i++)
+			arch_zero_page(arch_phys_to_virt(pa + i * PAGE_SIZE));
+		if (unlikely(vmf->stamps))
+			fault_stamp[STAGE_ZERO] = arch_counter();
+		for (size_t i = 0; i < n; i++)
+			arch_pte_write(&first[i], arch_pte_leaf(pa + i * PAGE_SIZE, attrs,
+								PGT_LAST_LEVEL));
+		mm->nr_fault_folio++;
+		mm->nr_folio_pages += n;
+		if (unlikely(vmf->stamps))
+			fault_stamp[STAGE_MAP] = arch_counter();
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * A write or exec upgrade of one page of a contiguous range (after
+ * mprotect): the entries of a range change together (Arm ARM D8.6.1), so
+ * every one is broken, the range flushed, and every one made with the VMA's
+ * access, the Contiguous bit kept (Linux's contpte_ptep_set_access_flags
+ * also changes the whole range). Out of line: rare.
+ */
+static __attribute__((noinline)) void upgrade_cont(struct vm_fault *vmf, unsigned access)
+{
+	vaddr_t base = ALIGN_DOWN(vmf->address, CONT_PTE_SIZE);
+	pte_t *first = vmf->pte - (vmf->address - base) / PAGE_SIZE;
+	paddr_t pa = arch_pte_addr(*first, PGT_LAST_LEVEL);
+
+	for (size_t i = 0; i < CONT_PTES; i++)
+		arch_pte_write(&first[i], 0);
+	arch_tlb_flush_leaves(base, base + CONT_PTE_SIZE, PAGE_SHIFT);
+	for (size_t i = 0; i < CONT_PTES; i++)
+		arch_pte_write(&first[i], arch_pte_leaf(pa + i * PAGE_SIZE, access | MM_CONT,
+							PGT_LAST_LEVEL));
+}
+
 /*
  * First touch of a page. A read (or instruction fetch) maps the shared zero
  * page without write permission; a write maps a fresh zeroed page with the
- * VMA's access. The slot was invalid, and the TLB never holds invalid
- * entries, so no TLB maintenance is needed.
+ * VMA's access, or a large folio around it when the mm enables them. The
+ * slot was invalid, and the TLB never holds invalid entries, so no TLB
+ * maintenance is needed.
  */
 PATH int do_anonymous_page(struct vm_fault *vmf)
 {
 	unsigned long vm_flags = vmf->vma->vm_flags;
 	paddr_t pa;
 
+	if (unlikely(vmf->mm->folio_orders) && (vmf->flags & FAULT_WRITE) &&
+	    do_anonymous_folio(vmf) == 0)
+		return 0;
 	if (!(vmf->flags & FAULT_WRITE)) {
 		arch_pte_write(vmf->pte, arch_pte_leaf(vmf->mm->zero_pa,
 						       vm_flags & (VM_READ | VM_EXEC), PGT_LAST_LEVEL));
@@ -161,6 +247,11 @@ PATH int handle_present_pte(struct vm_fault *vmf, pte_t pte)
 		return 0;
 	}
 	if (pa != mm->zero_pa && (vmf->flags & FAULT_ACCESS & ~attrs)) {
+		if (attrs & MM_CONT) {
+			upgrade_cont(vmf, access);
+			mm->nr_fault_wp++;
+			return 0;
+		}
 		arch_pte_write(vmf->pte, 0);
 		arch_tlb_flush_page(vmf->address);
 		arch_pte_write(vmf->pte, arch_pte_leaf(pa, access, PGT_LAST_LEVEL));

@@ -190,6 +190,35 @@ paddr_t page_alloc_run(size_t n)
 	return 0;
 }
 
+paddr_t page_alloc_aligned(unsigned order)
+{
+	size_t n = (size_t)1 << order;
+	paddr_t align = (paddr_t)n << PAGE_SHIFT;
+
+	if (order >= 40)
+		return 0;
+	for (size_t k = 0; k < nbanks; k++) {
+		struct bank *b = &banks[k];
+		size_t i = b->hint * WORD_BITS;
+
+		while (b->nfree >= n && i < b->pages) {
+			size_t s = find_bit(b->map, b->pages, i, true);
+			size_t e = find_bit(b->map, b->pages, s, false);
+			/* the first page of [s, e) whose address is aligned */
+			paddr_t pa = ALIGN_UP(b->base + ((paddr_t)s << PAGE_SHIFT), align);
+			size_t a = (size_t)((pa - b->base) >> PAGE_SHIFT);
+
+			if (s < b->pages && a < e && e - a >= n) {
+				assign_bits(b->map, a, a + n, false);
+				b->nfree -= n;
+				return pa;
+			}
+			i = e;
+		}
+	}
+	return 0;
+}
+
 #ifdef FAULTLINE_DEBUG
 static void poison(paddr_t pa, size_t n)
 {
