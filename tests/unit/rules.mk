@@ -33,7 +33,7 @@ build/host/test_rdpmc: tools/linux/rdpmc.h
 # assumption left in mm/ fails on the host. The portable sources are
 # compiled once per granule into build/host/g<shift>/obj.
 GRANULE_SHIFTS := 14 16
-GRANULE_TESTS := test_granule test_fault test_mmap test_brk test_vma
+GRANULE_TESTS := test_granule test_fault test_folio test_mmap test_brk test_vma
 HOST_HDRS := $(wildcard mm/*.h lib/*.h bench/*.h arch/fake/include/arch/*.h)
 
 define granule_rules
