@@ -109,6 +109,27 @@ static_assert(PROT_READ == VM_READ && PROT_WRITE == VM_WRITE &&
 	      PROT_EXEC == VM_EXEC, "PROT_* and VM_* access bits agree");
 
 /*
+ * The alignment of a new area of len bytes: the largest enabled folio size
+ * that len reaches, so that its folios are naturally aligned in VA as they
+ * must be to be mapped (Linux 6.12 aligns only PMD-sized anonymous areas,
+ * thp_get_unmapped_area; faultline extends that to every enabled folio
+ * size). A page without folios, so the base-page layout does not change.
+ */
+static uint64_t folio_align(const struct mm_struct *mm, uint64_t len)
+{
+	unsigned orders = mm->folio_orders;
+
+	while (orders) {
+		unsigned order = 31 - (unsigned)__builtin_clz(orders);
+
+		if (len >= PAGE_SIZE << order)
+			return PAGE_SIZE << order;
+		orders &= ~(1u << order);
+	}
+	return PAGE_SIZE;
+}
+
+/*
  * Top-down search for a free range of len bytes in [MM_MMAP_MIN, mmap_base),
  * starting below the last area placed (free_area_cache, as in Linux 2.6)
  * and, if that finds nothing, once more from mmap_base. Each step is one
@@ -118,12 +139,13 @@ static_assert(PROT_READ == VM_READ && PROT_WRITE == VM_WRITE &&
 static vaddr_t get_unmapped_area(struct mm_struct *mm, uint64_t len)
 {
 	vaddr_t from = mm->free_area_cache, high, addr;
+	uint64_t align = folio_align(mm, len);
 	struct vm_area_struct *vma;
 
 	for (;;) {
 		high = from;
-		while (high >= MM_MMAP_MIN + len) {
-			addr = high - len;
+		while (high >= MM_MMAP_MIN + len + align - PAGE_SIZE) {
+			addr = ALIGN_DOWN(high - len, align);
 			vma = find_vma(mm, addr);
 			if (!vma || vma->vm_start >= high)
 				return addr;

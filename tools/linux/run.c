@@ -105,6 +105,14 @@ static uint64_t resolution_x100(enum linux_counter c, const char *mode,
 	return 0;
 }
 
+/* The kernel's page size as the granule column writes it. */
+static const char *linux_granule(void)
+{
+	long p = sysconf(_SC_PAGESIZE);
+
+	return p == 4096 ? "4k" : p == 16384 ? "16k" : p == 65536 ? "64k" : "";
+}
+
 static void print_block(const char *name, const struct bench_meta *m, size_t n,
 			const struct linux_opts *o)
 {
@@ -129,6 +137,7 @@ static void print_block(const char *name, const struct bench_meta *m, size_t n,
 			.pages_allocated = d->r.pages_allocated,
 			.lat = &d->r.lat,
 			.unstable = d->r.unstable,
+			.table_pages = d->r.table_pages,
 		};
 
 		if (!d->ran)
@@ -162,6 +171,7 @@ int linux_bench(const struct linux_opts *o)
 		.unit = counter_unit(linux_counter_now(), o->mode), .el = 0,
 		.cntfrq = linux_counter_freq(), .stages = false,
 		.build = FAULTLINE_BUILD_ID,
+		.granule = linux_granule(),
 	};
 	size_t n = bench_suite(o->suite, &cases), ran = 0, failed = 0;
 	char name[64];
