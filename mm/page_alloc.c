@@ -190,6 +190,54 @@ paddr_t page_alloc_run(size_t n)
 	return 0;
 }
 
+/*
+ * The first free aligned run of n = 2^order pages in bank b by whole words:
+ * within a word (n <= 64), a group of n bits at a multiple of n is free when
+ * its lowest bit survives folding the word onto itself (w &= w >> 1, >> 2,
+ * ... >> n/2); above 64 pages, n / 64 consecutive full words at a multiple
+ * of n / 64. One pass from the hint, a load and a test per full word. Bit i
+ * of the bank must be aligned as page i's address is (checked by caller).
+ */
+static paddr_t alloc_aligned_words(struct bank *b, unsigned order)
+{
+	size_t n = (size_t)1 << order;
+
+	if (n <= WORD_BITS) {
+		uint64_t groups = n == WORD_BITS ? 1 : ~0ull / ((1ull << n) - 1); /* bit 0, n, 2n.. */
+
+		for (size_t i = b->hint; i < b->words; i++) {
+			uint64_t x = b->map[i];
+
+			for (size_t sh = 1; sh < n && x; sh <<= 1)
+				x &= x >> sh;
+			x &= groups;
+			if (x) {
+				size_t bit = i * WORD_BITS + ctz64(x);
+
+				if (bit + n > b->pages)
+					return 0;
+				assign_bits(b->map, bit, bit + n, false);
+				b->nfree -= n;
+				return b->base + ((paddr_t)bit << PAGE_SHIFT);
+			}
+		}
+		return 0;
+	}
+	for (size_t i = ALIGN_UP(b->hint, n / WORD_BITS); i + n / WORD_BITS <= b->words;
+	     i += n / WORD_BITS) {
+		size_t k = 0;
+
+		while (k < n / WORD_BITS && b->map[i + k] == ~0ull)
+			k++;
+		if (k == n / WORD_BITS && (i + k) * WORD_BITS <= b->pages) {
+			assign_bits(b->map, i * WORD_BITS, (i + k) * WORD_BITS, false);
+			b->nfree -= n;
+			return b->base + ((paddr_t)i * WORD_BITS << PAGE_SHIFT);
+		}
+	}
+	return 0;
+}
+
 paddr_t page_alloc_aligned(unsigned order)
 {
 	size_t n = (size_t)1 << order;
@@ -201,6 +249,15 @@ paddr_t page_alloc_aligned(unsigned order)
 		struct bank *b = &banks[k];
 		size_t i = b->hint * WORD_BITS;
 
+		if (b->nfree < n)
+			continue;
+		if (IS_ALIGNED(b->base, align)) { /* bit i aligned as page i */
+			paddr_t pa = alloc_aligned_words(b, order);
+
+			if (pa)
+				return pa;
+			continue;
+		}
 		while (b->nfree >= n && i < b->pages) {
 			size_t s = find_bit(b->map, b->pages, i, true);
 			size_t e = find_bit(b->map, b->pages, s, false);
