@@ -24,6 +24,7 @@
 #include "mm/arch.h"
 
 #define WORD_BITS 64
+#define ALIGNED_ORDERS 16 /* orders 1..16 keep a hint of their own */
 #define PA_LIMIT BIT(48) /* what the translation tables can map */
 
 #ifdef FAULTLINE_DEBUG
@@ -39,6 +40,8 @@ struct bank {
 	size_t nfree;   /* bits set */
 	size_t managed; /* pages managed (free or allocated) */
 	size_t hint;    /* word index: every word below it is 0 */
+	size_t ahint[ALIGNED_ORDERS]; /* word index: no word below it holds a
+					 free aligned run of 2^(k+1) pages */
 	uint64_t *map;  /* bit set: page free */
 #ifdef FAULTLINE_DEBUG
 	uint64_t *owned; /* bit set: page managed, i.e. not reserved */
@@ -202,10 +205,12 @@ static paddr_t alloc_aligned_words(struct bank *b, unsigned order)
 {
 	size_t n = (size_t)1 << order;
 
-	if (n <= WORD_BITS) {
+	if (n <= WORD_BITS && order <= ALIGNED_ORDERS) {
 		uint64_t groups = n == WORD_BITS ? 1 : ~0ull / ((1ull << n) - 1); /* bit 0, n, 2n.. */
 
-		for (size_t i = b->hint; i < b->words; i++) {
+		size_t *hint = &b->ahint[order - 1];
+
+		for (size_t i = MAX(b->hint, *hint); i < b->words; i++) {
 			uint64_t x = b->map[i];
 
 			for (size_t sh = 1; sh < n && x; sh <<= 1)
@@ -214,6 +219,7 @@ static paddr_t alloc_aligned_words(struct bank *b, unsigned order)
 			if (x) {
 				size_t bit = i * WORD_BITS + ctz64(x);
 
+				*hint = i;
 				if (bit + n > b->pages)
 					return 0;
 				assign_bits(b->map, bit, bit + n, false);
@@ -221,6 +227,7 @@ static paddr_t alloc_aligned_words(struct bank *b, unsigned order)
 				return b->base + ((paddr_t)bit << PAGE_SHIFT);
 			}
 		}
+		*hint = b->words; /* none left: frees lower it again */
 		return 0;
 	}
 	for (size_t i = ALIGN_UP(b->hint, n / WORD_BITS); i + n / WORD_BITS <= b->words;
@@ -293,6 +300,9 @@ static void freed(struct bank *b, size_t i, size_t n)
 	b->nfree += n;
 	if (i / WORD_BITS < b->hint)
 		b->hint = i / WORD_BITS;
+	for (int k = 0; k < ALIGNED_ORDERS; k++)
+		if (i / WORD_BITS < b->ahint[k])
+			b->ahint[k] = i / WORD_BITS;
 	if (b < cur)
 		cur = b;
 }
@@ -525,6 +535,8 @@ int page_alloc_init(const struct mem_range *in, size_t n,
 
 		b->managed = b->nfree;
 		b->hint = 0;
+		for (int o = 0; o < ALIGNED_ORDERS; o++)
+			b->ahint[o] = 0;
 #ifdef FAULTLINE_DEBUG
 		for (size_t i = 0; i < b->words; i++)
 			b->owned[i] = b->map[i];
