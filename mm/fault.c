@@ -112,19 +112,21 @@ static bool range_none(const pte_t *first, size_t n)
  * zeroed and mapped whole, with the Contiguous bit over every contiguous
  * range it covers (all of them when it is at least CONT_PTE_SIZE, none when
  * smaller). The entries were empty, so no TLB holds them: no break needed.
- * Out of line: the base-page path pays one test for it.
+ * Out of line: the base-page path pays one test for it. Takes the fault's
+ * state by value: a vm_fault whose address escaped could no longer have
+ * its constant `stamps` and `marks` folded into the path's copies.
  */
-static __attribute__((noinline)) int do_anonymous_folio(struct vm_fault *vmf)
+static __attribute__((noinline)) int do_anonymous_folio(struct mm_struct *mm,
+							const struct vm_area_struct *vma,
+							vaddr_t address, pte_t *pte, bool stamps)
 {
-	struct mm_struct *mm = vmf->mm;
-	const struct vm_area_struct *vma = vmf->vma;
 	unsigned orders = mm->folio_orders;
 
 	while (orders) {
 		unsigned order = 31 - (unsigned)__builtin_clz(orders);
 		size_t n = (size_t)1 << order;
-		vaddr_t size = PAGE_SIZE << order, base = ALIGN_DOWN(vmf->address, size);
-		pte_t *first = vmf->pte - (vmf->address - base) / PAGE_SIZE;
+		vaddr_t size = PAGE_SIZE << order, base = ALIGN_DOWN(address, size);
+		pte_t *first = pte - (address - base) / PAGE_SIZE;
 		unsigned attrs = write_access(vma->vm_flags) | (size >= CONT_PTE_SIZE ? MM_CONT : 0);
 		paddr_t pa;
 
@@ -136,18 +138,18 @@ static __attribute__((noinline)) int do_anonymous_folio(struct vm_fault *vmf)
 			mm->nr_folio_fallback++;
 			continue;
 		}
-		if (unlikely(vmf->stamps))
+		if (unlikely(stamps))
 			fault_stamp[STAGE_ALLOC] = arch_counter();
 		for (size_t i = 0; i < n; i++)
 			arch_zero_page(arch_phys_to_virt(pa + i * PAGE_SIZE));
-		if (unlikely(vmf->stamps))
+		if (unlikely(stamps))
 			fault_stamp[STAGE_ZERO] = arch_counter();
 		for (size_t i = 0; i < n; i++)
 			arch_pte_write(&first[i], arch_pte_leaf(pa + i * PAGE_SIZE, attrs,
 								PGT_LAST_LEVEL));
 		mm->nr_fault_folio++;
 		mm->nr_folio_pages += n;
-		if (unlikely(vmf->stamps))
+		if (unlikely(stamps))
 			fault_stamp[STAGE_MAP] = arch_counter();
 		return 0;
 	}
@@ -159,12 +161,14 @@ static __attribute__((noinline)) int do_anonymous_folio(struct vm_fault *vmf)
  * mprotect): the entries of a range change together (Arm ARM D8.6.1), so
  * every one is broken, the range flushed, and every one made with the VMA's
  * access, the Contiguous bit kept (Linux's contpte_ptep_set_access_flags
- * also changes the whole range). Out of line: rare.
+ * also changes the whole range). Out of line: rare; state by value, as for
+ * do_anonymous_folio.
  */
-static __attribute__((noinline)) void upgrade_cont(struct vm_fault *vmf, unsigned access)
+static __attribute__((noinline)) void upgrade_cont(vaddr_t address, pte_t *pte,
+						   unsigned access)
 {
-	vaddr_t base = ALIGN_DOWN(vmf->address, CONT_PTE_SIZE);
-	pte_t *first = vmf->pte - (vmf->address - base) / PAGE_SIZE;
+	vaddr_t base = ALIGN_DOWN(address, CONT_PTE_SIZE);
+	pte_t *first = pte - (address - base) / PAGE_SIZE;
 	paddr_t pa = arch_pte_addr(*first, PGT_LAST_LEVEL);
 
 	for (size_t i = 0; i < CONT_PTES; i++)
@@ -188,7 +192,7 @@ PATH int do_anonymous_page(struct vm_fault *vmf)
 	paddr_t pa;
 
 	if (unlikely(vmf->mm->folio_orders) && (vmf->flags & FAULT_WRITE) &&
-	    do_anonymous_folio(vmf) == 0)
+	    do_anonymous_folio(vmf->mm, vmf->vma, vmf->address, vmf->pte, vmf->stamps) == 0)
 		return 0;
 	if (!(vmf->flags & FAULT_WRITE)) {
 		arch_pte_write(vmf->pte, arch_pte_leaf(vmf->mm->zero_pa,
@@ -248,7 +252,7 @@ PATH int handle_present_pte(struct vm_fault *vmf, pte_t pte)
 	}
 	if (pa != mm->zero_pa && (vmf->flags & FAULT_ACCESS & ~attrs)) {
 		if (attrs & MM_CONT) {
-			upgrade_cont(vmf, access);
+			upgrade_cont(vmf->address, vmf->pte, (unsigned)access);
 			mm->nr_fault_wp++;
 			return 0;
 		}
