@@ -108,21 +108,23 @@ static bool range_none(const pte_t *first, size_t n)
  * enabled order whose naturally aligned range around the address lies in
  * the VMA and has only empty entries (a zero page or a kept page in it rules
  * it out) and for which the allocator has an aligned run; else the next
- * order down; 1 when none fits (the caller maps a base page). The folio is
- * zeroed and mapped whole, with the Contiguous bit over every contiguous
- * range it covers (all of them when it is at least CONT_PTE_SIZE, none when
+ * order down; finally the base page, as do_anonymous_page maps it (its
+ * allocation failing is the fault's -ENOMEM). The folio is zeroed and
+ * mapped whole, with the Contiguous bit over every contiguous range it
+ * covers (all of them when it is at least CONT_PTE_SIZE, none when
  * smaller). The entries were empty, so no TLB holds them: no break needed.
- * Out of line: the base-page path pays one test for it. Takes the fault's
- * state by value: a vm_fault whose address escaped could no longer have
- * its constant `stamps` and `marks` folded into the path's copies.
+ * Out of line and reached by a tail call, so the base-page path pays one
+ * test for it. Takes the fault's state by value: a vm_fault whose address
+ * escaped could no longer have its constant `stamps` and `marks` folded
+ * into the path's copies.
  */
 static __attribute__((noinline)) int do_anonymous_folio(struct mm_struct *mm,
 							const struct vm_area_struct *vma,
 							vaddr_t address, pte_t *pte, bool stamps)
 {
-	unsigned orders = mm->folio_orders;
+	unsigned orders = mm->folio_orders | 1; /* order 0: the base page */
 
-	while (orders) {
+	for (;;) {
 		unsigned order = 31 - (unsigned)__builtin_clz(orders);
 		size_t n = (size_t)1 << order;
 		vaddr_t size = PAGE_SIZE << order, base = ALIGN_DOWN(address, size);
@@ -131,12 +133,17 @@ static __attribute__((noinline)) int do_anonymous_folio(struct mm_struct *mm,
 		paddr_t pa;
 
 		orders &= ~(1u << order);
-		if (base < vma->vm_start || base + size > vma->vm_end || !range_none(first, n))
+		if (order && (base < vma->vm_start || base + size > vma->vm_end ||
+			      !range_none(first, n)))
 			continue;
-		pa = page_alloc_aligned(order);
-		if (!pa) {
+		pa = order ? page_alloc_aligned(order) : page_alloc();
+		if (!pa && order) {
 			mm->nr_folio_fallback++;
 			continue;
+		}
+		if (!pa) {
+			mm->nr_fault_oom++;
+			return -ENOMEM;
 		}
 		if (unlikely(stamps))
 			fault_stamp[STAGE_ALLOC] = arch_counter();
@@ -147,13 +154,16 @@ static __attribute__((noinline)) int do_anonymous_folio(struct mm_struct *mm,
 		for (size_t i = 0; i < n; i++)
 			arch_pte_write(&first[i], arch_pte_leaf(pa + i * PAGE_SIZE, attrs,
 								PGT_LAST_LEVEL));
-		mm->nr_fault_folio++;
-		mm->nr_folio_pages += n;
+		if (order) {
+			mm->nr_fault_folio++;
+			mm->nr_folio_pages += n;
+		} else {
+			mm->nr_fault_anon++;
+		}
 		if (unlikely(stamps))
 			fault_stamp[STAGE_MAP] = arch_counter();
 		return 0;
 	}
-	return 1;
 }
 
 /*
@@ -191,9 +201,6 @@ PATH int do_anonymous_page(struct vm_fault *vmf)
 	unsigned long vm_flags = vmf->vma->vm_flags;
 	paddr_t pa;
 
-	if (unlikely(vmf->mm->folio_orders) && (vmf->flags & FAULT_WRITE) &&
-	    do_anonymous_folio(vmf->mm, vmf->vma, vmf->address, vmf->pte, vmf->stamps) == 0)
-		return 0;
 	if (!(vmf->flags & FAULT_WRITE)) {
 		arch_pte_write(vmf->pte, arch_pte_leaf(vmf->mm->zero_pa,
 						       vm_flags & (VM_READ | VM_EXEC), PGT_LAST_LEVEL));
@@ -201,6 +208,9 @@ PATH int do_anonymous_page(struct vm_fault *vmf)
 		STAMP(vmf, STAGE_MAP);
 		return 0;
 	}
+	if (unlikely(vmf->mm->folio_orders)) /* a tail call: nothing after it */
+		return do_anonymous_folio(vmf->mm, vmf->vma, vmf->address, vmf->pte,
+					  vmf->stamps);
 	pa = new_zeroed_page(vmf);
 	if (unlikely(!pa))
 		return -ENOMEM;
