@@ -2,22 +2,20 @@
  * Anonymous private mappings: mmap, munmap, mprotect. Each operation checks
  * its arguments, then allocates every VMA it may need, and only then edits
  * the page tables and the VMA set, so an error always leaves the mm as it
- * was. The window holds only base pages (the fault path maps nothing
- * larger), so pgt_unmap and pgt_protect never need a table to split a block
- * there and cannot fail.
+ * was. The fault path maps no blocks in the window, so pgt_unmap and
+ * pgt_protect never need a table to split one there and cannot fail.
  *
- * Once the fault path maps larger leaves (a block, or a folio under the
- * contiguous bit), a cut can fall inside one: splitting a block takes a
- * table page, and rewriting a contiguous range breaks all of its entries
- * (Arm ARM DDI0487 K.a, "The Contiguous bit": the entries of a range are
- * changed together, with break-before-make over the whole range). The
- * argument then extends the way the VMAs' does: the operation counts the
- * table pages its cuts need (at most two edges, each splitting at most one
- * leaf per level above the last, as pgtable.c's find_cuts() already does for
- * blocks; a contiguous range needs no page, only a wider break), reserves
- * them before it edits anything, and returns -ENOMEM with nothing changed
- * when they cannot be had; after that point nothing can fail. pgtable.c's
- * split_edges() makes that reservation for blocks today, inside each
+ * It does map large folios under the Contiguous bit, and a cut can fall
+ * inside one: the range is unfolded (Arm ARM DDI0487 K.a D8.6.1, "The
+ * Contiguous bit": every entry broken, the range flushed, every entry
+ * rewritten without the bit; pgtable.c pgt_unfold), which needs no memory,
+ * and a range the operation covers whole is changed in one chunk. So the
+ * argument still holds. Once blocks are mapped in the window, a cut inside
+ * one takes a table page: the operation will have to count the tables its
+ * cuts need (at most two edges, each splitting at most one leaf per level
+ * above the last, as pgtable.c's find_cuts() does), reserve them before it
+ * edits anything, and return -ENOMEM with nothing changed when they cannot
+ * be had. pgtable.c's split_edges() makes that reservation inside each
  * pgt_unmap/pgt_protect call; mmap.c, which calls them once per VMA, will
  * have to make it once for its whole range before its first edit.
  */
