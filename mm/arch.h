@@ -60,6 +60,8 @@
  *   uint64_t arch_counter(void)             the benchmark counter, serialised
  *   uint64_t arch_read_cntvct(void)         the generic timer count, serialised
  *   void     arch_zero_page(void *page)     zero one page, fast
+ *   void     arch_zero_pages(void *page, size_t n)  zero n consecutive
+ *                                           pages (a folio), fast
  *   void     arch_inval_before_write(void *p, size_t len)  before the first
  *                                           write to boot memory with the
  *                                           MMU off (cache maintenance)

@@ -147,8 +147,7 @@ static __attribute__((noinline)) int do_anonymous_folio(struct mm_struct *mm,
 		}
 		if (unlikely(stamps))
 			fault_stamp[STAGE_ALLOC] = arch_counter();
-		for (size_t i = 0; i < n; i++)
-			arch_zero_page(arch_phys_to_virt(pa + i * PAGE_SIZE));
+		arch_zero_pages(arch_phys_to_virt(pa), n);
 		if (unlikely(stamps))
 			fault_stamp[STAGE_ZERO] = arch_counter();
 		for (size_t i = 0; i < n; i++)
