@@ -293,6 +293,28 @@ static void test_tlb_range(void **state)
 	assert_int_equal(mm_check(&e->mm), 0);
 }
 
+/* With folios, mmap aligns a new area to the largest folio size its length reaches. */
+static void test_mmap_aligns(void **state)
+{
+	struct mm_env *e = *state;
+	vaddr_t a, b, c;
+
+	assert_int_equal(do_mmap(&e->mm, 0, 3 * PAGE_SIZE, PROT_READ,
+				 MAP_PRIVATE | MAP_ANONYMOUS, &a), 0);
+	assert_int_equal(mm_set_folios(&e->mm, BIT(1) | BIT(CONT_ORDER)), 0);
+	assert_int_equal(do_mmap(&e->mm, 0, CONT_PTE_SIZE + PAGE_SIZE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, &b), 0);
+	assert_int_equal(b % CONT_PTE_SIZE, 0);
+	assert_true(b + CONT_PTE_SIZE + PAGE_SIZE <= a);
+	assert_int_equal(do_mmap(&e->mm, 0, 3 * PAGE_SIZE, PROT_READ,
+				 MAP_PRIVATE | MAP_ANONYMOUS, &c), 0);
+	assert_int_equal(c % (2 * PAGE_SIZE), 0);
+	/* The whole first range of b is one folio with the bit. */
+	assert_int_equal(touch(&e->mm, b + PAGE_SIZE, FAULT_WRITE, NULL), 0);
+	expect_folio(e, b, CONT_PTES, MM_READ | MM_WRITE | MM_CONT);
+	assert_int_equal(mm_check(&e->mm), 0);
+}
+
 /* pgt_check and mm_check refuse an inconsistent range. */
 static void test_check_catches(void **state)
 {
@@ -326,6 +348,7 @@ int main(void)
 		T(test_mprotect_splits),
 		T(test_brk_shrink_splits),
 		T(test_tlb_range),
+		T(test_mmap_aligns),
 		T(test_check_catches),
 	};
 
