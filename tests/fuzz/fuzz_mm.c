@@ -16,7 +16,9 @@
  *
  * Large folios: the input's length modulo 4 (the bytes after its last whole
  * operation) chooses the folio orders (none, 2 pages, 4 pages and a
- * contiguous range, or every order that fits a window). A first write then
+ * contiguous range where one fits a window, or every order that fits a
+ * window). The target is built at every granule of the fake (fuzz_mm_g14,
+ * fuzz_mm_g16). A first write then
  * may map a folio: the model checks that it covers only untouched pages of
  * the faulting page's VMA, that it is the largest enabled order that fits
  * (or that the allocator's fallback was counted), and marks its pages
@@ -42,7 +44,7 @@
 #define NWIN 3
 #define WPAGES 64
 #define P PAGE_SIZE
-#define RAM (3ull << 20) /* small, so that memory runs out */
+#define RAM ((3ull << 20) * (PAGE_SIZE >> 12)) /* 768 pages: memory runs out */
 
 enum state { UNMAPPED, UNTOUCHED, ZERO, PRIVATE };
 
@@ -338,7 +340,7 @@ static unsigned folio_orders_for(size_t size)
 		0, BIT(1), BIT(2) | BIT(CONT_PTE_BITS), 0x7e /* 2 to 64 pages */
 	};
 
-	return orders[size % 4] & FOLIO_ORDERS_ALL;
+	return orders[size % 4] & FOLIO_ORDERS_ALL & 0x7e; /* a folio fits a window */
 }
 
 /*

@@ -3,6 +3,8 @@
 # run finds do not dirty the tree; a crash or a failed check is a failure.
 #
 #   fuzz_mm       mm/ against a reference model     tests/fuzz/corpus/
+#   fuzz_mm_g14   the same with 16 KiB pages (the fake's FAKE_GRANULE_SHIFT)
+#   fuzz_mm_g16   the same with 64 KiB pages
 #   fuzz_cmdline  lib/cmdline.c: reasons printable,  tests/fuzz/corpus-cmdline/
 #                 accepted lines print back the same
 #
@@ -12,9 +14,13 @@ FUZZ_CC := clang
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -DFAULTLINE_HOST -I. -Iarch/fake/include \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_TIME ?= 30
-FUZZ_TARGETS := fuzz_mm fuzz_cmdline
+FUZZ_TARGETS := fuzz_mm fuzz_mm_g14 fuzz_mm_g16 fuzz_cmdline
 fuzz_corpus_fuzz_mm := tests/fuzz/corpus
 fuzz_corpus_fuzz_cmdline := tests/fuzz/corpus-cmdline
+
+build/fuzz/fuzz_mm_g%: tests/fuzz/fuzz_mm.c $(HOST_SRC) $(wildcard mm/*.h lib/*.h bench/*.h arch/fake/include/arch/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -DFAKE_GRANULE_SHIFT=$* -o $@ $< $(HOST_SRC)
 
 build/fuzz/%: tests/fuzz/%.c $(HOST_SRC) $(wildcard mm/*.h lib/*.h bench/*.h arch/fake/include/arch/*.h)
 	@mkdir -p $(dir $@)
@@ -27,7 +33,7 @@ TEST_TIERS += test-fuzz
 test-fuzz: fuzz
 	@mkdir -p build/test; p=0; f=0; \
 	for t in $(FUZZ_TARGETS); do \
-		case $$t in fuzz_mm) c=$(fuzz_corpus_fuzz_mm);; *) c=$(fuzz_corpus_fuzz_cmdline);; esac; \
+		case $$t in fuzz_mm*) c=$(fuzz_corpus_fuzz_mm);; *) c=$(fuzz_corpus_fuzz_cmdline);; esac; \
 		rm -rf build/fuzz/$$t.corpus build/fuzz/$$t.artifacts; \
 		cp -r $$c build/fuzz/$$t.corpus; mkdir -p build/fuzz/$$t.artifacts; \
 		if build/fuzz/$$t -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
