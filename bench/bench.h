@@ -82,7 +82,17 @@ struct bench_case {
 	uint64_t pages;          /* pages touched per repetition */
 	unsigned reps;           /* measured repetitions (one warm-up more) */
 	unsigned cold;           /* COLD_* */
+	unsigned folio;          /* folio orders the case runs with (bit k:
+				    2^k pages, mm_set_folios; BENCH_FOLIO_NONE:
+				    base pages); 0: the command line's
+				    folio=. With folios, seq, reverse
+				    and random touch the first page of each
+				    chunk of the largest folio's size, so that
+				    every touch is one fault of one folio */
 };
+
+/* bench_case.folio of a case that runs with base pages whatever folio= says. */
+#define BENCH_FOLIO_NONE BIT(0)
 
 /* What the driver's OS adds; any hook may be NULL. */
 struct bench_hooks {
@@ -112,6 +122,8 @@ struct bench_result {
 	uint64_t samples;               /* timed accesses, warm-up excluded */
 	uint64_t faults;                /* env_faults() during them */
 	uint64_t pages_allocated;       /* env_pages_allocated() during them */
+	uint64_t table_pages;           /* env_table_pages() one repetition's
+					   touches added (ENV_UNKNOWN: unknown) */
 	struct stats lat;
 	bool unstable;                  /* repetitions' medians disagree */
 	bool staged;                    /* stage_p50 and raw[].stage are valid */
@@ -120,6 +132,9 @@ struct bench_result {
 	size_t nraw;
 	struct bench_raw *raw;          /* env_map'ed; bench_release frees */
 };
+
+/* bench_folio_step: pages between two touches of c's seq, reverse, random (1 without folios). */
+uint64_t bench_folio_step(const struct bench_case *c);
 
 /* bench_suite: the cases of suite `name` in *cases; their count, 0 if unknown. */
 size_t bench_suite(const char *name, const struct bench_case **cases);

@@ -2,6 +2,7 @@
  * CSV formatting of benchmark rows (column lists in bench/csv.h).
  */
 #include "bench/csv.h"
+#include "bench/env.h"
 
 static void put(struct csv_line *l, const char *s, size_t n)
 {
@@ -74,6 +75,18 @@ void csv_empty(struct csv_line *l)
 	sep(l);
 }
 
+void csv_size(struct csv_line *l, unsigned shift)
+{
+	char tmp[24];
+
+	if (!shift) {
+		csv_str(l, "none");
+		return;
+	}
+	csv_str(l, digits(1ull << (shift >= 20 ? shift - 20 : shift - 10), tmp));
+	put(l, shift >= 20 ? "m" : "k", 1);
+}
+
 static void stage_columns(struct csv_line *l, const char *suffix)
 {
 	for (int s = 0; s < BENCH_NR_STAGES; s++) {
@@ -100,7 +113,8 @@ void bench_summary_header(struct csv_line *l)
 	};
 	static const char *const tail[] = {
 		"staged_p50", "baseline_p50", "floor_sum", "floor_ratio", "el",
-		"cntfrq", "stages", "build", "unstable",
+		"cntfrq", "stages", "build", "unstable", "granule", "folio",
+		"per_4k_p50", "table_pages",
 	};
 
 	csv_reset(l);
@@ -175,6 +189,22 @@ void bench_summary_row(struct csv_line *l, const struct bench_meta *m,
 	csv_str(l, m->stages ? "on" : "off");
 	csv_str(l, m->build);
 	csv_u64(l, row->unstable);
+	csv_str(l, m->granule ? m->granule : "");
+	if (m->folio)
+		csv_str(l, m->folio);
+	else
+		csv_size(l, row->folio ? PAGE_SHIFT + 31 - (unsigned)__builtin_clz(row->folio) : 0);
+	if (row->faults) {
+		uint64_t mapped = row->pages_allocated ? row->pages_allocated * PAGE_SIZE
+						       : row->faults * PAGE_SIZE;
+		csv_fixed2(l, (s->p50 * row->faults * 4096 * 100 + mapped / 2) / mapped);
+	} else {
+		csv_empty(l);
+	}
+	if (row->table_pages != ENV_UNKNOWN)
+		csv_u64(l, row->table_pages);
+	else
+		csv_empty(l);
 }
 
 void bench_raw_row(struct csv_line *l, const struct bench_meta *m,

@@ -9,7 +9,13 @@
  *   p99.9, stage_<name>_p50 for entry decode lookup walk alloc zero map exit
  *   eret (empty when stages are off), staged_p50 (p50 with stamps on),
  *   baseline_p50 (the pattern's no-fault re-touch), floor_sum, floor_ratio
- *   (p50 / floor_sum, two decimals), el, cntfrq, stages, build, unstable.
+ *   (p50 / floor_sum, two decimals), el, cntfrq, stages, build, unstable,
+ *   granule (the translation granule: 4k, 16k, 64k), folio (the largest
+ *   folio size the case ran with, or none), per_4k_p50 (p50 divided by the
+ *   4 KiB units one fault mapped: pages_allocated x page size / faults, a
+ *   page for zero-page reads; two decimals; empty without faults),
+ *   table_pages (translation-table pages one repetition's touches added;
+ *   empty when unknown).
  * Raw (one row per sample, the first BENCH_RAW_MAX of each case):
  *   board,mode,unit,pattern,access,pages,sample,page,latency,latency_staged,
  *   stage_<name> for each stage (empty when stages are off).
@@ -41,6 +47,9 @@ struct bench_meta {
 	uint64_t cntfrq;     /* CNTFRQ_EL0 */
 	bool stages;         /* stage stamps taken */
 	const char *build;   /* build id */
+	const char *granule; /* "4k", "16k", "64k" */
+	const char *folio;   /* every row's folio column, when the run sets the
+			        folio size itself (Linux: sysfs); NULL: the case's */
 };
 
 /* One summary row: a case's result, or a floor / find_vma measurement. */
@@ -55,6 +64,8 @@ struct bench_row {
 	uint64_t baseline_p50;      /* 0: none */
 	uint64_t floor_sum;         /* 0: no ratio */
 	bool unstable;
+	unsigned folio;             /* folio orders the case ran with (0: none) */
+	uint64_t table_pages;       /* ENV_UNKNOWN: unknown */
 };
 
 /* csv_reset: start an empty line. */
@@ -67,6 +78,8 @@ void csv_u64(struct csv_line *l, uint64_t v);
 void csv_fixed2(struct csv_line *l, uint64_t v);
 /* csv_empty: add an empty field. */
 void csv_empty(struct csv_line *l);
+/* csv_size: add 2^shift bytes as "16k" or "2m" (shift >= 10), "none" for 0. */
+void csv_size(struct csv_line *l, unsigned shift);
 
 /* bench_summary_header / bench_raw_header: the header rows. */
 void bench_summary_header(struct csv_line *l);

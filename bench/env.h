@@ -32,6 +32,10 @@ uint64_t env_faults(void);
 /* env_pages_allocated: data pages allocated by faults so far. */
 uint64_t env_pages_allocated(void);
 
+/* env_table_pages: translation-table pages the address space holds now, or ENV_UNKNOWN. */
+#define ENV_UNKNOWN UINT64_MAX
+uint64_t env_table_pages(void);
+
 /* env_ram_bytes: memory the benchmarks may use (caps region sizes). */
 uint64_t env_ram_bytes(void);
 

@@ -61,6 +61,11 @@ uint64_t env_pages_allocated(void)
 	return 0; /* not known to a Linux process */
 }
 
+uint64_t env_table_pages(void)
+{
+	return ENV_UNKNOWN; /* not known to a host process */
+}
+
 uint64_t env_ram_bytes(void)
 {
 	return 256ull << 20;

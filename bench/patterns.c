@@ -79,6 +79,10 @@ uint64_t bench_calibrate(void)
 static bool span_pages(const struct bench_case *c, uint64_t *out)
 {
 	switch (c->kind) {
+	case KIND_SEQ:
+	case KIND_REVERSE:
+	case KIND_RANDOM:
+		return !__builtin_mul_overflow(c->pages, bench_folio_step(c), out);
 	case KIND_STRIDE:
 	case KIND_SPARSE:
 		return !__builtin_mul_overflow(c->pages, (uint64_t)c->param, out);
@@ -195,6 +199,16 @@ static int scratch_get(const struct bench_case *c, struct scratch *s,
 	return 0;
 }
 
+uint64_t bench_folio_step(const struct bench_case *c)
+{
+	unsigned orders = c->folio & ~BENCH_FOLIO_NONE;
+
+	if (!orders || (c->kind != KIND_SEQ && c->kind != KIND_REVERSE &&
+			c->kind != KIND_RANDOM))
+		return 1;
+	return 1ull << (31 - __builtin_clz(orders));
+}
+
 /* The order of touches: page indices into the region. */
 static void make_order(const struct bench_case *c, uint64_t seed, uint32_t *o)
 {
@@ -226,6 +240,8 @@ static void make_order(const struct bench_case *c, uint64_t seed, uint32_t *o)
 			o[j] = t;
 		}
 	}
+	for (uint64_t i = 0; i < n && bench_folio_step(c) > 1; i++)
+		o[i] *= (uint32_t)bench_folio_step(c); /* span_pages checked the product */
 }
 
 /* The disturbances of a cold variant, before a sample. */
@@ -342,10 +358,14 @@ static int rep_region(struct run *x, int rep, bool staged)
 	base = env_map(bytes, ENV_PROT_READ | ENV_PROT_WRITE);
 	if (!base)
 		return -ENOMEM;
+	uint64_t tables = env_table_pages();
 	for (uint64_t i = 0; i < c->pages; i++)
 		one(x, (volatile uint64_t *)(base + (uint64_t)x->s->order[i] *
 							    PAGE_SIZE),
 		    i, rep, staged);
+	if (rep == 1 && !staged)
+		x->r->table_pages = tables == ENV_UNKNOWN ? ENV_UNKNOWN
+							: env_table_pages() - tables;
 	return env_unmap(base, bytes);
 }
 
@@ -413,7 +433,7 @@ int bench_run_case(const struct bench_case *c, const struct bench_hooks *h,
 
 	uint64_t need;
 
-	*r = (struct bench_result){ 0 };
+	*r = (struct bench_result){ .table_pages = ENV_UNKNOWN };
 	err = bench_case_need(c, &need);
 	if (err)
 		return err;

@@ -6,12 +6,15 @@
  * and reported), and cold variants with fewer samples. Repetitions shrink as
  * regions grow so that each case has >= 4096 samples where it can and the
  * whole suite stays within two minutes of wall time under ICOUNT=1.
- * "small" (make test: regression guard, determinism) is a fast subset.
+ * "small" (make test: regression guard, determinism) is a fast subset; its
+ * last case runs with 64 KiB folios (one contiguous range) for the guard.
+ * "folio" sweeps folio sizes (below).
  */
 #include "bench/bench.h"
+#include "mm/geometry.h"
 
 #define P(name, kind, param, acc, pages, reps, cold) \
-	{ name, kind, param, acc, pages, reps, cold }
+	{ name, kind, param, acc, pages, reps, cold, 0 }
 
 static const struct bench_case default_cases[] = {
 	P("seq", KIND_SEQ, 0, ACCESS_WRITE, 1, 32, 0),
@@ -60,6 +63,32 @@ static const struct bench_case small_cases[] = {
 	P("stride-512", KIND_STRIDE, 512, ACCESS_WRITE, 64, 3, 0),
 	P("brk-grow-8", KIND_BRK, 8, ACCESS_WRITE, 256, 3, 0),
 	P("churn", KIND_CHURN, 0, ACCESS_WRITE, 128, 3, 0),
+	{ "seq-folio", KIND_SEQ, 0, ACCESS_WRITE, 64, 3, 0, BIT(CONT_PTE_BITS) },
+};
+
+/*
+ * "folio" (make bench SUITE=folio): the first-touch patterns per folio
+ * size: base pages, 2 pages, 4 pages, one contiguous range (64 KiB with
+ * 4 KiB pages), the largest folio (half a block). Each touch is the first
+ * page of a chunk of the folio's size, so every sample is one fault that
+ * maps one folio; the region is 4096 base pages' worth, whatever the size.
+ */
+#define FOLIO_CASES(orders, order)                                                    \
+	F("seq", KIND_SEQ, ACCESS_WRITE, 4096 >> (order), orders),                    \
+	F("seq", KIND_SEQ, ACCESS_RETOUCH, 4096 >> (order), orders),                  \
+	F("reverse", KIND_REVERSE, ACCESS_WRITE, 4096 >> (order), orders),            \
+	F("random", KIND_RANDOM, ACCESS_WRITE, 4096 >> (order), orders),              \
+	F("random", KIND_RANDOM, ACCESS_RETOUCH, 4096 >> (order), orders),            \
+	F("seq", KIND_SEQ, ACCESS_READ, 4096 >> (order), orders)
+#define F(name, kind, acc, pages, orders) \
+	{ name, kind, 0, acc, pages, (pages) >= 64 ? 3 : 8, 0, orders }
+
+static const struct bench_case folio_cases[] = {
+	FOLIO_CASES(BENCH_FOLIO_NONE, 0),
+	FOLIO_CASES(BIT(1), 1),
+	FOLIO_CASES(BIT(2), 2),
+	FOLIO_CASES(BIT(CONT_PTE_BITS), CONT_PTE_BITS),
+	FOLIO_CASES(BIT(BLOCK_SHIFT - PAGE_SHIFT - 1), BLOCK_SHIFT - PAGE_SHIFT - 1),
 };
 
 static const struct {
@@ -69,6 +98,7 @@ static const struct {
 } suites[] = {
 	{ "default", default_cases, ARRAY_SIZE(default_cases) },
 	{ "small", small_cases, ARRAY_SIZE(small_cases) },
+	{ "folio", folio_cases, ARRAY_SIZE(folio_cases) },
 };
 
 static bool same(const char *a, const char *b)

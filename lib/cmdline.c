@@ -8,6 +8,7 @@
 #include "lib/printf.h"
 #include "lib/reason.h"
 #include "lib/string.h"
+#include "mm/geometry.h"
 
 #define SHOW 48 /* at most this much of a word is quoted in a message */
 #define SHOW_BUF (4 * SHOW + 1) /* SHOW bytes, each escaped to at most 4 */
@@ -16,10 +17,10 @@ static const char *const firmware_keys[] = { CMDLINE_FIRMWARE_KEYS };
 
 static const char *const key_names[] = {
 	"run", "suite", "pattern", "pages", "iters", "seed", "stages",
-	"mode", "counter", "vmas",
+	"mode", "counter", "vmas", "folio",
 };
-/* key_names[i] sets cmdline.given bit i (CMDLINE_RUN ... CMDLINE_VMAS). */
-static_assert(BIT(0) == CMDLINE_RUN && BIT(ARRAY_SIZE(key_names) - 1) == CMDLINE_VMAS,
+/* key_names[i] sets cmdline.given bit i (CMDLINE_RUN ... CMDLINE_FOLIO). */
+static_assert(BIT(0) == CMDLINE_RUN && BIT(ARRAY_SIZE(key_names) - 1) == CMDLINE_FOLIO,
 	      "key_names follows the CMDLINE_* bits");
 
 /*
@@ -110,6 +111,70 @@ static int set_number(uint64_t *dst, uint64_t min, const char *key, const char *
 	return 0;
 }
 
+/* The largest folio order: half a block (blocks are not mapped by faults). */
+#define FOLIO_TOP (BLOCK_SHIFT - PAGE_SHIFT - 1)
+
+/* Print 2^shift bytes as folio= takes it: 16k, 2m, or plain bytes. */
+static int format_size(char *buf, size_t room, unsigned shift)
+{
+	if (shift >= 20)
+		return ksnprintf(buf, room, "%llum", 1ull << (shift - 20));
+	if (shift >= 10)
+		return ksnprintf(buf, room, "%lluk", 1ull << (shift - 10));
+	return ksnprintf(buf, room, "%llu", 1ull << shift);
+}
+
+/*
+ * folio=none or a comma-separated list of sizes (see lib/cmdline.h) into
+ * cl->folio_orders, each size checked: a number, a power of two, within
+ * 2 pages .. half a block, not listed twice.
+ */
+static int set_folio(struct cmdline *cl, const char *v, size_t n, const char **why)
+{
+	static char lo[16], hi[16];
+
+	format_size(lo, sizeof(lo), PAGE_SHIFT + 1);
+	format_size(hi, sizeof(hi), PAGE_SHIFT + FOLIO_TOP);
+	cl->folio_orders = 0;
+	if (equals(v, n, "none"))
+		return 0;
+	for (size_t i = 0; i < n;) {
+		const char *s = v + i;
+		size_t len = 0, digits;
+		uint64_t bytes, mul = 1;
+		unsigned shift;
+
+		while (i + len < n && v[i + len] != ',')
+			len++;
+		digits = len;
+		if (digits && (s[digits - 1] == 'k' || s[digits - 1] == 'K'))
+			mul = 1ull << 10, digits--;
+		else if (digits && (s[digits - 1] == 'm' || s[digits - 1] == 'M'))
+			mul = 1ull << 20, digits--;
+		if (!digits || parse_u64(s, digits, &bytes) || bytes > (UINT64_MAX >> 20))
+			return reject(why, "bad command line: folio='%s': '%s' is not a size "
+				    "(expected none, or sizes such as 16k,64k)", esc(v, n), esc(s, len));
+		bytes *= mul;
+		if (!bytes || (bytes & (bytes - 1)))
+			return reject(why, "bad command line: folio='%s': '%s' is not a power "
+				    "of two", esc(v, n), esc(s, len));
+		shift = (unsigned)__builtin_ctzll(bytes);
+		if (shift < PAGE_SHIFT + 1 || shift > PAGE_SHIFT + FOLIO_TOP)
+			return reject(why, "bad command line: folio='%s': '%s' is outside "
+				    "%s..%s (2 pages to half a block at this granule)",
+				    esc(v, n), esc(s, len), lo, hi);
+		if (cl->folio_orders & BIT(shift - PAGE_SHIFT))
+			return reject(why, "bad command line: folio='%s': '%s' listed twice",
+				    esc(v, n), esc(s, len));
+		cl->folio_orders |= BIT(shift - PAGE_SHIFT);
+		i += len;
+		if (i < n && ++i == n)
+			return reject(why, "bad command line: folio='%s' ends with a comma",
+				    esc(v, n));
+	}
+	return 0;
+}
+
 /* Set key number k from the value v[0..n) (not empty). */
 static int set_key(struct cmdline *cl, unsigned k, const char *v, size_t n, const char **why)
 {
@@ -141,6 +206,8 @@ static int set_key(struct cmdline *cl, unsigned k, const char *v, size_t n, cons
 		return set_number(&cl->vmas, 1, key, v, n, why);
 	case CMDLINE_SEED:
 		return set_number(&cl->seed, 0, key, v, n, why);
+	case CMDLINE_FOLIO:
+		return set_folio(cl, v, n, why);
 	case CMDLINE_MODE:
 		if (equals(v, n, "icount"))
 			cl->mode = MODE_ICOUNT;
@@ -248,7 +315,7 @@ int cmdline_format(const struct cmdline *cl, char *buf, size_t size)
 	static const char *const modes[] = { "", "icount", "tcg", "hw" };
 	static const char *const counters[] = { "", "pmccntr", "cntvct", "inst" };
 	const uint64_t *num[] = { [3] = &cl->pages, [4] = &cl->iters, [5] = &cl->seed,
-				  [9] = &cl->vmas };
+				  [9] = &cl->vmas, [10] = NULL };
 	int len = 0;
 
 	static_assert(ARRAY_SIZE(num) == ARRAY_SIZE(key_names), "one slot per key");
@@ -281,6 +348,24 @@ int cmdline_format(const struct cmdline *cl, char *buf, size_t size)
 		case CMDLINE_COUNTER:
 			v = counters[cl->counter];
 			break;
+		case CMDLINE_FOLIO:
+			v = "none";
+			if (!cl->folio_orders)
+				break;
+			v = NULL;
+			len += ksnprintf(at, room, "%sfolio=", len ? " " : "");
+			for (unsigned o = 1; o < 32; o++) {
+				if (!(cl->folio_orders & BIT(o)))
+					continue;
+				at = buf + MIN((size_t)len, size ? size - 1 : 0);
+				room = size > (size_t)len ? size - (size_t)len : (size ? 1 : 0);
+				if (cl->folio_orders & (BIT(o) - 1) & ~1u)
+					len += ksnprintf(at, room, ",");
+				at = buf + MIN((size_t)len, size ? size - 1 : 0);
+				room = size > (size_t)len ? size - (size_t)len : (size ? 1 : 0);
+				len += format_size(at, room, PAGE_SHIFT + o);
+			}
+			continue;
 		}
 		if (v)
 			len += ksnprintf(at, room, "%s%s=%s", len ? " " : "", key_names[k], v);

@@ -12,6 +12,11 @@
  *   iters=N                iterations per case (default: the suite's)
  *   seed=N                 random seed (default 1)
  *   stages=on|off          per-stage timestamps (default off)
+ *   folio=none|S[,S...]    large folios a write fault may map (default
+ *                          none: base pages only). Each S is a size in
+ *                          bytes with an optional k or m suffix (16k, 64k,
+ *                          2m), a power of two from 2 pages to half a block
+ *                          (8k .. 1m with 4 KiB pages), each listed once
  *   mode=icount|tcg|hw     how the counts were made, for the CSV: QEMU with
  *                          -icount, QEMU without, hardware (default: tcg on
  *                          qemu-virt, hw elsewhere; the host runner says)
@@ -76,6 +81,7 @@ enum run_mode {
 #define CMDLINE_MODE BIT(7)
 #define CMDLINE_COUNTER BIT(8)
 #define CMDLINE_VMAS BIT(9)
+#define CMDLINE_FOLIO BIT(10)
 
 /* mode= values; MODE_DEFAULT when not given. */
 enum cmdline_mode { MODE_DEFAULT, MODE_ICOUNT, MODE_TCG, MODE_HW };
@@ -91,6 +97,7 @@ struct cmdline {
 	uint64_t iters;                 /* 0 = the suite's default */
 	uint64_t vmas;                  /* 0 = the suite's find_vma counts */
 	uint64_t seed;                  /* 1 unless given */
+	unsigned folio_orders;          /* folio=: bit k for 2^k pages (mm_set_folios) */
 	bool stages;                    /* off unless given */
 	enum cmdline_mode mode;         /* MODE_DEFAULT unless given */
 	enum cmdline_counter counter;   /* COUNTER_DEFAULT unless given */

@@ -23,7 +23,9 @@
  *                                           (of a present entry)
  *   paddr_t  arch_pte_table_addr(pte_t)     next table of a table entry
  *   unsigned arch_pte_attrs(pte_t, int level) MM_* attributes of a present
- *                                           leaf (MM_NONE if kept)
+ *                                           leaf (MM_NONE if kept; MM_CONT
+ *                                           with the others when the entry
+ *                                           has the contiguous hint)
  *   void     arch_pte_write(pte_t *slot, pte_t v)   store, then make it
  *                                           visible to the table walker
  *   void     arch_pte_write_table(pte_t *slot, pte_t v)  the same for a
@@ -58,6 +60,8 @@
  *   uint64_t arch_counter(void)             the benchmark counter, serialised
  *   uint64_t arch_read_cntvct(void)         the generic timer count, serialised
  *   void     arch_zero_page(void *page)     zero one page, fast
+ *   void     arch_zero_pages(void *page, size_t n)  zero n consecutive
+ *                                           pages (a folio), fast
  *   void     arch_inval_before_write(void *p, size_t len)  before the first
  *                                           write to boot memory with the
  *                                           MMU off (cache maintenance)
@@ -76,6 +80,10 @@
 #define MM_EXEC BIT(2)   /* executable at EL1 */
 #define MM_DEVICE BIT(3) /* Device-nGnRE memory, never executable */
 #define MM_NONE BIT(4)   /* kept, no access at all (PROT_NONE); only alone */
+#define MM_CONT BIT(5)   /* a page of a contiguous range (the Contiguous bit,
+			    geometry.h CONT_PTES): never with MM_NONE, and
+			    only on a last-level entry whose whole range
+			    holds one aligned run with the same attributes */
 
 #include <arch/cpu.h>
 #include <arch/mmu.h>

@@ -93,11 +93,107 @@ PATH paddr_t new_zeroed_page(struct vm_fault *vmf)
 	return pa;
 }
 
+/* Whether the n last-level entries from first are all empty (Linux's pte_range_none). */
+static bool range_none(const pte_t *first, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (arch_pte_present(first[i]))
+			return false;
+	return true;
+}
+
+/*
+ * A write fault on an empty entry with large folios enabled (Linux 6.12's
+ * alloc_anon_folio, then the folio half of do_anonymous_page): the largest
+ * enabled order whose naturally aligned range around the address lies in
+ * the VMA and has only empty entries (a zero page or a kept page in it rules
+ * it out) and for which the allocator has an aligned run; else the next
+ * order down; finally the base page, as do_anonymous_page maps it (its
+ * allocation failing is the fault's -ENOMEM). The folio is zeroed and
+ * mapped whole, with the Contiguous bit over every contiguous range it
+ * covers (all of them when it is at least CONT_PTE_SIZE, none when
+ * smaller). The entries were empty, so no TLB holds them: no break needed.
+ * Out of line and reached by a tail call, so the base-page path pays one
+ * test for it. Takes the fault's state by value: a vm_fault whose address
+ * escaped could no longer have its constant `stamps` and `marks` folded
+ * into the path's copies.
+ */
+static __attribute__((noinline)) int do_anonymous_folio(struct mm_struct *mm,
+							const struct vm_area_struct *vma,
+							vaddr_t address, pte_t *pte, bool stamps)
+{
+	unsigned orders = mm->folio_orders | 1; /* order 0: the base page */
+
+	for (;;) {
+		unsigned order = 31 - (unsigned)__builtin_clz(orders);
+		size_t n = (size_t)1 << order;
+		vaddr_t size = PAGE_SIZE << order, base = ALIGN_DOWN(address, size);
+		pte_t *first = pte - (address - base) / PAGE_SIZE;
+		unsigned attrs = write_access(vma->vm_flags) | (size >= CONT_PTE_SIZE ? MM_CONT : 0);
+		paddr_t pa;
+
+		orders &= ~(1u << order);
+		if (order && (base < vma->vm_start || base + size > vma->vm_end ||
+			      !range_none(first, n)))
+			continue;
+		pa = order ? page_alloc_aligned(order) : page_alloc();
+		if (!pa && order) {
+			mm->nr_folio_fallback++;
+			continue;
+		}
+		if (!pa) {
+			mm->nr_fault_oom++;
+			return -ENOMEM;
+		}
+		if (unlikely(stamps))
+			fault_stamp[STAGE_ALLOC] = arch_counter();
+		arch_zero_pages(arch_phys_to_virt(pa), n);
+		if (unlikely(stamps))
+			fault_stamp[STAGE_ZERO] = arch_counter();
+		for (size_t i = 0; i < n; i++)
+			arch_pte_write(&first[i], arch_pte_leaf(pa + i * PAGE_SIZE, attrs,
+								PGT_LAST_LEVEL));
+		if (order) {
+			mm->nr_fault_folio++;
+			mm->nr_folio_pages += n;
+		} else {
+			mm->nr_fault_anon++;
+		}
+		if (unlikely(stamps))
+			fault_stamp[STAGE_MAP] = arch_counter();
+		return 0;
+	}
+}
+
+/*
+ * A write or exec upgrade of one page of a contiguous range (after
+ * mprotect): the entries of a range change together (Arm ARM D8.6.1), so
+ * every one is broken, the range flushed, and every one made with the VMA's
+ * access, the Contiguous bit kept (Linux's contpte_ptep_set_access_flags
+ * also changes the whole range). Out of line: rare; state by value, as for
+ * do_anonymous_folio.
+ */
+static __attribute__((noinline)) void upgrade_cont(vaddr_t address, pte_t *pte,
+						   unsigned access)
+{
+	vaddr_t base = ALIGN_DOWN(address, CONT_PTE_SIZE);
+	pte_t *first = pte - (address - base) / PAGE_SIZE;
+	paddr_t pa = arch_pte_addr(*first, PGT_LAST_LEVEL);
+
+	for (size_t i = 0; i < CONT_PTES; i++)
+		arch_pte_write(&first[i], 0);
+	arch_tlb_flush_leaves(base, base + CONT_PTE_SIZE, PAGE_SHIFT);
+	for (size_t i = 0; i < CONT_PTES; i++)
+		arch_pte_write(&first[i], arch_pte_leaf(pa + i * PAGE_SIZE, access | MM_CONT,
+							PGT_LAST_LEVEL));
+}
+
 /*
  * First touch of a page. A read (or instruction fetch) maps the shared zero
  * page without write permission; a write maps a fresh zeroed page with the
- * VMA's access. The slot was invalid, and the TLB never holds invalid
- * entries, so no TLB maintenance is needed.
+ * VMA's access, or a large folio around it when the mm enables them. The
+ * slot was invalid, and the TLB never holds invalid entries, so no TLB
+ * maintenance is needed.
  */
 PATH int do_anonymous_page(struct vm_fault *vmf)
 {
@@ -111,6 +207,9 @@ PATH int do_anonymous_page(struct vm_fault *vmf)
 		STAMP(vmf, STAGE_MAP);
 		return 0;
 	}
+	if (unlikely(vmf->mm->folio_orders)) /* a tail call: nothing after it */
+		return do_anonymous_folio(vmf->mm, vmf->vma, vmf->address, vmf->pte,
+					  vmf->stamps);
 	pa = new_zeroed_page(vmf);
 	if (unlikely(!pa))
 		return -ENOMEM;
@@ -161,6 +260,11 @@ PATH int handle_present_pte(struct vm_fault *vmf, pte_t pte)
 		return 0;
 	}
 	if (pa != mm->zero_pa && (vmf->flags & FAULT_ACCESS & ~attrs)) {
+		if (attrs & MM_CONT) {
+			upgrade_cont(vmf->address, vmf->pte, (unsigned)access);
+			mm->nr_fault_wp++;
+			return 0;
+		}
 		arch_pte_write(vmf->pte, 0);
 		arch_tlb_flush_page(vmf->address);
 		arch_pte_write(vmf->pte, arch_pte_leaf(pa, access, PGT_LAST_LEVEL));

@@ -24,6 +24,20 @@
 #define PGT_LAST_LEVEL 3                 /* pages */
 #define BLOCK_LEVEL 2                    /* the blocks this library maps */
 
+/*
+ * The contiguous range of the last level (Arm ARM DDI0487 K.a D8.6.1 "The
+ * Contiguous bit"): the number of adjacent page entries that, all with the
+ * Contiguous bit set, consistent attributes and one naturally aligned
+ * output run, may be cached as one TLB entry:
+ *
+ *   granule  entries  range
+ *   4 KiB       16    64 KiB    (log2 entries = 4)
+ *   16 KiB     128     2 MiB    (7)
+ *   64 KiB      32     2 MiB    (5)
+ */
+#define CONT_PTE_BITS (PAGE_SHIFT == 12 ? 4 : PAGE_SHIFT == 14 ? 7 : 5)
+#define CONT_PTE_SHIFT (PAGE_SHIFT + CONT_PTE_BITS)
+
 /* Bits of VA below a level's index: 12, 21, 30, 39 for 4 KiB. */
 #define PGT_LEVEL_SHIFT(level) (PAGE_SHIFT + PGT_LEVEL_BITS * (PGT_LAST_LEVEL - (level)))
 
@@ -40,6 +54,12 @@
 #define PGT_PTES (1u << PGT_LEVEL_BITS) /* entries in one table */
 #define BLOCK_SHIFT PGT_LEVEL_SHIFT(BLOCK_LEVEL)
 #define BLOCK_SIZE (1ull << BLOCK_SHIFT)
+#define CONT_PTES (1u << CONT_PTE_BITS)   /* entries in one contiguous range */
+#define CONT_PTE_SIZE (1ull << CONT_PTE_SHIFT)
+
+static_assert(PAGE_SHIFT == 12 || PAGE_SHIFT == 14 || PAGE_SHIFT == 16,
+	      "a granule the Arm ARM defines: 4, 16 or 64 KiB");
+static_assert(CONT_PTE_SHIFT < BLOCK_SHIFT, "a contiguous range lies inside one table");
 
 static_assert(PGT_LEVEL_SHIFT(PGT_ROOT_LEVEL) < PGT_VA_BITS &&
 	      PGT_LEVEL_SHIFT(PGT_ROOT_LEVEL) + PGT_LEVEL_BITS >= PGT_VA_BITS,

@@ -48,6 +48,14 @@ void mm_destroy(struct mm_struct *mm)
 		current_mm = NULL;
 }
 
+int mm_set_folios(struct mm_struct *mm, unsigned orders)
+{
+	if (orders & ~FOLIO_ORDERS_ALL)
+		return -EINVAL;
+	mm->folio_orders = orders;
+	return 0;
+}
+
 void mm_set_vmacache(struct mm_struct *mm, bool on)
 {
 	mm->vmacache_on = on;
@@ -90,6 +98,27 @@ static bool vma_less(const struct rb_node *a, const struct rb_node *b)
 		return -EINVAL;                     \
 	} while (0)
 
+/*
+ * Whether the page at va (slot ptep), which has MM_CONT, is part of a
+ * consistent contiguous range (Arm ARM D8.6.1) inside vma: the range's
+ * first entry is valid, with the same attributes, and its output address
+ * is aligned to the range and ours is the same run's.
+ */
+static bool cont_ok(const struct vm_area_struct *vma, const pte_t *ptep, vaddr_t va)
+{
+	vaddr_t base = ALIGN_DOWN(va, CONT_PTE_SIZE);
+	const pte_t *first = ptep - (va - base) / PAGE_SIZE;
+	paddr_t pa;
+
+	if (base < vma->vm_start || base + CONT_PTE_SIZE > vma->vm_end ||
+	    !arch_pte_valid(*ptep) || !arch_pte_valid(*first) ||
+	    arch_pte_attrs(*first, PGT_LAST_LEVEL) != arch_pte_attrs(*ptep, PGT_LAST_LEVEL))
+		return false;
+	pa = arch_pte_addr(*first, PGT_LAST_LEVEL);
+	return IS_ALIGNED(pa, CONT_PTE_SIZE) &&
+	       arch_pte_addr(*ptep, PGT_LAST_LEVEL) == pa + (va - base);
+}
+
 /* The pages under one VMA: attributes within its access (kept, MM_NONE,
  * exactly when it allows none), the zero page never writable, data pages
  * allocated. Adds the data pages, kept ones included, to *pages. */
@@ -110,6 +139,10 @@ static int check_pages(struct mm_struct *mm, const struct vm_area_struct *vma,
 		if (arch_pte_present(*ptep)) {
 			pa = arch_pte_addr(*ptep, PGT_LAST_LEVEL);
 			attrs = arch_pte_attrs(*ptep, PGT_LAST_LEVEL);
+			if ((attrs & MM_CONT) && !cont_ok(vma, ptep, va))
+				FAIL("contiguous range at %#llx inconsistent or across its VMA's edge",
+				     (unsigned long long)va);
+			attrs &= ~MM_CONT;
 			if ((attrs == MM_NONE) != !(vma->vm_flags & VM_ACCESS) ||
 			    (attrs != MM_NONE && (attrs & ~(vma->vm_flags & VM_ACCESS))))
 				FAIL("page %#llx has attrs %#x beyond its VMA's %#lx",
@@ -203,6 +236,9 @@ void mm_dump(struct mm_struct *mm)
 			(unsigned long long)v->vm_end, v->vm_flags & VM_READ ? 'r' : '-',
 			v->vm_flags & VM_WRITE ? 'w' : '-', v->vm_flags & VM_EXEC ? 'x' : '-',
 			v->vm_flags & VM_HEAP ? " [heap]" : "");
+	kprintf("  folios: %llu faults, %llu pages, %llu fallbacks\n",
+		(unsigned long long)mm->nr_fault_folio, (unsigned long long)mm->nr_folio_pages,
+		(unsigned long long)mm->nr_folio_fallback);
 	kprintf("  faults: zero %llu anon %llu cow %llu wp %llu af %llu spurious %llu "
 		"segv %llu oom %llu\n",
 		(unsigned long long)mm->nr_fault_zero, (unsigned long long)mm->nr_fault_anon,

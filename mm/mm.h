@@ -19,7 +19,7 @@
  * MM_MMAP_MIN, so it cannot take the heap's room. MAP_FIXED may use any
  * page of [TASK_UNMAPPED_BASE, TASK_SIZE).
  *
- * Invariants (mm_check verifies them all): VMAs are page aligned, non-empty,
+ * Invariants (mm_check verifies them all, with pgt_check's on the tables): VMAs are page aligned, non-empty,
  * inside the window, disjoint; the list (mmap, vm_next/vm_prev) and the tree
  * (mm_rb, keyed by vm_start) hold the same VMAs in the same order;
  * map_count counts them; two VMAs that touch have different vm_flags (equal
@@ -82,10 +82,16 @@ struct mm_struct {
 
 	struct pgtable *pgt;            /* shared with the kernel's map */
 	paddr_t zero_pa;                /* the zero page, mapped read-only */
+	unsigned folio_orders;          /* large folios a write fault may map:
+					   bit k = 2^k pages (mm_set_folios) */
 
 	/* Counters: plain increments on the fault path. */
 	uint64_t nr_fault_zero;   /* read fault: zero page mapped */
 	uint64_t nr_fault_anon;   /* write fault: fresh page mapped */
+	uint64_t nr_fault_folio;  /* write fault: fresh large folio mapped */
+	uint64_t nr_folio_pages;  /* pages those folios mapped */
+	uint64_t nr_folio_fallback; /* a folio size was free in the VMA and
+				       the tables but not in the allocator */
 	uint64_t nr_fault_cow;    /* write to the zero page: replaced */
 	uint64_t nr_fault_wp;     /* write to a read-only private page of a
 				     writable VMA (after mprotect): made RW */
@@ -103,8 +109,21 @@ struct mm_struct {
  */
 static inline size_t mm_resident_pages(const struct mm_struct *mm)
 {
-	return mm->nr_fault_anon + mm->nr_fault_cow - mm->nr_pages_freed;
+	return mm->nr_fault_anon + mm->nr_fault_cow + mm->nr_folio_pages -
+	       mm->nr_pages_freed;
 }
+
+/*
+ * Large folios (Linux 6.8+'s multi-size THP for anonymous memory): the
+ * orders a write fault may map, as a mask, bit k for 2^k pages. Orders
+ * 1 .. FOLIO_MAX_ORDER: from two pages up to half a block (blocks, the
+ * PMD-sized THP, are not mapped by the fault path).
+ */
+#define FOLIO_MAX_ORDER (BLOCK_SHIFT - PAGE_SHIFT - 1)
+#define FOLIO_ORDERS_ALL (((1u << FOLIO_MAX_ORDER) - 1) << 1)
+
+/* mm_set_folios: enable the folio orders in `orders` (0: base pages only). -EINVAL for others. */
+int mm_set_folios(struct mm_struct *mm, unsigned orders);
 
 /*
  * mm_init: an empty mm over pgt (whose tables must not map the VMA window)

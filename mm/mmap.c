@@ -2,22 +2,20 @@
  * Anonymous private mappings: mmap, munmap, mprotect. Each operation checks
  * its arguments, then allocates every VMA it may need, and only then edits
  * the page tables and the VMA set, so an error always leaves the mm as it
- * was. The window holds only base pages (the fault path maps nothing
- * larger), so pgt_unmap and pgt_protect never need a table to split a block
- * there and cannot fail.
+ * was. The fault path maps no blocks in the window, so pgt_unmap and
+ * pgt_protect never need a table to split one there and cannot fail.
  *
- * Once the fault path maps larger leaves (a block, or a folio under the
- * contiguous bit), a cut can fall inside one: splitting a block takes a
- * table page, and rewriting a contiguous range breaks all of its entries
- * (Arm ARM DDI0487 K.a, "The Contiguous bit": the entries of a range are
- * changed together, with break-before-make over the whole range). The
- * argument then extends the way the VMAs' does: the operation counts the
- * table pages its cuts need (at most two edges, each splitting at most one
- * leaf per level above the last, as pgtable.c's find_cuts() already does for
- * blocks; a contiguous range needs no page, only a wider break), reserves
- * them before it edits anything, and returns -ENOMEM with nothing changed
- * when they cannot be had; after that point nothing can fail. pgtable.c's
- * split_edges() makes that reservation for blocks today, inside each
+ * It does map large folios under the Contiguous bit, and a cut can fall
+ * inside one: the range is unfolded (Arm ARM DDI0487 K.a D8.6.1, "The
+ * Contiguous bit": every entry broken, the range flushed, every entry
+ * rewritten without the bit; pgtable.c pgt_unfold), which needs no memory,
+ * and a range the operation covers whole is changed in one chunk. So the
+ * argument still holds. Once blocks are mapped in the window, a cut inside
+ * one takes a table page: the operation will have to count the tables its
+ * cuts need (at most two edges, each splitting at most one leaf per level
+ * above the last, as pgtable.c's find_cuts() does), reserve them before it
+ * edits anything, and return -ENOMEM with nothing changed when they cannot
+ * be had. pgtable.c's split_edges() makes that reservation inside each
  * pgt_unmap/pgt_protect call; mmap.c, which calls them once per VMA, will
  * have to make it once for its whole range before its first edit.
  */
@@ -109,6 +107,27 @@ static_assert(PROT_READ == VM_READ && PROT_WRITE == VM_WRITE &&
 	      PROT_EXEC == VM_EXEC, "PROT_* and VM_* access bits agree");
 
 /*
+ * The alignment of a new area of len bytes: the largest enabled folio size
+ * that len reaches, so that its folios are naturally aligned in VA as they
+ * must be to be mapped (Linux 6.12 aligns only PMD-sized anonymous areas,
+ * thp_get_unmapped_area; faultline extends that to every enabled folio
+ * size). A page without folios, so the base-page layout does not change.
+ */
+static uint64_t folio_align(const struct mm_struct *mm, uint64_t len)
+{
+	unsigned orders = mm->folio_orders;
+
+	while (orders) {
+		unsigned order = 31 - (unsigned)__builtin_clz(orders);
+
+		if (len >= PAGE_SIZE << order)
+			return PAGE_SIZE << order;
+		orders &= ~(1u << order);
+	}
+	return PAGE_SIZE;
+}
+
+/*
  * Top-down search for a free range of len bytes in [MM_MMAP_MIN, mmap_base),
  * starting below the last area placed (free_area_cache, as in Linux 2.6)
  * and, if that finds nothing, once more from mmap_base. Each step is one
@@ -118,12 +137,13 @@ static_assert(PROT_READ == VM_READ && PROT_WRITE == VM_WRITE &&
 static vaddr_t get_unmapped_area(struct mm_struct *mm, uint64_t len)
 {
 	vaddr_t from = mm->free_area_cache, high, addr;
+	uint64_t align = folio_align(mm, len);
 	struct vm_area_struct *vma;
 
 	for (;;) {
 		high = from;
-		while (high >= MM_MMAP_MIN + len) {
-			addr = high - len;
+		while (high >= MM_MMAP_MIN + len + align - PAGE_SIZE) {
+			addr = ALIGN_DOWN(high - len, align);
 			vma = find_vma(mm, addr);
 			if (!vma || vma->vm_start >= high)
 				return addr;

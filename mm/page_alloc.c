@@ -24,6 +24,7 @@
 #include "mm/arch.h"
 
 #define WORD_BITS 64
+#define ALIGNED_ORDERS 16 /* orders 1..16 keep a hint of their own */
 #define PA_LIMIT BIT(48) /* what the translation tables can map */
 
 #ifdef FAULTLINE_DEBUG
@@ -39,6 +40,8 @@ struct bank {
 	size_t nfree;   /* bits set */
 	size_t managed; /* pages managed (free or allocated) */
 	size_t hint;    /* word index: every word below it is 0 */
+	size_t ahint[ALIGNED_ORDERS]; /* word index: no word below it holds a
+					 free aligned run of 2^(k+1) pages */
 	uint64_t *map;  /* bit set: page free */
 #ifdef FAULTLINE_DEBUG
 	uint64_t *owned; /* bit set: page managed, i.e. not reserved */
@@ -190,6 +193,96 @@ paddr_t page_alloc_run(size_t n)
 	return 0;
 }
 
+/*
+ * The first free aligned run of n = 2^order pages in bank b by whole words:
+ * within a word (n <= 64), a group of n bits at a multiple of n is free when
+ * its lowest bit survives folding the word onto itself (w &= w >> 1, >> 2,
+ * ... >> n/2); above 64 pages, n / 64 consecutive full words at a multiple
+ * of n / 64. One pass from the hint, a load and a test per full word. Bit i
+ * of the bank must be aligned as page i's address is (checked by caller).
+ */
+static paddr_t alloc_aligned_words(struct bank *b, unsigned order)
+{
+	size_t n = (size_t)1 << order;
+
+	if (n <= WORD_BITS && order <= ALIGNED_ORDERS) {
+		uint64_t groups = n == WORD_BITS ? 1 : ~0ull / ((1ull << n) - 1); /* bit 0, n, 2n.. */
+
+		size_t *hint = &b->ahint[order - 1];
+
+		for (size_t i = MAX(b->hint, *hint); i < b->words; i++) {
+			uint64_t x = b->map[i];
+
+			for (size_t sh = 1; sh < n && x; sh <<= 1)
+				x &= x >> sh;
+			x &= groups;
+			if (x) {
+				size_t bit = i * WORD_BITS + ctz64(x);
+
+				*hint = i;
+				if (bit + n > b->pages)
+					return 0;
+				assign_bits(b->map, bit, bit + n, false);
+				b->nfree -= n;
+				return b->base + ((paddr_t)bit << PAGE_SHIFT);
+			}
+		}
+		*hint = b->words; /* none left: frees lower it again */
+		return 0;
+	}
+	for (size_t i = ALIGN_UP(b->hint, n / WORD_BITS); i + n / WORD_BITS <= b->words;
+	     i += n / WORD_BITS) {
+		size_t k = 0;
+
+		while (k < n / WORD_BITS && b->map[i + k] == ~0ull)
+			k++;
+		if (k == n / WORD_BITS && (i + k) * WORD_BITS <= b->pages) {
+			assign_bits(b->map, i * WORD_BITS, (i + k) * WORD_BITS, false);
+			b->nfree -= n;
+			return b->base + ((paddr_t)i * WORD_BITS << PAGE_SHIFT);
+		}
+	}
+	return 0;
+}
+
+paddr_t page_alloc_aligned(unsigned order)
+{
+	size_t n = (size_t)1 << order;
+	paddr_t align = (paddr_t)n << PAGE_SHIFT;
+
+	if (order >= 40)
+		return 0;
+	for (size_t k = 0; k < nbanks; k++) {
+		struct bank *b = &banks[k];
+		size_t i = b->hint * WORD_BITS;
+
+		if (b->nfree < n)
+			continue;
+		if (IS_ALIGNED(b->base, align)) { /* bit i aligned as page i */
+			paddr_t pa = alloc_aligned_words(b, order);
+
+			if (pa)
+				return pa;
+			continue;
+		}
+		while (b->nfree >= n && i < b->pages) {
+			size_t s = find_bit(b->map, b->pages, i, true);
+			size_t e = find_bit(b->map, b->pages, s, false);
+			/* the first page of [s, e) whose address is aligned */
+			paddr_t pa = ALIGN_UP(b->base + ((paddr_t)s << PAGE_SHIFT), align);
+			size_t a = (size_t)((pa - b->base) >> PAGE_SHIFT);
+
+			if (s < b->pages && a < e && e - a >= n) {
+				assign_bits(b->map, a, a + n, false);
+				b->nfree -= n;
+				return pa;
+			}
+			i = e;
+		}
+	}
+	return 0;
+}
+
 #ifdef FAULTLINE_DEBUG
 static void poison(paddr_t pa, size_t n)
 {
@@ -207,6 +300,9 @@ static void freed(struct bank *b, size_t i, size_t n)
 	b->nfree += n;
 	if (i / WORD_BITS < b->hint)
 		b->hint = i / WORD_BITS;
+	for (int k = 0; k < ALIGNED_ORDERS; k++)
+		if (i / WORD_BITS < b->ahint[k])
+			b->ahint[k] = i / WORD_BITS;
 	if (b < cur)
 		cur = b;
 }
@@ -439,6 +535,8 @@ int page_alloc_init(const struct mem_range *in, size_t n,
 
 		b->managed = b->nfree;
 		b->hint = 0;
+		for (int o = 0; o < ALIGNED_ORDERS; o++)
+			b->ahint[o] = 0;
 #ifdef FAULTLINE_DEBUG
 		for (size_t i = 0; i < b->words; i++)
 			b->owned[i] = b->map[i];

@@ -37,6 +37,13 @@ paddr_t page_alloc(void);
 /* page_alloc_run: `n` physically contiguous free pages, or 0 if no run fits. */
 paddr_t page_alloc_run(size_t n);
 
+/*
+ * page_alloc_aligned: 2^order physically contiguous free pages whose first
+ * address is a multiple of their size (a folio or a block), or 0 if no such
+ * run is free. Freed with page_free_run or page by page.
+ */
+paddr_t page_alloc_aligned(unsigned order);
+
 /* page_free: give back a page from page_alloc/page_alloc_run; double free asserts. */
 void page_free(paddr_t pa);
 

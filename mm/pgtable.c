@@ -35,10 +35,15 @@
 #define VA_LIMIT BIT(PGT_VA_BITS)
 #define PA_LIMIT BIT(48)
 #define MM_ALL (MM_READ | MM_WRITE | MM_EXEC | MM_DEVICE)
-#define CHUNK 64 /* entries changed per TLB flush; one bit each in a word */
+/*
+ * Entries changed per TLB flush: at least one contiguous range, so that all
+ * the entries of a range are broken before any of them is made again.
+ */
+#define CHUNK MAX(64u, CONT_PTES)
 
 static_assert(PTRS * sizeof(pte_t) == PAGE_SIZE, "a table fills one page");
-static_assert(CHUNK <= 64 && PTRS % CHUNK == 0, "a chunk's entries fit one mask word");
+static_assert(PTRS % CHUNK == 0 && CHUNK % CONT_PTES == 0,
+	      "chunks tile a table, contiguous ranges tile a chunk");
 
 /* Bytes one entry of `level` covers. */
 static inline vaddr_t entry_size(int level)
@@ -47,8 +52,9 @@ static inline vaddr_t entry_size(int level)
 }
 
 /*
- * Attributes a leaf may have: MM_NONE alone (kept), or readable (always, at
- * EL1), never writable and executable.
+ * Attributes a caller may ask for: MM_NONE alone (kept), or readable
+ * (always, at EL1), never writable and executable. MM_CONT is never asked
+ * for: only the fault path sets it, on whole ranges (see unfold()).
  */
 static bool attrs_ok(unsigned attrs)
 {
@@ -308,7 +314,7 @@ static enum action decide(const struct op *op, pte_t e, int level, bool visited)
 	}
 	if (!arch_pte_present(e))
 		return ACT_SKIP;
-	if (!op->unmap && arch_pte_attrs(e, level) == op->attrs)
+	if (!op->unmap && (arch_pte_attrs(e, level) & ~MM_CONT) == op->attrs)
 		return ACT_SKIP;
 	return arch_pte_valid(e) ? ACT_BREAK : ACT_REWRITE;
 }
@@ -316,12 +322,18 @@ static enum action decide(const struct op *op, pte_t e, int level, bool visited)
 /*
  * made: what a leaf e becomes once no TLB holds it: 0 (unmap) or the same
  * output address with the new attributes (protect; a kept entry for MM_NONE).
+ * A page of a contiguous range keeps MM_CONT: the range lies wholly inside
+ * the op (its edges were unfolded) and inside one chunk, so every entry of
+ * it is broken before any is made, and all are made alike.
  */
 static pte_t made(const struct op *op, pte_t e, int level)
 {
+	unsigned cont;
+
 	if (op->unmap)
 		return 0;
-	return arch_pte_leaf(arch_pte_addr(e, level), op->attrs, level);
+	cont = op->attrs != MM_NONE ? arch_pte_attrs(e, level) & MM_CONT : 0;
+	return arch_pte_leaf(arch_pte_addr(e, level), op->attrs | cont, level);
 }
 
 /*
@@ -367,8 +379,9 @@ static void apply(const struct op *op, pte_t *table, int level, vaddr_t va, vadd
 
 	while (i <= last) {
 		size_t c0 = ALIGN_DOWN(i, CHUNK), stop = MIN(last + 1, c0 + CHUNK);
+		size_t lo = CHUNK, hi = 0; /* changed entries: [lo, hi) of the chunk */
 		pte_t old[CHUNK];
-		uint64_t changed = 0;
+		bool changed[CHUNK];
 
 		for (; i < stop; i++) {
 			pte_t e = table[i];
@@ -379,6 +392,7 @@ static void apply(const struct op *op, pte_t *table, int level, vaddr_t va, vadd
 				apply(op, pgt_next(e), level + 1, MAX(va, eva), MIN(end, eva + size));
 				act = decide(op, e, level, true);
 			}
+			changed[i - c0] = false;
 			if (act == ACT_SKIP)
 				continue;
 			/* edges were split: a leaf changed lies wholly inside */
@@ -390,20 +404,19 @@ static void apply(const struct op *op, pte_t *table, int level, vaddr_t va, vadd
 				continue;
 			}
 			old[i - c0] = e;
-			changed |= BIT(i - c0);
+			changed[i - c0] = true;
+			lo = MIN(lo, i - c0);
+			hi = i - c0 + 1;
 			arch_pte_write(&table[i], broken(op, e, level));
 		}
-		if (!changed)
+		if (lo >= hi)
 			continue;
 
-		tlb_flush_range(span + (c0 + __builtin_ctzll(changed)) * size,
-				span + (c0 + 64 - __builtin_clzll(changed)) * size,
+		tlb_flush_range(span + (c0 + lo) * size, span + (c0 + hi) * size,
 				level_shift(level));
-		for (; changed; changed &= changed - 1) {
-			size_t k = __builtin_ctzll(changed);
-
-			finish(op, &table[c0 + k], old[k], level);
-		}
+		for (size_t k = lo; k < hi; k++)
+			if (changed[k])
+				finish(op, &table[c0 + k], old[k], level);
 	}
 }
 
@@ -471,9 +484,32 @@ static void split(struct pgtable *pgt, const struct cut *c, paddr_t page)
 	pgt->table_pages++;
 }
 
+int pgt_unfold(struct pgtable *pgt, vaddr_t va)
+{
+	pte_t *slot = va < VA_LIMIT ? pgt_walk(pgt, va) : NULL, *first;
+	vaddr_t base = ALIGN_DOWN(va, CONT_PTE_SIZE);
+	pte_t old[CONT_PTES];
+
+	if (!slot || !arch_pte_valid(*slot) ||
+	    !(arch_pte_attrs(*slot, LAST) & MM_CONT))
+		return 0;
+	first = slot - pgt_index(va, LAST) % CONT_PTES;
+	for (size_t i = 0; i < CONT_PTES; i++) {
+		old[i] = first[i];
+		arch_pte_write(&first[i], 0);
+	}
+	tlb_flush_range(base, base + CONT_PTE_SIZE, PAGE_SHIFT);
+	for (size_t i = 0; i < CONT_PTES; i++)
+		arch_pte_write(&first[i],
+			       arch_pte_leaf(arch_pte_addr(old[i], LAST),
+					     arch_pte_attrs(old[i], LAST) & ~MM_CONT, LAST));
+	return 1;
+}
+
 /*
- * Split the blocks cut by [va, end)'s edges. The tables are all allocated
- * before the first split, so -ENOMEM leaves the tables as they were.
+ * Split the blocks cut by [va, end)'s edges, then unfold the contiguous
+ * ranges they cut. The tables are all allocated before the first split, so
+ * -ENOMEM leaves the tables as they were; unfolding needs no memory.
  */
 static int split_edges(struct pgtable *pgt, vaddr_t va, vaddr_t end)
 {
@@ -494,6 +530,10 @@ static int split_edges(struct pgtable *pgt, vaddr_t va, vaddr_t end)
 		for (int i = 0; i < n; i++)
 			if (cuts[i].level == level)
 				split(pgt, &cuts[i], pages[i]);
+	if (!IS_ALIGNED(va, CONT_PTE_SIZE))
+		pgt_unfold(pgt, va);
+	if (!IS_ALIGNED(end, CONT_PTE_SIZE))
+		pgt_unfold(pgt, end);
 	return 0;
 }
 
@@ -553,6 +593,30 @@ int pgt_protect(struct pgtable *pgt, vaddr_t va, uint64_t size, unsigned attrs)
  * Consistency check (tests, and the kernel's self-checks).
  */
 
+/*
+ * Whether the contiguous range holding last-level entry i is consistent
+ * (Arm ARM D8.6.1): every entry valid with MM_CONT and the same attributes,
+ * output addresses one run aligned to the range's size.
+ */
+static bool cont_ok(const pte_t *table, size_t i)
+{
+	const pte_t *first = &table[ALIGN_DOWN(i, CONT_PTES)];
+	paddr_t pa;
+	unsigned attrs;
+
+	if (!arch_pte_valid(first[0]))
+		return false;
+	pa = arch_pte_addr(first[0], LAST);
+	attrs = arch_pte_attrs(first[0], LAST);
+	if (!IS_ALIGNED(pa, CONT_PTE_SIZE))
+		return false;
+	for (size_t k = 0; k < CONT_PTES; k++)
+		if (!arch_pte_valid(first[k]) || arch_pte_attrs(first[k], LAST) != attrs ||
+		    arch_pte_addr(first[k], LAST) != pa + k * PAGE_SIZE)
+			return false;
+	return true;
+}
+
 static int check_table(const pte_t *table, int level, vaddr_t span, size_t *tables)
 {
 	for (size_t i = 0; i < PTRS; i++) {
@@ -576,8 +640,11 @@ static int check_table(const pte_t *table, int level, vaddr_t span, size_t *tabl
 				return err;
 			continue;
 		}
-		if (level == PGT_ROOT_LEVEL || !attrs_ok(arch_pte_attrs(e, level)) ||
+		if (level == PGT_ROOT_LEVEL || !attrs_ok(arch_pte_attrs(e, level) & ~MM_CONT) ||
 		    !IS_ALIGNED(arch_pte_addr(e, level), entry_size(level)))
+			goto bad;
+		if ((arch_pte_attrs(e, level) & MM_CONT) &&
+		    (level != LAST || !cont_ok(table, i)))
 			goto bad;
 		continue;
 bad:

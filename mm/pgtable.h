@@ -13,6 +13,12 @@
  * entry to another valid one uses break-before-make: invalidate, TLB flush,
  * write the new entry. Attributes are the portable MM_* of mm/arch.h.
  *
+ * Contiguous ranges (MM_CONT, mm/geometry.h CONT_PTES): the fault path maps
+ * large folios as whole ranges of last-level entries with the Contiguous
+ * bit. unmap and protect unfold a range their edges cut (pgt_unfold), and
+ * change the ranges they cover whole all at once, keeping the bit (kept
+ * entries never have it). pgt_check verifies every range is consistent.
+ *
  * MM_NONE makes kept entries (PROT_NONE): invalid, so every access faults,
  * but still holding their pages. Every function here treats a kept entry as
  * a mapped leaf: map refuses to map over it, lookup reports it (attrs ==
@@ -94,6 +100,17 @@ int pgt_lookup(const struct pgtable *pgt, vaddr_t va, paddr_t *pa,
  * page cannot be had, or -EEXIST when a block already covers va.
  */
 pte_t *pgt_walk_alloc(struct pgtable *pgt, vaddr_t va, int *err);
+
+/*
+ * pgt_unfold: if va's page is part of a contiguous range (MM_CONT), rewrite
+ * the whole range without the hint: break every entry, flush the TLB over
+ * the range, write each page back with the same output address and
+ * attributes (Arm ARM D8.6.1: the entries of a range change together).
+ * pgt_unmap and pgt_protect unfold the ranges their edges cut; the fault
+ * path unfolds before changing one page of a range. Returns 1 when it
+ * unfolded, 0 when there was nothing to do (no memory needed, cannot fail).
+ */
+int pgt_unfold(struct pgtable *pgt, vaddr_t va);
 
 /* Index of va's entry in a table of `level`: VA bits [level_shift + PGT_LEVEL_BITS - 1 : level_shift]. */
 static inline size_t pgt_index(vaddr_t va, int level)

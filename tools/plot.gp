@@ -7,6 +7,8 @@
 #   stages_out, have_stages, nstages      stacked stage medians: rows, stages
 #   vma_out, have_vma                     find_vma: number of blocks
 #   compare_out, have_compare             faultline vs Linux: number of series
+#   folio_out, have_folio                 per-4KiB fault cost against folio
+#                                         size: number of series
 #
 #   cdf.dat       one block per fault case: "name", then "latency fraction"
 #   latency.dat   header, then one row per fault case: "name" p50 p90 p99
@@ -14,6 +16,8 @@
 #                 "name" 0 and the running sum after each stage (the stage
 #                 names come from the CSV header)
 #   find_vma.dat  one block per method: "name", then "vmas p50"
+#   folio.dat     one block per granule and pattern: "name", then
+#                 "folio_KiB per_4k_p50"
 #   compare.dat   header, then one row per case: "name" and, per series,
 #                 p50 p99
 #
@@ -26,6 +30,7 @@ if (!exists("have_lat")) have_lat = 0
 if (!exists("have_stages")) have_stages = 0
 if (!exists("have_vma")) have_vma = 0
 if (!exists("have_compare")) have_compare = 0
+if (!exists("have_folio")) have_folio = 0
 if (!exists("nstages")) nstages = 0
 if (!exists("rows")) rows = 10
 if (!exists("row_px")) row_px = 24
@@ -123,5 +128,22 @@ if (have_vma) {
 	set logscale y
 	set style data linespoints
 	plot for [i=0:have_vma-1] dir."/find_vma.dat" index i using 1:2 \
+		with linespoints lw 2 pt 7 title columnheader(1)
+}
+
+if (have_folio) {
+	set terminal svg size 1400,800 dynamic enhanced font "sans,11" background "white"
+	set output folio_out
+	set title title_prefix." : write-fault cost per 4 KiB mapped against the folio size" noenhanced
+	set xlabel "folio size (KiB; the base page for none)"
+	set ylabel "p50 per 4 KiB mapped (".unit.")"
+	set grid xtics ytics
+	set xrange [*:*]
+	set yrange [*:*]
+	set ytics auto
+	set logscale x 2
+	set logscale y
+	set style data linespoints
+	plot for [i=0:have_folio-1] dir."/folio.dat" index i using 1:2 \
 		with linespoints lw 2 pt 7 title columnheader(1)
 }

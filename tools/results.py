@@ -38,8 +38,20 @@ from .config import QemuConfig
 from .console import Console, extract as extract_console, verdict
 
 PROGRESS_RE = re.compile(r"^faultline: bench: \[(\d+)/(\d+)\] (.*)$")
-# Columns that identify a case in a summary.
-KEY = ("pattern", "access", "pages")
+# Columns that identify a case in a summary (folio: "none" in summaries
+# written before the column existed).
+KEY = ("pattern", "access", "pages", "folio")
+
+
+def case_key(r):
+    """The KEY values of summary row r."""
+    return tuple(r.get(k) or ("none" if k == "folio" else "") for k in KEY)
+
+
+def key_text(key):
+    """A case key for messages: "seq write 256", plus "folio=64k" with folios."""
+    *case, folio = key
+    return " ".join(case) + ("" if folio == "none" else f" folio={folio}")
 # The contract's summary columns, in order (docs/contract.md).
 CONTRACT_COLUMNS = ["board", "cpu", "mode", "counter", "unit", "pattern",
                     "access", "pages", "samples", "faults", "pages_allocated",
@@ -136,20 +148,20 @@ def guard(new, old, percent):
 
     A case is a fault case in OLD when it took faults; its p50 may grow by
     at most `percent` %. A case of OLD missing from NEW is a failure too."""
-    newrows = {tuple(r[k] for k in KEY): r for r in read_summary(new)}
+    newrows = {case_key(r): r for r in read_summary(new)}
     bad = []
     checked = 0
     for r in read_summary(old):
-        key = tuple(r[k] for k in KEY)
+        key = case_key(r)
         if int(r["faults"] or 0) == 0:
             continue
         if key not in newrows:
-            bad.append(f"{' '.join(key)}: in {old} but not in {new}")
+            bad.append(f"{key_text(key)}: in {old} but not in {new}")
             continue
         was, now = int(r["p50"]), int(newrows[key]["p50"])
         checked += 1
         if now * 100 > was * (100 + percent):
-            bad.append(f"{' '.join(key)}: p50 {was} -> {now} "
+            bad.append(f"{key_text(key)}: p50 {was} -> {now} "
                        f"(+{(now - was) * 100 / max(was, 1):.1f} %, limit {percent} %)")
     if checked == 0 and not bad:
         bad.append(f"{old}: no fault case to compare")
@@ -180,6 +192,15 @@ def stage_names(header):
     """The fault-path stages of a summary, in the order of its
     stage_<name>_p50 columns (the kernel's list: nothing is hard-coded here)."""
     return [m.group(1) for m in map(STAGE_RE.match, header) if m]
+
+
+def size_bytes(text, granule=None):
+    """Bytes of a folio column value ("64k", "2m"); "none" is one page of
+    the granule column's size (4k when unknown)."""
+    if text == "none":
+        text = granule or "4k"
+    mult = {"k": 1024, "m": 1024 * 1024}.get(text[-1:], 1)
+    return int(text.rstrip("km")) * mult
 
 
 def plot(outdir, suite, gnuplot="gnuplot"):
@@ -230,6 +251,21 @@ def plot(outdir, suite, gnuplot="gnuplot"):
                     ends.append(str(total))
                 f.write(f'"{r["pattern"]} {r["access"]} {r["pages"]}" 0 '
                         + " ".join(ends) + "\n")
+        # Folios: the fault cost per 4 KiB mapped against the folio size,
+        # one block per granule and first-touch pattern (folio suites).
+        folio_rows = [r for r in summary if r.get("per_4k_p50") and r.get("folio")
+                      and r["access"] == "write" and int(r["faults"] or 0) > 0]
+        series = {}
+        for r in folio_rows:
+            series.setdefault((r.get("granule") or "?", r["pattern"]), []).append(r)
+        if len({r["folio"] for r in folio_rows}) < 2:
+            series = {}
+        with open(os.path.join(tmp, "folio.dat"), "w") as f:
+            for (gran, pat), rows in sorted(series.items()):
+                f.write(f'"{gran} granule, {pat} write"\n')
+                for r in sorted(rows, key=lambda r: size_bytes(r["folio"], r.get("granule"))):
+                    f.write(f'{size_bytes(r["folio"], r.get("granule")) // 1024} {r["per_4k_p50"]}\n')
+                f.write("\n\n")
         # find_vma: p50 against the VMA count, one block per method.
         nvma = 0
         with open(os.path.join(tmp, "find_vma.dat"), "w") as f:
@@ -243,7 +279,7 @@ def plot(outdir, suite, gnuplot="gnuplot"):
                     f.write(f'{r["pages"]} {r["p50"]}\n')
                 f.write("\n\n")
         out = {k: os.path.join(outdir, f"{suite}-{k}.svg")
-               for k in ("cdf", "latency", "stages", "find_vma")}
+               for k in ("cdf", "latency", "stages", "find_vma", "folio")}
         for p in out.values():      # no stale plot survives a run without its data
             if os.path.exists(p):
                 os.remove(p)
@@ -254,7 +290,7 @@ def plot(outdir, suite, gnuplot="gnuplot"):
                f"vma_out='{out['find_vma']}'; have_stages={1 if staged else 0}; "
                f"nstages={len(stages)}; have_cdf={len(cases)}; have_lat={len(faulting)}; "
                f"rows={max(len(staged), len(faulting), 1)}; "
-               f"have_vma={nvma}",
+               f"have_vma={nvma}; folio_out='{out['folio']}'; have_folio={len(series)}",
                gp]
         subprocess.run(cmd, check=True, timeout=120)
         return [p for p in out.values() if os.path.exists(p)]

@@ -20,6 +20,12 @@ uint64_t arch_read_cntvct(void)
 	return arch_counter();
 }
 
+void arch_zero_pages(void *page, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		arch_zero_page((uint8_t *)page + i * PAGE_SIZE);
+}
+
 void arch_zero_page(void *page)
 {
 	/* Both ends must be inside the arena; arch_virt_to_phys aborts otherwise. */

@@ -16,7 +16,10 @@ struct fake_stats fake_stats;
 struct tlb_entry {
 	bool valid;
 	int level;       /* of the leaf: 1 or 2 (block), 3 (page) */
-	vaddr_t va;      /* aligned to the leaf size */
+	unsigned shift;  /* log2 of the bytes it translates: the leaf's size,
+			    or a contiguous range's (MM_CONT): the hardware
+			    may cache a range as one entry (Arm ARM D8.6.1) */
+	vaddr_t va;      /* aligned to 1 << shift */
 	paddr_t pa;
 	unsigned attrs;
 };
@@ -87,17 +90,12 @@ static void breaks_flushed(void)
 	broken_overflow = false;
 }
 
-static vaddr_t leaf_size(int level)
-{
-	return level_size(level);
-}
-
 static struct tlb_entry *tlb_find(vaddr_t va)
 {
 	for (unsigned i = 0; i < FAKE_TLB_ENTRIES; i++) {
 		struct tlb_entry *t = &tlb[i];
 
-		if (t->valid && va - t->va < leaf_size(t->level))
+		if (t->valid && va - t->va < BIT(t->shift))
 			return t;
 	}
 	return NULL;
@@ -183,9 +181,11 @@ unsigned fake_translate(const struct pgtable *pgt, vaddr_t va, unsigned access,
 		t = &tlb[tlb_next++ % FAKE_TLB_ENTRIES];
 		t->valid = true;
 		t->level = level;
-		t->va = ALIGN_DOWN(va, leaf_size(level));
-		t->pa = arch_pte_addr(e, level);
 		t->attrs = arch_pte_attrs(e, level);
+		t->shift = t->attrs & MM_CONT ? CONT_PTE_SHIFT : level_shift(level);
+		t->va = ALIGN_DOWN(va, BIT(t->shift));
+		/* a range's run starts where its first page's does */
+		t->pa = arch_pte_addr(e, level) - (ALIGN_DOWN(va, level_size(level)) - t->va);
 	}
 
 	attrs = t->attrs;

@@ -99,14 +99,19 @@ uint64_t env_faults(void)
 {
 	const struct mm_struct *mm = current_mm;
 
-	return mm->nr_fault_zero + mm->nr_fault_anon + mm->nr_fault_cow +
+	return mm->nr_fault_zero + mm->nr_fault_anon + mm->nr_fault_folio + mm->nr_fault_cow +
 	       mm->nr_fault_wp + mm->nr_fault_af + mm->nr_fault_spurious +
 	       mm->nr_fault_segv + mm->nr_fault_oom;
 }
 
 uint64_t env_pages_allocated(void)
 {
-	return current_mm->nr_fault_anon + current_mm->nr_fault_cow;
+	return current_mm->nr_fault_anon + current_mm->nr_fault_cow + current_mm->nr_folio_pages;
+}
+
+uint64_t env_table_pages(void)
+{
+	return mm_table_pages(current_mm);
 }
 
 uint64_t env_ram_bytes(void)

@@ -50,6 +50,8 @@ struct saved {
 	bool staged, unstable;
 	uint64_t staged_p50;
 	uint64_t stage_p50[BENCH_NR_STAGES];
+	unsigned folio;         /* folio orders the case ran with */
+	uint64_t table_pages;   /* ENV_UNKNOWN when not measured */
 };
 
 static struct saved rows[MAX_ROWS];
@@ -95,7 +97,7 @@ static struct saved *save(const char *pattern, const char *access,
 	if (nrows == MAX_ROWS)
 		return NULL;
 	struct saved *s = &rows[nrows++];
-	*s = (struct saved){ .access = access, .pages = pages };
+	*s = (struct saved){ .access = access, .pages = pages, .table_pages = ENV_UNKNOWN };
 	memcpy(s->pattern, pattern, strnlen(pattern, NAME_MAX - 1));
 	return s;
 }
@@ -226,6 +228,7 @@ static void fill_meta(bool stages)
 	meta.cntfrq = read_sysreg(cntfrq_el0);
 	meta.stages = stages;
 	meta.build = FAULTLINE_BUILD_ID;
+	meta.granule = PAGE_SHIFT == 12 ? "4k" : PAGE_SHIFT == 14 ? "16k" : "64k";
 }
 
 /* The case as this run wants it (pages=, iters= override the suite). */
@@ -304,8 +307,12 @@ static enum outcome run_case(const struct cmdline *cl, const struct bench_case *
 		     (unsigned long long)(ram >> 20));
 		return asked ? FAILED : SKIPPED;
 	}
+	unsigned folio = c->folio ? c->folio & ~BENCH_FOLIO_NONE : cl->folio_orders;
+	if (!err)
+		err = mm_set_folios(current_mm, folio);
 	if (!err)
 		err = bench_run_case(c, h, &r);
+	mm_set_folios(current_mm, cl->folio_orders);
 	if (err) {
 		failure("bench: case %s %s pages=%llu failed: %s", c->pattern, acc,
 		     (unsigned long long)c->pages, errno_name(err));
@@ -325,6 +332,8 @@ static enum outcome run_case(const struct cmdline *cl, const struct bench_case *
 		s->staged = r.staged;
 		s->unstable = r.unstable;
 		s->staged_p50 = r.staged_p50;
+		s->folio = folio;
+		s->table_pages = r.table_pages;
 		for (int k = 0; k < BENCH_NR_STAGES; k++)
 			s->stage_p50[k] = r.stage_p50[k];
 	}
@@ -359,7 +368,7 @@ static uint64_t baseline(const struct saved *s)
 	for (size_t i = 0; i < nrows; i++)
 		if (strcmp(rows[i].access, "retouch") == 0 &&
 		    strcmp(rows[i].pattern, s->pattern) == 0 &&
-		    rows[i].pages == s->pages)
+		    rows[i].pages == s->pages && rows[i].folio == s->folio)
 			return rows[i].lat.p50;
 	return 0;
 }
@@ -384,6 +393,8 @@ static void print_summary(const char *suite, uint64_t floor_sum)
 			.baseline_p50 = s->faults ? baseline(s) : 0,
 			.floor_sum = s->faults ? floor_sum : 0,
 			.unstable = s->unstable,
+			.folio = s->folio,
+			.table_pages = s->table_pages,
 		};
 		bench_summary_row(&line, &meta, &row);
 		emit(&line);
@@ -402,7 +413,7 @@ static int run_suite(const struct cmdline *cl)
 	int err;
 
 	if (!ncases) {
-		failure("bench: unknown suite '%s' (suites: default, small)", cl->suite);
+		failure("bench: unknown suite '%s' (suites: default, small, folio)", cl->suite);
 		return -EINVAL;
 	}
 	if ((cl->given & CMDLINE_ITERS) && cl->iters > BENCH_REPS_MAX) {

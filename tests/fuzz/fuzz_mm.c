@@ -14,6 +14,17 @@
  * would do for a read and a write, including stale TLB entries), its
  * contents, and the page accounting. Any disagreement aborts.
  *
+ * Large folios: the input's length modulo 4 (the bytes after its last whole
+ * operation) chooses the folio orders (none, 2 pages, 4 pages and a
+ * contiguous range where one fits a window, or every order that fits a
+ * window). The target is built at every granule of the fake (fuzz_mm_g14,
+ * fuzz_mm_g16). A first write then
+ * may map a folio: the model checks that it covers only untouched pages of
+ * the faulting page's VMA, that it is the largest enabled order that fits
+ * (or that the allocator's fallback was counted), and marks its pages
+ * private and zeroed; a write upgrade of a contiguous range makes all of
+ * its pages writable.
+ *
  *   op byte: bits [2:0] operation, [4:3] window, [6:5] protection
  *   a, b, c: operands (page index, length, value); a's bit 7 switches the
  *   lookup cache, a's bit 6 raises an Access flag or spurious fault before
@@ -33,7 +44,7 @@
 #define NWIN 3
 #define WPAGES 64
 #define P PAGE_SIZE
-#define RAM (3ull << 20) /* small, so that memory runs out */
+#define RAM ((3ull << 20) * (PAGE_SIZE >> 12)) /* 768 pages: memory runs out */
 
 enum state { UNMAPPED, UNTOUCHED, ZERO, PRIVATE };
 
@@ -322,16 +333,94 @@ static void extra_fault(int w, int i, unsigned access, uint8_t c)
 	}
 }
 
+/* The folio orders of an input of `size` bytes (see the top). */
+static unsigned folio_orders_for(size_t size)
+{
+	static const unsigned orders[4] = {
+		0, BIT(1), BIT(2) | BIT(CONT_PTE_BITS), 0x7e /* 2 to 64 pages */
+	};
+
+	return orders[size % 4] & FOLIO_ORDERS_ALL & 0x7e; /* a folio fits a window */
+}
+
+/*
+ * The largest enabled order whose aligned range around page i lies in the
+ * window and holds only untouched pages of i's VMA (one VMA: equal
+ * neighbours are always merged), or 0.
+ */
+static unsigned best_order(int w, int i)
+{
+	for (unsigned o = 6; o >= 1; o--) {
+		int n = 1 << o, base = i & ~(n - 1);
+		bool fits = (mm.folio_orders & BIT(o)) && base + n <= WPAGES;
+
+		for (int k = base; fits && k < base + n; k++)
+			fits = model[w][k].st == UNTOUCHED && model[w][k].flags == model[w][i].flags;
+		if (fits)
+			return o;
+	}
+	return 0;
+}
+
+/*
+ * After a first write to page i succeeded: the folio the fault mapped (if
+ * any) covers untouched pages of the same VMA only, is no smaller than the
+ * best fit unless the allocator fell back, and its pages become private.
+ */
+static void folio_written(int w, int i, uint64_t folios0, uint64_t pages0, uint64_t fallback0)
+{
+	unsigned best = best_order(w, i);
+	uint64_t n = mm.nr_folio_pages - pages0;
+	int base;
+
+	if (mm.nr_fault_folio == folios0) {
+		CHECK(n == 0);
+		CHECK(best == 0 || mm.nr_folio_fallback > fallback0);
+		return;
+	}
+	CHECK(mm.nr_fault_folio == folios0 + 1 && n >= 2 && (n & (n - 1)) == 0);
+	CHECK(n <= WPAGES);
+	CHECK(n >= (1ull << best) || mm.nr_folio_fallback > fallback0);
+	base = i & ~(int)(n - 1);
+	for (int k = base; k < base + (int)n; k++) {
+		struct page *q = &model[w][k];
+		paddr_t pa;
+
+		CHECK(q->st == UNTOUCHED && q->flags == model[w][i].flags);
+		CHECK(pgt_lookup(&pgt, page_va(w, k), &pa, NULL, NULL) == 0);
+		CHECK(host(pa)[off(w, k)] == 0);
+		q->st = PRIVATE;
+		q->val = 0;
+		q->pte_w = true;
+	}
+}
+
+/* A write upgrade of a contiguous range makes every page of it writable. */
+static void cont_upgraded(int w, int i)
+{
+	int base = i & ~(int)(CONT_PTES - 1);
+
+	for (int k = base; k < base + (int)CONT_PTES && k < WPAGES; k++) {
+		CHECK(model[w][k].st == PRIVATE && model[w][k].flags == model[w][i].flags);
+		model[w][k].pte_w = true;
+	}
+}
+
 static void op_access(int w, unsigned access, uint8_t a, uint8_t c)
 {
 	int i = a % WPAGES;
 	struct page *pg = &model[w][i];
 	bool allowed = pg->st != UNMAPPED && (pg->flags & access);
+	uint64_t folios0 = mm.nr_fault_folio, pages0 = mm.nr_folio_pages;
+	uint64_t fallback0 = mm.nr_folio_fallback;
+	unsigned attrs = 0;
 	paddr_t pa;
 	int err;
 
 	if (a & 0x40)
 		extra_fault(w, i, access, c);
+	if (pgt_lookup(&pgt, page_va(w, i), NULL, &attrs, NULL))
+		attrs = 0;
 	err = access_va(page_va(w, i), access, &pa);
 
 	if (!allowed) {
@@ -342,6 +431,10 @@ static void op_access(int w, unsigned access, uint8_t a, uint8_t c)
 		CHECK(err == -ENOMEM && page_free_count() == 0);
 		return;
 	}
+	if (access == FAULT_WRITE && pg->st == UNTOUCHED)
+		folio_written(w, i, folios0, pages0, fallback0);
+	else if (access == FAULT_WRITE && pg->st == PRIVATE && !pg->pte_w && (attrs & MM_CONT))
+		cont_upgraded(w, i);
 	if (access == FAULT_WRITE) {
 		CHECK((pa & PAGE_MASK) != mm.zero_pa);
 		host(pa)[off(w, i)] = c;
@@ -370,6 +463,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(model, 0, sizeof(model));
 	free0 = page_free_count();
 	expect_af = expect_spurious = 0;
+	CHECK(mm_set_folios(&mm, folio_orders_for(size)) == 0);
 	for (size_t pos = 0; pos + 4 <= size; pos += 4) {
 		uint8_t op = data[pos], a = data[pos + 1], b = data[pos + 2], c = data[pos + 3];
 		int w = (op >> 3) & 3;

@@ -3,21 +3,29 @@
 # run finds do not dirty the tree; a crash or a failed check is a failure.
 #
 #   fuzz_mm       mm/ against a reference model     tests/fuzz/corpus/
+#   fuzz_mm_g14   the same with 16 KiB pages (the fake's FAKE_GRANULE_SHIFT)
+#   fuzz_mm_g16   the same with 64 KiB pages
 #   fuzz_cmdline  lib/cmdline.c: reasons printable,  tests/fuzz/corpus-cmdline/
 #                 accepted lines print back the same
 #   fuzz_fdt      lib/fdt.c, lib/dt.c against        tests/fuzz/corpus_fdt/
 #                 Debian's libfdt (what is compared: the top of fuzz_fdt.c)
 #
-# FUZZ_TIME is per target (seconds); fuzz_fdt runs FUZZ_FDT_TIME.
+# FUZZ_TIME is per target (seconds); fuzz_mm_g14/g16 run half of it,
+# fuzz_fdt runs FUZZ_FDT_TIME.
 
 FUZZ_CC := clang
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -DFAULTLINE_HOST -I. -Iarch/fake/include \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_TIME ?= 30
-FUZZ_TARGETS := fuzz_mm fuzz_cmdline fuzz_fdt
+FUZZ_TARGETS := fuzz_mm fuzz_mm_g14 fuzz_mm_g16 fuzz_cmdline fuzz_fdt
 fuzz_corpus_fuzz_mm := tests/fuzz/corpus
 fuzz_corpus_fuzz_cmdline := tests/fuzz/corpus-cmdline
 fuzz_corpus_fuzz_fdt := tests/fuzz/corpus_fdt
+fuzz_corpus_fuzz_mm_g14 := tests/fuzz/corpus
+fuzz_corpus_fuzz_mm_g16 := tests/fuzz/corpus
+# The other granules run half as long: the same code, other geometry.
+fuzz_time_fuzz_mm_g14 = $(shell echo $$(( ($(FUZZ_TIME) + 1) / 2 )))
+fuzz_time_fuzz_mm_g16 = $(fuzz_time_fuzz_mm_g14)
 FUZZ_FDT_TIME ?= 20
 fuzz_time_fuzz_fdt = $(FUZZ_FDT_TIME)
 
@@ -27,6 +35,10 @@ FUZZ_FDT_CFLAGS := $(FUZZ_CFLAGS) -Dfdt_next_node=faultline_fdt_next_node
 build/fuzz/fuzz_fdt: tests/fuzz/fuzz_fdt.c $(HOST_SRC) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(call say,FUZZCC,$@)$(FUZZ_CC) $(FUZZ_FDT_CFLAGS) -o $@ $< $(HOST_SRC) -lfdt
+
+build/fuzz/fuzz_mm_g%: tests/fuzz/fuzz_mm.c $(HOST_SRC) $(wildcard mm/*.h lib/*.h bench/*.h arch/fake/include/arch/*.h)
+	@mkdir -p $(dir $@)
+	$(Q)$(call say,FUZZCC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) -DFAKE_GRANULE_SHIFT=$* -o $@ $< $(HOST_SRC)
 
 build/fuzz/%: tests/fuzz/%.c $(HOST_SRC) $(wildcard mm/*.h lib/*.h bench/*.h arch/fake/include/arch/*.h)
 	@mkdir -p $(dir $@)

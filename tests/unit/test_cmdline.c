@@ -283,6 +283,56 @@ static void test_vmas(void **state)
 	assert_string_equal(why, "bad command line: key 'vmas' given twice");
 }
 
+/* folio=: sizes to folio orders (4 KiB pages: 8k .. 1m), printed back canonically. */
+static void test_folio(void **state)
+{
+	static const struct {
+		const char *line, *why;
+	} bad[] = {
+		{ "folio=4k", "bad command line: folio='4k': '4k' is outside 8k..1m "
+			      "(2 pages to half a block at this granule)" },
+		{ "folio=2m", "bad command line: folio='2m': '2m' is outside 8k..1m "
+			      "(2 pages to half a block at this granule)" },
+		{ "folio=24k", "bad command line: folio='24k': '24k' is not a power of two" },
+		{ "folio=abc", "bad command line: folio='abc': 'abc' is not a size "
+			       "(expected none, or sizes such as 16k,64k)" },
+		{ "folio=,16k", "bad command line: folio=',16k': '' is not a size "
+				"(expected none, or sizes such as 16k,64k)" },
+		{ "folio=16k,16k", "bad command line: folio='16k,16k': '16k' listed twice" },
+		{ "folio=16k,", "bad command line: folio='16k,' ends with a comma" },
+		{ "folio=k", "bad command line: folio='k': 'k' is not a size "
+			     "(expected none, or sizes such as 16k,64k)" },
+		{ "folio=99999999999999999m", "bad command line: folio='99999999999999999m': "
+					      "'99999999999999999m' is not a size "
+					      "(expected none, or sizes such as 16k,64k)" },
+	};
+	struct cmdline cl, back;
+	const char *why = NULL;
+	char buf[128];
+
+	assert_int_equal(cmdline_parse("folio=64k,16k", &cl, &why), 0);
+	assert_int_equal(cl.folio_orders, BIT(2) | BIT(4));
+	assert_int_equal(cl.given, CMDLINE_FOLIO);
+	cmdline_format(&cl, buf, sizeof(buf));
+	assert_string_equal(buf, "folio=16k,64k");
+	assert_int_equal(cmdline_parse(buf, &back, &why), 0);
+	assert_int_equal(back.folio_orders, cl.folio_orders);
+	assert_int_equal(cmdline_parse("folio=8192,1M pages=4", &cl, &why), 0);
+	assert_int_equal(cl.folio_orders, BIT(1) | BIT(8));
+	cmdline_format(&cl, buf, sizeof(buf));
+	assert_string_equal(buf, "pages=4 folio=8k,1m");
+	assert_int_equal(cmdline_parse("folio=none", &cl, &why), 0);
+	assert_int_equal(cl.folio_orders, 0);
+	cmdline_format(&cl, buf, sizeof(buf));
+	assert_string_equal(buf, "folio=none");
+	assert_int_equal(cmdline_parse("", &cl, &why), 0);
+	assert_int_equal(cl.folio_orders, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_int_equal(cmdline_parse(bad[i].line, &cl, &why), -EINVAL);
+		assert_string_equal(why, bad[i].why);
+	}
+}
+
 static void test_parse_u64(void **state)
 {
 	static const struct {
@@ -328,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_mode_and_counter),
 		cmocka_unit_test(test_vmas),
+		cmocka_unit_test(test_folio),
 		cmocka_unit_test(test_escaped),
 		cmocka_unit_test(test_inapplicable_warned),
 		cmocka_unit_test(test_parse_u64),

@@ -283,6 +283,51 @@ static void test_runs_fragmentation(void **state)
 	fake_ram_free();
 }
 
+/* Aligned runs: naturally aligned, allocated, found past fragments, in
+ * aligned banks (the word scan) and unaligned ones (the run scan). */
+static void check_aligned(unsigned order, bool aligned_bank)
+{
+	struct mem_range bank, use;
+	static paddr_t taken[8 * MiB / PAGE_SIZE];
+	size_t n = (size_t)1 << order, total, ntaken = 0;
+	paddr_t pa, skew;
+
+	assert_int_equal(fake_ram_init(8 * MiB, &bank), 0);
+	use = bank;
+	skew = aligned_bank ? 0 : PAGE_SIZE; /* the bank starts one page into an aligned run */
+	use.base += skew;
+	use.size -= skew;
+	assert_int_equal(page_alloc_init(&use, 1, NULL, 0), 0);
+	total = page_free_count();
+	/* Break the first aligned run: its second page taken. */
+	pa = page_alloc();
+	assert_true(pa != 0);
+	pa = page_alloc_aligned(order);
+	assert_true(pa != 0);
+	assert_int_equal(pa % (n * PAGE_SIZE), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_false(page_is_free(pa + i * PAGE_SIZE));
+	assert_int_equal(page_free_count(), total - 1 - n);
+	page_free_run(pa, n);
+	/* Every other page taken: no aligned run of two or more is free. */
+	while ((pa = page_alloc()))
+		if (pa % (2 * PAGE_SIZE) == 0)
+			taken[ntaken++] = pa;
+	for (size_t i = 0; i < ntaken; i++)
+		page_free(taken[i]);
+	assert_int_equal(page_alloc_aligned(order), 0);
+	assert_int_equal(page_alloc_aligned(40), 0);
+	fake_ram_free();
+}
+
+static void test_aligned_runs(void **state)
+{
+	for (unsigned order = 1; order <= 8; order++) {
+		check_aligned(order, true);
+		check_aligned(order, false);
+	}
+}
+
 static void test_multiple_banks(void **state)
 {
 	struct mem_range arena;
@@ -410,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_lowest_first_and_hint),
 		cmocka_unit_test(test_poison_on_free),
 		cmocka_unit_test(test_runs_fragmentation),
+		cmocka_unit_test(test_aligned_runs),
 		cmocka_unit_test(test_multiple_banks),
 		cmocka_unit_test(test_page_frame_zero),
 		cmocka_unit_test(test_four_gib),

@@ -13,6 +13,7 @@
 
 #include "bench/bench.h"
 #include "bench/csv.h"
+#include "bench/env.h"
 #include "bench/stats.h"
 #include "lib/errno.h"
 
@@ -150,9 +151,10 @@ static void test_csv_summary(void **state)
 			   .p999 = 5, .max = 6, .mean = 7, .stddev = 8 };
 	uint64_t st[BENCH_NR_STAGES] = { 10, 11, 12, 13, 14, 15, 16, 17, 18 };
 	struct bench_meta m = { "qemu-virt", "cortex-a72", "icount", "pmccntr",
-				"instructions", 1, 62500000, true, "abc" };
-	struct bench_row r = { "seq", "write", 4096, 12288, 12288, 12288, &s,
-			       st, 300, 20, 80, false };
+				"instructions", 1, 62500000, true, "abc", "4k" };
+	/* 64 KiB folios (order 4 at the 4 KiB granule): 16 pages per fault */
+	struct bench_row r = { "seq", "write", 4096, 12288, 12288, 12288 * 16, &s,
+			       st, 300, 20, 80, false, BIT(4), 9 };
 
 	bench_summary_header(&head);
 	assert_false(head.overflow);
@@ -167,18 +169,22 @@ static void test_csv_summary(void **state)
 	assert_int_equal(count_fields(row.buf), count_fields(head.buf));
 	assert_string_equal(row.buf,
 		"qemu-virt,cortex-a72,icount,pmccntr,instructions,seq,write,"
-		"4096,12288,12288,12288,1,250,3,4,6,7,8,5,"
-		"10,11,12,13,14,15,16,17,18,300,20,80,3.13,1,62500000,on,abc,0");
+		"4096,12288,12288,196608,1,250,3,4,6,7,8,5,"
+		"10,11,12,13,14,15,16,17,18,300,20,80,3.13,1,62500000,on,abc,0,"
+		"4k,64k,15.63,9");
 
 	/* Without stages, baseline or floors: empty cells, same count. */
 	r.stage_p50 = NULL;
 	r.baseline_p50 = 0;
 	r.floor_sum = 0;
 	r.unstable = true;
+	r.folio = 0;
+	r.table_pages = ENV_UNKNOWN;
+	r.pages_allocated = r.faults;
 	m.stages = false;
 	bench_summary_row(&row, &m, &r);
 	assert_int_equal(count_fields(row.buf), count_fields(head.buf));
-	assert_non_null(strstr(row.buf, ",5,,,,,,,,,,,,,,1,62500000,off,abc,1"));
+	assert_non_null(strstr(row.buf, ",5,,,,,,,,,,,,,,1,62500000,off,abc,1,4k,none,250.00,"));
 }
 
 static void test_csv_fixed_and_overflow(void **state)
@@ -222,7 +228,7 @@ static struct bench_hooks host_hooks(void)
 /* The pattern loop on real Linux page faults: every first touch faults. */
 static void test_run_seq_write(void **state)
 {
-	struct bench_case c = { "seq", KIND_SEQ, 0, ACCESS_WRITE, 64, 2, 0 };
+	struct bench_case c = { "seq", KIND_SEQ, 0, ACCESS_WRITE, 64, 2, 0, 0 };
 	struct bench_hooks h = host_hooks();
 	struct bench_result r;
 
@@ -241,7 +247,7 @@ static void test_run_seq_write(void **state)
 
 static void test_run_retouch_no_faults(void **state)
 {
-	struct bench_case c = { "random", KIND_RANDOM, 0, ACCESS_RETOUCH, 300, 2, 0 };
+	struct bench_case c = { "random", KIND_RANDOM, 0, ACCESS_RETOUCH, 300, 2, 0, 0 };
 	struct bench_hooks h = host_hooks();
 	struct bench_result r;
 	char seen[300] = { 0 };
@@ -264,9 +270,9 @@ static void test_run_retouch_no_faults(void **state)
 
 static void test_run_stride_sparse_churn(void **state)
 {
-	struct bench_case st = { "stride-16", KIND_STRIDE, 16, ACCESS_WRITE, 32, 1, 0 };
-	struct bench_case sp = { "sparse-8", KIND_SPARSE, 8, ACCESS_READ, 32, 1, 0 };
-	struct bench_case ch = { "churn", KIND_CHURN, 0, ACCESS_WRITE, 16, 1, 0 };
+	struct bench_case st = { "stride-16", KIND_STRIDE, 16, ACCESS_WRITE, 32, 1, 0, 0 };
+	struct bench_case sp = { "sparse-8", KIND_SPARSE, 8, ACCESS_READ, 32, 1, 0, 0 };
+	struct bench_case ch = { "churn", KIND_CHURN, 0, ACCESS_WRITE, 16, 1, 0, 0 };
 	struct bench_hooks h = host_hooks();
 	struct bench_result r;
 
@@ -285,12 +291,12 @@ static void test_run_stride_sparse_churn(void **state)
 
 static void test_run_bad_case(void **state)
 {
-	struct bench_case c = { "stride-0", KIND_STRIDE, 0, ACCESS_WRITE, 8, 1, 0 };
+	struct bench_case c = { "stride-0", KIND_STRIDE, 0, ACCESS_WRITE, 8, 1, 0, 0 };
 	struct bench_hooks h = host_hooks();
 	struct bench_result r;
 
 	assert_int_equal(bench_run_case(&c, &h, &r), -22);
-	c = (struct bench_case){ "seq", KIND_SEQ, 0, ACCESS_WRITE, 8, 0, 0 };
+	c = (struct bench_case){ "seq", KIND_SEQ, 0, ACCESS_WRITE, 8, 0, 0, 0 };
 	assert_int_equal(bench_run_case(&c, &h, &r), -22);
 }
 
@@ -299,15 +305,15 @@ static void test_run_bad_case(void **state)
 static void test_case_need_overflow(void **state)
 {
 	static const struct bench_case big[] = {
-		{ "stride-512", KIND_STRIDE, 512, ACCESS_WRITE, 1ull << 62, 1, 0 },
-		{ "stride-16", KIND_STRIDE, 16, ACCESS_WRITE, 1ull << 62, 1, 0 },
-		{ "sparse-8", KIND_SPARSE, 8, ACCESS_WRITE, 1ull << 62, 1, 0 },
-		{ "sparse-64", KIND_SPARSE, 64, ACCESS_WRITE, 1ull << 62, 1, 0 },
-		{ "churn", KIND_CHURN, 0, ACCESS_WRITE, 1ull << 62, 32, 0 },
-		{ "seq", KIND_SEQ, 0, ACCESS_WRITE, 1ull << 62, 1, 0 },
-		{ "brk-grow-8", KIND_BRK, 8, ACCESS_WRITE, UINT64_MAX, 32, 0 },
+		{ "stride-512", KIND_STRIDE, 512, ACCESS_WRITE, 1ull << 62, 1, 0, 0 },
+		{ "stride-16", KIND_STRIDE, 16, ACCESS_WRITE, 1ull << 62, 1, 0, 0 },
+		{ "sparse-8", KIND_SPARSE, 8, ACCESS_WRITE, 1ull << 62, 1, 0, 0 },
+		{ "sparse-64", KIND_SPARSE, 64, ACCESS_WRITE, 1ull << 62, 1, 0, 0 },
+		{ "churn", KIND_CHURN, 0, ACCESS_WRITE, 1ull << 62, 32, 0, 0 },
+		{ "seq", KIND_SEQ, 0, ACCESS_WRITE, 1ull << 62, 1, 0, 0 },
+		{ "brk-grow-8", KIND_BRK, 8, ACCESS_WRITE, UINT64_MAX, 32, 0, 0 },
 		/* a span of 2^32 pages: just past what 32-bit page indices hold */
-		{ "stride-2", KIND_STRIDE, 2, ACCESS_WRITE, 1ull << 31, 1, 0 },
+		{ "stride-2", KIND_STRIDE, 2, ACCESS_WRITE, 1ull << 31, 1, 0, 0 },
 	};
 	struct bench_hooks h = host_hooks();
 	struct bench_result r;
@@ -321,7 +327,7 @@ static void test_case_need_overflow(void **state)
 	}
 	/* The largest span still accepted, and a malformed case. */
 	struct bench_case edge = { "stride-2", KIND_STRIDE, 2, ACCESS_WRITE,
-				   (1ull << 31) - 1, 1, 0 };
+				   (1ull << 31) - 1, 1, 0, 0 };
 	assert_int_equal(bench_case_need(&edge, &need), 0);
 	assert_true(need > ((1ull << 31) - 1) * 4096);
 	assert_false(bench_case_fits(&edge, need - 1));

@@ -27,6 +27,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -87,6 +88,34 @@ static uint64_t resident_pages(void)
 	while (*p >= '0' && *p <= '9')
 		v = v * 10 + (uint64_t)(*p++ - '0');
 	return v;
+}
+
+/*
+ * env_table_pages: VmPTE of /proc/self/status (kB of page tables) in
+ * pages, or ENV_UNKNOWN when it cannot be read.
+ */
+uint64_t env_table_pages(void)
+{
+	char buf[4096], *p;
+	uint64_t kb = 0;
+	ssize_t n;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return ENV_UNKNOWN;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return ENV_UNKNOWN;
+	buf[n] = '\0';
+	p = strstr(buf, "VmPTE:");
+	if (!p)
+		return ENV_UNKNOWN;
+	for (p += 6; *p == ' ' || *p == '\t'; p++)
+		;
+	while (*p >= '0' && *p <= '9')
+		kb = kb * 10 + (uint64_t)(*p++ - '0');
+	return kb * 1024 / (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
 /*

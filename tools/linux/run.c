@@ -162,10 +162,11 @@ static void text_map(void)
 		     "may include a fault on it");
 }
 
-/* The page-size columns, after cmdline (see the top of the file). */
+/* The page-size columns, after cmdline (see the top of the file); granule,
+ * folio and table_pages are bench/csv.c's summary columns. */
 static const char *const page_columns[] = {
-	"granule", "folio", "fault_p50", "pages_per_fault", "cost_per_4k",
-	"folio_allocs", "thp_fault_alloc", "table_pages",
+	"fault_p50", "pages_per_fault", "cost_per_4k", "folio_allocs",
+	"thp_fault_alloc",
 };
 
 /* v - overhead, or 0. */
@@ -248,6 +249,8 @@ static void print_block(const char *name, const struct bench_meta *m, size_t n,
 			.pages_allocated = d->r.pages_allocated,
 			.lat = &d->r.lat,
 			.unstable = d->r.unstable,
+			/* the peak over the measured samples where logged */
+			.table_pages = d->table_pages ? d->table_pages : d->r.table_pages,
 		};
 
 		if (!d->ran)
@@ -262,8 +265,6 @@ static void print_block(const char *name, const struct bench_meta *m, size_t n,
 			csv_empty(&l);
 		csv_str(&l, o->config ? o->config : "");
 		csv_str(&l, cmdline);
-		csv_str(&l, linux_granule_name());
-		csv_str(&l, linux_folio_name());
 		if (d->fault_samples && d->r.faults) {
 			/* x100 for csv_fixed2, rounded to nearest */
 			uint64_t ppf = (d->r.samples * 100 + d->r.faults / 2) / d->r.faults;
@@ -278,7 +279,6 @@ static void print_block(const char *name, const struct bench_meta *m, size_t n,
 		}
 		csv_u64(&l, d->folio_allocs);
 		csv_u64(&l, d->thp_fault_alloc);
-		csv_u64(&l, d->table_pages);
 		if (l.overflow) {
 			info("CSV row of %s overflows; left out", d->c.pattern);
 			continue;
@@ -298,6 +298,8 @@ int linux_bench(const struct linux_opts *o)
 		.unit = counter_unit(linux_counter_now(), o->mode), .el = 0,
 		.cntfrq = linux_counter_freq(), .stages = false,
 		.build = FAULTLINE_BUILD_ID,
+		.granule = linux_granule_name(),
+		.folio = linux_folio_name(),
 	};
 	size_t n = bench_suite(o->suite, &cases), ran = 0, failed = 0;
 	char name[64];

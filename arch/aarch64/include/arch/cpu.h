@@ -37,6 +37,9 @@ static inline uint64_t arch_read_cntvct(void)
  */
 void arch_zero_page(void *page);
 
+/* arch_zero_pages: arch_zero_page of n consecutive pages (a folio), in arch/aarch64/zero.S. */
+void arch_zero_pages(void *page, size_t n);
+
 /*
  * arch_cpu_init_zva: read DCZID_EL0 once and let arch_zero_page use DC ZVA.
  * Call it after the MMU and caches are on: DC ZVA to Device memory (all

@@ -135,6 +135,7 @@ static inline pte_t arch_pte_leaf(paddr_t pa, unsigned attrs, int level)
 	e |= ATTR_AF | ATTR_UXN | DESC_VALID;
 	e |= attrs & MM_WRITE ? ATTR_AP_RW_EL1 : ATTR_AP_RO_EL1;
 	e |= attrs & MM_EXEC ? 0 : ATTR_PXN;
+	e |= attrs & MM_CONT ? ATTR_Contiguous : 0; /* D8.6.1 */
 	if (attrs & MM_DEVICE)
 		e |= (pte_t)MT_DEVICE_nGnRE << ATTR_AttrIndx_SHIFT | ATTR_PXN;
 	else
@@ -188,6 +189,8 @@ static inline unsigned arch_pte_attrs(pte_t e, int level)
 		attrs |= MM_EXEC;
 	if (((e & ATTR_AttrIndx) >> ATTR_AttrIndx_SHIFT) == MT_DEVICE_nGnRE)
 		attrs |= MM_DEVICE;
+	if (e & ATTR_Contiguous)
+		attrs |= MM_CONT;
 	return attrs;
 }
 

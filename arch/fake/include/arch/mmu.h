@@ -14,8 +14,8 @@
  *         walker faults on it like on any invalid entry
  *  LVL    a leaf's level + 1 (0 in a table entry); arch_pte_addr and
  *         arch_pte_attrs assert it matches the level they are given
- *  ATTRS  the MM_* attributes of a leaf (MM_READ << 48 ...), ten bits of
- *         room for the ones to come (the contiguous bit)
+ *  ATTRS  the MM_* attributes of a leaf (MM_READ << 48 ...), the
+ *         contiguous hint (MM_CONT) included
  *  FRAME  a table: its address >> PAGE_SHIFT; a leaf: its output address
  *         >> level_shift(level), the per-level encoding shift (Hafnium's
  *         PTE_LEVEL_SHIFT), so a block read as a page, or a page as a
@@ -44,7 +44,7 @@ typedef uint64_t pte_t;
 #define FAKE_PTE_ATTRS GENMASK(57, 48)
 #define FAKE_PTE_FRAME GENMASK(39, 0)
 
-static_assert((((pte_t)MM_READ | MM_WRITE | MM_EXEC | MM_DEVICE) << FAKE_PTE_ATTR_SHIFT &
+static_assert((((pte_t)MM_READ | MM_WRITE | MM_EXEC | MM_DEVICE | MM_CONT) << FAKE_PTE_ATTR_SHIFT &
 	       ~FAKE_PTE_ATTRS) == 0, "the MM_* attributes fit ATTRS");
 
 /* The LVL field of a leaf of `level`. */
