@@ -151,7 +151,7 @@ static void test_csv_summary(void **state)
 			   .p999 = 5, .max = 6, .mean = 7, .stddev = 8 };
 	uint64_t st[BENCH_NR_STAGES] = { 10, 11, 12, 13, 14, 15, 16, 17, 18 };
 	struct bench_meta m = { "qemu-virt", "cortex-a72", "icount", "pmccntr",
-				"instructions", 1, 62500000, true, "abc", "4k" };
+				"instructions", 1, 62500000, true, "abc", "4k", NULL };
 	/* 64 KiB folios (order 4 at the 4 KiB granule): 16 pages per fault */
 	struct bench_row r = { "seq", "write", 4096, 12288, 12288, 12288 * 16, &s,
 			       st, 300, 20, 80, false, BIT(4), 9 };
@@ -185,6 +185,12 @@ static void test_csv_summary(void **state)
 	bench_summary_row(&row, &m, &r);
 	assert_int_equal(count_fields(row.buf), count_fields(head.buf));
 	assert_non_null(strstr(row.buf, ",5,,,,,,,,,,,,,,1,62500000,off,abc,1,4k,none,250.00,"));
+
+	/* A run that sets the folio size itself (Linux: sysfs) names it. */
+	m.folio = "thp-always";
+	bench_summary_row(&row, &m, &r);
+	assert_int_equal(count_fields(row.buf), count_fields(head.buf));
+	assert_non_null(strstr(row.buf, ",abc,1,4k,thp-always,250.00,"));
 }
 
 static void test_csv_fixed_and_overflow(void **state)
