@@ -2,7 +2,7 @@
 """Host tests of tools/a53check.py (Cortex-A53 erratum 835769 sequences):
 the decoder on single encodings, and the whole check on objects assembled
 with the cross assembler, one with the sequence and one with the NOP the
-compilers insert. Run: /usr/bin/python3 tests/unit/test_a53check.py"""
+compilers insert. Run: python3 -m tests.unit.test_a53check"""
 
 import os
 import shutil
@@ -11,6 +11,8 @@ import subprocess
 import sys
 import tempfile
 import unittest
+
+from tests.unit import counted
 
 from tools import a53check
 
@@ -102,17 +104,5 @@ class WholeFile(unittest.TestCase):
         self.assertEqual(a53check.main(["a53check.py", tmp.name]), 2)
 
 
-def main():
-    """Run every test; with `--count FILE`, also write "<passed> <failed>"."""
-    args = sys.argv[1:]
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-    result = unittest.TextTestRunner(verbosity=1).run(suite)
-    failed = len(result.failures) + len(result.errors)
-    if args[:1] == ["--count"]:
-        with open(args[1], "w") as f:
-            f.write(f"{result.testsRun - failed} {failed}\n")
-    return 0 if result.wasSuccessful() else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(counted.main(__name__))

@@ -9,6 +9,8 @@ import sys
 import tempfile
 import unittest
 
+from tests.unit import counted
+
 from tools import config, console, expect, imgcheck, loader, qemu
 from tools.config import QemuConfig
 
@@ -307,17 +309,5 @@ class LoaderPath(unittest.TestCase):
         self.assertFalse(any("cpu-num=3" in d for d in devs))
 
 
-def main():
-    """Run every test; with `--count FILE`, also write "<passed> <failed>"."""
-    args = sys.argv[1:]
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-    result = unittest.TextTestRunner(verbosity=1).run(suite)
-    failed = len(result.failures) + len(result.errors)
-    if args[:1] == ["--count"]:
-        with open(args[1], "w") as f:
-            f.write(f"{result.testsRun - failed} {failed}\n")
-    return 0 if result.wasSuccessful() else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(counted.main(__name__))
