@@ -46,6 +46,7 @@
 #include "bench/anatomy.h"
 #include "bench/env.h"
 #include "lib/printf.h"
+#include "tools/linux/pid1.h"
 
 #define CYCLE_COUNTER_INDEX 32   /* perf_event_mmap_page.index of PMCCNTR_EL0 */
 #define KALLSYMS_MAX (64u << 20)
@@ -156,31 +157,6 @@ static int symbols(void)
 	return 0;
 }
 
-static int pid1_setup(void)
-{
-	struct termios t;
-	int fd;
-
-	mkdir("/dev", 0755);
-	mkdir("/proc", 0555);
-	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) < 0 ||
-	    mount("proc", "/proc", "proc", 0, NULL) < 0)
-		return -1;
-	fd = open("/dev/console", O_RDWR | O_NOCTTY);
-	if (fd < 0)
-		return -1;
-	dup2(fd, 0);
-	dup2(fd, 1);
-	dup2(fd, 2);
-	if (fd > 2)
-		close(fd);
-	if (tcgetattr(1, &t) == 0) {
-		t.c_oflag &= ~(tcflag_t)OPOST;
-		tcsetattr(1, TCSANOW, &t);
-	}
-	return 0;
-}
-
 int main(void)
 {
 	const char *why;
@@ -207,9 +183,7 @@ int main(void)
 	if (ok)
 		info("done status=ok");
 	if (pid1) {
-		tcdrain(1);
-		sync();
-		reboot(RB_POWER_OFF);
+		pid1_poweroff();
 	}
 	return ok ? 0 : 1;
 }

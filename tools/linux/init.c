@@ -37,46 +37,7 @@
 #include "lib/string.h"
 #include "lib/printf.h"
 #include "tools/linux/linux.h"
-
-/*
- * As PID 1 in an initramfs nothing is set up: mount devtmpfs for the console
- * and procfs for /proc/self (env_linux.c reads it), and make the console
- * fds 0-2. Output post-processing is switched off (no OPOST): lib/console.c
- * already sends "\r\n", and the tty would otherwise make it "\r\r\n".
- */
-static int pid1_setup(void)
-{
-	struct termios t;
-	int fd;
-
-	mkdir("/dev", 0755);
-	mkdir("/proc", 0555);
-	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) < 0)
-		return -1;
-	if (mount("proc", "/proc", "proc", 0, NULL) < 0)
-		return -1;
-	fd = open("/dev/console", O_RDWR | O_NOCTTY);
-	if (fd < 0)
-		return -1;
-	dup2(fd, 0);
-	dup2(fd, 1);
-	dup2(fd, 2);
-	if (fd > 2)
-		close(fd);
-	if (tcgetattr(1, &t) == 0) {
-		t.c_oflag &= ~(tcflag_t)OPOST;
-		tcsetattr(1, TCSANOW, &t);
-	}
-	return 0;
-}
-
-/* Let the serial console drain, then power off (as PID 1 only). */
-static void pid1_poweroff(void)
-{
-	tcdrain(1);
-	sync();
-	reboot(RB_POWER_OFF);
-}
+#include "tools/linux/pid1.h"
 
 /* The value of `key=...` in word w, or NULL if w is not that key. */
 static const char *value_of(const char *w, const char *key)
