@@ -50,6 +50,8 @@ struct bench_meta {
 	const char *granule; /* "4k", "16k", "64k" */
 	const char *folio;   /* every row's folio column, when the run sets the
 			        folio size itself (Linux: sysfs); NULL: the case's */
+	uint64_t page_bytes; /* bytes of one page that pages_allocated counts
+				(Linux: the kernel's page size); 0: PAGE_SIZE */
 };
 
 /* One summary row: a case's result, or a floor / find_vma measurement. */

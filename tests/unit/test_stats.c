@@ -151,7 +151,7 @@ static void test_csv_summary(void **state)
 			   .p999 = 5, .max = 6, .mean = 7, .stddev = 8 };
 	uint64_t st[BENCH_NR_STAGES] = { 10, 11, 12, 13, 14, 15, 16, 17, 18 };
 	struct bench_meta m = { "qemu-virt", "cortex-a72", "icount", "pmccntr",
-				"instructions", 1, 62500000, true, "abc", "4k", NULL };
+				"instructions", 1, 62500000, true, "abc", "4k", NULL, 0 };
 	/* 64 KiB folios (order 4 at the 4 KiB granule): 16 pages per fault */
 	struct bench_row r = { "seq", "write", 4096, 12288, 12288, 12288 * 16, &s,
 			       st, 300, 20, 80, false, BIT(4), 9 };
@@ -191,6 +191,13 @@ static void test_csv_summary(void **state)
 	bench_summary_row(&row, &m, &r);
 	assert_int_equal(count_fields(row.buf), count_fields(head.buf));
 	assert_non_null(strstr(row.buf, ",abc,1,4k,thp-always,250.00,"));
+
+	/* pages_allocated counted in 16 KiB pages (a 16K Linux kernel): each
+	 * fault mapped 16 KiB, so a quarter of the p50 per 4 KiB. */
+	m.granule = "16k";
+	m.page_bytes = 16384;
+	bench_summary_row(&row, &m, &r);
+	assert_non_null(strstr(row.buf, ",abc,1,16k,thp-always,62.50,"));
 }
 
 static void test_csv_fixed_and_overflow(void **state)

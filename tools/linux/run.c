@@ -300,6 +300,7 @@ int linux_bench(const struct linux_opts *o)
 		.build = FAULTLINE_BUILD_ID,
 		.granule = linux_granule_name(),
 		.folio = linux_folio_name(),
+		.page_bytes = (uint64_t)sysconf(_SC_PAGESIZE),
 	};
 	size_t n = bench_suite(o->suite, &cases), ran = 0, failed = 0;
 	char name[64];
