@@ -237,6 +237,30 @@ static void test_mprotect_whole(void **state)
 	assert_int_equal(mm_check(&e->mm), 0);
 }
 
+/* Blocks mapped before thp was switched off are still handled as blocks. */
+static void test_blocks_after_thp_off(void **state)
+{
+	struct mm_env *e = *state;
+	vaddr_t va = map_rw(e, 2 * BLOCK_SIZE);
+	unsigned a;
+	paddr_t pa;
+
+	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, NULL), 0);
+	assert_int_equal(touch(&e->mm, va + BLOCK_SIZE, FAULT_READ, NULL), 0);
+	mm_set_thp(&e->mm, false);
+	assert_int_equal(do_mprotect(&e->mm, va, BLOCK_SIZE, PROT_READ), 0);
+	assert_int_equal(do_mprotect(&e->mm, va, BLOCK_SIZE, PROT_READ | PROT_WRITE), 0);
+	assert_int_equal(touch(&e->mm, va + PAGE_SIZE, FAULT_WRITE, NULL), 0);
+	assert_int_equal(level_at(e, va, &a, NULL), BLOCK_LEVEL);
+	assert_int_equal(a, MM_READ | MM_WRITE);
+	assert_int_equal(e->mm.nr_fault_wp, 1);
+	assert_int_equal(touch(&e->mm, va + BLOCK_SIZE + PAGE_SIZE, FAULT_WRITE, &pa), 0);
+	assert_int_equal(e->mm.nr_thp_zero_split, 1);
+	assert_int_equal(level_at(e, va + BLOCK_SIZE, NULL, &pa), PGT_LAST_LEVEL);
+	assert_int_equal(pa, e->mm.zero_pa);
+	assert_int_equal(mm_check(&e->mm), 0);
+}
+
 /* A cut that cannot have its table page: -ENOMEM, nothing changed. */
 static void test_cut_nomem(void **state)
 {
@@ -302,6 +326,7 @@ int main(void)
 		T(test_munmap_cuts),
 		T(test_mprotect_cuts),
 		T(test_mprotect_whole),
+		T(test_blocks_after_thp_off),
 		T(test_cut_nomem),
 		T(test_brk_cuts),
 		T(test_check_catches),
