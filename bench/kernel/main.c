@@ -318,6 +318,7 @@ static enum outcome run_case(const struct cmdline *cl, const struct bench_case *
 	if (err) {
 		failure("bench: case %s %s pages=%llu failed: %s", c->pattern, acc,
 		     (unsigned long long)c->pages, errno_name(err));
+		mm_drop_huge_zero(current_mm);
 		leak_check(c->pattern, acc, c->pages, before);
 		return FAILED;
 	}
@@ -334,12 +335,14 @@ static enum outcome run_case(const struct cmdline *cl, const struct bench_case *
 		s->staged = r.staged;
 		s->unstable = r.unstable;
 		s->staged_p50 = r.staged_p50;
-		s->folio = c->thp ? BIT(BLOCK_ORDER) : folio; /* the CSV's folio: the block */
+		/* the CSV's folio: the block when blocks may be mapped */
+		s->folio = c->thp || cl->thp ? BIT(BLOCK_ORDER) : folio;
 		s->table_pages = r.table_pages;
 		for (int k = 0; k < BENCH_NR_STAGES; k++)
 			s->stage_p50[k] = r.stage_p50[k];
 	}
 	bench_release(&r);
+	mm_drop_huge_zero(current_mm); /* the case's areas are gone: nothing maps it */
 	return leak_check(c->pattern, acc, c->pages, before) ? RAN : FAILED;
 }
 
