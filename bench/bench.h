@@ -89,6 +89,10 @@ struct bench_case {
 				    and random touch the first page of each
 				    chunk of the largest folio's size, so that
 				    every touch is one fault of one folio */
+	bool thp;                /* the case runs with thp=always (whatever
+				    thp= says), and seq, reverse and random
+				    touch the first page of each block: every
+				    touch is one fault of one block */
 };
 
 /* bench_case.folio of a case that runs with base pages whatever folio= says. */

@@ -203,6 +203,8 @@ uint64_t bench_folio_step(const struct bench_case *c)
 {
 	unsigned orders = c->folio & ~BENCH_FOLIO_NONE;
 
+	if (c->thp)
+		orders = BIT(BLOCK_SHIFT - PAGE_SHIFT); /* a block */
 	if (!orders || (c->kind != KIND_SEQ && c->kind != KIND_REVERSE &&
 			c->kind != KIND_RANDOM))
 		return 1;

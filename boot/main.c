@@ -229,5 +229,6 @@ void kmain(paddr_t dtb, unsigned entry_el, uint64_t entry_count)
 		info("%s", why);
 		stop_fail("%s", why);
 	}
+	mm_set_thp(&kernel_mm, cl.thp);
 	run(&cl);
 }

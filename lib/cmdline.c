@@ -17,10 +17,10 @@ static const char *const firmware_keys[] = { CMDLINE_FIRMWARE_KEYS };
 
 static const char *const key_names[] = {
 	"run", "suite", "pattern", "pages", "iters", "seed", "stages",
-	"mode", "counter", "vmas", "folio",
+	"mode", "counter", "vmas", "folio", "thp",
 };
-/* key_names[i] sets cmdline.given bit i (CMDLINE_RUN ... CMDLINE_FOLIO). */
-static_assert(BIT(0) == CMDLINE_RUN && BIT(ARRAY_SIZE(key_names) - 1) == CMDLINE_FOLIO,
+/* key_names[i] sets cmdline.given bit i (CMDLINE_RUN ... CMDLINE_THP). */
+static_assert(BIT(0) == CMDLINE_RUN && BIT(ARRAY_SIZE(key_names) - 1) == CMDLINE_THP,
 	      "key_names follows the CMDLINE_* bits");
 
 /*
@@ -208,6 +208,13 @@ static int set_key(struct cmdline *cl, unsigned k, const char *v, size_t n, cons
 		return set_number(&cl->seed, 0, key, v, n, why);
 	case CMDLINE_FOLIO:
 		return set_folio(cl, v, n, why);
+	case CMDLINE_THP:
+		if (equals(v, n, "always") || equals(v, n, "never")) {
+			cl->thp = equals(v, n, "always");
+			return 0;
+		}
+		return reject(why, "bad command line: thp='%s' (expected always or never)",
+			    esc(v, n));
 	case CMDLINE_MODE:
 		if (equals(v, n, "icount"))
 			cl->mode = MODE_ICOUNT;
@@ -315,7 +322,7 @@ int cmdline_format(const struct cmdline *cl, char *buf, size_t size)
 	static const char *const modes[] = { "", "icount", "tcg", "hw" };
 	static const char *const counters[] = { "", "pmccntr", "cntvct", "inst" };
 	const uint64_t *num[] = { [3] = &cl->pages, [4] = &cl->iters, [5] = &cl->seed,
-				  [9] = &cl->vmas, [10] = NULL };
+				  [9] = &cl->vmas, [11] = NULL };
 	int len = 0;
 
 	static_assert(ARRAY_SIZE(num) == ARRAY_SIZE(key_names), "one slot per key");
@@ -341,6 +348,9 @@ int cmdline_format(const struct cmdline *cl, char *buf, size_t size)
 			break;
 		case CMDLINE_STAGES:
 			v = cl->stages ? "on" : "off";
+			break;
+		case CMDLINE_THP:
+			v = cl->thp ? "always" : "never";
 			break;
 		case CMDLINE_MODE:
 			v = modes[cl->mode];

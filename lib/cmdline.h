@@ -17,6 +17,10 @@
  *                          bytes with an optional k or m suffix (16k, 64k,
  *                          2m), a power of two from 2 pages to half a block
  *                          (8k .. 1m with 4 KiB pages), each listed once
+ *   thp=always|never       whether a fault maps a whole block (2m, 32m,
+ *                          512m with 4K, 16K, 64K pages) where its VMA
+ *                          covers one and no table is under it (default
+ *                          never); Linux's transparent_hugepage/enabled
  *   mode=icount|tcg|hw     how the counts were made, for the CSV: QEMU with
  *                          -icount, QEMU without, hardware (default: tcg on
  *                          qemu-virt, hw elsewhere; the host runner says)
@@ -82,6 +86,7 @@ enum run_mode {
 #define CMDLINE_COUNTER BIT(8)
 #define CMDLINE_VMAS BIT(9)
 #define CMDLINE_FOLIO BIT(10)
+#define CMDLINE_THP BIT(11)
 
 /* mode= values; MODE_DEFAULT when not given. */
 enum cmdline_mode { MODE_DEFAULT, MODE_ICOUNT, MODE_TCG, MODE_HW };
@@ -99,6 +104,7 @@ struct cmdline {
 	uint64_t seed;                  /* 1 unless given */
 	unsigned folio_orders;          /* folio=: bit k for 2^k pages (mm_set_folios) */
 	bool stages;                    /* off unless given */
+	bool thp;                       /* thp=always; never unless given */
 	enum cmdline_mode mode;         /* MODE_DEFAULT unless given */
 	enum cmdline_counter counter;   /* COUNTER_DEFAULT unless given */
 	unsigned given;                 /* CMDLINE_* bits of the keys given */

@@ -54,6 +54,11 @@ vaddr_t do_brk(struct mm_struct *mm, vaddr_t brk)
 			if (!spare)
 				return mm->brk;
 		}
+		if (mm_split_edges(mm, newbrk, oldbrk)) {
+			if (spare)
+				vma_free(spare);
+			return mm->brk;
+		}
 		mm_unmap_range(mm, newbrk, oldbrk, spare);
 		goto done;
 	}

@@ -2,7 +2,10 @@
  * The anonymous-memory fault path, Linux's in miniature:
  *
  *   do_page_fault -> vma_lookup (find_vma) -> access check against vm_flags
- *     -> handle_mm_fault: walk to the level-3 slot, allocating tables
+ *     -> handle_mm_fault: walk to the level-3 slot, allocating tables; a
+ *        missing table or a block takes the walk's slow path, where
+ *        thp=always maps a block (huge_fault) and a block mapped already
+ *        is handled (block_fault)
  *        -> empty slot:  do_anonymous_page (zero page, or a fresh page)
  *        -> valid slot:  handle_present_pte: zero-page replacement or write
  *                        upgrade (Linux's do_wp_page), access flag, or a
@@ -276,9 +279,161 @@ PATH int handle_present_pte(struct vm_fault *vmf, pte_t pte)
 	return 0;
 }
 
+/* The huge zero page, allocated and zeroed on first use; 0 if no aligned run. */
+static paddr_t huge_zero(struct mm_struct *mm)
+{
+	if (!mm->huge_zero_pa) {
+		paddr_t pa = page_alloc_aligned(BLOCK_ORDER);
+
+		if (!pa)
+			return 0;
+		arch_zero_pages(arch_phys_to_virt(pa), BIT(BLOCK_ORDER));
+		mm->huge_zero_pa = pa;
+	}
+	return mm->huge_zero_pa;
+}
+
+/*
+ * A fault on an address a block maps (Linux 6.12's huge_pmd_set_accessed
+ * and do_huge_pmd_wp_page):
+ *  - a write to the huge zero page: Linux splits the PMD into PTEs of the
+ *    zero page and lets the PTE path handle the write; so here: the block
+ *    becomes a table of zero-page entries (break-before-make), and the
+ *    fault goes on down the page path (0), which replaces one zero page;
+ *  - an Access flag fault: the block rewritten, which sets AF;
+ *  - a write to a block left read-only by mprotect: the block broken,
+ *    flushed and made with the VMA's access (Linux maps the PMD writable);
+ *  - anything else: a stale TLB entry, flushed.
+ * 1 when handled here, 0 to go on with the page path, or -ENOMEM.
+ */
+static int block_fault(struct mm_struct *mm, const struct vm_area_struct *vma,
+		       vaddr_t address, unsigned flags, pte_t *slot)
+{
+	pte_t e = *slot;
+	paddr_t pa = arch_pte_addr(e, BLOCK_LEVEL);
+	unsigned attrs = arch_pte_attrs(e, BLOCK_LEVEL);
+	unsigned access = (unsigned)(vma->vm_flags & VM_ACCESS);
+
+	if ((flags & (FAULT_WRITE | FAULT_ACCESS_FLAG)) == FAULT_WRITE &&
+	    mm->huge_zero_pa && pa == mm->huge_zero_pa) {
+		int err = pgt_split_block(mm->pgt, address, mm->zero_pa);
+
+		if (err < 0)
+			return err;
+		mm->nr_thp_zero_split++;
+		return 0;
+	}
+	if (flags & FAULT_ACCESS_FLAG) {
+		arch_pte_write(slot, arch_pte_leaf(pa, attrs, BLOCK_LEVEL));
+		mm->nr_fault_af++;
+		return 1;
+	}
+	if ((!mm->huge_zero_pa || pa != mm->huge_zero_pa) && (flags & FAULT_ACCESS & ~attrs)) {
+		arch_pte_write(slot, 0);
+		arch_tlb_flush_page(ALIGN_DOWN(address, BLOCK_SIZE));
+		arch_pte_write(slot, arch_pte_leaf(pa, access, BLOCK_LEVEL));
+		mm->nr_fault_wp++;
+		return 1;
+	}
+	arch_tlb_flush_page(address);
+	mm->nr_fault_spurious++;
+	return 1;
+}
+
+/*
+ * The block half of the fault (Linux 6.12's __handle_mm_fault at the PMD:
+ * pmd_none and THP allowed -> create_huge_pmd, a huge PMD -> the huge
+ * handlers). With thp=always, an empty BLOCK_LEVEL slot (no table under it)
+ * whose naturally aligned block lies inside the VMA gets a block: for a
+ * write a fresh zeroed run from page_alloc_aligned with the VMA's access
+ * (do_huge_pmd_anonymous_page), for a read or fetch the huge zero page
+ * without write (its use_zero_page branch). No run: the page path instead
+ * (Linux's fallback), counted. The slot was empty, so no TLB holds it.
+ * 1 when a block was mapped or handled, 0 to go on with the page path, or
+ * -ENOMEM (no page for a table above the block).
+ */
+static int huge_fault(struct mm_struct *mm, const struct vm_area_struct *vma,
+		      vaddr_t address, unsigned flags)
+{
+	pte_t *slot = pgt_slot(mm->pgt, address, BLOCK_LEVEL);
+	vaddr_t base = ALIGN_DOWN(address, BLOCK_SIZE);
+	bool write = flags & FAULT_WRITE;
+	unsigned attrs;
+	paddr_t pa;
+	int err;
+
+	if (slot && arch_pte_present(*slot) && !arch_pte_is_table(*slot, BLOCK_LEVEL))
+		return block_fault(mm, vma, address, flags, slot);
+	if (!mm->thp || (slot && arch_pte_present(*slot)) || base < vma->vm_start ||
+	    base + BLOCK_SIZE > vma->vm_end)
+		return 0;
+	pa = write ? page_alloc_aligned(BLOCK_ORDER) : huge_zero(mm);
+	if (!pa) {
+		mm->nr_thp_fallback++;
+		return 0;
+	}
+	if (write) {
+		arch_zero_pages(arch_phys_to_virt(pa), BIT(BLOCK_ORDER));
+		attrs = write_access(vma->vm_flags);
+	} else {
+		attrs = (unsigned)(vma->vm_flags & (VM_READ | VM_EXEC));
+	}
+	err = pgt_map(mm->pgt, base, pa, BLOCK_SIZE, attrs, 0);
+	if (err) { /* -ENOMEM: a table above the block (the slot was empty) */
+		assert(err == -ENOMEM);
+		if (write)
+			page_free_run(pa, BIT(BLOCK_ORDER));
+		return err;
+	}
+	if (write) {
+		mm->nr_fault_thp++;
+		mm->nr_thp_pages += BIT(BLOCK_ORDER);
+	} else {
+		mm->nr_fault_thp_zero++;
+	}
+	return 1;
+}
+
+/*
+ * The walk with thp=always, when a table is missing or a block maps the
+ * address: the block half of the fault first, then the level-3 slot,
+ * allocating tables. The slot, or NULL with *err 1 (handled at the block),
+ * -ENOMEM or -EEXIST.
+ */
+static __attribute__((noinline)) pte_t *walk_thp(struct mm_struct *mm,
+						 const struct vm_area_struct *vma,
+						 vaddr_t address, unsigned flags, int *err)
+{
+	*err = huge_fault(mm, vma, address, flags);
+	if (*err)
+		return NULL;
+	return pgt_walk_alloc(mm->pgt, address, err);
+}
+
+/*
+ * A block maps the address (pgt_walk_alloc said -EEXIST) and thp is off
+ * now: the block's own handling. As walk_thp.
+ */
+static __attribute__((noinline)) pte_t *walk_block(struct mm_struct *mm,
+						   const struct vm_area_struct *vma,
+						   vaddr_t address, unsigned flags, int *err)
+{
+	pte_t *slot = pgt_slot(mm->pgt, address, BLOCK_LEVEL);
+
+	*err = -EEXIST;
+	if (!slot || !arch_pte_present(*slot) || arch_pte_is_table(*slot, BLOCK_LEVEL))
+		return NULL; /* a block at another level: not the fault path's */
+	*err = block_fault(mm, vma, address, flags, slot);
+	if (*err)
+		return NULL;
+	return pgt_walk_alloc(mm->pgt, address, err); /* split: the table is there */
+}
+
 /*
  * Set vmf->pte to the level-3 slot of the address, allocating tables.
- * 0, -ENOMEM (no page for a table) or -EEXIST (a block maps the address).
+ * 0, 1 (a block fault, handled), -ENOMEM (no page for a table) or -EEXIST
+ * (a block the fault path does not handle maps the address). thp=never
+ * pays one test, and only when a table is missing.
  */
 PATH int walk(struct vm_fault *vmf)
 {
@@ -287,8 +442,29 @@ PATH int walk(struct vm_fault *vmf)
 	vmf->pte = pgt_walk(vmf->mm->pgt, vmf->address);
 	if (likely(vmf->pte))
 		return 0;
-	vmf->pte = pgt_walk_alloc(vmf->mm->pgt, vmf->address, &err);
+	if (unlikely(vmf->mm->thp))
+		vmf->pte = walk_thp(vmf->mm, vmf->vma, vmf->address, vmf->flags, &err);
+	else
+		vmf->pte = pgt_walk_alloc(vmf->mm->pgt, vmf->address, &err);
+	if (unlikely(!vmf->pte && err == -EEXIST))
+		vmf->pte = walk_block(vmf->mm, vmf->vma, vmf->address, vmf->flags, &err);
 	return vmf->pte ? 0 : err;
+}
+
+/*
+ * The fault's result when the walk gave no slot: 0 for a fault handled at
+ * a block (1), -ENOMEM counted, -EFAULT for a block the fault path does not
+ * handle. Out of line, so that the page path's returns stay as they were.
+ */
+static __attribute__((noinline)) int walk_failed(struct mm_struct *mm, int err)
+{
+	if (err > 0)
+		return 0;
+	if (err == -ENOMEM) {
+		mm->nr_fault_oom++;
+		return -ENOMEM;
+	}
+	return -EFAULT;
 }
 
 /* Walk to the level-3 slot (allocating tables) and resolve the fault there. */
@@ -297,13 +473,8 @@ PATH int handle_mm_fault(struct vm_fault *vmf)
 	pte_t pte;
 	int err = walk(vmf);
 
-	if (unlikely(err)) {
-		if (err == -ENOMEM) {
-			vmf->mm->nr_fault_oom++;
-			return -ENOMEM;
-		}
-		return -EFAULT; /* a block in the window: not ours */
-	}
+	if (unlikely(err))
+		return walk_failed(vmf->mm, err); /* a tail call */
 	STAMP(vmf, STAGE_WALK);
 	pte = *vmf->pte;
 	if (likely(!arch_pte_valid(pte)))

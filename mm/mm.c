@@ -44,6 +44,7 @@ void mm_destroy(struct mm_struct *mm)
 		mm_unmap_range(mm, TASK_UNMAPPED_BASE, TASK_SIZE, NULL);
 	page_free(mm->zero_pa);
 	mm->zero_pa = 0;
+	mm_drop_huge_zero(mm);
 	if (current_mm == mm)
 		current_mm = NULL;
 }
@@ -53,6 +54,40 @@ int mm_set_folios(struct mm_struct *mm, unsigned orders)
 	if (orders & ~FOLIO_ORDERS_ALL)
 		return -EINVAL;
 	mm->folio_orders = orders;
+	return 0;
+}
+
+void mm_drop_huge_zero(struct mm_struct *mm)
+{
+	if (mm->huge_zero_pa)
+		page_free_run(mm->huge_zero_pa, BIT(BLOCK_ORDER));
+	mm->huge_zero_pa = 0;
+}
+
+void mm_set_thp(struct mm_struct *mm, bool on)
+{
+	mm->thp = on;
+}
+
+int mm_split_edges(struct mm_struct *mm, vaddr_t start, vaddr_t end)
+{
+	vaddr_t edge[2] = { start, end };
+
+	/* The window's blocks are all at BLOCK_LEVEL: one split per edge at most. */
+	for (int i = 0; i < 2; i++) {
+		pte_t *slot = pgt_slot(mm->pgt, edge[i], BLOCK_LEVEL);
+		paddr_t to = 0;
+		int err;
+
+		if (IS_ALIGNED(edge[i], BLOCK_SIZE) || !slot || !arch_pte_present(*slot) ||
+		    arch_pte_is_table(*slot, BLOCK_LEVEL))
+			continue;
+		if (mm->huge_zero_pa && arch_pte_addr(*slot, BLOCK_LEVEL) == mm->huge_zero_pa)
+			to = mm->zero_pa;
+		err = pgt_split_block(mm->pgt, edge[i], to);
+		if (err < 0)
+			return err;
+	}
 	return 0;
 }
 
@@ -131,6 +166,34 @@ static int check_pages(struct mm_struct *mm, const struct vm_area_struct *vma,
 	paddr_t pa;
 
 	while (va < vma->vm_end) {
+		ptep = pgt_slot(mm->pgt, va, BLOCK_LEVEL);
+		if (ptep && arch_pte_present(*ptep) && !arch_pte_is_table(*ptep, BLOCK_LEVEL)) {
+			/* A block: aligned, inside the VMA, attributes as a page's. */
+			pa = arch_pte_addr(*ptep, BLOCK_LEVEL);
+			attrs = arch_pte_attrs(*ptep, BLOCK_LEVEL);
+			if (!IS_ALIGNED(va, BLOCK_SIZE) || va + BLOCK_SIZE > vma->vm_end ||
+			    !IS_ALIGNED(pa, BLOCK_SIZE) || (attrs & MM_CONT))
+				FAIL("block at %#llx misaligned or across its VMA's edge",
+				     (unsigned long long)va);
+			if ((attrs == MM_NONE) != !(vma->vm_flags & VM_ACCESS) ||
+			    (attrs != MM_NONE && (attrs & ~(vma->vm_flags & VM_ACCESS))))
+				FAIL("block %#llx has attrs %#x beyond its VMA's %#lx",
+				     (unsigned long long)va, attrs, vma->vm_flags);
+			if (mm->huge_zero_pa && pa == mm->huge_zero_pa) {
+				if (attrs & MM_WRITE)
+					FAIL("huge zero page writable at %#llx",
+					     (unsigned long long)va);
+			} else {
+				for (size_t i = 0; i < BIT(BLOCK_ORDER); i++)
+					if (page_is_free(pa + i * PAGE_SIZE))
+						FAIL("block %#llx maps free page %#llx",
+						     (unsigned long long)va,
+						     (unsigned long long)(pa + i * PAGE_SIZE));
+				*pages += BIT(BLOCK_ORDER);
+			}
+			va += BLOCK_SIZE;
+			continue;
+		}
 		ptep = pgt_walk(mm->pgt, va);
 		if (!ptep) { /* no last-level table: skip its span */
 			va = ALIGN_DOWN(va, BLOCK_SIZE) + BLOCK_SIZE;

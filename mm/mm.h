@@ -84,6 +84,9 @@ struct mm_struct {
 	paddr_t zero_pa;                /* the zero page, mapped read-only */
 	unsigned folio_orders;          /* large folios a write fault may map:
 					   bit k = 2^k pages (mm_set_folios) */
+	bool thp;                       /* faults map blocks (thp=always) */
+	paddr_t huge_zero_pa;           /* the huge zero page (a zeroed block's
+					   run, read-only), or 0 until first used */
 
 	/* Counters: plain increments on the fault path. */
 	uint64_t nr_fault_zero;   /* read fault: zero page mapped */
@@ -92,6 +95,13 @@ struct mm_struct {
 	uint64_t nr_folio_pages;  /* pages those folios mapped */
 	uint64_t nr_folio_fallback; /* a folio size was free in the VMA and
 				       the tables but not in the allocator */
+	uint64_t nr_fault_thp;    /* write fault: fresh zeroed block mapped */
+	uint64_t nr_thp_pages;    /* pages those blocks mapped */
+	uint64_t nr_fault_thp_zero; /* read fault: huge zero page mapped */
+	uint64_t nr_thp_zero_split; /* write to the huge zero page: split into
+				       zero-page entries, then the page path */
+	uint64_t nr_thp_fallback; /* a block was free in the VMA and the tables
+				     but no aligned run (or huge zero page) */
 	uint64_t nr_fault_cow;    /* write to the zero page: replaced */
 	uint64_t nr_fault_wp;     /* write to a read-only private page of a
 				     writable VMA (after mprotect): made RW */
@@ -109,18 +119,43 @@ struct mm_struct {
  */
 static inline size_t mm_resident_pages(const struct mm_struct *mm)
 {
-	return mm->nr_fault_anon + mm->nr_fault_cow + mm->nr_folio_pages -
-	       mm->nr_pages_freed;
+	return mm->nr_fault_anon + mm->nr_fault_cow + mm->nr_folio_pages +
+	       mm->nr_thp_pages - mm->nr_pages_freed;
 }
 
 /*
  * Large folios (Linux 6.8+'s multi-size THP for anonymous memory): the
  * orders a write fault may map, as a mask, bit k for 2^k pages. Orders
  * 1 .. FOLIO_MAX_ORDER: from two pages up to half a block (blocks, the
- * PMD-sized THP, are not mapped by the fault path).
+ * PMD-sized THP, are mapped by mm_set_thp's switch instead).
  */
 #define FOLIO_MAX_ORDER (BLOCK_SHIFT - PAGE_SHIFT - 1)
 #define FOLIO_ORDERS_ALL (((1u << FOLIO_MAX_ORDER) - 1) << 1)
+
+/* The order of a block's run of pages (9, 11, 13 for 4K, 16K, 64K). */
+#define BLOCK_ORDER (BLOCK_SHIFT - PAGE_SHIFT)
+
+/*
+ * mm_set_thp: whether a fault in a part of a VMA covering a whole naturally
+ * aligned block, with no table under it yet, maps the block (Linux's THP
+ * "always"; faultline's default is "never").
+ */
+void mm_set_thp(struct mm_struct *mm, bool on);
+
+/*
+ * mm_drop_huge_zero: give the huge zero page back to the allocator (the
+ * next read fault that wants it allocates it again). The caller knows that
+ * no block maps it (after unmapping every area that thp faults touched).
+ */
+void mm_drop_huge_zero(struct mm_struct *mm);
+
+/*
+ * mm_split_edges: split the blocks that the edges of [start, end) cut, so
+ * that pgt_unmap and pgt_protect over it need no memory. A split changes no
+ * translation (a huge zero block becomes zero-page entries, which read the
+ * same zeroes), so an error leaves the mm as it was. 0 or -ENOMEM.
+ */
+int mm_split_edges(struct mm_struct *mm, vaddr_t start, vaddr_t end);
 
 /* mm_set_folios: enable the folio orders in `orders` (0: base pages only). -EINVAL for others. */
 int mm_set_folios(struct mm_struct *mm, unsigned orders);

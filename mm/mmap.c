@@ -2,22 +2,19 @@
  * Anonymous private mappings: mmap, munmap, mprotect. Each operation checks
  * its arguments, then allocates every VMA it may need, and only then edits
  * the page tables and the VMA set, so an error always leaves the mm as it
- * was. The fault path maps no blocks in the window, so pgt_unmap and
- * pgt_protect never need a table to split one there and cannot fail.
+ * was.
  *
- * It does map large folios under the Contiguous bit, and a cut can fall
- * inside one: the range is unfolded (Arm ARM DDI0487 K.a D8.6.1, "The
- * Contiguous bit": every entry broken, the range flushed, every entry
- * rewritten without the bit; pgtable.c pgt_unfold), which needs no memory,
- * and a range the operation covers whole is changed in one chunk. So the
- * argument still holds. Once blocks are mapped in the window, a cut inside
- * one takes a table page: the operation will have to count the tables its
- * cuts need (at most two edges, each splitting at most one leaf per level
- * above the last, as pgtable.c's find_cuts() does), reserve them before it
- * edits anything, and return -ENOMEM with nothing changed when they cannot
- * be had. pgtable.c's split_edges() makes that reservation inside each
- * pgt_unmap/pgt_protect call; mmap.c, which calls them once per VMA, will
- * have to make it once for its whole range before its first edit.
+ * pgt_unmap and pgt_protect cannot fail here, for two reasons. Large folios
+ * under the Contiguous bit that a cut falls inside are unfolded (Arm ARM
+ * DDI0487 K.a D8.6.1, "The Contiguous bit": every entry broken, the range
+ * flushed, every entry rewritten without the bit; pgtable.c pgt_unfold),
+ * which needs no memory. Blocks (thp=always) lie inside one VMA, naturally
+ * aligned, at BLOCK_LEVEL only, so only the operation's two edges can cut
+ * one, never a VMA edge inside it: mm_split_edges() splits those (at most
+ * two table pages) before the first edit, and returns -ENOMEM with no
+ * translation changed when they cannot be had. After it, every block met
+ * lies wholly inside each pgt_unmap/pgt_protect range, and their own
+ * split_edges() finds nothing to split.
  */
 #include "mm/vma.h"
 #include "lib/assert.h"
@@ -30,7 +27,7 @@ static void release_page(paddr_t pa, void *ctx)
 {
 	struct mm_struct *mm = ctx;
 
-	if (pa == mm->zero_pa)
+	if (pa == mm->zero_pa || (mm->huge_zero_pa && pa - mm->huge_zero_pa < BLOCK_SIZE))
 		return;
 	page_free(pa);
 	mm->nr_pages_freed++;
@@ -111,12 +108,14 @@ static_assert(PROT_READ == VM_READ && PROT_WRITE == VM_WRITE &&
  * that len reaches, so that its folios are naturally aligned in VA as they
  * must be to be mapped (Linux 6.12 aligns only PMD-sized anonymous areas,
  * thp_get_unmapped_area; faultline extends that to every enabled folio
- * size). A page without folios, so the base-page layout does not change.
+ * size), or a block with thp=always when len reaches one. A page without folios, so the base-page layout does not change.
  */
 static uint64_t folio_align(const struct mm_struct *mm, uint64_t len)
 {
 	unsigned orders = mm->folio_orders;
 
+	if (mm->thp && len >= BLOCK_SIZE) /* Linux's thp_get_unmapped_area */
+		return BLOCK_SIZE;
 	while (orders) {
 		unsigned order = 31 - (unsigned)__builtin_clz(orders);
 
@@ -205,6 +204,12 @@ int do_mmap(struct mm_struct *mm, vaddr_t addr, uint64_t len, unsigned prot,
 		mm->free_area_cache = addr;
 	}
 
+	if (fixed && mm_split_edges(mm, addr, addr + len)) {
+		vma_free(vma);
+		if (spare)
+			vma_free(spare);
+		return -ENOMEM;
+	}
 	if (fixed)
 		mm_unmap_range(mm, addr, addr + len, spare);
 	vma->vm_start = addr;
@@ -229,6 +234,11 @@ int do_munmap(struct mm_struct *mm, vaddr_t addr, uint64_t len)
 		spare = vma_alloc(mm);
 		if (!spare)
 			return -ENOMEM;
+	}
+	if (mm_split_edges(mm, addr, addr + len)) {
+		if (spare)
+			vma_free(spare);
+		return -ENOMEM;
 	}
 	mm_unmap_range(mm, addr, addr + len, spare);
 	return 0;
@@ -313,6 +323,11 @@ int do_mprotect(struct mm_struct *mm, vaddr_t start, uint64_t len, unsigned prot
 				vma_free(spares[i]);
 			return -ENOMEM;
 		}
+	}
+	if (mm_split_edges(mm, start, end)) {
+		while (need--)
+			vma_free(spares[need]);
+		return -ENOMEM;
 	}
 
 	for (v = first; v && v->vm_start < end; v = v->vm_next) {

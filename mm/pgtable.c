@@ -484,6 +484,31 @@ static void split(struct pgtable *pgt, const struct cut *c, paddr_t page)
 	pgt->table_pages++;
 }
 
+int pgt_split_block(struct pgtable *pgt, vaddr_t va, paddr_t to)
+{
+	pte_t *slot = va < VA_LIMIT ? pgt_slot(pgt, va, BLOCK_LEVEL) : NULL, *t, e;
+	unsigned attrs;
+	paddr_t page, pa;
+
+	if (!slot || !arch_pte_present(*slot) || arch_pte_is_table(*slot, BLOCK_LEVEL))
+		return 0;
+	page = table_alloc(pgt);
+	if (!page)
+		return -ENOMEM;
+	e = *slot;
+	pa = arch_pte_addr(e, BLOCK_LEVEL);
+	attrs = arch_pte_attrs(e, BLOCK_LEVEL);
+	t = arch_phys_to_virt(page);
+	for (size_t i = 0; i < PTRS; i++) /* not live yet: plain stores */
+		t[i] = arch_pte_leaf(to ? to : pa + i * PAGE_SIZE, attrs, LAST);
+	if (arch_pte_valid(e)) { /* a kept block is in no TLB */
+		arch_pte_write(slot, 0);
+		arch_tlb_flush_page(ALIGN_DOWN(va, BLOCK_SIZE));
+	}
+	arch_pte_write_table(slot, arch_pte_table(page));
+	return 1;
+}
+
 int pgt_unfold(struct pgtable *pgt, vaddr_t va)
 {
 	pte_t *slot = va < VA_LIMIT ? pgt_walk(pgt, va) : NULL, *first;

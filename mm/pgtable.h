@@ -143,6 +143,35 @@ static inline pte_t *pgt_walk(const struct pgtable *pgt, vaddr_t va)
 }
 
 /*
+ * pgt_slot: the entry slot of `level` for va, or NULL if a table above it
+ * is missing (or a block above it maps va). Inline, as pgt_walk.
+ */
+static inline pte_t *pgt_slot(const struct pgtable *pgt, vaddr_t va, int level)
+{
+	pte_t *table = pgt->root;
+
+	for (int l = PGT_ROOT_LEVEL; l < level; l++) {
+		pte_t e = table[pgt_index(va, l)];
+
+		if (!arch_pte_is_table(e, l))
+			return NULL;
+		table = pgt_next(e);
+	}
+	return &table[pgt_index(va, level)];
+}
+
+/*
+ * pgt_split_block: if a block (valid or kept) at BLOCK_LEVEL maps va,
+ * replace it by a table of last-level entries with its attributes, each
+ * mapping its page of the block's run, or all mapping `to` when `to` is not
+ * 0 (the huge zero page becoming the zero page). A valid block is broken
+ * first (invalid, TLBI, then the table: Arm ARM DDI0487 K.a D8.16.1
+ * break-before-make). Returns 1 when it split, 0 when no block maps va, or
+ * -ENOMEM (no table page; nothing changed).
+ */
+int pgt_split_block(struct pgtable *pgt, vaddr_t va, paddr_t to);
+
+/*
  * pgt_check: verify table structure (invalid entries are 0 or kept, leaf
  * attributes allowed) and the table_pages count; 0 or -EINVAL.
  */

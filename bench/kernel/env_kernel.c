@@ -101,12 +101,13 @@ uint64_t env_faults(void)
 
 	return mm->nr_fault_zero + mm->nr_fault_anon + mm->nr_fault_folio + mm->nr_fault_cow +
 	       mm->nr_fault_wp + mm->nr_fault_af + mm->nr_fault_spurious +
-	       mm->nr_fault_segv + mm->nr_fault_oom;
+	       mm->nr_fault_segv + mm->nr_fault_oom + mm->nr_fault_thp + mm->nr_fault_thp_zero;
 }
 
 uint64_t env_pages_allocated(void)
 {
-	return current_mm->nr_fault_anon + current_mm->nr_fault_cow + current_mm->nr_folio_pages;
+	return current_mm->nr_fault_anon + current_mm->nr_fault_cow + current_mm->nr_folio_pages +
+	       current_mm->nr_thp_pages;
 }
 
 uint64_t env_table_pages(void)

@@ -310,12 +310,15 @@ static enum outcome run_case(const struct cmdline *cl, const struct bench_case *
 	unsigned folio = c->folio ? c->folio & ~BENCH_FOLIO_NONE : cl->folio_orders;
 	if (!err)
 		err = mm_set_folios(current_mm, folio);
+	mm_set_thp(current_mm, c->thp || cl->thp);
 	if (!err)
 		err = bench_run_case(c, h, &r);
 	mm_set_folios(current_mm, cl->folio_orders);
+	mm_set_thp(current_mm, cl->thp);
 	if (err) {
 		failure("bench: case %s %s pages=%llu failed: %s", c->pattern, acc,
 		     (unsigned long long)c->pages, errno_name(err));
+		mm_drop_huge_zero(current_mm);
 		leak_check(c->pattern, acc, c->pages, before);
 		return FAILED;
 	}
@@ -332,12 +335,14 @@ static enum outcome run_case(const struct cmdline *cl, const struct bench_case *
 		s->staged = r.staged;
 		s->unstable = r.unstable;
 		s->staged_p50 = r.staged_p50;
-		s->folio = folio;
+		/* the CSV's folio: the block when blocks may be mapped */
+		s->folio = c->thp || cl->thp ? BIT(BLOCK_ORDER) : folio;
 		s->table_pages = r.table_pages;
 		for (int k = 0; k < BENCH_NR_STAGES; k++)
 			s->stage_p50[k] = r.stage_p50[k];
 	}
 	bench_release(&r);
+	mm_drop_huge_zero(current_mm); /* the case's areas are gone: nothing maps it */
 	return leak_check(c->pattern, acc, c->pages, before) ? RAN : FAILED;
 }
 

@@ -283,6 +283,33 @@ static void test_vmas(void **state)
 	assert_string_equal(why, "bad command line: key 'vmas' given twice");
 }
 
+/* thp=: always or never, printed back; anything else named. */
+static void test_thp(void **state)
+{
+	struct cmdline cl, back;
+	const char *why = NULL;
+	char buf[64];
+
+	assert_int_equal(cmdline_parse("", &cl, &why), 0);
+	assert_false(cl.thp);
+	assert_int_equal(cmdline_parse("thp=always", &cl, &why), 0);
+	assert_true(cl.thp);
+	assert_int_equal(cl.given, CMDLINE_THP);
+	cmdline_format(&cl, buf, sizeof(buf));
+	assert_string_equal(buf, "thp=always");
+	assert_int_equal(cmdline_parse(buf, &back, &why), 0);
+	assert_true(back.thp);
+	assert_int_equal(cmdline_parse("thp=never pages=2", &cl, &why), 0);
+	assert_false(cl.thp);
+	cmdline_format(&cl, buf, sizeof(buf));
+	assert_string_equal(buf, "pages=2 thp=never");
+	assert_int_equal(cmdline_parse("thp=madvise", &cl, &why), -EINVAL);
+	assert_string_equal(why, "bad command line: thp='madvise' (expected always or never)");
+	assert_int_equal(cmdline_parse("thp=always thp=never", &cl, &why), -EINVAL);
+	assert_string_equal(why, "bad command line: key 'thp' given twice");
+	assert_int_equal(cmdline_parse("thp", &cl, &why), -EINVAL);
+}
+
 /* folio=: sizes to folio orders (4 KiB pages: 8k .. 1m), printed back canonically. */
 static void test_folio(void **state)
 {
@@ -379,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_mode_and_counter),
 		cmocka_unit_test(test_vmas),
 		cmocka_unit_test(test_folio),
+		cmocka_unit_test(test_thp),
 		cmocka_unit_test(test_escaped),
 		cmocka_unit_test(test_inapplicable_warned),
 		cmocka_unit_test(test_parse_u64),

@@ -241,7 +241,7 @@ static struct bench_hooks host_hooks(void)
 /* The pattern loop on real Linux page faults: every first touch faults. */
 static void test_run_seq_write(void **state)
 {
-	struct bench_case c = { "seq", KIND_SEQ, 0, ACCESS_WRITE, 64, 2, 0, 0 };
+	struct bench_case c = { "seq", KIND_SEQ, 0, ACCESS_WRITE, 64, 2, 0, 0, false };
 	struct bench_hooks h = host_hooks();
 	struct bench_result r;
 
@@ -260,7 +260,7 @@ static void test_run_seq_write(void **state)
 
 static void test_run_retouch_no_faults(void **state)
 {
-	struct bench_case c = { "random", KIND_RANDOM, 0, ACCESS_RETOUCH, 300, 2, 0, 0 };
+	struct bench_case c = { "random", KIND_RANDOM, 0, ACCESS_RETOUCH, 300, 2, 0, 0, false };
 	struct bench_hooks h = host_hooks();
 	struct bench_result r;
 	char seen[300] = { 0 };
@@ -283,9 +283,9 @@ static void test_run_retouch_no_faults(void **state)
 
 static void test_run_stride_sparse_churn(void **state)
 {
-	struct bench_case st = { "stride-16", KIND_STRIDE, 16, ACCESS_WRITE, 32, 1, 0, 0 };
-	struct bench_case sp = { "sparse-8", KIND_SPARSE, 8, ACCESS_READ, 32, 1, 0, 0 };
-	struct bench_case ch = { "churn", KIND_CHURN, 0, ACCESS_WRITE, 16, 1, 0, 0 };
+	struct bench_case st = { "stride-16", KIND_STRIDE, 16, ACCESS_WRITE, 32, 1, 0, 0, false };
+	struct bench_case sp = { "sparse-8", KIND_SPARSE, 8, ACCESS_READ, 32, 1, 0, 0, false };
+	struct bench_case ch = { "churn", KIND_CHURN, 0, ACCESS_WRITE, 16, 1, 0, 0, false };
 	struct bench_hooks h = host_hooks();
 	struct bench_result r;
 
@@ -304,12 +304,12 @@ static void test_run_stride_sparse_churn(void **state)
 
 static void test_run_bad_case(void **state)
 {
-	struct bench_case c = { "stride-0", KIND_STRIDE, 0, ACCESS_WRITE, 8, 1, 0, 0 };
+	struct bench_case c = { "stride-0", KIND_STRIDE, 0, ACCESS_WRITE, 8, 1, 0, 0, false };
 	struct bench_hooks h = host_hooks();
 	struct bench_result r;
 
 	assert_int_equal(bench_run_case(&c, &h, &r), -22);
-	c = (struct bench_case){ "seq", KIND_SEQ, 0, ACCESS_WRITE, 8, 0, 0, 0 };
+	c = (struct bench_case){ "seq", KIND_SEQ, 0, ACCESS_WRITE, 8, 0, 0, 0, false };
 	assert_int_equal(bench_run_case(&c, &h, &r), -22);
 }
 
@@ -318,15 +318,15 @@ static void test_run_bad_case(void **state)
 static void test_case_need_overflow(void **state)
 {
 	static const struct bench_case big[] = {
-		{ "stride-512", KIND_STRIDE, 512, ACCESS_WRITE, 1ull << 62, 1, 0, 0 },
-		{ "stride-16", KIND_STRIDE, 16, ACCESS_WRITE, 1ull << 62, 1, 0, 0 },
-		{ "sparse-8", KIND_SPARSE, 8, ACCESS_WRITE, 1ull << 62, 1, 0, 0 },
-		{ "sparse-64", KIND_SPARSE, 64, ACCESS_WRITE, 1ull << 62, 1, 0, 0 },
-		{ "churn", KIND_CHURN, 0, ACCESS_WRITE, 1ull << 62, 32, 0, 0 },
-		{ "seq", KIND_SEQ, 0, ACCESS_WRITE, 1ull << 62, 1, 0, 0 },
-		{ "brk-grow-8", KIND_BRK, 8, ACCESS_WRITE, UINT64_MAX, 32, 0, 0 },
+		{ "stride-512", KIND_STRIDE, 512, ACCESS_WRITE, 1ull << 62, 1, 0, 0, false },
+		{ "stride-16", KIND_STRIDE, 16, ACCESS_WRITE, 1ull << 62, 1, 0, 0, false },
+		{ "sparse-8", KIND_SPARSE, 8, ACCESS_WRITE, 1ull << 62, 1, 0, 0, false },
+		{ "sparse-64", KIND_SPARSE, 64, ACCESS_WRITE, 1ull << 62, 1, 0, 0, false },
+		{ "churn", KIND_CHURN, 0, ACCESS_WRITE, 1ull << 62, 32, 0, 0, false },
+		{ "seq", KIND_SEQ, 0, ACCESS_WRITE, 1ull << 62, 1, 0, 0, false },
+		{ "brk-grow-8", KIND_BRK, 8, ACCESS_WRITE, UINT64_MAX, 32, 0, 0, false },
 		/* a span of 2^32 pages: just past what 32-bit page indices hold */
-		{ "stride-2", KIND_STRIDE, 2, ACCESS_WRITE, 1ull << 31, 1, 0, 0 },
+		{ "stride-2", KIND_STRIDE, 2, ACCESS_WRITE, 1ull << 31, 1, 0, 0, false },
 	};
 	struct bench_hooks h = host_hooks();
 	struct bench_result r;
@@ -340,7 +340,7 @@ static void test_case_need_overflow(void **state)
 	}
 	/* The largest span still accepted, and a malformed case. */
 	struct bench_case edge = { "stride-2", KIND_STRIDE, 2, ACCESS_WRITE,
-				   (1ull << 31) - 1, 1, 0, 0 };
+				   (1ull << 31) - 1, 1, 0, 0, false };
 	assert_int_equal(bench_case_need(&edge, &need), 0);
 	assert_true(need > ((1ull << 31) - 1) * 4096);
 	assert_false(bench_case_fits(&edge, need - 1));
