@@ -462,15 +462,29 @@ int fdt_parent(const struct fdt *fdt, int node)
 	return -ENOENT;
 }
 
+/*
+ * A node's phandle: its "phandle" property, or the "linux,phandle" older dtc
+ * versions wrote when that is absent or not one cell (libfdt's
+ * fdt_get_phandle; Linux's of/fdt.c reads both); 0 for none.
+ */
+static uint32_t node_phandle(const struct fdt *fdt, int node)
+{
+	uint32_t v;
+
+	if (fdt_prop_u32(fdt, node, "phandle", &v) == 0 ||
+	    fdt_prop_u32(fdt, node, "linux,phandle", &v) == 0)
+		return v;
+	return 0;
+}
+
 int fdt_node_by_phandle(const struct fdt *fdt, uint32_t phandle)
 {
 	int depth = 0, off = root_node(fdt);
-	uint32_t v;
 
 	if (phandle == 0 || phandle == 0xffffffffu)
 		return -ENOENT;
 	for (; off >= 0 && depth >= 0; off = fdt_next_node(fdt, off, &depth))
-		if (fdt_prop_u32(fdt, off, "phandle", &v) == 0 && v == phandle)
+		if (node_phandle(fdt, off) == phandle)
 			return off;
 	return -ENOENT;
 }

@@ -66,7 +66,8 @@ int fdt_parent(const struct fdt *fdt, int node);
  */
 int fdt_next_node(const struct fdt *fdt, int node, int *depth);
 
-/* fdt_node_by_phandle: the node whose "phandle" property is `phandle`, or -ENOENT. */
+/* fdt_node_by_phandle: the first node whose phandle ("phandle", else
+ * "linux,phandle") is `phandle`, or -ENOENT. */
 int fdt_node_by_phandle(const struct fdt *fdt, uint32_t phandle);
 
 /* fdt_cells: #address-cells / #size-cells that apply to node's "reg"
