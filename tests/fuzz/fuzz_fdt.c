@@ -11,7 +11,9 @@
  * the stricter (each is a reason it names; see lib/fdt.c):
  *
  *   - nesting deeper than 32 levels (MAX_DEPTH);
- *   - a property after a subnode in the same node (the spec's order);
+ *   - a property after a subnode in the same node (the spec's order), or
+ *     before the root node opens (libfdt's fdt_check_full does not look at
+ *     the depth of a property);
  *   - a node name that is empty or contains '/', or a named root;
  *   - no root node at all, or a second top-level node (libfdt's
  *     fdt_check_full accepts an empty structure block and siblings of
@@ -67,6 +69,7 @@ static bool stricter(const char *why)
 	static const char *const ok[] = {
 		"nested deeper than",
 		"property after a subnode",
+		"property outside a node",
 		"bad node name",
 		"root node named",
 		"no root node",
