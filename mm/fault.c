@@ -350,10 +350,12 @@ static int block_fault(struct mm_struct *mm, const struct vm_area_struct *vma,
  * without write (its use_zero_page branch). No run: the page path instead
  * (Linux's fallback), counted. The slot was empty, so no TLB holds it.
  * 1 when a block was mapped or handled, 0 to go on with the page path, or
- * -ENOMEM (no page for a table above the block).
+ * -ENOMEM (no page for a table above the block). With `stamps`, the
+ * stages as on the page path: WALK once the slot is known empty, then
+ * ALLOC, ZERO (a write) and MAP.
  */
 static int huge_fault(struct mm_struct *mm, const struct vm_area_struct *vma,
-		      vaddr_t address, unsigned flags)
+		      vaddr_t address, unsigned flags, bool stamps)
 {
 	pte_t *slot = pgt_slot(mm->pgt, address, BLOCK_LEVEL);
 	vaddr_t base = ALIGN_DOWN(address, BLOCK_SIZE);
@@ -367,13 +369,19 @@ static int huge_fault(struct mm_struct *mm, const struct vm_area_struct *vma,
 	if (!mm->thp || (slot && arch_pte_present(*slot)) || base < vma->vm_start ||
 	    base + BLOCK_SIZE > vma->vm_end)
 		return 0;
+	if (unlikely(stamps))
+		fault_stamp[STAGE_WALK] = arch_counter();
 	pa = write ? page_alloc_aligned(BLOCK_ORDER) : huge_zero(mm);
 	if (!pa) {
 		mm->nr_thp_fallback++;
 		return 0;
 	}
+	if (unlikely(stamps))
+		fault_stamp[STAGE_ALLOC] = arch_counter();
 	if (write) {
 		arch_zero_pages(arch_phys_to_virt(pa), BIT(BLOCK_ORDER));
+		if (unlikely(stamps))
+			fault_stamp[STAGE_ZERO] = arch_counter();
 		attrs = write_access(vma->vm_flags);
 	} else {
 		attrs = (unsigned)(vma->vm_flags & (VM_READ | VM_EXEC));
@@ -391,6 +399,8 @@ static int huge_fault(struct mm_struct *mm, const struct vm_area_struct *vma,
 	} else {
 		mm->nr_fault_thp_zero++;
 	}
+	if (unlikely(stamps))
+		fault_stamp[STAGE_MAP] = arch_counter();
 	return 1;
 }
 
@@ -402,9 +412,10 @@ static int huge_fault(struct mm_struct *mm, const struct vm_area_struct *vma,
  */
 static __attribute__((noinline)) pte_t *walk_thp(struct mm_struct *mm,
 						 const struct vm_area_struct *vma,
-						 vaddr_t address, unsigned flags, int *err)
+						 vaddr_t address, unsigned flags, bool stamps,
+						 int *err)
 {
-	*err = huge_fault(mm, vma, address, flags);
+	*err = huge_fault(mm, vma, address, flags, stamps);
 	if (*err)
 		return NULL;
 	return pgt_walk_alloc(mm->pgt, address, err);
@@ -443,7 +454,8 @@ PATH int walk(struct vm_fault *vmf)
 	if (likely(vmf->pte))
 		return 0;
 	if (unlikely(vmf->mm->thp))
-		vmf->pte = walk_thp(vmf->mm, vmf->vma, vmf->address, vmf->flags, &err);
+		vmf->pte = walk_thp(vmf->mm, vmf->vma, vmf->address, vmf->flags,
+				    vmf->stamps, &err);
 	else
 		vmf->pte = pgt_walk_alloc(vmf->mm->pgt, vmf->address, &err);
 	if (unlikely(!vmf->pte && err == -EEXIST))

@@ -302,6 +302,43 @@ static void test_brk_cuts(void **state)
 	assert_int_equal(mm_check(&e->mm), 0);
 }
 
+/*
+ * Stage stamps on a block fault: a write takes WALK, ALLOC, ZERO and MAP in
+ * order (zeroing a block takes time on any clock); a read of the huge zero
+ * page takes no ZERO stamp (its zeroing is the first use's, not the fault's).
+ */
+static void test_block_stamps(void **state)
+{
+	struct mm_env *e = *state;
+	vaddr_t va = map_rw(e, 3 * BLOCK_SIZE);
+
+	/* the huge zero page made first: the stamped read below only maps it */
+	assert_int_equal(touch(&e->mm, va + 2 * BLOCK_SIZE, FAULT_READ, NULL), 0);
+	assert_int_equal(e->mm.nr_fault_thp_zero, 1);
+
+	memset(fault_stamp, 0, sizeof(fault_stamp));
+	fault_stamps_on = true;
+	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, NULL), 0);
+	fault_stamps_on = false;
+	assert_int_equal(e->mm.nr_fault_thp, 1);
+	assert_true(fault_stamp[STAGE_LOOKUP] != 0);
+	assert_true(fault_stamp[STAGE_LOOKUP] <= fault_stamp[STAGE_WALK]);
+	assert_true(fault_stamp[STAGE_WALK] <= fault_stamp[STAGE_ALLOC]);
+	assert_true(fault_stamp[STAGE_ALLOC] < fault_stamp[STAGE_ZERO]);
+	assert_true(fault_stamp[STAGE_ZERO] <= fault_stamp[STAGE_MAP]);
+
+	memset(fault_stamp, 0, sizeof(fault_stamp));
+	fault_stamps_on = true;
+	assert_int_equal(touch(&e->mm, va + BLOCK_SIZE, FAULT_READ, NULL), 0);
+	fault_stamps_on = false;
+	assert_int_equal(e->mm.nr_fault_thp_zero, 2);
+	assert_true(fault_stamp[STAGE_WALK] != 0);
+	assert_true(fault_stamp[STAGE_WALK] <= fault_stamp[STAGE_ALLOC]);
+	assert_int_equal(fault_stamp[STAGE_ZERO], 0);
+	assert_true(fault_stamp[STAGE_ALLOC] <= fault_stamp[STAGE_MAP]);
+	assert_int_equal(mm_check(&e->mm), 0);
+}
+
 /* mm_check refuses a block across its VMA's edge. */
 static void test_check_catches(void **state)
 {
@@ -330,6 +367,7 @@ int main(void)
 		T(test_cut_nomem),
 		T(test_brk_cuts),
 		T(test_check_catches),
+		T(test_block_stamps),
 	};
 
 	return cmocka_run_group_tests_name("thp", tests, NULL, NULL);
