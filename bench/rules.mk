@@ -18,7 +18,16 @@
 # Tier test-bench: the extraction tests (host), then the small suite twice
 # under ICOUNT=1: both runs must be identical (determinism), and no fault
 # case's p50 may exceed the committed results/<board>/small.csv by more
-# than 5 % (path-length regression guard).
+# than 5 % (path-length regression guard), nor its faults and
+# pages_allocated differ. Then the same per granule x folio size: the
+# guard suite (a seq write per folio size, base page to half a block, and
+# one block fault) twice on cortex-a76 (it has all three granules) with
+# 2 GiB (the 64k granule's 512 MiB block fits) at GRANULE=4k, 16k and 64k,
+# against results/<board>/granule-a76-<granule>/guard.csv. Refresh those
+# with
+#   make bench ICOUNT=1 SUITE=guard CPU=cortex-a76 MEM=2G GRANULE=<g> \
+#        BENCH_OUT=results/qemu-virt/granule-a76-<g>
+# (qemu-virt only; about 17 s of the tier's wall time on two cores.)
 
 BENCH_ARGS    ?= stages=on
 BENCH_OUT     ?= results/$(BOARD_NAME)$(if $(filter rpi%,$(BOARD)),-qemu)
@@ -44,6 +53,12 @@ bench-extract:
 
 BENCH_TEST := build/test/bench
 BENCH_GUARD_SUITE := small
+BENCH_GRANULES := $(if $(filter qemu-virt,$(BOARD)),4k 16k 64k)
+BENCH_GRANULE_SUITE := guard
+BENCH_GRANULE_CPU := cortex-a76
+BENCH_GRANULE_MEM := 2G
+# Where one granule's baseline lives, and the rows a granule run writes.
+bench_granule_dir = granule-$(patsubst cortex-%,%,$(BENCH_GRANULE_CPU))-$(1)
 
 TEST_TIERS += test-bench
 test-bench: kernel
@@ -62,4 +77,27 @@ test-bench: kernel
 	tools/tier.sh test-bench check "regression guard" \
 		sh -c '[ $$0 = 1 ] && $(RESULTS_PY) guard $(BENCH_TEST)/run1/$(BENCH_GUARD_SUITE).csv \
 		$(BENCH_OUT)/$(BENCH_GUARD_SUITE).csv' $$ok; \
+	for g in $(BENCH_GRANULES); do \
+		d=$(call bench_granule_dir,$$g); \
+		$(MAKE) --no-print-directory GRANULE=$$g CPU=$(BENCH_GRANULE_CPU) \
+			MEM=$(BENCH_GRANULE_MEM) BENCH_GRANULE_TO=$(BENCH_TEST)/$$d \
+			bench-granule-runs; ok=$$?; \
+		tools/tier.sh test-bench check "$$d: bench runs" test $$ok = 0; \
+		tools/tier.sh test-bench check "$$d: ICOUNT=1 runs differ (determinism)" \
+			sh -c '[ $$0 = 0 ] && $(RESULTS_PY) same $$1/run1/$(BENCH_GRANULE_SUITE).csv \
+			$$1/run2/$(BENCH_GRANULE_SUITE).csv' $$ok $(BENCH_TEST)/$$d; \
+		tools/tier.sh test-bench check "$$d: regression guard" \
+			sh -c '[ $$0 = 0 ] && $(RESULTS_PY) guard $$1/run1/$(BENCH_GRANULE_SUITE).csv \
+			$$2/$(BENCH_GRANULE_SUITE).csv' $$ok $(BENCH_TEST)/$$d $(BENCH_OUT)/$$d; \
+	done; \
 	tools/tier.sh test-bench end
+
+# One granule of the tier (called with GRANULE, CPU, MEM and
+# BENCH_GRANULE_TO set): build its kernel, run the guard suite twice.
+.PHONY: bench-granule-runs
+bench-granule-runs: kernel
+	@mkdir -p $(BENCH_GRANULE_TO); ok=0; for r in 1 2; do \
+		$(BENCH_RUN) --icount --suite $(BENCH_GRANULE_SUITE) --no-plot \
+			--append "$(BENCH_ARGS)" --outdir $(BENCH_GRANULE_TO)/run$$r \
+			--log $(BENCH_GRANULE_TO)/run$$r.log || ok=1; \
+	done; exit $$ok

@@ -8,10 +8,12 @@
  * whole suite stays within two minutes of wall time under ICOUNT=1.
  * "small" (make test: regression guard, determinism) is a fast subset; its
  * last case runs with 64 KiB folios (one contiguous range) for the guard.
- * "folio" sweeps folio sizes (below).
+ * "folio" sweeps folio sizes (below); "guard" (make test: the regression
+ * guard per granule) has one sequential write case per folio size (below).
  */
 #include "bench/bench.h"
 #include "mm/geometry.h"
+#include "mm/mm.h"
 
 #define P(name, kind, param, acc, pages, reps, cold) \
 	{ name, kind, param, acc, pages, reps, cold, 0, false }
@@ -94,6 +96,38 @@ static const struct bench_case folio_cases[] = {
 	{ "random", KIND_RANDOM, 0, ACCESS_WRITE, 4, 8, 0, BENCH_FOLIO_NONE, true },
 };
 
+/*
+ * "guard" (make test-bench, once per granule): one sequential write case
+ * per folio size the granule has, from the base page (order 0) up to half
+ * a block (FOLIO_MAX_ORDER), then one block fault (thp=always), so that
+ * the guard holds one case per granule x folio size. Every touch is one
+ * fault of one folio; few touches and one repetition keep it quick (the
+ * largest folios zero 128 or 256 MiB per fault at the 64 KiB granule):
+ *
+ *   granule  touches per folio size: 32 MiB / size, within 1 .. 8    block
+ *   4 KiB    4K .. 1M: 8                                              1 x 2M
+ *   16 KiB   16K .. 4M: 8, 8M: 4, 16M: 2                             1 x 32M
+ *   64 KiB   64K .. 4M: 8, 8M: 4, 16M: 2, 32M .. 256M: 1             1 x 512M
+ *
+ * The array is written for the largest granule's orders; bench_suite
+ * gives the first BLOCK_ORDER + 1 (the block, then orders 0 ..
+ * FOLIO_MAX_ORDER).
+ */
+#define GUARD_TOUCHES(order)                                                      \
+	((32ull << 20) >> (PAGE_SHIFT + (order)) > 8 ? 8                           \
+	 : (32ull << 20) >> (PAGE_SHIFT + (order)) < 1 ? 1                         \
+	 : (32ull << 20) >> (PAGE_SHIFT + (order)))
+#define G(order) \
+	{ "seq", KIND_SEQ, 0, ACCESS_WRITE, GUARD_TOUCHES(order), 1, 0, \
+	  (order) ? BIT(order) : BENCH_FOLIO_NONE, false }
+
+static const struct bench_case guard_cases[] = {
+	{ "seq", KIND_SEQ, 0, ACCESS_WRITE, 1, 1, 0, BENCH_FOLIO_NONE, true },
+	G(0), G(1), G(2), G(3), G(4), G(5), G(6), G(7), G(8), G(9), G(10), G(11), G(12),
+};
+static_assert(ARRAY_SIZE(guard_cases) >= BLOCK_ORDER + 1,
+	      "a guard case per folio order of every granule, and the block");
+
 static const struct {
 	const char *name;
 	const struct bench_case *cases;
@@ -102,6 +136,7 @@ static const struct {
 	{ "default", default_cases, ARRAY_SIZE(default_cases) },
 	{ "small", small_cases, ARRAY_SIZE(small_cases) },
 	{ "folio", folio_cases, ARRAY_SIZE(folio_cases) },
+	{ "guard", guard_cases, BLOCK_ORDER + 1 },
 };
 
 static bool same(const char *a, const char *b)

@@ -8,7 +8,7 @@
         log saved from real hardware, or a serial device read to its done line
     python3 -m tools.results guard NEW OLD [--percent 5]     fail if a fault case's p50 in
         NEW grew more than 5 % over the committed OLD (same pattern, access,
-        pages)
+        pages, folio), or its faults or pages_allocated changed
     python3 -m tools.results same A B                        fail unless two summaries are
         identical (the determinism check of ICOUNT=1 runs)
     python3 -m tools.results plot DIR --suite S              the plots of DIR/S.csv
@@ -147,7 +147,10 @@ def guard(new, old, percent):
     """Lines describing each regression of NEW against OLD ([] = none).
 
     A case is a fault case in OLD when it took faults; its p50 may grow by
-    at most `percent` %. A case of OLD missing from NEW is a failure too."""
+    at most `percent` %, and its faults and pages_allocated must be OLD's
+    exactly (the runs are deterministic: a change means another path, e.g.
+    a block or folio fault that fell back to smaller pages and got
+    cheaper). A case of OLD missing from NEW is a failure too."""
     newrows = {case_key(r): r for r in read_summary(new)}
     bad = []
     checked = 0
@@ -160,6 +163,10 @@ def guard(new, old, percent):
             continue
         was, now = int(r["p50"]), int(newrows[key]["p50"])
         checked += 1
+        for col in ("faults", "pages_allocated"):
+            if newrows[key].get(col) != r[col]:
+                bad.append(f"{key_text(key)}: {col} {r[col]} -> {newrows[key].get(col)} "
+                           f"(not the same fault path)")
         if now * 100 > was * (100 + percent):
             bad.append(f"{key_text(key)}: p50 {was} -> {now} "
                        f"(+{(now - was) * 100 / max(was, 1):.1f} %, limit {percent} %)")
@@ -299,8 +306,17 @@ def plot(outdir, suite, gnuplot="gnuplot"):
 
 
 def headline_table(path):
-    """The headline faults of a summary as a short text table (the README's)."""
-    cases = compare.load(path)
+    """The headline faults of a summary as a short text table (the README's):
+    base-page faults only, so the rows of a folio suite (the same pattern,
+    access and pages at several folio sizes) do not collide."""
+    cases = {}
+    for r in read_summary(path):
+        if (r.get("folio") or "none") != "none":
+            continue
+        r = dict(r, pages=int(r["pages"]))
+        cases.setdefault((r["pattern"], r["access"], r["pages"]), r)
+    if not cases:
+        return ""
     first = next(iter(cases.values()))
     rows = [["fault", "pages", "p50", "p90", "p99", "max"]]
     for access, what in compare.HEADLINE:

@@ -60,7 +60,7 @@ static struct bench_meta meta;
 static struct csv_line line;
 static char cpu_buf[24];
 
-/* find_vma VMA counts per suite. */
+/* find_vma VMA counts per suite (small and guard: the short list). */
 static const uint64_t vma_counts_default[] = { 1, 10, 100, 1000, 10000, 100000 };
 static const uint64_t vma_counts_small[] = { 1, 1000 };
 
@@ -418,7 +418,7 @@ static int run_suite(const struct cmdline *cl)
 	int err;
 
 	if (!ncases) {
-		failure("bench: unknown suite '%s' (suites: default, small, folio)", cl->suite);
+		failure("bench: unknown suite '%s' (suites: default, small, folio, guard)", cl->suite);
 		return -EINVAL;
 	}
 	if ((cl->given & CMDLINE_ITERS) && cl->iters > BENCH_REPS_MAX) {
@@ -434,7 +434,8 @@ static int run_suite(const struct cmdline *cl)
 		h.stamps_arm = stamps_arm;
 		h.stamps_take = stamps_take;
 	}
-	const uint64_t *vc = strcmp(cl->suite, "small") == 0 ? vma_counts_small
+	const uint64_t *vc = strcmp(cl->suite, "small") == 0 ||
+			     strcmp(cl->suite, "guard") == 0 ? vma_counts_small
 							     : vma_counts_default;
 	size_t nvc = vc == vma_counts_small ? ARRAY_SIZE(vma_counts_small)
 					    : ARRAY_SIZE(vma_counts_default);

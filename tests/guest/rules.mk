@@ -26,15 +26,20 @@
 #                                       -icount: the secondaries enter the
 #                                       image too and must be held (WFI)
 #                                       without taking the boot CPU's time
-#   16k      gcc     cortex-a76   512M  EL1, GRANULE=16k kernel
-#   64k      gcc     cortex-a76   512M  EL1, GRANULE=64k kernel
+#   16k      gcc     cortex-a76   512M  EL1, GRANULE=16k kernel (faults
+#                                       must map 32 MiB blocks)
+#   64k      gcc     cortex-a76   512M  EL1, GRANULE=64k kernel: less free
+#                                       RAM than one 512 MiB block, so
+#                                       faults must fall back to pages
+#   64k-2g   gcc     cortex-a76   2G    EL1, GRANULE=64k kernel: room for
+#                                       512 MiB blocks, which faults must map
 #   64k-a53  gcc     cortex-a53   512M  EL1, GRANULE=64k kernel (an A53 has
 #                                       64K but no 16K granule)
 #
 # make test-guest GUEST_RUNS="a53 4g" runs a subset.
 
 GUEST_RUNS ?= a53 a57 a72 a76 max 128m 4g el2 el3 clang debug icount 6m nopmu smp4 \
-	16k 64k 64k-a53
+	16k 64k 64k-2g 64k-a53
 GUEST_TIMEOUT ?= 90
 GUEST_OUT := build/test/guest
 
@@ -56,11 +61,14 @@ guest_opts_smp4 := --machine-opt secure=on --entry loader --icount
 guest_smp_smp4 := 4
 guest_cpu_16k := cortex-a76
 guest_cpu_64k := cortex-a76
+guest_cpu_64k-2g := cortex-a76
+guest_mem_64k-2g := 2G
 guest_cpu_64k-a53 := cortex-a53
 guest_build_clang := build/qemu-virt-clang
 guest_build_debug := build/qemu-virt-debug
 guest_build_16k := build/qemu-virt-16k
 guest_build_64k := build/qemu-virt-64k
+guest_build_64k-2g := build/qemu-virt-64k
 guest_build_64k-a53 := build/qemu-virt-64k
 
 guest_img = $(or $(guest_build_$(1)),build/qemu-virt)/faultline.img

@@ -23,11 +23,12 @@ RAW_HEAD = (["board", "mode", "unit", "pattern", "access", "pages", "sample",
              "page", "latency", "latency_staged"] + [f"stage_{s}" for s in STAGES])
 
 
-def row(pattern, access, pages, p50, faults, mode="icount"):
+def row(pattern, access, pages, p50, faults, mode="icount", pages_allocated=None):
     v = dict.fromkeys(HEAD, "")
     v.update(board="qemu-virt", cpu="cortex-a72", mode=mode, counter="pmccntr",
              unit="instructions", pattern=pattern, access=access, pages=pages,
-             samples=3 * pages, faults=faults, pages_allocated=faults, min=p50,
+             samples=3 * pages, faults=faults,
+             pages_allocated=faults if pages_allocated is None else pages_allocated, min=p50,
              p50=p50, p90=p50, p99=p50, max=p50, mean=p50, stddev=0,
              el=1, cntfrq=62500000, stages="on", build="abc", unstable=0)
     v["p99.9"] = p50
@@ -160,6 +161,26 @@ class GuardTest(Base):
         bad, _ = results.guard(new, old, 5)
         self.assertEqual(len(bad), 1)
         self.assertIn("not in", bad[0])
+
+    def test_other_page_count_fails(self):
+        # a block fault that fell back to pages: far cheaper, but not the case
+        old = self.csv("old.csv", [row("seq", "write", 1, 67588, 1, pages_allocated=512)])
+        new = self.csv("new.csv", [row("seq", "write", 1, 289, 1, pages_allocated=1)])
+        bad, _ = results.guard(new, old, 5)
+        self.assertEqual(len(bad), 1)
+        self.assertIn("seq write 1: pages_allocated 512 -> 1", bad[0])
+
+    def test_folio_sizes_are_distinct_cases(self):
+        head = ",".join(HEAD + ["folio"])
+        old = self.write("old.csv", "\n".join([
+            head, row("seq", "write", 8, 289, 8) + ",none",
+            row("seq", "write", 8, 2684, 8, pages_allocated=128) + ",64k"]) + "\n")
+        new = self.write("new.csv", "\n".join([
+            head, row("seq", "write", 8, 2684, 8, pages_allocated=128) + ",64k",
+            row("seq", "write", 8, 300, 8) + ",none"]) + "\n")
+        self.assertEqual(results.guard(new, old, 5), ([], 2))
+        # the headline is the base-page row, whatever the folio rows
+        self.assertRegex(results.headline_table(new), r"first write .* 8 +300 ")
 
     def test_missing_baseline_fails(self):
         new = self.csv("new.csv", [row("seq", "write", 256, 1000, 768)])

@@ -16,6 +16,7 @@
 #include "bench/env.h"
 #include "bench/stats.h"
 #include "lib/errno.h"
+#include "mm/mm.h"
 
 /* Nearest rank: the smallest value with at least p % of the data at or below. */
 static void test_rank_1_to_100(void **state)
@@ -233,6 +234,32 @@ static void test_suites(void **state)
 	assert_null(c);
 }
 
+/* The guard suite: one block fault, then one seq write per folio order. */
+static void test_guard_suite(void **state)
+{
+	const struct bench_case *c;
+	size_t n = bench_suite("guard", &c);
+
+	assert_int_equal(n, BLOCK_ORDER + 1);
+	assert_true(c[0].thp);
+	assert_int_equal(c[0].folio, BENCH_FOLIO_NONE);
+	assert_int_equal(bench_folio_step(&c[0]), BIT(BLOCK_ORDER));
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(c[i].pattern, "seq");
+		assert_int_equal(c[i].kind, KIND_SEQ);
+		assert_int_equal(c[i].access, ACCESS_WRITE);
+		assert_true(c[i].pages >= 1 && c[i].pages <= 8 && c[i].reps == 1);
+		if (i == 0)
+			continue;
+		/* order i - 1: base pages, then 2 pages .. half a block */
+		assert_false(c[i].thp);
+		assert_int_equal(c[i].folio, i == 1 ? BENCH_FOLIO_NONE : BIT(i - 1));
+		assert_int_equal(bench_folio_step(&c[i]), BIT(i - 1));
+		assert_true(bench_case_fits(&c[i], 512ull << 20));
+	}
+	assert_int_equal(c[n - 1].folio, BIT(FOLIO_MAX_ORDER));
+}
+
 static struct bench_hooks host_hooks(void)
 {
 	return (struct bench_hooks){ .overhead = bench_calibrate(), .seed = 1 };
@@ -362,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_csv_summary),
 		cmocka_unit_test(test_csv_fixed_and_overflow),
 		cmocka_unit_test(test_suites),
+		cmocka_unit_test(test_guard_suite),
 		cmocka_unit_test(test_run_seq_write),
 		cmocka_unit_test(test_run_retouch_no_faults),
 		cmocka_unit_test(test_run_stride_sparse_churn),
