@@ -7,6 +7,12 @@
 #       <s>-find_vma.svg), then the headline faults as a table. The committed
 #       results/qemu-virt/ come from `make bench ICOUNT=1` (and SUITE=small,
 #       the regression guard's baseline).
+#   make bench-granules
+#       the guard suite (a seq write per folio size, base page to block) at
+#       GRANULE=4k, 16k and 64k on cortex-a76 under ICOUNT=1, into
+#       results/qemu-virt/granule-a76-<g>/, then one plot of the write
+#       fault's cost per 4 KiB mapped against the folio size, a line per
+#       granule: results/qemu-virt/folio-granules.svg.
 #   make bench-extract LOG=file|/dev/ttyUSB0 [SUITE=s] [BENCH_OUT=dir]
 #       the same files from a console captured on real hardware.
 #
@@ -38,7 +44,7 @@ BENCH_RUN      = $(RESULTS_PY) bench --qemu $(QEMU) --kernel $(BUILD)/faultline.
 	--board-args "$(QEMU_BOARD_ARGS)" --ram-base $(QEMU_RAM_BASE) \
 	--timeout $(BENCH_TIMEOUT) $(if $(UBOOT_CHAIN_ARGS),--boot-chain "$(UBOOT_CHAIN_ARGS)")
 
-.PHONY: bench bench-extract test-bench
+.PHONY: bench bench-extract bench-granules test-bench
 bench: MEM = $(BENCH_MEM)
 bench: deps
 	@$(MAKE) --no-print-directory kernel
@@ -91,6 +97,17 @@ test-bench: kernel
 			$$2/$(BENCH_GRANULE_SUITE).csv' $$ok $(BENCH_TEST)/$$d $(BENCH_OUT)/$$d; \
 	done; \
 	tools/tier.sh test-bench end
+
+bench-granules: deps
+	@[ -n "$(BENCH_GRANULES)" ] || { echo "make bench-granules: BOARD=qemu-virt only (not $(BOARD))"; exit 1; }
+	@for g in $(BENCH_GRANULES); do \
+		echo "bench-granules: GRANULE=$$g on $(BENCH_GRANULE_CPU)"; \
+		$(MAKE) --no-print-directory bench ICOUNT=1 SUITE=$(BENCH_GRANULE_SUITE) \
+			GRANULE=$$g CPU=$(BENCH_GRANULE_CPU) MEM=$(BENCH_GRANULE_MEM) \
+			BENCH_OUT=$(BENCH_OUT)/$(call bench_granule_dir,$$g) || exit 1; \
+	done; \
+	$(RESULTS_PY) granules --suite $(BENCH_GRANULE_SUITE) -o $(BENCH_OUT)/folio-granules.svg \
+		$(foreach g,$(BENCH_GRANULES),$(BENCH_OUT)/$(call bench_granule_dir,$(g)))
 
 # One granule of the tier (called with GRANULE, CPU, MEM and
 # BENCH_GRANULE_TO set): build its kernel, run the guard suite twice.

@@ -12,6 +12,9 @@
     python3 -m tools.results same A B                        fail unless two summaries are
         identical (the determinism check of ICOUNT=1 runs)
     python3 -m tools.results plot DIR --suite S              the plots of DIR/S.csv
+    python3 -m tools.results granules DIR... --suite S -o SVG  one plot of the write
+        fault's cost per 4 KiB against the folio size, a line per granule
+        (each DIR one granule's run of suite S)
 
 make bench ends with the headline faults (seq write, read, read-then-write)
 as a short table on the terminal.
@@ -210,6 +213,58 @@ def size_bytes(text, granule=None):
     return int(text.rstrip("km")) * mult
 
 
+def folio_dat(summary, path):
+    """Write gnuplot's folio.dat from summary rows: one block per granule
+    and pattern, "folio_KiB per_4k_p50" per write case that faulted (the
+    base page at the granule's size). Returns the number of blocks, 0 when
+    the rows hold fewer than two folio sizes (nothing to draw)."""
+    rows = [r for r in summary if r.get("per_4k_p50") and r.get("folio")
+            and r["access"] == "write" and int(r["faults"] or 0) > 0]
+    series = {}
+    for r in rows:
+        series.setdefault((r.get("granule") or "?", r["pattern"]), []).append(r)
+    if len({(r.get("granule"), r["folio"]) for r in rows}) < 2:
+        series = {}
+    order = {"4k": 0, "16k": 1, "64k": 2}
+    with open(path, "w") as f:
+        for (gran, pat), rs in sorted(series.items(),
+                                      key=lambda i: (order.get(i[0][0], 9), i[0])):
+            f.write(f'"{gran} granule, {pat} write"\n')
+            for r in sorted(rs, key=lambda r: size_bytes(r["folio"], r.get("granule"))):
+                f.write(f'{size_bytes(r["folio"], r.get("granule")) // 1024} {r["per_4k_p50"]}\n')
+            f.write("\n\n")
+    return len(series)
+
+
+def plot_granules(dirs, suite, out, gnuplot="gnuplot"):
+    """Draw out (SVG): the write-fault cost per 4 KiB mapped against the
+    folio size, one line per granule, from DIR/<suite>.csv of each of dirs
+    (one granule's run each, same board, CPU and mode)."""
+    rows = []
+    for d in dirs:
+        rows += read_summary(expected_files(d, suite)[0])
+    if not rows:
+        raise ValueError("no rows")
+    for c in ("board", "cpu", "mode", "unit"):
+        if len({r[c] for r in rows}) > 1:
+            raise ValueError(f"the runs differ in {c}: "
+                             f"{', '.join(sorted({r[c] for r in rows}))}")
+    tmp = tempfile.mkdtemp(prefix="faultline-plot-")
+    try:
+        n = folio_dat(rows, os.path.join(tmp, "folio.dat"))
+        if not n:
+            raise ValueError("fewer than two folio sizes to draw")
+        first = rows[0]
+        gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot.gp")
+        subprocess.run([gnuplot, "-e",
+                        f"dir='{tmp}'; unit='{first['unit']}'; "
+                        f"title_prefix='{first['board']} {first['cpu']} {first['mode']} {suite}'; "
+                        f"folio_out='{out}'; have_folio={n}", gp],
+                       check=True, timeout=120)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def plot(outdir, suite, gnuplot="gnuplot"):
     """Draw outdir/<suite>-{cdf or latency,stages,find_vma}.svg; returns the
     paths. A CDF for tcg and hw runs; under icount, where each case's samples
@@ -260,19 +315,7 @@ def plot(outdir, suite, gnuplot="gnuplot"):
                         + " ".join(ends) + "\n")
         # Folios: the fault cost per 4 KiB mapped against the folio size,
         # one block per granule and first-touch pattern (folio suites).
-        folio_rows = [r for r in summary if r.get("per_4k_p50") and r.get("folio")
-                      and r["access"] == "write" and int(r["faults"] or 0) > 0]
-        series = {}
-        for r in folio_rows:
-            series.setdefault((r.get("granule") or "?", r["pattern"]), []).append(r)
-        if len({r["folio"] for r in folio_rows}) < 2:
-            series = {}
-        with open(os.path.join(tmp, "folio.dat"), "w") as f:
-            for (gran, pat), rows in sorted(series.items()):
-                f.write(f'"{gran} granule, {pat} write"\n')
-                for r in sorted(rows, key=lambda r: size_bytes(r["folio"], r.get("granule"))):
-                    f.write(f'{size_bytes(r["folio"], r.get("granule")) // 1024} {r["per_4k_p50"]}\n')
-                f.write("\n\n")
+        nfolio = folio_dat(summary, os.path.join(tmp, "folio.dat"))
         # find_vma: p50 against the VMA count, one block per method.
         nvma = 0
         with open(os.path.join(tmp, "find_vma.dat"), "w") as f:
@@ -297,7 +340,7 @@ def plot(outdir, suite, gnuplot="gnuplot"):
                f"vma_out='{out['find_vma']}'; have_stages={1 if staged else 0}; "
                f"nstages={len(stages)}; have_cdf={len(cases)}; have_lat={len(faulting)}; "
                f"rows={max(len(staged), len(faulting), 1)}; "
-               f"have_vma={nvma}; folio_out='{out['folio']}'; have_folio={len(series)}",
+               f"have_vma={nvma}; folio_out='{out['folio']}'; have_folio={nfolio}",
                gp]
         subprocess.run(cmd, check=True, timeout=120)
         return [p for p in out.values() if os.path.exists(p)]
@@ -407,6 +450,16 @@ def cmd_plot(a):
     return 0
 
 
+def cmd_granules(a):
+    try:
+        plot_granules(a.dirs, a.suite, a.out)
+    except (OSError, ValueError, subprocess.SubprocessError) as e:
+        print(f"results.py granules: {e}", file=sys.stderr)
+        return 1
+    print(f"wrote {a.out}")
+    return 0
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -438,9 +491,13 @@ def main(argv=None):
     pl = sub.add_parser("plot", help="plots of DIR/SUITE.csv")
     pl.add_argument("dir")
     pl.add_argument("--suite", default="default")
+    gr = sub.add_parser("granules", help="one folio plot, a line per granule's DIR")
+    gr.add_argument("dirs", nargs="+")
+    gr.add_argument("--suite", default="guard")
+    gr.add_argument("-o", dest="out", required=True, help="the SVG to write")
     a = p.parse_args(argv)
     return {"bench": cmd_bench, "extract": cmd_extract, "guard": cmd_guard,
-            "same": cmd_same, "plot": cmd_plot}[a.cmd](a)
+            "same": cmd_same, "plot": cmd_plot, "granules": cmd_granules}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -271,5 +271,50 @@ class PlotTest(Base):
         self.assertIn(">seq write 256<", svg_text(os.path.join(self.dir, "default-cdf.svg")))
 
 
+def folio_rows(granule, sizes, cpu="cortex-a76"):
+    """A guard-suite summary of one granule: a seq write per folio size."""
+    head = HEAD + ["granule", "folio", "per_4k_p50", "table_pages"]
+    lines = [",".join(head)]
+    for n, (folio, per4k) in enumerate(sizes, 1):
+        r = row("seq", "write", 8, 100 * n, 8).replace("cortex-a72", cpu)
+        lines.append(r + f",{granule},{folio},{per4k:.2f},1")
+    return "\n".join(lines) + "\n"
+
+
+@unittest.skipUnless(shutil.which("gnuplot"), "gnuplot not installed")
+class GranulesPlotTest(Base):
+    def dirs(self, **kw):
+        out = []
+        for g, sizes in (("4k", [("none", 289), ("64k", 167.75), ("2m", 132.01)]),
+                         ("16k", [("none", 167.5), ("2m", 130.2)])):
+            d = os.path.join(self.dir, g)
+            os.makedirs(d)
+            with open(os.path.join(d, "guard.csv"), "w") as f:
+                f.write(folio_rows(g, sizes, kw.get(g, "cortex-a76")))
+            out.append(d)
+        return out
+
+    def test_a_line_per_granule(self):
+        svg = os.path.join(self.dir, "folio-granules.svg")
+        results.plot_granules(self.dirs(), "guard", svg)
+        text = svg_text(svg)
+        self.assertIn(">4k granule, seq write<", text)
+        self.assertIn(">16k granule, seq write<", text)
+        self.assertIn("qemu-virt cortex-a76 icount guard", text)
+
+    def test_other_cpu_refused(self):
+        with self.assertRaisesRegex(ValueError, "differ in cpu"):
+            results.plot_granules(self.dirs(**{"16k": "cortex-a72"}), "guard",
+                                  os.path.join(self.dir, "x.svg"))
+
+    def test_cli_fails_without_rows(self):
+        d = os.path.join(self.dir, "empty")
+        os.makedirs(d)
+        with open(os.path.join(d, "guard.csv"), "w") as f:
+            f.write(folio_rows("4k", [("none", 289)]))
+        self.assertEqual(results.main(["granules", d, "-o",
+                                       os.path.join(self.dir, "y.svg")]), 1)
+
+
 if __name__ == "__main__":
     unittest.main()
