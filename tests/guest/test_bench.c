@@ -127,9 +127,9 @@ KTEST(bench_case_counts_faults)
 		return;
 	struct bench_hooks h = { .overhead = bench_calibrate(), .seed = 7,
 				 .stamps_arm = arm, .stamps_take = take };
-	struct bench_case w = { "seq", KIND_SEQ, 0, ACCESS_WRITE, 32, 2, 0, 0, false };
-	struct bench_case rw = { "random", KIND_RANDOM, 0, ACCESS_RW, 32, 2, 0, 0, false };
-	struct bench_case re = { "seq", KIND_SEQ, 0, ACCESS_RETOUCH, 32, 2, 0, 0, false };
+	struct bench_case w = { "seq", KIND_SEQ, 0, ACCESS_WRITE, 32, 2, 0, 0, false, false };
+	struct bench_case rw = { "random", KIND_RANDOM, 0, ACCESS_RW, 32, 2, 0, 0, false, false };
+	struct bench_case re = { "seq", KIND_SEQ, 0, ACCESS_RETOUCH, 32, 2, 0, 0, false, false };
 	struct bench_result r;
 
 	KASSERT_EQ(bench_run_case(&w, &h, &r), 0);
