@@ -141,8 +141,10 @@ struct bench_result {
 	 */
 	uint64_t fault_samples;         /* samples whose env_faults() moved */
 	uint64_t touched_4k;            /* 4 KiB units the samples touched */
-	uint64_t folio_allocs;          /* ... that allocated 2 .. a block - 1 pages */
-	uint64_t block_allocs;          /* ... that allocated a block or more */
+	uint64_t folio_allocs;          /* ... that allocated more than one page
+					   (a folio or a block, as Linux's mTHP
+					   anon_fault_alloc counts the PMD size) */
+	uint64_t block_allocs;          /* ... that allocated a block (PMD) */
 	uint64_t fault_p50;             /* p50 of the whole-folio ones, else of all */
 	uint64_t cost_4k_x100;          /* (whole-folio x their p50 + others x
 					   theirs) / 4 KiB units touched, x100 */

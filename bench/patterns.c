@@ -379,10 +379,10 @@ static void one(struct run *x, volatile uint64_t *p, uint64_t i, int rep,
 			s->flat[s->nbig++] = d;
 		else if (s->nbig + s->nother < cap)
 			s->flat[cap - 1 - s->nother++] = d;
+		if (a > 1)
+			x->r->folio_allocs++;
 		if (a >= BIT(BLOCK_SHIFT - PAGE_SHIFT))
 			x->r->block_allocs++;
-		else if (a > 1)
-			x->r->folio_allocs++;
 	}
 	x->s->lat[(uint64_t)(rep - 1) * c->pages + i] = d;
 	if (rep == 1 && i < BENCH_RAW_MAX) {
