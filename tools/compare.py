@@ -34,9 +34,12 @@ give.
 --pagesize is the page-size section (make compare-pagesize): rows granule x
 folio from the Linux program's extra columns (granule, folio, fault_p50,
 pages_per_fault, cost_per_4k, folio_allocs, thp_fault_alloc, table_pages),
-faultline's fault cost beside them when its CSV has granule and folio
-columns ("n/a yet" otherwise), and a plot of the write fault's cost per
-4 KiB mapped against the folio size, a line per granule. Its --check also
+faultline's fault cost beside them (--faultline: the same columns from
+its own boots; "n/a yet" without), Linux / faultline of the fault p50s,
+faultline's 64k granule rows, and a plot of the write fault's cost per
+4 KiB mapped against the folio size, a line per granule per kernel.
+--merge OUT [--folio=NAME] CSV... sets the folio column of the CSV after
+each --folio= (faultline's boots, under Linux's names). Its --check also
 verifies that a row with a folio or granule above 4 KiB took fewer write
 faults than 4 KiB touches, that a folio-size row allocated folios, and
 that a seq write's faults add up to the base pages it touched.
