@@ -510,7 +510,9 @@ def pagesize_table(lx_path, fl_path=None, cpu_hz=None):
            "faultline's run (built for each granule, `step=4k`, `folio=<size>` or "
            "`thp=always`; its faults classified exactly by the pages each allocated), "
            "**x**: Linux fault p50 / faultline fault p50 (how many times shorter "
-           "faultline's fault path is).",
+           "faultline's fault path is), with faultline's 4K/fault beside it where "
+           "the two kernels' faults mapped different amounts (a folio one side "
+           "could place and the other could not: not the same fault).",
            "",
            f"Source: {os.path.basename(lx_path)}"
            + (f", {os.path.basename(fl_path)}" if fl else "") + ". "
@@ -555,8 +557,11 @@ def pagesize_table(lx_path, fl_path=None, cpu_hz=None):
             if not fl:
                 line += " n/a yet | n/a yet | n/a yet |"
             elif fc:
-                line += (f" {num(fc[0], f_scale)} | {num(fc[2], f_scale)} |"
-                         f" {ratio(cost[0] * l_scale if cost else None, fc[0] * f_scale)} |")
+                x_is = ratio(cost[0] * l_scale if cost else None, fc[0] * f_scale)
+                if cost and x_is != "-" and f"{cost[1]:.2f}" != f"{fc[1]:.2f}":
+                    # not the same faults: say what faultline's mapped
+                    x_is += f" (faultline {fc[1]:.2f} 4K/fault)"
+                line += f" {num(fc[0], f_scale)} | {num(fc[2], f_scale)} | {x_is} |"
             else:
                 line += " - | - | - |"
             out.append(line)

@@ -265,6 +265,12 @@ class PageSizeTest(Base):
         self.assertIn("| 4k | 64k | 96 | 16.00 | 14,000 | 875 | 96 | 0 | 1 | 1536 "
                       "| 2 | - | - | - |", text)
         self.assertIn("| | | | 700 | 44 | - |", text)
+        # faultline placed 64k folios where Linux mapped fewer: said beside x
+        fl = self.write("pagesize-small.csv", PAGE_HEAD,
+                        [dict(prow("16k", "64k", "write", 96, 2470, folio_allocs=96),
+                              linux_config="", cmdline="")])
+        text = compare.pagesize_table(self.sweep(), fl)
+        self.assertIn("| 2,470 | 154 | 4.9x (faultline 16.00 4K/fault) |", text)
         self.assertEqual(compare.ratio(3560, 1424), "2.5x")
         self.assertEqual(compare.ratio(None, 1424), "-")
         self.assertEqual(compare.ratio(3560, 0), "-")
