@@ -93,7 +93,14 @@ struct bench_case {
 				    thp= says), and seq, reverse and random
 				    touch the first page of each block: every
 				    touch is one fault of one block */
+	bool step_4k;            /* seq, reverse, random, stride and sparse
+				    count pages (and touch) in 4 KiB units
+				    whatever PAGE_SIZE is (step=4k), as the
+				    Linux program does; the same at 4K */
 };
+
+/* The unit of bench_case.step_4k: 4 KiB. */
+#define BENCH_STEP_4K 4096u
 
 /* bench_case.folio of a case that runs with base pages whatever folio= says. */
 #define BENCH_FOLIO_NONE BIT(0)
@@ -128,6 +135,19 @@ struct bench_result {
 	uint64_t pages_allocated;       /* env_pages_allocated() during them */
 	uint64_t table_pages;           /* env_table_pages() one repetition's
 					   touches added (ENV_UNKNOWN: unknown) */
+	/*
+	 * The measured samples that faulted, classified by the data pages
+	 * their fault allocated (more than one: a whole folio or block):
+	 */
+	uint64_t fault_samples;         /* samples whose env_faults() moved */
+	uint64_t touched_4k;            /* 4 KiB units the samples touched */
+	uint64_t folio_allocs;          /* ... that allocated more than one page
+					   (a folio or a block, as Linux's mTHP
+					   anon_fault_alloc counts the PMD size) */
+	uint64_t block_allocs;          /* ... that allocated a block (PMD) */
+	uint64_t fault_p50;             /* p50 of the whole-folio ones, else of all */
+	uint64_t cost_4k_x100;          /* (whole-folio x their p50 + others x
+					   theirs) / 4 KiB units touched, x100 */
 	struct stats lat;
 	bool unstable;                  /* repetitions' medians disagree */
 	bool staged;                    /* stage_p50 and raw[].stage are valid */

@@ -207,6 +207,37 @@ void bench_summary_row(struct csv_line *l, const struct bench_meta *m,
 		csv_empty(l);
 }
 
+void bench_page_header(struct csv_line *l)
+{
+	static const char *const cols[] = {
+		"fault_p50", "pages_per_fault", "cost_per_4k", "folio_allocs",
+		"thp_fault_alloc",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cols); i++)
+		csv_str(l, cols[i]);
+}
+
+void bench_page_row(struct csv_line *l, const struct bench_page_row *p)
+{
+	if (p->counted && p->faults) {
+		csv_u64(l, p->fault_p50);
+		csv_fixed2(l, (p->touched_4k * 100 + p->faults / 2) / p->faults);
+		csv_fixed2(l, p->cost_4k_x100);
+	} else {
+		csv_empty(l);
+		csv_empty(l);
+		csv_empty(l);
+	}
+	if (p->counted) {
+		csv_u64(l, p->folio_allocs);
+		csv_u64(l, p->thp_fault_alloc);
+	} else {
+		csv_empty(l);
+		csv_empty(l);
+	}
+}
+
 void bench_raw_row(struct csv_line *l, const struct bench_meta *m,
 		   const struct bench_case *c, const struct bench_result *r,
 		   size_t i)

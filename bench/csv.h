@@ -91,6 +91,27 @@ void bench_raw_header(struct csv_line *l);
 void bench_summary_row(struct csv_line *l, const struct bench_meta *m,
 		       const struct bench_row *row);
 
+/*
+ * The page-size columns, after a summary row's own (docs/contract.md):
+ * fault_p50, pages_per_fault, cost_per_4k, folio_allocs, thp_fault_alloc.
+ */
+struct bench_page_row {
+	bool counted;           /* false: every column empty (not a fault case) */
+	uint64_t faults;        /* 0: fault_p50 .. cost_per_4k empty */
+	uint64_t touched_4k;    /* 4 KiB units the samples touched */
+	uint64_t fault_p50;     /* p50 of the whole-folio faults, else of all */
+	uint64_t cost_4k_x100;  /* faults' cost per 4 KiB touched, x100 */
+	uint64_t folio_allocs;  /* faults that mapped a folio */
+	uint64_t thp_fault_alloc; /* faults that mapped a block (PMD) */
+};
+
+/* bench_page_header: add the page-size column names to l. */
+void bench_page_header(struct csv_line *l);
+
+/* bench_page_row: add p's page-size columns to l (pages_per_fault =
+ * touched_4k / faults, two decimals). */
+void bench_page_row(struct csv_line *l, const struct bench_page_row *p);
+
 /* bench_raw_row: format raw row `i` of a case result. */
 void bench_raw_row(struct csv_line *l, const struct bench_meta *m,
 		   const struct bench_case *c, const struct bench_result *r,

@@ -8,6 +8,12 @@
  * stamp hooks, one more repetition runs with the fault path's stage stamps
  * on, for the stage breakdown; its latencies are reported apart
  * (staged_p50) so the headline numbers carry no stamping cost.
+ *
+ * Every measured sample that faulted is classified from the fault and
+ * allocation counts around it (env_faults(), env_pages_allocated()): a
+ * fault that allocated more than one base page mapped a whole folio (a
+ * block when it allocated a block's worth), any other is a base-page or
+ * zero-page fault. Their latencies give fault_p50 and cost_4k_x100.
  */
 #include "bench/bench.h"
 #include "bench/env.h"
@@ -72,7 +78,20 @@ uint64_t bench_calibrate(void)
 }
 
 /*
- * Pages of address space a repetition maps (the touched ones and gaps) in
+ * Bytes one of c->pages counts (one "unit"): 4 KiB with step_4k in the
+ * mapped-region patterns, else a base page. The touch order holds units.
+ */
+static uint64_t unit_bytes(const struct bench_case *c)
+{
+	bool region = c->kind == KIND_SEQ || c->kind == KIND_REVERSE ||
+		      c->kind == KIND_RANDOM || c->kind == KIND_STRIDE ||
+		      c->kind == KIND_SPARSE;
+
+	return c->step_4k && region ? BENCH_STEP_4K : PAGE_SIZE;
+}
+
+/*
+ * Units of address space a repetition maps (the touched ones and gaps) in
  * *out; false if that overflows 64 bits. Every size below comes from
  * pages= and iters= of the command line, so each product is checked.
  */
@@ -97,8 +116,11 @@ static bool span_pages(const struct bench_case *c, uint64_t *out)
 
 /* Scratch memory per case: order, samples, stage arrays, raw rows. */
 struct scratch {
-	uint32_t *order;     /* page index of each touch */
+	uint32_t *order;     /* unit index of each touch */
 	uint64_t *lat;       /* (reps) x (pages) latencies */
+	uint64_t *flat;      /* faulting samples' latencies: whole-folio
+				faults from the front, others from the back */
+	uint64_t nbig, nother;
 	uint64_t *part[BENCH_NR_STAGES + 1]; /* stage pass: parts, then total */
 	uint8_t *evict;      /* COLD_CACHE buffer */
 	uint64_t nstage;
@@ -118,10 +140,12 @@ static bool add_to(uint64_t *sum, uint64_t a, uint64_t b)
 }
 
 /*
- * Scratch bytes of a case (order, latencies, stage arrays, raw rows,
- * eviction buffer) in *out, page-aligned; false on overflow.
+ * Scratch bytes of a case (order, latencies, fault latencies, stage
+ * arrays, raw rows, eviction buffer) in *out, page-aligned; false on
+ * overflow.
  *
  *   | order: pages x 4, 8-aligned | lat: reps x pages x 8 |
+ *   | flat: reps x pages x 8 |
  *   | part[0..NR_STAGES]: nstage x 8 each | raw rows | evict buffer |
  */
 static bool scratch_bytes(const struct bench_case *c, uint64_t *nstage, uint64_t *out)
@@ -133,6 +157,7 @@ static bool scratch_bytes(const struct bench_case *c, uint64_t *nstage, uint64_t
 		return false;
 	b &= ~7ull;
 	if (__builtin_mul_overflow(n, (uint64_t)c->reps, &lat) || !add_to(&b, lat, 8) ||
+	    !add_to(&b, lat, 8) ||
 	    !add_to(&b, *nstage, 8 * (BENCH_NR_STAGES + 1)) ||
 	    !add_to(&b, BENCH_RAW_MAX, sizeof(struct bench_raw)) ||
 	    !add_to(&b, (c->cold & COLD_CACHE) ? EVICT_BYTES : 0, 1) ||
@@ -189,6 +214,9 @@ static int scratch_get(const struct bench_case *c, struct scratch *s,
 	p += ALIGN_UP(n * 4, 8);
 	s->lat = (uint64_t *)p;
 	p += n * c->reps * 8;
+	s->flat = (uint64_t *)p;
+	p += n * c->reps * 8;
+	s->nbig = s->nother = 0;
 	for (int i = 0; i <= BENCH_NR_STAGES; i++) {
 		s->part[i] = (uint64_t *)p;
 		p += s->nstage * 8;
@@ -339,8 +367,23 @@ static void one(struct run *x, volatile uint64_t *p, uint64_t i, int rep,
 	}
 	if (rep == 0)
 		return; /* warm-up */
-	x->r->faults += env_faults() - f;
-	x->r->pages_allocated += env_pages_allocated() - a;
+	f = env_faults() - f;
+	a = env_pages_allocated() - a;
+	x->r->faults += f;
+	x->r->pages_allocated += a;
+	if (f) { /* classify the fault by the data pages it allocated */
+		struct scratch *s = x->s;
+		uint64_t cap = c->pages * c->reps;
+
+		if (a > 1 && s->nbig + s->nother < cap)
+			s->flat[s->nbig++] = d;
+		else if (s->nbig + s->nother < cap)
+			s->flat[cap - 1 - s->nother++] = d;
+		if (a > 1)
+			x->r->folio_allocs++;
+		if (a >= BIT(BLOCK_SHIFT - PAGE_SHIFT))
+			x->r->block_allocs++;
+	}
 	x->s->lat[(uint64_t)(rep - 1) * c->pages + i] = d;
 	if (rep == 1 && i < BENCH_RAW_MAX) {
 		x->r->raw[i].page = x->s->order[i];
@@ -356,14 +399,14 @@ static int rep_region(struct run *x, int rep, bool staged)
 	uint8_t *base;
 
 	(void)span_pages(c, &span); /* checked by bench_case_need */
-	uint64_t bytes = span * PAGE_SIZE;
+	uint64_t unit = unit_bytes(c);
+	uint64_t bytes = ALIGN_UP(span * unit, PAGE_SIZE);
 	base = env_map(bytes, ENV_PROT_READ | ENV_PROT_WRITE);
 	if (!base)
 		return -ENOMEM;
 	uint64_t tables = env_table_pages();
 	for (uint64_t i = 0; i < c->pages; i++)
-		one(x, (volatile uint64_t *)(base + (uint64_t)x->s->order[i] *
-							    PAGE_SIZE),
+		one(x, (volatile uint64_t *)(base + (uint64_t)x->s->order[i] * unit),
 		    i, rep, staged);
 	if (rep == 1 && !staged)
 		x->r->table_pages = tables == ENV_UNKNOWN ? ENV_UNKNOWN
@@ -425,6 +468,31 @@ static int rep_any(struct run *x, int rep, bool staged)
 	}
 }
 
+/*
+ * fault_p50 and cost_4k_x100 of r from the classified fault latencies:
+ * the p50 of the whole-folio faults (else of all), and each kind's p50
+ * weighted by its count over the 4 KiB units touched (rounded).
+ */
+static void fault_costs(const struct bench_case *c, struct scratch *s,
+			struct bench_result *r)
+{
+	uint64_t cap = c->pages * c->reps, nb = s->nbig, no = s->nother;
+	uint64_t *other = s->flat + cap - no;
+	uint64_t touched = r->samples * (unit_bytes(c) / BENCH_STEP_4K);
+
+	r->touched_4k = touched;
+	if (!nb && !no)
+		return;
+	stats_sort(s->flat, nb);
+	stats_sort(other, no);
+	uint64_t pb = nb ? stats_rank(s->flat, nb, 500) : 0;
+	uint64_t po = no ? stats_rank(other, no, 500) : 0;
+
+	r->fault_samples = nb + no;
+	r->fault_p50 = nb ? pb : po;
+	r->cost_4k_x100 = ((nb * pb + no * po) * 100 + touched / 2) / touched;
+}
+
 int bench_run_case(const struct bench_case *c, const struct bench_hooks *h,
 		   struct bench_result *r)
 {
@@ -469,6 +537,7 @@ int bench_run_case(const struct bench_case *c, const struct bench_hooks *h,
 	}
 	if (!err) {
 		r->samples = c->pages * c->reps;
+		fault_costs(c, &s, r);
 		stats_compute(s.lat, r->samples, &r->lat);
 		r->unstable = stats_unstable(rep_p50, c->reps, r->lat.p50,
 					     UNSTABLE_PERMILLE, UNSTABLE_SLACK);

@@ -16,7 +16,7 @@
 #include "mm/mm.h"
 
 #define P(name, kind, param, acc, pages, reps, cold) \
-	{ name, kind, param, acc, pages, reps, cold, 0, false }
+	{ name, kind, param, acc, pages, reps, cold, 0, false, false }
 
 static const struct bench_case default_cases[] = {
 	P("seq", KIND_SEQ, 0, ACCESS_WRITE, 1, 32, 0),
@@ -65,7 +65,7 @@ static const struct bench_case small_cases[] = {
 	P("stride-512", KIND_STRIDE, 512, ACCESS_WRITE, 64, 3, 0),
 	P("brk-grow-8", KIND_BRK, 8, ACCESS_WRITE, 256, 3, 0),
 	P("churn", KIND_CHURN, 0, ACCESS_WRITE, 128, 3, 0),
-	{ "seq-folio", KIND_SEQ, 0, ACCESS_WRITE, 64, 3, 0, BIT(CONT_PTE_BITS), false },
+	{ "seq-folio", KIND_SEQ, 0, ACCESS_WRITE, 64, 3, 0, BIT(CONT_PTE_BITS), false, false },
 };
 
 /*
@@ -83,7 +83,7 @@ static const struct bench_case small_cases[] = {
 	F("random", KIND_RANDOM, ACCESS_RETOUCH, 4096 >> (order), orders),            \
 	F("seq", KIND_SEQ, ACCESS_READ, 4096 >> (order), orders)
 #define F(name, kind, acc, pages, orders) \
-	{ name, kind, 0, acc, pages, (pages) >= 64 ? 3 : 8, 0, orders, false }
+	{ name, kind, 0, acc, pages, (pages) >= 64 ? 3 : 8, 0, orders, false, false }
 
 static const struct bench_case folio_cases[] = {
 	FOLIO_CASES(BENCH_FOLIO_NONE, 0),
@@ -92,8 +92,8 @@ static const struct bench_case folio_cases[] = {
 	FOLIO_CASES(BIT(CONT_PTE_BITS), CONT_PTE_BITS),
 	FOLIO_CASES(BIT(BLOCK_SHIFT - PAGE_SHIFT - 1), BLOCK_SHIFT - PAGE_SHIFT - 1),
 	/* thp=always: one block per fault (2, 32, 512 MiB), base pages otherwise */
-	{ "seq", KIND_SEQ, 0, ACCESS_WRITE, 4, 8, 0, BENCH_FOLIO_NONE, true },
-	{ "random", KIND_RANDOM, 0, ACCESS_WRITE, 4, 8, 0, BENCH_FOLIO_NONE, true },
+	{ "seq", KIND_SEQ, 0, ACCESS_WRITE, 4, 8, 0, BENCH_FOLIO_NONE, true, false },
+	{ "random", KIND_RANDOM, 0, ACCESS_WRITE, 4, 8, 0, BENCH_FOLIO_NONE, true, false },
 };
 
 /*
@@ -119,10 +119,10 @@ static const struct bench_case folio_cases[] = {
 	 : (32ull << 20) >> (PAGE_SHIFT + (order)))
 #define G(order) \
 	{ "seq", KIND_SEQ, 0, ACCESS_WRITE, GUARD_TOUCHES(order), 1, 0, \
-	  (order) ? BIT(order) : BENCH_FOLIO_NONE, false }
+	  (order) ? BIT(order) : BENCH_FOLIO_NONE, false, false }
 
 static const struct bench_case guard_cases[] = {
-	{ "seq", KIND_SEQ, 0, ACCESS_WRITE, 1, 1, 0, BENCH_FOLIO_NONE, true },
+	{ "seq", KIND_SEQ, 0, ACCESS_WRITE, 1, 1, 0, BENCH_FOLIO_NONE, true, false },
 	G(0), G(1), G(2), G(3), G(4), G(5), G(6), G(7), G(8), G(9), G(10), G(11), G(12),
 };
 static_assert(ARRAY_SIZE(guard_cases) >= BLOCK_ORDER + 1,

@@ -17,10 +17,10 @@ static const char *const firmware_keys[] = { CMDLINE_FIRMWARE_KEYS };
 
 static const char *const key_names[] = {
 	"run", "suite", "pattern", "pages", "iters", "seed", "stages",
-	"mode", "counter", "vmas", "folio", "thp",
+	"mode", "counter", "vmas", "folio", "thp", "step",
 };
-/* key_names[i] sets cmdline.given bit i (CMDLINE_RUN ... CMDLINE_THP). */
-static_assert(BIT(0) == CMDLINE_RUN && BIT(ARRAY_SIZE(key_names) - 1) == CMDLINE_THP,
+/* key_names[i] sets cmdline.given bit i (CMDLINE_RUN ... CMDLINE_STEP). */
+static_assert(BIT(0) == CMDLINE_RUN && BIT(ARRAY_SIZE(key_names) - 1) == CMDLINE_STEP,
 	      "key_names follows the CMDLINE_* bits");
 
 /*
@@ -215,6 +215,13 @@ static int set_key(struct cmdline *cl, unsigned k, const char *v, size_t n, cons
 		}
 		return reject(why, "bad command line: thp='%s' (expected always or never)",
 			    esc(v, n));
+	case CMDLINE_STEP:
+		if (equals(v, n, "page") || equals(v, n, "4k")) {
+			cl->step_4k = equals(v, n, "4k");
+			return 0;
+		}
+		return reject(why, "bad command line: step='%s' (expected page or 4k)",
+			    esc(v, n));
 	case CMDLINE_MODE:
 		if (equals(v, n, "icount"))
 			cl->mode = MODE_ICOUNT;
@@ -322,7 +329,7 @@ int cmdline_format(const struct cmdline *cl, char *buf, size_t size)
 	static const char *const modes[] = { "", "icount", "tcg", "hw" };
 	static const char *const counters[] = { "", "pmccntr", "cntvct", "inst" };
 	const uint64_t *num[] = { [3] = &cl->pages, [4] = &cl->iters, [5] = &cl->seed,
-				  [9] = &cl->vmas, [11] = NULL };
+				  [9] = &cl->vmas, [12] = NULL };
 	int len = 0;
 
 	static_assert(ARRAY_SIZE(num) == ARRAY_SIZE(key_names), "one slot per key");
@@ -351,6 +358,9 @@ int cmdline_format(const struct cmdline *cl, char *buf, size_t size)
 			break;
 		case CMDLINE_THP:
 			v = cl->thp ? "always" : "never";
+			break;
+		case CMDLINE_STEP:
+			v = cl->step_4k ? "4k" : "page";
 			break;
 		case CMDLINE_MODE:
 			v = modes[cl->mode];

@@ -21,6 +21,10 @@
  *                          512m with 4K, 16K, 64K pages) where its VMA
  *                          covers one and no table is under it (default
  *                          never); Linux's transparent_hugepage/enabled
+ *   step=page|4k           what one of pages= counts in seq, reverse,
+ *                          random, stride and sparse: a base page (default)
+ *                          or 4 KiB whatever the granule, as the Linux
+ *                          program touches (same as page at 4K)
  *   mode=icount|tcg|hw     how the counts were made, for the CSV: QEMU with
  *                          -icount, QEMU without, hardware (default: tcg on
  *                          qemu-virt, hw elsewhere; the host runner says)
@@ -87,6 +91,7 @@ enum run_mode {
 #define CMDLINE_VMAS BIT(9)
 #define CMDLINE_FOLIO BIT(10)
 #define CMDLINE_THP BIT(11)
+#define CMDLINE_STEP BIT(12)
 
 /* mode= values; MODE_DEFAULT when not given. */
 enum cmdline_mode { MODE_DEFAULT, MODE_ICOUNT, MODE_TCG, MODE_HW };
@@ -105,6 +110,7 @@ struct cmdline {
 	unsigned folio_orders;          /* folio=: bit k for 2^k pages (mm_set_folios) */
 	bool stages;                    /* off unless given */
 	bool thp;                       /* thp=always; never unless given */
+	bool step_4k;                   /* step=4k; page unless given */
 	enum cmdline_mode mode;         /* MODE_DEFAULT unless given */
 	enum cmdline_counter counter;   /* COUNTER_DEFAULT unless given */
 	unsigned given;                 /* CMDLINE_* bits of the keys given */

@@ -34,9 +34,12 @@ give.
 --pagesize is the page-size section (make compare-pagesize): rows granule x
 folio from the Linux program's extra columns (granule, folio, fault_p50,
 pages_per_fault, cost_per_4k, folio_allocs, thp_fault_alloc, table_pages),
-faultline's fault cost beside them when its CSV has granule and folio
-columns ("n/a yet" otherwise), and a plot of the write fault's cost per
-4 KiB mapped against the folio size, a line per granule. Its --check also
+faultline's fault cost beside them (--faultline: the same columns from
+its own boots; "n/a yet" without), Linux / faultline of the fault p50s,
+faultline's 64k granule rows, and a plot of the write fault's cost per
+4 KiB mapped against the folio size, a line per granule per kernel.
+--merge OUT [--folio=NAME] CSV... sets the folio column of the CSV after
+each --folio= (faultline's boots, under Linux's names). Its --check also
 verifies that a row with a folio or granule above 4 KiB took fewer write
 faults than 4 KiB touches, that a folio-size row allocated folios, and
 that a seq write's faults add up to the base pages it touched.
@@ -361,9 +364,16 @@ def folio_order(folio):
 
 
 def merge(out, paths):
-    """Write the rows of the CSVs at paths, which must have one header, to out."""
-    header, rows = None, []
+    """Write the rows of the CSVs at paths, which must have one header, to
+    out. A "--folio=NAME" before a path sets the folio column of that
+    file's rows to NAME (faultline's runs, under Linux's folio names)."""
+    header, rows, folio = None, [], None
     for path in paths:
+        if path.startswith("--folio="):
+            folio = path[len("--folio="):]
+            if folio not in ("none", "thp-always") and not size_kib(folio):
+                raise Error(f"--folio={folio}: none, thp-always or a size")
+            continue
         try:
             with open(path, newline="") as f:
                 r = list(csv.reader(f))
@@ -374,8 +384,20 @@ def merge(out, paths):
         if header is None:
             header = r[0]
         elif r[0] != header:
-            raise Error(f"{path}: not the header of {paths[0]}")
+            raise Error(f"{path}: not the header of the first CSV")
+        if folio is not None:
+            if "folio" not in header:
+                raise Error(f"{path}: no folio column for --folio={folio}")
+            at = header.index("folio")
+            for row in r[1:]:
+                if len(row) > at:
+                    row[at] = folio
+            folio = None
         rows += r[1:]
+    if folio is not None:
+        raise Error(f"--folio={folio}: no CSV after it")
+    if header is None:
+        raise Error("no CSV to merge")
     with open(out, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(header)
@@ -483,7 +505,14 @@ def pagesize_table(lx_path, fl_path=None, cpu_hz=None):
            "- **retouch**: p50 of a store to a page written before, same "
            "pattern and size (TLB reach shows on hardware, not under QEMU);",
            "- folio `none`: base pages only (THP off); `thp-always`: the top-level "
-           "switch `always` (PMD-size THP only); a size: that mTHP size alone.",
+           "switch `always` (PMD-size THP only); a size: that mTHP size alone;",
+           "- **faultline fault p50**, **faultline per 4K**: the same columns of "
+           "faultline's run (built for each granule, `step=4k`, `folio=<size>` or "
+           "`thp=always`; its faults classified exactly by the pages each allocated), "
+           "**x**: Linux fault p50 / faultline fault p50 (how many times shorter "
+           "faultline's fault path is), with faultline's 4K/fault beside it where "
+           "the two kernels' faults mapped different amounts (a folio one side "
+           "could place and the other could not: not the same fault).",
            "",
            f"Source: {os.path.basename(lx_path)}"
            + (f", {os.path.basename(fl_path)}" if fl else "") + ". "
@@ -495,18 +524,26 @@ def pagesize_table(lx_path, fl_path=None, cpu_hz=None):
                    key=lambda c: (c[0], FIRST_TOUCH.index(c[1]), c[2]))
     if not cases:
         raise Error(f"{lx_path}: no first-touch case")
-    configs = sorted({(k[0], k[1]) for k in lx},
+    configs = sorted({(k[0], k[1]) for k in list(lx) + list(fl)
+                      if k[0] not in NO_LINUX_KERNEL},
                      key=lambda c: (GRANULES.index(c[0]), folio_order(c[1])))
     for pattern, access, pages in cases:
         out += [f"## {pattern} {access}, {pages} pages of 4 KiB", "",
                 "| granule | folio | faults | 4K/fault | Linux fault p50 | Linux per 4K "
                 "| folios | PMD | tables | pages allocated | Linux retouch p50 "
-                "| faultline fault p50 | faultline per 4K |",
+                "| faultline fault p50 | faultline per 4K | x |",
                 "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-                "| ---: | ---: | ---: |"]
+                "| ---: | ---: | ---: | ---: |"]
         for g, f in configs:
             r = lx.get((g, f, pattern, access, pages))
-            if r is None:
+            x = fl.get((g, f, pattern, access, pages)) if fl else None
+            if r is None and x is None:
+                continue
+            if r is None:  # a folio size only faultline ran
+                fc = fault_cost(x)
+                out.append(f"| {g} | {f} | not run on Linux | | | | | | | | | "
+                           + (f"{num(fc[0], f_scale)} | {num(fc[2], f_scale)} | - |"
+                              if fc else "- | - | - |"))
                 continue
             cost = fault_cost(r)
             re = lx.get((g, f, pattern, "retouch", pages))
@@ -516,27 +553,37 @@ def pagesize_table(lx_path, fl_path=None, cpu_hz=None):
                     + f" {num(r['folio_allocs'])} | {num(r['thp_fault_alloc'])} |"
                     f" {num(r['table_pages'])} | {r['pages_allocated']} |"
                     f" {num(re['p50'] * l_scale) if re else '-'} |")
-            x = fl.get((g, f, pattern, access, pages)) if fl else None
             fc = fault_cost(x) if x else None
             if not fl:
-                line += " n/a yet | n/a yet |"
+                line += " n/a yet | n/a yet | n/a yet |"
             elif fc:
-                line += f" {num(fc[0], f_scale)} | {num(fc[2], f_scale)} |"
+                x_is = ratio(cost[0] * l_scale if cost else None, fc[0] * f_scale)
+                if cost and x_is != "-" and f"{cost[1]:.2f}" != f"{fc[1]:.2f}":
+                    # not the same faults: say what faultline's mapped
+                    x_is += f" (faultline {fc[1]:.2f} 4K/fault)"
+                line += f" {num(fc[0], f_scale)} | {num(fc[2], f_scale)} | {x_is} |"
             else:
-                line += " - | - |"
+                line += " - | - | - |"
             out.append(line)
         for g, why in NO_LINUX_KERNEL.items():
             flrows = [k for k in fl if k[0] == g and k[2:] == (pattern, access, pages)]
             if not flrows:
-                out.append(f"| {g} | - | {why} | | | | | | | | | n/a yet | n/a yet |"
-                           if not fl else f"| {g} | - | {why} | | | | | | | | | - | - |")
+                out.append(f"| {g} | - | {why} | | | | | | | | | n/a yet | n/a yet | n/a yet |"
+                           if not fl else f"| {g} | - | {why} | | | | | | | | | - | - | - |")
             for k in sorted(flrows, key=lambda k: folio_order(k[1])):
                 fc = fault_cost(fl[k])
                 out.append(f"| {g} | {k[1]} | {why} | | | | | | | | | "
-                           + (f"{num(fc[0], f_scale)} | {num(fc[2], f_scale)} |"
-                              if fc else "- | - |"))
+                           + (f"{num(fc[0], f_scale)} | {num(fc[2], f_scale)} | - |"
+                              if fc else "- | - | - |"))
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def ratio(linux, faultline):
+    """Linux fault p50 / faultline fault p50 as "12.3x"; "-" if either is missing or 0."""
+    if not linux or not faultline:
+        return "-"
+    return f"{linux / faultline:.1f}x"
 
 
 def pagesize_points(rows, factor):
@@ -665,6 +712,8 @@ def pagesize_main(argv):
         text = pagesize_table(a.linux, a.faultline, a.cpu_hz)
         if a.check:
             why = pagesize_sane(a.linux, load_pagesize(a.linux))
+            if a.faultline:
+                why += pagesize_sane(a.faultline, load_pagesize(a.faultline))
             try:
                 with open(a.check) as f:
                     if f.read() != text:

@@ -11,7 +11,9 @@
  *      was and the mm is consistent, else report the case as leaking;
  *   4. measure find_vma scaling (bench/kernel/vmascale.c);
  *   5. print the "<suite>" summary block: one row per case, with the
- *      pattern's re-touch p50 as baseline and the ratio to the floors.
+ *      pattern's re-touch p50 as baseline and the ratio to the floors,
+ *      then the page-size columns (bench/csv.h's bench_page_row; empty
+ *      for the floor and find_vma rows).
  */
 #include <stdarg.h>
 
@@ -52,6 +54,7 @@ struct saved {
 	uint64_t stage_p50[BENCH_NR_STAGES];
 	unsigned folio;         /* folio orders the case ran with */
 	uint64_t table_pages;   /* ENV_UNKNOWN when not measured */
+	struct bench_page_row page; /* the page-size columns */
 };
 
 static struct saved rows[MAX_ROWS];
@@ -240,6 +243,7 @@ static void tune(const struct cmdline *cl, const struct bench_case *in,
 		out->pages = cl->pages;
 	if (cl->given & CMDLINE_ITERS)
 		out->reps = (unsigned)cl->iters;
+	out->step_4k = cl->step_4k;
 }
 
 static bool wanted(const struct cmdline *cl, const char *pattern)
@@ -338,6 +342,15 @@ static enum outcome run_case(const struct cmdline *cl, const struct bench_case *
 		/* the CSV's folio: the block when blocks may be mapped */
 		s->folio = c->thp || cl->thp ? BIT(BLOCK_ORDER) : folio;
 		s->table_pages = r.table_pages;
+		s->page = (struct bench_page_row){
+			.counted = true,
+			.faults = r.fault_samples ? r.faults : 0,
+			.touched_4k = r.touched_4k,
+			.fault_p50 = r.fault_p50,
+			.cost_4k_x100 = r.cost_4k_x100,
+			.folio_allocs = r.folio_allocs,
+			.thp_fault_alloc = r.block_allocs,
+		};
 		for (int k = 0; k < BENCH_NR_STAGES; k++)
 			s->stage_p50[k] = r.stage_p50[k];
 	}
@@ -382,6 +395,7 @@ static void print_summary(const char *suite, uint64_t floor_sum)
 {
 	kprintf("faultline-csv begin %s\n", suite);
 	bench_summary_header(&line);
+	bench_page_header(&line);
 	emit(&line);
 	for (size_t i = 0; i < nrows; i++) {
 		const struct saved *s = &rows[i];
@@ -402,6 +416,7 @@ static void print_summary(const char *suite, uint64_t floor_sum)
 			.table_pages = s->table_pages,
 		};
 		bench_summary_row(&line, &meta, &row);
+		bench_page_row(&line, &s->page);
 		emit(&line);
 	}
 	kprintf("faultline-csv end %s\n", suite);

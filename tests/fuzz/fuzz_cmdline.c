@@ -91,7 +91,8 @@ static int same(const struct cmdline *a, const struct cmdline *b)
 	       strcmp(a->pattern, b->pattern) == 0 && a->pages == b->pages &&
 	       a->iters == b->iters && a->seed == b->seed && a->vmas == b->vmas &&
 	       a->stages == b->stages && a->mode == b->mode && a->counter == b->counter &&
-	       a->folio_orders == b->folio_orders && a->thp == b->thp && a->given == b->given;
+	       a->folio_orders == b->folio_orders && a->thp == b->thp &&
+	       a->step_4k == b->step_4k && a->given == b->given;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -124,8 +125,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(!(cl.given & CMDLINE_PAGES) || cl.pages >= 1, "pages=0 accepted", line);
 	check(!(cl.given & CMDLINE_ITERS) || cl.iters >= 1, "iters=0 accepted", line);
 	check(!(cl.given & CMDLINE_VMAS) || cl.vmas >= 1, "vmas=0 accepted", line);
-	check(cl.given < (CMDLINE_THP << 1), "unknown given bit", line);
+	check(cl.given < (CMDLINE_STEP << 1), "unknown given bit", line);
 	check((cl.given & CMDLINE_THP) || !cl.thp, "thp=always without thp=", line);
+	check((cl.given & CMDLINE_STEP) || !cl.step_4k, "step=4k without step=", line);
 	check(!(cl.folio_orders & ~(((1u << (BLOCK_SHIFT - PAGE_SHIFT - 1)) - 1) << 1)),
 	      "folio size outside 2 pages .. half a block accepted", line);
 	check((cl.given & CMDLINE_FOLIO) || !cl.folio_orders, "folio sizes without folio=", line);

@@ -17,6 +17,7 @@
 #include "bench/kernel/env_kernel.h"
 #include "bench/kernel/floors.h"
 #include "mm/fault.h"
+#include "mm/mm.h"
 
 #define PAGES 64
 
@@ -127,9 +128,9 @@ KTEST(bench_case_counts_faults)
 		return;
 	struct bench_hooks h = { .overhead = bench_calibrate(), .seed = 7,
 				 .stamps_arm = arm, .stamps_take = take };
-	struct bench_case w = { "seq", KIND_SEQ, 0, ACCESS_WRITE, 32, 2, 0, 0, false };
-	struct bench_case rw = { "random", KIND_RANDOM, 0, ACCESS_RW, 32, 2, 0, 0, false };
-	struct bench_case re = { "seq", KIND_SEQ, 0, ACCESS_RETOUCH, 32, 2, 0, 0, false };
+	struct bench_case w = { "seq", KIND_SEQ, 0, ACCESS_WRITE, 32, 2, 0, 0, false, false };
+	struct bench_case rw = { "random", KIND_RANDOM, 0, ACCESS_RW, 32, 2, 0, 0, false, false };
+	struct bench_case re = { "seq", KIND_SEQ, 0, ACCESS_RETOUCH, 32, 2, 0, 0, false, false };
 	struct bench_result r;
 
 	KASSERT_EQ(bench_run_case(&w, &h, &r), 0);
@@ -155,6 +156,39 @@ KTEST(bench_case_counts_faults)
 	KASSERT_EQ(bench_run_case(&re, &h, &r), 0);
 	KEXPECT_EQ(r.faults, 0);
 	KEXPECT_EQ(r.pages_allocated, 0);
+	bench_release(&r);
+}
+
+/*
+ * The page-size columns' classification on the real fault path: with
+ * 4-page folios and step=4k, every faulting sample is counted once, a
+ * fault that allocated a folio counts in folio_allocs, and folios and
+ * base pages add up to the region's base pages (edges outside an aligned
+ * folio fall back to base pages).
+ */
+KTEST(bench_case_classifies_faults)
+{
+	if (!have_pmu())
+		return;
+	struct bench_hooks h = { .overhead = bench_calibrate(), .seed = 7 };
+	uint64_t per_page = PAGE_SIZE / BENCH_STEP_4K, base_pages = 16;
+	struct bench_case w = { "seq", KIND_SEQ, 0, ACCESS_WRITE, base_pages * per_page, 2,
+				0, 0, false, true };
+	struct bench_result r;
+
+	KASSERT_EQ(mm_set_folios(current_mm, BIT(2)), 0);
+	int err = bench_run_case(&w, &h, &r);
+	KASSERT_EQ(mm_set_folios(current_mm, 0), 0);
+	KASSERT_EQ(err, 0);
+	KEXPECT_EQ(r.samples, 2 * base_pages * per_page);
+	KEXPECT_EQ(r.touched_4k, r.samples);
+	KEXPECT_EQ(r.fault_samples, r.faults);
+	KEXPECT_EQ(r.pages_allocated, 2 * base_pages);
+	KEXPECT(r.folio_allocs >= 6); /* 16 pages hold 3 aligned 4-page folios */
+	KEXPECT_EQ(r.folio_allocs * 4 + (r.faults - r.folio_allocs), 2 * base_pages);
+	KEXPECT_EQ(r.block_allocs, 0);
+	KEXPECT_NE(r.fault_p50, 0);
+	KEXPECT_NE(r.cost_4k_x100, 0);
 	bench_release(&r);
 }
 

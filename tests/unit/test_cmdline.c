@@ -283,6 +283,35 @@ static void test_vmas(void **state)
 	assert_string_equal(why, "bad command line: key 'vmas' given twice");
 }
 
+/* step=: page or 4k, printed back; anything else (a size like 16k) named. */
+static void test_step(void **state)
+{
+	struct cmdline cl, back;
+	const char *why = NULL;
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(cmdline_parse("", &cl, &why), 0);
+	assert_false(cl.step_4k);
+	assert_int_equal(cmdline_parse("step=4k", &cl, &why), 0);
+	assert_true(cl.step_4k);
+	assert_int_equal(cl.given, CMDLINE_STEP);
+	cmdline_format(&cl, buf, sizeof(buf));
+	assert_string_equal(buf, "step=4k");
+	assert_int_equal(cmdline_parse(buf, &back, &why), 0);
+	assert_true(back.step_4k);
+	assert_int_equal(cmdline_parse("step=page pages=2", &cl, &why), 0);
+	assert_false(cl.step_4k);
+	cmdline_format(&cl, buf, sizeof(buf));
+	assert_string_equal(buf, "pages=2 step=page");
+	assert_int_equal(cmdline_parse("step=16k", &cl, &why), -EINVAL);
+	assert_string_equal(why, "bad command line: step='16k' (expected page or 4k)");
+	assert_int_equal(cmdline_parse("step=", &cl, &why), -EINVAL);
+	assert_string_equal(why, "bad command line: empty value for 'step'");
+	assert_int_equal(cmdline_parse("step=4k step=4k", &cl, &why), -EINVAL);
+	assert_string_equal(why, "bad command line: key 'step' given twice");
+}
+
 /* thp=: always or never, printed back; anything else named. */
 static void test_thp(void **state)
 {
@@ -407,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_vmas),
 		cmocka_unit_test(test_folio),
 		cmocka_unit_test(test_thp),
+		cmocka_unit_test(test_step),
 		cmocka_unit_test(test_escaped),
 		cmocka_unit_test(test_inapplicable_warned),
 		cmocka_unit_test(test_parse_u64),

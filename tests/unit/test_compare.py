@@ -248,6 +248,67 @@ class PageSizeTest(Base):
         self.assertIn("| 64k | none | Debian ships no 64 KiB arm64 kernel | | | | | "
                       "| | | | 700 | 44 |", text)
 
+    def test_ratio_column(self):
+        # x = Linux fault p50 / faultline fault p50; none where Linux has no row
+        fl = self.write("pagesize-small.csv", PAGE_HEAD,
+                        [dict(prow("4k", "none", "write", 1536, 280),
+                              linux_config="", cmdline=""),
+                         dict(prow("16k", "none", "write", 384, 1424),
+                              linux_config="", cmdline=""),
+                         dict(prow("64k", "none", "write", 96, 700),
+                              linux_config="", cmdline="")])
+        text = compare.pagesize_table(self.sweep(), fl)
+        self.assertIn("| faultline fault p50 | faultline per 4K | x |", text)
+        self.assertIn("| 2 | 280 | 280 | 10.0x |", text)
+        self.assertIn("| 16k | none | 384 | 4.00 | 3,560 | 890 | 0 | 0 | 1 | 384 "
+                      "| - | 1,424 | 356 | 2.5x |", text)
+        self.assertIn("| 4k | 64k | 96 | 16.00 | 14,000 | 875 | 96 | 0 | 1 | 1536 "
+                      "| 2 | - | - | - |", text)
+        self.assertIn("| | | | 700 | 44 | - |", text)
+        # faultline placed 64k folios where Linux mapped fewer: said beside x
+        fl = self.write("pagesize-small.csv", PAGE_HEAD,
+                        [dict(prow("16k", "64k", "write", 96, 2470, folio_allocs=96),
+                              linux_config="", cmdline="")])
+        text = compare.pagesize_table(self.sweep(), fl)
+        self.assertIn("| 2,470 | 154 | 4.9x (faultline 16.00 4K/fault) |", text)
+        self.assertEqual(compare.ratio(3560, 1424), "2.5x")
+        self.assertEqual(compare.ratio(None, 1424), "-")
+        self.assertEqual(compare.ratio(3560, 0), "-")
+
+    def test_merge_relabels_faultline_folios(self):
+        # faultline's thp=always boot names its folio by the block size;
+        # --folio= gives its rows Linux's name
+        a = self.write("a.csv", PAGE_HEAD, [prow("4k", "2m", "write", 3, 318000,
+                                                 folio_allocs=3, thp_fault_alloc=3)])
+        b = self.write("b.csv", PAGE_HEAD, [prow("4k", "2m", "write", 3, 318000,
+                                                 folio_allocs=3, thp_fault_alloc=3)])
+        merged = os.path.join(self.dir, "fl.csv")
+        self.assertEqual(compare.main(["--merge", merged, "--folio=thp-always", a,
+                                       "--folio=2m", b]), 0)
+        rows = compare.load_pagesize(merged)
+        self.assertEqual(sorted(k[1] for k in rows), ["2m", "thp-always"])
+        self.assertEqual(compare.main(["--merge", merged, "--folio=big", a]), 1)
+        self.assertEqual(compare.main(["--merge", merged, a, "--folio=2m"]), 1)
+        # without --folio the same rows twice are one case twice
+        self.assertEqual(compare.main(["--merge", merged, a, b]), 0)
+        with self.assertRaisesRegex(compare.Error, "twice"):
+            compare.load_pagesize(merged)
+
+    def test_check_covers_faultline_rows(self):
+        lx = self.sweep()
+        md = os.path.join(self.dir, "t.md")
+        good = self.write("fl.csv", PAGE_HEAD,
+                          [prow("16k", "64k", "write", 96, 2470, folio_allocs=96,
+                                pages_allocated=384)])
+        self.assertEqual(compare.main(["--pagesize", "--faultline", good, lx, "-o", md]), 0)
+        self.assertEqual(compare.main(["--pagesize", "--check", md, "--faultline", good, lx]), 0)
+        # one fault the folios and base pages do not account for
+        bad = self.write("fl.csv", PAGE_HEAD,
+                         [prow("16k", "64k", "write", 97, 2470, folio_allocs=96,
+                               pages_allocated=384)])
+        self.assertEqual(compare.main(["--pagesize", "--faultline", bad, lx, "-o", md]), 0)
+        self.assertEqual(compare.main(["--pagesize", "--check", md, "--faultline", bad, lx]), 1)
+
     def test_rows_without_granule_refused(self):
         path = self.write("linux-small.csv", LINUX_HEAD, linux("nokaslr", "x"))
         with self.assertRaisesRegex(compare.Error, "missing columns granule, folio"):

@@ -268,7 +268,7 @@ static struct bench_hooks host_hooks(void)
 /* The pattern loop on real Linux page faults: every first touch faults. */
 static void test_run_seq_write(void **state)
 {
-	struct bench_case c = { "seq", KIND_SEQ, 0, ACCESS_WRITE, 64, 2, 0, 0, false };
+	struct bench_case c = { "seq", KIND_SEQ, 0, ACCESS_WRITE, 64, 2, 0, 0, false, false };
 	struct bench_hooks h = host_hooks();
 	struct bench_result r;
 
@@ -285,9 +285,45 @@ static void test_run_seq_write(void **state)
 	assert_null(r.raw);
 }
 
+/*
+ * Every faulting sample is classified: on the host no fault reports an
+ * allocation, so all are base-page faults and fault_p50 is their p50;
+ * cost_4k_x100 weighs it by the faults over the 4 KiB units touched.
+ * step_4k at 4 KiB pages touches exactly what the default does.
+ */
+static void test_run_fault_costs(void **state)
+{
+	struct bench_case c = { "seq", KIND_SEQ, 0, ACCESS_WRITE, 64, 2, 0, 0, false, true };
+	struct bench_hooks h = host_hooks();
+	struct bench_result r;
+
+	(void)state;
+	assert_int_equal(PAGE_SIZE, BENCH_STEP_4K);
+	assert_int_equal(bench_run_case(&c, &h, &r), 0);
+	assert_int_equal(r.samples, 128);
+	assert_int_equal(r.touched_4k, 128);
+	assert_true(r.fault_samples >= 120 && r.fault_samples <= 128);
+	assert_int_equal(r.folio_allocs, 0);
+	assert_int_equal(r.block_allocs, 0);
+	assert_true(r.fault_p50 >= r.lat.min && r.fault_p50 <= r.lat.max);
+	uint64_t want = (r.fault_samples * r.fault_p50 * 100 + 64) / 128;
+	assert_int_equal(r.cost_4k_x100, want);
+	for (size_t i = 0; i < r.nraw; i++)
+		assert_int_equal(r.raw[i].page, i);
+	bench_release(&r);
+
+	/* re-touch: nothing faulted, nothing classified */
+	c.access = ACCESS_RETOUCH;
+	assert_int_equal(bench_run_case(&c, &h, &r), 0);
+	assert_int_equal(r.fault_samples, 0);
+	assert_int_equal(r.fault_p50, 0);
+	assert_int_equal(r.cost_4k_x100, 0);
+	bench_release(&r);
+}
+
 static void test_run_retouch_no_faults(void **state)
 {
-	struct bench_case c = { "random", KIND_RANDOM, 0, ACCESS_RETOUCH, 300, 2, 0, 0, false };
+	struct bench_case c = { "random", KIND_RANDOM, 0, ACCESS_RETOUCH, 300, 2, 0, 0, false, false };
 	struct bench_hooks h = host_hooks();
 	struct bench_result r;
 	char seen[300] = { 0 };
@@ -310,9 +346,9 @@ static void test_run_retouch_no_faults(void **state)
 
 static void test_run_stride_sparse_churn(void **state)
 {
-	struct bench_case st = { "stride-16", KIND_STRIDE, 16, ACCESS_WRITE, 32, 1, 0, 0, false };
-	struct bench_case sp = { "sparse-8", KIND_SPARSE, 8, ACCESS_READ, 32, 1, 0, 0, false };
-	struct bench_case ch = { "churn", KIND_CHURN, 0, ACCESS_WRITE, 16, 1, 0, 0, false };
+	struct bench_case st = { "stride-16", KIND_STRIDE, 16, ACCESS_WRITE, 32, 1, 0, 0, false, false };
+	struct bench_case sp = { "sparse-8", KIND_SPARSE, 8, ACCESS_READ, 32, 1, 0, 0, false, false };
+	struct bench_case ch = { "churn", KIND_CHURN, 0, ACCESS_WRITE, 16, 1, 0, 0, false, false };
 	struct bench_hooks h = host_hooks();
 	struct bench_result r;
 
@@ -331,12 +367,12 @@ static void test_run_stride_sparse_churn(void **state)
 
 static void test_run_bad_case(void **state)
 {
-	struct bench_case c = { "stride-0", KIND_STRIDE, 0, ACCESS_WRITE, 8, 1, 0, 0, false };
+	struct bench_case c = { "stride-0", KIND_STRIDE, 0, ACCESS_WRITE, 8, 1, 0, 0, false, false };
 	struct bench_hooks h = host_hooks();
 	struct bench_result r;
 
 	assert_int_equal(bench_run_case(&c, &h, &r), -22);
-	c = (struct bench_case){ "seq", KIND_SEQ, 0, ACCESS_WRITE, 8, 0, 0, 0, false };
+	c = (struct bench_case){ "seq", KIND_SEQ, 0, ACCESS_WRITE, 8, 0, 0, 0, false, false };
 	assert_int_equal(bench_run_case(&c, &h, &r), -22);
 }
 
@@ -345,15 +381,15 @@ static void test_run_bad_case(void **state)
 static void test_case_need_overflow(void **state)
 {
 	static const struct bench_case big[] = {
-		{ "stride-512", KIND_STRIDE, 512, ACCESS_WRITE, 1ull << 62, 1, 0, 0, false },
-		{ "stride-16", KIND_STRIDE, 16, ACCESS_WRITE, 1ull << 62, 1, 0, 0, false },
-		{ "sparse-8", KIND_SPARSE, 8, ACCESS_WRITE, 1ull << 62, 1, 0, 0, false },
-		{ "sparse-64", KIND_SPARSE, 64, ACCESS_WRITE, 1ull << 62, 1, 0, 0, false },
-		{ "churn", KIND_CHURN, 0, ACCESS_WRITE, 1ull << 62, 32, 0, 0, false },
-		{ "seq", KIND_SEQ, 0, ACCESS_WRITE, 1ull << 62, 1, 0, 0, false },
-		{ "brk-grow-8", KIND_BRK, 8, ACCESS_WRITE, UINT64_MAX, 32, 0, 0, false },
+		{ "stride-512", KIND_STRIDE, 512, ACCESS_WRITE, 1ull << 62, 1, 0, 0, false, false },
+		{ "stride-16", KIND_STRIDE, 16, ACCESS_WRITE, 1ull << 62, 1, 0, 0, false, false },
+		{ "sparse-8", KIND_SPARSE, 8, ACCESS_WRITE, 1ull << 62, 1, 0, 0, false, false },
+		{ "sparse-64", KIND_SPARSE, 64, ACCESS_WRITE, 1ull << 62, 1, 0, 0, false, false },
+		{ "churn", KIND_CHURN, 0, ACCESS_WRITE, 1ull << 62, 32, 0, 0, false, false },
+		{ "seq", KIND_SEQ, 0, ACCESS_WRITE, 1ull << 62, 1, 0, 0, false, false },
+		{ "brk-grow-8", KIND_BRK, 8, ACCESS_WRITE, UINT64_MAX, 32, 0, 0, false, false },
 		/* a span of 2^32 pages: just past what 32-bit page indices hold */
-		{ "stride-2", KIND_STRIDE, 2, ACCESS_WRITE, 1ull << 31, 1, 0, 0, false },
+		{ "stride-2", KIND_STRIDE, 2, ACCESS_WRITE, 1ull << 31, 1, 0, 0, false, false },
 	};
 	struct bench_hooks h = host_hooks();
 	struct bench_result r;
@@ -367,7 +403,7 @@ static void test_case_need_overflow(void **state)
 	}
 	/* The largest span still accepted, and a malformed case. */
 	struct bench_case edge = { "stride-2", KIND_STRIDE, 2, ACCESS_WRITE,
-				   (1ull << 31) - 1, 1, 0, 0, false };
+				   (1ull << 31) - 1, 1, 0, 0, false, false };
 	assert_int_equal(bench_case_need(&edge, &need), 0);
 	assert_true(need > ((1ull << 31) - 1) * 4096);
 	assert_false(bench_case_fits(&edge, need - 1));
@@ -391,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_suites),
 		cmocka_unit_test(test_guard_suite),
 		cmocka_unit_test(test_run_seq_write),
+		cmocka_unit_test(test_run_fault_costs),
 		cmocka_unit_test(test_run_retouch_no_faults),
 		cmocka_unit_test(test_run_stride_sparse_churn),
 		cmocka_unit_test(test_run_bad_case),

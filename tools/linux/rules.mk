@@ -151,9 +151,28 @@ LINUX_FLAVOUR_16k := arm64-16k
 # read-then-write and re-touch. PAGESIZE_ARGS takes any program argument.
 PAGESIZE_SUITE ?= small
 PAGESIZE_ARGS ?= pattern=seq pages=512
-# A faultline CSV with granule and folio columns, when the kernel side has
-# them (its columns stay "n/a yet" without one).
-PAGESIZE_FL ?=
+# faultline's side: the same cases with step=4k (4 KiB touches whatever the
+# granule, as the Linux program makes them), one boot per granule x folio
+# of faultline built with GRANULE=4k, 16k and 64k, in the same QEMU machine,
+# CPU, memory and mode; merged into COMPARE_DIR/faultline-pagesize-<suite>.csv
+# with Linux's folio names. A folio of the granule's block size (2m at 4K)
+# and thp-always both boot with thp=always, the rest with folio=<size>
+# (none: base pages). PAGESIZE_FL_GRANULES="" leaves faultline out;
+# PAGESIZE_FL=<csv> uses that CSV instead of booting.
+PAGESIZE_FL_GRANULES ?= 4k 16k 64k
+PAGESIZE_FL_FOLIOS_4k ?= $(LINUX_FOLIOS_4k)
+PAGESIZE_FL_FOLIOS_16k ?= $(LINUX_FOLIOS_16k)
+PAGESIZE_FL_FOLIOS_64k ?= none thp-always 128k 256k 512k 1m 2m
+PAGESIZE_BLOCK_4k := 2m
+PAGESIZE_BLOCK_16k := 32m
+PAGESIZE_BLOCK_64k := 512m
+PAGESIZE_FL ?= $(if $(strip $(PAGESIZE_FL_GRANULES)),$(COMPARE_DIR)/faultline-pagesize-$(PAGESIZE_SUITE).csv)
+pagesize_fl_dir = $(LINUX_DIR)/out/fl-pagesize-$(1)-$(2)
+# The kernel command-line words of granule $(1), folio $(2).
+pagesize_fl_words = $(if $(filter thp-always $(PAGESIZE_BLOCK_$(1)),$(2)),thp=always,folio=$(2))
+# One faultline boot: build GRANULE=$(1) and run folio $(2) (pagesize-faultline below).
+pagesize_fl_boot = $(MAKE) --no-print-directory pagesize-faultline GRANULE=$(1) \
+	PAGESIZE_FOLIO=$(2) CPU=$(CPU) MEM=$(MEM) ICOUNT=$(ICOUNT) || exit 1;
 PAGESIZE_CPU_NO16K := cortex-a53 cortex-a57 cortex-a72
 ifneq ($(filter compare-pagesize,$(MAKECMDGOALS)),)
 ifneq ($(origin CPU),command line)
@@ -177,11 +196,25 @@ compare-pagesize: deps $(LINUX_INITRD)
 		echo "compare-pagesize: CPU=$(CPU) has no 16K granule (ID_AA64MMFR0_EL1.TGran16): use CPU=cortex-a76 or CPU=max, or LINUX_GRANULES=4k"; exit 1; fi; \
 	mkdir -p $(COMPARE_DIR) $(LINUX_DIR)/log; \
 	$(foreach g,$(LINUX_GRANULES),$(foreach f,$(LINUX_FOLIOS_$(g)),$(call pagesize_boot,$(g),$(f)))) \
+	$(foreach g,$(PAGESIZE_FL_GRANULES),$(foreach f,$(PAGESIZE_FL_FOLIOS_$(g)),$(call pagesize_fl_boot,$(g),$(f)))) \
+	$(if $(strip $(PAGESIZE_FL_GRANULES)),$(PYTHON) -m tools.compare --merge $(PAGESIZE_FL) \
+		$(foreach g,$(PAGESIZE_FL_GRANULES),$(foreach f,$(PAGESIZE_FL_FOLIOS_$(g)),--folio=$(f) $(call pagesize_fl_dir,$(g),$(f))/$(PAGESIZE_SUITE).csv)) || exit 1;) \
 	$(PYTHON) -m tools.compare --merge $(pagesize_csv) \
 		$(foreach g,$(LINUX_GRANULES),$(foreach f,$(LINUX_FOLIOS_$(g)),$(LINUX_DIR)/out/pagesize-$(g)-$(f)/linux-$(PAGESIZE_SUITE).csv)) \
 		&& $(PYTHON) -m tools.compare --pagesize $(if $(PAGESIZE_FL),--faultline $(PAGESIZE_FL)) \
 		$(pagesize_csv) -o $(COMPARE_DIR)/compare-pagesize-$(PAGESIZE_SUITE).md \
 		--plot $(COMPARE_DIR)/compare-pagesize-$(PAGESIZE_SUITE).svg
+
+# One faultline boot of the page-size cases at GRANULE, folio PAGESIZE_FOLIO
+# (a Linux folio name), its CSV in $(call pagesize_fl_dir,<granule>,<folio>)/.
+.PHONY: pagesize-faultline
+pagesize-faultline: kernel
+	@mkdir -p $(LINUX_DIR)/log; rm -rf $(call pagesize_fl_dir,$(GRANULE),$(PAGESIZE_FOLIO)); \
+	$(QEMU_RUN) --timeout $(COMPARE_TIMEOUT) \
+		--append "run=bench suite=$(PAGESIZE_SUITE) $(PAGESIZE_ARGS) step=4k $(call pagesize_fl_words,$(GRANULE),$(PAGESIZE_FOLIO)) $(if $(filter 1,$(ICOUNT)),mode=icount)" \
+		--log $(LINUX_DIR)/log/faultline-pagesize-$(GRANULE)-$(PAGESIZE_FOLIO).log \
+		--csv-dir $(call pagesize_fl_dir,$(GRANULE),$(PAGESIZE_FOLIO)) \
+		--name "faultline granule $(GRANULE) folio $(PAGESIZE_FOLIO) $(BOARD) $(CPU) $(MEM)"
 
 # Tier: host tests of tools/compare.py, the self-check, then make compare
 # on the small suite, all three Linux configurations, into a scratch
@@ -193,7 +226,9 @@ compare-pagesize: deps $(LINUX_INITRD)
 # with 64K folios, whose seq write must have mapped folios (fewer faults
 # than 4 KiB touches, anon_fault_alloc grown, every fault accounted for:
 # tools/compare.py --pagesize --check), and the 16K kernel without folios,
-# whose rows must all say granule=16k (tools/compare.py --expect).
+# whose rows must all say granule=16k (tools/compare.py --expect); and one
+# faultline boot, GRANULE=16k with 64K folios, whose rows --check holds to
+# the same rules and whose folio column must say 64k.
 TEST_TIERS += test-compare
 COMPARE_TEST_DIR := build/test/compare
 test-compare:
@@ -216,12 +251,17 @@ test-compare:
 	then tools/tier.sh test-compare add 1 0; else tools/tier.sh test-compare add 0 1; echo "FAILED: each Linux configuration's command line in its rows"; fi; \
 	if $(MAKE) --no-print-directory compare-pagesize ICOUNT=1 CPU=cortex-a76 \
 		COMPARE_DIR=$(COMPARE_TEST_DIR) LINUX_GRANULES="4k 16k" \
-		LINUX_FOLIOS_4k=64k LINUX_FOLIOS_16k=none && \
+		LINUX_FOLIOS_4k=64k LINUX_FOLIOS_16k=none \
+		PAGESIZE_FL_GRANULES=16k PAGESIZE_FL_FOLIOS_16k=64k && \
 	   $(PYTHON) -m tools.compare --pagesize --check \
-		$$d/compare-pagesize-small.md $$d/linux-pagesize-small.csv && \
+		$$d/compare-pagesize-small.md --faultline $$d/faultline-pagesize-small.csv \
+		$$d/linux-pagesize-small.csv && \
+	   $(PYTHON) -m tools.compare --expect folio=64k $$d/faultline-pagesize-small.csv && \
+	   grep -q '^| 16k | 64k | not run on Linux | .* | [0-9,]* | [0-9,]* | - |$$' \
+		$$d/compare-pagesize-small.md && \
 	   $(PYTHON) -m tools.compare --expect granule=16k \
 		$(LINUX_DIR)/out/pagesize-16k-none/linux-small.csv && \
 	   $(PYTHON) -m tools.compare --expect folio=64k \
 		$(LINUX_DIR)/out/pagesize-4k-64k/linux-small.csv; \
-	then tools/tier.sh test-compare add 1 0; else tools/tier.sh test-compare add 0 1; echo "FAILED: compare-pagesize (4k 64k, 16k none)"; fi; \
+	then tools/tier.sh test-compare add 1 0; else tools/tier.sh test-compare add 0 1; echo "FAILED: compare-pagesize (4k 64k, 16k none; faultline 16k 64k)"; fi; \
 	tools/tier.sh test-compare end

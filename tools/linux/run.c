@@ -162,13 +162,6 @@ static void text_map(void)
 		     "may include a fault on it");
 }
 
-/* The page-size columns, after cmdline (see the top of the file); granule,
- * folio and table_pages are bench/csv.c's summary columns. */
-static const char *const page_columns[] = {
-	"fault_p50", "pages_per_fault", "cost_per_4k", "folio_allocs",
-	"thp_fault_alloc",
-};
-
 /* v - overhead, or 0. */
 static uint64_t less(uint64_t v, uint64_t overhead)
 {
@@ -235,8 +228,7 @@ static void print_block(const char *name, const struct bench_meta *m, size_t n,
 	csv_str(&l, "resolution");
 	csv_str(&l, "linux_config");
 	csv_str(&l, "cmdline");
-	for (size_t i = 0; i < ARRAY_SIZE(page_columns); i++)
-		csv_str(&l, page_columns[i]);
+	bench_page_header(&l); /* the page-size columns: see the top of the file */
 	kprintf("%s\n", l.buf);
 	for (size_t i = 0; i < n; i++) {
 		const struct done *d = &done[i];
@@ -265,20 +257,15 @@ static void print_block(const char *name, const struct bench_meta *m, size_t n,
 			csv_empty(&l);
 		csv_str(&l, o->config ? o->config : "");
 		csv_str(&l, cmdline);
-		if (d->fault_samples && d->r.faults) {
-			/* x100 for csv_fixed2, rounded to nearest */
-			uint64_t ppf = (d->r.samples * 100 + d->r.faults / 2) / d->r.faults;
-
-			csv_u64(&l, d->fault_p50);
-			csv_fixed2(&l, ppf);
-			csv_fixed2(&l, d->cost_x100);
-		} else {
-			csv_empty(&l);
-			csv_empty(&l);
-			csv_empty(&l);
-		}
-		csv_u64(&l, d->folio_allocs);
-		csv_u64(&l, d->thp_fault_alloc);
+		bench_page_row(&l, &(struct bench_page_row){
+			.counted = true,
+			.faults = d->fault_samples ? d->r.faults : 0,
+			.touched_4k = d->r.samples, /* 4 KiB PAGE_SIZE here */
+			.fault_p50 = d->fault_p50,
+			.cost_4k_x100 = d->cost_x100,
+			.folio_allocs = d->folio_allocs,
+			.thp_fault_alloc = d->thp_fault_alloc,
+		});
 		if (l.overflow) {
 			info("CSV row of %s overflows; left out", d->c.pattern);
 			continue;
