@@ -348,7 +348,9 @@ static int block_fault(struct mm_struct *mm, const struct vm_area_struct *vma,
  * write a fresh zeroed run from page_alloc_aligned with the VMA's access
  * (do_huge_pmd_anonymous_page), for a read or fetch the huge zero page
  * without write (its use_zero_page branch). No run: the page path instead
- * (Linux's fallback), counted. The slot was empty, so no TLB holds it.
+ * (Linux's fallback), counted. The slot was empty, so no TLB holds it:
+ * where its table exists the block is one entry written (the ERET that
+ * ends the fault synchronises), else pgt_map builds the tables above it.
  * 1 when a block was mapped or handled, 0 to go on with the page path, or
  * -ENOMEM (no page for a table above the block). With `stamps`, the
  * stages as on the page path: WALK once the slot is known empty, then
@@ -386,12 +388,16 @@ static int huge_fault(struct mm_struct *mm, const struct vm_area_struct *vma,
 	} else {
 		attrs = (unsigned)(vma->vm_flags & (VM_READ | VM_EXEC));
 	}
-	err = pgt_map(mm->pgt, base, pa, BLOCK_SIZE, attrs, 0);
-	if (err) { /* -ENOMEM: a table above the block (the slot was empty) */
-		assert(err == -ENOMEM);
-		if (write)
-			page_free_run(pa, BIT(BLOCK_ORDER));
-		return err;
+	if (slot) { /* the table holding the slot is there: one empty entry */
+		arch_pte_write(slot, arch_pte_leaf(pa, attrs, BLOCK_LEVEL));
+	} else {
+		err = pgt_map(mm->pgt, base, pa, BLOCK_SIZE, attrs, 0);
+		if (err) { /* -ENOMEM: a table above the block */
+			assert(err == -ENOMEM);
+			if (write)
+				page_free_run(pa, BIT(BLOCK_ORDER));
+			return err;
+		}
 	}
 	if (write) {
 		mm->nr_fault_thp++;

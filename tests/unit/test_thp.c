@@ -284,6 +284,48 @@ static void test_cut_nomem(void **state)
 		page_free(pages[--n]);
 }
 
+/*
+ * A block fault where the tables above the slot are missing and no page is
+ * left for them, only the block's own run: -ENOMEM, counted, the run given
+ * back whole, nothing mapped; with the pages back the same fault maps it
+ * (tables built), and a second block under the same table is one entry.
+ */
+static void test_block_tables_nomem(void **state)
+{
+	struct mm_env *e = *state;
+	vaddr_t va = map_rw(e, 2 * BLOCK_SIZE);
+	static paddr_t pages[1 << 16];
+	size_t n = 0, tables = mm_table_pages(&e->mm);
+	paddr_t run = page_alloc_aligned(BLOCK_ORDER), pa;
+
+	assert_true(run != 0);
+	while (n < ARRAY_SIZE(pages) && (pa = page_alloc()))
+		pages[n++] = pa;
+	assert_int_equal(page_alloc(), 0);
+	page_free_run(run, BLOCK_PAGES);
+	assert_int_equal(page_free_count(), BLOCK_PAGES);
+
+	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, NULL), -ENOMEM);
+	assert_int_equal(e->mm.nr_fault_oom, 1);
+	assert_int_equal(e->mm.nr_fault_thp, 0);
+	assert_int_equal(page_free_count(), BLOCK_PAGES);
+	assert_int_equal(mm_table_pages(&e->mm), tables);
+	assert_int_equal(mm_resident_pages(&e->mm), 0);
+	assert_int_equal(mm_check(&e->mm), 0);
+
+	while (n)
+		page_free(pages[--n]);
+	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, NULL), 0);
+	assert_int_equal(level_at(e, va, NULL, NULL), BLOCK_LEVEL);
+	tables = mm_table_pages(&e->mm);
+	assert_int_equal(touch(&e->mm, va + BLOCK_SIZE, FAULT_WRITE, NULL), 0);
+	assert_int_equal(level_at(e, va + BLOCK_SIZE, NULL, NULL), BLOCK_LEVEL);
+	assert_int_equal(mm_table_pages(&e->mm), tables); /* no table for the second */
+	assert_int_equal(e->mm.nr_fault_thp, 2);
+	assert_int_equal(mm_resident_pages(&e->mm), 2 * BLOCK_PAGES);
+	assert_int_equal(mm_check(&e->mm), 0);
+}
+
 /* A brk shrink inside a heap block splits it and frees the pages above. */
 static void test_brk_cuts(void **state)
 {
@@ -368,6 +410,7 @@ int main(void)
 		T(test_brk_cuts),
 		T(test_check_catches),
 		T(test_block_stamps),
+		T(test_block_tables_nomem),
 	};
 
 	return cmocka_run_group_tests_name("thp", tests, NULL, NULL);
