@@ -511,8 +511,10 @@ def pagesize_table(lx_path, fl_path=None, cpu_hz=None):
            "`thp=always`; its faults classified exactly by the pages each allocated), "
            "**x**: Linux fault p50 / faultline fault p50 (how many times shorter "
            "faultline's fault path is), with faultline's 4K/fault beside it where "
-           "the two kernels' faults mapped different amounts (a folio one side "
-           "could place and the other could not: not the same fault).",
+           "the two kernels' faults mapped different amounts on average (the "
+           "folios one side could place where the other fell back), and no x "
+           "where only one side placed folios at all (a folio fault against "
+           "a base-page fault).",
            "",
            f"Source: {os.path.basename(lx_path)}"
            + (f", {os.path.basename(fl_path)}" if fl else "") + ". "
@@ -558,7 +560,11 @@ def pagesize_table(lx_path, fl_path=None, cpu_hz=None):
                 line += " n/a yet | n/a yet | n/a yet |"
             elif fc:
                 x_is = ratio(cost[0] * l_scale if cost else None, fc[0] * f_scale)
-                if cost and x_is != "-" and f"{cost[1]:.2f}" != f"{fc[1]:.2f}":
+                if cost and bool(r.get("folio_allocs")) != bool(x.get("folio_allocs")):
+                    # one side's fault p50 is a folio's, the other's a base page's
+                    x_is = (f"- (only {'faultline' if x.get('folio_allocs') else 'Linux'}"
+                            " placed folios: not the same fault)")
+                elif cost and x_is != "-" and f"{cost[1]:.2f}" != f"{fc[1]:.2f}":
                     # not the same faults: say what faultline's mapped
                     x_is += f" (faultline {fc[1]:.2f} 4K/fault)"
                 line += f" {num(fc[0], f_scale)} | {num(fc[2], f_scale)} | {x_is} |"

@@ -271,6 +271,14 @@ class PageSizeTest(Base):
                               linux_config="", cmdline="")])
         text = compare.pagesize_table(self.sweep(), fl)
         self.assertIn("| 2,470 | 154 | 4.9x (faultline 16.00 4K/fault) |", text)
+        # faultline placed folios where Linux placed none: no ratio of the two
+        sweep = self.sweep(SWEEP + [prow("16k", "2m", "write", 384, 3641)])
+        fl = self.write("pagesize-small.csv", PAGE_HEAD,
+                        [dict(prow("16k", "2m", "write", 3, 68102, folio_allocs=3),
+                              linux_config="", cmdline="")])
+        text = compare.pagesize_table(sweep, fl)
+        self.assertIn("| 68,102 | 133 | - (only faultline placed folios: not the same "
+                      "fault) |", text)
         self.assertEqual(compare.ratio(3560, 1424), "2.5x")
         self.assertEqual(compare.ratio(None, 1424), "-")
         self.assertEqual(compare.ratio(3560, 0), "-")
