@@ -139,6 +139,15 @@ $(BUILD)/obj/%.S.o: %.S Makefile configs/$(BOARD).mk
 	@mkdir -p $(dir $@)
 	$(Q)$(call say,AS,$<)$(KCC) $(KASFLAGS) -c $< -o $@
 
+# The objects that print BUILD_ID depend on a stamp rewritten only when it
+# changes (kbuild's if_changed): a new commit relabels the next build.
+BUILD_ID_STAMP := $(BUILD)/build-id
+$(BUILD_ID_STAMP): FORCE
+	@mkdir -p $(dir $@); echo '$(BUILD_ID)' | cmp -s - $@ 2>/dev/null || echo '$(BUILD_ID)' > $@
+$(BUILD)/obj/boot/main.c.o $(BUILD)/obj/bench/kernel/main.c.o: $(BUILD_ID_STAMP)
+.PHONY: FORCE
+FORCE:
+
 $(BUILD)/faultline.elf: $(KOBJ) boot/linker.ld Makefile
 	$(Q)$(call say,LD,$@)$(KLD) $(KLDFLAGS) -o $@ $(KOBJ)
 

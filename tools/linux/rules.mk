@@ -36,6 +36,11 @@ $(LINUX_DIR)/obj/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q)$(call say,CC,$<)$(LINUX_CC) $(LINUX_CFLAGS) -c $< -o $@
 
+# run.c prints BUILD_ID: rebuilt when it changes (the stamp of the Makefile).
+$(LINUX_DIR)/build-id: FORCE
+	@mkdir -p $(dir $@); echo '$(BUILD_ID)' | cmp -s - $@ 2>/dev/null || echo '$(BUILD_ID)' > $@
+$(LINUX_DIR)/obj/tools/linux/run.c.o: $(LINUX_DIR)/build-id
+
 $(LINUX_DIR)/libportable.a: $(LINUX_PORT_OBJ)
 	@rm -f $@
 	$(Q)$(call say,AR,$@)aarch64-linux-gnu-ar rcs $@ $^
