@@ -188,64 +188,107 @@ static size_t outside_pages(void)
 	return (mm.huge_zero_pa ? BLOCKP : 0) + held_pages;
 }
 
+/* What the MMU must show for one page, and its contents: 1 if private. */
+static size_t verify_page(int w, int i)
+{
+	const struct page *pg = &model[w][i];
+	vaddr_t va = page_va(w, i);
+	paddr_t pa;
+	unsigned f = fake_translate(&pgt, va, FAULT_READ, &pa);
+
+	if (pg->st == UNMAPPED || pg->st == UNTOUCHED) {
+		CHECK(f & FAULT_TRANSLATION);
+		return 0;
+	}
+	if (pg->flags & VM_ACCESS) {
+		CHECK(f == 0);
+		f = fake_translate(&pgt, va, FAULT_WRITE, NULL);
+		CHECK(pg->pte_w ? f == 0 : (f & FAULT_PERMISSION) != 0);
+	} else { /* PROT_NONE: kept */
+		unsigned attrs;
+
+		CHECK(f & FAULT_TRANSLATION);
+		CHECK(fake_translate(&pgt, va, FAULT_WRITE, NULL) & FAULT_TRANSLATION);
+		CHECK(pgt_lookup(&pgt, va, &pa, &attrs, NULL) == 0);
+		CHECK(attrs == MM_NONE);
+	}
+	pa &= PAGE_MASK;
+	if (pg->hz) /* the huge zero page, block mapped */
+		CHECK(pg->st == ZERO && mm.huge_zero_pa && pa == mm.huge_zero_pa + (i % BLOCKP) * P);
+	else
+		CHECK((pa == mm.zero_pa) == (pg->st == ZERO));
+	if (pg->st != PRIVATE)
+		return 0;
+	CHECK(!mm.huge_zero_pa || pa - mm.huge_zero_pa >= BLOCK_SIZE);
+	CHECK(host(pa)[off(w, i)] == pg->val);
+	CHECK(host(pa)[off(w, i) + 1] == 0);
+	return 1;
+}
+
+/*
+ * Heap pages [b, e) of one block, as verify_page checks each, in less time
+ * where the tables allow (the window is thousands of pages at 64 KiB):
+ *  - no page of it mapped in the model, no table or block under its slot,
+ *    and no cached translation overlapping it: every access faults;
+ *  - a valid block leaf, one cached translation that covers its first and
+ *    last page (so the block's own), and the model's pages all alike: every
+ *    page translates as the first, at its offset; contents page by page.
+ * Else page by page. The number of private pages.
+ */
+static size_t verify_block(int b, int e)
+{
+	const struct page *first = &heap[b];
+	vaddr_t va = page_va(0, b), end = page_va(0, e);
+	const pte_t *slot = pgt_slot(&pgt, va, BLOCK_LEVEL);
+	bool empty = true, alike = e - b == BLOCKP;
+	size_t priv = 0;
+	paddr_t pa;
+
+	for (int k = b; k < e; k++) {
+		const struct page *q = &heap[k];
+
+		empty &= q->st == UNMAPPED || q->st == UNTOUCHED;
+		alike &= q->st == first->st && q->flags == first->flags && q->pte_w == first->pte_w &&
+			 q->hz == first->hz;
+	}
+	if (empty && (!slot || !arch_pte_present(*slot)) && fake_tlb_count(va, end) == 0)
+		return 0;
+	if (alike && slot && arch_pte_valid(*slot) && !arch_pte_is_table(*slot, BLOCK_LEVEL) &&
+	    (first->st == ZERO || first->st == PRIVATE)) {
+		priv = verify_page(0, b) + verify_page(0, e - 1);
+		CHECK(fake_tlb_count(va, end) == 1);
+		CHECK(fake_translate(&pgt, va, FAULT_READ, &pa) == 0);
+		for (int k = b + 1; k < e - 1 && first->st == PRIVATE; k++) {
+			const uint8_t *h = host(pa + (paddr_t)(k - b) * P);
+
+			CHECK(h[off(0, k)] == heap[k].val && h[off(0, k) + 1] == 0);
+			priv++;
+		}
+		return priv;
+	}
+	for (int k = b; k < e; k++)
+		priv += verify_page(0, k);
+	return priv;
+}
+
 /* Everything the MMU and the counters must show, page by page. */
 static void verify(void)
 {
-	size_t priv = 0;
+	size_t priv = 0, tables = mm_table_pages(&mm); /* a walk: once */
 
 	CHECK(mm_check(&mm) == 0);
-	for (int w = 0; w < NWIN; w++) {
-		int n = w == 0 ? MAX(heap_hw, WPAGES) : npages[w];
-
-		for (int i = 0; i < n; i++) {
-			const struct page *pg = &model[w][i];
-			vaddr_t va = page_va(w, i);
-			paddr_t pa;
-			unsigned f = fake_translate(&pgt, va, FAULT_READ, &pa);
-
-			switch (pg->st) {
-			case UNMAPPED:
-			case UNTOUCHED:
-				CHECK(f & FAULT_TRANSLATION);
-				break;
-			case ZERO:
-			case PRIVATE:
-				if (pg->flags & VM_ACCESS) {
-					CHECK(f == 0);
-					f = fake_translate(&pgt, va, FAULT_WRITE, NULL);
-					CHECK(pg->pte_w ? f == 0 : (f & FAULT_PERMISSION) != 0);
-				} else { /* PROT_NONE: kept */
-					unsigned attrs;
-
-					CHECK(f & FAULT_TRANSLATION);
-					CHECK(fake_translate(&pgt, va, FAULT_WRITE, NULL) &
-					      FAULT_TRANSLATION);
-					CHECK(pgt_lookup(&pgt, va, &pa, &attrs, NULL) == 0);
-					CHECK(attrs == MM_NONE);
-				}
-				pa &= PAGE_MASK;
-				if (pg->hz) /* the huge zero page, block mapped */
-					CHECK(pg->st == ZERO && mm.huge_zero_pa &&
-					      pa == mm.huge_zero_pa + (i % BLOCKP) * P);
-				else
-					CHECK((pa == mm.zero_pa) == (pg->st == ZERO));
-				if (pg->st == PRIVATE) {
-					CHECK(!mm.huge_zero_pa || pa - mm.huge_zero_pa >= BLOCK_SIZE);
-					CHECK(host(pa)[off(w, i)] == pg->val);
-					CHECK(host(pa)[off(w, i) + 1] == 0);
-					priv++;
-				}
-				break;
-			}
-		}
-	}
+	for (int b = 0; b < MAX(heap_hw, WPAGES); b += BLOCKP)
+		priv += verify_block(b, MIN(b + BLOCKP, MAX(heap_hw, WPAGES)));
+	for (int w = 1; w < NWIN; w++)
+		for (int i = 0; i < npages[w]; i++)
+			priv += verify_page(w, i);
 	CHECK(mm_resident_pages(&mm) == priv);
 	CHECK(mm.nr_fault_spurious == expect_spurious);
 	CHECK(mm.nr_fault_af == expect_af);
 	CHECK(fake_stats.bbm_violations == 0);
-	CHECK(pgt.table_pages == 1 + mm_table_pages(&mm));
-	CHECK(free0 == page_free_count() + mm_resident_pages(&mm) + mm_table_pages(&mm) +
-			       mm.vma_pool.nr_pages + outside_pages());
+	CHECK(pgt.table_pages == 1 + tables);
+	CHECK(free0 == page_free_count() + mm_resident_pages(&mm) + tables + mm.vma_pool.nr_pages +
+			       outside_pages());
 }
 
 /* Whether every page of [i, i + n) of window w is mapped. */
