@@ -1,34 +1,64 @@
 /*
  * libFuzzer target for mm/: an input is a program of 4-byte operations
- * (brk, mmap, munmap, mprotect, read, write, execute) run against the real
- * mm over the fake MMU and, side by side, against a reference model: one
- * record per page of three 64-page windows (the heap, a fixed-mapping area,
- * the top of the mmap area) holding its protection, whether it is unmapped,
- * untouched, mapped to the zero page or private, and one tracked byte.
- * Pages under PROT_NONE keep their state and byte: the MMU must fault on
- * every access to them, yet the tables must still hold them (pgt_lookup
- * gives MM_NONE and the page), and they come back with the next mprotect.
+ * (brk, mmap, munmap, mprotect, read, write, execute, settings) run against
+ * the real mm over the fake MMU and, side by side, against a reference
+ * model: one record per page of three windows (the heap: two blocks, 1024,
+ * 4096 or 16384 pages at 4, 16 or 64 KiB; a fixed-mapping area and the top
+ * of the mmap area: 64 pages each) holding its protection, whether it is
+ * unmapped, untouched, mapped to the zero page (or the huge zero page's
+ * block) or private, and one tracked byte. Pages under PROT_NONE keep their
+ * state and byte: the MMU must fault on every access to them, yet the
+ * tables must still hold them (pgt_lookup gives MM_NONE and the page), and
+ * they come back with the next mprotect.
  *
  * After every operation: mm_check (tree, list, VMAs, counters, page
  * tables), then every modelled page through fake_translate (what the MMU
  * would do for a read and a write, including stale TLB entries), its
- * contents, and the page accounting. Any disagreement aborts.
+ * contents, and the page accounting (resident, table, huge zero and held
+ * pages against the allocator's free count). Any disagreement aborts. The
+ * heap is checked a block at a time where the tables allow (verify_block).
  *
  * Large folios: the input's length modulo 4 (the bytes after its last whole
- * operation) chooses the folio orders (none, 2 pages, 4 pages and a
- * contiguous range where one fits a window, or every order that fits a
- * window). The target is built at every granule of the fake (fuzz_mm_g14,
- * fuzz_mm_g16). A first write then
- * may map a folio: the model checks that it covers only untouched pages of
- * the faulting page's VMA, that it is the largest enabled order that fits
- * (or that the allocator's fallback was counted), and marks its pages
- * private and zeroed; a write upgrade of a contiguous range makes all of
- * its pages writable.
+ * operation) chooses the first folio orders (none, 2 pages, 4 pages and a
+ * contiguous range, or every order from 2 pages to half a block); the
+ * settings operation changes them. The target is built at every granule of
+ * the fake (fuzz_mm_g14, fuzz_mm_g16). A first write then may map a folio:
+ * the model checks that it covers only untouched pages of the faulting
+ * page's VMA, that it is the largest enabled order that fits (or that the
+ * allocator's fallback was counted), and marks its pages private and
+ * zeroed; a write upgrade of a contiguous range makes all of its pages
+ * writable.
+ *
+ * Blocks (thp=always, on at the start; Linux's PMD-sized THP): a fault in
+ * the heap whose naturally aligned block one VMA allowing the access covers,
+ * with nothing under the block's slot, must map a block (a write: fresh
+ * zeroed pages; a read or fetch: the huge zero page) or count a fallback. A
+ * write to the huge zero page splits its block into zero-page entries and
+ * replaces one; a write to a block left read-only by mprotect makes the
+ * whole block writable; munmap, mprotect, mmap(MAP_FIXED) and a brk shrink
+ * split the blocks their edges cut (a huge zero block into zero-page
+ * entries). Memory: the fake RAM holds four aligned blocks and 768 pages,
+ * all but 768 pages held back at the start, so that memory still runs out.
  *
  *   op byte: bits [2:0] operation, [4:3] window, [6:5] protection
  *   a, b, c: operands (page index, length, value); a's bit 7 switches the
  *   lookup cache, a's bit 6 raises an Access flag or spurious fault before
  *   a read, write or execute, b's bit 7 makes an mprotect of length 0
+ *
+ *   window 0, 1, 2: the heap's first 64 pages, the fixed area, the top;
+ *   page a % 64, lengths 1 + b % 8 (mmap) or 1 + b % 16, brk to a % 72
+ *   pages (and b * 29 % PAGE_SIZE bytes when b is odd)
+ *   window 3: the whole heap at block scale: the page scaled(a[5:0]:x),
+ *   the 14-bit fraction of the window (x is b for an access, else c), the
+ *   same place at every granule; lengths (1 + b[3:0]) units of b[6:4]
+ *   (1, 1, a contiguous range twice, then 1/16, 1/4, 1/2 and 1 block);
+ *   brk to scaled(a[5:0]:c) + b[4:1] pages
+ *   operation 0 with window 2: settings (op_settings): a folio orders,
+ *   b thp and the memory held back
+ *
+ * FUZZ_MM_COUNTS=1 in the environment prints, after each input, how many
+ * blocks, huge zero blocks, folios, fallbacks and out-of-memory faults it
+ * reached.
  */
 #include <stdio.h>
 #include <stdlib.h>

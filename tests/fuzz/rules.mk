@@ -3,6 +3,7 @@
 # run finds do not dirty the tree; a crash or a failed check is a failure.
 #
 #   fuzz_mm       mm/ against a reference model     tests/fuzz/corpus/
+#                 (folios of every order, thp blocks)
 #   fuzz_mm_g14   the same with 16 KiB pages (the fake's FAKE_GRANULE_SHIFT)
 #   fuzz_mm_g16   the same with 64 KiB pages
 #   fuzz_cmdline  lib/cmdline.c: reasons printable,  tests/fuzz/corpus-cmdline/
