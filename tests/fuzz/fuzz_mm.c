@@ -526,13 +526,17 @@ static bool hold(paddr_t pa, unsigned order)
 	return true;
 }
 
-/* Hold pages until only `keep` are free: whole blocks first, then pages. */
+/*
+ * Hold pages until only `keep` are free (or none is): in the largest
+ * aligned runs that fit, down from a block, so that few calls take and
+ * give back thousands of pages.
+ */
 static void squeeze(size_t keep)
 {
-	while (page_free_count() >= keep + BLOCKP && hold(page_alloc_aligned(BLOCK_ORDER), BLOCK_ORDER))
-		;
-	while (page_free_count() > keep && hold(page_alloc(), 0))
-		;
+	for (int o = BLOCK_ORDER; o >= 0; o--)
+		while (page_free_count() >= keep + BIT(o) &&
+		       hold(o ? page_alloc_aligned((unsigned)o) : page_alloc(), (unsigned)o))
+			;
 }
 
 /*
