@@ -36,8 +36,8 @@
  * write to the huge zero page splits its block into zero-page entries and
  * replaces one; a write to a block left read-only by mprotect makes the
  * whole block writable; munmap, mprotect, mmap(MAP_FIXED) and a brk shrink
- * split the blocks their edges cut (a huge zero block into zero-page
- * entries). Memory: the fake RAM holds four aligned blocks and 768 pages,
+ * split the blocks their edges cut (checked in the tables: no block left
+ * at a cut edge; a huge zero block into zero-page entries). Memory: the fake RAM holds four aligned blocks and 768 pages,
  * all but 768 pages held back at the start, so that memory still runs out.
  *
  *   op byte: bits [2:0] operation, [4:3] window, [6:5] protection
@@ -57,8 +57,8 @@
  *   b thp and the memory held back
  *
  * FUZZ_MM_COUNTS=1 in the environment prints, after each input, how many
- * blocks, huge zero blocks, folios, fallbacks and out-of-memory faults it
- * reached.
+ * blocks, huge zero blocks and their splits, blocks split at an edge,
+ * folios, fallbacks and out-of-memory faults it reached.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,19 +179,44 @@ static void hz_split(int i)
 		heap[k].hz = false;
 }
 
+/* Whether a block leaf maps heap page i. */
+static bool is_block(int i)
+{
+	int level = 0;
+
+	return pgt_lookup(&pgt, page_va(0, i), NULL, NULL, &level) == 0 && level == BLOCK_LEVEL;
+}
+
+static uint64_t nr_edge_splits; /* blocks the model saw split at an edge */
+
+/* Before an operation on pages [i, e): which edges cut a block (bit 0, 1). */
+static unsigned edges_cut(int w, int i, int e)
+{
+	if (w != 0)
+		return 0;
+	return (i % BLOCKP && i < HPAGES && is_block(i)) |
+	       (e % BLOCKP && e < HPAGES && is_block(e)) << 1;
+}
+
 /*
- * mm_split_edges(start, end) succeeded on the heap window (pages [i, e)):
- * a block cut by either edge is split, which changes no translation but
- * a huge zero block's (its pages become zero-page entries).
+ * The operation on heap pages [i, e) succeeded: mm_split_edges split the
+ * blocks its edges cut (`cut`, from edges_cut), into page entries, the
+ * pages kept or gone as the operation says; a split changes no translation
+ * but a huge zero block's (its pages become zero-page entries).
  */
-static void edges_split(int w, int i, int e)
+static void edges_split(int w, int i, int e, unsigned cut)
 {
 	if (w != 0)
 		return;
-	if (i % BLOCKP && i < HPAGES)
-		hz_split(i);
-	if (e % BLOCKP && e < HPAGES)
-		hz_split(e);
+	for (int k = 0; k < 2; k++) {
+		int edge = k ? e : i;
+
+		if (!(cut & BIT(k)))
+			continue;
+		CHECK(!is_block(block_of(edge)) && !is_block(edge) && !is_block(edge - 1));
+		nr_edge_splits++;
+		hz_split(edge);
+	}
 }
 
 /*
@@ -382,6 +407,7 @@ static void op_brk(bool big, uint8_t a, uint8_t b, uint8_t c)
 	vaddr_t newal = ALIGN_UP(req, P), got;
 	bool ok = req - MM_HEAP_BASE <= mm.brk_limit;
 	int i0 = (int)((oldal - MM_HEAP_BASE) / P), i1 = (int)((newal - MM_HEAP_BASE) / P);
+	unsigned cut;
 
 	/*
 	 * Linux 6.12: growing needs [oldbrk, newbrk + PAGE_SIZE) free (the page
@@ -393,6 +419,7 @@ static void op_brk(bool big, uint8_t a, uint8_t b, uint8_t c)
 			ok &= heap[k].st == UNMAPPED;
 	if (ok && newal < oldal)
 		ok = !all_unmapped(0, i1, i0 - i1);
+	cut = newal < oldal ? edges_cut(0, i1, i0) : 0;
 	got = do_brk(&mm, req);
 	if (!ok) {
 		CHECK(got == old);
@@ -407,7 +434,7 @@ static void op_brk(bool big, uint8_t a, uint8_t b, uint8_t c)
 	if (newal > oldal) {
 		set_range(0, i0, i1 - i0, UNTOUCHED, VM_READ | VM_WRITE | VM_HEAP);
 	} else if (newal < oldal) {
-		edges_split(0, i1, i0);
+		edges_split(0, i1, i0, cut);
 		set_range(0, i1, i0 - i1, UNMAPPED, 0);
 	}
 }
@@ -415,6 +442,7 @@ static void op_brk(bool big, uint8_t a, uint8_t b, uint8_t c)
 static void op_mmap_fixed(int w, bool big, unsigned prot, uint8_t a, uint8_t b, uint8_t c)
 {
 	int i = page_index(big, a, c), n = span(w, big, i, b, 8);
+	unsigned cut = edges_cut(w, i, i + n);
 	vaddr_t out;
 	int err = do_mmap(&mm, page_va(w, i), (uint64_t)n * P, prot,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, &out);
@@ -425,7 +453,7 @@ static void op_mmap_fixed(int w, bool big, unsigned prot, uint8_t a, uint8_t b, 
 		return;
 	}
 	CHECK(out == page_va(w, i));
-	edges_split(w, i, i + n);
+	edges_split(w, i, i + n, cut);
 	set_range(w, i, n, UNTOUCHED, prot | (prot ? VM_READ : 0));
 }
 
@@ -455,6 +483,7 @@ static void op_mmap_any(unsigned prot, uint8_t b)
 static void op_munmap(int w, bool big, uint8_t a, uint8_t b, uint8_t c)
 {
 	int i = page_index(big, a, c), n = span(w, big, i, b, 16);
+	unsigned cut = edges_cut(w, i, i + n);
 	int err = do_munmap(&mm, page_va(w, i), (uint64_t)n * P);
 
 	if (err) {
@@ -462,7 +491,7 @@ static void op_munmap(int w, bool big, uint8_t a, uint8_t b, uint8_t c)
 		hz_resync();
 		return;
 	}
-	edges_split(w, i, i + n);
+	edges_split(w, i, i + n, cut);
 	set_range(w, i, n, UNMAPPED, 0);
 }
 
@@ -474,6 +503,7 @@ static void op_mprotect(int w, bool big, unsigned prot, uint8_t a, uint8_t b, ui
 {
 	int i = page_index(big, a, c), n = span(w, big, i, b, 16);
 	unsigned long access = prot | (prot ? VM_READ : 0);
+	unsigned cut;
 	int err;
 
 	if (b & 0x80) {
@@ -481,6 +511,7 @@ static void op_mprotect(int w, bool big, unsigned prot, uint8_t a, uint8_t b, ui
 		CHECK(err == (c & 1 ? -EINVAL : 0));
 		return;
 	}
+	cut = edges_cut(w, i, i + n);
 	err = do_mprotect(&mm, page_va(w, i), (uint64_t)n * P, prot);
 
 	if (!all_mapped(w, i, n)) {
@@ -492,7 +523,7 @@ static void op_mprotect(int w, bool big, unsigned prot, uint8_t a, uint8_t b, ui
 		hz_resync();
 		return;
 	}
-	edges_split(w, i, i + n);
+	edges_split(w, i, i + n, cut);
 	for (int k = i; k < i + n; k++) {
 		struct page *pg = &model[w][k];
 		unsigned long nf = (pg->flags & ~VM_ACCESS) | access;
@@ -788,7 +819,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(top, 0, sizeof(top));
 	heap_hw = 0;
 	free0 = page_free_count();
-	expect_af = expect_spurious = 0;
+	expect_af = expect_spurious = nr_edge_splits = 0;
 	nheld = held_pages = 0;
 	squeeze(FREE_PAGES);
 	mm_set_thp(&mm, true);
@@ -820,10 +851,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	release_held();
 	if (getenv("FUZZ_MM_COUNTS")) /* which paths this input reached */
-		printf("fuzz_mm: thp %llu, huge zero %llu, its splits %llu, thp fallback %llu, "
-		       "folios %llu (%llu pages), folio fallback %llu, oom %llu\n",
+		printf("fuzz_mm: thp %llu, huge zero %llu, its splits %llu, edge splits %llu, "
+		       "thp fallback %llu, folios %llu (%llu pages), folio fallback %llu, oom %llu\n",
 		       (unsigned long long)mm.nr_fault_thp, (unsigned long long)mm.nr_fault_thp_zero,
-		       (unsigned long long)mm.nr_thp_zero_split,
+		       (unsigned long long)mm.nr_thp_zero_split, (unsigned long long)nr_edge_splits,
 		       (unsigned long long)mm.nr_thp_fallback, (unsigned long long)mm.nr_fault_folio,
 		       (unsigned long long)mm.nr_folio_pages, (unsigned long long)mm.nr_folio_fallback,
 		       (unsigned long long)mm.nr_fault_oom);
