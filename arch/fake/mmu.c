@@ -124,6 +124,15 @@ bool fake_tlb_cached(vaddr_t va)
 	return tlb_find(va) != NULL;
 }
 
+unsigned fake_tlb_count(vaddr_t va, vaddr_t end)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < FAKE_TLB_ENTRIES; i++)
+		n += tlb[i].valid && tlb[i].va < end && va < tlb[i].va + BIT(tlb[i].shift);
+	return n;
+}
+
 void arch_tlb_flush_page(vaddr_t va)
 {
 	fake_stats.flush_page++;

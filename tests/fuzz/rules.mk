@@ -3,6 +3,7 @@
 # run finds do not dirty the tree; a crash or a failed check is a failure.
 #
 #   fuzz_mm       mm/ against a reference model     tests/fuzz/corpus/
+#                 (folios of every order, thp blocks)
 #   fuzz_mm_g14   the same with 16 KiB pages (the fake's FAKE_GRANULE_SHIFT)
 #   fuzz_mm_g16   the same with 64 KiB pages
 #   fuzz_cmdline  lib/cmdline.c: reasons printable,  tests/fuzz/corpus-cmdline/
@@ -15,7 +16,8 @@
 
 FUZZ_CC := clang
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -DFAULTLINE_HOST -I. -Iarch/fake/include \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	-fsanitize-coverage-ignorelist=tests/fuzz/coverage.ignore
 FUZZ_TIME ?= 30
 FUZZ_TARGETS := fuzz_mm fuzz_mm_g14 fuzz_mm_g16 fuzz_cmdline fuzz_fdt
 fuzz_corpus_fuzz_mm := tests/fuzz/corpus
@@ -36,11 +38,11 @@ build/fuzz/fuzz_fdt: tests/fuzz/fuzz_fdt.c $(HOST_SRC) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(call say,FUZZCC,$@)$(FUZZ_CC) $(FUZZ_FDT_CFLAGS) -o $@ $< $(HOST_SRC) -lfdt
 
-build/fuzz/fuzz_mm_g%: tests/fuzz/fuzz_mm.c $(HOST_SRC) $(wildcard mm/*.h lib/*.h bench/*.h arch/fake/include/arch/*.h)
+build/fuzz/fuzz_mm_g%: tests/fuzz/fuzz_mm.c $(HOST_SRC) $(wildcard mm/*.h lib/*.h bench/*.h arch/fake/include/arch/*.h) tests/fuzz/coverage.ignore
 	@mkdir -p $(dir $@)
 	$(Q)$(call say,FUZZCC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) -DFAKE_GRANULE_SHIFT=$* -o $@ $< $(HOST_SRC)
 
-build/fuzz/%: tests/fuzz/%.c $(HOST_SRC) $(wildcard mm/*.h lib/*.h bench/*.h arch/fake/include/arch/*.h)
+build/fuzz/%: tests/fuzz/%.c $(HOST_SRC) $(wildcard mm/*.h lib/*.h bench/*.h arch/fake/include/arch/*.h) tests/fuzz/coverage.ignore
 	@mkdir -p $(dir $@)
 	$(Q)$(call say,FUZZCC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(HOST_SRC)
 

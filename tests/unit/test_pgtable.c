@@ -647,6 +647,43 @@ static void test_fake_catches_mistakes(void **state)
 }
 
 /*
+ * The fake's own helpers the fuzz target leans on: fake_tlb_count counts
+ * the cached translations overlapping a range (a block's or a contiguous
+ * range's counts once), and arch_zero_pages zeroes a run of 1 MiB or more
+ * (by dropping its host pages) exactly: nothing before or after it.
+ */
+static void test_fake_tlb_count_and_zeroing(void **state)
+{
+	vaddr_t va = 0x40000000;
+	size_t n = (size_t)(2 * MiB / PAGE_SIZE);
+	paddr_t run;
+	uint8_t *p;
+
+	assert_int_equal(pgt_map(&pgt, va, PA, 4 * PAGE_SIZE, RW, 0), 0);
+	assert_int_equal(fake_tlb_count(va, va + 4 * PAGE_SIZE), 0);
+	assert_int_equal(translate(va + PAGE_SIZE, FAULT_READ, NULL), 0);
+	assert_int_equal(translate(va + 3 * PAGE_SIZE, FAULT_READ, NULL), 0);
+	assert_int_equal(fake_tlb_count(va, va + 4 * PAGE_SIZE), 2);
+	assert_int_equal(fake_tlb_count(va, va + PAGE_SIZE), 0);
+	assert_int_equal(fake_tlb_count(va + 2 * PAGE_SIZE, va + 3 * PAGE_SIZE + 1), 1);
+	assert_int_equal(fake_tlb_count(va + 4 * PAGE_SIZE, va + 8 * PAGE_SIZE), 0);
+	assert_int_equal(pgt_unmap(&pgt, va, 4 * PAGE_SIZE, NULL, NULL), 0);
+	assert_int_equal(fake_tlb_count(va, va + 4 * PAGE_SIZE), 0);
+
+	run = page_alloc_run(n + 2);
+	assert_true(run != 0);
+	p = arch_phys_to_virt(run);
+	memset(p, 0x5a, (n + 2) * PAGE_SIZE);
+	arch_zero_pages(p + PAGE_SIZE, n);
+	assert_int_equal(p[PAGE_SIZE - 1], 0x5a);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(p[(i + 1) * PAGE_SIZE + i % PAGE_SIZE], 0);
+	assert_int_equal(p[(n + 1) * PAGE_SIZE], 0x5a);
+	page_free_run(run, n + 2);
+	check();
+}
+
+/*
  * Random map / unmap / protect in a 16 MiB window against a model of every
  * page, checking lookups, the MMU's view and pgt_check after each step.
  */
@@ -754,6 +791,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enomem_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_walk_alloc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fake_catches_mistakes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fake_tlb_count_and_zeroing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_against_model, setup, teardown),
 	};
 

@@ -15,7 +15,7 @@ uint64_t arch_read_cntvct(void);
 /* arch_zero_page: memset of a page of the fake RAM arena (checked: aligned, inside). */
 void arch_zero_page(void *page);
 
-/* arch_zero_pages: arch_zero_page of n consecutive pages. */
+/* arch_zero_pages: arch_zero_page of n consecutive pages (a run of 1 MiB or more: its host pages dropped). */
 void arch_zero_pages(void *page, size_t n);
 
 /* arch_inval_before_write: the host has no MMU-off phase: nothing to do. */

@@ -49,6 +49,9 @@ void fake_tlb_reset(void);
 /* fake_tlb_cached: whether the TLB holds a translation for va. */
 bool fake_tlb_cached(vaddr_t va);
 
+/* fake_tlb_count: how many cached translations overlap [va, end). */
+unsigned fake_tlb_count(vaddr_t va, vaddr_t end);
+
 /* What the portable code did to the "hardware". */
 struct fake_stats {
 	uint64_t pte_writes;     /* arch_pte_write + arch_pte_write_table */
