@@ -1,5 +1,6 @@
 /* An mm's life (init, destroy), its invariant checker and its dump. */
 #include "mm/mm.h"
+#include "lib/assert.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "mm/fault.h"
@@ -72,21 +73,33 @@ void mm_set_thp(struct mm_struct *mm, bool on)
 int mm_split_edges(struct mm_struct *mm, vaddr_t start, vaddr_t end)
 {
 	vaddr_t edge[2] = { start, end };
+	bool cut[2];
+	size_t need = 0;
 
 	/* The window's blocks are all at BLOCK_LEVEL: one split per edge at most. */
+	for (int i = 0; i < 2; i++) {
+		pte_t *slot = pgt_slot(mm->pgt, edge[i], BLOCK_LEVEL);
+
+		cut[i] = !IS_ALIGNED(edge[i], BLOCK_SIZE) && slot && arch_pte_present(*slot) &&
+			 !arch_pte_is_table(*slot, BLOCK_LEVEL) &&
+			 (i == 0 || !cut[0] || ALIGN_DOWN(end, BLOCK_SIZE) != ALIGN_DOWN(start, BLOCK_SIZE));
+		need += cut[i];
+	}
+	/* Both tables or neither: a huge zero block split would change its entries. */
+	if (page_free_count() < need)
+		return -ENOMEM;
 	for (int i = 0; i < 2; i++) {
 		pte_t *slot = pgt_slot(mm->pgt, edge[i], BLOCK_LEVEL);
 		paddr_t to = 0;
 		int err;
 
-		if (IS_ALIGNED(edge[i], BLOCK_SIZE) || !slot || !arch_pte_present(*slot) ||
-		    arch_pte_is_table(*slot, BLOCK_LEVEL))
+		if (!cut[i])
 			continue;
 		if (mm->huge_zero_pa && arch_pte_addr(*slot, BLOCK_LEVEL) == mm->huge_zero_pa)
 			to = mm->zero_pa;
 		err = pgt_split_block(mm->pgt, edge[i], to);
-		if (err < 0)
-			return err;
+		assert(err == 1);
+		(void)err;
 	}
 	return 0;
 }

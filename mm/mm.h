@@ -151,9 +151,9 @@ void mm_drop_huge_zero(struct mm_struct *mm);
 
 /*
  * mm_split_edges: split the blocks that the edges of [start, end) cut, so
- * that pgt_unmap and pgt_protect over it need no memory. A split changes no
- * translation (a huge zero block becomes zero-page entries, which read the
- * same zeroes), so an error leaves the mm as it was. 0 or -ENOMEM.
+ * that pgt_unmap and pgt_protect over it need no memory: both edges' table
+ * pages or neither, so -ENOMEM leaves every entry as it was (a huge zero
+ * block split becomes zero-page entries). 0 or -ENOMEM.
  */
 int mm_split_edges(struct mm_struct *mm, vaddr_t start, vaddr_t end);
 

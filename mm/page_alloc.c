@@ -252,6 +252,8 @@ paddr_t page_alloc_aligned(unsigned order)
 
 	if (order >= 40)
 		return 0;
+	if (order == 0) /* any page is aligned to itself (and ahint has no order 0) */
+		return page_alloc();
 	for (size_t k = 0; k < nbanks; k++) {
 		struct bank *b = &banks[k];
 		size_t i = b->hint * WORD_BITS;

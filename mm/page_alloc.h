@@ -40,7 +40,8 @@ paddr_t page_alloc_run(size_t n);
 /*
  * page_alloc_aligned: 2^order physically contiguous free pages whose first
  * address is a multiple of their size (a folio or a block), or 0 if no such
- * run is free. Freed with page_free_run or page by page.
+ * run is free. Order 0 is page_alloc. Freed with page_free_run or page by
+ * page.
  */
 paddr_t page_alloc_aligned(unsigned order);
 

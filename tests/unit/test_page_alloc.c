@@ -322,6 +322,20 @@ static void check_aligned(unsigned order, bool aligned_bank)
 
 static void test_aligned_runs(void **state)
 {
+	struct mem_range bank;
+	size_t total;
+	paddr_t pa;
+
+	/* Order 0: one page, as page_alloc gives it. */
+	assert_int_equal(fake_ram_init(MiB, &bank), 0);
+	assert_int_equal(page_alloc_init(&bank, 1, NULL, 0), 0);
+	total = page_free_count();
+	pa = page_alloc_aligned(0);
+	assert_true(pa != 0);
+	assert_false(page_is_free(pa));
+	assert_int_equal(page_free_count(), total - 1);
+	page_free(pa);
+	fake_ram_free();
 	for (unsigned order = 1; order <= 8; order++) {
 		check_aligned(order, true);
 		check_aligned(order, false);

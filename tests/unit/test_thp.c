@@ -326,6 +326,46 @@ static void test_block_tables_nomem(void **state)
 	assert_int_equal(mm_check(&e->mm), 0);
 }
 
+/*
+ * A cut across two huge zero blocks with one page free: both table pages
+ * or neither, so -ENOMEM leaves both blocks mapping the huge zero page
+ * (a split of one alone would have changed its entries); with pages, both.
+ */
+static void test_cut_two_blocks_one_page(void **state)
+{
+	struct mm_env *e = *state;
+	vaddr_t va = map_rw(e, 2 * BLOCK_SIZE);
+	static paddr_t pages[1 << 16];
+	size_t n = 0, tables;
+	paddr_t pa;
+
+	assert_int_equal(touch(&e->mm, va, FAULT_READ, NULL), 0);
+	assert_int_equal(touch(&e->mm, va + BLOCK_SIZE, FAULT_READ, NULL), 0);
+	tables = e->pgt.table_pages;
+	while (n < ARRAY_SIZE(pages) && (pa = page_alloc()))
+		pages[n++] = pa;
+	page_free(pages[--n]); /* one page free: one split's worth */
+	assert_int_equal(do_munmap(&e->mm, va + PAGE_SIZE, BLOCK_SIZE), -ENOMEM);
+	assert_int_equal(e->pgt.table_pages, tables);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(level_at(e, va + i * BLOCK_SIZE, NULL, &pa), BLOCK_LEVEL);
+		assert_int_equal(pa, e->mm.huge_zero_pa);
+	}
+	assert_int_equal(page_free_count(), 1);
+	assert_int_equal(mm_check(&e->mm), 0);
+
+	page_free(pages[--n]);
+	assert_int_equal(do_munmap(&e->mm, va + PAGE_SIZE, BLOCK_SIZE), 0);
+	assert_int_equal(e->pgt.table_pages, tables + 2);
+	assert_int_equal(fake_translate(&e->pgt, va, FAULT_READ, &pa), 0);
+	assert_int_equal(pa, e->mm.zero_pa);
+	assert_int_equal(fake_translate(&e->pgt, va + BLOCK_SIZE + PAGE_SIZE, FAULT_READ, &pa), 0);
+	assert_int_equal(pa, e->mm.zero_pa);
+	assert_int_equal(mm_check(&e->mm), 0);
+	while (n)
+		page_free(pages[--n]);
+}
+
 /* A brk shrink inside a heap block splits it and frees the pages above. */
 static void test_brk_cuts(void **state)
 {
@@ -411,6 +451,7 @@ int main(void)
 		T(test_check_catches),
 		T(test_block_stamps),
 		T(test_block_tables_nomem),
+		T(test_cut_two_blocks_one_page),
 	};
 
 	return cmocka_run_group_tests_name("thp", tests, NULL, NULL);
