@@ -8,7 +8,8 @@
 #       results/qemu-virt/ come from `make bench ICOUNT=1` (and SUITE=small,
 #       the regression guard's baseline).
 #   make bench-granules
-#       the guard suite (a seq write per folio size, base page to block) at
+#       the guard suite (a seq write per folio size, base page to block)
+#       and the folio suite (every first-touch pattern per folio size) at
 #       GRANULE=4k, 16k and 64k on cortex-a76 under ICOUNT=1, into
 #       results/qemu-virt/granule-a76-<g>/, then one plot of the write
 #       fault's cost per 4 KiB mapped against the folio size, a line per
@@ -100,12 +101,12 @@ test-bench: kernel
 
 bench-granules: deps
 	@[ -n "$(BENCH_GRANULES)" ] || { echo "make bench-granules: BOARD=qemu-virt only (not $(BOARD))"; exit 1; }
-	@for g in $(BENCH_GRANULES); do \
-		echo "bench-granules: GRANULE=$$g on $(BENCH_GRANULE_CPU)"; \
-		$(MAKE) --no-print-directory bench ICOUNT=1 SUITE=$(BENCH_GRANULE_SUITE) \
+	@for g in $(BENCH_GRANULES); do for s in $(BENCH_GRANULE_SUITE) folio; do \
+		echo "bench-granules: GRANULE=$$g SUITE=$$s on $(BENCH_GRANULE_CPU)"; \
+		$(MAKE) --no-print-directory bench ICOUNT=1 SUITE=$$s \
 			GRANULE=$$g CPU=$(BENCH_GRANULE_CPU) MEM=$(BENCH_GRANULE_MEM) \
 			BENCH_OUT=$(BENCH_OUT)/$(call bench_granule_dir,$$g) || exit 1; \
-	done; \
+	done; done; \
 	$(RESULTS_PY) granules --suite $(BENCH_GRANULE_SUITE) -o $(BENCH_OUT)/folio-granules.svg \
 		$(foreach g,$(BENCH_GRANULES),$(BENCH_OUT)/$(call bench_granule_dir,$(g)))
 
