@@ -140,7 +140,8 @@ struct bench_result {
 	 * their fault allocated (more than one: a whole folio or block):
 	 */
 	uint64_t fault_samples;         /* samples whose env_faults() moved */
-	uint64_t touched_4k;            /* 4 KiB units the samples touched */
+	uint64_t mapped_4k;             /* 4 KiB units the samples mapped: touched,
+					   or allocated where that is more */
 	uint64_t folio_allocs;          /* ... that allocated more than one page
 					   (a folio or a block, as Linux's mTHP
 					   anon_fault_alloc counts the PMD size) */

@@ -222,7 +222,7 @@ void bench_page_row(struct csv_line *l, const struct bench_page_row *p)
 {
 	if (p->counted && p->faults) {
 		csv_u64(l, p->fault_p50);
-		csv_fixed2(l, (p->touched_4k * 100 + p->faults / 2) / p->faults);
+		csv_fixed2(l, (p->mapped_4k * 100 + p->faults / 2) / p->faults);
 		csv_fixed2(l, p->cost_4k_x100);
 	} else {
 		csv_empty(l);

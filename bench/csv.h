@@ -98,9 +98,9 @@ void bench_summary_row(struct csv_line *l, const struct bench_meta *m,
 struct bench_page_row {
 	bool counted;           /* false: every column empty (not a fault case) */
 	uint64_t faults;        /* 0: fault_p50 .. cost_per_4k empty */
-	uint64_t touched_4k;    /* 4 KiB units the samples touched */
+	uint64_t mapped_4k;     /* 4 KiB units the samples mapped */
 	uint64_t fault_p50;     /* p50 of the whole-folio faults, else of all */
-	uint64_t cost_4k_x100;  /* faults' cost per 4 KiB touched, x100 */
+	uint64_t cost_4k_x100;  /* faults' cost per 4 KiB mapped, x100 */
 	uint64_t folio_allocs;  /* faults that mapped a folio */
 	uint64_t thp_fault_alloc; /* faults that mapped a block (PMD) */
 };
@@ -109,7 +109,7 @@ struct bench_page_row {
 void bench_page_header(struct csv_line *l);
 
 /* bench_page_row: add p's page-size columns to l (pages_per_fault =
- * touched_4k / faults, two decimals). */
+ * mapped_4k / faults, two decimals). */
 void bench_page_row(struct csv_line *l, const struct bench_page_row *p);
 
 /* bench_raw_row: format raw row `i` of a case result. */

@@ -471,7 +471,9 @@ static int rep_any(struct run *x, int rep, bool staged)
 /*
  * fault_p50 and cost_4k_x100 of r from the classified fault latencies:
  * the p50 of the whole-folio faults (else of all), and each kind's p50
- * weighted by its count over the 4 KiB units touched (rounded).
+ * weighted by its count over the 4 KiB units mapped (rounded): those
+ * touched, or those allocated where that is more (touches one per folio
+ * or block, which skip the rest of it).
  */
 static void fault_costs(const struct bench_case *c, struct scratch *s,
 			struct bench_result *r)
@@ -479,8 +481,9 @@ static void fault_costs(const struct bench_case *c, struct scratch *s,
 	uint64_t cap = c->pages * c->reps, nb = s->nbig, no = s->nother;
 	uint64_t *other = s->flat + cap - no;
 	uint64_t touched = r->samples * (unit_bytes(c) / BENCH_STEP_4K);
+	uint64_t mapped = MAX(touched, r->pages_allocated * (PAGE_SIZE / BENCH_STEP_4K));
 
-	r->touched_4k = touched;
+	r->mapped_4k = mapped;
 	if (!nb && !no)
 		return;
 	stats_sort(s->flat, nb);
@@ -490,7 +493,7 @@ static void fault_costs(const struct bench_case *c, struct scratch *s,
 
 	r->fault_samples = nb + no;
 	r->fault_p50 = nb ? pb : po;
-	r->cost_4k_x100 = ((nb * pb + no * po) * 100 + touched / 2) / touched;
+	r->cost_4k_x100 = ((nb * pb + no * po) * 100 + mapped / 2) / mapped;
 }
 
 int bench_run_case(const struct bench_case *c, const struct bench_hooks *h,

@@ -215,10 +215,14 @@ def size_bytes(text, granule=None):
 
 def folio_dat(summary, path):
     """Write gnuplot's folio.dat from summary rows: one block per granule
-    and pattern, "folio_KiB per_4k_p50" per write case that faulted (the
-    base page at the granule's size). Returns the number of blocks, 0 when
+    and pattern, "folio_KiB cost" per write case that faulted (the base
+    page at the granule's size; the cost per 4 KiB mapped, cost_per_4k
+    where the row has it, else per_4k_p50). Returns the number of blocks, 0 when
     the rows hold fewer than two folio sizes (nothing to draw)."""
-    rows = [r for r in summary if r.get("per_4k_p50") and r.get("folio")
+    def per_4k(r):  # cost_per_4k weighs faults of two sizes; older CSVs lack it
+        return r.get("cost_per_4k") or r.get("per_4k_p50")
+
+    rows = [r for r in summary if per_4k(r) and r.get("folio")
             and r["access"] == "write" and int(r["faults"] or 0) > 0]
     series = {}
     for r in rows:
@@ -231,7 +235,7 @@ def folio_dat(summary, path):
                                       key=lambda i: (order.get(i[0][0], 9), i[0])):
             f.write(f'"{gran} granule, {pat} write"\n')
             for r in sorted(rs, key=lambda r: size_bytes(r["folio"], r.get("granule"))):
-                f.write(f'{size_bytes(r["folio"], r.get("granule")) // 1024} {r["per_4k_p50"]}\n')
+                f.write(f'{size_bytes(r["folio"], r.get("granule")) // 1024} {per_4k(r)}\n')
             f.write("\n\n")
     return len(series)
 

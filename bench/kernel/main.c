@@ -345,7 +345,7 @@ static enum outcome run_case(const struct cmdline *cl, const struct bench_case *
 		s->page = (struct bench_page_row){
 			.counted = true,
 			.faults = r.fault_samples ? r.faults : 0,
-			.touched_4k = r.touched_4k,
+			.mapped_4k = r.mapped_4k,
 			.fault_p50 = r.fault_p50,
 			.cost_4k_x100 = r.cost_4k_x100,
 			.folio_allocs = r.folio_allocs,

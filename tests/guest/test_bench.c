@@ -181,7 +181,7 @@ KTEST(bench_case_classifies_faults)
 	KASSERT_EQ(mm_set_folios(current_mm, 0), 0);
 	KASSERT_EQ(err, 0);
 	KEXPECT_EQ(r.samples, 2 * base_pages * per_page);
-	KEXPECT_EQ(r.touched_4k, r.samples);
+	KEXPECT_EQ(r.mapped_4k, r.samples);
 	KEXPECT_EQ(r.fault_samples, r.faults);
 	KEXPECT_EQ(r.pages_allocated, 2 * base_pages);
 	KEXPECT(r.folio_allocs >= 6); /* 16 pages hold 3 aligned 4-page folios */
@@ -189,6 +189,24 @@ KTEST(bench_case_classifies_faults)
 	KEXPECT_EQ(r.block_allocs, 0);
 	KEXPECT_NE(r.fault_p50, 0);
 	KEXPECT_NE(r.cost_4k_x100, 0);
+	bench_release(&r);
+
+	/*
+	 * One touch per folio (the folio suite's cases): the units mapped are
+	 * the folios' pages, not the touches, and every fault is a folio's.
+	 */
+	struct bench_case f = { "seq", KIND_SEQ, 0, ACCESS_WRITE, 4, 2, 0, BIT(2), false, false };
+
+	KASSERT_EQ(mm_set_folios(current_mm, BIT(2)), 0);
+	err = bench_run_case(&f, &h, &r);
+	KASSERT_EQ(mm_set_folios(current_mm, 0), 0);
+	KASSERT_EQ(err, 0);
+	KEXPECT_EQ(r.samples, 8);
+	KEXPECT_EQ(r.faults, 8);
+	KEXPECT_EQ(r.pages_allocated, 32);
+	KEXPECT_EQ(r.folio_allocs, 8);
+	KEXPECT_EQ(r.mapped_4k, 32 * per_page);
+	KEXPECT_EQ(r.cost_4k_x100, (8 * r.fault_p50 * 100 + 16 * per_page) / (32 * per_page));
 	bench_release(&r);
 }
 

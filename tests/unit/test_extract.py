@@ -302,6 +302,19 @@ class GranulesPlotTest(Base):
         self.assertIn(">16k granule, seq write<", text)
         self.assertIn("qemu-virt cortex-a76 icount guard", text)
 
+    def test_weighted_cost_preferred(self):
+        # a block case with page fallbacks: cost_per_4k, not per_4k_p50
+        rows = [dict(folio="none", granule="64k", pattern="seq", access="write",
+                     faults="8", per_4k_p50="136.88", cost_per_4k="136.88"),
+                dict(folio="512m", granule="64k", pattern="seq", access="write",
+                     faults="32", per_4k_p50="170.87", cost_per_4k="128.12"),
+                dict(folio="2m", granule="64k", pattern="seq", access="write",
+                     faults="8", per_4k_p50="129.74")]   # an older CSV's row
+        path = os.path.join(self.dir, "folio.dat")
+        self.assertEqual(results.folio_dat(rows, path), 1)
+        self.assertEqual(svg_text(path).split("\n")[1:4],
+                         ["64 136.88", "2048 129.74", "524288 128.12"])
+
     def test_other_cpu_refused(self):
         with self.assertRaisesRegex(ValueError, "differ in cpu"):
             results.plot_granules(self.dirs(**{"16k": "cortex-a72"}), "guard",

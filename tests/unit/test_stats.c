@@ -301,7 +301,7 @@ static void test_run_fault_costs(void **state)
 	assert_int_equal(PAGE_SIZE, BENCH_STEP_4K);
 	assert_int_equal(bench_run_case(&c, &h, &r), 0);
 	assert_int_equal(r.samples, 128);
-	assert_int_equal(r.touched_4k, 128);
+	assert_int_equal(r.mapped_4k, 128);
 	assert_true(r.fault_samples >= 120 && r.fault_samples <= 128);
 	assert_int_equal(r.folio_allocs, 0);
 	assert_int_equal(r.block_allocs, 0);

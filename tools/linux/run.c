@@ -260,7 +260,7 @@ static void print_block(const char *name, const struct bench_meta *m, size_t n,
 		bench_page_row(&l, &(struct bench_page_row){
 			.counted = true,
 			.faults = d->fault_samples ? d->r.faults : 0,
-			.touched_4k = d->r.samples, /* 4 KiB PAGE_SIZE here */
+			.mapped_4k = d->r.samples, /* every 4 KiB touched (PAGE_SIZE here) */
 			.fault_p50 = d->fault_p50,
 			.cost_4k_x100 = d->cost_x100,
 			.folio_allocs = d->folio_allocs,
