@@ -14,10 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "fake_env.h"
-#include "lib/errno.h"
-#include "mm/fault.h"
-#include "mm/pgtable.h"
+#include "pgt_test.h"
 
 #define RW (MM_READ | MM_WRITE)
 #define RO MM_READ
@@ -31,48 +28,11 @@
 /* The second entry of the root table: an address of every level's index. */
 #define VA level_size(PGT_ROOT_LEVEL)
 
-static struct pgtable pgt;
-static size_t free_at_start;
-
 static int setup(void **state)
 {
-	fake_env_init(256 * PAGE_SIZE);
-	free_at_start = page_free_count();
-	assert_int_equal(pgt_init(&pgt), 0);
-	fake_stats_reset();
+	(void)state;
+	pgt_env_setup(256 * PAGE_SIZE);
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	assert_int_equal(fake_stats.bbm_violations, 0);
-	pgt_destroy(&pgt);
-	assert_int_equal(page_free_count(), free_at_start);
-	fake_env_free();
-	return 0;
-}
-
-static void check(void)
-{
-	assert_int_equal(pgt_check(&pgt), 0);
-	assert_int_equal(page_free_count(), free_at_start - pgt.table_pages);
-}
-
-static void expect_map(vaddr_t va, paddr_t pa, unsigned attrs, int level)
-{
-	paddr_t got_pa;
-	unsigned got_attrs;
-	int got_level;
-
-	assert_int_equal(pgt_lookup(&pgt, va, &got_pa, &got_attrs, &got_level), 0);
-	assert_int_equal(got_pa, pa);
-	assert_int_equal(got_attrs, attrs);
-	assert_int_equal(got_level, level);
-}
-
-static unsigned translate(vaddr_t va, unsigned access, paddr_t *pa)
-{
-	return fake_translate(&pgt, va, access, pa);
 }
 
 static size_t released;

@@ -16,10 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "fake_env.h"
-#include "lib/errno.h"
-#include "mm/fault.h"
-#include "mm/pgtable.h"
+#include "pgt_test.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
@@ -32,57 +29,11 @@
 /* Mapped physical addresses need not be RAM: the tables never touch them. */
 #define PA 0x800000000ull
 
-static struct pgtable pgt;
-static size_t free_at_start;
-
 static int setup(void **state)
 {
-	fake_env_init(32 * MiB);
-	free_at_start = page_free_count();
-	assert_int_equal(pgt_init(&pgt), 0);
-	assert_int_equal(pgt.table_pages, 1);
-	assert_int_equal(pgt_check(&pgt), 0);
-	fake_stats_reset();
+	(void)state;
+	pgt_env_setup(32 * MiB);
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	/* No test may leave a break-before-make violation behind. */
-	assert_int_equal(fake_stats.bbm_violations, 0);
-	pgt_destroy(&pgt);
-	assert_int_equal(page_free_count(), free_at_start);
-	fake_env_free();
-	return 0;
-}
-
-static void check(void)
-{
-	assert_int_equal(pgt_check(&pgt), 0);
-	assert_int_equal(page_free_count(), free_at_start - pgt.table_pages);
-}
-
-/* Expect va -> pa with attrs at level, through pgt_lookup. */
-static void expect_map(vaddr_t va, paddr_t pa, unsigned attrs, int level)
-{
-	paddr_t got_pa;
-	unsigned got_attrs;
-	int got_level;
-
-	assert_int_equal(pgt_lookup(&pgt, va, &got_pa, &got_attrs, &got_level), 0);
-	assert_int_equal(got_pa, pa);
-	assert_int_equal(got_attrs, attrs);
-	assert_int_equal(got_level, level);
-}
-
-static void expect_unmapped(vaddr_t va)
-{
-	assert_int_equal(pgt_lookup(&pgt, va, NULL, NULL, NULL), -ENOENT);
-}
-
-static unsigned translate(vaddr_t va, unsigned access, paddr_t *pa)
-{
-	return fake_translate(&pgt, va, access, pa);
 }
 
 static void test_map_pages_walk_lookup(void **state)
