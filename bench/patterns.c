@@ -373,11 +373,11 @@ static void one(struct run *x, volatile uint64_t *p, uint64_t i, int rep,
 	x->r->pages_allocated += a;
 	if (f) { /* classify the fault by the data pages it allocated */
 		struct scratch *s = x->s;
-		uint64_t cap = c->pages * c->reps;
+		uint64_t cap = c->pages * c->reps; /* one entry per measured sample at most */
 
-		if (a > 1 && s->nbig + s->nother < cap)
+		if (a > 1)
 			s->flat[s->nbig++] = d;
-		else if (s->nbig + s->nother < cap)
+		else
 			s->flat[cap - 1 - s->nother++] = d;
 		if (a > 1)
 			x->r->folio_allocs++;
