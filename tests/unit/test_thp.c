@@ -8,6 +8,7 @@
  * and table accounting, or fail with -ENOMEM changing nothing.
  */
 #include "mm_test.h"
+#include "fake_env.h"
 
 #define BLOCK_PAGES BIT(BLOCK_ORDER)
 
@@ -127,14 +128,12 @@ static void test_fallback_no_run(void **state)
 {
 	struct mm_env *e = *state;
 	vaddr_t va = map_rw(e, BLOCK_SIZE);
-	static paddr_t pages[1 << 16];
-	size_t n = 0, i;
+	struct drained d = drain_leaving(0);
+	size_t i;
 	paddr_t pa;
 
-	while ((pa = page_alloc()) && n < ARRAY_SIZE(pages))
-		pages[n++] = pa;
-	for (i = 0; i < n; i += 2) /* every other page: no block run is free */
-		page_free(pages[i]);
+	for (i = 0; i < d.n; i += 2) /* every other page: no block run is free */
+		page_free(d.pages[i]);
 	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, NULL), 0);
 	assert_int_equal(e->mm.nr_thp_fallback, 1);
 	assert_int_equal(e->mm.nr_fault_anon, 1);
@@ -144,8 +143,9 @@ static void test_fallback_no_run(void **state)
 	assert_int_equal(pa, e->mm.zero_pa);
 	assert_int_equal(e->mm.huge_zero_pa, 0);
 	assert_int_equal(mm_check(&e->mm), 0);
-	for (i = 1; i < n; i += 2)
-		page_free(pages[i]);
+	for (i = 1; i < d.n; i += 2)
+		page_free(d.pages[i]);
+	free(d.pages);
 }
 
 /* Fill a block with its page numbers; check them. */
@@ -266,22 +266,19 @@ static void test_cut_nomem(void **state)
 {
 	struct mm_env *e = *state;
 	vaddr_t va = map_rw(e, BLOCK_SIZE);
-	static paddr_t pages[1 << 16];
-	size_t n = 0, tables;
-	paddr_t pa;
+	struct drained d;
+	size_t tables;
 
 	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, NULL), 0);
 	tables = e->pgt.table_pages;
-	while ((pa = page_alloc()) && n < ARRAY_SIZE(pages))
-		pages[n++] = pa;
+	d = drain_leaving(0);
 	assert_int_equal(do_munmap(&e->mm, va + PAGE_SIZE, PAGE_SIZE), -ENOMEM);
 	assert_int_equal(do_mprotect(&e->mm, va, PAGE_SIZE, PROT_READ), -ENOMEM);
 	assert_int_equal(e->pgt.table_pages, tables);
 	assert_int_equal(level_at(e, va, NULL, NULL), BLOCK_LEVEL);
 	assert_int_equal(e->mm.map_count, 1);
 	assert_int_equal(mm_check(&e->mm), 0);
-	while (n)
-		page_free(pages[--n]);
+	undrain(&d);
 }
 
 /*
@@ -294,14 +291,12 @@ static void test_block_tables_nomem(void **state)
 {
 	struct mm_env *e = *state;
 	vaddr_t va = map_rw(e, 2 * BLOCK_SIZE);
-	static paddr_t pages[1 << 16];
-	size_t n = 0, tables = mm_table_pages(&e->mm);
-	paddr_t run = page_alloc_aligned(BLOCK_ORDER), pa;
+	size_t tables = mm_table_pages(&e->mm);
+	paddr_t run = page_alloc_aligned(BLOCK_ORDER);
+	struct drained d;
 
 	assert_true(run != 0);
-	while (n < ARRAY_SIZE(pages) && (pa = page_alloc()))
-		pages[n++] = pa;
-	assert_int_equal(page_alloc(), 0);
+	d = drain_leaving(0);
 	page_free_run(run, BLOCK_PAGES);
 	assert_int_equal(page_free_count(), BLOCK_PAGES);
 
@@ -313,8 +308,7 @@ static void test_block_tables_nomem(void **state)
 	assert_int_equal(mm_resident_pages(&e->mm), 0);
 	assert_int_equal(mm_check(&e->mm), 0);
 
-	while (n)
-		page_free(pages[--n]);
+	undrain(&d);
 	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, NULL), 0);
 	assert_int_equal(level_at(e, va, NULL, NULL), BLOCK_LEVEL);
 	tables = mm_table_pages(&e->mm);
@@ -335,16 +329,14 @@ static void test_cut_two_blocks_one_page(void **state)
 {
 	struct mm_env *e = *state;
 	vaddr_t va = map_rw(e, 2 * BLOCK_SIZE);
-	static paddr_t pages[1 << 16];
-	size_t n = 0, tables;
+	struct drained d;
+	size_t tables;
 	paddr_t pa;
 
 	assert_int_equal(touch(&e->mm, va, FAULT_READ, NULL), 0);
 	assert_int_equal(touch(&e->mm, va + BLOCK_SIZE, FAULT_READ, NULL), 0);
 	tables = e->pgt.table_pages;
-	while (n < ARRAY_SIZE(pages) && (pa = page_alloc()))
-		pages[n++] = pa;
-	page_free(pages[--n]); /* one page free: one split's worth */
+	d = drain_leaving(1); /* one page free: one split's worth */
 	assert_int_equal(do_munmap(&e->mm, va + PAGE_SIZE, BLOCK_SIZE), -ENOMEM);
 	assert_int_equal(e->pgt.table_pages, tables);
 	for (size_t i = 0; i < 2; i++) {
@@ -354,7 +346,7 @@ static void test_cut_two_blocks_one_page(void **state)
 	assert_int_equal(page_free_count(), 1);
 	assert_int_equal(mm_check(&e->mm), 0);
 
-	page_free(pages[--n]);
+	page_free(d.pages[--d.n]);
 	assert_int_equal(do_munmap(&e->mm, va + PAGE_SIZE, BLOCK_SIZE), 0);
 	assert_int_equal(e->pgt.table_pages, tables + 2);
 	assert_int_equal(fake_translate(&e->pgt, va, FAULT_READ, &pa), 0);
@@ -362,8 +354,7 @@ static void test_cut_two_blocks_one_page(void **state)
 	assert_int_equal(fake_translate(&e->pgt, va + BLOCK_SIZE + PAGE_SIZE, FAULT_READ, &pa), 0);
 	assert_int_equal(pa, e->mm.zero_pa);
 	assert_int_equal(mm_check(&e->mm), 0);
-	while (n)
-		page_free(pages[--n]);
+	undrain(&d);
 }
 
 /* A brk shrink inside a heap block splits it and frees the pages above. */
