@@ -701,6 +701,22 @@ def pagesize_sane(path, rows):
     return why
 
 
+def check_done(tab, text, why, sources):
+    """The end of --check: why (a list of problems) gains one if the file
+    tab is not text; every problem is printed. 0 if there were none."""
+    try:
+        with open(tab) as f:
+            if f.read() != text:
+                why.append(f"{tab}: not the table the CSVs give")
+    except OSError as e:
+        why.append(f"{tab}: {e.strerror}")
+    for w in why:
+        print(f"compare.py: {w}", file=sys.stderr)
+    if not why:
+        print(f"compare: {tab} matches {sources}")
+    return 1 if why else 0
+
+
 def pagesize_main(argv):
     p = argparse.ArgumentParser(
         prog="compare.py --pagesize",
@@ -720,17 +736,7 @@ def pagesize_main(argv):
             why = pagesize_sane(a.linux, load_pagesize(a.linux))
             if a.faultline:
                 why += pagesize_sane(a.faultline, load_pagesize(a.faultline))
-            try:
-                with open(a.check) as f:
-                    if f.read() != text:
-                        why.append(f"{a.check}: not the table the CSVs give")
-            except OSError as e:
-                why.append(f"{a.check}: {e.strerror}")
-            for w in why:
-                print(f"compare.py: {w}", file=sys.stderr)
-            if not why:
-                print(f"compare: {a.check} matches {a.linux}")
-            return 1 if why else 0
+            return check_done(a.check, text, why, a.linux)
         if a.out:
             with open(a.out, "w") as f:
                 f.write(text)
@@ -817,17 +823,7 @@ def main(argv=None):
             why = sane(a.faultline, load(a.faultline), False)
             for path in linux:
                 why += sane(path, load(path), True, a.linux_counter)
-            try:
-                with open(tab) as f:
-                    if f.read() != text:
-                        why.append(f"{tab}: not the table the CSVs give")
-            except OSError as e:
-                why.append(f"{tab}: {e.strerror}")
-            for w in why:
-                print(f"compare.py: {w}", file=sys.stderr)
-            if not why:
-                print(f"compare: {tab} matches {a.faultline} and {', '.join(linux)}")
-            return 1 if why else 0
+            return check_done(tab, text, why, f"{a.faultline} and {', '.join(linux)}")
         if a.out:
             with open(a.out, "w") as f:
                 f.write(text)
