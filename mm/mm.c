@@ -73,29 +73,31 @@ void mm_set_thp(struct mm_struct *mm, bool on)
 int mm_split_edges(struct mm_struct *mm, vaddr_t start, vaddr_t end)
 {
 	vaddr_t edge[2] = { start, end };
-	bool cut[2];
+	pte_t *slot[2];
 	size_t need = 0;
 
-	/* The window's blocks are all at BLOCK_LEVEL: one split per edge at most. */
+	/*
+	 * The window's blocks are all at BLOCK_LEVEL: one split per edge at
+	 * most, one in all when both edges fall in the same block. A split
+	 * rewrites its slot only, so the other edge's slot stays where it is.
+	 */
 	for (int i = 0; i < 2; i++) {
-		pte_t *slot = pgt_slot(mm->pgt, edge[i], BLOCK_LEVEL);
-
-		cut[i] = !IS_ALIGNED(edge[i], BLOCK_SIZE) && slot && arch_pte_present(*slot) &&
-			 !arch_pte_is_table(*slot, BLOCK_LEVEL) &&
-			 (i == 0 || !cut[0] || ALIGN_DOWN(end, BLOCK_SIZE) != ALIGN_DOWN(start, BLOCK_SIZE));
-		need += cut[i];
+		slot[i] = pgt_slot(mm->pgt, edge[i], BLOCK_LEVEL);
+		if (IS_ALIGNED(edge[i], BLOCK_SIZE) || !slot[i] || !arch_pte_present(*slot[i]) ||
+		    arch_pte_is_table(*slot[i], BLOCK_LEVEL) || (i == 1 && slot[1] == slot[0]))
+			slot[i] = NULL;
+		need += slot[i] != NULL;
 	}
 	/* Both tables or neither: a huge zero block split would change its entries. */
 	if (page_free_count() < need)
 		return -ENOMEM;
 	for (int i = 0; i < 2; i++) {
-		pte_t *slot = pgt_slot(mm->pgt, edge[i], BLOCK_LEVEL);
 		paddr_t to = 0;
 		int err;
 
-		if (!cut[i])
+		if (!slot[i])
 			continue;
-		if (mm->huge_zero_pa && arch_pte_addr(*slot, BLOCK_LEVEL) == mm->huge_zero_pa)
+		if (mm->huge_zero_pa && arch_pte_addr(*slot[i], BLOCK_LEVEL) == mm->huge_zero_pa)
 			to = mm->zero_pa;
 		err = pgt_split_block(mm->pgt, edge[i], to);
 		assert(err == 1);
