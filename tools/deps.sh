@@ -1,7 +1,17 @@
 #!/bin/sh
 # Make sure the Debian packages faultline needs are installed. As root it
-# installs what is missing (enabling bookworm-backports for QEMU >= 9, which
-# raspi4b needs); otherwise it prints the one apt-get line to run and fails.
+# installs what is missing; otherwise it prints the apt-get lines to run and
+# fails. Works on Debian 12 (bookworm: QEMU >= 9 comes from bookworm-backports)
+# and Debian 13 and later (QEMU >= 9 is in the release).
+#
+# QEMU goes in first, in a transaction of its own with `-t <suite>-backports`
+# where the release's QEMU is too old: apt's `pkg/release` form would pick
+# that one package's version only and leave qemu-system-common/-data at the
+# release's, which apt then refuses. `-t` makes the backports suite the
+# target for every QEMU package of that transaction, dependencies included.
+# lava-dispatcher needs qemu-system-x86 and qemu-utils (through
+# python3-guestfs): they go in the same QEMU transaction, so that the second
+# transaction finds them installed at the new version.
 #
 # Everything goes in without Recommends: qemu-system-arm's alone would bring
 # the GTK/SDL/spice/OpenGL front ends, GStreamer and UEFI firmware, none of
@@ -11,71 +21,107 @@
 # refuses to start without it), and libc6-dev-arm64-cross, which
 # gcc-aarch64-linux-gnu recommends and the static Linux-side program
 # (tools/linux/) links against.
+#
+# FAULTLINE_DEPS_DRY=1 prints the apt-get commands it would run and exits.
 set -eu
 
 PKGS="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
-clang lld libclang-rt-14-dev libcmocka-dev libfdt-dev device-tree-compiler u-boot-qemu
+clang lld libcmocka-dev libfdt-dev device-tree-compiler u-boot-qemu
 u-boot-tools ipxe-qemu mtools dosfstools fdisk gdb-multiarch gnuplot-nox cpio
-python3 make"
-APT_INSTALL="apt-get install -y -q --no-install-recommends"
+python3 make mmdebstrap"
 # LAVA (make lava, test-lava): the dispatcher, lavacli, the TFTP directory
 # (/etc/default/tftpd-hpa names it) and telnet (the lab console command the
-# Raspberry Pi device dictionaries validate against). lava-dispatcher comes
-# with qemu-system-x86 from backports: without it python3-guestfs pulls in
-# the release's older QEMU, which conflicts with QEMU >= 9.
+# Raspberry Pi device dictionaries validate against).
 LAVA_PKGS="lava-dispatcher lavacli tftpd-hpa telnet python3-jinja2 python3-yaml"
+QEMU_PKGS="qemu-system-arm qemu-system-x86 qemu-utils"
 QEMU_MIN=9
+APT_INSTALL="apt-get install -y -q --no-install-recommends"
+DRY=${FAULTLINE_DEPS_DRY:-0}
 
-missing=""
-for p in $PKGS $LAVA_PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-		missing="$missing $p"
-done
+run() {
+	if [ "$DRY" = 1 ]; then echo "$*"; else "$@"; fi
+}
 
+installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"
+}
+
+# The major version of an installed QEMU, or of the candidate apt would
+# install from the default release (its Version: 1:10.0.2+ds-... -> 10).
+qemu_major() {
+	sed -n 's/^\(.*:\)\{0,1\}\([0-9]*\)\..*/\2/p' | head -n 1
+}
 qemu_ok() {
 	command -v qemu-system-aarch64 >/dev/null 2>&1 || return 1
 	v=$(qemu-system-aarch64 --version | sed -n 's/.*version \([0-9]*\)\..*/\1/p')
 	[ "${v:-0}" -ge "$QEMU_MIN" ]
 }
-
-backports_suite() {
-	. /etc/os-release
-	echo "${VERSION_CODENAME:-bookworm}-backports"
+release_qemu_ok() {
+	v=$(apt-cache policy qemu-system-arm 2>/dev/null | sed -n 's/ *Candidate: //p' | qemu_major)
+	[ "${v:-0}" -ge "$QEMU_MIN" ]
 }
 
-if [ -z "$missing" ] && qemu_ok; then
+codename() {
+	. /etc/os-release
+	echo "${VERSION_CODENAME:-bookworm}"
+}
+
+# clang's runtime (libFuzzer, the sanitizers) is versioned with clang:
+# libclang-rt-14-dev on bookworm, libclang-rt-19-dev on trixie.
+clang_rt() {
+	v=$(apt-cache depends clang 2>/dev/null | sed -n 's/.*Depends: clang-\([0-9][0-9]*\)$/\1/p' | head -n 1)
+	[ -n "$v" ] && echo "libclang-rt-$v-dev"
+}
+
+missing=""
+for p in $PKGS $LAVA_PKGS; do
+	installed "$p" || missing="$missing $p"
+done
+# Without the package lists, clang_rt finds nothing: count it missing then.
+rt=$(clang_rt || true)
+if [ -z "$rt" ] || ! installed "$rt"; then missing="$missing ${rt:-libclang-rt-dev}"; fi
+
+if [ -z "$missing" ] && qemu_ok && [ "$DRY" != 1 ]; then
 	exit 0
 fi
 
-if [ "$(id -u)" != 0 ]; then
+if [ "$(id -u)" != 0 ] && [ "$DRY" != 1 ]; then
 	echo "faultline: missing packages. Run as root:" >&2
+	qemu_ok || echo "  apt-get install -y --no-install-recommends -t $(codename)-backports $QEMU_PKGS   # QEMU >= $QEMU_MIN (after enabling $(codename)-backports)" >&2
 	[ -n "$missing" ] && echo "  apt-get install -y --no-install-recommends$missing" >&2
-	qemu_ok || echo "  apt-get install -y --no-install-recommends -t $(backports_suite) qemu-system-arm   # QEMU >= $QEMU_MIN (after enabling $(backports_suite))" >&2
 	exit 1
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-echo "faultline: installing:$missing${missing:+ }$(qemu_ok || echo qemu-system-arm)"
+echo "faultline: installing:$missing${missing:+ }$(qemu_ok || echo "$QEMU_PKGS")"
+run apt-get update -q
+# The package lists may only now be there: look clang's runtime up again.
+rt=$(clang_rt || true)
+missing=$(echo "$missing" | sed 's/ libclang-rt-[0-9a-z-]*dev//')
+missing="$missing ${rt:-}"
+
 if ! qemu_ok; then
-	suite=$(backports_suite)
-	if ! grep -rqs "$suite" /etc/apt/sources.list /etc/apt/sources.list.d/; then
-		cat > /etc/apt/sources.list.d/faultline-backports.sources <<EOS
+	if release_qemu_ok; then
+		run $APT_INSTALL $QEMU_PKGS
+	else
+		suite="$(codename)-backports"
+		if ! grep -rqs "$suite" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+			echo "faultline: enabling $suite for QEMU >= $QEMU_MIN"
+			if [ "$DRY" != 1 ]; then
+				cat > /etc/apt/sources.list.d/faultline-backports.sources <<EOS
 Types: deb
 URIs: http://deb.debian.org/debian
 Suites: $suite
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOS
+			fi
+			run apt-get update -q
+		fi
+		run $APT_INSTALL -t "$suite" $QEMU_PKGS
 	fi
 fi
-apt-get update -q
-# One transaction, so that QEMU and everything that depends on it come from
-# the same release: QEMU >= 9 from backports, and with lava-dispatcher its
-# qemu-system-x86 from there too.
-qemu=""
-qemu_ok || qemu="qemu-system-arm/$(backports_suite)"
-case " $missing " in
-*" lava-dispatcher "*) qemu="$qemu qemu-system-x86/$(backports_suite)" ;;
-esac
-[ -z "$missing$qemu" ] || $APT_INSTALL $missing $qemu
+[ -z "$(echo $missing)" ] || run $APT_INSTALL $missing
+[ "$DRY" = 1 ] && exit 0
 qemu_ok || { echo "faultline: QEMU >= $QEMU_MIN still not available" >&2; exit 1; }
+echo "faultline: dependencies installed ($(qemu-system-aarch64 --version | head -n 1))"
