@@ -4,6 +4,18 @@
 #include "bench/csv.h"
 #include "bench/env.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#if defined(__clang__)
+const char bench_toolchain[] = "clang-" STR(__clang_major__) "." STR(__clang_minor__)
+			       "." STR(__clang_patchlevel__);
+#elif defined(__GNUC__)
+const char bench_toolchain[] = "gcc-" STR(__GNUC__) "." STR(__GNUC_MINOR__)
+			       "." STR(__GNUC_PATCHLEVEL__);
+#else
+const char bench_toolchain[] = "unknown";
+#endif
+
 static void put(struct csv_line *l, const char *s, size_t n)
 {
 	if (l->overflow || l->len + n + 1 > CSV_LINE_MAX) {
@@ -131,11 +143,26 @@ void bench_raw_header(struct csv_line *l)
 		"board", "mode", "unit", "pattern", "access", "pages", "sample",
 		"page", "latency", "latency_staged",
 	};
+	static const char *const keys[] = {
+		"cpu", "counter", "granule", "folio", "build", "rep",
+	};
 
 	csv_reset(l);
 	for (size_t i = 0; i < ARRAY_SIZE(head); i++)
 		csv_str(l, head[i]);
 	stage_columns(l, "");
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		csv_str(l, keys[i]);
+}
+
+/* The folio column: m's when the run sets it, else the largest of orders. */
+static void folio_column(struct csv_line *l, const struct bench_meta *m,
+			 unsigned orders)
+{
+	if (m->folio)
+		csv_str(l, m->folio);
+	else
+		csv_size(l, orders ? PAGE_SHIFT + 31 - (unsigned)__builtin_clz(orders) : 0);
 }
 
 void bench_summary_row(struct csv_line *l, const struct bench_meta *m,
@@ -190,10 +217,7 @@ void bench_summary_row(struct csv_line *l, const struct bench_meta *m,
 	csv_str(l, m->build);
 	csv_u64(l, row->unstable);
 	csv_str(l, m->granule ? m->granule : "");
-	if (m->folio)
-		csv_str(l, m->folio);
-	else
-		csv_size(l, row->folio ? PAGE_SHIFT + 31 - (unsigned)__builtin_clz(row->folio) : 0);
+	folio_column(l, m, row->folio);
 	if (row->faults) {
 		uint64_t page = m->page_bytes ? m->page_bytes : PAGE_SIZE;
 		uint64_t mapped = (row->pages_allocated ? row->pages_allocated : row->faults) * page;
@@ -238,9 +262,32 @@ void bench_page_row(struct csv_line *l, const struct bench_page_row *p)
 	}
 }
 
+void bench_run_header(struct csv_line *l)
+{
+	static const char *const cols[] = {
+		"toolchain", "ram_mib", "iters", "step", "thp",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cols); i++)
+		csv_str(l, cols[i]);
+}
+
+void bench_run_row(struct csv_line *l, const struct bench_meta *m,
+		   const struct bench_row *row)
+{
+	csv_str(l, bench_toolchain);
+	csv_u64(l, m->ram_bytes >> 20);
+	if (row->iters)
+		csv_u64(l, row->iters);
+	else
+		csv_empty(l);
+	csv_str(l, m->step_4k ? "4k" : "page");
+	csv_str(l, m->thp ? m->thp : row->thp ? "always" : "never");
+}
+
 void bench_raw_row(struct csv_line *l, const struct bench_meta *m,
-		   const struct bench_case *c, const struct bench_result *r,
-		   size_t i)
+		   const struct bench_case *c, unsigned folio,
+		   const struct bench_result *r, size_t i)
 {
 	const struct bench_raw *raw = &r->raw[i];
 
@@ -264,4 +311,10 @@ void bench_raw_row(struct csv_line *l, const struct bench_meta *m,
 		else
 			csv_empty(l);
 	}
+	csv_str(l, m->cpu);
+	csv_str(l, m->counter);
+	csv_str(l, m->granule ? m->granule : "");
+	folio_column(l, m, folio);
+	csv_str(l, m->build);
+	csv_u64(l, 1); /* raw rows are the first measured repetition's */
 }

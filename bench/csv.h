@@ -16,9 +16,19 @@
  *   page for zero-page reads; two decimals; empty without faults),
  *   table_pages (translation-table pages one repetition's touches added;
  *   empty when unknown).
+ * After the page-size columns (bench_page_header), what was measured
+ * (bench_run_header): toolchain (the compiler that built this code and its
+ * version, "gcc-12.2.0", "clang-16.0.6"), ram_mib (MiB of RAM the kernel
+ * manages), iters (the case's measured repetitions; empty for floors and
+ * find_vma), step (page or 4k), thp (always or never: whether the case's
+ * faults may map a block). The host appends qemu and date
+ * (docs/contract.md).
  * Raw (one row per sample, the first BENCH_RAW_MAX of each case):
  *   board,mode,unit,pattern,access,pages,sample,page,latency,latency_staged,
- *   stage_<name> for each stage (empty when stages are off).
+ *   stage_<name> for each stage (empty when stages are off), then the keys
+ *   that tell a case's rows from another's: cpu, counter, granule, folio,
+ *   build, rep (the measured repetition the samples come from: 1, the
+ *   first after the warm-up).
  */
 #ifndef BENCH_CSV_H
 #define BENCH_CSV_H
@@ -52,6 +62,10 @@ struct bench_meta {
 			        folio size itself (Linux: sysfs); NULL: the case's */
 	uint64_t page_bytes; /* bytes of one page that pages_allocated counts
 				(Linux: the kernel's page size); 0: PAGE_SIZE */
+	uint64_t ram_bytes;  /* RAM the kernel manages */
+	bool step_4k;        /* step=4k: pages= counts 4 KiB */
+	const char *thp;     /* every row's thp column, when the run sets it
+				itself (Linux: sysfs); NULL: the row's */
 };
 
 /* One summary row: a case's result, or a floor / find_vma measurement. */
@@ -68,6 +82,8 @@ struct bench_row {
 	bool unstable;
 	unsigned folio;             /* folio orders the case ran with (0: none) */
 	uint64_t table_pages;       /* ENV_UNKNOWN: unknown */
+	unsigned iters;             /* measured repetitions (0: not a case) */
+	bool thp;                   /* the case's faults may map a block */
 };
 
 /* csv_reset: start an empty line. */
@@ -112,9 +128,21 @@ void bench_page_header(struct csv_line *l);
  * mapped_4k / faults, two decimals). */
 void bench_page_row(struct csv_line *l, const struct bench_page_row *p);
 
-/* bench_raw_row: format raw row `i` of a case result. */
+/* The compiler that built this file, "gcc-12.2.0" or "clang-16.0.6". */
+extern const char bench_toolchain[];
+
+/* bench_run_header: add the what-was-measured column names to l:
+ * toolchain, ram_mib, iters, step, thp. */
+void bench_run_header(struct csv_line *l);
+
+/* bench_run_row: add those columns of m and row to l. */
+void bench_run_row(struct csv_line *l, const struct bench_meta *m,
+		   const struct bench_row *row);
+
+/* bench_raw_row: format raw row `i` of a case result; folio: the folio
+ * orders the case ran with, as bench_row.folio. */
 void bench_raw_row(struct csv_line *l, const struct bench_meta *m,
-		   const struct bench_case *c, const struct bench_result *r,
-		   size_t i);
+		   const struct bench_case *c, unsigned folio,
+		   const struct bench_result *r, size_t i);
 
 #endif

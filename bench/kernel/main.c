@@ -13,7 +13,8 @@
  *   5. print the "<suite>" summary block: one row per case, with the
  *      pattern's re-touch p50 as baseline and the ratio to the floors,
  *      then the page-size columns (bench/csv.h's bench_page_row; empty
- *      for the floor and find_vma rows).
+ *      for the floor and find_vma rows), then what was measured
+ *      (bench/csv.h's bench_run_row: toolchain, RAM, iters, step, thp).
  */
 #include <stdarg.h>
 
@@ -55,6 +56,8 @@ struct saved {
 	unsigned folio;         /* folio orders the case ran with */
 	uint64_t table_pages;   /* ENV_UNKNOWN when not measured */
 	struct bench_page_row page; /* the page-size columns */
+	unsigned iters;         /* measured repetitions (0: floor, find_vma) */
+	bool thp;               /* faults may map a block */
 };
 
 static struct saved rows[MAX_ROWS];
@@ -232,6 +235,7 @@ static void fill_meta(bool stages)
 	meta.stages = stages;
 	meta.build = FAULTLINE_BUILD_ID;
 	meta.granule = PAGE_SHIFT == 12 ? "4k" : PAGE_SHIFT == 14 ? "16k" : "64k";
+	meta.ram_bytes = (uint64_t)page_total_count() * PAGE_SIZE;
 }
 
 /* The case as this run wants it (pages=, iters= override the suite). */
@@ -326,8 +330,10 @@ static enum outcome run_case(const struct cmdline *cl, const struct bench_case *
 		leak_check(c->pattern, acc, c->pages, before);
 		return FAILED;
 	}
+	/* the CSV's folio: the block when blocks may be mapped */
+	unsigned csv_folio = c->thp || cl->thp ? BIT(BLOCK_ORDER) : folio;
 	for (size_t i = 0; i < r.nraw; i++) {
-		bench_raw_row(&line, &meta, c, &r, i);
+		bench_raw_row(&line, &meta, c, csv_folio, &r, i);
 		emit(&line);
 	}
 	struct saved *s = save(c->pattern, acc, c->pages);
@@ -339,8 +345,9 @@ static enum outcome run_case(const struct cmdline *cl, const struct bench_case *
 		s->staged = r.staged;
 		s->unstable = r.unstable;
 		s->staged_p50 = r.staged_p50;
-		/* the CSV's folio: the block when blocks may be mapped */
-		s->folio = c->thp || cl->thp ? BIT(BLOCK_ORDER) : folio;
+		s->folio = csv_folio;
+		s->iters = c->reps;
+		s->thp = c->thp || cl->thp;
 		s->table_pages = r.table_pages;
 		s->page = (struct bench_page_row){
 			.counted = true,
@@ -396,6 +403,7 @@ static void print_summary(const char *suite, uint64_t floor_sum)
 	kprintf("faultline-csv begin %s\n", suite);
 	bench_summary_header(&line);
 	bench_page_header(&line);
+	bench_run_header(&line);
 	emit(&line);
 	for (size_t i = 0; i < nrows; i++) {
 		const struct saved *s = &rows[i];
@@ -414,9 +422,12 @@ static void print_summary(const char *suite, uint64_t floor_sum)
 			.unstable = s->unstable,
 			.folio = s->folio,
 			.table_pages = s->table_pages,
+			.iters = s->iters,
+			.thp = s->thp,
 		};
 		bench_summary_row(&line, &meta, &row);
 		bench_page_row(&line, &s->page);
+		bench_run_row(&line, &meta, &row);
 		emit(&line);
 	}
 	kprintf("faultline-csv end %s\n", suite);
@@ -445,6 +456,7 @@ static int run_suite(const struct cmdline *cl)
 	if (err)
 		return err;
 	fill_meta(stages);
+	meta.step_4k = cl->step_4k;
 	if (stages) {
 		h.stamps_arm = stamps_arm;
 		h.stamps_take = stamps_take;

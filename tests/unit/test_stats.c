@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -152,10 +153,10 @@ static void test_csv_summary(void **state)
 			   .p999 = 5, .max = 6, .mean = 7, .stddev = 8 };
 	uint64_t st[BENCH_NR_STAGES] = { 10, 11, 12, 13, 14, 15, 16, 17, 18 };
 	struct bench_meta m = { "qemu-virt", "cortex-a72", "icount", "pmccntr",
-				"instructions", 1, 62500000, true, "abc", "4k", NULL, 0 };
+				"instructions", 1, 62500000, true, "abc", "4k", NULL, 0, 0, false, NULL };
 	/* 64 KiB folios (order 4 at the 4 KiB granule): 16 pages per fault */
 	struct bench_row r = { "seq", "write", 4096, 12288, 12288, 12288 * 16, &s,
-			       st, 300, 20, 80, false, BIT(4), 9 };
+			       st, 300, 20, 80, false, BIT(4), 9, 0, false };
 
 	bench_summary_header(&head);
 	assert_false(head.overflow);
@@ -199,6 +200,59 @@ static void test_csv_summary(void **state)
 	m.page_bytes = 16384;
 	bench_summary_row(&row, &m, &r);
 	assert_non_null(strstr(row.buf, ",abc,1,16k,thp-always,62.50,"));
+}
+
+/* What was measured: the run columns after the page-size ones, and the
+ * keys that tell raw rows of two cases (folio sizes) apart. */
+static void test_csv_run_and_raw_keys(void **state)
+{
+	struct csv_line head, row;
+	struct stats s = { .n = 4, .p50 = 250 };
+	struct bench_meta m = { "qemu-virt", "cortex-a76", "icount", "pmccntr",
+				"instructions", 1, 62500000, false, "abc", "4k", NULL, 0,
+				.ram_bytes = 2048ull << 20, .step_4k = true };
+	struct bench_row r = { "seq", "write", 8, 24, 24, 24, &s, .folio = BIT(4),
+			       .table_pages = ENV_UNKNOWN, .iters = 3, .thp = true };
+	struct bench_case c = { .pattern = "seq", .access = ACCESS_WRITE, .pages = 8 };
+	struct bench_raw raw = { .page = 4, .latency = 99 };
+	struct bench_result res = { .nraw = 1, .raw = &raw };
+	char want[64];
+
+	(void)state;
+	bench_summary_header(&head);
+	bench_page_header(&head);
+	bench_run_header(&head);
+	assert_non_null(strstr(head.buf, ",thp_fault_alloc,toolchain,ram_mib,iters,step,thp"));
+	bench_summary_row(&row, &m, &r);
+	bench_page_row(&row, &(struct bench_page_row){ 0 });
+	bench_run_row(&row, &m, &r);
+	assert_false(row.overflow);
+	assert_int_equal(count_fields(row.buf), count_fields(head.buf));
+	snprintf(want, sizeof(want), ",%s,2048,3,4k,always", bench_toolchain);
+	assert_non_null(strstr(row.buf, want));
+	assert_true(strncmp(bench_toolchain, "gcc-", 4) == 0 ||
+		    strncmp(bench_toolchain, "clang-", 6) == 0);
+	assert_non_null(strchr(bench_toolchain, '.'));
+
+	/* floor rows: no iters; a run-wide thp (Linux) wins; step=page */
+	r.iters = 0;
+	m.thp = "never";
+	m.step_4k = false;
+	bench_summary_row(&row, &m, &r);
+	bench_page_row(&row, &(struct bench_page_row){ 0 });
+	bench_run_row(&row, &m, &r);
+	snprintf(want, sizeof(want), ",%s,2048,,page,never", bench_toolchain);
+	assert_non_null(strstr(row.buf, want));
+
+	bench_raw_header(&head);
+	assert_non_null(strstr(head.buf, ",stage_eret,cpu,counter,granule,folio,build,rep"));
+	bench_raw_row(&row, &m, &c, BIT(4), &res, 0);
+	assert_false(row.overflow);
+	assert_int_equal(count_fields(row.buf), count_fields(head.buf));
+	/* 16 pages of the 4k granule: a 64k folio */
+	assert_non_null(strstr(row.buf, ",cortex-a76,pmccntr,4k,64k,abc,1"));
+	bench_raw_row(&row, &m, &c, 0, &res, 0);
+	assert_non_null(strstr(row.buf, ",cortex-a76,pmccntr,4k,none,abc,1"));
 }
 
 static void test_csv_fixed_and_overflow(void **state)
@@ -423,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_isqrt),
 		cmocka_unit_test(test_unstable),
 		cmocka_unit_test(test_csv_summary),
+		cmocka_unit_test(test_csv_run_and_raw_keys),
 		cmocka_unit_test(test_csv_fixed_and_overflow),
 		cmocka_unit_test(test_suites),
 		cmocka_unit_test(test_guard_suite),

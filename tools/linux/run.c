@@ -41,6 +41,12 @@
  *                    /proc/self/status, in granule pages) one repetition's
  *                    touches added
  *
+ * then what was measured (bench/csv.h's bench_run_row: toolchain, ram_mib
+ * (the kernel's MemTotal), iters, step (4k: the patterns always touch
+ * 4 KiB), thp (always with folio=thp-always, else never)), and
+ *
+ *   kernel_release   uname -r: the Linux kernel that ran
+ *
  * fault_p50 .. cost_per_4k are empty when no sample faulted (re-touch);
  * pages_allocated is in the kernel's pages (granule), as Linux counts them.
  *
@@ -50,6 +56,8 @@
  */
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "bench/bench.h"
@@ -112,6 +120,27 @@ static const char *kernel_cmdline(void)
 		if (*p == ',' || *p == '\n' || *p == '\r')
 			*p = ';';
 	return buf;
+}
+
+/* uname -r, with any comma (CSV) as ';'; "unknown" if uname fails. */
+static const char *kernel_release(void)
+{
+	static struct utsname u;
+
+	if (uname(&u) < 0)
+		return "unknown";
+	for (char *p = u.release; *p; p++)
+		if (*p == ',')
+			*p = ';';
+	return u.release;
+}
+
+/* The RAM the kernel manages (MemTotal), in bytes; 0 if unknown. */
+static uint64_t ram_total(void)
+{
+	struct sysinfo si;
+
+	return sysinfo(&si) < 0 ? 0 : (uint64_t)si.totalram * si.mem_unit;
 }
 
 /* The unit of counter c's counts in mode `mode`. */
@@ -221,6 +250,7 @@ static void print_block(const char *name, const struct bench_meta *m, size_t n,
 {
 	uint64_t res = resolution_x100(linux_counter_now(), m->mode, m->cntfrq);
 	const char *cmdline = kernel_cmdline();
+	const char *release = kernel_release();
 	struct csv_line l;
 
 	kprintf("faultline-csv begin %s\n", name);
@@ -229,6 +259,8 @@ static void print_block(const char *name, const struct bench_meta *m, size_t n,
 	csv_str(&l, "linux_config");
 	csv_str(&l, "cmdline");
 	bench_page_header(&l); /* the page-size columns: see the top of the file */
+	bench_run_header(&l);
+	csv_str(&l, "kernel_release");
 	kprintf("%s\n", l.buf);
 	for (size_t i = 0; i < n; i++) {
 		const struct done *d = &done[i];
@@ -243,6 +275,7 @@ static void print_block(const char *name, const struct bench_meta *m, size_t n,
 			.unstable = d->r.unstable,
 			/* the peak over the measured samples where logged */
 			.table_pages = d->table_pages ? d->table_pages : d->r.table_pages,
+			.iters = d->c.reps,
 		};
 
 		if (!d->ran)
@@ -266,6 +299,8 @@ static void print_block(const char *name, const struct bench_meta *m, size_t n,
 			.folio_allocs = d->folio_allocs,
 			.thp_fault_alloc = d->thp_fault_alloc,
 		});
+		bench_run_row(&l, m, &row);
+		csv_str(&l, release);
 		if (l.overflow) {
 			info("CSV row of %s overflows; left out", d->c.pattern);
 			continue;
@@ -288,6 +323,9 @@ int linux_bench(const struct linux_opts *o)
 		.granule = linux_granule_name(),
 		.folio = linux_folio_name(),
 		.page_bytes = (uint64_t)sysconf(_SC_PAGESIZE),
+		.ram_bytes = ram_total(),
+		.step_4k = true,
+		.thp = strcmp(linux_folio_name(), "thp-always") ? "never" : "always",
 	};
 	size_t n = bench_suite(o->suite, &cases), ran = 0, failed = 0;
 	char name[64];
