@@ -12,7 +12,11 @@ Both sides use the summary schema of docs/contract.md; each Linux CSV
 is one configuration of the kernel (its rows' linux_config names it, its
 rows' cmdline is the kernel's command line), and gets its own column set:
 p50, p99 and Linux / faultline of the p50s. Cases are matched on
-(pattern, access, pages). With -o the table goes to TABLE.md and the
+(pattern, access, pages). No ratio where the two sides' faults map
+different sizes (a 64 KiB folio against a 4 KiB page: the folio column,
+none meaning the granule's page): one fault of each is not the same work,
+the table's notes name those cases, and --pagesize compares them per
+4 KiB. With -o the table goes to TABLE.md and the
 headline faults (seq write, read, read-then-write) to the terminal; --plot
 draws each fault case's p50 as a bar with a whisker up to the p99.
 
@@ -141,6 +145,13 @@ def headline(cases):
     return out
 
 
+def fault_size(r):
+    """What one fault of a row maps, by its folio column: the folio size,
+    thp-always, or the granule's page for none (4k without the columns)."""
+    folio = r.get("folio") or "none"
+    return (r.get("granule") or "4k") if folio == "none" else folio
+
+
 def fmt(v):
     return f"{v:,.0f}"
 
@@ -196,6 +207,7 @@ def table(fl_path, lx_paths, cpu_hz=None):
     common = [k for k in fl if any(k in lx for lx in lxs)]
     if not common:
         raise Error("the runs have no case in common")
+    unlike = []     # (case, faultline's fault size, Linux's): no ratio
     for key in common:
         f = fl[key]
         fp = f["p50"] * f_scale
@@ -207,6 +219,10 @@ def table(fl_path, lx_paths, cpu_hz=None):
                 continue
             xp = x["p50"] * l_scale
             ratio = "-" if key[1] == "retouch" or not fp or not xp else f"{xp / fp:.1f}"
+            if key[1] != "retouch" and fault_size(f) != fault_size(x):
+                ratio = "-"
+                if (key, fault_size(f), fault_size(x)) not in unlike:
+                    unlike.append((key, fault_size(f), fault_size(x)))
             line += f" {fmt(xp)} | {fmt(x['p99'] * l_scale)} | {ratio} |"
         out.append(line)
     only_fl = [k for k in fl if k not in common]
@@ -221,6 +237,11 @@ def table(fl_path, lx_paths, cpu_hz=None):
                     ", ".join(f"{p} {a} {n}" for p, a, n in keys) + "."]
     out += ["", "Re-touch rows are the no-fault baseline (the same store on both "
             "sides): no ratio."]
+    if unlike:
+        out += ["", "No ratio where one fault maps a different size on each side "
+                "(not the same work; `make compare-pagesize` compares them per 4 KiB): "
+                + ", ".join(f"{p} {a} {n} (faultline {fs}, Linux {ls})"
+                            for (p, a, n), fs, ls in unlike) + "."]
     return "\n".join(out) + "\n"
 
 

@@ -5,6 +5,8 @@
 #   cdf_out, have_cdf                     CDF: number of blocks in cdf.dat
 #   lat_out, have_lat                     bars: latency.dat has rows (icount runs)
 #   stages_out, have_stages, nstages      stacked stage medians: rows, stages
+#   stages_note                           a second title line for them (the
+#                                         stamps' own cost)
 #   vma_out, have_vma                     find_vma: number of blocks
 #   compare_out, have_compare             faultline vs Linux: number of series
 #   folio_out, have_folio                 per-4KiB fault cost against folio
@@ -14,7 +16,8 @@
 #   latency.dat   header, then one row per fault case: "name" p50 p90 p99
 #   stages.dat    header "case start <stage>...", then one row per case:
 #                 "name" 0 and the running sum after each stage (the stage
-#                 names come from the CSV header)
+#                 names come from the CSV header), then the p50 without
+#                 stamps (drawn as a cross)
 #   find_vma.dat  one block per method: "name", then "vmas p50"
 #   folio.dat     one block per granule and pattern: "name", then
 #                 "folio_KiB per_4k_p50"
@@ -35,6 +38,7 @@ if (!exists("nstages")) nstages = 0
 if (!exists("rows")) rows = 10
 if (!exists("row_px")) row_px = 24
 if (!exists("title_prefix")) title_prefix = ""
+if (!exists("stages_note")) stages_note = ""
 
 bar_height = rows * row_px + 160
 set datafile separator whitespace
@@ -84,12 +88,14 @@ if (have_lat) {
 
 if (have_stages) {
 	set output stages_out
-	set title title_prefix." : where a fault's time goes (stage medians)" noenhanced
+	set title title_prefix." : where a fault's time goes (stage medians)".(stages_note eq "" ? "" : "\n".stages_note) noenhanced
 	set xlabel "median per stage (".unit."), stacked"
 	set xrange [0:*]
 	plot for [s=1:nstages] dir."/stages.dat" \
 		using ((column(s+1)+column(s+2))/2):(-$0):((column(s+2)-column(s+1))/2):(0.35):ytic(1) \
-		with boxxyerror lt s title columnheader(s+2)
+		with boxxyerror lt s title columnheader(s+2), \
+	     "" using (column(nstages+3)):(-$0) with points pt 2 ps 2 lw 2 lc "black" \
+		title columnheader(nstages+3)
 	set xrange [*:*]
 }
 

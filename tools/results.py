@@ -10,14 +10,24 @@
         NEW grew more than 5 % over the committed OLD (same pattern, access,
         pages, folio), or its faults or pages_allocated changed
     python3 -m tools.results same A B                        fail unless two summaries are
-        identical (the determinism check of ICOUNT=1 runs)
+        identical (the determinism check of ICOUNT=1 runs; the date column
+        aside)
+    python3 -m tools.results stamp CSV... [--qemu BIN | --no-qemu]   add (or set) the
+        host's columns, qemu (BIN's version) and date, to summaries the
+        host did not write itself (make compare's Linux CSVs)
     python3 -m tools.results plot DIR --suite S              the plots of DIR/S.csv
     python3 -m tools.results granules DIR... --suite S -o SVG  one plot of the write
         fault's cost per 4 KiB against the folio size, a line per granule
         (each DIR one granule's run of suite S)
 
 make bench ends with the headline faults (seq write, read, read-then-write)
-as a short table on the terminal.
+as a short table on the terminal, then, for a suite with folio sizes
+(folio, guard), the sweep: every fault case above the base page.
+
+What was measured: the kernel's rows end with toolchain, ram_mib, iters,
+step and thp (bench/csv.h); the host appends what only it knows, qemu (the
+QEMU version, empty for a log it did not run) and date (UTC, the day it
+wrote the file): HOST_COLUMNS.
 
 The console protocol and the CSV blocks are tools/console.py's; this module
 adds what the benchmarks need on top of it: the "<suite>" and
@@ -55,6 +65,11 @@ def key_text(key):
     """A case key for messages: "seq write 256", plus "folio=64k" with folios."""
     *case, folio = key
     return " ".join(case) + ("" if folio == "none" else f" folio={folio}")
+# The columns the host appends to a summary (docs/contract.md), after the
+# kernel's: the QEMU version and the UTC date it wrote the file.
+HOST_COLUMNS = ("qemu", "date")
+# Columns two runs of one configuration may differ in (same() ignores them).
+RUN_COLUMNS = ("date",)
 # The contract's summary columns, in order (docs/contract.md).
 CONTRACT_COLUMNS = ["board", "cpu", "mode", "counter", "unit", "pattern",
                     "access", "pages", "samples", "faults", "pages_allocated",
@@ -138,6 +153,45 @@ def read_summary(path):
         raise ResultError(f"{path}: {e.strerror}") from None
 
 
+def qemu_version(binary):
+    """The version of a QEMU binary ("10.0.2"), from `BINARY --version`;
+    "" when it cannot be run or says no version."""
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True,
+                             timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    m = re.search(r"version (\S+)", out)
+    return m.group(1) if m else ""
+
+
+def today():
+    """The UTC date, 2025-01-31."""
+    return time.strftime("%Y-%m-%d", time.gmtime())
+
+
+def stamp(path, qemu, date=None):
+    """Append the host's columns (HOST_COLUMNS: qemu, date) to every row of
+    the summary at path, or set them where the header has them already."""
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        raise ResultError(f"{path}: empty")
+    head = rows[0]
+    values = {"qemu": qemu, "date": date or today()}
+    for col in HOST_COLUMNS:
+        if col not in head:
+            head.append(col)
+            for r in rows[1:]:
+                r.append("")
+        i = head.index(col)
+        for r in rows[1:]:
+            if len(r) == len(head):
+                r[i] = values[col]
+    with open(path, "w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+
+
 def extract(log, outdir, suite):
     """Write outdir/<suite>.csv and .raw.csv from a saved console log or a
     serial device. Complete blocks are kept even when the log was cut off;
@@ -186,7 +240,7 @@ def same(a, b):
         diff.append(f"{len(ra)} rows vs {len(rb)}")
     for x, y in zip(ra, rb):
         for col in x:
-            if x[col] != y.get(col):
+            if col not in RUN_COLUMNS and x[col] != y.get(col):
                 diff.append(f"{x['pattern']} {x['access']} {x['pages']}: "
                             f"{col} {x[col]} vs {y.get(col)}")
     return diff
@@ -196,6 +250,54 @@ def same(a, b):
 # Plots: the data files are written here, tools/plot.gp draws them.
 
 STAGE_RE = re.compile(r"^stage_(.+)_p50$")
+
+
+def emulated(r):
+    """Whether a row's Raspberry Pi board ran emulated in QEMU (mode icount
+    or tcg; qemu-virt exists only emulated and says so by its name)."""
+    return r.get("board", "").startswith("rpi") and r.get("mode") != "hw"
+
+
+def run_title(r, suite=""):
+    """What a plot's title says of the run: board ("emulated" for a QEMU
+    Raspberry Pi machine), CPU, mode and granule (4k before the column)."""
+    board = r["board"] + (" (emulated in QEMU)" if emulated(r) else "")
+    return (f"{board} {r['cpu']} {r['mode']} {r.get('granule') or '4k'} granule"
+            + (f" {suite}" if suite else ""))
+
+
+def unit_label(r):
+    """What one count of a row is, for axes and tables. Under icount one
+    tick is one instruction; under TCG without icount QEMU's PMCCNTR (and
+    the generic timer) follow host time: not core cycles."""
+    unit, mode = r.get("unit") or "counts", r.get("mode")
+    if mode == "tcg" and unit == "cycles":
+        return "host-time ticks (TCG, not cycles)"
+    if mode == "tcg" and unit == "ticks":
+        return "timer ticks (TCG: host time)"
+    return unit
+
+
+def case_label(r):
+    """A case's name on a plot: pattern, access, pages, and the folio size
+    when it is not the base page ("seq write 8 folio=64k")."""
+    folio = r.get("folio") or "none"
+    return (f'{r["pattern"]} {r["access"]} {r["pages"]}'
+            + ("" if folio == "none" else f" folio={folio}"))
+
+
+def stages_note(staged):
+    """The stage plot's caveat: the stamps are instructions too, so the
+    stacked medians (the staged pass) exceed the fault's p50 without stamps,
+    with an example from the rows ("" when no row shows it)."""
+    for r in sorted(staged, key=lambda r: (r["access"] != "write", r["pattern"] != "seq",
+                                           -int(r["pages"]))):
+        total = sum(int(v or 0) for k, v in r.items() if STAGE_RE.match(k))
+        if total and r.get("p50"):
+            return (f"stage stamps on: the stamps add their own instructions, so the stacks "
+                    f"exceed the p50 without stamps (x): {case_label(r)} sums to {total}, "
+                    f"its p50 is {r['p50']}")
+    return ""
 
 
 def stage_names(header):
@@ -260,9 +362,10 @@ def plot_granules(dirs, suite, out, gnuplot="gnuplot"):
             raise ValueError("fewer than two folio sizes to draw")
         first = rows[0]
         gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot.gp")
+        title = run_title(first, suite).replace(f" {first.get('granule') or '4k'} granule", "")
         subprocess.run([gnuplot, "-e",
-                        f"dir='{tmp}'; unit='{first['unit']}'; "
-                        f"title_prefix='{first['board']} {first['cpu']} {first['mode']} {suite}'; "
+                        f"dir='{tmp}'; unit='{unit_label(first)}'; "
+                        f"title_prefix='{title}, every granule'; "
                         f"folio_out='{out}'; have_folio={n}", gp],
                        check=True, timeout=120)
     finally:
@@ -278,7 +381,7 @@ def plot(outdir, suite, gnuplot="gnuplot"):
     raw_path = expected_files(outdir, suite)[1]
     with open(raw_path, newline="") as f:
         raw = list(csv.DictReader(f))
-    unit = summary[0]["unit"] if summary else "counts"
+    unit = unit_label(summary[0]) if summary else "counts"
     icount = bool(summary) and summary[0]["mode"] == "icount"
     stages = stage_names(summary[0].keys()) if summary else []
     tmp = tempfile.mkdtemp(prefix="faultline-plot-")
@@ -289,11 +392,11 @@ def plot(outdir, suite, gnuplot="gnuplot"):
             for r in raw:
                 if r["access"] == "retouch":
                     continue
-                cases.setdefault((r["pattern"], r["access"], r["pages"]), []).append(int(r["latency"]))
+                cases.setdefault(case_label(r), []).append(int(r["latency"]))
         with open(os.path.join(tmp, "cdf.dat"), "w") as f:
-            for (pat, acc, pages), v in sorted(cases.items()):
+            for name, v in sorted(cases.items()):
                 v.sort()
-                f.write(f'"{pat} {acc} {pages}"\n')
+                f.write(f'"{name}"\n')
                 for i, x in enumerate(v, 1):
                     f.write(f"{x} {i / len(v):.5f}\n")
                 f.write("\n\n")
@@ -302,21 +405,21 @@ def plot(outdir, suite, gnuplot="gnuplot"):
         with open(os.path.join(tmp, "latency.dat"), "w") as f:
             f.write("case p50 p90 p99\n")
             for r in faulting:
-                f.write(f'"{r["pattern"]} {r["access"]} {r["pages"]}" '
+                f.write(f'"{case_label(r)}" '
                         f'{r["p50"]} {r["p90"]} {r["p99"]}\n')
         # Stages: stacked stage medians of each staged fault case.
         staged = [r for r in summary
                   if stages and r.get(f"stage_{stages[0]}_p50")
                   and int(r["faults"] or 0) > 0]
         with open(os.path.join(tmp, "stages.dat"), "w") as f:
-            f.write("case start " + " ".join(stages) + "\n")
+            f.write("case start " + " ".join(stages) + ' "p50 without stamps"\n')
             for r in staged:
                 total, ends = 0, []
                 for s in stages:
                     total += int(r[f"stage_{s}_p50"] or 0)
                     ends.append(str(total))
-                f.write(f'"{r["pattern"]} {r["access"]} {r["pages"]}" 0 '
-                        + " ".join(ends) + "\n")
+                f.write(f'"{case_label(r)}" 0 '
+                        + " ".join(ends) + f' {r["p50"]}\n')
         # Folios: the fault cost per 4 KiB mapped against the folio size,
         # one block per granule and first-touch pattern (folio suites).
         nfolio = folio_dat(summary, os.path.join(tmp, "folio.dat"))
@@ -339,7 +442,8 @@ def plot(outdir, suite, gnuplot="gnuplot"):
                 os.remove(p)
         gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot.gp")
         cmd = [gnuplot, "-e",
-               f"dir='{tmp}'; unit='{unit}'; title_prefix='{summary[0]['board'] if summary else ''} {suite}'; "
+               f"dir='{tmp}'; unit='{unit}'; title_prefix='{run_title(summary[0], suite) if summary else suite}'; "
+               f"stages_note='{stages_note(staged)}'; "
                f"cdf_out='{out['cdf']}'; lat_out='{out['latency']}'; stages_out='{out['stages']}'; "
                f"vma_out='{out['find_vma']}'; have_stages={1 if staged else 0}; "
                f"nstages={len(stages)}; have_cdf={len(cases)}; have_lat={len(faulting)}; "
@@ -373,8 +477,30 @@ def headline_table(path):
                         [f"{int(r[c]):,}" for c in ("p50", "p90", "p99", "max")])
     if len(rows) == 1:
         return ""
-    return compare.text_table(rows, f"{first['board']} {first['cpu']} {first['mode']}: "
-                              f"latency per fault, {first['unit']}")
+    return compare.text_table(rows, f"{run_title(first)}: latency per fault, "
+                              f"{unit_label(first)}")
+
+
+def sweep_table(path):
+    """The folio-size sweep of a summary as a short text table: every case
+    that faulted with a folio size above the base page (the folio and guard
+    suites' point), in the CSV's order, with the fault's p50 and its cost
+    per 4 KiB mapped. "" when the summary has no such case."""
+    rows = [r for r in read_summary(path)
+            if (r.get("folio") or "none") != "none" and int(r["faults"] or 0) > 0]
+    if not rows:
+        return ""
+    first = rows[0]
+    out = [["case", "folio", "faults", "fault p50", "per 4 KiB"]]
+    for r in rows:
+        per4k = r.get("cost_per_4k") or r.get("per_4k_p50") or ""
+        out.append([f'{r["pattern"]} {r["access"]} {r["pages"]}', r["folio"],
+                    f'{int(r["faults"]):,}',
+                    f'{int(r.get("fault_p50") or r["p50"]):,}',
+                    f"{float(per4k):,.2f}" if per4k else "-"])
+    return compare.text_table(out, f"{run_title(first)}: the folio-size sweep, "
+                              f"{unit_label(first)} (per 4 KiB: the fault's cost per "
+                              f"4 KiB it mapped)")
 
 
 # ---------------------------------------------------------------------------
@@ -401,6 +527,7 @@ def cmd_bench(a):
                 print(f"bench: console log in {a.log}", file=sys.stderr)
             return 1
         os.makedirs(a.outdir, exist_ok=True)
+        stamp(expected_files(work, a.suite)[0], qemu_version(a.qemu))
         for src, dst in zip(expected_files(work, a.suite), expected_files(a.outdir, a.suite)):
             shutil.copyfile(src, dst)
             print(f"bench: wrote {dst}", file=sys.stderr)
@@ -409,12 +536,19 @@ def cmd_bench(a):
     if not a.no_plot:
         for p in plot(a.outdir, a.suite):
             print(f"bench: wrote {p}", file=sys.stderr)
-    sys.stdout.write("\n" + headline_table(expected_files(a.outdir, a.suite)[0]))
+    summary = expected_files(a.outdir, a.suite)[0]
+    sys.stdout.write("\n" + headline_table(summary))
+    sweep = sweep_table(summary)
+    if sweep:
+        sys.stdout.write("\n" + sweep)
     return 0
 
 
 def cmd_extract(a):
     con, why = extract(a.log, a.outdir, a.suite)
+    summary = expected_files(a.outdir, a.suite)[0]
+    if a.suite in con.csv and os.path.exists(summary):
+        stamp(summary, "")  # a saved log: which QEMU, if any, is not known
     for p in con.csv_files:
         print(f"wrote {p}")
     for w in why:
@@ -446,6 +580,18 @@ def cmd_same(a):
     if not diff:
         print(f"same: {a.a} and {a.b} are identical")
     return 1 if diff else 0
+
+
+def cmd_stamp(a):
+    version = "" if a.no_qemu else qemu_version(a.qemu)
+    try:
+        for path in a.csv:
+            stamp(path, version)
+            print(f"stamp: {path}: qemu={version or '(none)'} date={today()}")
+    except (OSError, ResultError) as e:
+        print(f"stamp: {e}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_plot(a):
@@ -492,6 +638,10 @@ def main(argv=None):
     s = sub.add_parser("same", help="two summaries identical?")
     s.add_argument("a")
     s.add_argument("b")
+    st = sub.add_parser("stamp", help="add the host's columns (qemu, date) to summaries")
+    st.add_argument("csv", nargs="+")
+    st.add_argument("--qemu", default="qemu-system-aarch64", help="the QEMU that ran them")
+    st.add_argument("--no-qemu", action="store_true", help="not run in QEMU (hardware)")
     pl = sub.add_parser("plot", help="plots of DIR/SUITE.csv")
     pl.add_argument("dir")
     pl.add_argument("--suite", default="default")
@@ -501,7 +651,8 @@ def main(argv=None):
     gr.add_argument("-o", dest="out", required=True, help="the SVG to write")
     a = p.parse_args(argv)
     return {"bench": cmd_bench, "extract": cmd_extract, "guard": cmd_guard,
-            "same": cmd_same, "plot": cmd_plot, "granules": cmd_granules}[a.cmd](a)
+            "same": cmd_same, "stamp": cmd_stamp, "plot": cmd_plot,
+            "granules": cmd_granules}[a.cmd](a)
 
 
 if __name__ == "__main__":
