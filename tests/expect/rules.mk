@@ -55,7 +55,7 @@ EXPECT_TIMEOUT ?= 30
 .PHONY: test-expect expect-dtbs test-runner
 TEST_TIERS += test-runner test-expect
 
-RUNNER_TESTS := tests.unit.test_runner tests.unit.test_a53check
+RUNNER_TESTS := tests.unit.test_runner tests.unit.test_a53check tests.unit.test_results tests.unit.test_docnumbers
 
 test-runner:
 	@tools/tier.sh test-runner start; \
