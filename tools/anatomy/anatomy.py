@@ -27,6 +27,7 @@ Python 3 standard library; addr2line, nm, gdb-multiarch and gnuplot.
 import argparse
 import csv
 import os
+import re
 import subprocess
 import sys
 
@@ -144,10 +145,27 @@ def write_md(path, kind, kind_rows):
         f.write("\n".join(out) + "\n")
 
 
-def write_svg(path, kind, kind_rows, workdir):
+# One colour per stage, the same in every anatomy plot (a plot leaves out
+# the stages neither kernel spent anything in, and the others keep theirs).
+STAGE_COLOURS = {
+    "access": "#7f7f7f", "entry": "#1f77b4", "decode": "#ff7f0e", "lookup": "#2ca02c",
+    "locking": "#d62728", "walk": "#9467bd", "alloc": "#8c564b", "memcg": "#e377c2",
+    "accounting": "#bcbd22", "zero": "#17becf", "map": "#393b79", "tlb": "#637939",
+    "exit": "#843c39",
+}
+
+
+def stage_colours(stages):
+    """The colours of these stages, in order, as gnuplot's word list."""
+    return " ".join(STAGE_COLOURS[s] for s in stages)
+
+
+def write_svg(path, kind, kind_rows, workdir, args="-machine virt -cpu cortex-a72"):
     dat = f"{workdir}/anatomy-{kind}.dat"
     used = [s for s in attribute.STAGES
             if any(stage_totals(kind_rows[k])[s] for k in KERNELS)]
+    cpu = re.search(r"-cpu (\S+)", args)
+    run = f"qemu-virt {cpu.group(1) if cpu else ''} icount 4k granule".replace("  ", " ")
     with open(dat, "w") as f:
         f.write("kernel " + " ".join(f'"{attribute.STAGE_TITLES[s]}"' for s in used) + "\n")
         for k in KERNELS:
@@ -155,7 +173,8 @@ def write_svg(path, kind, kind_rows, workdir):
             f.write(TITLES[k] + " " + " ".join(str(t[s]) for s in used) + "\n")
     gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot.gp")
     subprocess.run(["gnuplot", "-e", f"dat='{dat}'; out='{path}'; ncol={len(used) + 1}; "
-                    f"title_text='{KIND_TITLES[kind]}'", gp], check=True)
+                    f"title_text='{KIND_TITLES[kind]} ({run})'; "
+                    f"colours='{stage_colours(used)}'", gp], check=True)
 
 
 def cmd_report(a):
@@ -164,7 +183,8 @@ def cmd_report(a):
     for kind in trace.KINDS:
         write_csv(f"{a.out}/anatomy-{kind}.csv", rows[kind])
         write_md(f"{a.out}/anatomy-{kind}.md", kind, rows[kind])
-        write_svg(f"{a.out}/anatomy-{kind}.svg", kind, rows[kind], a.work)
+        write_svg(f"{a.out}/anatomy-{kind}.svg", kind, rows[kind], a.work,
+                  getattr(a, "board_args", "") or "-cpu cortex-a72")
         tot = {k: sum(rows[kind][k].values()) for k in KERNELS}
         print(f"anatomy: {kind:16} faultline {tot['faultline']:6,}  Linux {tot['linux']:6,}"
               f"  -> {a.out}/anatomy-{kind}.csv")

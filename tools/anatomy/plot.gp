@@ -1,7 +1,9 @@
 # One fault kind, faultline and Linux as stacked bars by stage
 # (tools/anatomy/anatomy.py writes the data and calls this).
 # Variables (gnuplot -e): dat (header "kernel stage...", then one row per
-# kernel), out (the svg), ncol (columns in dat), title_text.
+# kernel), out (the svg), ncol (columns in dat), title_text, colours (one
+# colour per stage column, the same stage the same colour in every plot:
+# anatomy.py's STAGE_COLOURS).
 
 set terminal svg size 900,600 dynamic enhanced font "sans,11" background "white"
 set output out
@@ -14,9 +16,4 @@ set boxwidth 0.5
 set key outside right top noenhanced invert
 set grid ytics
 set yrange [0:*]
-set linetype 9 lc rgb "#7f7f7f"
-set linetype 10 lc rgb "#17becf"
-set linetype 11 lc rgb "#bcbd22"
-set linetype 12 lc rgb "#8c564b"
-set linetype 13 lc rgb "#e377c2"
-plot for [i=2:ncol] dat using i:xtic(1) title columnheader(i)
+plot for [i=2:ncol] dat using i:xtic(1) lc rgb word(colours, i-1) title columnheader(i)

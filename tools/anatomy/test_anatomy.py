@@ -2,10 +2,12 @@
 stage map and attribution (python3 -m unittest tools/anatomy/test_anatomy.py)."""
 
 import os
+import re
+import shutil
 import tempfile
 import unittest
 
-from . import attribute, trace
+from . import anatomy, attribute, trace
 
 A = 0x400100  # the access
 
@@ -113,6 +115,44 @@ class StagesMap(unittest.TestCase):
                                             "stages.map"))
         self.assertEqual(m[("linux", "clear_page")], "zero")
         self.assertEqual(m[("faultline", "arch_zero_page")], "zero")
+
+
+@unittest.skipUnless(shutil.which("gnuplot"), "gnuplot not installed")
+class Colours(unittest.TestCase):
+    """One colour per stage across plots: a write plot (with alloc and
+    zero) and a read plot (without) colour the stages they share alike."""
+
+    def colour_of(self, svg, title):
+        # gnuplot's SVG: a plot's group has its title, then its key box
+        m = re.search(re.escape(f"<title>{title}</title>") + r".*?fill = '(rgb\([^)]*\))'",
+                      svg, re.S)
+        return m.group(1) if m else None
+
+    def test_same_stage_same_colour(self):
+        work = tempfile.mkdtemp(prefix="anatomy-colours-")
+        self.addCleanup(shutil.rmtree, work, ignore_errors=True)
+        write = {"faultline": {("a", "entry"): 21, ("b", "alloc"): 25, ("c", "zero"): 131,
+                               ("d", "exit"): 13},
+                 "linux": {("a", "entry"): 126, ("b", "alloc"): 711, ("c", "zero"): 263,
+                           ("d", "exit"): 67}}
+        read = {"faultline": {("a", "entry"): 21, ("d", "exit"): 13},
+                "linux": {("a", "entry"): 126, ("d", "exit"): 67}}
+        svgs = {}
+        for kind, rows in (("write", write), ("read", read)):
+            out = os.path.join(work, f"{kind}.svg")
+            anatomy.write_svg(out, kind, rows, work, "-machine virt -cpu cortex-a76")
+            with open(out) as f:
+                svgs[kind] = f.read()
+        self.assertIn("cortex-a76 icount 4k granule", svgs["read"])
+        exit_title = attribute.STAGE_TITLES["exit"]
+        w, r = self.colour_of(svgs["write"], exit_title), self.colour_of(svgs["read"], exit_title)
+        self.assertIsNotNone(w)
+        self.assertEqual(w, r)
+        self.assertNotEqual(self.colour_of(svgs["write"], attribute.STAGE_TITLES["zero"]), w)
+
+    def test_every_stage_has_its_own_colour(self):
+        self.assertEqual(set(anatomy.STAGE_COLOURS), set(attribute.STAGES))
+        self.assertEqual(len(set(anatomy.STAGE_COLOURS.values())), len(attribute.STAGES))
 
 
 if __name__ == "__main__":
