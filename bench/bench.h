@@ -172,19 +172,69 @@ uint64_t bench_calibrate(void);
 #define BENCH_SPAN_MAX 0xffffffffull
 
 /*
- * bench_case_need: the memory c needs (region, sample arrays, tables) in
- * *bytes, every size computed with overflow checks. 0; -EINVAL if c is
+ * What faults may map while a case runs, and what the allocator holds:
+ * the folio orders and thp switch the mm runs the case with (the case's
+ * own, else the command line's), and the free bytes, which bound how many
+ * folios or blocks of one size can be had (a fault that cannot get one
+ * falls back to the next size down, and at last to a base page).
+ */
+struct bench_room {
+	unsigned folio_orders;  /* bit k: a write fault may map 2^k pages */
+	bool thp;               /* a fault may map a block */
+	uint64_t free;          /* bytes the page allocator holds */
+};
+
+/* What one run of a case takes at most, in bytes (tables: in pages). */
+struct bench_footprint {
+	uint64_t scratch;       /* order, samples, stage arrays, raw rows */
+	uint64_t data;          /* the data pages one repetition maps */
+	uint64_t tables;        /* translation-table pages both may add */
+	uint64_t total;         /* scratch + data + tables x PAGE_SIZE */
+};
+
+/*
+ * bench_case_footprint: the most memory one run of c takes under m, in *f:
+ * its scratch, the data one repetition maps and the tables of both. A write touch counts what it
+ * may really map: a block, else the largest folio that can be had (as many
+ * as lie naturally aligned inside the region and in m->free; the case's own
+ * folio or block at least once), else a base page; never more than the
+ * region. Every size is computed with overflow checks. 0; -EINVAL if c is
  * malformed (no pages, reps outside 1..BENCH_REPS_MAX, a stride, sparse or
  * brk step of 0); -ERANGE if a size overflows 64 bits or the span exceeds
  * BENCH_SPAN_MAX pages.
  */
+int bench_case_footprint(const struct bench_case *c, const struct bench_room *m,
+			 struct bench_footprint *f);
+
+/*
+ * bench_case_need: bench_case_footprint with c's own folio and thp, and
+ * every folio or block that may be mapped counted.
+ */
 int bench_case_need(const struct bench_case *c, uint64_t *bytes);
 
 /*
- * bench_case_fits: whether bench_case_need accepts c and its need is at
- * most `bytes`.
+ * bench_case_fits: whether c, with its own folio and thp, fits in `bytes`
+ * (its footprint with `bytes` free is at most `bytes`).
  */
 bool bench_case_fits(const struct bench_case *c, uint64_t bytes);
+
+/*
+ * What of the command line a case depends on (c as the run tunes it, with
+ * pages= applied), as BENCH_USES_* bits: pages= and iters= size every case;
+ * seed= orders random and sparse; step= counts the units of seq, reverse,
+ * random, stride and sparse; stages= splits the faults of any access but
+ * retouch; folio= (sizes `folio_orders`, 0 for none) reaches a write or
+ * re-touch case without a folio of its own whose region holds the smallest
+ * size, churn excepted (one page per mapping); thp= one without its own
+ * thp whose region holds a block, churn excepted.
+ */
+#define BENCH_USES_PAGES BIT(0)  /* pages=, iters= */
+#define BENCH_USES_SEED BIT(1)
+#define BENCH_USES_STEP BIT(2)
+#define BENCH_USES_STAGES BIT(3)
+#define BENCH_USES_FOLIO BIT(4)
+#define BENCH_USES_THP BIT(5)
+unsigned bench_case_uses(const struct bench_case *c, unsigned folio_orders);
 
 /*
  * bench_run_case: run c (a warm-up repetition, c->reps measured ones, then

@@ -18,6 +18,7 @@
 #include "bench/bench.h"
 #include "bench/env.h"
 #include "lib/errno.h"
+#include "mm/mm.h"
 
 #define CALIBRATE_READS 1024
 #define EVICT_BYTES (4ull << 20)   /* > the L2 of every supported core */
@@ -81,13 +82,15 @@ uint64_t bench_calibrate(void)
  * Bytes one of c->pages counts (one "unit"): 4 KiB with step_4k in the
  * mapped-region patterns, else a base page. The touch order holds units.
  */
+static bool is_region(const struct bench_case *c)
+{
+	return c->kind == KIND_SEQ || c->kind == KIND_REVERSE || c->kind == KIND_RANDOM ||
+	       c->kind == KIND_STRIDE || c->kind == KIND_SPARSE;
+}
+
 static uint64_t unit_bytes(const struct bench_case *c)
 {
-	bool region = c->kind == KIND_SEQ || c->kind == KIND_REVERSE ||
-		      c->kind == KIND_RANDOM || c->kind == KIND_STRIDE ||
-		      c->kind == KIND_SPARSE;
-
-	return c->step_4k && region ? BENCH_STEP_4K : PAGE_SIZE;
+	return c->step_4k && is_region(c) ? BENCH_STEP_4K : PAGE_SIZE;
 }
 
 /*
@@ -167,32 +170,186 @@ static bool scratch_bytes(const struct bench_case *c, uint64_t *nstage, uint64_t
 	return true;
 }
 
-int bench_case_need(const struct bench_case *c, uint64_t *bytes)
+/* Bytes of the address space one repetition of c maps; false on overflow. */
+static bool region_bytes(const struct bench_case *c, uint64_t *out)
+{
+	uint64_t span, b;
+
+	if (c->kind == KIND_BRK)
+		return !__builtin_mul_overflow(c->pages, PAGE_SIZE, out);
+	if (c->kind == KIND_CHURN) {
+		*out = PAGE_SIZE;
+		return true;
+	}
+	if (!span_pages(c, &span) || __builtin_mul_overflow(span, unit_bytes(c), &b) ||
+	    b > UINT64_MAX - (PAGE_SIZE - 1))
+		return false;
+	*out = ALIGN_UP(b, PAGE_SIZE);
+	return true;
+}
+
+/* The size of the case's own folio or block (c->folio, c->thp), or 0. */
+static uint64_t own_size(const struct bench_case *c)
+{
+	unsigned orders = c->folio & ~BENCH_FOLIO_NONE;
+
+	if (c->thp)
+		return BLOCK_SIZE;
+	return orders ? PAGE_SIZE << (31 - __builtin_clz(orders)) : 0;
+}
+
+/*
+ * How many mappings of `size` bytes (a folio or a block) the touches left
+ * can get: each lies naturally aligned inside the region (at most
+ * region / size of them) and in the allocator's memory (at most
+ * free / size; the case's own size counts at least once: a case that
+ * cannot map one of its own folio measures something else).
+ */
+static uint64_t can_map(const struct bench_case *c, const struct bench_room *m,
+			uint64_t region, uint64_t size, uint64_t touches)
+{
+	uint64_t runs = m->free / size;
+
+	if (size == own_size(c) && !runs)
+		runs = 1;
+	return MIN(touches, MIN(region / size, runs));
+}
+
+/*
+ * Data bytes one repetition maps at most (see bench_case_footprint): a
+ * write (or the pre-write of a re-touch) maps the largest block or folio
+ * that can be had, then the next size down, then a base page; a read maps
+ * the zero page (the huge zero page, one block, with thp); a write after a
+ * read replaces one zero page (the huge zero page is split first). All of
+ * it lies inside the region. False on overflow.
+ */
+static bool data_bytes(const struct bench_case *c, const struct bench_room *m,
+		       uint64_t region, uint64_t *out)
+{
+	uint64_t touches = c->pages, data = 0;
+	bool thp = m->thp && c->kind != KIND_CHURN;
+
+	if (c->kind == KIND_CHURN) /* one page, mapped and unmapped per sample */
+		touches = 1;
+	if (c->access == ACCESS_READ || c->access == ACCESS_RW) {
+		if (c->access == ACCESS_RW &&
+		    __builtin_mul_overflow(touches, PAGE_SIZE, &data))
+			data = UINT64_MAX;
+		data = MIN(data, region);
+		if (thp && can_map(c, m, region, BLOCK_SIZE, 1)) /* the huge zero page */
+			data += BLOCK_SIZE;
+		*out = data;
+		return true;
+	}
+	if (thp) {
+		uint64_t n = can_map(c, m, region, BLOCK_SIZE, touches);
+
+		data += n * BLOCK_SIZE; /* n <= region / BLOCK_SIZE */
+		touches -= n;
+	}
+	for (int o = FOLIO_MAX_ORDER; o >= 1 && c->kind != KIND_CHURN; o--) {
+		uint64_t n, size = PAGE_SIZE << o;
+
+		if (!(m->folio_orders & BIT(o)))
+			continue;
+		n = can_map(c, m, region, size, touches);
+		if (n && !add_to(&data, n, size))
+			return false;
+		touches -= n;
+	}
+	if (!add_to(&data, touches, PAGE_SIZE))
+		data = UINT64_MAX;
+	*out = MIN(data, region);
+	return true;
+}
+
+/*
+ * Table pages that mapping `bytes` with at most `touches` faults may add:
+ * at each level below the root, one table per span of the level above it
+ * that the range crosses (at most bytes / span + 2), and never more than
+ * one per fault.
+ */
+static uint64_t tables_for(uint64_t bytes, uint64_t touches)
+{
+	uint64_t n = 0;
+
+	for (int level = PGT_ROOT_LEVEL + 1; level <= PGT_LAST_LEVEL; level++)
+		n += MIN(touches, bytes / level_size(level - 1) + 2);
+	return n;
+}
+
+int bench_case_footprint(const struct bench_case *c, const struct bench_room *m,
+			 struct bench_footprint *f)
 {
 	bool needs_param = c->kind == KIND_STRIDE || c->kind == KIND_SPARSE ||
 			   c->kind == KIND_BRK;
-	uint64_t span, nstage, need, tables;
+	uint64_t span, nstage, scratch, region, data, tables, total = 0;
 
 	if (c->pages == 0 || c->reps == 0 || c->reps > BENCH_REPS_MAX ||
 	    (needs_param && c->param == 0))
 		return -EINVAL;
 	if (!span_pages(c, &span) || span > BENCH_SPAN_MAX ||
-	    !scratch_bytes(c, &nstage, &need))
+	    !scratch_bytes(c, &nstage, &scratch) || !region_bytes(c, &region) ||
+	    !data_bytes(c, m, region, &data))
 		return -ERANGE;
-	/* Table pages: one per touched page when strides skip whole tables. */
-	tables = c->kind == KIND_STRIDE && c->param >= PGT_PTES ? c->pages
-								   : c->pages / PGT_PTES + 8;
-	if (!add_to(&need, c->pages, PAGE_SIZE) || !add_to(&need, tables, PAGE_SIZE))
+	/* the region's tables (churn: a fresh mapping per touch), the scratch
+	 * mapping's, the raw rows' */
+	tables = tables_for(region, c->kind == KIND_CHURN ? UINT64_MAX : c->pages) +
+		 tables_for(scratch, UINT64_MAX) + tables_for(PAGE_SIZE, UINT64_MAX);
+	if (!add_to(&total, 1, scratch) || !add_to(&total, 1, data) ||
+	    !add_to(&total, tables, PAGE_SIZE))
 		return -ERANGE;
-	*bytes = need;
+	*f = (struct bench_footprint){ .scratch = scratch, .data = data, .tables = tables,
+				       .total = total };
 	return 0;
+}
+
+unsigned bench_case_uses(const struct bench_case *c, unsigned folio_orders)
+{
+	unsigned uses = BENCH_USES_PAGES;
+	uint64_t region = 0;
+	bool write = c->access == ACCESS_WRITE || c->access == ACCESS_RETOUCH;
+	uint64_t smallest = PAGE_SIZE << (folio_orders ? __builtin_ctz(folio_orders) : 1);
+
+	if (!region_bytes(c, &region)) /* sizes overflow: the case fails anyway */
+		region = 0;
+	if (c->kind == KIND_RANDOM || c->kind == KIND_SPARSE)
+		uses |= BENCH_USES_SEED;
+	if (is_region(c))
+		uses |= BENCH_USES_STEP;
+	if (c->access != ACCESS_RETOUCH)
+		uses |= BENCH_USES_STAGES;
+	if (!c->folio && write && c->kind != KIND_CHURN && region >= smallest)
+		uses |= BENCH_USES_FOLIO;
+	if (!c->thp && c->kind != KIND_CHURN && region >= BLOCK_SIZE)
+		uses |= BENCH_USES_THP;
+	return uses;
+}
+
+/* The room a case makes for itself: its own folio and thp, and `free` bytes. */
+static struct bench_room own_room(const struct bench_case *c, uint64_t free)
+{
+	return (struct bench_room){ .folio_orders = c->folio & ~BENCH_FOLIO_NONE,
+				    .thp = c->thp, .free = free };
+}
+
+int bench_case_need(const struct bench_case *c, uint64_t *bytes)
+{
+	struct bench_room m = own_room(c, UINT64_MAX);
+	struct bench_footprint f;
+	int err = bench_case_footprint(c, &m, &f);
+
+	if (!err)
+		*bytes = f.total;
+	return err;
 }
 
 bool bench_case_fits(const struct bench_case *c, uint64_t bytes)
 {
-	uint64_t need;
+	struct bench_room m = own_room(c, bytes);
+	struct bench_footprint f;
 
-	return bench_case_need(c, &need) == 0 && need <= bytes;
+	return bench_case_footprint(c, &m, &f) == 0 && f.total <= bytes;
 }
 
 static int scratch_get(const struct bench_case *c, struct scratch *s,

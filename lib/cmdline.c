@@ -254,6 +254,19 @@ static int set_key(struct cmdline *cl, unsigned k, const char *v, size_t n, cons
 	}
 }
 
+/* The keys of ours, space-separated, for the unknown-key message. */
+static const char *known_keys(void)
+{
+	static char buf[96];
+	size_t len = 0;
+
+	for (unsigned k = 0; k < ARRAY_SIZE(key_names); k++)
+		len += (size_t)ksnprintf(buf + len, sizeof(buf) - len, "%s%s", k ? " " : "",
+					 key_names[k]);
+	assert(len < sizeof(buf));
+	return buf;
+}
+
 /* One word of `n` bytes: a key=value of ours, or a loader's word to skip. */
 static int parse_word(struct cmdline *cl, const char *w, size_t n, const char **why)
 {
@@ -280,7 +293,8 @@ static int parse_word(struct cmdline *cl, const char *w, size_t n, const char **
 	}
 	if (!eq)
 		return reject(why, "bad command line: '%s' is not key=value", esc(w, n));
-	return reject(why, "bad command line: unknown key '%s'", esc(w, klen));
+	return reject(why, "bad command line: unknown key '%s' (keys: %s)", esc(w, klen),
+		      known_keys());
 }
 
 int cmdline_parse(const char *line, struct cmdline *cl, const char **why)

@@ -34,7 +34,8 @@
  *
  * NAME and P are [A-Za-z0-9_-]+, at most CMDLINE_NAME_MAX - 1 characters. N is
  * decimal or 0x-hexadecimal, at least 1 (seed: any 64-bit value). Each key may
- * appear once. An unknown key, a word without '=', an empty or malformed
+ * appear once. An unknown key (the reason lists the known ones), a word
+ * without '=', an empty or malformed
  * value, a number that overflows or a repeated key is an error: nothing is
  * silently defaulted.
  *
@@ -120,7 +121,8 @@ struct cmdline {
 /*
  * cmdline_parse: parse `line` into *cl (defaults first, then the words).
  * Returns 0, or -EINVAL with *why set to a line such as
- * "bad command line: unknown key 'foo'" (printable ASCII, valid until the
+ * "bad command line: unknown key 'foo' (keys: run suite ...)" (printable
+ * ASCII: an unknown key's reason lists the keys; valid until the
  * next call; print it with info()). Skipped loader words and keys that do
  * not apply to the run are noted on the console.
  */

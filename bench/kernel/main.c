@@ -280,24 +280,44 @@ static bool leak_check(const char *what, const char *access, uint64_t pages,
 	return ok;
 }
 
+/*
+ * What the mm may map while c runs (its own folio and thp, else the command
+ * line's), and the free memory that bounds how many folios or blocks it
+ * gets.
+ */
+static struct bench_room room_for(const struct cmdline *cl, const struct bench_case *c)
+{
+	return (struct bench_room){
+		.folio_orders = c->folio ? c->folio & ~BENCH_FOLIO_NONE : cl->folio_orders,
+		.thp = c->thp || cl->thp,
+		.free = (uint64_t)page_free_count() * PAGE_SIZE,
+	};
+}
+
 /* How a case ended: measured, skipped (a suite size the RAM cannot hold),
  * or failed (the line before says why). */
 enum outcome { RAN, SKIPPED, FAILED };
 
 /*
  * Run one case, print its raw rows, keep its summary. A case whose sizes
- * overflow is a failure; one that does not fit the RAM is a failure when
- * pages= sized it (the user asked for it) and skipped when the suite did
- * (the default suite reaches 1 GiB; smaller machines run the rest).
+ * overflow is a failure; one that does not fit the RAM (its footprint with
+ * the folios and blocks it may map, bench_case_footprint, against what the
+ * benchmarks may use, env_ram_bytes) is a failure when pages= sized it
+ * (the user asked for it) and skipped when the suite did, its need in
+ * *need (the default suite reaches 1 GiB; smaller machines run the rest:
+ * run_suite fails the run when no case of the same pattern and access ran).
  */
 static enum outcome run_case(const struct cmdline *cl, const struct bench_case *c,
-			     const struct bench_hooks *h)
+			     const struct bench_hooks *h, uint64_t *need_out)
 {
 	const char *acc = bench_access_name(c->access);
 	struct bench_result r;
 	size_t before = page_free_count();
-	uint64_t need, ram = env_ram_bytes();
-	int err = bench_case_need(c, &need);
+	struct bench_room room = room_for(cl, c);
+	struct bench_footprint fp;
+	uint64_t ram = env_ram_bytes();
+	int err = bench_case_footprint(c, &room, &fp);
+	uint64_t need = err ? 0 : fp.total;
 
 	if (err == -ERANGE) {
 		failure("bench: case %s %s pages=%llu: too large (sizes overflow, or "
@@ -313,6 +333,7 @@ static enum outcome run_case(const struct cmdline *cl, const struct bench_case *
 		     asked ? "case" : "skipping", c->pattern, acc, (unsigned long long)c->pages,
 		     (unsigned long long)((need + (1u << 20) - 1) >> 20),
 		     (unsigned long long)(ram >> 20));
+		*need_out = need;
 		return asked ? FAILED : SKIPPED;
 	}
 	unsigned folio = c->folio ? c->folio & ~BENCH_FOLIO_NONE : cl->folio_orders;
@@ -433,6 +454,104 @@ static void print_summary(const char *suite, uint64_t floor_sum)
 	kprintf("faultline-csv end %s\n", suite);
 }
 
+/*
+ * A suite may skip a case the RAM cannot hold only when a case of the same
+ * pattern and access ran (a smaller size of the same sweep: the default
+ * suite's seq writes reach 1 GiB). Otherwise the run fails, with the first
+ * such case as the reason. True when every skip is covered.
+ */
+static bool skips_covered(const struct cmdline *cl, const struct bench_case *cases, size_t n,
+			  const enum outcome *outcome, const uint64_t *need)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+
+		if (!wanted(cl, cases[i].pattern) || outcome[i] != SKIPPED)
+			continue;
+		while (j < n && !(wanted(cl, cases[j].pattern) && outcome[j] == RAN &&
+				  cases[j].access == cases[i].access &&
+				  strcmp(cases[j].pattern, cases[i].pattern) == 0))
+			j++;
+		if (j < n)
+			continue;
+		failure("bench: case %s %s pages=%llu: needs %llu MiB, does not fit in %llu "
+			"MiB; no %s %s case fits", cases[i].pattern,
+			bench_access_name(cases[i].access), (unsigned long long)cases[i].pages,
+			(unsigned long long)((need[i] + (1u << 20) - 1) >> 20),
+			(unsigned long long)(env_ram_bytes() >> 20), cases[i].pattern,
+			bench_access_name(cases[i].access));
+		return false;
+	}
+	return true;
+}
+
+/* One line naming the patterns of a suite, each once, in the suite's order. */
+static void list_patterns(const char *suite, const struct bench_case *cases, size_t n)
+{
+	char buf[320];
+	int len = ksnprintf(buf, sizeof(buf), "bench: patterns of suite %s:", suite);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+
+		while (j < i && strcmp(cases[j].pattern, cases[i].pattern) != 0)
+			j++;
+		if (j == i && len < (int)sizeof(buf))
+			len += ksnprintf(buf + len, sizeof(buf) - (size_t)len, " %s",
+					 cases[i].pattern);
+	}
+	if (len < (int)sizeof(buf))
+		ksnprintf(buf + len, sizeof(buf) - (size_t)len, " find_vma");
+	info("%s", buf);
+}
+
+/*
+ * Keys given that no selected case depends on (bench_case_uses, find_vma
+ * for vmas= and seed=): each gets a warning line, as keys that do not
+ * apply to run=tests do, and the run goes on.
+ */
+static void warn_unused(const struct cmdline *cl, const struct bench_case *cases, size_t n)
+{
+	static const struct {
+		unsigned key, uses;
+		const char *name, *why;
+	} keys[] = {
+		{ CMDLINE_PAGES, BENCH_USES_PAGES, "pages", "only find_vma runs" },
+		{ CMDLINE_ITERS, BENCH_USES_PAGES, "iters", "only find_vma runs" },
+		{ CMDLINE_SEED, BENCH_USES_SEED, "seed",
+		  "no random, sparse or find_vma case" },
+		{ CMDLINE_STEP, BENCH_USES_STEP, "step",
+		  "no seq, reverse, random, stride or sparse case" },
+		{ CMDLINE_STAGES, BENCH_USES_STAGES, "stages",
+		  "no case times a fault (retouch and find_vma only)" },
+		{ CMDLINE_FOLIO, BENCH_USES_FOLIO, "folio",
+		  "no case can map one (cases with their own folio, reads, churn, "
+		  "regions smaller than the folio)" },
+		{ CMDLINE_THP, BENCH_USES_THP, "thp",
+		  "no case can map a block (cases with their own thp, churn, "
+		  "regions smaller than a block)" },
+	};
+	bool find_vma = wanted(cl, "find_vma");
+	unsigned uses = find_vma ? BENCH_USES_SEED : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct bench_case c;
+
+		if (!wanted(cl, cases[i].pattern))
+			continue;
+		tune(cl, &cases[i], &c);
+		uses |= bench_case_uses(&c, cl->folio_orders);
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+		if ((cl->given & keys[k].key) && !(uses & keys[k].uses))
+			info("warning: %s= has no effect on suite=%s%s%s: %s (ignored)",
+			     keys[k].name, cl->suite, cl->pattern[0] ? " pattern=" : "",
+			     cl->pattern, keys[k].why);
+	if ((cl->given & CMDLINE_VMAS) && !find_vma)
+		info("warning: vmas= has no effect on suite=%s pattern=%s: no find_vma "
+		     "case (ignored)", cl->suite, cl->pattern);
+}
+
 static int run_suite(const struct cmdline *cl)
 {
 	const struct bench_case *cases;
@@ -440,11 +559,17 @@ static int run_suite(const struct cmdline *cl)
 	struct bench_hooks h = { .seed = cl->seed, .tlb_cold = tlb_cold };
 	struct bench_floors floors;
 	bool stages, ok = true;
-	size_t ran = 0, skipped = 0;
+	static enum outcome outcome[MAX_ROWS];
+	static uint64_t need[MAX_ROWS];
 	int err;
 
 	if (!ncases) {
 		failure("bench: unknown suite '%s' (suites: default, small, folio, guard)", cl->suite);
+		return -EINVAL;
+	}
+	static_assert(MAX_ROWS >= 35, "an outcome per case of the largest suite");
+	if (ncases > MAX_ROWS) {
+		failure("bench: suite %s has %zu cases, more than %d", cl->suite, ncases, MAX_ROWS);
 		return -EINVAL;
 	}
 	if ((cl->given & CMDLINE_ITERS) && cl->iters > BENCH_REPS_MAX) {
@@ -484,8 +609,10 @@ static int run_suite(const struct cmdline *cl)
 	if (total == 1) {
 		failure("bench: pattern=%s matches no case of suite %s", cl->pattern,
 		     cl->suite);
+		list_patterns(cl->suite, cases, ncases);
 		return -EINVAL;
 	}
+	warn_unused(cl, cases, ncases);
 
 	h.overhead = bench_calibrate();
 	info("bench: suite=%s cases=%zu board=%s cpu=%s mode=%s counter=%s "
@@ -523,25 +650,11 @@ static int run_suite(const struct cmdline *cl)
 		info("bench: [%zu/%zu] %s %s pages=%llu", ++done, total,
 		     c.pattern, bench_access_name(c.access),
 		     (unsigned long long)c.pages);
-		switch (run_case(cl, &c, &h)) {
-		case RAN:
-			ran++;
-			break;
-		case SKIPPED:
-			skipped++;
-			break;
-		default:
-			ok = false;
-		}
+		outcome[i] = run_case(cl, &c, &h, &need[i]);
+		ok &= outcome[i] != FAILED;
 	}
 	kprintf("faultline-csv end %s.raw\n", cl->suite);
-
-	if (skipped && !ran && ok) {
-		failure("bench: no case of suite %s%s%s fits in %llu MiB: nothing was measured",
-		     cl->suite, cl->pattern[0] ? " pattern=" : "", cl->pattern,
-		     (unsigned long long)(env_ram_bytes() >> 20));
-		ok = false;
-	}
+	ok &= skips_covered(cl, cases, ncases, outcome, need);
 	if (wanted(cl, "find_vma")) {
 		info("bench: [%zu/%zu] find_vma with up to %llu VMAs", ++done,
 		     total, (unsigned long long)vc[nvc - 1]);

@@ -42,6 +42,14 @@
 #                   (placed in the last page, dtb-addr)
 #   dtb-nomap       a /reserved-memory "no-map" region, run=tests: the
 #                   in-guest mmu_nomap_unmapped checks it is not mapped
+#   arg-folio-suite-64k  suite=folio on a 64K kernel with 256 MiB: each write
+#                   case does not fit (a folio or block per touch), and the run fails
+#   arg-folio-nofit folio=1m on stride-512: a folio per touch does not fit
+#   arg-bench-keys-* run=bench keys no selected case uses warn (pages=,
+#                   iters=, stages=, step=, folio=, thp= on find_vma; folio=
+#                   on a case's own folio, vmas=, seed=, thp= on small regions)
+#   arg-unknown-key-lists  an unknown key's reason lists the keys
+#   arg-pattern-none       a pattern= matching nothing lists the suite's patterns
 #
 # Tier test-runner: host tests of the tools package (tests/unit/test_runner.py)
 # and of the Cortex-A53 erratum check tools/a53check.py
@@ -124,6 +132,7 @@ expect-dtbs:
 test-expect: expect-dtbs
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc kernel
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc GRANULE=16k kernel
+	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc GRANULE=64k kernel
 	@tools/tier.sh test-expect start; for c in $(EXPECT_CASES); do \
 		n=$$(basename $$c .exp); \
 		tools/tier.sh test-expect check "$$n" $(PYTHON) -m tools.qemu expect $$c --qemu $(QEMU) \

@@ -4,7 +4,9 @@
  * the faulting store and add up to its end-to-end latency; taking them costs
  * no more than the measured counter-read overhead per stamp; the fault and
  * page counts a case reports are the faults its accesses took; the stage
- * marks cover every stage.
+ * marks cover every stage. Every case is checked against the memory the
+ * benchmarks may use before it runs (bench_case_footprint, as run=bench
+ * does): one that does not fit skips its test, saying so.
  */
 #include "tests/guest/ktest.h"
 
@@ -18,6 +20,7 @@
 #include "bench/kernel/floors.h"
 #include "mm/fault.h"
 #include "mm/mm.h"
+#include "mm/page_alloc.h"
 
 #define PAGES 64
 
@@ -50,9 +53,46 @@ static bool have_pmu(void)
 	return true;
 }
 
+/* The room c runs in: `orders` folios, thp as given, the free memory now. */
+static struct bench_room room(unsigned orders, bool thp)
+{
+	return (struct bench_room){ .folio_orders = orders, .thp = thp,
+				    .free = (uint64_t)page_free_count() * PAGE_SIZE };
+}
+
+/*
+ * Whether c, run with `orders` folios (thp off), fits the memory the
+ * benchmarks may use (env_ram_bytes); else the test skips, saying what it
+ * needs, or fails if c is malformed.
+ */
+static bool fits(const struct bench_case *c, unsigned orders)
+{
+	struct bench_room m = room(orders, false);
+	struct bench_footprint f;
+	uint64_t ram = env_ram_bytes();
+	int err = bench_case_footprint(c, &m, &f);
+
+	if (err) {
+		ktest_fail(__FILE__, __LINE__, "case %s pages=%llu: footprint %d", c->pattern,
+			   (unsigned long long)c->pages, err);
+		return false;
+	}
+	if (f.total > ram) {
+		ktest_skip("case %s %s pages=%llu needs %llu KiB, does not fit in %llu KiB",
+			   c->pattern, bench_access_name(c->access), (unsigned long long)c->pages,
+			   (unsigned long long)(f.total >> 10), (unsigned long long)(ram >> 10));
+		return false;
+	}
+	return true;
+}
+
 KTEST(bench_stamps_monotonic_and_summing)
 {
-	if (!have_pmu())
+	/* what the test maps: 2 x PAGES pages, written one by one */
+	struct bench_case need = { "seq", KIND_SEQ, 0, ACCESS_WRITE, 2 * PAGES, 1, 0, 0, false,
+				   false };
+
+	if (!have_pmu() || !fits(&need, 0))
 		return;
 	uint64_t overhead = bench_calibrate();
 	uint8_t *p = env_map(2 * PAGES * PAGE_SIZE, ENV_PROT_READ | ENV_PROT_WRITE);
@@ -133,6 +173,8 @@ KTEST(bench_case_counts_faults)
 	struct bench_case re = { "seq", KIND_SEQ, 0, ACCESS_RETOUCH, 32, 2, 0, 0, false, false };
 	struct bench_result r;
 
+	if (!fits(&w, 0) || !fits(&rw, 0) || !fits(&re, 0))
+		return;
 	KASSERT_EQ(bench_run_case(&w, &h, &r), 0);
 	KEXPECT_EQ(r.samples, 64);
 	KEXPECT_EQ(r.faults, 64);
@@ -175,7 +217,10 @@ KTEST(bench_case_classifies_faults)
 	struct bench_case w = { "seq", KIND_SEQ, 0, ACCESS_WRITE, base_pages * per_page, 2,
 				0, 0, false, true };
 	struct bench_result r;
+	struct bench_case f = { "seq", KIND_SEQ, 0, ACCESS_WRITE, 4, 2, 0, BIT(2), false, false };
 
+	if (!fits(&w, BIT(2)) || !fits(&f, BIT(2)))
+		return;
 	KASSERT_EQ(mm_set_folios(current_mm, BIT(2)), 0);
 	int err = bench_run_case(&w, &h, &r);
 	KASSERT_EQ(mm_set_folios(current_mm, 0), 0);
@@ -195,8 +240,6 @@ KTEST(bench_case_classifies_faults)
 	 * One touch per folio (the folio suite's cases): the units mapped are
 	 * the folios' pages, not the touches, and every fault is a folio's.
 	 */
-	struct bench_case f = { "seq", KIND_SEQ, 0, ACCESS_WRITE, 4, 2, 0, BIT(2), false, false };
-
 	KASSERT_EQ(mm_set_folios(current_mm, BIT(2)), 0);
 	err = bench_run_case(&f, &h, &r);
 	KASSERT_EQ(mm_set_folios(current_mm, 0), 0);
@@ -208,6 +251,46 @@ KTEST(bench_case_classifies_faults)
 	KEXPECT_EQ(r.mapped_4k, 32 * per_page);
 	KEXPECT_EQ(r.cost_4k_x100, (8 * r.fault_p50 * 100 + 16 * per_page) / (32 * per_page));
 	bench_release(&r);
+}
+
+/*
+ * The fit check on this machine's own free memory and granule: a case
+ * whose every touch maps a whole folio (the folio suite's, or folio= with
+ * a stride of a folio) counts a folio per touch, not a page, for as many
+ * folios as the free memory holds (then base pages, as the fault falls
+ * back); a case's own folio counts at least once. Here the touches are one
+ * more than the free memory holds folios of the largest size.
+ */
+KTEST(bench_fit_counts_folios)
+{
+	unsigned top = FOLIO_MAX_ORDER;
+	uint64_t size = PAGE_SIZE << top, ram = env_ram_bytes();
+	uint64_t free = (uint64_t)page_free_count() * PAGE_SIZE, held = free / size;
+	uint64_t touches = held + 1;
+	struct bench_case own = { "seq", KIND_SEQ, 0, ACCESS_WRITE, touches, 1, 0, BIT(top),
+				  false, false };
+	struct bench_case stride = { "stride", KIND_STRIDE, 1u << top, ACCESS_WRITE, touches,
+				     1, 0, 0, false, false };
+	struct bench_room m = room(BIT(top), false);
+	struct bench_footprint f, at_ram;
+
+	KASSERT_EQ(m.free, free); /* nothing allocated since */
+	KASSERT_EQ(bench_case_footprint(&own, &m, &f), 0);
+	KEXPECT_EQ(f.data, (held ? held : 1) * size + (held ? PAGE_SIZE : 0));
+	KEXPECT_LT(touches * PAGE_SIZE, f.data); /* more than a page per touch */
+	m.free = ram; /* as bench_case_fits takes it */
+	KASSERT_EQ(bench_case_footprint(&own, &m, &at_ram), 0);
+	KEXPECT_EQ(bench_case_fits(&own, ram), at_ram.total <= ram);
+	if (!held) /* not one folio of that size fits: the case does not */
+		KEXPECT(!bench_case_fits(&own, ram));
+	m.free = free;
+	KASSERT_EQ(bench_case_footprint(&stride, &m, &f), 0);
+	KEXPECT_EQ(f.data, held * size + PAGE_SIZE);
+	/* with base pages the same stride maps a page per touch */
+	m = room(0, false);
+	KASSERT_EQ(bench_case_footprint(&stride, &m, &f), 0);
+	KEXPECT_EQ(f.data, touches * PAGE_SIZE);
+	KEXPECT_LE(f.total, ram);
 }
 
 KTEST(bench_floors_measure)

@@ -116,15 +116,18 @@ static void test_good_lines(void **state)
 	assert_string_equal(cmdline_run_name(RUN_BENCH), "bench");
 }
 
+/* The keys an unknown key's message lists (lib/cmdline.c key_names). */
+#define KEYS "run suite pattern pages iters seed stages mode counter vmas folio thp step"
+
 static void test_bad_lines(void **state)
 {
 	static const struct {
 		const char *line, *why;
 	} cases[] = {
-		{ "foo=1", "bad command line: unknown key 'foo'" },
-		{ "run=bench foo=1", "bad command line: unknown key 'foo'" },
-		{ "=5", "bad command line: unknown key ''" },
-		{ "Run=bench", "bad command line: unknown key 'Run'" },
+		{ "foo=1", "bad command line: unknown key 'foo' (keys: " KEYS ")" },
+		{ "run=bench foo=1", "bad command line: unknown key 'foo' (keys: " KEYS ")" },
+		{ "=5", "bad command line: unknown key '' (keys: " KEYS ")" },
+		{ "Run=bench", "bad command line: unknown key 'Run' (keys: " KEYS ")" },
 		{ "chatty", "bad command line: 'chatty' is not key=value" },
 		{ "run", "bad command line: 'run' needs a value (run=...)" },
 		{ "run=", "bad command line: empty value for 'run'" },
@@ -209,6 +212,33 @@ static void test_mode_and_counter(void **state)
 	}
 }
 
+/*
+ * An unknown key's message lists the keys, and each one listed is a key:
+ * given without a value it is refused as needing one, not as unknown.
+ */
+static void test_unknown_lists_keys(void **state)
+{
+	struct cmdline cl;
+	const char *why = NULL;
+	char list[128], *k, *save = NULL;
+	unsigned n = 0;
+
+	assert_int_equal(cmdline_parse("nosuchkey=1", &cl, &why), -EINVAL);
+	const char *at = strstr(why, "(keys: ");
+	assert_non_null(at);
+	snprintf(list, sizeof(list), "%s", at + 7);
+	assert_true(strlen(list) > 1 && list[strlen(list) - 1] == ')');
+	list[strlen(list) - 1] = '\0';
+	for (k = strtok_r(list, " ", &save); k; k = strtok_r(NULL, " ", &save), n++) {
+		char expect[64];
+
+		assert_int_equal(cmdline_parse(k, &cl, &why), -EINVAL);
+		snprintf(expect, sizeof(expect), "bad command line: '%s' needs a value (%s=...)", k, k);
+		assert_string_equal(why, expect);
+	}
+	assert_int_equal(n, 13);
+}
+
 /* Control, escape and 8-bit bytes never reach the console raw: each is
  * quoted as \xNN (a backslash as \\), in the reason and in notes. */
 static void test_escaped(void **state)
@@ -216,7 +246,7 @@ static void test_escaped(void **state)
 	static const struct {
 		const char *line, *why;
 	} cases[] = {
-		{ "foo\x1b[2J=1", "bad command line: unknown key 'foo\\x1b[2J'" },
+		{ "foo\x1b[2J=1", "bad command line: unknown key 'foo\\x1b[2J' (keys: " KEYS ")" },
 		{ "run=\x07" "bench", "bad command line: run='\\x07bench' (expected bench, tests, anatomy or none)" },
 		{ "suite=a\\b", "bad command line: suite='a\\\\b' (names are [A-Za-z0-9_-]+)" },
 		{ "pages=1\x7f", "bad command line: pages='1\\x7f' is not a number" },
@@ -432,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_good_lines),
 		cmocka_unit_test(test_bad_lines),
+		cmocka_unit_test(test_unknown_lists_keys),
 		cmocka_unit_test(test_mode_and_counter),
 		cmocka_unit_test(test_vmas),
 		cmocka_unit_test(test_folio),
