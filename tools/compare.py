@@ -107,6 +107,10 @@ def scale(row, path, cpu_hz=None):
         return (ns, "instructions") if mode == "icount" else (ns, "ns")
     if mode == "icount" and unit in ("instructions", "cycles"):
         return 1.0, "instructions"
+    if unit == "host-ticks":
+        # PMCCNTR under TCG without icount: QEMU's virtual clock, host
+        # time on both kernels' side of the same machine.
+        return 1.0, "host-ticks"
     if unit == "cycles" and cpu_hz:
         return 1e9 / cpu_hz, "ns"
     raise Error(f"{path}: {unit} in mode {mode} cannot be converted to a "

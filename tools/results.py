@@ -271,7 +271,7 @@ def unit_label(r):
     tick is one instruction; under TCG without icount QEMU's PMCCNTR (and
     the generic timer) follow host time: not core cycles."""
     unit, mode = r.get("unit") or "counts", r.get("mode")
-    if mode == "tcg" and unit == "cycles":
+    if unit == "host-ticks" or (mode == "tcg" and unit == "cycles"):
         return "host-time ticks (TCG, not cycles)"
     if mode == "tcg" and unit == "ticks":
         return "timer ticks (TCG: host time)"

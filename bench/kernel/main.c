@@ -176,6 +176,18 @@ static int choose_mode(const struct cmdline *cl)
 	return 0;
 }
 
+/*
+ * The unit of a PMCCNTR_EL0 count in mode `mode`: one instruction under
+ * icount, a core cycle on hardware, and under TCG without icount a tick of
+ * QEMU's virtual clock, which follows host time: not a cycle of any core.
+ */
+static const char *pmccntr_unit(const char *mode)
+{
+	if (strcmp(mode, "icount") == 0)
+		return "instructions";
+	return strcmp(mode, "tcg") == 0 ? "host-ticks" : "cycles";
+}
+
 /* The counter, mode and unit of this run; -EINVAL if they cannot be had. */
 static int choose_counter(const struct cmdline *cl, bool *stages)
 {
@@ -206,8 +218,7 @@ static int choose_counter(const struct cmdline *cl, bool *stages)
 	} else {
 		env_use_counter(ENV_PMCCNTR);
 		meta.counter = "pmccntr";
-		meta.unit = strcmp(meta.mode, "icount") == 0 ? "instructions"
-							    : "cycles";
+		meta.unit = pmccntr_unit(meta.mode);
 	}
 	*stages = cl->stages;
 	if (*stages && env_counter_kind() != ENV_PMCCNTR) {

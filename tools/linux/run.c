@@ -6,7 +6,8 @@
  * rather than run warm under their cold name.
  *
  * Rows carry the counter the program read (counter=pmccntr or inst_retired,
- * unit=instructions under icount, else cycles for pmccntr; or the fallback
+ * unit=instructions under icount, host-ticks for pmccntr under TCG (QEMU's
+ * virtual clock, host time), cycles on hardware; or the fallback
  * counter=cntvct, unit=ticks), and three columns after faultline's:
  *
  *   resolution    one count in the compare table's unit: instructions
@@ -150,7 +151,7 @@ static const char *counter_unit(enum linux_counter c, const char *mode)
 		return "ticks";
 	if (c == LINUX_INST || !strcmp(mode, "icount"))
 		return "instructions";
-	return "cycles";
+	return strcmp(mode, "tcg") == 0 ? "host-ticks" : "cycles";
 }
 
 /*
