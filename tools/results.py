@@ -373,8 +373,11 @@ def headline_table(path):
                         [f"{int(r[c]):,}" for c in ("p50", "p90", "p99", "max")])
     if len(rows) == 1:
         return ""
+    unit = first["unit"]
+    if first["mode"] == "tcg" and unit == "cycles":   # TCG's PMCCNTR follows host time
+        unit = "PMCCNTR ticks (host time under TCG, not core cycles)"
     return compare.text_table(rows, f"{first['board']} {first['cpu']} {first['mode']}: "
-                              f"latency per fault, {first['unit']}")
+                              f"latency per fault, {unit}")
 
 
 # ---------------------------------------------------------------------------
