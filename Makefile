@@ -55,7 +55,7 @@ endif
 # its counts are host-time ticks, not cycles. Default 1 for the benchmark
 # commands (BENCH_GOALS), 0 for run, debug and the test tiers (which say
 # what they need). Anything else is refused.
-BENCH_GOALS := bench bench-granules compare compare-pagesize anatomy lava lava-jobs results
+BENCH_GOALS := bench bench-granules compare compare-pagesize anatomy lava lava-jobs results results-bench
 ICOUNT ?= $(if $(filter $(BENCH_GOALS),$(MAKECMDGOALS)),1,0)
 icount_on  := 1 yes on true
 icount_off := 0 no off false
@@ -187,8 +187,46 @@ Q := @
 say = printf '  %-7s %s\n' '$(1)' '$(2)';
 endif
 
-.PHONY: all kernel clean
+.PHONY: all kernel clean help
 all: kernel
+
+# make help: the user-facing targets and variables, one line each, grouped.
+help:
+	@printf '%s\n' \
+	'Build and run' \
+	'  make                      build build/<board>[-clang][-<granule>]/faultline.{elf,img}' \
+	'  make run ARGS="..."       boot one board in QEMU, console on the terminal (Ctrl-A X quits)' \
+	'  make debug                the same, halted, gdb-multiarch attached' \
+	'  make sdcard               Raspberry Pi boot files and a FAT image (BOARD=rpi3|rpi4)' \
+	'  make clean                remove build/' \
+	'Benchmarks (write under build/results/<board>-<cpu>-<granule>-<toolchain>-<mode>/)' \
+	'  make bench                the suite under ICOUNT: <suite>.csv, .raw.csv, plots, headline table' \
+	'  make bench-granules       guard and folio suites at 4k, 16k, 64k on cortex-a76, folio-granules.svg' \
+	'  make compare              the suite on Debian'"'"'s Linux in the same QEMU, side by side' \
+	'  make compare-pagesize     Linux and faultline across granules and folio sizes' \
+	'  make anatomy              every instruction of one fault of each kind, faultline and Linux' \
+	'  make bench-extract LOG=f  the CSVs and plots of a console log from hardware' \
+	'  make lava                 the qemu-virt job under lava-run (root); make lava-jobs: the job files' \
+	'  make results              regenerate the committed results/ (hours; the only writer of results/)' \
+	'Tests' \
+	'  make test                 every tier (what .ci/run calls)' \
+	'  make test-<tier>          one tier: $(TEST_TIERS)' \
+	'Variables' \
+	'  BOARD=qemu-virt|rpi3|rpi4|rpi5   the board (default qemu-virt)' \
+	'  CPU=cortex-a72|...        QEMU CPU model (qemu-virt; 16k needs cortex-a76 or max)' \
+	'  MEM=512M|2G|...           QEMU RAM (make bench: 2G)' \
+	'  GRANULE=4k|16k|64k        translation granule (default 4k)' \
+	'  TOOLCHAIN=gcc|clang       compiler (default gcc)' \
+	'  ICOUNT=1|0                1: -icount, counts are instructions (benchmark default); 0: TCG, host-time ticks' \
+	'  SUITE=default|small|folio|guard  benchmark suite (or ARGS=suite=...)' \
+	'  ARGS="k=v ..."            kernel command line; wins over the words a command gives by default' \
+	'  BOOT=direct|uboot         boot chain' \
+	'  DEBUG=1                   page poisoning and double-free checks' \
+	'  V=1                       print full build commands' \
+	'  BENCH_OUT=dir             where make bench writes (default build/results/<configuration>)' \
+	'  COMPARE_DIR=dir           where make compare writes; COMPARE_CPU_HZ=Hz for counts in cycles' \
+	'See README.md and docs/contract.md.'
+
 kernel: $(BUILD)/faultline.img
 
 $(BUILD)/obj/%.c.o: %.c Makefile configs/$(BOARD).mk

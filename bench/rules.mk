@@ -51,10 +51,15 @@ BENCH_RUN      = $(RESULTS_PY) bench --qemu $(QEMU) --kernel $(BUILD)/faultline.
 	--board-args "$(QEMU_BOARD_ARGS)" --ram-base $(QEMU_RAM_BASE) \
 	--timeout $(BENCH_TIMEOUT) $(if $(UBOOT_CHAIN_ARGS),--boot-chain "$(UBOOT_CHAIN_ARGS)")
 
+ifneq ($(filter bench,$(MAKECMDGOALS)),)
+ifneq ($(filter-out bench,$(call args_value,run)),)
+$(error make bench: ARGS=run=$(call args_value,run): make bench runs run=bench (make run ARGS=... boots anything else))
+endif
+endif
+
 .PHONY: bench bench-extract bench-granules test-bench
 bench: MEM = $(BENCH_MEM)
 bench: deps
-	@case "$(call args_value,run)" in ""|bench) ;; *) echo "make bench: ARGS=run=$(call args_value,run): make bench runs run=bench (make run ARGS=... boots anything else)"; exit 1;; esac
 	@$(MAKE) --no-print-directory kernel
 	@$(BENCH_RUN) $(if $(filter 1,$(ICOUNT)),--icount) --suite $(SUITE) \
 		--append "$(filter-out run=% suite=% mode=%,$(call args_over,$(BENCH_ARGS)))" \
@@ -106,6 +111,15 @@ test-bench: kernel
 			sh -c '[ $$0 = 0 ] && $(RESULTS_PY) guard $$1/run1/$(BENCH_GRANULE_SUITE).csv \
 			$$2/$(BENCH_GRANULE_SUITE).csv' $$ok $(BENCH_TEST)/$$d $(RESULTS_DIR)/$$d; \
 	done; \
+	before=$$(git status --porcelain -- results 2>&1); \
+	$(MAKE) --no-print-directory bench SUITE=small ARGS="pattern=seq pages=64 iters=4" \
+		>$(BENCH_TEST)/user.log 2>&1; ok=$$?; \
+	tools/tier.sh test-bench check "a user's make bench (docs/bench.md's example) runs" test $$ok = 0; \
+	tools/tier.sh test-bench check "a user's make bench leaves results/ as it was (git status)" \
+		sh -c '[ "$$(git status --porcelain -- results 2>&1)" = "$$0" ]' "$$before"; \
+	tools/tier.sh test-bench check "a user's make bench writes under build/results/" \
+		sh -c 'f=$$(sed -n "s|^bench: wrote \(build/results/[^ ]*/small\.csv\)$$|\1|p" $$0) && test -s "$$f"' \
+		$(BENCH_TEST)/user.log; \
 	tools/tier.sh test-bench end
 
 # Where make bench-granules writes: granule-a76-<g>/ and folio-granules.svg.
