@@ -4,6 +4,7 @@
 #   make run|debug BOARD=b ARGS="..."      boot one board in QEMU
 #   make test                              every test tier (what .ci/run calls)
 #   make bench / make compare              benchmarks (see bench/rules.mk)
+#   make help                              the commands and variables
 #
 # Each folder owns its rules in a rules.mk fragment included below.
 

@@ -149,7 +149,8 @@ bench-granules: deps
 #   qemu-virt/pagesize-a72/              the same on cortex-a72, Linux 4K,
 #                                        faultline 4k and 64k
 #   qemu-virt/anatomy-*                  make anatomy
-# make results-bench does the make bench part alone (minutes, not hours).
+# make results-bench does faultline's part alone (make bench and
+# bench-granules: minutes; the rest boots Linux for hours).
 # No configuration variable may be given: the layout is fixed.
 RESULTS_FIXED := ARGS SUITE BOARD CPU MEM GRANULE TOOLCHAIN DEBUG BOOT BENCH_OUT \
 	COMPARE_DIR ANATOMY_OUT GRANULES_OUT BENCH_ARGS
@@ -164,9 +165,9 @@ results-bench: results-check
 		$(RESULTS_MAKE) bench SUITE=$$s BENCH_OUT=results/qemu-virt || exit 1; done
 	@for b in rpi3 rpi4; do \
 		$(RESULTS_MAKE) bench BOARD=$$b BENCH_OUT=results/$$b-qemu || exit 1; done
-results: results-bench
 	@$(RESULTS_MAKE) bench-granules GRANULES_OUT=results/qemu-virt \
 		GRANULE_SUITES="$(BENCH_GRANULE_SUITE) folio small"
+results: results-bench
 	@$(RESULTS_MAKE) compare COMPARE_DIR=results/qemu-virt
 	@$(RESULTS_MAKE) compare-pagesize COMPARE_DIR=results/qemu-virt
 	@$(RESULTS_MAKE) compare-pagesize CPU=cortex-a72 LINUX_GRANULES=4k \
