@@ -290,6 +290,26 @@ class Lava(unittest.TestCase):
         has(self, r'--args "" .*--icount', out.replace("\\\n", " "))
 
 
+class Summary(unittest.TestCase):
+    def test_tcg_counts_are_not_called_cycles(self):
+        from tools import results
+        src = os.path.join(ROOT, "results/qemu-virt/small.csv")
+        with open(src, newline="") as f:
+            rows = list(csv.DictReader(f))
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "small.csv")
+            with open(p, "w", newline="") as f:
+                w = csv.DictWriter(f, fieldnames=list(rows[0]))
+                w.writeheader()
+                for r in rows:
+                    w.writerow(dict(r, mode="tcg", unit="cycles"))
+            title = results.headline_table(p).splitlines()[0]
+        self.assertNotIn("per fault, cycles", title)
+        self.assertIn("host time", title)
+        self.assertIn("icount: latency per fault, instructions",
+                      results.headline_table(src).splitlines()[0])
+
+
 class Help(unittest.TestCase):
     def test_help(self):
         code, out = make("help", dry=False)
