@@ -60,7 +60,8 @@ def check_compare(mode, cpu_hz=None, linux_counter=None, faultline=None):
         f_unit = compare.scale(fl, fl_name, cpu_hz)[1]
         l_unit = compare.scale(lx, "Linux", cpu_hz)[1]
     except compare.Error as e:
-        return (f"mode {mode}: {e} (COMPARE_CPU_HZ=<Hz> gives it), or run under {how}")
+        why = str(e).replace("with --cpu-hz", "as COMPARE_CPU_HZ=<Hz>")
+        return f"mode {mode}: {why}, or run under {how}"
     if f_unit != l_unit:
         return (f"faultline's counts would be in {f_unit}, Linux's in {l_unit}: "
                 f"no common unit; run under {how}")

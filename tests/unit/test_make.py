@@ -249,6 +249,10 @@ class Compare(unittest.TestCase):
         self.assertIn("COMPARE_CPU_HZ", out)
         self.assertNotIn("PASS", out)
         self.assertNotIn("  CC ", out)
+        code, out = make("compare-pagesize", "ICOUNT=0", dry=False)
+        self.assertNotEqual(code, 0)
+        self.assertIn("COMPARE_CPU_HZ", out)
+        self.assertNotIn("mkinitramfs", out)
         with tempfile.TemporaryDirectory() as d:
             self.write_csv(d, "tcg", "cycles")
             code, out = make("compare", f"COMPARE_DIR={d}", dry=False)

@@ -143,7 +143,10 @@ compare: compare-precheck deps kernel $(LINUX_INITRD) linux-kernel
 	$(PYTHON) -m tools.compare $(compare_hz) $$fl $(foreach c,$(LINUX_CONFIGS),$(call linux_csv,$(c))) \
 		-o $(COMPARE_DIR)/compare-$(SUITE).md --plot $(COMPARE_DIR)/compare-$(SUITE).svg
 
-.PHONY: compare-precheck
+.PHONY: compare-precheck compare-pagesize-precheck
+compare-pagesize-precheck:
+	@$(PYTHON) -m tools.precheck compare --mode $(MODE) $(compare_hz) \
+		$(if $(LINUX_COUNTER),--linux-counter $(LINUX_COUNTER))
 compare-precheck:
 	@$(PYTHON) -m tools.precheck compare --mode $(MODE) $(compare_hz) \
 		$(if $(LINUX_COUNTER),--linux-counter $(LINUX_COUNTER)) \
@@ -218,10 +221,8 @@ pagesize_boot = $(call progress,compare-pagesize,$(pagesize_boots),Linux granule
 		|| exit 1;
 
 .PHONY: compare-pagesize
-compare-pagesize: deps $(LINUX_INITRD)
-	@$(PYTHON) -m tools.precheck compare --mode $(MODE) $(compare_hz) \
-		$(if $(LINUX_COUNTER),--linux-counter $(LINUX_COUNTER)) || exit 1; \
-	t0=$$(date +%s); k=0; \
+compare-pagesize: compare-pagesize-precheck deps $(LINUX_INITRD)
+	@t0=$$(date +%s); k=0; \
 	for g in $(LINUX_GRANULES); do case $$g in 4k|16k) ;; \
 	*) echo "compare-pagesize: no Linux kernel for granule $$g: Debian ships arm64 kernels for 4k and 16k only (no 64K kernel)"; exit 1;; esac; done; \
 	if [ -n "$(filter 16k,$(LINUX_GRANULES))" ] && [ "$(BOARD)" != qemu-virt ]; then \
