@@ -119,7 +119,7 @@ class BenchDefaults(unittest.TestCase):
         has(self, r"--out build/results/qemu-virt-cortex-a72-4k-gcc-icount ", out)
         # bench-granules' recipe runs sub-makes, which make -n would run:
         # read its output directory from make's database instead.
-        code, out = make("-p", "-q", "bench-granules", dry=False)
+        code, out = make("-p", "-q", "help", dry=False)
         has(self, r"^GRANULES_OUT = build/results/\$\(RESULTS_BOARD\)-granules-\$\(TOOLCHAIN\)-icount$", out)
         has(self, r"BENCH_OUT=\$\(GRANULES_OUT\)/", out)
 
@@ -138,7 +138,7 @@ class BenchDefaults(unittest.TestCase):
         # test-bench and test-anatomy hold runs to the committed files: read
         # the recipes from make's database (make -n would run test-bench's
         # sub-make lines).
-        code, out = make("-p", "-q", "test-bench", "test-anatomy", dry=False)
+        code, out = make("-p", "-q", "help", dry=False)
         has(self, re.escape("$(RESULTS_DIR)/$(BENCH_GUARD_SUITE).csv' $$ok"), out)
         has(self, re.escape("--csv $(RESULTS_DIR)/default.csv"), out)
         has(self, r"^RESULTS_DIR = results/\$\(RESULTS_BOARD\)$", out)
