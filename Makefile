@@ -4,6 +4,7 @@
 #   make run|debug BOARD=b ARGS="..."      boot one board in QEMU
 #   make test                              every test tier (what .ci/run calls)
 #   make bench / make compare              benchmarks (see bench/rules.mk)
+#   make help                              the commands and variables
 #
 # Each folder owns its rules in a rules.mk fragment included below.
 
@@ -11,7 +12,6 @@ BOARD     ?= qemu-virt
 TOOLCHAIN ?= gcc
 BOOT      ?= direct
 SUITE     ?= default
-ICOUNT    ?= 0
 ARGS      ?=
 
 ifeq ($(wildcard configs/$(BOARD).mk),)
@@ -50,6 +50,67 @@ BUILD   ?= build/$(BOARD)-clang$(BUILD_SUFFIX)
 else
 $(error TOOLCHAIN must be gcc or clang, not '$(TOOLCHAIN)')
 endif
+# ICOUNT: 1 (or yes, on) runs QEMU with -icount shift=0,sleep=off, mode
+# icount: one counter tick is one retired instruction, deterministic. 0 (or
+# no, off) runs plain TCG, mode tcg: PMCCNTR_EL0 then follows host time, so
+# its counts are host-time ticks, not cycles. Default 1 for the benchmark
+# commands (BENCH_GOALS), 0 for run, debug and the test tiers (which say
+# what they need). Anything else is refused.
+BENCH_GOALS := bench bench-granules compare compare-pagesize anatomy lava lava-jobs results results-bench
+ICOUNT ?= $(if $(filter $(BENCH_GOALS),$(MAKECMDGOALS)),1,0)
+icount_on  := 1 yes on true
+icount_off := 0 no off false
+override ICOUNT := $(strip $(if $(filter-out 1,$(words $(ICOUNT))),$(error ICOUNT must be 1 (yes, on) or 0 (no, off), not '$(ICOUNT)'),\
+	$(if $(filter $(icount_on),$(ICOUNT)),1,$(if $(filter $(icount_off),$(ICOUNT)),0,\
+	$(error ICOUNT must be 1 (yes, on) or 0 (no, off), not '$(ICOUNT)')))))
+MODE := $(if $(filter 1,$(ICOUNT)),icount,tcg)
+
+# ARGS (the kernel command line) wins over the words a command gives by
+# default (the kernel refuses a key given twice): args_over drops each
+# default word whose key ARGS gives, then appends ARGS. suite= in ARGS is
+# SUITE; mode= in ARGS must agree with ICOUNT.
+arg_key    = $(firstword $(subst =, ,$(1)))
+args_keys := $(foreach w,$(ARGS),$(call arg_key,$(w)))
+args_value = $(patsubst $(1)=%,%,$(lastword $(filter $(1)=%,$(ARGS))))
+args_over  = $(strip $(foreach w,$(1),$(if $(filter $(call arg_key,$(w)),$(args_keys)),,$(w))) $(ARGS))
+ifneq ($(filter suite=%,$(ARGS)),)
+ifeq ($(origin SUITE),command line)
+ifneq ($(SUITE),$(call args_value,suite))
+$(error SUITE=$(SUITE) and ARGS=suite=$(call args_value,suite) disagree: give one of them)
+endif
+endif
+SUITE := $(call args_value,suite)
+endif
+ifneq ($(filter $(BENCH_GOALS),$(MAKECMDGOALS)),)
+ifneq ($(filter mode=%,$(ARGS)),)
+ifneq ($(call args_value,mode),$(MODE))
+$(error ARGS=mode=$(call args_value,mode) disagrees with ICOUNT=$(ICOUNT) (mode $(MODE)): the mode follows ICOUNT (1: icount, 0: tcg); set ICOUNT instead)
+endif
+endif
+endif
+
+# A CPU without the granule is refused before the build (the kernel would
+# stop at boot: CPU has no 16 KiB translation granule).
+CPU_NO16K := cortex-a53 cortex-a57 cortex-a72
+BOOT_GOALS := bench compare lava lava-jobs run debug
+ifneq ($(filter $(BOOT_GOALS),$(MAKECMDGOALS)),)
+ifeq ($(GRANULE)$(filter $(CPU_NO16K),$(CPU)),16k$(CPU))
+$(error GRANULE=16k: CPU=$(CPU) has no 16 KiB translation granule (ID_AA64MMFR0_EL1.TGran16); use CPU=cortex-a76 or CPU=max$(if $(filter-out qemu-virt,$(BOARD)), on BOARD=qemu-virt ($(BOARD) fixes its CPU)))
+endif
+endif
+
+# Where a user's runs go: build/results/<configuration>/, named for the
+# board, CPU, granule, toolchain and mode (and MEM when given, DEBUG=1,
+# BOOT=uboot), the suite in the file name: two configurations never share
+# a file. The committed results/ (RESULTS_DIR) change only by `make results`.
+RESULTS_BOARD = $(BOARD_NAME)$(if $(filter rpi%,$(BOARD)),-qemu)
+RESULTS_DIR   = results/$(RESULTS_BOARD)
+RUN_CONFIG    = $(RESULTS_BOARD)-$(CPU)-$(GRANULE)-$(TOOLCHAIN)-$(MODE)$(if \
+	$(filter command line,$(origin MEM)),-$(MEM))$(if $(filter 1,$(DEBUG)),-debug)$(if $(filter uboot,$(BOOT)),-uboot)
+RUN_DIR       = build/results/$(RUN_CONFIG)
+
+empty :=
+space := $(empty) $(empty)
 OBJCOPY := aarch64-linux-gnu-objcopy
 HOSTCC  ?= gcc
 PYTHON  ?= /usr/bin/python3
@@ -127,8 +188,46 @@ Q := @
 say = printf '  %-7s %s\n' '$(1)' '$(2)';
 endif
 
-.PHONY: all kernel clean
+.PHONY: all kernel clean help
 all: kernel
+
+# make help: the user-facing targets and variables, one line each, grouped.
+help:
+	@printf '%s\n' \
+	'Build and run' \
+	'  make                      build build/<board>[-clang][-<granule>]/faultline.{elf,img}' \
+	'  make run ARGS="..."       boot one board in QEMU, console on the terminal (Ctrl-A X quits)' \
+	'  make debug                the same, halted, gdb-multiarch attached' \
+	'  make sdcard               Raspberry Pi boot files and a FAT image (BOARD=rpi3|rpi4)' \
+	'  make clean                remove build/' \
+	'Benchmarks (write under build/results/<board>-<cpu>-<granule>-<toolchain>-<mode>/)' \
+	'  make bench                the suite under ICOUNT: <suite>.csv, .raw.csv, plots, headline table' \
+	'  make bench-granules       guard and folio suites at 4k, 16k, 64k on cortex-a76, folio-granules.svg' \
+	'  make compare              the suite on Debian'"'"'s Linux in the same QEMU, side by side' \
+	'  make compare-pagesize     Linux and faultline across granules and folio sizes' \
+	'  make anatomy              every instruction of one fault of each kind, faultline and Linux' \
+	'  make bench-extract LOG=f  the CSVs and plots of a console log from hardware' \
+	'  make lava                 the qemu-virt job under lava-run (root); make lava-jobs: the job files' \
+	'  make results              regenerate the committed results/ (hours; the only writer of results/)' \
+	'Tests' \
+	'  make test                 every tier (what .ci/run calls)' \
+	'  make test-<tier>          one tier: $(TEST_TIERS)' \
+	'Variables' \
+	'  BOARD=qemu-virt|rpi3|rpi4|rpi5   the board (default qemu-virt)' \
+	'  CPU=cortex-a72|...        QEMU CPU model (qemu-virt; 16k needs cortex-a76 or max)' \
+	'  MEM=512M|2G|...           QEMU RAM (make bench: 2G)' \
+	'  GRANULE=4k|16k|64k        translation granule (default 4k)' \
+	'  TOOLCHAIN=gcc|clang       compiler (default gcc)' \
+	'  ICOUNT=1|0                1: -icount, counts are instructions (benchmark default); 0: TCG, host-time ticks' \
+	'  SUITE=default|small|folio|guard  benchmark suite (or ARGS=suite=...)' \
+	'  ARGS="k=v ..."            kernel command line; wins over the words a command gives by default' \
+	'  BOOT=direct|uboot         boot chain' \
+	'  DEBUG=1                   page poisoning and double-free checks' \
+	'  V=1                       print full build commands' \
+	'  BENCH_OUT=dir             where make bench writes (default build/results/<configuration>)' \
+	'  COMPARE_DIR=dir           where make compare writes; COMPARE_CPU_HZ=Hz for counts in cycles' \
+	'See README.md and docs/contract.md.'
+
 kernel: $(BUILD)/faultline.img
 
 $(BUILD)/obj/%.c.o: %.c Makefile configs/$(BOARD).mk

@@ -1,26 +1,31 @@
 # Benchmarks: make bench, and the test-bench tier of make test.
 #
-#   make bench [SUITE=s] [ICOUNT=1] [ARGS="pattern=seq pages=64"]
-#       build, boot the board in QEMU with run=bench, show progress, write
-#       results/<board>/<s>.csv and <s>.raw.csv and the plots beside them
-#       (<s>-cdf.svg or, under ICOUNT=1, <s>-latency.svg; <s>-stages.svg,
-#       <s>-find_vma.svg), then the headline faults as a table. The committed
-#       results/qemu-virt/ come from `make bench ICOUNT=1` (and SUITE=small,
-#       the regression guard's baseline).
+#   make bench [SUITE=s] [ICOUNT=0] [ARGS="pattern=seq pages=64"]
+#       build, boot the board in QEMU with run=bench (under ICOUNT by
+#       default: counts are instructions, deterministic), show progress,
+#       write <s>.csv and <s>.raw.csv and the plots beside them (<s>-cdf.svg
+#       or, under ICOUNT, <s>-latency.svg; <s>-stages.svg,
+#       <s>-find_vma.svg) into BENCH_OUT, then the headline faults as a
+#       table. BENCH_OUT is build/results/<configuration>/ (RUN_DIR in the
+#       Makefile; with ARGS, -<the words> appended): a user's runs never
+#       touch the committed results/.
+#   make results
+#       regenerate the committed results/ as they are laid out (every file
+#       under ICOUNT=1): see "make results" below. Hours, not minutes.
 #   make bench-granules
 #       the guard suite (a seq write per folio size, base page to block)
 #       and the folio suite (every first-touch pattern per folio size) at
 #       GRANULE=4k, 16k and 64k on cortex-a76 under ICOUNT=1, into
-#       results/qemu-virt/granule-a76-<g>/, then one plot of the write
+#       GRANULES_OUT/granule-a76-<g>/, then one plot of the write
 #       fault's cost per 4 KiB mapped against the folio size, a line per
-#       granule: results/qemu-virt/folio-granules.svg.
+#       granule: GRANULES_OUT/folio-granules.svg.
 #   make bench-extract LOG=file|/dev/ttyUSB0 [SUITE=s] [BENCH_OUT=dir]
 #       the same files from a console captured on real hardware.
 #
-# Variables: BENCH_ARGS (kernel words always given; stage breakdown on by
-# default), BENCH_OUT (results directory), BENCH_TIMEOUT (seconds),
-# BENCH_MEM (QEMU RAM for make bench: 2G, so the 1 GiB case fits; MEM=...
-# on the command line wins).
+# Variables: BENCH_ARGS (kernel words always given, ARGS wins over them;
+# stage breakdown on by default), BENCH_OUT (results directory),
+# BENCH_TIMEOUT (seconds), BENCH_MEM (QEMU RAM for make bench: 2G, so the
+# 1 GiB case fits; MEM=... on the command line wins).
 #
 # Tier test-bench: the extraction tests (host), then the small suite twice
 # under ICOUNT=1: both runs must be identical (determinism), and no fault
@@ -30,14 +35,15 @@
 # guard suite (a seq write per folio size, base page to half a block, and
 # one block fault) twice on cortex-a76 (it has all three granules) with
 # 2 GiB (the 64k granule's 512 MiB block fits) at GRANULE=4k, 16k and 64k,
-# against results/<board>/granule-a76-<granule>/guard.csv. Refresh those
-# with
-#   make bench ICOUNT=1 SUITE=guard CPU=cortex-a76 MEM=2G GRANULE=<g> \
-#        BENCH_OUT=results/qemu-virt/granule-a76-<g>
-# (qemu-virt only; about 17 s of the tier's wall time on two cores.)
+# against results/<board>/granule-a76-<granule>/guard.csv (make results
+# refreshes them; qemu-virt only; about 17 s of the tier's wall time on
+# two cores). Last, a user's `make bench` (docs/bench.md's example) must
+# leave results/ as it was and write under build/results/.
 
 BENCH_ARGS    ?= stages=on
-BENCH_OUT     ?= results/$(BOARD_NAME)$(if $(filter rpi%,$(BOARD)),-qemu)
+# ARGS less the keys make bench gives itself (run, suite: SUITE, mode: ICOUNT).
+bench_user_args = $(filter-out run=% suite=% mode=%,$(ARGS))
+BENCH_OUT     ?= $(RUN_DIR)$(if $(bench_user_args),-$(subst =,-,$(subst $(space),_,$(bench_user_args))))
 BENCH_TIMEOUT ?= 600
 BENCH_MEM     ?= 2G
 RESULTS_PY    := $(PYTHON) -m tools.results
@@ -45,16 +51,24 @@ BENCH_RUN      = $(RESULTS_PY) bench --qemu $(QEMU) --kernel $(BUILD)/faultline.
 	--board-args "$(QEMU_BOARD_ARGS)" --ram-base $(QEMU_RAM_BASE) \
 	--timeout $(BENCH_TIMEOUT) $(if $(UBOOT_CHAIN_ARGS),--boot-chain "$(UBOOT_CHAIN_ARGS)")
 
+ifneq ($(filter bench,$(MAKECMDGOALS)),)
+ifneq ($(filter-out bench,$(call args_value,run)),)
+$(error make bench: ARGS=run=$(call args_value,run): make bench runs run=bench (make run ARGS=... boots anything else))
+endif
+endif
+
 .PHONY: bench bench-extract bench-granules test-bench
 bench: MEM = $(BENCH_MEM)
 bench: deps
 	@$(MAKE) --no-print-directory kernel
 	@$(BENCH_RUN) $(if $(filter 1,$(ICOUNT)),--icount) --suite $(SUITE) \
-		--append "$(BENCH_ARGS) $(ARGS)" --outdir $(BENCH_OUT) \
-		--log $(BUILD)/bench-$(SUITE).log
+		--append "$(filter-out run=% suite=% mode=%,$(call args_over,$(BENCH_ARGS)))" \
+		--outdir $(BENCH_OUT) --log $(BUILD)/bench-$(SUITE).log
 
+bench-extract: BENCH_OUT = build/results/$(BOARD_NAME)-extracted
 bench-extract:
 	@test -n "$(LOG)" || { echo "make bench-extract: set LOG=<console log or serial device>"; exit 1; }
+	@test -e "$(LOG)" || { echo "make bench-extract: LOG=$(LOG): no such file or device"; exit 1; }
 	@$(RESULTS_PY) extract "$(LOG)" $(BENCH_OUT) --suite $(SUITE) && \
 		$(RESULTS_PY) plot $(BENCH_OUT) --suite $(SUITE)
 
@@ -83,7 +97,7 @@ test-bench: kernel
 		$(BENCH_TEST)/run2/$(BENCH_GUARD_SUITE).csv' $$ok; \
 	tools/tier.sh test-bench check "regression guard" \
 		sh -c '[ $$0 = 1 ] && $(RESULTS_PY) guard $(BENCH_TEST)/run1/$(BENCH_GUARD_SUITE).csv \
-		$(BENCH_OUT)/$(BENCH_GUARD_SUITE).csv' $$ok; \
+		$(RESULTS_DIR)/$(BENCH_GUARD_SUITE).csv' $$ok; \
 	for g in $(BENCH_GRANULES); do \
 		d=$(call bench_granule_dir,$$g); \
 		$(MAKE) --no-print-directory GRANULE=$$g CPU=$(BENCH_GRANULE_CPU) \
@@ -95,20 +109,71 @@ test-bench: kernel
 			$$1/run2/$(BENCH_GRANULE_SUITE).csv' $$ok $(BENCH_TEST)/$$d; \
 		tools/tier.sh test-bench check "$$d: regression guard" \
 			sh -c '[ $$0 = 0 ] && $(RESULTS_PY) guard $$1/run1/$(BENCH_GRANULE_SUITE).csv \
-			$$2/$(BENCH_GRANULE_SUITE).csv' $$ok $(BENCH_TEST)/$$d $(BENCH_OUT)/$$d; \
+			$$2/$(BENCH_GRANULE_SUITE).csv' $$ok $(BENCH_TEST)/$$d $(RESULTS_DIR)/$$d; \
 	done; \
+	before=$$(git status --porcelain -- results 2>&1); \
+	$(MAKE) --no-print-directory bench SUITE=small ARGS="pattern=seq pages=64 iters=4" \
+		>$(BENCH_TEST)/user.log 2>&1; ok=$$?; \
+	tools/tier.sh test-bench check "a user's make bench (docs/bench.md's example) runs" test $$ok = 0; \
+	tools/tier.sh test-bench check "a user's make bench leaves results/ as it was (git status)" \
+		sh -c '[ "$$(git status --porcelain -- results 2>&1)" = "$$0" ]' "$$before"; \
+	tools/tier.sh test-bench check "a user's make bench writes under build/results/" \
+		sh -c 'f=$$(sed -n "s|^bench: wrote \(build/results/[^ ]*/small\.csv\)$$|\1|p" $$0) && test -s "$$f"' \
+		$(BENCH_TEST)/user.log; \
 	tools/tier.sh test-bench end
 
+# Where make bench-granules writes: granule-a76-<g>/ and folio-granules.svg.
+GRANULES_OUT ?= build/results/$(RESULTS_BOARD)-granules-$(TOOLCHAIN)-icount
+GRANULE_SUITES ?= $(BENCH_GRANULE_SUITE) folio
 bench-granules: deps
 	@[ -n "$(BENCH_GRANULES)" ] || { echo "make bench-granules: BOARD=qemu-virt only (not $(BOARD))"; exit 1; }
-	@for g in $(BENCH_GRANULES); do for s in $(BENCH_GRANULE_SUITE) folio; do \
+	@for g in $(BENCH_GRANULES); do for s in $(GRANULE_SUITES); do \
 		echo "bench-granules: GRANULE=$$g SUITE=$$s on $(BENCH_GRANULE_CPU)"; \
 		$(MAKE) --no-print-directory bench ICOUNT=1 SUITE=$$s \
 			GRANULE=$$g CPU=$(BENCH_GRANULE_CPU) MEM=$(BENCH_GRANULE_MEM) \
-			BENCH_OUT=$(BENCH_OUT)/$(call bench_granule_dir,$$g) || exit 1; \
+			BENCH_OUT=$(GRANULES_OUT)/$(call bench_granule_dir,$$g) || exit 1; \
 	done; done; \
-	$(RESULTS_PY) granules --suite $(BENCH_GRANULE_SUITE) -o $(BENCH_OUT)/folio-granules.svg \
-		$(foreach g,$(BENCH_GRANULES),$(BENCH_OUT)/$(call bench_granule_dir,$(g)))
+	$(RESULTS_PY) granules --suite $(BENCH_GRANULE_SUITE) -o $(GRANULES_OUT)/folio-granules.svg \
+		$(foreach g,$(BENCH_GRANULES),$(GRANULES_OUT)/$(call bench_granule_dir,$(g)))
+
+# make results: the committed results/, each file by the command that made
+# it, all under ICOUNT=1 (the only place make writes into results/):
+#   qemu-virt/{default,small,folio}.*    make bench SUITE=...
+#   rpi3-qemu/, rpi4-qemu/ default.*     make bench BOARD=rpi3|rpi4
+#   qemu-virt/granule-a76-<g>/ {guard,folio,small}.*, folio-granules.svg
+#                                        make bench-granules
+#   qemu-virt/linux-default*.csv, compare-default.*
+#                                        make compare (faultline's side:
+#                                        qemu-virt/default.csv above)
+#   qemu-virt/*pagesize-small.*          make compare-pagesize (cortex-a76)
+#   qemu-virt/pagesize-a72/              the same on cortex-a72, Linux 4K,
+#                                        faultline 4k and 64k
+#   qemu-virt/anatomy-*                  make anatomy
+# make results-bench does faultline's part alone (make bench and
+# bench-granules: minutes; the rest boots Linux for hours).
+# No configuration variable may be given: the layout is fixed.
+RESULTS_FIXED := ARGS SUITE BOARD CPU MEM GRANULE TOOLCHAIN DEBUG BOOT BENCH_OUT \
+	COMPARE_DIR ANATOMY_OUT GRANULES_OUT BENCH_ARGS
+RESULTS_MAKE = $(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) ICOUNT=1
+.PHONY: results results-bench results-check
+results-check:
+	@bad="$(strip $(foreach v,$(RESULTS_FIXED),$(if $(filter command line environment override,$(origin $(v))),$(v))))"; \
+	[ -z "$$bad" ] || { echo "make results: $$bad given: make results regenerates results/ as committed, in fixed configurations (make bench ... writes under build/results/ instead)"; exit 1; }; \
+	[ "$(ICOUNT)" = 1 ] || { echo "make results: the committed results are all ICOUNT=1"; exit 1; }
+results-bench: results-check
+	@for s in default small folio; do \
+		$(RESULTS_MAKE) bench SUITE=$$s BENCH_OUT=results/qemu-virt || exit 1; done
+	@for b in rpi3 rpi4; do \
+		$(RESULTS_MAKE) bench BOARD=$$b BENCH_OUT=results/$$b-qemu || exit 1; done
+	@$(RESULTS_MAKE) bench-granules GRANULES_OUT=results/qemu-virt \
+		GRANULE_SUITES="$(BENCH_GRANULE_SUITE) folio small"
+results: results-bench
+	@$(RESULTS_MAKE) compare COMPARE_DIR=results/qemu-virt
+	@$(RESULTS_MAKE) compare-pagesize COMPARE_DIR=results/qemu-virt
+	@$(RESULTS_MAKE) compare-pagesize CPU=cortex-a72 LINUX_GRANULES=4k \
+		PAGESIZE_FL_GRANULES="4k 64k" COMPARE_DIR=results/qemu-virt/pagesize-a72
+	@$(RESULTS_MAKE) anatomy ANATOMY_OUT=results/qemu-virt
+	@git status --short -- results
 
 # One granule of the tier (called with GRANULE, CPU, MEM and
 # BENCH_GRANULE_TO set): build its kernel, run the guard suite twice.

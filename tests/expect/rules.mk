@@ -51,9 +51,11 @@
 #   arg-unknown-key-lists  an unknown key's reason lists the keys
 #   arg-pattern-none       a pattern= matching nothing lists the suite's patterns
 #
-# Tier test-runner: host tests of the tools package (tests/unit/test_runner.py)
-# and of the Cortex-A53 erratum check tools/a53check.py
-# (tests/unit/test_a53check.py); the count is of Python test cases.
+# Tier test-runner: host tests of the tools package (tests/unit/test_runner.py),
+# of the Cortex-A53 erratum check tools/a53check.py
+# (tests/unit/test_a53check.py) and of the make interface (make -n and
+# checks that stop before any build: tests/unit/test_make.py); the count is
+# of Python test cases.
 
 EXPECT_CASES ?= $(sort $(wildcard tests/expect/*.exp))
 EXPECT_OUT := build/test/expect
@@ -63,7 +65,8 @@ EXPECT_TIMEOUT ?= 30
 .PHONY: test-expect expect-dtbs test-runner
 TEST_TIERS += test-runner test-expect
 
-RUNNER_TESTS := tests.unit.test_runner tests.unit.test_a53check tests.unit.test_results tests.unit.test_docnumbers
+RUNNER_TESTS := tests.unit.test_runner tests.unit.test_a53check tests.unit.test_results tests.unit.test_docnumbers \
+	tests.unit.test_make
 
 test-runner:
 	@tools/tier.sh test-runner start; \
@@ -73,7 +76,7 @@ test-runner:
 		if read tp tf < build/test/runner-one.count; then \
 			tools/tier.sh test-runner add $$tp $$tf; else tools/tier.sh test-runner add 0 1; fi; \
 	done; rm -f build/test/runner-one.count; \
-	tools/tier.sh test-runner end "host tests of the tools package and tools/a53check.py"
+	tools/tier.sh test-runner end "host tests of the tools package, tools/a53check.py and the make interface"
 
 # QEMU's tree for the loader boots, with bootargs, and its broken variants.
 # big.dtb is written by tests/expect/bigdtb.py (dtc cannot parse 40,000

@@ -30,6 +30,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 from . import attribute, trace
 
@@ -71,16 +72,25 @@ def frames_for(setup_attr, rundir, pcs, access):
 
 
 def cmd_run(a):
+    # A line per boot and trace: [k/n], what, seconds since the start.
+    t0, n, k = time.monotonic(), len(KERNELS) * (1 + a.runs), 0
+
+    def progress(what):
+        nonlocal k
+        k += 1
+        print(f"anatomy: [{k}/{n}] {what} ({time.monotonic() - t0:.0f} s)", flush=True)
     for kernel in KERNELS:
         cmd, addr, symbols_at, _ = kernel_setup(a, kernel)
         cdir = f"{a.work}/{kernel}/count"
         os.makedirs(cdir, exist_ok=True)
+        progress(f"{kernel}: count run")
         r = subprocess.run(cmd + ["--timeout", str(a.timeout), "--log", f"{cdir}/console.log"])
         if r.returncode:
             raise SystemExit(f"anatomy: the {kernel} count run failed ({cdir}/console.log)")
         for i in range(1, a.runs + 1):
-            print(f"anatomy: tracing {kernel}, run {i} of {a.runs}", flush=True)
+            progress(f"{kernel}: tracing, run {i} of {a.runs}")
             trace.capture(cmd, f"{a.work}/{kernel}/run{i}", addr, symbols_at, a.timeout)
+    print(f"anatomy: traced in {time.monotonic() - t0:.0f} s", flush=True)
     return cmd_report(a)
 
 

@@ -2,16 +2,20 @@
 # functions and stages, on faultline and on Debian's Linux side by side
 # (docs/anatomy.md). Always BOARD=qemu-virt under ICOUNT (exact counts).
 #
-#   make anatomy            results/qemu-virt/anatomy-<kind>.{csv,md,svg}
-#   make test-anatomy       the checks (tier of make test), into build/
+#   make anatomy            ANATOMY_OUT/anatomy-<kind>.{csv,md,svg}, a line
+#                           per boot and trace with the seconds since the start
+#   make test-anatomy       the checks (tier of make test), into build/; the
+#                           traced fault is held to the committed
+#                           results/qemu-virt/default.csv
 #
-# Variables: ANATOMY_OUT (output directory), ANATOMY_TIMEOUT (seconds per
+# Variables: ANATOMY_OUT (output directory: build/results/<configuration>/,
+# mode icount; make results gives results/qemu-virt), ANATOMY_TIMEOUT (seconds per
 # QEMU boot), LINUX_PKG (see tools/linux/fetch-kernel.sh).
 
 ANATOMY_DIR     := build/anatomy
 ANATOMY_PROG    := $(ANATOMY_DIR)/anatomy-linux
 ANATOMY_INITRD  := $(ANATOMY_DIR)/initramfs.cpio.gz
-ANATOMY_OUT     ?= results/qemu-virt
+ANATOMY_OUT     ?= build/results/$(RESULTS_BOARD)-$(CPU)-$(GRANULE)-$(TOOLCHAIN)-icount
 ANATOMY_TIMEOUT ?= 900
 ANATOMY_PY      := $(PYTHON) -m tools.anatomy.anatomy
 ANATOMY_OBJ     := $(ANATOMY_DIR)/obj/tools/anatomy/linux.c.o \
@@ -64,6 +68,7 @@ test-anatomy: anatomy-check-board kernel $(ANATOMY_INITRD) linux-kernel
 		$(ANATOMY_ARGS) --linux-image "$$img"; then tools/tier.sh test-anatomy add 1 0; \
 	else tools/tier.sh test-anatomy add 0 1; echo "FAILED: anatomy runs"; fi; \
 	$(ANATOMY_PY) check --work $(ANATOMY_TEST)/work $(ANATOMY_ARGS) --linux-image "$$img" \
+		--csv $(RESULTS_DIR)/default.csv \
 		--count-file $(ANATOMY_TEST)/check.count; \
 	read cp cf < $(ANATOMY_TEST)/check.count 2>/dev/null || { cp=0; cf=1; }; \
 	tools/tier.sh test-anatomy add $$cp $$cf; \

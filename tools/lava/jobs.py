@@ -99,6 +99,10 @@ def job(board, boot, args, kernel_url, timeout=180, cpu="cortex-a72", memory="51
     if '"' in args or "'" in args:
         raise ValueError("the command line cannot contain quotes "
                          "(it goes into -append \"...\" and setenv bootargs '...')")
+    # An empty command line would be -append "" in the job, which LAVA's
+    # QEMU command line loses ("-append: requires an argument"): say the
+    # kernel's default, run=bench, instead.
+    args = " ".join(args.split()) or "run=bench"
     if icount and "mode=" not in args:
         args = (args + " mode=icount").strip()
     values = dict(args=args, kernel_url=kernel_url, timeout=int(timeout),

@@ -9,10 +9,11 @@
 #        run that qemu-virt job with lava-run (as root) on the device
 #        tools/lava/devices/faultline-qemu{,-uboot}.jinja2, rendered from
 #        Debian's lava-server device-type templates; the log goes to
-#        build/lava/run-<boot>/job.log and a summary is printed.
+#        build/lava/run-<configuration>/job.log (board, boot, CPU, granule,
+#        toolchain, mode) and a summary is printed. No ARGS: run=bench.
 #
 # Variables: LAVA_KERNEL_URL, LAVA_TIMEOUT (seconds per job action), CPU,
-# MEM, ICOUNT=1.
+# MEM, ICOUNT (1 by default: mode=icount; ICOUNT=0 runs plain TCG).
 
 LAVA_DIR        := build/lava
 # Debian's lava-server holds the device-type templates; it is unpacked, not
@@ -23,6 +24,7 @@ LAVA_KERNEL_URL ?= file://$(abspath $(BUILD)/faultline.img)
 LAVA_TIMEOUT    ?= $(if $(filter tests none,$(patsubst run=%,%,$(filter run=%,$(ARGS)))),180,900)
 LAVA_JOB        := $(LAVA_DIR)/jobs/$(BOARD)-$(BOOT).yaml
 LAVA_PY         := $(PYTHON) -m tools.lava
+LAVA_RUN_DIR     = $(LAVA_DIR)/run-$(BOARD)-$(BOOT)-$(CPU)-$(GRANULE)-$(TOOLCHAIN)-$(MODE)
 
 .PHONY: lava lava-jobs lava-templates
 lava-templates: $(LAVA_SERVER)/.fetched
@@ -49,6 +51,6 @@ lava: deps lava-jobs lava-templates
 		"$(BOARD), make lava-jobs BOARD=$(BOARD) BOOT=uboot and docs/farm.md"; exit 1; }
 	@$(LAVA_PY).run $(LAVA_JOB) --device $(lava_device_$(BOOT)) \
 		--templates $(LAVA_TEMPLATES) --dispatcher $(lava_disp_$(BOOT)) \
-		--out $(LAVA_DIR)/run-$(BOOT) --name "lava $(BOARD) $(BOOT) $(ARGS)"
+		--out $(LAVA_RUN_DIR) --name "lava $(BOARD) $(BOOT) $(ARGS)"
 
 include tests/lava/rules.mk

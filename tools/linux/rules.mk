@@ -2,12 +2,20 @@
 # of an initramfs on Debian's arm64 cloud kernel in the same QEMU machine,
 # CPU, memory and mode as faultline, then a side-by-side table.
 #
-#   make compare [SUITE=s] [ICOUNT=1]   results/<b>/linux-<s>[-<config>].csv,
+#   make compare [SUITE=s] [ICOUNT=0]   COMPARE_DIR/linux-<s>[-<config>].csv,
 #                                       compare-<s>.md and compare-<s>.svg
 #   make linux-prog                     just the static program (for a Pi)
 #
-# Variables: COMPARE_DIR (where the CSVs and the table go, default the
-# board's results directory), COMPARE_TIMEOUT (seconds for each QEMU run),
+# Before any boot, tools/precheck.py checks that the two sides can be
+# compared (same mode, units converted to one: under ICOUNT=0 only with
+# COMPARE_CPU_HZ). A line per boot says where the run is ([k/n], seconds
+# since the start).
+#
+# Variables: COMPARE_DIR (where the CSVs and the table go, default
+# build/results/<configuration>/ as make bench's, so a make bench before
+# it gives faultline's side; make results gives results/<board>),
+# COMPARE_CPU_HZ (the core clock, for counts in cycles: --cpu-hz of
+# tools/compare.py), COMPARE_TIMEOUT (seconds for each QEMU run),
 # LINUX_CONFIGS and LINUX_COUNTER (below),
 # LINUX_PKG (pin a linux-image-<ver>-cloud-arm64 package; see
 # tools/linux/fetch-kernel.sh). Kernel command-line choices: docs/compare.md.
@@ -19,8 +27,13 @@ LINUX_CACHE  := build/cache/linux
 # built for (Debian's arm64 kernel uses the same 4 KiB granule).
 LINUX_CFLAGS := -std=gnu11 -O2 -g $(WARN) -DFAULTLINE_HOST -Iarch/aarch64/include \
 	-DFAULTLINE_BUILD_ID=\"$(BUILD_ID)\" -I. -MMD -MP
-COMPARE_DIR  ?= results/$(BOARD_NAME)$(if $(filter rpi%,$(BOARD)),-qemu)
+COMPARE_DIR  ?= $(RUN_DIR)
 COMPARE_TIMEOUT ?= 1800
+COMPARE_CPU_HZ ?=
+compare_hz = $(if $(COMPARE_CPU_HZ),--cpu-hz $(COMPARE_CPU_HZ))
+# progress,TARGET,N,WHAT: "TARGET: [k/N] WHAT (<s> s since the start)"
+# (the shell's k and t0 set by the recipe).
+progress = k=$$((k+1)); echo "$(1): [$$k/$(2)] $(3) ($$(( $$(date +%s) - t0 )) s)";
 
 # The portable benchmark core and the lib/ files it uses, built as for the
 # host tests (with the C library's string functions), in an archive.
@@ -108,24 +121,36 @@ linux-kernel:
 # wrote it; compare.py refuses it if its mode differs), otherwise a fresh run
 # in the same mode into $(LINUX_DIR)/faultline/ (results/ stays make bench's).
 COMPARE_FL_DIR := $(LINUX_DIR)/faultline
-compare: deps kernel $(LINUX_INITRD) linux-kernel
+compare_boots = $(words $(LINUX_CONFIGS) $(if $(wildcard $(COMPARE_DIR)/$(SUITE).csv),,faultline))
+compare: compare-precheck deps kernel $(LINUX_INITRD) linux-kernel
 	@mkdir -p $(COMPARE_DIR) $(LINUX_DIR)/log
-	@img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE)) || exit 1; \
+	@img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE)) || exit 1; t0=$$(date +%s); k=0; \
 	$(foreach c,$(LINUX_CONFIGS),rm -rf $(LINUX_DIR)/out/$(c); \
+	$(call progress,compare,$(compare_boots),Linux $(c)) \
 	$(call linux_boot,run=bench suite=$(SUITE),$(c),$(LINUX_DIR)/log/linux-$(SUITE)-$(c).log,$(LINUX_DIR)/out/$(c)) \
 		|| exit 1; \
 	cp $(LINUX_DIR)/out/$(c)/linux-$(SUITE).csv $(call linux_csv,$(c)) || exit 1; \
-	echo "wrote $(call linux_csv,$(c))";)
-	@fl=$(COMPARE_DIR)/$(SUITE).csv; \
+	echo "wrote $(call linux_csv,$(c))";) \
+	fl=$(COMPARE_DIR)/$(SUITE).csv; \
 	if [ ! -r $$fl ]; then \
+		$(call progress,compare,$(compare_boots),faultline) \
 		fl=$(COMPARE_FL_DIR)/$(SUITE).csv; rm -f $$fl; \
 		$(QEMU_RUN) --timeout $(COMPARE_TIMEOUT) \
 			--append "run=bench suite=$(SUITE) $(if $(filter 1,$(ICOUNT)),mode=icount)" \
 			--log $(LINUX_DIR)/log/faultline-$(SUITE).log \
 			--csv-dir $(COMPARE_FL_DIR) --name "faultline $(BOARD) $(CPU) $(MEM)" || exit 1; \
 	fi; \
-	$(PYTHON) -m tools.compare $$fl $(foreach c,$(LINUX_CONFIGS),$(call linux_csv,$(c))) \
+	$(PYTHON) -m tools.compare $(compare_hz) $$fl $(foreach c,$(LINUX_CONFIGS),$(call linux_csv,$(c))) \
 		-o $(COMPARE_DIR)/compare-$(SUITE).md --plot $(COMPARE_DIR)/compare-$(SUITE).svg
+
+.PHONY: compare-precheck compare-pagesize-precheck
+compare-pagesize-precheck:
+	@$(PYTHON) -m tools.precheck compare --mode $(MODE) $(compare_hz) \
+		$(if $(LINUX_COUNTER),--linux-counter $(LINUX_COUNTER))
+compare-precheck:
+	@$(PYTHON) -m tools.precheck compare --mode $(MODE) $(compare_hz) \
+		$(if $(LINUX_COUNTER),--linux-counter $(LINUX_COUNTER)) \
+		--faultline $(COMPARE_DIR)/$(SUITE).csv
 
 # The program's self-check (tools/linux/envcheck.c) on the same kernel.
 compare-envcheck: $(LINUX_INITRD) linux-kernel
@@ -176,7 +201,8 @@ pagesize_fl_dir = $(LINUX_DIR)/out/fl-pagesize-$(1)-$(2)
 # The kernel command-line words of granule $(1), folio $(2).
 pagesize_fl_words = $(if $(filter thp-always $(PAGESIZE_BLOCK_$(1)),$(2)),thp=always,folio=$(2))
 # One faultline boot: build GRANULE=$(1) and run folio $(2) (pagesize-faultline below).
-pagesize_fl_boot = $(MAKE) --no-print-directory pagesize-faultline GRANULE=$(1) \
+pagesize_fl_boot = $(call progress,compare-pagesize,$(pagesize_boots),faultline granule $(1) folio $(2)) \
+	$(MAKE) --no-print-directory pagesize-faultline GRANULE=$(1) \
 	PAGESIZE_FOLIO=$(2) CPU=$(CPU) MEM=$(MEM) ICOUNT=$(ICOUNT) || exit 1;
 PAGESIZE_CPU_NO16K := cortex-a53 cortex-a57 cortex-a72
 ifneq ($(filter compare-pagesize,$(MAKECMDGOALS)),)
@@ -186,14 +212,18 @@ endif
 endif
 pagesize_csv = $(COMPARE_DIR)/linux-pagesize-$(PAGESIZE_SUITE).csv
 # One boot: $(1) granule, $(2) folio; its CSV in $(LINUX_DIR)/out/pagesize-$(1)-$(2)/.
-pagesize_boot = img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE) $(LINUX_FLAVOUR_$(1))) || exit 1; \
+pagesize_boots = $(words $(foreach g,$(LINUX_GRANULES),$(LINUX_FOLIOS_$(g))) \
+	$(foreach g,$(PAGESIZE_FL_GRANULES),$(PAGESIZE_FL_FOLIOS_$(g))))
+pagesize_boot = $(call progress,compare-pagesize,$(pagesize_boots),Linux granule $(1) folio $(2)) \
+	img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE) $(LINUX_FLAVOUR_$(1))) || exit 1; \
 	rm -rf $(LINUX_DIR)/out/pagesize-$(1)-$(2); \
 	$(call linux_boot,run=bench suite=$(PAGESIZE_SUITE) $(PAGESIZE_ARGS) folio=$(2),$(LINUX_REF_CONFIG),$(LINUX_DIR)/log/linux-pagesize-$(1)-$(2).log,$(LINUX_DIR)/out/pagesize-$(1)-$(2),granule $(1) folio $(2)) \
 		|| exit 1;
 
 .PHONY: compare-pagesize
-compare-pagesize: deps $(LINUX_INITRD)
-	@for g in $(LINUX_GRANULES); do case $$g in 4k|16k) ;; \
+compare-pagesize: compare-pagesize-precheck deps $(LINUX_INITRD)
+	@t0=$$(date +%s); k=0; \
+	for g in $(LINUX_GRANULES); do case $$g in 4k|16k) ;; \
 	*) echo "compare-pagesize: no Linux kernel for granule $$g: Debian ships arm64 kernels for 4k and 16k only (no 64K kernel)"; exit 1;; esac; done; \
 	if [ -n "$(filter 16k,$(LINUX_GRANULES))" ] && [ "$(BOARD)" != qemu-virt ]; then \
 		echo "compare-pagesize: BOARD=$(BOARD): its cores (cortex-a53/a72) have no 16K granule; use LINUX_GRANULES=4k"; exit 1; fi; \
@@ -206,7 +236,7 @@ compare-pagesize: deps $(LINUX_INITRD)
 		$(foreach g,$(PAGESIZE_FL_GRANULES),$(foreach f,$(PAGESIZE_FL_FOLIOS_$(g)),--folio=$(f) $(call pagesize_fl_dir,$(g),$(f))/$(PAGESIZE_SUITE).csv)) || exit 1;) \
 	$(PYTHON) -m tools.compare --merge $(pagesize_csv) \
 		$(foreach g,$(LINUX_GRANULES),$(foreach f,$(LINUX_FOLIOS_$(g)),$(LINUX_DIR)/out/pagesize-$(g)-$(f)/linux-$(PAGESIZE_SUITE).csv)) \
-		&& $(PYTHON) -m tools.compare --pagesize $(if $(PAGESIZE_FL),--faultline $(PAGESIZE_FL)) \
+		&& $(PYTHON) -m tools.compare --pagesize $(compare_hz) $(if $(PAGESIZE_FL),--faultline $(PAGESIZE_FL)) \
 		$(pagesize_csv) -o $(COMPARE_DIR)/compare-pagesize-$(PAGESIZE_SUITE).md \
 		--plot $(COMPARE_DIR)/compare-pagesize-$(PAGESIZE_SUITE).svg
 
