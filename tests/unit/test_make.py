@@ -310,7 +310,7 @@ class Summary(unittest.TestCase):
             title = results.headline_table(p).splitlines()[0]
         self.assertNotIn("per fault, cycles", title)
         self.assertIn("host-time", title)
-        self.assertIn("icount: latency per fault, instructions",
+        self.assertIn("icount 4k granule: latency per fault, instructions",
                       results.headline_table(src).splitlines()[0])
 
 
