@@ -130,6 +130,7 @@ compare: compare-precheck deps kernel $(LINUX_INITRD) linux-kernel
 	$(call linux_boot,run=bench suite=$(SUITE),$(c),$(LINUX_DIR)/log/linux-$(SUITE)-$(c).log,$(LINUX_DIR)/out/$(c)) \
 		|| exit 1; \
 	cp $(LINUX_DIR)/out/$(c)/linux-$(SUITE).csv $(call linux_csv,$(c)) || exit 1; \
+	$(RESULTS_PY) stamp --qemu $(QEMU) $(call linux_csv,$(c)) >/dev/null || exit 1; \
 	echo "wrote $(call linux_csv,$(c))";) \
 	fl=$(COMPARE_DIR)/$(SUITE).csv; \
 	if [ ! -r $$fl ]; then \
@@ -236,6 +237,7 @@ compare-pagesize: compare-pagesize-precheck deps $(LINUX_INITRD)
 		$(foreach g,$(PAGESIZE_FL_GRANULES),$(foreach f,$(PAGESIZE_FL_FOLIOS_$(g)),--folio=$(f) $(call pagesize_fl_dir,$(g),$(f))/$(PAGESIZE_SUITE).csv)) || exit 1;) \
 	$(PYTHON) -m tools.compare --merge $(pagesize_csv) \
 		$(foreach g,$(LINUX_GRANULES),$(foreach f,$(LINUX_FOLIOS_$(g)),$(LINUX_DIR)/out/pagesize-$(g)-$(f)/linux-$(PAGESIZE_SUITE).csv)) \
+		&& $(RESULTS_PY) stamp --qemu $(QEMU) $(pagesize_csv) >/dev/null \
 		&& $(PYTHON) -m tools.compare --pagesize $(compare_hz) $(if $(PAGESIZE_FL),--faultline $(PAGESIZE_FL)) \
 		$(pagesize_csv) -o $(COMPARE_DIR)/compare-pagesize-$(PAGESIZE_SUITE).md \
 		--plot $(COMPARE_DIR)/compare-pagesize-$(PAGESIZE_SUITE).svg
