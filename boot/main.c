@@ -202,7 +202,12 @@ void kmain(paddr_t dtb, unsigned entry_el, uint64_t entry_count)
 	if (board_console_init(&bi, &why))
 		info("%s", why);
 	psci = psci_probe(bi.psci, entry_el);
-	if (psci != bi.psci)
+	if (psci != bi.psci && psci_refusal(bi.psci, entry_el))
+		info("psci: the tree's method %s is refused: %s; %s", dt_psci_name(bi.psci),
+		     psci_refusal(bi.psci, entry_el),
+		     psci == PSCI_NONE ? "powering off by semihosting or WFI only" :
+		     psci == PSCI_HVC ? "using hvc" : "using smc");
+	else if (psci != bi.psci)
 		info("psci: the tree's method %s does not answer (PSCI_VERSION faulted "
 		     "or was refused); %s", dt_psci_name(bi.psci),
 		     psci == PSCI_NONE ? "powering off by semihosting or WFI only" :

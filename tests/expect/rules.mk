@@ -24,6 +24,11 @@
 #   psci-smc-*      /psci method = "smc" on a machine without EL3 (QEMU
 #                   answers PSCI by HVC only), semihosting off so the kernel
 #                   must power off by PSCI: the probe falls back to HVC
+#   psci-smc-el3    entered at EL3 (no EL2), method "smc": SMC refused by
+#                   name (nothing above EL3), HVC faults, semihosting exits
+#   psci-el3-owned  entered at EL3 with EL2: SMC and HVC both refused,
+#                   semihosting powers off
+#   psci-hvc-el2    entered at EL2, method "hvc": HVC refused by name, SMC
 #   dtb-big         1.9 MB: 40,000 /reserved-memory children (20 with reg);
 #                   parsed in one pass, boots within the timeout
 #   dtb-uart-*      the console UART unmapped (0x09100000), beyond the board's
@@ -88,6 +93,7 @@ expect-dtbs:
 	{ printf '\336\255\276\357'; tail -c +5 good.dtb; } > badmagic.dtb && \
 	head -c $$(( $$(stat -c %s good.dtb) / 2 )) good.dtb > truncated.dtb && \
 	cp good.dtb psci-smc.dtb && fdtput -t s psci-smc.dtb /psci method smc && \
+	cp good.dtb psci-hvc.dtb && fdtput -t s psci-hvc.dtb /psci method hvc && \
 	cp psci-smc.dtb psci-smc-badarg.dtb && \
 	fdtput -t s psci-smc-badarg.dtb /chosen bootargs "run=nothing" && \
 	$(PYTHON) $(CURDIR)/tests/expect/bigdtb.py good.dtb big.dtb 40000 2000 0x50000000 && \
