@@ -213,7 +213,7 @@ void kmain(paddr_t dtb, unsigned entry_el, uint64_t entry_count)
 		     psci == PSCI_NONE ? "powering off by semihosting or WFI only" :
 		     psci == PSCI_HVC ? "using hvc" : "using smc");
 	bi.psci = psci;
-	mailbox_report(&bi.fdt); /* Raspberry Pi: the firmware's ARM clock; MMU still off */
+	mailbox_report(&bi); /* Raspberry Pi: the firmware's ARM clock; MMU still off */
 
 	/* Before anything is built for it: does this CPU have the granule? */
 	if (!mmu_granule_supported(read_sysreg(id_aa64mmfr0_el1), &why))
