@@ -160,6 +160,16 @@ static bool overlaps(uint64_t a, uint64_t an, uint64_t b, uint64_t bn)
 	return a < b + bn && b < a + an;
 }
 
+bool board_device_window(uint64_t base, uint64_t size, struct mem_range *w)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(device_windows); i++)
+		if (overlaps(base, size, device_windows[i].base, device_windows[i].size)) {
+			*w = device_windows[i];
+			return true;
+		}
+	return false;
+}
+
 const char *board_mmio_bad(const struct bootinfo *bi, uint64_t base, uint64_t size,
 			   char *buf, size_t n)
 {

@@ -52,6 +52,10 @@ const char *board_console_failure(void);
 const char *board_mmio_bad(const struct bootinfo *bi, uint64_t base, uint64_t size,
 			   char *buf, size_t n);
 
+/* board_device_window: whether [base, base + size) overlaps one of the
+ * board's device windows (its peripherals; *w is the window). */
+bool board_device_window(uint64_t base, uint64_t size, struct mem_range *w);
+
 /* board_console_mmio: the page of the UART the console uses now (the MMU
  * maps it as Device memory). */
 paddr_t board_console_mmio(void);

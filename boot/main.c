@@ -98,7 +98,7 @@ static void read_device_tree(paddr_t dtb)
 		info("%s%s", why, backed < DTB_MAX_SIZE ? " (the memory behind it ends there)" : "");
 		stop_fail("%s", why);
 	}
-	if (ram_check(&bi, &why)) {
+	if (ram_check(&bi, dtb, &why)) {
 		info("%s", why);
 		stop_fail("%s", why);
 	}

@@ -53,6 +53,12 @@
 #   dtb-banks       banks at 0 (flash), overlapping, sub-page, beyond PARange
 #                   and beyond 48 bits beside a good one: a line for each
 #   dtb-bigbank     a bank larger than the RAM behind it: trimmed
+#   dtb-bank-pcie   a 1 TiB bank whose tail covers virt's high PCIe window
+#                   (pcie@10000000 "ranges"): cut there unprobed, then the
+#                   write/read-back probe ends it at the real RAM's end
+#   dtb-bank-nopcie the same without the PCIe node: the probe alone ends it
+#   dtb-bank-uart   a bank on the PL011's registers: skipped before any
+#                   write reaches them
 #   dtb-nobank      every bank unusable: status=fail
 #   dtb-outside     the blob lies outside the RAM the tree describes
 #   dtb-straddle    the blob runs past the end of the RAM the tree describes
@@ -130,6 +136,9 @@ expect-dtbs:
 	bank nobank '0 0 0 4000000  0 70000000 0 800' && \
 	bank outside '0 40000000 0 4000000' && \
 	bank straddle '0 40000000 0 8001000' && \
+	bank bank-pcie '0 40000000 100 0' && \
+	bank bank-uart '0 40000000 0 20000000 0 9000000 0 1000' && \
+	cp bank-pcie.dtb bank-nopcie.dtb && fdtput -r bank-nopcie.dtb /pcie@10000000 && \
 	cp good.dtb pastram.dtb && \
 	cp good.dtb nomap.dtb && fdtput -t s nomap.dtb /chosen bootargs "run=tests" && \
 	fdtput -c nomap.dtb /reserved-memory /reserved-memory/fw@5f000000 \
