@@ -66,6 +66,11 @@
 #                   (placed in the last page, dtb-addr)
 #   dtb-nomap       a /reserved-memory "no-map" region, run=tests: the
 #                   in-guest mmu_nomap_unmapped checks it is not mapped
+#   dtb-nomap-blob  a no-map region over the blob itself (run=tests, a
+#                   second key): said on the console, the command line read
+#                   from the copy made before the MMU went on
+#   dtb-nomap-image a no-map region over the kernel image: mapped anyway,
+#                   with a warning
 #
 # Tier test-runner: host tests of the tools package (tests/unit/test_runner.py)
 # and of the Cortex-A53 erratum check tools/a53check.py
@@ -149,6 +154,14 @@ expect-dtbs:
 	fdtput -t x nomap.dtb /reserved-memory/fw@5f000000 reg 0 5f000000 0 100000 && \
 	fdtput nomap.dtb /reserved-memory/fw@5f000000 no-map && \
 	fdtput -t x nomap.dtb /reserved-memory/keep@5e000000 reg 0 5e000000 0 100000 && \
+	nomap() { cp good.dtb nomap-$$1.dtb && fdtput -t s nomap-$$1.dtb /chosen bootargs "$$3" && \
+		fdtput -c nomap-$$1.dtb /reserved-memory /reserved-memory/fw@$$2 && \
+		fdtput -t u nomap-$$1.dtb /reserved-memory '#address-cells' 2 && \
+		fdtput -t u nomap-$$1.dtb /reserved-memory '#size-cells' 2 && \
+		fdtput nomap-$$1.dtb /reserved-memory ranges && \
+		fdtput -t x nomap-$$1.dtb /reserved-memory/fw@$$2 reg 0 $$2 0 200000 && \
+		fdtput nomap-$$1.dtb /reserved-memory/fw@$$2 no-map; } && \
+	nomap blob 47f00000 "run=tests thp=never" && nomap image 40200000 "run=none" && \
 	periph() { cp good.dtb uart-$$1-periphid.dtb && \
 		fdtput -t x uart-$$1-periphid.dtb /pl011@9000000 reg 0 $$2 0 1000 && \
 		fdtput -t x uart-$$1-periphid.dtb /pl011@9000000 arm,primecell-periphid 241011; } && \
