@@ -361,8 +361,8 @@ static void consider(uint64_t a, uint64_t n, uint64_t base, uint64_t size,
 {
 	if (n == 0 || a + n < a)
 		n = n ? ~0ull - a : 0;
-	if (n == 0 || !(a < base + size && base < a + n))
-		return;
+	if (n == 0 || !(a >= base ? a - base < size : base - a < n))
+		return;             /* no overlap (computed without overflow) */
 	if (!*found || a < best->base) {
 		best->base = a;
 		best->size = n;
