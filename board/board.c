@@ -12,6 +12,7 @@
 #include "board/mailbox.h"
 #include "board/miniuart.h"
 #include "board/pl011.h"
+#include "boot/ram.h"
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
@@ -185,6 +186,8 @@ const char *board_mmio_bad(const struct bootinfo *bi, uint64_t base, uint64_t si
 	for (size_t i = 0; i < bi->nmem; i++)
 		if (overlaps(base, size, bi->mem[i].base, bi->mem[i].size))
 			return "it is inside RAM";
+	if (ram_claimed(base, size))
+		return "it is inside RAM"; /* as the tree claimed it */
 	for (size_t i = 0; i < ARRAY_SIZE(device_windows); i++)
 		inside |= base >= device_windows[i].base && size <= device_windows[i].size &&
 			  base - device_windows[i].base <= device_windows[i].size - size;

@@ -4,22 +4,24 @@
  *   1. beyond the PA size, less than a page, overlapping an earlier bank:
  *      skipped;
  *   2. any part a device claims (the board's device windows, any node's
- *      "reg", a PCI host bridge's windows: dt_device_at) is cut off, before
- *      anything is read or written there: a bank starting on a device is
- *      skipped up to the device's end, one running into a device is
- *      trimmed where the device starts;
+ *      "reg", a PCI host bridge's windows: dt_device_at) is cut out, before
+ *      anything is read or written there; the pieces between (RAM_PIECES
+ *      at most) go on as banks of their own;
  *   3. what is left is probed in RAM_PROBES_MAX chunks at most, each at
  *      least RAM_STRIDE_MIN long: at the first word of each chunk (and of
  *      the bank's last page), two patterns are written and read back and
  *      the old word restored; within the chunk before the first that
- *      fails, its pages are bisected the same way. Addresses the probe must not write are left
- *      out: the kernel image, the device tree blob, every reserved range of
+ *      fails, its pages are bisected the same way. Addresses the probe
+ *      must not write are left out: the kernel image, the device tree blob, every reserved range of
  *      the tree, and the page of each spin-table cpu-release-addr (a
  *      secondary CPU polls it). The bank ends at the first chunk that does
  *      not keep the patterns (an MMIO window that answers reads, a hole,
  *      the end of the RAM behind a bank that claims more).
  *
- * A 1 TiB claim is 65,536 probes (16 MiB apart), well under a second.
+ * A 1 TiB claim is 4,096 probes 256 MiB apart, 1 GiB 64 probes 16 MiB
+ * apart: each write to a fresh page costs milliseconds under QEMU TCG with
+ * several CPUs (measured: 240 probes took 6 s on raspi3b), so the stride is
+ * coarse; the bisection ends a bank to the page.
  */
 #include "arch/aarch64/cpuid.h"
 #include "arch/aarch64/expect.h"
@@ -31,10 +33,23 @@
 #include "lib/reason.h"
 
 #define KERNEL_PA_BITS 48 /* the linear map's tables reach 48 bits */
-#define RAM_PROBES_MAX 65536u
-#define RAM_STRIDE_MIN (1ull << 20)
+#define RAM_PROBES_MAX 4096u
+#define RAM_STRIDE_MIN (16ull << 20)
 #define RAM_DEVICE_CUTS 32 /* device windows cut out of one bank, at most */
 #define AVOID_MAX (DT_MAX_RSV + DT_MAX_CPUS + 2)
+
+/* The banks as the tree claimed them (ram_claimed). */
+static struct mem_range claimed[PAGE_ALLOC_MAX_BANKS];
+static size_t nclaimed;
+
+bool ram_claimed(uint64_t base, uint64_t size)
+{
+	for (size_t i = 0; i < nclaimed; i++)
+		if (base >= claimed[i].base ? base - claimed[i].base < claimed[i].size
+					    : claimed[i].base - base < size)
+			return true;
+	return false;
+}
 
 /* The ranges a probe must not write (see above). */
 static struct mem_range avoid[AVOID_MAX];
@@ -93,52 +108,58 @@ static void note(size_t i, uint64_t base, uint64_t end, const char *what)
 	     (unsigned long long)end, what);
 }
 
-/* Cut what devices claim out of [*abase, *aend) (see step 2). */
-static void cut_devices(const struct bootinfo *bi, size_t i, uint64_t base, uint64_t end,
-			uint64_t *abase, uint64_t *aend)
+#define RAM_PIECES 8 /* pieces one bank may be cut into */
+
+/*
+ * Cut what devices claim out of [abase, aend) (see step 2): the pieces
+ * between the device windows, in address order, into piece[] (at most
+ * RAM_PIECES; what lies past the last is skipped, said). Returns how many.
+ */
+static size_t cut_devices(const struct bootinfo *bi, size_t i, uint64_t base, uint64_t end,
+			  uint64_t abase, uint64_t aend, struct mem_range *piece)
 {
+	size_t n = 0;
 	char msg[160];
 
-	for (unsigned n = 0; n < RAM_DEVICE_CUTS && *abase < *aend; n++) {
-		struct mem_range dev;
+	for (unsigned k = 0; k < RAM_DEVICE_CUTS && abase < aend; k++) {
+		struct mem_range dev, win;
 		const char *name = "the board's devices";
-		bool tree = dt_device_at(bi, *abase, *aend - *abase, &dev, &name);
-		struct mem_range win;
+		bool tree = dt_device_at(bi, abase, aend - abase, &dev, &name);
+		uint64_t dend, cut;
 
-		if (board_device_window(*abase, *aend - *abase, &win) &&
+		if (board_device_window(abase, aend - abase, &win) &&
 		    (!tree || win.base < dev.base)) {
 			dev = win;
 			name = "the board's device window";
 		} else if (!tree) {
-			return;
+			break;
 		}
-		if (dev.base <= *abase) {
-			uint64_t next = dev.size > ~0ull - dev.base ? ~0ull : dev.base + dev.size;
-
-			ksnprintf(msg, sizeof(msg), "is not RAM up to 0x%llx: the device window "
-				  "[0x%llx, 0x%llx) of %s (not probed)",
-				  (unsigned long long)MIN(next, *aend),
-				  (unsigned long long)dev.base, (unsigned long long)next, name);
-			*abase = next >= *aend ? *aend : ALIGN_UP(next, PAGE_SIZE);
-		} else {
-			ksnprintf(msg, sizeof(msg), "covers the device window [0x%llx, 0x%llx) of "
-				  "%s: trimmed to end at 0x%llx (not probed)",
-				  (unsigned long long)dev.base,
-				  (unsigned long long)(dev.base + dev.size), name,
-				  (unsigned long long)ALIGN_DOWN(dev.base, PAGE_SIZE));
-			*aend = ALIGN_DOWN(dev.base, PAGE_SIZE);
-		}
+		dend = dev.size > ~0ull - dev.base ? ~0ull : dev.base + dev.size;
+		cut = MAX(ALIGN_DOWN(dev.base, PAGE_SIZE), abase);
+		ksnprintf(msg, sizeof(msg), "%s the device window [0x%llx, 0x%llx) of %s: "
+			  "left out (not probed)", dev.base <= abase ? "starts on" : "covers",
+			  (unsigned long long)dev.base, (unsigned long long)dend, name);
 		note(i, base, end, msg);
+		if (cut > abase) {
+			if (n == RAM_PIECES)
+				break;
+			piece[n++] = (struct mem_range){ abase, cut - abase };
+		}
+		abase = dend >= aend ? aend : ALIGN_UP(dend, PAGE_SIZE);
 	}
-	if (*abase < *aend && dt_device_at(bi, *abase, *aend - *abase, &(struct mem_range){ 0 },
-					   &(const char *){ NULL })) {
-		note(i, base, end, "has too many device windows in it: the rest is skipped");
-		*aend = *abase;
+	if (abase < aend) {
+		if (n < RAM_PIECES && !dt_device_at(bi, abase, aend - abase, &(struct mem_range){ 0 },
+						    &(const char *){ NULL })) {
+			piece[n++] = (struct mem_range){ abase, aend - abase };
+		} else {
+			ksnprintf(msg, sizeof(msg), "has too many device windows in it: skipped "
+				  "from 0x%llx", (unsigned long long)abase);
+			note(i, base, end, msg);
+		}
 	}
+	return n;
 }
 
-/* Probe [abase, aend) (step 3): where the RAM behind it ends (abase if the
- * first chunk fails). */
 /* Whether the page at pa keeps a write: its first word no probe must avoid
  * (a page wholly avoided is reserved RAM of the tree: taken as RAM). */
 static bool page_keeps(uint64_t pa)
@@ -187,6 +208,9 @@ int ram_check(struct bootinfo *bi, paddr_t dtb, const char **why)
 	size_t kept = 0;
 	char msg[96];
 
+	nclaimed = MIN(bi->nmem, (size_t)PAGE_ALLOC_MAX_BANKS);
+	for (size_t k = 0; k < nclaimed; k++)
+		claimed[k] = bi->mem[k];
 	navoid = 0;
 	avoid_add((uint64_t)(uintptr_t)__image_start,
 		  (uint64_t)(__image_end - __image_start));
@@ -200,7 +224,8 @@ int ram_check(struct bootinfo *bi, paddr_t dtb, const char **why)
 	for (size_t i = 0; i < bi->nmem; i++) {
 		uint64_t base = bi->mem[i].base, end = base + bi->mem[i].size;
 		uint64_t abase = ALIGN_UP(base, PAGE_SIZE), aend = ALIGN_DOWN(end, PAGE_SIZE);
-		uint64_t ram_end;
+		struct mem_range pieces[RAM_PIECES];
+		size_t npieces;
 		bool clash = false;
 
 		if (end > limit || end < base) {
@@ -222,23 +247,37 @@ int ram_check(struct bootinfo *bi, paddr_t dtb, const char **why)
 			note(i, base, end, "overlaps an earlier bank: skipped");
 			continue;
 		}
-		cut_devices(bi, i, base, end, &abase, &aend);
-		if (abase >= aend) {
+		npieces = cut_devices(bi, i, base, end, abase, aend, pieces);
+		if (npieces == 0) {
 			note(i, base, end, "is not RAM (devices claim all of it): skipped");
 			continue;
 		}
-		ram_end = probe(abase, aend);
-		if (ram_end <= abase) {
-			note(i, base, end, "is not RAM (its first word does not answer or "
-			     "keep a write): skipped");
-			continue;
+		for (size_t k = 0; k < npieces; k++) {
+			uint64_t pb = pieces[k].base, pe = pb + pieces[k].size;
+			uint64_t ram_end = probe(pb, pe);
+
+			if (ram_end <= pb) {
+				ksnprintf(msg, sizeof(msg), "is not RAM at 0x%llx (its first word "
+					  "does not answer or keep a write): skipped from there",
+					  (unsigned long long)pb);
+				note(i, base, end, pb == abase ? "is not RAM (its first word does "
+				     "not answer or keep a write): skipped" : msg);
+				continue;
+			}
+			if (ram_end < pe) {
+				ksnprintf(msg, sizeof(msg), "is RAM only up to 0x%llx: the rest is "
+					  "skipped", (unsigned long long)ram_end);
+				note(i, base, end, msg);
+			}
+			if (kept == PAGE_ALLOC_MAX_BANKS) {
+				note(i, base, end, "is cut into more banks than the kernel keeps: "
+				     "the rest is skipped");
+				break;
+			}
+			bi->mem[kept++] = (struct mem_range){ pb, ram_end - pb };
+			if (ram_end < pe)
+				break; /* the RAM behind the bank ends here */
 		}
-		if (ram_end < aend) {
-			ksnprintf(msg, sizeof(msg), "is RAM only up to 0x%llx: the rest is skipped",
-				  (unsigned long long)ram_end);
-			note(i, base, end, msg);
-		}
-		bi->mem[kept++] = (struct mem_range){ abase, ram_end - abase };
 	}
 	bi->nmem = kept;
 	if (kept == 0)
