@@ -12,9 +12,9 @@
  *      the bank's last page), two patterns are written and read back and
  *      the old word restored; within the chunk before the first that
  *      fails, its pages are bisected the same way. Addresses the probe
- *      must not write are left out: the kernel image, the device tree blob, every reserved range of
- *      the tree, and the page of each spin-table cpu-release-addr (a
- *      secondary CPU polls it). The bank ends at the first chunk that does
+ *      must not write are left out: the kernel image, the device tree
+ *      blob, every reserved range of the tree, and the page of each
+ *      spin-table cpu-release-addr (a secondary CPU polls it). The bank ends at the first chunk that does
  *      not keep the patterns (an MMIO window that answers reads, a hole,
  *      the end of the RAM behind a bank that claims more).
  *
@@ -121,7 +121,9 @@ static size_t cut_devices(const struct bootinfo *bi, size_t i, uint64_t base, ui
 	size_t n = 0;
 	char msg[160];
 
-	for (unsigned k = 0; k < RAM_DEVICE_CUTS && abase < aend; k++) {
+	unsigned k_done = 0;
+
+	for (; k_done < RAM_DEVICE_CUTS && abase < aend; k_done++) {
 		struct mem_range dev, win;
 		const char *name = "the board's devices";
 		bool tree = dt_device_at(bi, abase, aend - abase, &dev, &name);
@@ -148,8 +150,9 @@ static size_t cut_devices(const struct bootinfo *bi, size_t i, uint64_t base, ui
 		abase = dend >= aend ? aend : ALIGN_UP(dend, PAGE_SIZE);
 	}
 	if (abase < aend) {
-		if (n < RAM_PIECES && !dt_device_at(bi, abase, aend - abase, &(struct mem_range){ 0 },
-						    &(const char *){ NULL })) {
+		if (n < RAM_PIECES && (k_done < RAM_DEVICE_CUTS ||
+				       !dt_device_at(bi, abase, aend - abase, &(struct mem_range){ 0 },
+						     &(const char *){ NULL }))) {
 			piece[n++] = (struct mem_range){ abase, aend - abase };
 		} else {
 			ksnprintf(msg, sizeof(msg), "has too many device windows in it: skipped "

@@ -395,18 +395,24 @@ bool dt_device_at(const struct bootinfo *bi, uint64_t base, uint64_t size,
 		  struct mem_range *dev, const char **name)
 {
 	const struct fdt *fdt = &bi->fdt;
-	int depth = 0, skip = -1, seen = 0;
+	int depth = 0, skip = -1, seen = 0, stack[DT_WALK_DEPTH];
 	bool found = false;
 
+	/* One pass; each node's parent is kept on a stack, so its "reg" is
+	 * read without a search from the root, and a child of the root (most
+	 * devices) needs no translation. */
 	for (int n = fdt_path(fdt, "/"); n >= 0 && depth >= 0 && seen < DT_MAX_DEVICES;
 	     n = fdt_next_node(fdt, n, &depth)) {
 		const char *nm = fdt_name(fdt, n);
+		uint64_t a, sz, pa, old = dev->base;
+		uint32_t ac, sc;
 		bool before = found;
-		uint64_t a, sz, pa;
-		uint64_t old = dev->base;
 
+		if (depth >= DT_WALK_DEPTH)
+			continue;
+		stack[depth] = n;
 		if (skip >= 0 && depth > skip)
-			continue;          /* inside /cpus or /reserved-memory */
+			continue;          /* inside /cpus, /chosen or /reserved-memory */
 		skip = -1;
 		if (depth == 1 && (strncmp(nm, "cpus", 4) == 0 ||
 				   strncmp(nm, "reserved-memory", 15) == 0 ||
@@ -418,11 +424,12 @@ bool dt_device_at(const struct bootinfo *bi, uint64_t base, uint64_t size,
 			continue;
 		if (has_type(fdt, n, "pci"))
 			pci_windows(fdt, n, base, size, dev, &found);
-		if (!fdt_prop(fdt, n, "reg", NULL))
+		if (!fdt_prop(fdt, n, "reg", NULL) ||
+		    fdt_bus_cells(fdt, stack[depth - 1], &ac, &sc))
 			continue;
 		seen++;
-		for (int i = 0; i < 16 && fdt_reg(fdt, n, i, &a, &sz) == 0; i++)
-			if (fdt_translate(fdt, n, a, &pa) == 0)
+		for (int i = 0; i < 16 && fdt_reg_cells(fdt, n, ac, sc, i, &a, &sz) == 0; i++)
+			if (depth == 1 ? (pa = a, true) : fdt_translate(fdt, n, a, &pa) == 0)
 				consider(pa, sz, base, size, dev, &found);
 		if (found && (!before || dev->base != old))
 			*name = label(fdt, n);

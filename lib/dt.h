@@ -105,6 +105,7 @@ bool dt_device_at(const struct bootinfo *bi, uint64_t base, uint64_t size,
 		  struct mem_range *dev, const char **name);
 
 #define DT_MAX_DEVICES 1024
+#define DT_WALK_DEPTH 40 /* deeper than lib/fdt.c's MAX_DEPTH (32) */
 
 /* dt_uart_kind_name / dt_psci_name: names for the boot report. */
 const char *dt_uart_kind_name(enum uart_kind kind);
