@@ -6,10 +6,13 @@
 #include "arch/aarch64/cpuid.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/expect.h"
+#include "arch/aarch64/stop.h"
+#include "arch/aarch64/sysreg.h"
 #include "board/board.h"
 #include "board/mailbox.h"
 #include "board/miniuart.h"
 #include "board/pl011.h"
+#include "boot/ram.h"
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
@@ -24,9 +27,31 @@ static uintptr_t uart_base = FALLBACK_UART;
 static enum uart_kind uart_kind = UART_PL011;
 static char uart_name[48] = "fallback pl011";
 
+/*
+ * Whether the console is shown to work: the UART's identity was checked
+ * (board_console_init) and no transmit has timed out since. A console that
+ * stopped taking output (dead) drops what it is given at once (no wait per
+ * byte), and the run cannot end ok (board_console_failure).
+ */
+static bool fallback_dead, tree_dead, fallback_checked;
+static char dead_why[128];
+
+static void console_died(const char *name, uintptr_t base)
+{
+	if (!dead_why[0])
+		ksnprintf(dead_why, sizeof(dead_why), "console %s at 0x%llx stopped taking "
+			  "output (transmit timed out)", name, (unsigned long long)base);
+}
+
 static void uart_write(const struct console *con, const char *s, size_t n)
 {
-	pl011_write((uintptr_t)con->priv, s, n);
+	if (tree_dead)
+		return;
+	if (!pl011_write((uintptr_t)con->priv, s, n)) {
+		tree_dead = true;
+		console_died(uart_name, (uintptr_t)con->priv);
+		board_console_fallback();
+	}
 }
 
 static struct console uart_console = {
@@ -37,7 +62,12 @@ static struct console uart_console = {
 /* console_fallback_write: lib/console.h's early sink, the fallback PL011. */
 void console_fallback_write(const char *s, size_t n)
 {
-	pl011_write(FALLBACK_UART, s, n);
+	if (fallback_dead)
+		return;
+	if (!pl011_write(FALLBACK_UART, s, n)) {
+		fallback_dead = true;
+		console_died("fallback pl011", FALLBACK_UART);
+	}
 }
 
 void board_early_console(void)
@@ -48,7 +78,13 @@ void board_early_console(void)
 #ifdef BOARD_RPI
 static void aux_write(const struct console *con, const char *s, size_t n)
 {
-	miniuart_write((uintptr_t)con->priv, s, n);
+	if (tree_dead)
+		return;
+	if (!miniuart_write((uintptr_t)con->priv, s, n)) {
+		tree_dead = true;
+		console_died(uart_name, (uintptr_t)con->priv);
+		board_console_fallback();
+	}
 }
 
 static struct console aux_console = {
@@ -62,12 +98,13 @@ static struct console aux_console = {
  * Raspberry Pi device types have it. */
 static uint32_t aux_clock(const struct bootinfo *bi)
 {
+	const char *why;
 	paddr_t mbox;
 	uint32_t hz = bi->uart.clock_hz;
 
 	if (hz)
 		return hz;
-	if (mailbox_find(&bi->fdt, MAILBOX_BASE, &mbox) == -EINVAL ||
+	if (mailbox_open(bi, &mbox, &why) ||
 	    mailbox_clock_rate((uintptr_t)mbox, MBOX_CLOCK_CORE, &hz))
 		return 0;
 	return hz;
@@ -124,9 +161,49 @@ static bool overlaps(uint64_t a, uint64_t an, uint64_t b, uint64_t bn)
 	return a < b + bn && b < a + an;
 }
 
+bool board_device_window(uint64_t base, uint64_t size, struct mem_range *w)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(device_windows); i++)
+		if (overlaps(base, size, device_windows[i].base, device_windows[i].size)) {
+			*w = device_windows[i];
+			return true;
+		}
+	return false;
+}
+
+const char *board_mmio_bad(const struct bootinfo *bi, uint64_t base, uint64_t size,
+			   char *buf, size_t n)
+{
+	unsigned bits = cpu_pa_bits();
+	const char *intc;
+	bool inside = false;
+
+	if (base >= (1ull << bits) || (1ull << bits) - base < size) {
+		ksnprintf(buf, n, "its address is beyond the %u-bit physical address range "
+			  "(ID_AA64MMFR0_EL1.PARange)", bits);
+		return buf;
+	}
+	for (size_t i = 0; i < bi->nmem; i++)
+		if (overlaps(base, size, bi->mem[i].base, bi->mem[i].size))
+			return "it is inside RAM";
+	if (ram_claimed(base, size))
+		return "it is inside RAM"; /* as the tree claimed it */
+	for (size_t i = 0; i < ARRAY_SIZE(device_windows); i++)
+		inside |= base >= device_windows[i].base && size <= device_windows[i].size &&
+			  base - device_windows[i].base <= device_windows[i].size - size;
+	if (!inside)
+		return "it is outside the board's device address ranges";
+	intc = dt_intc_at(bi, base, size);
+	if (intc) {
+		ksnprintf(buf, n, "it is the registers of the interrupt controller %s", intc);
+		return buf;
+	}
+	return NULL;
+}
+
 /*
- * pl011_id_bad: why the device at u->base is not a PL011 by its PrimeCell
- * identification (PL011 TRM 3.3.13-3.3.14), or NULL:
+ * pl011_id_bad: why the device at base is not a PL011, or NULL. By its
+ * PrimeCell identification registers (PL011 TRM 3.3.13-3.3.14):
  *
  *   0xfe0 UARTPeriphID0 [7:0] PartNumber0 = 0x11
  *   0xfe4 UARTPeriphID1 [3:0] PartNumber1 = 0x0, [7:4] Designer0 = 0x1
@@ -134,34 +211,71 @@ static bool overlaps(uint64_t a, uint64_t an, uint64_t b, uint64_t bn)
  *   0xfec UARTPeriphID3 [7:0] Configuration
  *   0xff0..0xffc UARTPCellID0-3 [7:0] = 0x0d, 0xf0, 0x05, 0xb1
  *
- * A tree's "arm,primecell-periphid" stands for the ID registers (the
- * BCM2835's PL011 does not implement them); its part number must be 0x011.
+ * When the hardware has them, they decide: a tree's "arm,primecell-periphid"
+ * override (periphid) cannot make another PrimeCell (an RTC, a GPIO block)
+ * pass. Only a device without them (the BCM2835's PL011) is taken on the
+ * override's word (its part number must be 0x011), or with no override for
+ * the board's own fallback UART (fallback), and then only if its registers
+ * behave like a PL011's (pl011_behaves: UARTIMSC keeps a write).
  */
-static const char *pl011_id_bad(const struct dt_uart *u, char *buf, size_t n)
+static const char *pl011_id_bad(uintptr_t base, uint32_t periphid, bool fallback,
+				char *buf, size_t n)
 {
 	static const uint8_t cell[4] = { 0x0d, 0xf0, 0x05, 0xb1 };
 	struct expected_fault f;
-	uint32_t id = u->periphid, v;
+	uint32_t id = 0, v;
+	bool primecell = true;
+	const char *bad;
 
-	if (!id) {
+	for (unsigned i = 0; i < 4; i++)
+		primecell &= !expect_probe_read32(base + 0xff0 + 4 * i, &v, &f) &&
+			     (v & 0xff) == cell[i];
+	if (primecell) {
 		for (unsigned i = 0; i < 4; i++) {
-			if (expect_probe_read32((uintptr_t)u->base + 0xff0 + 4 * i, &v, &f) ||
-			    (v & 0xff) != cell[i])
-				return "it has no PrimeCell identification (not a PL011)";
-		}
-		for (unsigned i = 0; i < 4; i++) {
-			if (expect_probe_read32((uintptr_t)u->base + 0xfe0 + 4 * i, &v, &f))
+			if (expect_probe_read32(base + 0xfe0 + 4 * i, &v, &f))
 				return "its UARTPeriphID registers do not answer";
 			id |= (v & 0xff) << (8 * i);
 		}
+		if ((id & 0xfff) == 0x011)
+			return NULL;
+		ksnprintf(buf, n, "its PrimeCell part number is 0x%03x, not the PL011's 0x011%s",
+			  id & 0xfff, periphid ? " (read from the ID registers: the tree's "
+			  "arm,primecell-periphid is not trusted over them)" : "");
+		return buf;
 	}
-	if ((id & 0xfff) != 0x011) {
-		ksnprintf(buf, n, "its PrimeCell part number is 0x%03x, not the PL011's 0x011",
-			  id & 0xfff);
+	if (!periphid && !fallback)
+		return "it has no PrimeCell identification (not a PL011)";
+	if (periphid && (periphid & 0xfff) != 0x011) {
+		ksnprintf(buf, n, "its arm,primecell-periphid part number is 0x%03x, not the "
+			  "PL011's 0x011", periphid & 0xfff);
+		return buf;
+	}
+	if (expect_probe_read32(base + 0x38, &v, &f))
+		return "its UARTIMSC does not answer (not a PL011)";
+	bad = pl011_behaves(base);
+	if (bad) {
+		ksnprintf(buf, n, "it has no PrimeCell ID registers and %s", bad);
 		return buf;
 	}
 	return NULL;
 }
+
+#ifdef BOARD_RPI
+/* aux_id_bad: why the registers at base are not a mini UART's, or NULL:
+ * the AUX block's AUX_ENABLES (0x40 below) and the IIR must answer reads,
+ * then miniuart_identify decides. */
+static const char *aux_id_bad(uintptr_t base)
+{
+	struct expected_fault f;
+	uint32_t v;
+
+	if (expect_probe_read32(base - 0x40 + 0x04, &v, &f))
+		return "its AUX_ENABLES (0x40 below it) does not answer (not a BCM283x AUX block)";
+	if (expect_probe_read32(base + 0x08, &v, &f))
+		return "its AUX_MU_IIR_REG does not answer (not a mini UART)";
+	return miniuart_identify(base);
+}
+#endif
 
 /*
  * The UARTs this driver knows, and the registers each checks:
@@ -170,20 +284,24 @@ static const char *pl011_id_bad(const struct dt_uart *u, char *buf, size_t n)
  *   UART_PL011   4 KiB   4 KiB    UARTFR (0x18), then the PrimeCell ID
  *   UART_AUX     64 B    64 B     AUX_MU_LSR_REG (0x14)   (Raspberry Pi only)
  *
+ * and then its identity: a PL011's ID registers (pl011_id_bad), a mini
+ * UART's AUX_ENABLES, IIR and LSR (aux_id_bad).
+ *
  * The mini UART's registers start 0x40 into the BCM283x AUX block (BCM2835
  * ARM Peripherals 2.2), so it is not page aligned.
  */
 struct uart_shape {
 	uint64_t window;
+	uint64_t below;    /* the device's registers start this far below "reg" */
 	unsigned probe;
 	const char *reg;
 };
 
 static const struct uart_shape *uart_shape(enum uart_kind kind)
 {
-	static const struct uart_shape pl011 = { PL011_WINDOW, 0x18, "UARTFR" };
+	static const struct uart_shape pl011 = { PL011_WINDOW, 0, 0x18, "UARTFR" };
 #ifdef BOARD_RPI
-	static const struct uart_shape aux = { 0x40, 0x14, "AUX_MU_LSR_REG" };
+	static const struct uart_shape aux = { 0x40, 0x40, 0x14, "AUX_MU_LSR_REG" };
 
 	if (kind == UART_AUX)
 		return &aux;
@@ -204,11 +322,9 @@ static const char *uart_unusable(const struct bootinfo *bi, char *buf, size_t n)
 	const struct dt_uart *u = &bi->uart;
 	const struct uart_shape *shape = uart_shape(u->kind);
 	struct expected_fault f;
-	unsigned bits = cpu_pa_bits();
-	const char *intc;
+	const char *bad;
 	uint64_t w;
 	uint32_t v;
-	bool inside = false;
 
 	if (!shape)
 #ifdef BOARD_RPI
@@ -222,49 +338,82 @@ static const char *uart_unusable(const struct bootinfo *bi, char *buf, size_t n)
 		ksnprintf(buf, n, "its address is not %llu-byte aligned", (unsigned long long)w);
 		return buf;
 	}
-	if (u->base >= (1ull << bits) || (1ull << bits) - u->base < w) {
-		ksnprintf(buf, n, "its address is beyond the %u-bit physical address range "
-			  "(ID_AA64MMFR0_EL1.PARange)", bits);
-		return buf;
-	}
-	for (size_t i = 0; i < bi->nmem; i++)
-		if (overlaps(u->base, w, bi->mem[i].base, bi->mem[i].size))
-			return "it is inside RAM";
-	for (size_t i = 0; i < ARRAY_SIZE(device_windows); i++)
-		inside |= u->base >= device_windows[i].base &&
-			  u->base - device_windows[i].base <= device_windows[i].size - w;
-	if (!inside)
-		return "it is outside the board's device address ranges";
-	intc = dt_intc_at(bi, u->base, w);
-	if (intc) {
-		ksnprintf(buf, n, "it is the registers of the interrupt controller %s", intc);
-		return buf;
-	}
+	if (u->base < shape->below)
+		return "its address is below the start of its register block";
+	bad = board_mmio_bad(bi, u->base - shape->below, w + shape->below, buf, n);
+	if (bad)
+		return bad;
 	if (expect_probe_read32((uintptr_t)u->base + shape->probe, &v, &f)) {
 		ksnprintf(buf, n, "reading its %s raised a %s (nothing there)", shape->reg,
 			  esr_is_external(f.esr) ? "synchronous external abort" : "fault");
 		return buf;
 	}
-	return u->kind == UART_PL011 ? pl011_id_bad(u, buf, n) : NULL;
+#ifdef BOARD_RPI
+	if (u->kind == UART_AUX)
+		return aux_id_bad((uintptr_t)u->base);
+#endif
+	return pl011_id_bad((uintptr_t)u->base, u->periphid, false, buf, n);
+}
+
+/* fallback_unusable: why the board's fallback PL011 cannot be the console
+ * (nothing answers, not a PL011 by its ID registers or behaviour, or a
+ * transmit there timed out), or NULL. Once checked, the answer is kept. */
+static const char *fallback_unusable(char *buf, size_t n)
+{
+	static const char *verdict;
+	struct expected_fault f;
+	uint32_t v;
+
+	if (fallback_dead)
+		return "a transmit there timed out";
+	if (fallback_checked)
+		return verdict;
+	fallback_checked = true;
+	if (expect_probe_read32(FALLBACK_UART + 0x18, &v, &f))
+		verdict = "reading its UARTFR raised a fault (nothing there)";
+	else
+		verdict = pl011_id_bad(FALLBACK_UART, 0, true, buf, n);
+	return verdict;
+}
+
+static bool on_tree_uart;
+
+/* no_console: neither the tree's UART nor the fallback is shown to work:
+ * the run stops failed (its exit status says so where nothing is printed). */
+static NORETURN void no_console(const char *tree, const char *fallback)
+{
+	fallback_dead = true; /* nothing more is written there */
+	stop_fail("no working console: %s; the fallback pl011 at 0x%llx: %s", tree,
+		  (unsigned long long)FALLBACK_UART, fallback);
 }
 
 int board_console_init(const struct bootinfo *bi, const char **why)
 {
-	static char msg[224], detail[120];
-	const char *bad;
+	static char msg[320], detail[160], fdetail[160];
+	const char *bad, *fbad;
 
 	if (!bi->uart.found) {
+		fbad = fallback_unusable(fdetail, sizeof(fdetail));
+		if (fbad)
+			no_console("the device tree names no console UART", fbad);
 		*why = "device tree names no console UART: staying on the fallback UART";
 		return -ENOTSUP;
 	}
 	bad = uart_unusable(bi, detail, sizeof(detail));
 	if (bad) {
+		fbad = fallback_unusable(fdetail, sizeof(fdetail));
+		if (fbad) {
+			ksnprintf(msg, sizeof(msg), "console UART %s at 0x%llx not used: %s",
+				  bi->uart.node, (unsigned long long)bi->uart.base, bad);
+			no_console(msg, fbad);
+		}
 		ksnprintf(msg, sizeof(msg), "warning: console UART %s at 0x%llx not used: %s; "
 			  "staying on the fallback UART", bi->uart.node,
 			  (unsigned long long)bi->uart.base, bad);
 		*why = msg;
 		return -ENOTSUP;
 	}
+	on_tree_uart = true;
 #ifdef BOARD_RPI
 	if (bi->uart.kind == UART_AUX)
 		return aux_console_init(bi, why);
@@ -276,6 +425,29 @@ int board_console_init(const struct bootinfo *bi, const char **why)
 	uart_console.priv = (void *)uart_base;
 	console_set(&uart_console);
 	return 0;
+}
+
+void board_console_fallback(void)
+{
+	static char fdetail[160];
+	bool mmu_on = read_sysreg(sctlr_el1) & 1;
+
+	/* After the MMU is on, only the tree's UART page is mapped. */
+	if (!on_tree_uart || mmu_on || fallback_unusable(fdetail, sizeof(fdetail)))
+		return;
+	on_tree_uart = false;
+	uart_base = FALLBACK_UART;
+	uart_kind = UART_PL011;
+	ksnprintf(uart_name, sizeof(uart_name), "fallback pl011");
+	console_set(NULL);
+	info("warning: %s: back on the fallback UART; the run will end failed", dead_why);
+}
+
+const char *board_console_failure(void)
+{
+	if (tree_dead || (fallback_dead && !on_tree_uart))
+		return dead_why[0] ? dead_why : "the console stopped taking output";
+	return NULL;
 }
 
 paddr_t board_console_mmio(void)
@@ -290,8 +462,13 @@ const char *board_console_name(void)
 
 void board_console_flush(void)
 {
-	if (uart_kind == UART_AUX)
+	if (on_tree_uart ? tree_dead : fallback_dead)
+		return;
+#ifdef BOARD_RPI
+	if (uart_kind == UART_AUX) {
 		miniuart_flush(uart_base);
-	else
-		pl011_flush(uart_base);
+		return;
+	}
+#endif
+	pl011_flush(uart_base);
 }

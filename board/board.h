@@ -22,6 +22,40 @@ void board_early_console(void);
  */
 int board_console_init(const struct bootinfo *bi, const char **why);
 
+/*
+ * board_console_init stops the run failed (a non-zero exit status through
+ * semihosting or PSCI, "no working console: ...") when neither the tree's
+ * UART nor the fallback is shown to be a working UART by its registers.
+ */
+
+/*
+ * board_console_fallback: after the tree's UART stopped taking output,
+ * move the console back to the fallback UART if that one works and the MMU
+ * is still off (only the tree's UART page is mapped later); else the
+ * console stays dead (output dropped at once).
+ */
+void board_console_fallback(void);
+
+/*
+ * board_console_failure: why the console is not shown to work (a transmit
+ * on the console in use timed out, now or earlier), or NULL. stop_ok turns
+ * it into a failed run.
+ */
+const char *board_console_failure(void);
+
+/*
+ * board_mmio_bad: why [base, base + size) cannot be a device's registers
+ * on this board, or NULL: beyond the PA size, overlapping a RAM bank,
+ * outside the board's device windows, or an interrupt controller's
+ * registers. Nothing is read or written.
+ */
+const char *board_mmio_bad(const struct bootinfo *bi, uint64_t base, uint64_t size,
+			   char *buf, size_t n);
+
+/* board_device_window: whether [base, base + size) overlaps one of the
+ * board's device windows (its peripherals; *w is the window). */
+bool board_device_window(uint64_t base, uint64_t size, struct mem_range *w);
+
 /* board_console_mmio: the page of the UART the console uses now (the MMU
  * maps it as Device memory). */
 paddr_t board_console_mmio(void);

@@ -29,6 +29,10 @@
  */
 #include "board/mailbox.h"
 
+#include "arch/aarch64/esr.h"
+#include "arch/aarch64/expect.h"
+#include "board/board.h"
+
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/timer.h"
 #include "lib/assert.h"
@@ -55,6 +59,8 @@
 #define MBOX_TAG_GET_CLOCK_RATE 0x00030002u
 
 #define MBOX_TIMEOUT_MS 100
+#define MBOX_STATUS_RESERVED 0x3fffff00u /* neither FULL, EMPTY nor the level */
+#define MBOX_STALE_MAX 64               /* answers for others drained, at most */
 #define CACHE_LINE_MAX 128     /* upper bound of CTR_EL0.DminLine we align to */
 
 /* One "get clock rate" request: value = { clock id, rate in Hz }. */
@@ -96,21 +102,28 @@ static void dcache_flush(const void *p, size_t n)
 	__asm__ volatile("dsb sy" : : : "memory");
 }
 
-/* Wait until (status & mask) == 0 or the timeout passes; true if it did. */
-static bool wait_clear(uintptr_t status, uint32_t mask)
+/* deadline: CNTPCT_EL0 MBOX_TIMEOUT_MS from now (at once if CNTFRQ_EL0 is
+ * 0: a bound either way). */
+static uint64_t deadline(void)
 {
-	uint64_t end = timer_count() + timer_freq() * MBOX_TIMEOUT_MS / 1000;
+	return timer_count() + timer_freq() * MBOX_TIMEOUT_MS / 1000;
+}
 
-	while (mmio_read(status) & mask)
+/* Wait until (status & mask) == want or `end` passes; true if it did. */
+static bool wait_for(uintptr_t status, uint32_t mask, uint32_t want, uint64_t end)
+{
+	while ((mmio_read(status) & mask) != want)
 		if (timer_count() > end)
 			return false;
 	return true;
 }
 
-/* Send the message buffer on the property channel and wait for its answer. */
+/* Send the message buffer on the property channel and wait for its answer.
+ * Every wait ends by one deadline, however the status words read. */
 static int mailbox_call(uintptr_t regs, void *buf, size_t size)
 {
 	paddr_t pa = arch_virt_to_phys(buf);
+	uint64_t end = deadline();
 	uint32_t word;
 
 	if (pa + size > 0x40000000u || !IS_ALIGNED(pa, 16))
@@ -118,13 +131,14 @@ static int mailbox_call(uintptr_t regs, void *buf, size_t size)
 	word = (uint32_t)(pa | MAILBOX_BUS_ALIAS) | MBOX_CHAN_PROPERTY;
 
 	dcache_flush(buf, size);
-	if (!wait_clear(regs + MBOX1_STATUS, MBOX_STATUS_FULL))
+	if (!wait_for(regs + MBOX1_STATUS, MBOX_STATUS_FULL, 0, end))
 		return -EIO;
 	mmio_write(regs + MBOX1_WRITE, word);
 
 	/* Answers for other channels (or stale ones) are read and dropped. */
-	for (;;) {
-		if (!wait_clear(regs + MBOX0_STATUS, MBOX_STATUS_EMPTY))
+	for (unsigned n = 0;; n++) {
+		if (n == MBOX_STALE_MAX ||
+		    !wait_for(regs + MBOX0_STATUS, MBOX_STATUS_EMPTY, 0, end))
 			return -EIO;
 		if (mmio_read(regs + MBOX0_READ) == word)
 			break;
@@ -195,17 +209,98 @@ int mailbox_find(const struct fdt *fdt, paddr_t fallback, paddr_t *base)
 	return 0;
 }
 
-uint32_t mailbox_report(const struct fdt *fdt)
+#ifdef BOARD_RPI
+/*
+ * mailbox_unusable: why the registers at base are not a mailbox to write a
+ * request to, or NULL. Checked as strictly as the console UART, before
+ * anything is written there (MMU off, so a write would reach whatever is
+ * at that address): aligned to its 64-byte window, inside the board's
+ * device windows, not RAM, not an interrupt controller (board_mmio_bad),
+ * both status words answer reads (an external abort is caught), their
+ * reserved bits [29:8] read 0, and the ARM-to-VideoCore mailbox is idle
+ * (MBOX1_STATUS EMPTY, within the timeout): a device reading 0 is not one.
+ */
+static const char *mailbox_unusable(const struct bootinfo *bi, paddr_t base, char *buf,
+				    size_t n)
+{
+	static const unsigned status[2] = { MBOX0_STATUS, MBOX1_STATUS };
+	struct expected_fault f;
+	const char *bad;
+	uint32_t v;
+
+	if (!IS_ALIGNED(base, MAILBOX_SIZE))
+		return "its address is not 64-byte aligned";
+	bad = board_mmio_bad(bi, base, MAILBOX_SIZE, buf, n);
+	if (bad)
+		return bad;
+	for (unsigned i = 0; i < 2; i++) {
+		if (expect_probe_read32((uintptr_t)base + status[i], &v, &f)) {
+			ksnprintf(buf, n, "reading its MBOX%u_STATUS raised a %s (nothing there)",
+				  i, esr_is_external(f.esr) ? "synchronous external abort" : "fault");
+			return buf;
+		}
+		if (v & MBOX_STATUS_RESERVED) {
+			ksnprintf(buf, n, "its MBOX%u_STATUS reads 0x%08x: reserved bits set "
+				  "(not a mailbox)", i, v);
+			return buf;
+		}
+	}
+	if (!wait_for((uintptr_t)base + MBOX1_STATUS, MBOX_STATUS_EMPTY | MBOX_STATUS_FULL,
+		      MBOX_STATUS_EMPTY, deadline()))
+		return "its MBOX1_STATUS never shows an idle mailbox (EMPTY, bit 30) "
+		       "within 100 ms (not a mailbox, or one the firmware left busy)";
+	return NULL;
+}
+#endif
+
+int mailbox_open(const struct bootinfo *bi, paddr_t *base, const char **why)
 {
 #ifdef BOARD_RPI
+	static char why_buf[200], detail[120];
+	static int state = 1;  /* 1: not yet checked; else the answer */
+	static paddr_t found;
+	const char *bad;
+	int err;
+
+	if (state == 1) {
+		err = mailbox_find(&bi->fdt, MAILBOX_BASE, &found);
+		if (err == -EINVAL) {
+			ksnprintf(why_buf, sizeof(why_buf), "its \"brcm,bcm2835-mbox\" node's reg cannot "
+				  "be read or translated");
+			state = -EINVAL;
+		} else if ((bad = mailbox_unusable(bi, found, detail, sizeof(detail)))) {
+			ksnprintf(why_buf, sizeof(why_buf), "%s at 0x%llx: %s",
+				  err ? "the board's mailbox" : "the tree's mailbox",
+				  (unsigned long long)found, bad);
+			state = -EINVAL;
+		} else {
+			state = 0;
+		}
+	}
+	*base = found;
+	*why = why_buf;
+	return state;
+#else
+	(void)bi;
+	*base = 0;
+	*why = "this board has no VideoCore mailbox";
+	return -ENOTSUP;
+#endif
+}
+
+uint32_t mailbox_report(const struct bootinfo *bi)
+{
+#ifdef BOARD_RPI
+	const char *why;
 	paddr_t base;
 	uint32_t hz;
 	int err;
 
-	err = mailbox_find(fdt, MAILBOX_BASE, &base);
-	if (err == -EINVAL)
-		info("mailbox: unreadable \"brcm,bcm2835-mbox\" node in the device tree, "
-		     "using %#llx", (unsigned long long)base);
+	if (mailbox_open(bi, &base, &why)) {
+		info("warning: mailbox not used: %s; going on without it (optional: the "
+		     "firmware's ARM clock rate is not reported)", why);
+		return 0;
+	}
 	err = mailbox_clock_rate((uintptr_t)base, MBOX_CLOCK_ARM, &hz);
 	if (err) {
 		info("firmware: no ARM clock rate from the mailbox at %#llx: %s",
@@ -215,7 +310,7 @@ uint32_t mailbox_report(const struct fdt *fdt)
 	info("firmware cpu_hz=%u mailbox=%#llx", hz, (unsigned long long)base);
 	return hz;
 #else
-	(void)fdt;
+	(void)bi;
 	return 0;
 #endif
 }

@@ -12,6 +12,7 @@
  *   AUX base + 0x04  AUX_ENABLES      [0] Mini UART enable
  *   AUX base + 0x40  AUX_MU_IO_REG    [7:0] transmit data (write)
  *   AUX base + 0x44  AUX_MU_IER_REG   interrupt enables (0: none)
+ *   AUX base + 0x48  AUX_MU_IIR_REG   [7:6] FIFO enables: always read 1
  *   AUX base + 0x4c  AUX_MU_LCR_REG   [1:0] data size: 0b11 = 8 bits
  *   AUX base + 0x50  AUX_MU_MCR_REG   [1] RTS (0: high)
  *   AUX base + 0x54  AUX_MU_LSR_REG   [5] Transmitter empty (FIFO can take
@@ -22,6 +23,7 @@
 #define AUX_ENABLES (-0x40 + 0x04)
 #define AUX_MU_IO 0x00
 #define AUX_MU_IER 0x04
+#define AUX_MU_IIR 0x08
 #define AUX_MU_LCR 0x0c
 #define AUX_MU_MCR 0x10
 #define AUX_MU_LSR 0x14
@@ -32,6 +34,7 @@
 #define AUX_MU_LCR_8BIT 3u      /* the datasheet documents bit 0; both are needed */
 #define AUX_MU_LSR_TX_EMPTY BIT(5)
 #define AUX_MU_LSR_TX_IDLE BIT(6)
+#define AUX_MU_IIR_FIFO (3u << 6)
 #define AUX_MU_CNTL_TX BIT(1)
 #define AUX_MU_BAUD_MAX 0xffffu
 
@@ -86,16 +89,61 @@ void miniuart_init(uintptr_t base, uint32_t divisor)
 	wr(base, AUX_MU_CNTL, AUX_MU_CNTL_TX);
 }
 
-void miniuart_write(uintptr_t base, const char *s, size_t n)
+bool miniuart_write(uintptr_t base, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (!wait_set(base, AUX_MU_LSR_TX_EMPTY))
-			return;
+			return false;
 		wr(base, AUX_MU_IO, (uint8_t)s[i]);
 	}
+	return true;
 }
 
-void miniuart_flush(uintptr_t base)
+bool miniuart_flush(uintptr_t base)
 {
-	wait_set(base, AUX_MU_LSR_TX_IDLE);
+	return wait_set(base, AUX_MU_LSR_TX_IDLE);
+}
+
+/*
+ * What a mini UART shows whatever the firmware did (BCM2835 ARM
+ * Peripherals 2.1-2.2, and QEMU's bcm2835_aux): AUX_ENABLES keeps its
+ * Mini UART enable bit once set (the enable is needed to reach the
+ * registers at all; the old value is put back if the check fails),
+ * AUX_MU_IIR_REG [7:6] read 1 with [31:8] reserved 0, and AUX_MU_LSR_REG
+ * [31:8] reserved 0 with its "transmitter empty" bit set within the
+ * transmit bound. A device that reads 0 (or all ones) there is not one.
+ */
+const char *miniuart_identify(uintptr_t base)
+{
+	uint32_t en = rd(base, AUX_ENABLES), v;
+
+	if (en & ~7u)
+		return "its AUX_ENABLES has reserved bits [31:3] set (not a BCM283x AUX block)";
+	if (!(en & AUX_ENABLES_MINIUART)) {
+		wr(base, AUX_ENABLES, en | AUX_ENABLES_MINIUART);
+		if (!(rd(base, AUX_ENABLES) & AUX_ENABLES_MINIUART)) {
+			wr(base, AUX_ENABLES, en);
+			return "its AUX_ENABLES does not keep the Mini UART enable bit "
+			       "(not a BCM283x AUX block)";
+		}
+	}
+	v = rd(base, AUX_MU_IIR);
+	if ((v & ~0xffu) || (v & AUX_MU_IIR_FIFO) != AUX_MU_IIR_FIFO)
+		goto bad_iir;
+	v = rd(base, AUX_MU_LSR);
+	if (v & ~0xffu)
+		goto bad_lsr;
+	if (!wait_set(base, AUX_MU_LSR_TX_EMPTY))
+		goto bad_lsr;
+	return NULL;
+bad_iir:
+	if (!(en & AUX_ENABLES_MINIUART))
+		wr(base, AUX_ENABLES, en);
+	return "its AUX_MU_IIR_REG does not read 0b11 in the FIFO-enable bits [7:6] "
+	       "(not a mini UART)";
+bad_lsr:
+	if (!(en & AUX_ENABLES_MINIUART))
+		wr(base, AUX_ENABLES, en);
+	return "its AUX_MU_LSR_REG never shows the transmitter empty (bit 5) "
+	       "(not a working mini UART)";
 }

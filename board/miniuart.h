@@ -29,10 +29,22 @@ int miniuart_divisor(uint32_t clock_hz, uint32_t baud, uint32_t *divisor);
  */
 void miniuart_init(uintptr_t base, uint32_t divisor);
 
-/* miniuart_write: send n bytes as they are (no newline translation). */
-void miniuart_write(uintptr_t base, const char *s, size_t n);
+/* miniuart_write: send n bytes as they are (no newline translation).
+ * Every wait is bounded: false when the transmitter never took a byte (the
+ * rest is dropped: a dead console). */
+bool miniuart_write(uintptr_t base, const char *s, size_t n);
 
-/* miniuart_flush: wait until the last byte has left the shift register. */
-void miniuart_flush(uintptr_t base);
+/* miniuart_flush: wait until the last byte has left the shift register;
+ * false if it never did within the bound. */
+bool miniuart_flush(uintptr_t base);
+
+/*
+ * miniuart_identify: whether the registers at base (the tree's "reg",
+ * AUX_MU_IO_REG) behave like a mini UART's (see miniuart.c): NULL if so,
+ * else why not. May set AUX_ENABLES' Mini UART enable bit (put back when
+ * the answer is no). The caller has shown that AUX_ENABLES, IIR and LSR
+ * answer reads.
+ */
+const char *miniuart_identify(uintptr_t base);
 
 #endif

@@ -9,6 +9,7 @@
 #define UARTFR 0x018
 #define UARTLCR_H 0x02c
 #define UARTCR 0x030
+#define UARTIMSC 0x038
 
 /* UARTFR: BUSY [3] transmitting, TXFF [5] transmit FIFO full. */
 #define UARTFR_BUSY BIT(3)
@@ -57,16 +58,40 @@ void pl011_init(uintptr_t base)
 	wr(base, UARTCR, UARTCR_UARTEN | UARTCR_TXE | UARTCR_RXE);
 }
 
-void pl011_write(uintptr_t base, const char *s, size_t n)
+bool pl011_write(uintptr_t base, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (!wait_clear(base, UARTFR_TXFF))
-			return;
+			return false;
 		wr(base, UARTDR, (uint8_t)s[i]);
 	}
+	return true;
 }
 
-void pl011_flush(uintptr_t base)
+bool pl011_flush(uintptr_t base)
 {
-	wait_clear(base, UARTFR_BUSY);
+	return wait_clear(base, UARTFR_BUSY);
+}
+
+/*
+ * UARTIMSC [10:0] (TRM 3.3.10) is read/write; [15:11] read as zero. Two
+ * complementary patterns must read back as written, then the old mask is
+ * restored (interrupts stay masked at the CPU meanwhile).
+ */
+const char *pl011_behaves(uintptr_t base)
+{
+	static const uint32_t pattern[2] = { 0x555, 0x2aa };
+	uint32_t old = rd(base, UARTIMSC);
+	bool ok = (old & ~0x7ffu) == 0;
+
+	for (unsigned i = 0; ok && i < 2; i++) {
+		wr(base, UARTIMSC, pattern[i]);
+		ok = rd(base, UARTIMSC) == pattern[i];
+	}
+	wr(base, UARTIMSC, old & 0x7ffu);
+	if (!ok)
+		return "its UARTIMSC does not keep a write (not a PL011)";
+	if (rd(base, UARTFR) & ~0x1ffu)
+		return "its UARTFR has reserved bits [31:9] set (not a PL011)";
+	return NULL;
 }

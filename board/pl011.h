@@ -15,10 +15,22 @@
  */
 void pl011_init(uintptr_t base);
 
-/* pl011_write: send n bytes as they are (no newline translation). */
-void pl011_write(uintptr_t base, const char *s, size_t n);
+/* pl011_write: send n bytes as they are (no newline translation). Every
+ * wait is bounded: false when the transmit FIFO stayed full (the rest is
+ * dropped: a dead console). */
+bool pl011_write(uintptr_t base, const char *s, size_t n);
 
-/* pl011_flush: wait until the last byte has left the shift register. */
-void pl011_flush(uintptr_t base);
+/* pl011_flush: wait until the last byte has left the shift register; false
+ * if it never did within the bound. */
+bool pl011_flush(uintptr_t base);
+
+/*
+ * pl011_behaves: for a UART without PrimeCell ID registers (the BCM2835's),
+ * whether the registers at base behave like a PL011's: UARTIMSC keeps two
+ * patterns written to it (the old value restored) and UARTFR's reserved
+ * bits read 0. NULL if so, else why not. A device that reads 0 everywhere
+ * fails.
+ */
+const char *pl011_behaves(uintptr_t base);
 
 #endif

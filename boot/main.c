@@ -42,6 +42,7 @@
 #include "lib/dt.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
+#include "lib/string.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
 #include "tests/guest/ktest.h"
@@ -98,7 +99,7 @@ static void read_device_tree(paddr_t dtb)
 		info("%s%s", why, backed < DTB_MAX_SIZE ? " (the memory behind it ends there)" : "");
 		stop_fail("%s", why);
 	}
-	if (ram_check(&bi, &why)) {
+	if (ram_check(&bi, dtb, &why)) {
 		info("%s", why);
 		stop_fail("%s", why);
 	}
@@ -106,6 +107,50 @@ static void read_device_tree(paddr_t dtb)
 		info("device tree: the blob at 0x%llx (%u bytes) is not inside the RAM it "
 		     "describes", (unsigned long long)dtb, bi.dtb_size);
 		stop_fail("device tree outside the RAM it describes");
+	}
+}
+
+/*
+ * What the kernel keeps of the tree after the MMU goes on: the command line,
+ * the model and the console node's name. They point into the blob, which a
+ * /reserved-memory "no-map" region may leave out of the linear map; so they
+ * are copied here, MMU off, and the blob is not read after that. A no-map
+ * over the blob is said; one over the kernel image is mapped anyway (the
+ * kernel runs from it) and warned about.
+ */
+#define BOOTARGS_MAX 4096 /* Linux arm64's COMMAND_LINE_SIZE is 2048 */
+
+static void keep_tree_strings(paddr_t dtb)
+{
+	static char bootargs[BOOTARGS_MAX], model[128], uart_node[64];
+	paddr_t img = (paddr_t)__image_start;
+	uint64_t img_size = (uint64_t)(__image_end - __image_start);
+
+	if (strlen(bi.bootargs) >= sizeof(bootargs))
+		stop_fail("device tree: /chosen/bootargs is %zu bytes long, more than the "
+			  "%zu this kernel keeps", strlen(bi.bootargs), sizeof(bootargs) - 1);
+	ksnprintf(bootargs, sizeof(bootargs), "%s", bi.bootargs);
+	ksnprintf(model, sizeof(model), "%s", bi.model);
+	bi.bootargs = bootargs;
+	bi.model = model;
+	if (bi.uart.node) {
+		ksnprintf(uart_node, sizeof(uart_node), "%s", bi.uart.node);
+		bi.uart.node = uart_node;
+	}
+	for (size_t i = 0; i < bi.nnomap; i++) {
+		uint64_t b = bi.nomap[i].base, e = b + bi.nomap[i].size;
+
+		if (dtb < e && b < dtb + bi.dtb_size)
+			info("device tree: the blob at 0x%llx (%u bytes) lies in the /reserved-memory "
+			     "no-map region [0x%llx, 0x%llx): left unmapped; the command line, "
+			     "model and node names were copied before the MMU went on",
+			     (unsigned long long)dtb, bi.dtb_size, (unsigned long long)b,
+			     (unsigned long long)e);
+		if (img < e && b < img + img_size)
+			info("warning: the /reserved-memory no-map region [0x%llx, 0x%llx) covers "
+			     "the kernel image [0x%llx, 0x%llx): mapped anyway (the kernel runs "
+			     "from it)", (unsigned long long)b, (unsigned long long)e,
+			     (unsigned long long)img, (unsigned long long)(img + img_size));
 	}
 }
 
@@ -202,17 +247,23 @@ void kmain(paddr_t dtb, unsigned entry_el, uint64_t entry_count)
 	if (board_console_init(&bi, &why))
 		info("%s", why);
 	psci = psci_probe(bi.psci, entry_el);
-	if (psci != bi.psci)
+	if (psci != bi.psci && psci_refusal(bi.psci, entry_el))
+		info("psci: the tree's method %s is refused: %s; %s", dt_psci_name(bi.psci),
+		     psci_refusal(bi.psci, entry_el),
+		     psci == PSCI_NONE ? "powering off by semihosting or WFI only" :
+		     psci == PSCI_HVC ? "using hvc" : "using smc");
+	else if (psci != bi.psci)
 		info("psci: the tree's method %s does not answer (PSCI_VERSION faulted "
 		     "or was refused); %s", dt_psci_name(bi.psci),
 		     psci == PSCI_NONE ? "powering off by semihosting or WFI only" :
 		     psci == PSCI_HVC ? "using hvc" : "using smc");
 	bi.psci = psci;
-	mailbox_report(&bi.fdt); /* Raspberry Pi: the firmware's ARM clock; MMU still off */
+	mailbox_report(&bi); /* Raspberry Pi: the firmware's ARM clock; MMU still off */
 
 	/* Before anything is built for it: does this CPU have the granule? */
 	if (!mmu_granule_supported(read_sysreg(id_aa64mmfr0_el1), &why))
 		stop_fail("%s", why);
+	keep_tree_strings(dtb);
 	memory_init(dtb);
 	mmu_set_nomap(bi.nomap, bi.nnomap);
 	err = mmu_init(bi.mem, bi.nmem, board_console_mmio(), &why);

@@ -343,6 +343,100 @@ const char *dt_intc_at(const struct bootinfo *bi, uint64_t base, uint64_t size)
 	return NULL;
 }
 
+/* Big-endian cells at p (1 or 2 of them). */
+static uint64_t cells_at(const uint8_t *p, uint32_t n)
+{
+	uint64_t v = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		v = v << 32 | ((uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+			       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3]);
+	return v;
+}
+
+/* Keep [a, a + n) in *best if it overlaps [base, base + size) and starts
+ * below what *best holds. */
+static void consider(uint64_t a, uint64_t n, uint64_t base, uint64_t size,
+		     struct mem_range *best, bool *found)
+{
+	if (n == 0 || a + n < a)
+		n = n ? ~0ull - a : 0;
+	if (n == 0 || !(a >= base ? a - base < size : base - a < n))
+		return;             /* no overlap (computed without overflow) */
+	if (!*found || a < best->base) {
+		best->base = a;
+		best->size = n;
+		*found = true;
+	}
+}
+
+/* A PCI host bridge's MMIO/IO windows: "ranges" entries of (child address,
+ * 3 cells; parent address, the parent's #address-cells; size, the node's
+ * #size-cells), translated to CPU addresses (Linux's of_pci_range_parser). */
+static void pci_windows(const struct fdt *fdt, int node, uint64_t base, uint64_t size,
+			struct mem_range *best, bool *found)
+{
+	uint32_t len, cac = 0, csc = 0, pac, psc, entry;
+	const uint8_t *p = fdt_prop(fdt, node, "ranges", &len);
+	uint64_t pa;
+
+	if (!p || fdt_prop_u32(fdt, node, "#address-cells", &cac) || cac != 3 ||
+	    fdt_prop_u32(fdt, node, "#size-cells", &csc) || csc == 0 || csc > 2 ||
+	    fdt_cells(fdt, node, &pac, &psc))
+		return;
+	entry = 4 * (cac + pac + csc);
+	for (uint32_t o = 0; o + entry <= len; o += entry)
+		if (fdt_translate(fdt, node, cells_at(p + o + 4 * cac, pac), &pa) == 0)
+			consider(pa, cells_at(p + o + 4 * (cac + pac), csc), base, size, best,
+				 found);
+}
+
+bool dt_device_at(const struct bootinfo *bi, uint64_t base, uint64_t size,
+		  struct mem_range *dev, const char **name)
+{
+	const struct fdt *fdt = &bi->fdt;
+	int depth = 0, skip = -1, seen = 0, stack[DT_WALK_DEPTH];
+	bool found = false;
+
+	/* One pass; each node's parent is kept on a stack, so its "reg" is
+	 * read without a search from the root, and a child of the root (most
+	 * devices) needs no translation. */
+	for (int n = fdt_path(fdt, "/"); n >= 0 && depth >= 0 && seen < DT_MAX_DEVICES;
+	     n = fdt_next_node(fdt, n, &depth)) {
+		const char *nm = fdt_name(fdt, n);
+		uint64_t a, sz, pa, old = dev->base;
+		uint32_t ac, sc;
+		bool before = found;
+
+		if (depth >= DT_WALK_DEPTH)
+			continue;
+		stack[depth] = n;
+		if (skip >= 0 && depth > skip)
+			continue;          /* inside /cpus, /chosen or /reserved-memory */
+		skip = -1;
+		if (depth == 1 && (strncmp(nm, "cpus", 4) == 0 ||
+				   strncmp(nm, "reserved-memory", 15) == 0 ||
+				   strncmp(nm, "chosen", 6) == 0)) {
+			skip = depth;
+			continue;
+		}
+		if (depth == 0 || has_type(fdt, n, "memory"))
+			continue;
+		if (has_type(fdt, n, "pci"))
+			pci_windows(fdt, n, base, size, dev, &found);
+		if (!fdt_prop(fdt, n, "reg", NULL) ||
+		    fdt_bus_cells(fdt, stack[depth - 1], &ac, &sc))
+			continue;
+		seen++;
+		for (int i = 0; i < 16 && fdt_reg_cells(fdt, n, ac, sc, i, &a, &sz) == 0; i++)
+			if (depth == 1 ? (pa = a, true) : fdt_translate(fdt, n, a, &pa) == 0)
+				consider(pa, sz, base, size, dev, &found);
+		if (found && (!before || dev->base != old))
+			*name = label(fdt, n);
+	}
+	return found;
+}
+
 const char *dt_uart_kind_name(enum uart_kind kind)
 {
 	switch (kind) {

@@ -92,6 +92,21 @@ const char *dt_intc_at(const struct bootinfo *bi, uint64_t base, uint64_t size);
 
 #define DT_MAX_INTC 8
 
+/*
+ * dt_device_at: whether a device the tree describes claims part of
+ * [base, base + size): any node's "reg" (translated through its buses'
+ * "ranges"; /cpus, /chosen, /reserved-memory and memory nodes aside) and a
+ * PCI host bridge's "ranges" windows (device_type "pci": the MMIO windows
+ * behind it, e.g. virt's high PCIe window). *dev is the claimed range that
+ * starts lowest, *name its node. The first DT_MAX_DEVICES nodes with "reg"
+ * are looked at (a bound on the time a hostile tree can take).
+ */
+bool dt_device_at(const struct bootinfo *bi, uint64_t base, uint64_t size,
+		  struct mem_range *dev, const char **name);
+
+#define DT_MAX_DEVICES 1024
+#define DT_WALK_DEPTH 40 /* deeper than lib/fdt.c's MAX_DEPTH (32) */
+
 /* dt_uart_kind_name / dt_psci_name: names for the boot report. */
 const char *dt_uart_kind_name(enum uart_kind kind);
 const char *dt_psci_name(enum psci_conduit psci);

@@ -24,6 +24,8 @@ from .console import verdict
 #   timeout: SECONDS
 #   kernel: PATH                another image than --kernel (e.g. a GRANULE=16k
 #                               build, build/qemu-virt-16k/faultline.img)
+#   board: QEMU ARGS            instead of --board-args (another machine, e.g.
+#                               "-machine raspi3b" with kernel: build/rpi3/...)
 
 def parse_case(path):
     case = {"expect": [], "reject": [], "max": [], "machine": [], "status": "ok"}
@@ -44,7 +46,7 @@ def parse_case(path):
             elif key == "machine":
                 case["machine"].append(val)
             elif key in ("args", "status", "mem", "cpu", "icount", "entry", "dtb", "timeout",
-                         "loader", "semihosting", "dtb-addr", "kernel"):
+                         "loader", "semihosting", "dtb-addr", "kernel", "board"):
                 case[key] = val
             else:
                 raise SystemExit(f"{path}:{n}: unknown directive '{key}'")
@@ -93,7 +95,7 @@ def configure(case, path, cfg, timeout):
     loader_state = case.get("loader", cfg.loader_state)
     if loader_state not in ("clean", "dirty"):
         raise SystemExit(f"{path}: loader must be clean or dirty")
-    board = shlex.split(cfg.board_args)
+    board = shlex.split(case.get("board", cfg.board_args))
     for key, flag in (("mem", "-m"), ("cpu", "-cpu")):
         if key in case:
             if flag in board:

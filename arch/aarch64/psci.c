@@ -6,14 +6,19 @@
  * is: PSCI_VERSION with an expected fault armed. An SMC with no EL3 (or an
  * HVC with no EL2) is UNDEFINED at EL1 (Arm ARM D1.4, "SMC" / "HVC"
  * exception generation): the probe catches that, and a firmware without
- * PSCI answers NOT_SUPPORTED. Then the other conduit is tried, but only
- * where the call reaches an exception level faultline does not own: HVC
- * when the kernel entered at EL1, SMC when it entered below EL3 (from its
- * own EL2 or EL3, whose vectors it never installs, a call would never
- * return).
+ * PSCI answers NOT_SUPPORTED. Then the other conduit is tried.
+ *
+ * No conduit, the tree's included, is ever called where it reaches an
+ * exception level faultline itself entered at: it never installs vectors
+ * there (VBAR_EL2/VBAR_EL3 keep their UNKNOWN reset values), so the call
+ * would never return. SMC is refused when the kernel entered at EL3 (no
+ * firmware exists above it); HVC when it entered at EL2 or at EL3 on a CPU
+ * with EL2 (where EL2 is not implemented, HVC at EL1 is UNDEFINED: the
+ * probe catches that).
  */
 #include "arch/aarch64/expect.h"
 #include "arch/aarch64/psci.h"
+#include "arch/aarch64/sysreg.h"
 #include "lib/errno.h"
 
 #define PSCI_VERSION 0x84000000u    /* SMC32 fast call */
@@ -49,16 +54,40 @@ static bool answers(enum psci_conduit c)
 	return (int32_t)v != PSCI_NOT_SUPPORTED;
 }
 
+/* owned: c reaches an exception level the kernel entered at (so it owns
+ * that level and installed no vectors there). */
+static bool owned(enum psci_conduit c, unsigned entry_el)
+{
+	uint64_t el2 = sysreg_field(read_sysreg(id_aa64pfr0_el1), ID_AA64PFR0_EL2_SHIFT, 4);
+
+	if (c == PSCI_SMC)
+		return entry_el >= 3;
+	return entry_el >= 2 && el2 != 0;
+}
+
+const char *psci_refusal(enum psci_conduit c, unsigned entry_el)
+{
+	if (!owned(c, entry_el))
+		return NULL;
+	if (c == PSCI_SMC)
+		return "the kernel entered at EL3, so no firmware exists to answer an SMC "
+		       "(refused, not issued)";
+	return entry_el == 2 ? "the kernel entered at EL2, so no hypervisor exists to answer "
+			       "an HVC (refused, not issued)"
+			     : "the kernel entered at EL3 and owns EL2, so no hypervisor exists "
+			       "to answer an HVC (refused, not issued)";
+}
+
 enum psci_conduit psci_probe(enum psci_conduit named, unsigned entry_el)
 {
 	conduit = PSCI_NONE;
 	if (named == PSCI_NONE)
 		return conduit; /* no /psci: nothing is tried */
-	if (answers(named))
+	if (!owned(named, entry_el) && answers(named))
 		conduit = named;
-	else if (named != PSCI_HVC && entry_el == 1 && answers(PSCI_HVC))
+	else if (named != PSCI_HVC && !owned(PSCI_HVC, entry_el) && answers(PSCI_HVC))
 		conduit = PSCI_HVC;
-	else if (named != PSCI_SMC && entry_el < 3 && answers(PSCI_SMC))
+	else if (named != PSCI_SMC && !owned(PSCI_SMC, entry_el) && answers(PSCI_SMC))
 		conduit = PSCI_SMC;
 	return conduit;
 }

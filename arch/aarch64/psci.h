@@ -16,6 +16,13 @@
  */
 enum psci_conduit psci_probe(enum psci_conduit named, unsigned entry_el);
 
+/*
+ * psci_refusal: why conduit c is never issued by a kernel that entered at
+ * entry_el (it reaches an exception level the kernel owns, whose vectors it
+ * never installs), or NULL when c may be tried.
+ */
+const char *psci_refusal(enum psci_conduit c, unsigned entry_el);
+
 /* psci_system_off: SYSTEM_OFF; returns only if it failed: -ENOTSUP
  * without a conduit, else -EIO. */
 int psci_system_off(void);

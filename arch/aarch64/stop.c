@@ -36,6 +36,9 @@ void stop_ok(void)
 	 * an exception handler) fails the run rather than vanish. */
 	if (!stopping && (read_sysreg(isr_el1) & ISR_EL1_A))
 		stop_fail("SError (asynchronous abort) pending at the end of the run");
+	/* A run whose console stopped taking output never ends ok. */
+	if (!stopping && board_console_failure())
+		stop_fail("%s", board_console_failure());
 	if (!stopping) {
 		stopping = true;
 		info("done status=ok");

@@ -24,6 +24,11 @@
 #   psci-smc-*      /psci method = "smc" on a machine without EL3 (QEMU
 #                   answers PSCI by HVC only), semihosting off so the kernel
 #                   must power off by PSCI: the probe falls back to HVC
+#   psci-smc-el3    entered at EL3 (no EL2), method "smc": SMC refused by
+#                   name (nothing above EL3), HVC faults, semihosting exits
+#   psci-el3-owned  entered at EL3 with EL2: SMC and HVC both refused,
+#                   semihosting powers off
+#   psci-hvc-el2    entered at EL2, method "hvc": HVC refused by name, SMC
 #   dtb-big         1.9 MB: 40,000 /reserved-memory children (20 with reg);
 #                   parsed in one pass, boots within the timeout
 #   dtb-uart-*      the console UART unmapped (0x09100000), beyond the board's
@@ -32,9 +37,28 @@
 #                   the PL031 RTC (PrimeCell part 0x031), on virtio-mmio (no
 #                   PrimeCell ID): a
 #                   warning naming why, then the fallback UART
+#   dtb-uart-{rtc,gpio,virtio}-periphid  the console UART on the RTC, the
+#                   PL061 GPIO or virtio-mmio with a PL011's
+#                   arm,primecell-periphid in the node: the ID registers
+#                   (or, without them, UARTIMSC keeping a write) decide, not
+#                   the override: refused by name, the fallback UART
+#   pi-*            Raspberry Pi 3 (raspi3b, the rpi3 kernel, board:
+#                   directive), its own tree edited: the mailbox node on
+#                   the GPIO block (status reads 0), 4 bytes off its
+#                   window, in RAM through /soc "ranges" (mailbox refused
+#                   by name, the run goes on without it); the mini UART
+#                   console on the GPIO block (its IIR/LSR say no mini
+#                   UART) and the PL011 console on it (no ID registers,
+#                   UARTIMSC keeps no write): refused, fallback PL011
 #   dtb-banks       banks at 0 (flash), overlapping, sub-page, beyond PARange
 #                   and beyond 48 bits beside a good one: a line for each
 #   dtb-bigbank     a bank larger than the RAM behind it: trimmed
+#   dtb-bank-pcie   a 1 TiB bank whose tail covers virt's high PCIe window
+#                   (pcie@10000000 "ranges"): cut there unprobed, then the
+#                   write/read-back probe ends it at the real RAM's end
+#   dtb-bank-nopcie the same without the PCIe node: the probe alone ends it
+#   dtb-bank-uart   a bank on the PL011's registers: skipped before any
+#                   write reaches them
 #   dtb-nobank      every bank unusable: status=fail
 #   dtb-outside     the blob lies outside the RAM the tree describes
 #   dtb-straddle    the blob runs past the end of the RAM the tree describes
@@ -50,6 +74,11 @@
 #                   on a case's own folio, vmas=, seed=, thp= on small regions)
 #   arg-unknown-key-lists  an unknown key's reason lists the keys
 #   arg-pattern-none       a pattern= matching nothing lists the suite's patterns
+#   dtb-nomap-blob  a no-map region over the blob itself (run=tests, a
+#                   second key): said on the console, the command line read
+#                   from the copy made before the MMU went on
+#   dtb-nomap-image a no-map region over the kernel image: mapped anyway,
+#                   with a warning
 #
 # Tier test-runner: host tests of the tools package (tests/unit/test_runner.py),
 # of the Cortex-A53 erratum check tools/a53check.py
@@ -83,6 +112,7 @@ test-runner:
 # sibling nodes).
 EXPECT_QEMU_DTB = timeout 30 $(QEMU) -machine virt,dumpdtb=$(1) -cpu cortex-a72 -m 512M -display none
 expect-dtbs:
+	@$(MAKE) --no-print-directory BOARD=rpi3 TOOLCHAIN=gcc build/rpi3/rpi3.dtb
 	@rm -rf $(EXPECT_DTB); mkdir -p $(EXPECT_DTB); cd $(EXPECT_DTB) && \
 	$(call EXPECT_QEMU_DTB,qemu.dtb) >/dev/null && \
 	dtc -q -I dtb -O dtb -o good.dtb qemu.dtb && \
@@ -99,6 +129,7 @@ expect-dtbs:
 	{ printf '\336\255\276\357'; tail -c +5 good.dtb; } > badmagic.dtb && \
 	head -c $$(( $$(stat -c %s good.dtb) / 2 )) good.dtb > truncated.dtb && \
 	cp good.dtb psci-smc.dtb && fdtput -t s psci-smc.dtb /psci method smc && \
+	cp good.dtb psci-hvc.dtb && fdtput -t s psci-hvc.dtb /psci method hvc && \
 	cp psci-smc.dtb psci-smc-badarg.dtb && \
 	fdtput -t s psci-smc-badarg.dtb /chosen bootargs "run=nothing" && \
 	$(PYTHON) $(CURDIR)/tests/expect/bigdtb.py good.dtb big.dtb 40000 2000 0x50000000 && \
@@ -121,6 +152,9 @@ expect-dtbs:
 	bank nobank '0 0 0 4000000  0 70000000 0 800' && \
 	bank outside '0 40000000 0 4000000' && \
 	bank straddle '0 40000000 0 8001000' && \
+	bank bank-pcie '0 40000000 100 0' && \
+	bank bank-uart '0 40000000 0 20000000 0 9000000 0 1000' && \
+	cp bank-pcie.dtb bank-nopcie.dtb && fdtput -r bank-nopcie.dtb /pcie@10000000 && \
 	cp good.dtb pastram.dtb && \
 	cp good.dtb nomap.dtb && fdtput -t s nomap.dtb /chosen bootargs "run=tests" && \
 	fdtput -c nomap.dtb /reserved-memory /reserved-memory/fw@5f000000 \
@@ -130,10 +164,34 @@ expect-dtbs:
 	fdtput nomap.dtb /reserved-memory ranges && \
 	fdtput -t x nomap.dtb /reserved-memory/fw@5f000000 reg 0 5f000000 0 100000 && \
 	fdtput nomap.dtb /reserved-memory/fw@5f000000 no-map && \
-	fdtput -t x nomap.dtb /reserved-memory/keep@5e000000 reg 0 5e000000 0 100000
+	fdtput -t x nomap.dtb /reserved-memory/keep@5e000000 reg 0 5e000000 0 100000 && \
+	nomap() { cp good.dtb nomap-$$1.dtb && fdtput -t s nomap-$$1.dtb /chosen bootargs "$$3" && \
+		fdtput -c nomap-$$1.dtb /reserved-memory /reserved-memory/fw@$$2 && \
+		fdtput -t u nomap-$$1.dtb /reserved-memory '#address-cells' 2 && \
+		fdtput -t u nomap-$$1.dtb /reserved-memory '#size-cells' 2 && \
+		fdtput nomap-$$1.dtb /reserved-memory ranges && \
+		fdtput -t x nomap-$$1.dtb /reserved-memory/fw@$$2 reg 0 $$2 0 200000 && \
+		fdtput nomap-$$1.dtb /reserved-memory/fw@$$2 no-map; } && \
+	nomap blob 47f00000 "run=tests thp=never" && nomap image 40200000 "run=none" && \
+	periph() { cp good.dtb uart-$$1-periphid.dtb && \
+		fdtput -t x uart-$$1-periphid.dtb /pl011@9000000 reg 0 $$2 0 1000 && \
+		fdtput -t x uart-$$1-periphid.dtb /pl011@9000000 arm,primecell-periphid 241011; } && \
+	periph rtc 9010000 && periph gpio 9030000 && periph virtio a000000 && \
+	pi=$(CURDIR)/build/rpi3/rpi3.dtb && \
+	cp $$pi pi-mbox-gpio.dtb && fdtput -t x pi-mbox-gpio.dtb /soc/mailbox@7e00b880 reg 7e200000 40 && \
+	cp $$pi pi-mbox-misaligned.dtb && \
+		fdtput -t x pi-mbox-misaligned.dtb /soc/mailbox@7e00b880 reg 7e00b884 40 && \
+	cp $$pi pi-mbox-ram.dtb && \
+		fdtput -t x pi-mbox-ram.dtb /soc ranges 7e000000 3f000000 1000000 0 100000 1000 && \
+		fdtput -t x pi-mbox-ram.dtb /soc/mailbox@7e00b880 reg 0 40 && \
+	cp $$pi pi-miniuart-gpio.dtb && fdtput -t s pi-miniuart-gpio.dtb /chosen stdout-path serial1:115200n8 && \
+		fdtput -t s pi-miniuart-gpio.dtb /soc/serial@7e215040 status okay && \
+		fdtput -t x pi-miniuart-gpio.dtb /soc/serial@7e215040 reg 7e200040 40 && \
+	cp $$pi pi-pl011-gpio.dtb && fdtput -t x pi-pl011-gpio.dtb /soc/serial@7e201000 reg 7e200000 200
 
 test-expect: expect-dtbs
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc kernel
+	@$(MAKE) --no-print-directory BOARD=rpi3 TOOLCHAIN=gcc kernel
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc GRANULE=16k kernel
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc GRANULE=64k kernel
 	@tools/tier.sh test-expect start; for c in $(EXPECT_CASES); do \

@@ -33,7 +33,18 @@
  * names, depths), for every node the same properties (the value and length
  * fdt_prop finds for each name libfdt lists: the first of that name), the
  * same /memreserve/ entries, and the same phandle lookups. Then dt_parse
- * runs on it (under ASan/UBSan: no read outside the blob).
+ * runs on it (under ASan/UBSan: no read outside the blob), and on what it
+ * accepts, dt_device_at (the device windows cut out of RAM banks: any
+ * node's reg, PCI bridge ranges) over every bank and dt_intc_at over the
+ * console UART.
+ *
+ * Mutation: besides libFuzzer's byte-level mutations, a structure-aware
+ * one (LLVMFuzzerCustomMutator, half of the time) that keeps the blob well
+ * formed and rewrites the value of one property the hostile-boot classes
+ * hang on: "reg", "ranges", "arm,primecell-periphid", "compatible",
+ * "stdout-path", "status", "device_type", "no-map", "cpu-release-addr" --
+ * the mailbox, mini UART, PL011/PrimeCell identity, /reserved-memory and
+ * PCI nodes of the seed corpus (rpi-hostile, virt-hostile, rpi3, rpi4).
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -270,7 +281,114 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fe == 0 && le == 0)
 		compare_content(&fl, blob);
 out:
-	dt_parse(blob, size, &bi, &why);
+	if (dt_parse(blob, size, &bi, &why) == 0) {
+		struct mem_range dev;
+		const char *name = NULL;
+
+		for (size_t i = 0; i < bi.nmem; i++)
+			if (dt_device_at(&bi, bi.mem[i].base, bi.mem[i].size, &dev, &name))
+				CHECK(name && (dev.base >= bi.mem[i].base ?
+					       dev.base - bi.mem[i].base < bi.mem[i].size :
+					       bi.mem[i].base - dev.base < dev.size),
+				      "dt_device_at: a window that does not overlap the bank");
+		if (bi.uart.found)
+			dt_intc_at(&bi, bi.uart.base, bi.uart.size ? bi.uart.size : 0x1000);
+	}
 	free(blob);
 	return 0;
+}
+
+/*
+ * The structure-aware mutation (see the top): find, within the structure
+ * block, the values of the properties named below, pick one, and rewrite
+ * one of its 32-bit cells (or, for a string, one byte) with a value chosen
+ * to hit a check: 0, all ones, a peripheral address, RAM, a PrimeCell ID,
+ * or a random word. Lengths and offsets stay: the blob stays well formed.
+ */
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+
+#define MUT_MAX 64
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+	static const char *const names[] = {
+		"reg", "ranges", "arm,primecell-periphid", "compatible", "stdout-path",
+		"status", "device_type", "no-map", "cpu-release-addr", "method",
+	};
+	static const uint32_t words[] = {
+		0, 0xffffffffu, 0x7e00b880u, 0x7e200000u, 0x7e215040u, 0x3f000000u,
+		0x09000000u, 0x09010000u, 0x0a000000u, 0x40000000u, 0x48000000u,
+		0x80u, 0x100u, 0x00241011u, 0x00041031u, 0x00041061u, 0x40u, 0x1000u,
+	};
+	static const char *const strs[] = {
+		"brcm,bcm2835-mbox", "brcm,bcm2835-aux-uart", "arm,pl011", "okay",
+		"disabled", "pci", "memory", "serial1", "smc", "hvc",
+	};
+	uint32_t vals[MUT_MAX], lens[MUT_MAX], n = 0;
+	uint64_t off, end, strings;
+	unsigned r = seed;
+
+	if ((seed & 1) || size < 40 || be32_at(data) != 0xd00dfeedu)
+		return LLVMFuzzerMutate(data, size, max_size);
+	off = be32_at(data + 8);
+	strings = be32_at(data + 12);
+	end = off + be32_at(data + 36);
+	if (end > size)
+		end = size;
+	while (off + 4 <= end && n < MUT_MAX) {
+		uint32_t tag = be32_at(data + off);
+
+		off += 4;
+		if (tag == 1) {
+			while (off < end && data[off])
+				off++;
+			off = (off + 4) & ~3ull;
+		} else if (tag == 3) {
+			if (off + 8 > end)
+				break;
+			uint32_t len = be32_at(data + off), name = be32_at(data + off + 4);
+
+			if (len >= 0x80000000u || off + 8 + len > end)
+				break;
+			for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+				size_t nl = strlen(names[i]) + 1;
+
+				if (strings + name + nl <= size &&
+				    memcmp(data + strings + name, names[i], nl) == 0) {
+					vals[n] = (uint32_t)(off + 8);
+					lens[n++] = len;
+					break;
+				}
+			}
+			off += 8 + ((len + 3ull) & ~3ull);
+		} else if (tag != 2 && tag != 4) {
+			break;
+		}
+	}
+	if (n == 0)
+		return LLVMFuzzerMutate(data, size, max_size);
+	r = r * 1103515245u + 12345u;
+	uint32_t k = (r >> 8) % n, v = vals[k], len = lens[k];
+
+	r = r * 1103515245u + 12345u;
+	if (len >= 4 && (r & 0x100)) {
+		uint32_t w = (r >> 12) % (len / 4);
+		uint32_t x = (r >> 20) % (sizeof(words) / sizeof(words[0]) + 1);
+		uint32_t val = x < sizeof(words) / sizeof(words[0]) ? words[x] : r * 2654435761u;
+
+		data[v + 4 * w] = (uint8_t)(val >> 24);
+		data[v + 4 * w + 1] = (uint8_t)(val >> 16);
+		data[v + 4 * w + 2] = (uint8_t)(val >> 8);
+		data[v + 4 * w + 3] = (uint8_t)val;
+	} else if (len > 0) {
+		const char *str = strs[(r >> 12) % (sizeof(strs) / sizeof(strs[0]))];
+		size_t sl = strlen(str) + 1;
+
+		if (sl <= len && (r & 0x200))
+			memcpy(data + v, str, sl);  /* a string that fits, NUL included */
+		else
+			data[v + (r >> 16) % len] = (uint8_t)(r >> 24);
+	}
+	return size;
 }

@@ -9,7 +9,9 @@
 #   fuzz_cmdline  lib/cmdline.c: reasons printable,  tests/fuzz/corpus-cmdline/
 #                 accepted lines print back the same
 #   fuzz_fdt      lib/fdt.c, lib/dt.c against        tests/fuzz/corpus_fdt/
-#                 Debian's libfdt (what is compared: the top of fuzz_fdt.c)
+#                 Debian's libfdt (what is compared: the top of fuzz_fdt.c);
+#                 a structure-aware mutator rewrites the mailbox, mini UART,
+#                 PrimeCell, /reserved-memory and PCI nodes' values
 #
 # FUZZ_TIME is per target (seconds); fuzz_mm_g14/g16 run half of it,
 # fuzz_fdt runs FUZZ_FDT_TIME.

@@ -483,6 +483,91 @@ static void test_big_trees(void **state)
 	}
 }
 
+/* dt_device_at: the device windows a RAM bank must not cover. QEMU's
+ * virt tree: flash at 0, the PL011, the PCIe ECAM high and the high PCIe
+ * MMIO window ("ranges" of the device_type "pci" node); a bank of real RAM
+ * is claimed by nothing. Then a generated tree: a device behind a bus's
+ * "ranges", a /reserved-memory child and CPU "reg"s that are not devices. */
+static void test_device_at(void **state)
+{
+	struct blob b = load("qemu-virt");
+	struct bootinfo bi;
+	struct mem_range d;
+	const char *name = NULL;
+	struct fdtgen g;
+	uint8_t *blob;
+	size_t size;
+	const char *why = NULL;
+
+	parse_ok(&b, &bi);
+	assert_true(dt_device_at(&bi, 0, 0x1000, &d, &name));
+	assert_string_equal(name, "flash@0");
+	assert_int_equal(d.base, 0);
+	assert_true(dt_device_at(&bi, 0x09000000, 0x1000, &d, &name));
+	assert_string_equal(name, "pl011@9000000");
+	assert_int_equal(d.base, 0x09000000);
+	assert_int_equal(d.size, 0x1000);
+	assert_false(dt_device_at(&bi, 0x40000000, 0x20000000, &d, &name));
+	/* A 1 TiB bank from 0x40000000: the lowest device in it is the PCIe
+	 * ECAM (0x4010000000); past that, the high MMIO window. */
+	assert_true(dt_device_at(&bi, 0x40000000, 0x10000000000ull, &d, &name));
+	assert_string_equal(name, "pcie@10000000");
+	assert_int_equal(d.base, 0x4010000000ull);
+	assert_true(dt_device_at(&bi, 0x4020000000ull, 0x10000000000ull, &d, &name));
+	assert_string_equal(name, "pcie@10000000");
+	assert_int_equal(d.base, 0x8000000000ull);
+	assert_int_equal(d.size, 0x8000000000ull);
+	/* Overflow-safe: a range running to the top of the address space. */
+	assert_true(dt_device_at(&bi, 0x8000000000ull, ~0ull - 0x8000000000ull, &d, &name));
+	free(b.data);
+
+	gen_root(&g);
+	fdtgen_begin(&g, "reserved-memory");
+	fdtgen_u32(&g, "#address-cells", 2);
+	fdtgen_u32(&g, "#size-cells", 2);
+	fdtgen_prop(&g, "ranges", NULL, 0);
+	fdtgen_begin(&g, "fw@50000000");
+	fdtgen_reg64(&g, (const uint64_t[]){ 0x50000000, 0x100000 }, 1);
+	fdtgen_end(&g);
+	fdtgen_end(&g);
+	fdtgen_begin(&g, "cpus");
+	fdtgen_u32(&g, "#address-cells", 1);
+	fdtgen_u32(&g, "#size-cells", 0);
+	fdtgen_begin(&g, "cpu@0");
+	fdtgen_str(&g, "device_type", "cpu");
+	fdtgen_u32(&g, "reg", 0);
+	fdtgen_end(&g);
+	fdtgen_end(&g);
+	fdtgen_begin(&g, "bus@0");
+	fdtgen_u32(&g, "#address-cells", 1);
+	fdtgen_u32(&g, "#size-cells", 1);
+	{
+		uint8_t r[16];
+
+		put32(r, 0);
+		put32(r + 4, 0);
+		put32(r + 8, 0x5f000000);  /* child 0 -> 0x5f000000 */
+		put32(r + 12, 0x100000);
+		fdtgen_prop(&g, "ranges", r, sizeof(r));
+		fdtgen_begin(&g, "dev@1000");
+		put32(r, 0x1000);
+		put32(r + 4, 0x1000);
+		fdtgen_prop(&g, "reg", r, 8);
+		fdtgen_end(&g);
+	}
+	fdtgen_end(&g);
+	fdtgen_end(&g);
+	blob = fdtgen_finish(&g, &size);
+	assert_int_equal(dt_parse(blob, size, &bi, &why), 0);
+	assert_false(dt_device_at(&bi, 0x50000000, 0x100000, &d, &name)); /* reserved RAM */
+	assert_false(dt_device_at(&bi, 0, 0x1000, &d, &name));             /* cpu@0 reg 0 */
+	assert_true(dt_device_at(&bi, 0x40000000, 0x20000000, &d, &name));
+	assert_string_equal(name, "dev@1000");
+	assert_int_equal(d.base, 0x5f001000);
+	assert_int_equal(d.size, 0x1000);
+	free(blob);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +578,7 @@ int main(void)
 		cmocka_unit_test(test_unusable_trees),
 		cmocka_unit_test(test_every_cut_and_byte),
 		cmocka_unit_test(test_big_trees),
+		cmocka_unit_test(test_device_at),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,7 @@
 #define ENABLES (0x04 / 4)
 #define IO (0x40 / 4)
 #define LCR (0x4c / 4)
+#define IIR (0x48 / 4)
 #define LSR (0x54 / 4)
 #define CNTL (0x60 / 4)
 #define BAUD (0x68 / 4)
@@ -84,8 +85,45 @@ static void test_write(void **state)
 
 	regs[LSR] = 0;                  /* wedged: gives up instead of hanging */
 	regs[IO] = 0;
-	miniuart_write(base(), "x", 1);
+	assert_false(miniuart_write(base(), "x", 1)); /* the console is dead */
 	assert_int_equal(regs[IO], 0);
+	assert_false(miniuart_flush(base()));
+	regs[LSR] = 0x60;
+	assert_true(miniuart_write(base(), "y", 1));
+	assert_true(miniuart_flush(base()));
+}
+
+/* miniuart_identify: a mini UART's registers (IIR [7:6] = 1, LSR showing
+ * the transmitter empty, AUX_ENABLES keeping its bit) pass; a device that
+ * reads 0, one that reads all ones, or one whose AUX_ENABLES does not keep
+ * the bit do not, and AUX_ENABLES is put back. (Plain memory keeps the
+ * enable bit, as the real AUX block does.) */
+static void test_identify(void **state)
+{
+	memset(regs, 0, sizeof(regs));
+	regs[IIR] = 0xc1;
+	regs[LSR] = 0x60;
+	assert_null(miniuart_identify(base()));
+	assert_int_equal(regs[ENABLES] & 1, 1);  /* enabled to reach the registers */
+
+	memset(regs, 0, sizeof(regs));           /* another device: reads 0 */
+	const char *why = miniuart_identify(base());
+	assert_non_null(why);
+	assert_non_null(strstr(why, "AUX_MU_IIR_REG"));
+	assert_int_equal(regs[ENABLES], 0);      /* put back */
+
+	memset(regs, 0xff, sizeof(regs));        /* all ones */
+	why = miniuart_identify(base());
+	assert_non_null(why);
+	assert_non_null(strstr(why, "AUX_ENABLES"));
+
+	memset(regs, 0, sizeof(regs));           /* IIR right, transmitter never empty */
+	regs[ENABLES] = 1;
+	regs[IIR] = 0xc0;
+	why = miniuart_identify(base());
+	assert_non_null(why);
+	assert_non_null(strstr(why, "AUX_MU_LSR_REG"));
+	assert_int_equal(regs[ENABLES], 1);      /* the firmware's enable stays */
 }
 
 int main(void)
@@ -95,6 +133,7 @@ int main(void)
 		cmocka_unit_test(test_init_enables),
 		cmocka_unit_test(test_init_keeps_firmware_setup),
 		cmocka_unit_test(test_write),
+		cmocka_unit_test(test_identify),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
