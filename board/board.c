@@ -9,6 +9,7 @@
 #include "arch/aarch64/stop.h"
 #include "arch/aarch64/sysreg.h"
 #include "board/board.h"
+#include "board/gpio.h"
 #include "board/mailbox.h"
 #include "board/miniuart.h"
 #include "board/pl011.h"
@@ -92,32 +93,113 @@ static struct console aux_console = {
 	.write = aux_write,
 };
 
-/* The mini UART's clock: the tree's, else the VPU core clock the firmware
- * reports through the mailbox (MMU still off), else 0 (keep the divisor
- * the firmware set). The rate is 115200 baud, as the firmware and LAVA's
- * Raspberry Pi device types have it. */
-static uint32_t aux_clock(const struct bootinfo *bi)
-{
-	const char *why;
-	paddr_t mbox;
-	uint32_t hz = bi->uart.clock_hz;
+static struct board_miniuart aux_setup;
 
-	if (hz)
-		return hz;
-	if (mailbox_open(bi, &mbox, &why) ||
-	    mailbox_clock_rate((uintptr_t)mbox, MBOX_CLOCK_CORE, &hz))
-		return 0;
-	return hz;
+#if defined(BOARD_RPI3) || defined(BOARD_RPI4)
+#ifdef BOARD_RPI4
+#define BOARD_GPIO GPIO_BCM2711
+#define BOARD_GPIO_COMPAT "brcm,bcm2711-gpio"
+#else
+#define BOARD_GPIO GPIO_BCM2835
+#define BOARD_GPIO_COMPAT "brcm,bcm2835-gpio"
+#endif
+
+/*
+ * aux_pins: put GPIO 14/15 on the mini UART (gpio_uart_pins) if the tree's
+ * GPIO block can be trusted, as the mailbox and the UART are: found by its
+ * compatible, inside the board's device windows, not RAM, not an interrupt
+ * controller (board_mmio_bad), its GPFSEL1 (and on a BCM2711 its
+ * GPIO_PUP_PDN_CNTRL_REG0) answer reads (an external abort is caught), and
+ * GPFSEL1's reserved bits [31:30] read 0. Nothing is written to a block
+ * that fails. NULL when the pins were set and read back, else why they
+ * were left as the firmware set them. MMU off.
+ */
+static const char *aux_pins(const struct bootinfo *bi, char *buf, size_t n)
+{
+	static char detail[160];
+	struct expected_fault f;
+	const char *bad = NULL;
+	paddr_t base = 0;
+	uint32_t v;
+	int err;
+
+	err = gpio_find(&bi->fdt, BOARD_GPIO, &base);
+	if (err == -ENOENT)
+		return "the tree has no \"" BOARD_GPIO_COMPAT "\" GPIO node";
+	if (err)
+		return "the tree's \"" BOARD_GPIO_COMPAT "\" node's reg cannot be read or "
+		       "translated, or is shorter than the registers used";
+	bad = board_mmio_bad(bi, base, gpio_span(BOARD_GPIO), detail, sizeof(detail));
+	if (!bad && expect_probe_read32((uintptr_t)base + GPIO_GPFSEL1, &v, &f))
+		bad = "reading its GPFSEL1 raised a fault (nothing there)";
+	if (!bad && (v & 0xc0000000u)) {
+		ksnprintf(detail, sizeof(detail), "its GPFSEL1 reads 0x%08x: reserved bits "
+			  "[31:30] set (not a GPIO block)", v);
+		bad = detail;
+	}
+	if (!bad && BOARD_GPIO == GPIO_BCM2711 &&
+	    expect_probe_read32((uintptr_t)base + GPIO_PUP_PDN_CNTRL_REG0, &v, &f))
+		bad = "reading its GPIO_PUP_PDN_CNTRL_REG0 raised a fault (nothing there)";
+	if (!bad)
+		bad = gpio_uart_pins((uintptr_t)base, BOARD_GPIO, detail, sizeof(detail));
+	if (bad) {
+		ksnprintf(buf, n, "the GPIO block at 0x%llx: %s", (unsigned long long)base, bad);
+		return buf;
+	}
+	aux_setup.gpio = base;
+	aux_setup.gpio_kind = BOARD_GPIO;
+	return NULL;
+}
+#else
+static const char *aux_pins(const struct bootinfo *bi, char *buf, size_t n)
+{
+	(void)bi, (void)buf, (void)n;
+	return "this board's GPIO 14/15 are not on a BCM2837/BCM2711 GPIO block";
+}
+#endif
+
+/*
+ * aux_clock: the mini UART's clock, the VPU core clock (id 4) the firmware
+ * reports through the mailbox (MMU still off), else the tree's clock for
+ * the UART if it names a fixed one, else 0 (keep the divisor the firmware
+ * set). *why says why the mailbox gave none (or is NULL).
+ */
+static uint32_t aux_clock(const struct bootinfo *bi, const char **why)
+{
+	static char buf[200];
+	paddr_t mbox;
+	uint32_t hz;
+	int err;
+
+	*why = NULL;
+	if (mailbox_open(bi, &mbox, why) == 0) {
+		err = mailbox_clock_rate((uintptr_t)mbox, MBOX_CLOCK_CORE, &hz);
+		if (!err) {
+			aux_setup.mailbox = mbox;
+			return hz;
+		}
+		ksnprintf(buf, sizeof(buf), "the mailbox at 0x%llx gave no core clock: %s",
+			  (unsigned long long)mbox, errno_name(err));
+		*why = buf;
+	}
+	return bi->uart.clock_hz;
 }
 
+/*
+ * The rate is 115200 baud, as the firmware and LAVA's Raspberry Pi device
+ * types have it. Order: pins, clock, then the UART (stopped, set, enabled).
+ */
 static int aux_console_init(const struct bootinfo *bi, const char **why)
 {
-	static char msg[96];
-	uint32_t hz = aux_clock(bi), divisor = 0;
+	static char msg[700], pins_buf[240]; /* msg holds both reasons whole */
+	const char *pins_why, *clock_why;
+	uint32_t hz, divisor = 0;
+	size_t len;
 
-	if (miniuart_divisor(hz, 115200, &divisor) && hz)
-		ksnprintf(msg, sizeof(msg), "mini UART: core clock %u Hz gives no divisor "
-			  "for 115200 baud: keeping the firmware's", hz);
+	pins_why = aux_pins(bi, pins_buf, sizeof(pins_buf));
+	hz = aux_clock(bi, &clock_why);
+	if (hz && miniuart_divisor(hz, 115200, &divisor))
+		divisor = 0;
 	board_console_flush();
 	uart_base = (uintptr_t)bi->uart.base;
 	uart_kind = UART_AUX;
@@ -125,7 +207,27 @@ static int aux_console_init(const struct bootinfo *bi, const char **why)
 	miniuart_init(uart_base, divisor);
 	aux_console.priv = (void *)uart_base;
 	console_set(&aux_console);
-	if (msg[0]) {
+	aux_setup.active = true;
+	aux_setup.uart = bi->uart.base;
+	aux_setup.core_hz = divisor ? hz : 0;
+	aux_setup.divisor = divisor;
+
+	len = ksnprintf(msg, sizeof(msg), "warning: mini UART");
+	if (pins_why)
+		len += ksnprintf(msg + len, sizeof(msg) - len, ": GPIO 14/15 left as the "
+				 "firmware set them: %s", pins_why);
+	if (!hz)
+		len += ksnprintf(msg + len, sizeof(msg) - len, "%sno core clock (%s): keeping "
+				 "the firmware's baud divisor", pins_why ? "; " : ": ",
+				 clock_why ? clock_why : "no mailbox");
+	else if (!divisor)
+		ksnprintf(msg + len, sizeof(msg) - len, "%score clock %u Hz gives no divisor "
+			  "for 115200 baud: keeping the firmware's", pins_why ? "; " : ": ", hz);
+	info("mini UART %s: GPIO 14/15 %s, core_hz=%u from %s, divisor=%u (115200 baud)",
+	     uart_name, aux_setup.gpio ? "on ALT5 (pulls: 14 none, 15 up)" : "as the firmware set them",
+	     aux_setup.core_hz, aux_setup.mailbox ? "the mailbox" : hz ? "the tree" : "nowhere",
+	     divisor);
+	if (pins_why || !divisor) {
 		*why = msg;
 		return -ERANGE;
 	}
@@ -471,4 +573,15 @@ void board_console_flush(void)
 	}
 #endif
 	pl011_flush(uart_base);
+}
+
+const struct board_miniuart *board_miniuart(void)
+{
+#ifdef BOARD_RPI
+	return &aux_setup;
+#else
+	static const struct board_miniuart none;
+
+	return &none;
+#endif
 }

@@ -16,9 +16,13 @@ void board_early_console(void);
  * board_console_init: switch the console to the tree's UART. Returns 0, or
  * -ENOTSUP when the tree names no UART or one of a kind this build cannot
  * drive; the console then stays on the fallback UART and *why says so.
- * Raspberry Pi builds drive the mini UART too; -ERANGE when its clock gives
- * no divisor for 115200 baud (the console moves to it, keeping the
- * firmware's divisor, and *why says so).
+ * Raspberry Pi builds drive the mini UART too: GPIO 14/15 are put on ALT5
+ * with their pulls (the tree's GPIO block, checked first), then the baud
+ * divisor for 115200 comes from the VPU core clock the mailbox reports, and
+ * a line "faultline: mini UART ...: GPIO 14/15 ..., core_hz=N from ...,
+ * divisor=D (115200 baud)" says what was set. -ERANGE when the pins or the
+ * divisor had to be left as the firmware set them (the console moves to
+ * the mini UART anyway; *why is a "warning: mini UART: ..." naming why).
  */
 int board_console_init(const struct bootinfo *bi, const char **why);
 
@@ -63,6 +67,20 @@ paddr_t board_console_mmio(void);
 /* board_console_name: "pl011@9000000", "serial@7e215040" or
  * "fallback pl011@0x9000000". */
 const char *board_console_name(void);
+
+/* What board_console_init did to a mini UART console (tests read it). */
+struct board_miniuart {
+	bool active;       /* the console is the mini UART */
+	paddr_t uart;      /* its AUX_MU_IO_REG */
+	paddr_t gpio;      /* the GPIO block whose pins 14/15 were set, or 0 */
+	int gpio_kind;     /* enum gpio_kind (board/gpio.h) when gpio != 0 */
+	paddr_t mailbox;   /* the mailbox the core clock came from, or 0 */
+	uint32_t core_hz;  /* the clock the divisor was computed from, or 0 */
+	uint32_t divisor;  /* written to AUX_MU_BAUD_REG, or 0 (the firmware's kept) */
+};
+
+/* board_miniuart: that record; all zero on boards without a mini UART. */
+const struct board_miniuart *board_miniuart(void);
 
 /* board_console_flush: wait until everything written has been sent. */
 void board_console_flush(void);

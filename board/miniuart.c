@@ -76,9 +76,12 @@ int miniuart_divisor(uint32_t clock_hz, uint32_t baud, uint32_t *divisor)
 
 void miniuart_init(uintptr_t base, uint32_t divisor)
 {
-	if ((rd(base, AUX_ENABLES) & AUX_ENABLES_MINIUART) &&
+	if (!divisor && (rd(base, AUX_ENABLES) & AUX_ENABLES_MINIUART) &&
 	    (rd(base, AUX_MU_CNTL) & AUX_MU_CNTL_TX))
 		return;
+	/* Let a byte the firmware left in flight go out at the old rate. */
+	if (rd(base, AUX_ENABLES) & AUX_ENABLES_MINIUART)
+		wait_set(base, AUX_MU_LSR_TX_IDLE);
 	wr(base, AUX_ENABLES, rd(base, AUX_ENABLES) | AUX_ENABLES_MINIUART);
 	wr(base, AUX_MU_CNTL, 0);
 	wr(base, AUX_MU_IER, 0);

@@ -21,11 +21,13 @@ int miniuart_divisor(uint32_t clock_hz, uint32_t baud, uint32_t *divisor);
 
 /*
  * miniuart_init: make sure the mini UART whose AUX_MU_IO_REG is at `base`
- * (the tree's "reg", 0x40 above the AUX block) transmits. If the firmware
- * already enabled it (AUX_ENABLES.Mini UART enable and AUX_MU_CNTL_REG
- * transmitter enable set, as enable_uart=1 leaves it) nothing changes;
- * otherwise it is enabled 8-bit at `divisor` (or at the divisor it holds
- * when divisor is 0).
+ * (the tree's "reg", 0x40 above the AUX block) transmits, 8-bit, at
+ * `divisor`: whatever the firmware left (after its last byte left, within
+ * the transmit bound), the transmitter is stopped, set up and enabled
+ * again. With divisor 0 (no clock known) the divisor it holds is kept, and
+ * a mini UART the firmware already enabled (AUX_ENABLES.Mini UART enable
+ * and AUX_MU_CNTL_REG transmitter enable set, as enable_uart=1 leaves it)
+ * is left as it is. Set the GPIO pins first (board/gpio.h).
  */
 void miniuart_init(uintptr_t base, uint32_t divisor);
 

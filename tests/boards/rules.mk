@@ -12,7 +12,7 @@
 #   rpi4-linuxdt    rpi4   direct  run=none              Linux's bcm2711-rpi-4-b.dtb
 #   rpi3-nouart     rpi3   direct  run=none + warning    DT without a UART
 #   rpi3-miniuart   rpi3   direct  run=tests (KTAP)      console on the mini UART
-#   rpi4-miniuart   rpi4   direct  run=none + LAVA's     console on the mini UART,
+#   rpi4-miniuart   rpi4   direct  run=tests + LAVA's    console on the mini UART,
 #                                  loader words          QEMU's second -serial
 #   rpi3-bench      rpi3   direct  a short bench         (when bench/ has one)
 #   virt-uboot      virt   uboot   run=tests (KTAP)      -bios u-boot.bin, virtio disk
@@ -52,7 +52,7 @@ boards_vars_rpi3-nouart      := BOARD=rpi3 BOOT_ARGS=run=none QEMU_DTB=build/rpi
 boards_vars_rpi3-miniuart    := BOARD=rpi3 BOOT_ARGS=run=tests BOOT_TESTS=1 \
 	"QEMU_BOARD_ARGS=-machine raspi3b -dtb build/rpi3/rpi3-miniuart.dtb -serial null -serial stdio"
 boards_vars_rpi4-miniuart    := BOARD=rpi4 \
-	"BOOT_ARGS=run=none console=ttyS1,115200n8 root=/dev/ram0 earlycon=uart,mmio32,0xfe215040 ip=dhcp" \
+	BOOT_TESTS=1 "BOOT_ARGS=run=tests console=ttyS1,115200n8 root=/dev/ram0 earlycon=uart,mmio32,0xfe215040 ip=dhcp" \
 	"QEMU_BOARD_ARGS=-machine raspi4b -m 2G -dtb build/rpi4/rpi4-miniuart.dtb -serial null -serial stdio"
 boards_vars_rpi3-bench       := BOARD=rpi3 "BOOT_ARGS=run=bench suite=small mode=tcg"
 boards_vars_rpi3-64k-tests   := BOARD=rpi3 GRANULE=64k BOOT_ARGS=run=tests BOOT_TESTS=1

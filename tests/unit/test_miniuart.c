@@ -64,15 +64,31 @@ static void test_init_enables(void **state)
 
 static void test_init_keeps_firmware_setup(void **state)
 {
+	/* No divisor known: what the firmware enabled is left as it is. */
 	memset(regs, 0, sizeof(regs));
 	regs[ENABLES] = 1;
 	regs[CNTL] = 3;
 	regs[LCR] = 1;
 	regs[BAUD] = 541;
-	miniuart_init(base(), 270);
+	miniuart_init(base(), 0);
 	assert_int_equal(regs[CNTL], 3);
 	assert_int_equal(regs[LCR], 1);
 	assert_int_equal(regs[BAUD], 541);
+}
+
+static void test_init_overrides_firmware_divisor(void **state)
+{
+	/* A divisor from the core clock replaces the firmware's choice. */
+	memset(regs, 0, sizeof(regs));
+	regs[ENABLES] = 1;
+	regs[CNTL] = 3;
+	regs[LCR] = 1;
+	regs[LSR] = 0x60;              /* its last byte has left */
+	regs[BAUD] = 541;
+	miniuart_init(base(), 270);
+	assert_int_equal(regs[LCR], 3);
+	assert_int_equal(regs[BAUD], 270);
+	assert_int_equal(regs[CNTL], 2);
 }
 
 static void test_write(void **state)
@@ -132,6 +148,7 @@ int main(void)
 		cmocka_unit_test(test_divisor),
 		cmocka_unit_test(test_init_enables),
 		cmocka_unit_test(test_init_keeps_firmware_setup),
+		cmocka_unit_test(test_init_overrides_firmware_divisor),
 		cmocka_unit_test(test_write),
 		cmocka_unit_test(test_identify),
 	};
