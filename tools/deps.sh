@@ -28,7 +28,10 @@ set -eu
 PKGS="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
 clang lld libcmocka-dev libfdt-dev device-tree-compiler u-boot-qemu
 u-boot-tools ipxe-qemu mtools dosfstools fdisk gdb-multiarch gnuplot-nox cpio
-python3 make mmdebstrap"
+python3 make gcc libc6-dev git mmdebstrap"
+# gcc and libc6-dev: the host tests (HOSTCC); git: BUILD_ID, the commit every
+# boot report and CSV row names ("unknown" without it); mmdebstrap: the
+# minimal root of test-install.
 # LAVA (make lava, test-lava): the dispatcher, lavacli, the TFTP directory
 # (/etc/default/tftpd-hpa names it) and telnet (the lab console command the
 # Raspberry Pi device dictionaries validate against).
@@ -61,9 +64,13 @@ release_qemu_ok() {
 	[ "${v:-0}" -ge "$QEMU_MIN" ]
 }
 
+# The release's codename: VERSION_CODENAME, else (testing, sid before a
+# release names it) the first word of /etc/debian_version ("trixie/sid").
 codename() {
-	. /etc/os-release
-	echo "${VERSION_CODENAME:-bookworm}"
+	VERSION_CODENAME=
+	[ -r /etc/os-release ] && . /etc/os-release
+	c=${VERSION_CODENAME:-$(sed -n 's,^\([a-z]*\)/.*,\1,p' /etc/debian_version 2>/dev/null)}
+	echo "${c:-bookworm}"
 }
 
 # clang's runtime (libFuzzer, the sanitizers) is versioned with clang:
@@ -86,7 +93,7 @@ if [ -z "$missing" ] && qemu_ok && [ "$DRY" != 1 ]; then
 fi
 
 if [ "$(id -u)" != 0 ] && [ "$DRY" != 1 ]; then
-	echo "faultline: missing packages. Run as root:" >&2
+	echo "faultline: missing packages. Run as root 'tools/deps.sh' (or 'sudo tools/deps.sh'), or:" >&2
 	qemu_ok || echo "  apt-get install -y --no-install-recommends -t $(codename)-backports $QEMU_PKGS   # QEMU >= $QEMU_MIN (after enabling $(codename)-backports)" >&2
 	[ -n "$missing" ] && echo "  apt-get install -y --no-install-recommends$missing" >&2
 	exit 1
@@ -98,7 +105,7 @@ run apt-get update -q
 # The package lists may only now be there: look clang's runtime up again.
 rt=$(clang_rt || true)
 missing=$(echo "$missing" | sed 's/ libclang-rt-[0-9a-z-]*dev//')
-missing="$missing ${rt:-}"
+if [ -n "$rt" ] && ! installed "$rt"; then missing="$missing $rt"; fi
 
 if ! qemu_ok; then
 	if release_qemu_ok; then

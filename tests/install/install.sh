@@ -1,0 +1,181 @@
+#!/bin/sh
+# One case of tier test-install: the README's install on a bare Debian root.
+#
+#   tests/install/install.sh CODENAME      (as root, from the top of the clone)
+#
+# 1. root     a minimal root of CODENAME (mmdebstrap --variant=apt: Essential
+#             and apt, nothing else: no make, python3, git, compiler or
+#             QEMU). The tarball is cached as $INSTALL_CACHE/<codename>-root.tar
+#             and made again when missing or older than INSTALL_ROOT_DAYS.
+# 2. unpack   the tarball into a new temporary directory: every run installs
+#             from scratch.
+# 3. clone    the commit at HEAD (a git bundle of HEAD, cloned inside: what is
+#             committed, never the work tree; BUILD_ID works as in any clone).
+# 4. deps     tools/deps.sh, as root, in the chroot.
+# 5. make     make (the qemu-virt kernel, gcc, -Werror).
+# 6. boot     one run=tests boot of it on QEMU virt (KTAP, every test ok).
+#
+# The chroot runs in its own mount and PID namespaces (unshare): /proc, /dev
+# and /sys are mounted there only, and nothing it starts outlives it. A trap
+# unmounts and removes the root on every exit path. apt's downloaded .debs
+# are kept in $INSTALL_CACHE/apt-<codename>/, bind-mounted as the root's
+# /var/cache/apt/archives: a cache of downloads only, the install still
+# unpacks and configures every package (INSTALL_APT_CACHE=0: download too).
+#
+# Prints a line per step with its time, keeps the whole output in
+# build/test/install/<codename>.log, and on failure prints the log's tail.
+# Exit: 0 installed, built and booted; 1 a step failed; 77 the case cannot
+# run here (the reason is printed: mmdebstrap cannot make that release).
+set -eu
+
+codename=${1:?usage: install.sh CODENAME}
+cache=${INSTALL_CACHE:-/var/cache/faultline}
+days=${INSTALL_ROOT_DAYS:-7}
+mirror=${INSTALL_MIRROR:-http://deb.debian.org/debian}
+timeout=${INSTALL_BOOT_TIMEOUT:-120}
+out=build/test/install
+log=$out/$codename.log
+name="install $codename"
+
+# --- inside the namespaces: mount, chroot, run the steps ------------------
+if [ "${2:-}" = --inside ]; then
+	root=$3
+	umount_all() {
+		for m in sys dev proc var/cache/apt/archives; do
+			mountpoint -q "$root/$m" && umount -R "$root/$m" 2>/dev/null || umount -lR "$root/$m" 2>/dev/null
+		done
+		true
+	}
+	trap umount_all EXIT
+	trap 'exit 130' INT TERM
+	mount -t proc proc "$root/proc"
+	mount --rbind /dev "$root/dev"
+	mount --rbind /sys "$root/sys"
+	if [ -n "${4:-}" ]; then
+		mkdir -p "$root/var/cache/apt/archives"
+		mount --bind "$4" "$root/var/cache/apt/archives"
+	fi
+	step=$5
+	# A clean environment: what a root shell on a fresh install has.
+	exec_in() {
+		chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+			HOME=/root LANG=C.UTF-8 TERM=dumb /bin/sh -c "cd /root/faultline && $1"
+	}
+	exec_in "$step"
+	exit
+fi
+
+# --- outside --------------------------------------------------------------
+mkdir -p "$out"
+: > "$log"
+t0=$(date +%s)
+elapsed() {
+	s=$(($(date +%s) - $1))
+	printf '%dm%02ds' $((s / 60)) $((s % 60))
+}
+fail() {
+	echo "$name: FAILED at $1 ($(elapsed "$t0")): last lines of $log:"
+	tail -n 25 "$log" | sed 's/^/  | /'
+	exit 1
+}
+# step LABEL CMD...: run CMD with its output in the log, then say how long.
+step() {
+	label=$1
+	shift
+	ts=$(date +%s)
+	echo "=== $label" >> "$log"
+	# Not in an if: set -e must hold inside the step's function.
+	set +e
+	(set -e; "$@") >> "$log" 2>&1
+	rc=$?
+	set -e
+	[ $rc = 0 ] || fail "$label"
+	echo "$name: $label ok ($(elapsed "$ts"), total $(elapsed "$t0"))"
+}
+
+[ "$(id -u)" = 0 ] || { echo "$name: FAILED: needs root (mmdebstrap, chroot, mount)"; exit 1; }
+for c in mmdebstrap unshare chroot git; do
+	command -v $c >/dev/null 2>&1 ||
+		{ echo "$name: FAILED: no $c here (tools/deps.sh installs mmdebstrap)"; exit 1; }
+done
+
+tmp=$(mktemp -d /var/tmp/faultline-install.XXXXXX)
+root=$tmp/root
+cleanup() {
+	# The mounts live in the child's namespace and die with it; refuse to
+	# remove anything that is still a mount point all the same.
+	if grep -qs " $tmp/" /proc/mounts; then
+		echo "$name: mounts left under $tmp, not removing it" >&2
+	else
+		rm -rf --one-file-system "$tmp"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$cache"
+
+# 1. The bare root, cached.
+tar=$cache/$codename-root.tar
+if [ ! -s "$tar" ] || [ -n "$(find "$tar" -mtime +"$days" 2>/dev/null)" ]; then
+	ts=$(date +%s)
+	echo "=== root (mmdebstrap --variant=apt $codename)" >> "$log"
+	if ! mmdebstrap --variant=apt "$codename" "$tar.tmp" "$mirror" >> "$log" 2>&1; then
+		rm -f "$tar.tmp"
+		why=$(grep -m 1 -E '^E:|error' "$log" || echo "see $log")
+		echo "$name: SKIP: mmdebstrap cannot make a $codename root here: $why"
+		exit 77
+	fi
+	mv "$tar.tmp" "$tar"
+	echo "$name: root made, $tar ($(elapsed "$ts"), total $(elapsed "$t0"))"
+else
+	echo "$name: root cached, $tar ($(date -r "$tar" +%F))"
+fi
+
+# 2. Unpacked fresh.
+unpack() {
+	mkdir -p "$root"
+	tar -C "$root" -xf "$tar"
+	cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+	# As in Debian's container images: packages do not start services in
+	# a chroot (tftpd-hpa would bind port 69 and outlive the test).
+	printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
+	chmod 755 "$root/usr/sbin/policy-rc.d"
+	. "$root/etc/os-release"
+	echo "root: $PRETTY_NAME"
+}
+step unpack unpack
+
+# 3. The committed tree at HEAD.
+clone() {
+	git bundle create "$tmp/head.bundle" HEAD
+	git clone "$tmp/head.bundle" "$root/root/faultline"
+	git -C "$root/root/faultline" log -1 --format='clone: %h %s'
+}
+step "clone $(git rev-parse --short HEAD)" clone
+
+apt_cache=
+if [ "${INSTALL_APT_CACHE:-1}" = 1 ]; then
+	apt_cache=$cache/apt-$codename
+	mkdir -p "$apt_cache"
+fi
+inside() {
+	unshare --mount --pid --fork --propagation private \
+		"$0" "$codename" --inside "$root" "$apt_cache" "$1"
+}
+
+# 4-6.
+step tools/deps.sh inside "tools/deps.sh"
+step make inside "make"
+# The verdict line goes to the log, the console to <codename>-boot.log.
+boot() {
+	rc=0
+	inside "python3 -m tools.qemu run --tests --name '$name' \
+		--kernel build/qemu-virt/faultline.img \
+		--board-args '-machine virt -cpu cortex-a72 -m 512M' \
+		--append run=tests --timeout $timeout --log build/boot.log" || rc=$?
+	cp "$root/root/faultline/build/boot.log" "$out/$codename-boot.log" || true
+	return $rc
+}
+step "boot run=tests" boot
+grep -E "^(PASS|FAIL)" "$log" | tail -n 1 | sed "s/^/$name: /"
+echo "$name: installed, built and booted in $(elapsed "$t0")"
