@@ -116,16 +116,17 @@ mkdir -p "$cache"
 
 # 1. The bare root, cached.
 tar=$cache/$codename-root.tar
+new=$cache/$codename-root.new.tar # mmdebstrap picks the format by the suffix
 if [ ! -s "$tar" ] || [ -n "$(find "$tar" -mtime +"$days" 2>/dev/null)" ]; then
 	ts=$(date +%s)
 	echo "=== root (mmdebstrap --variant=apt $codename)" >> "$log"
-	if ! mmdebstrap --variant=apt "$codename" "$tar.tmp" "$mirror" >> "$log" 2>&1; then
-		rm -f "$tar.tmp"
+	if ! mmdebstrap --variant=apt "$codename" "$new" "$mirror" >> "$log" 2>&1; then
+		rm -rf "$new"
 		why=$(grep -m 1 -E '^E:|error' "$log" || echo "see $log")
 		echo "$name: SKIP: mmdebstrap cannot make a $codename root here: $why"
 		exit 77
 	fi
-	mv "$tar.tmp" "$tar"
+	mv "$new" "$tar"
 	echo "$name: root made, $tar ($(elapsed "$ts"), total $(elapsed "$t0"))"
 else
 	echo "$name: root cached, $tar ($(date -r "$tar" +%F))"
