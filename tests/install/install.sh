@@ -7,25 +7,29 @@
 #             and apt, nothing else: no make, python3, git, compiler or
 #             QEMU). The tarball is cached as $INSTALL_CACHE/<codename>-root.tar
 #             and made again when missing or older than INSTALL_ROOT_DAYS.
-# 2. unpack   the tarball into a new temporary directory: every run installs
+# 2. unpack   the tarball into a new, empty directory: every run installs
 #             from scratch.
 # 3. clone    the commit at HEAD (a git bundle of HEAD, cloned inside: what is
 #             committed, never the work tree; BUILD_ID works as in any clone).
-# 4. deps     tools/deps.sh, as root, in the chroot.
+# 4. deps     tools/deps.sh, as root, chrooted, in a clean environment.
 # 5. make     make (the qemu-virt kernel, gcc, -Werror).
 # 6. boot     one run=tests boot of it on QEMU virt (KTAP, every test ok).
 #
-# The chroot runs in its own mount and PID namespaces (unshare): /proc, /dev
-# and /sys are mounted there only, and nothing it starts outlives it. A trap
-# unmounts and removes the root on every exit path. apt's downloaded .debs
-# are kept in $INSTALL_CACHE/apt-<codename>/, bind-mounted as the root's
-# /var/cache/apt/archives: a cache of downloads only, the install still
-# unpacks and configures every package (INSTALL_APT_CACHE=0: download too).
+# The script runs in its own mount and PID namespaces (unshare): the root's
+# tmpfs (INSTALL_TMPFS, its size cap; 0 puts the root on disk under
+# /var/tmp), its /proc, /dev and /sys exist there only and go with it on any
+# exit, as does every process the install starts; a trap unmounts them
+# too. The tmpfs is for time: dpkg's writes and the removal of a 2 GB root
+# cost minutes on a busy disk. apt's downloaded .debs are kept in
+# $INSTALL_CACHE/apt-<codename>/, bind-mounted as the root's
+# /var/cache/apt/archives: a cache of downloads only, every package is
+# still unpacked and configured (INSTALL_APT_CACHE=0: download them too).
 #
 # Prints a line per step with its time, keeps the whole output in
-# build/test/install/<codename>.log, and on failure prints the log's tail.
-# Exit: 0 installed, built and booted; 1 a step failed; 77 the case cannot
-# run here (the reason is printed: mmdebstrap cannot make that release).
+# build/test/install/<codename>.log (the console in <codename>-boot.log),
+# and on failure prints the log's tail. Exit: 0 installed, built and
+# booted; 1 a step failed; 77 the case cannot run here (the reason is
+# printed: mmdebstrap cannot make that release).
 set -eu
 
 codename=${1:?usage: install.sh CODENAME}
@@ -33,39 +37,20 @@ cache=${INSTALL_CACHE:-/var/cache/faultline}
 days=${INSTALL_ROOT_DAYS:-7}
 mirror=${INSTALL_MIRROR:-http://deb.debian.org/debian}
 timeout=${INSTALL_BOOT_TIMEOUT:-120}
+tmpfs=${INSTALL_TMPFS:-6G}
 out=build/test/install
 log=$out/$codename.log
 name="install $codename"
 
-# --- inside the namespaces: mount, chroot, run the steps ------------------
-if [ "${2:-}" = --inside ]; then
-	root=$3
-	umount_all() {
-		for m in sys dev proc var/cache/apt/archives; do
-			mountpoint -q "$root/$m" && umount -R "$root/$m" 2>/dev/null || umount -lR "$root/$m" 2>/dev/null
-		done
-		true
-	}
-	trap umount_all EXIT
-	trap 'exit 130' INT TERM
-	mount -t proc proc "$root/proc"
-	mount --rbind /dev "$root/dev"
-	mount --rbind /sys "$root/sys"
-	if [ -n "${4:-}" ]; then
-		mkdir -p "$root/var/cache/apt/archives"
-		mount --bind "$4" "$root/var/cache/apt/archives"
-	fi
-	step=$5
-	# A clean environment: what a root shell on a fresh install has.
-	exec_in() {
-		chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-			HOME=/root LANG=C.UTF-8 TERM=dumb /bin/sh -c "cd /root/faultline && $1"
-	}
-	exec_in "$step"
-	exit
+if [ "${FAULTLINE_INSTALL_NS:-}" != 1 ]; then
+	[ "$(id -u)" = 0 ] || { echo "$name: FAILED: needs root (mmdebstrap, chroot, mount)"; exit 1; }
+	for c in mmdebstrap unshare chroot git; do
+		command -v $c >/dev/null 2>&1 ||
+			{ echo "$name: FAILED: no $c here (tools/deps.sh installs mmdebstrap)"; exit 1; }
+	done
+	FAULTLINE_INSTALL_NS=1 exec unshare --mount --pid --fork --propagation private "$0" "$@"
 fi
 
-# --- outside --------------------------------------------------------------
 mkdir -p "$out"
 : > "$log"
 t0=$(date +%s)
@@ -93,18 +78,17 @@ step() {
 	echo "$name: $label ok ($(elapsed "$ts"), total $(elapsed "$t0"))"
 }
 
-[ "$(id -u)" = 0 ] || { echo "$name: FAILED: needs root (mmdebstrap, chroot, mount)"; exit 1; }
-for c in mmdebstrap unshare chroot git; do
-	command -v $c >/dev/null 2>&1 ||
-		{ echo "$name: FAILED: no $c here (tools/deps.sh installs mmdebstrap)"; exit 1; }
-done
-
 tmp=$(mktemp -d /var/tmp/faultline-install.XXXXXX)
 root=$tmp/root
 cleanup() {
-	# The mounts live in the child's namespace and die with it; refuse to
-	# remove anything that is still a mount point all the same.
-	if grep -qs " $tmp/" /proc/mounts; then
+	for m in var/cache/apt/archives sys dev proc; do
+		if mountpoint -q "$root/$m"; then umount -R "$root/$m" || umount -lR "$root/$m"; fi
+	done
+	if [ "$tmpfs" != 0 ]; then
+		mountpoint -q "$tmp" && { umount "$tmp" || umount -l "$tmp"; }
+	fi
+	# Whatever is still mounted under it is not removed.
+	if grep -qs " $tmp[/ ]" /proc/mounts; then
 		echo "$name: mounts left under $tmp, not removing it" >&2
 	else
 		rm -rf --one-file-system "$tmp"
@@ -112,6 +96,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+[ "$tmpfs" = 0 ] || mount -t tmpfs -o "size=$tmpfs,mode=755" tmpfs "$tmp"
 mkdir -p "$cache"
 
 # 1. The bare root, cached.
@@ -132,7 +117,7 @@ else
 	echo "$name: root cached, $tar ($(date -r "$tar" +%F))"
 fi
 
-# 2. Unpacked fresh.
+# 2. Unpacked fresh, /proc, /dev, /sys and the download cache mounted.
 unpack() {
 	mkdir -p "$root"
 	tar -C "$root" -xf "$tar"
@@ -141,8 +126,15 @@ unpack() {
 	# a chroot (tftpd-hpa would bind port 69 and outlive the test).
 	printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
 	chmod 755 "$root/usr/sbin/policy-rc.d"
+	mount -t proc proc "$root/proc"
+	mount --rbind /dev "$root/dev"
+	mount --rbind /sys "$root/sys"
+	if [ "${INSTALL_APT_CACHE:-1}" = 1 ]; then
+		mkdir -p "$cache/apt-$codename" "$root/var/cache/apt/archives"
+		mount --bind "$cache/apt-$codename" "$root/var/cache/apt/archives"
+	fi
 	. "$root/etc/os-release"
-	echo "root: $PRETTY_NAME"
+	echo "root: $PRETTY_NAME, $(du -sxh "$root" | cut -f1)"
 }
 step unpack unpack
 
@@ -154,20 +146,17 @@ clone() {
 }
 step "clone $(git rev-parse --short HEAD)" clone
 
-apt_cache=
-if [ "${INSTALL_APT_CACHE:-1}" = 1 ]; then
-	apt_cache=$cache/apt-$codename
-	mkdir -p "$apt_cache"
-fi
+# A command in the clone, chrooted, in the environment of a root shell on a
+# fresh install.
 inside() {
-	unshare --mount --pid --fork --propagation private \
-		"$0" "$codename" --inside "$root" "$apt_cache" "$1"
+	chroot "$root" /usr/bin/env -i \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME=/root LANG=C.UTF-8 TERM=dumb /bin/sh -c "cd /root/faultline && $1"
 }
 
 # 4-6.
 step tools/deps.sh inside "tools/deps.sh"
 step make inside "make"
-# The verdict line goes to the log, the console to <codename>-boot.log.
 boot() {
 	rc=0
 	inside "python3 -m tools.qemu run --tests --name '$name' \
@@ -179,4 +168,4 @@ boot() {
 }
 step "boot run=tests" boot
 grep -E "^(PASS|FAIL)" "$log" | tail -n 1 | sed "s/^/$name: /"
-echo "$name: installed, built and booted in $(elapsed "$t0")"
+echo "$name: installed, built and booted in $(elapsed "$t0") (root: $(du -sxh "$root" | cut -f1))"
