@@ -92,10 +92,23 @@ missing=""
 for p in $PKGS; do
 	installed "$p" || missing="$missing $p"
 done
-lava_missing=""
-for p in $LAVA_PKGS; do
-	installed "$p" || lava_missing="$lava_missing $p"
-done
+# LAVA left Debian after bookworm (trixie has no lava-dispatcher nor
+# lavacli): a LAVA package the release does not have is not missing, it is
+# unavailable (make lava and test-lava say so). Without package lists
+# nothing is available yet: this is asked again after apt-get update.
+available() {
+	c=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+	[ -n "$c" ] && [ "$c" != "(none)" ]
+}
+lava_missing="" lava_none=""
+lava() {
+	lava_missing="" lava_none=""
+	for p in $LAVA_PKGS; do
+		installed "$p" && continue
+		if available "$p"; then lava_missing="$lava_missing $p"; else lava_none="$lava_none $p"; fi
+	done
+}
+lava
 # Without the package lists, clang_rt finds nothing: count it missing then.
 rt=$(clang_rt || true)
 if [ -z "$rt" ] || ! installed "$rt"; then missing="$missing ${rt:-libclang-rt-dev}"; fi
@@ -152,8 +165,10 @@ EOS
 		run $APT_INSTALL -t "$suite" $QEMU_PKGS
 	fi
 fi
-# 3. LAVA.
+# 3. LAVA, what the release has of it.
+lava
 [ -z "$(echo $lava_missing)" ] || run $APT_INSTALL $lava_missing
+[ -z "$lava_none" ] || echo "faultline: not in $(codename):$lava_none (make lava and test-lava need them: LAVA's own apt repository, https://apt.lavasoftware.org, has them)"
 [ "$DRY" = 1 ] && exit 0
 qemu_ok || { echo "faultline: QEMU >= $QEMU_MIN still not available" >&2; exit 1; }
 echo "faultline: dependencies installed ($(qemu-system-aarch64 --version | head -n 1))"
