@@ -11,7 +11,8 @@
 #             from scratch.
 # 3. clone    the commit at HEAD (a git bundle of HEAD, cloned inside: what is
 #             committed, never the work tree; BUILD_ID works as in any clone).
-# 4. deps     tools/deps.sh, as root, chrooted, in a clean environment.
+# 4. deps     tools/deps.sh, as root, chrooted, in a clean environment; then
+#             again, which must find nothing to do.
 # 5. make     make (the qemu-virt kernel, gcc, -Werror).
 # 6. boot     one run=tests boot of it on QEMU virt (KTAP, every test ok).
 #
@@ -156,6 +157,14 @@ inside() {
 
 # 4-6.
 step tools/deps.sh inside "tools/deps.sh"
+# Again, as make test's deps does: everything is there, so it says nothing
+# and asks apt nothing (a package it cannot install would be asked for again
+# on every make test).
+again() {
+	o=$(inside "tools/deps.sh")
+	[ -z "$o" ] || { echo "tools/deps.sh again: $o"; return 1; }
+}
+step "tools/deps.sh again (nothing left)" again
 step make inside "make"
 boot() {
 	rc=0
