@@ -132,6 +132,8 @@ unpack() {
 	mount --rbind /sys "$root/sys"
 	if [ "${INSTALL_APT_CACHE:-1}" = 1 ]; then
 		mkdir -p "$cache/apt-$codename" "$root/var/cache/apt/archives"
+		# Versions superseded since: a month after download, gone.
+		find "$cache/apt-$codename" -name '*.deb' -mtime +30 -delete
 		mount --bind "$cache/apt-$codename" "$root/var/cache/apt/archives"
 	fi
 	. "$root/etc/os-release"
