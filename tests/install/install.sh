@@ -82,6 +82,9 @@ step() {
 tmp=$(mktemp -d /var/tmp/faultline-install.XXXXXX)
 root=$tmp/root
 cleanup() {
+	# PID 1 of the namespace: stop whatever an interrupted step left
+	# running (dpkg in its own process group), so the mounts are free.
+	[ $$ != 1 ] || { kill -KILL -1 2>/dev/null; sleep 1; }
 	for m in var/cache/apt/archives sys dev proc; do
 		if mountpoint -q "$root/$m"; then umount -R "$root/$m" || umount -lR "$root/$m"; fi
 	done
