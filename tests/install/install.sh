@@ -70,9 +70,12 @@ step() {
 	shift
 	ts=$(date +%s)
 	echo "=== $label" >> "$log"
-	# Not in an if: set -e must hold inside the step's function.
+	# Not in an if: set -e must hold inside the step's function. In the
+	# background, so that an INT or TERM runs the trap at once, not when
+	# the step (apt, dpkg) is done.
 	set +e
-	(set -e; "$@") >> "$log" 2>&1
+	(set -e; "$@") >> "$log" 2>&1 &
+	wait $!
 	rc=$?
 	set -e
 	[ $rc = 0 ] || fail "$label"
