@@ -108,7 +108,9 @@ mkdir -p "$cache"
 
 # 1. The bare root, cached.
 tar=$cache/$codename-root.tar
-new=$cache/$codename-root.new.tar # mmdebstrap picks the format by the suffix
+# A name of its own (two runs at once), ending .tar: mmdebstrap picks the
+# format by the suffix.
+new=$(mktemp -u "$cache/$codename-root.new-XXXXXX").tar
 if [ ! -s "$tar" ] || [ -n "$(find "$tar" -mtime +"$days" 2>/dev/null)" ]; then
 	ts=$(date +%s)
 	echo "=== root (mmdebstrap --variant=apt $codename)" >> "$log"
