@@ -85,9 +85,12 @@ step() {
 tmp=$(mktemp -d /var/tmp/faultline-install.XXXXXX)
 root=$tmp/root
 cleanup() {
+	rc=$?
+	set +e
 	# PID 1 of the namespace: stop whatever an interrupted step left
 	# running (dpkg in its own process group), so the mounts are free.
-	[ $$ != 1 ] || { kill -KILL -1 2>/dev/null; sleep 1; }
+	# (kill fails when there is nothing left: the usual case.)
+	[ $$ != 1 ] || { kill -KILL -1 2>/dev/null && sleep 1; }
 	for m in var/cache/apt/archives sys dev proc; do
 		if mountpoint -q "$root/$m"; then umount -R "$root/$m" || umount -lR "$root/$m"; fi
 	done
@@ -100,6 +103,7 @@ cleanup() {
 	else
 		rm -rf --one-file-system "$tmp"
 	fi
+	exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
