@@ -1,12 +1,13 @@
 # Tier test-install: the README's install from scratch. For each release in
 # INSTALL_RELEASES (the running Debian release, and trixie, Debian 13),
 # tests/install/install.sh makes a minimal root with mmdebstrap (the bare
-# tarball cached in INSTALL_CACHE, /var/cache/faultline), unpacks it fresh,
-# clones the commit at HEAD into it and, chrooted, runs tools/deps.sh, make
-# and one run=tests boot on QEMU virt. The count is of releases; a release
-# mmdebstrap cannot make here is skipped, saying why (the running one
-# fails). Logs in
-# build/test/install/<codename>.log (and <codename>-boot.log). Needs root.
+# tarball cached in INSTALL_CACHE, /var/cache/faultline, for
+# INSTALL_ROOT_DAYS), unpacks it fresh on a tmpfs, clones the commit at HEAD
+# into it and, chrooted, runs tools/deps.sh (twice: the second must find
+# nothing to do), make and one run=tests boot on QEMU virt. A line per step
+# with its time; logs in build/test/install/<codename>.log and
+# <codename>-boot.log. The count is of releases. A release mmdebstrap cannot
+# make here is skipped, saying why; the running one fails. Needs root.
 #
 # make test-install INSTALL_RELEASES=bookworm runs one.
 
