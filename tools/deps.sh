@@ -92,8 +92,8 @@ missing=""
 for p in $PKGS; do
 	installed "$p" || missing="$missing $p"
 done
-# LAVA left Debian after bookworm (trixie has no lava-dispatcher nor
-# lavacli): a LAVA package the release does not have is not missing, it is
+# LAVA left Debian after bookworm (trixie has lavacli but no
+# lava-dispatcher): a LAVA package the release does not have is not missing, it is
 # unavailable (make lava and test-lava say so). Without package lists
 # nothing is available yet: this is asked again after apt-get update.
 available() {
