@@ -92,10 +92,11 @@ missing=""
 for p in $PKGS; do
 	installed "$p" || missing="$missing $p"
 done
-# LAVA left Debian after bookworm (trixie has lavacli but no
-# lava-dispatcher): a LAVA package the release does not have is not missing, it is
-# unavailable (make lava and test-lava say so). Without package lists
-# nothing is available yet: this is asked again after apt-get update.
+# LAVA left Debian after bookworm: trixie has lavacli but no
+# lava-dispatcher. A LAVA package the release does not have is not missing
+# but unavailable: named, not installed (make lava and test-lava need it).
+# Without package lists nothing is available yet: this is asked again after
+# apt-get update.
 available() {
 	c=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p')
 	[ -n "$c" ] && [ "$c" != "(none)" ]
