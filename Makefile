@@ -272,6 +272,7 @@ include bench/rules.mk
 include tools/linux/rules.mk
 include tools/anatomy/rules.mk
 include tools/lava/rules.mk
+include tests/install/rules.mk
 
 # ---------------------------------------------------------------------------
 # make test: every tier runs, each records "<passed> <failed>" in

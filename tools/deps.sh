@@ -4,14 +4,20 @@
 # fails. Works on Debian 12 (bookworm: QEMU >= 9 comes from bookworm-backports)
 # and Debian 13 and later (QEMU >= 9 is in the release).
 #
-# QEMU goes in first, in a transaction of its own with `-t <suite>-backports`
-# where the release's QEMU is too old: apt's `pkg/release` form would pick
-# that one package's version only and leave qemu-system-common/-data at the
-# release's, which apt then refuses. `-t` makes the backports suite the
-# target for every QEMU package of that transaction, dependencies included.
-# lava-dispatcher needs qemu-system-x86 and qemu-utils (through
-# python3-guestfs): they go in the same QEMU transaction, so that the second
-# transaction finds them installed at the new version.
+# Three apt transactions, in this order:
+#  1. everything from the release but QEMU and LAVA;
+#  2. QEMU, with `-t <suite>-backports` where the release's QEMU is too old
+#     (bookworm). apt's `pkg/release` form would pick that one package's
+#     version only and leave qemu-system-common/-data at the release's,
+#     which apt then refuses; `-t` makes backports the target for every
+#     package of the transaction, dependencies included. Those can be
+#     libraries transaction 1 installed: QEMU 10's libbpf1 needs
+#     backports' libelf1, and gdb-multiarch's libdw1 must then follow it.
+#     In this order apt upgrades them together; the other way round (QEMU
+#     first) transaction 1 wants the release's libdw1 = its libelf1 and
+#     gives up. lava-dispatcher needs qemu-system-x86 and qemu-utils
+#     (through python3-guestfs): they come here too, at QEMU's version;
+#  3. LAVA from the release, finding its QEMU installed.
 #
 # Everything goes in without Recommends: qemu-system-arm's alone would bring
 # the GTK/SDL/spice/OpenGL front ends, GStreamer and UEFI firmware, none of
@@ -28,7 +34,10 @@ set -eu
 PKGS="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
 clang lld libcmocka-dev libfdt-dev device-tree-compiler u-boot-qemu
 u-boot-tools ipxe-qemu mtools dosfstools fdisk gdb-multiarch gnuplot-nox cpio
-python3 make mmdebstrap"
+python3 make gcc libc6-dev git mmdebstrap"
+# gcc and libc6-dev: the host tests (HOSTCC); git: BUILD_ID, the commit every
+# boot report and CSV row names ("unknown" without it); mmdebstrap: the
+# minimal root of test-install.
 # LAVA (make lava, test-lava): the dispatcher, lavacli, the TFTP directory
 # (/etc/default/tftpd-hpa names it) and telnet (the lab console command the
 # Raspberry Pi device dictionaries validate against).
@@ -61,9 +70,13 @@ release_qemu_ok() {
 	[ "${v:-0}" -ge "$QEMU_MIN" ]
 }
 
+# The release's codename: VERSION_CODENAME, else (testing, sid before a
+# release names it) the first word of /etc/debian_version ("trixie/sid").
 codename() {
-	. /etc/os-release
-	echo "${VERSION_CODENAME:-bookworm}"
+	VERSION_CODENAME=
+	[ -r /etc/os-release ] && . /etc/os-release
+	c=${VERSION_CODENAME:-$(sed -n 's,^\([a-z]*\)/.*,\1,p' /etc/debian_version 2>/dev/null)}
+	echo "${c:-bookworm}"
 }
 
 # clang's runtime (libFuzzer, the sanitizers) is versioned with clang:
@@ -73,34 +86,66 @@ clang_rt() {
 	[ -n "$v" ] && echo "libclang-rt-$v-dev"
 }
 
+# Missing packages, outside QEMU's transaction: $missing from the release,
+# $lava_missing after QEMU.
 missing=""
-for p in $PKGS $LAVA_PKGS; do
+for p in $PKGS; do
 	installed "$p" || missing="$missing $p"
 done
+# LAVA left Debian after bookworm: trixie has lavacli but no
+# lava-dispatcher. A LAVA package the release does not have is not missing
+# but unavailable: named, not installed (make lava and test-lava need it).
+# Without package lists nothing is available yet: this is asked again after
+# apt-get update.
+available() {
+	c=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+	[ -n "$c" ] && [ "$c" != "(none)" ]
+}
+lava_missing="" lava_none=""
+lava() {
+	lava_missing="" lava_none=""
+	for p in $LAVA_PKGS; do
+		installed "$p" && continue
+		if available "$p"; then lava_missing="$lava_missing $p"; else lava_none="$lava_none $p"; fi
+	done
+}
+lava
 # Without the package lists, clang_rt finds nothing: count it missing then.
 rt=$(clang_rt || true)
 if [ -z "$rt" ] || ! installed "$rt"; then missing="$missing ${rt:-libclang-rt-dev}"; fi
+# QEMU's transaction: QEMU too old or absent, or one of its packages
+# missing (LAVA's qemu-system-x86 must come at QEMU's version).
+need_qemu=0
+qemu_ok || need_qemu=1
+for p in $QEMU_PKGS; do
+	installed "$p" || need_qemu=1
+done
 
-if [ -z "$missing" ] && qemu_ok && [ "$DRY" != 1 ]; then
+if [ -z "$missing$lava_missing" ] && [ $need_qemu = 0 ] && [ "$DRY" != 1 ]; then
 	exit 0
 fi
 
 if [ "$(id -u)" != 0 ] && [ "$DRY" != 1 ]; then
-	echo "faultline: missing packages. Run as root:" >&2
-	qemu_ok || echo "  apt-get install -y --no-install-recommends -t $(codename)-backports $QEMU_PKGS   # QEMU >= $QEMU_MIN (after enabling $(codename)-backports)" >&2
+	echo "faultline: missing packages. Run 'tools/deps.sh' as root (or 'sudo tools/deps.sh'), which does this:" >&2
+	echo "  apt-get update" >&2
 	[ -n "$missing" ] && echo "  apt-get install -y --no-install-recommends$missing" >&2
+	[ $need_qemu = 1 ] && echo "  apt-get install -y --no-install-recommends [-t $(codename)-backports] $QEMU_PKGS   # QEMU >= $QEMU_MIN: from backports where the release's is older" >&2
+	[ -n "$lava_missing" ] && echo "  apt-get install -y --no-install-recommends$lava_missing" >&2
 	exit 1
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-echo "faultline: installing:$missing${missing:+ }$(qemu_ok || echo "$QEMU_PKGS")"
+echo "faultline: installing:$missing${lava_missing}$([ $need_qemu = 0 ] || echo " $QEMU_PKGS")"
 run apt-get update -q
 # The package lists may only now be there: look clang's runtime up again.
 rt=$(clang_rt || true)
 missing=$(echo "$missing" | sed 's/ libclang-rt-[0-9a-z-]*dev//')
-missing="$missing ${rt:-}"
+if [ -n "$rt" ] && ! installed "$rt"; then missing="$missing $rt"; fi
 
-if ! qemu_ok; then
+# 1. The release's packages.
+[ -z "$(echo $missing)" ] || run $APT_INSTALL $missing
+# 2. QEMU.
+if [ $need_qemu = 1 ]; then
 	if release_qemu_ok; then
 		run $APT_INSTALL $QEMU_PKGS
 	else
@@ -121,7 +166,10 @@ EOS
 		run $APT_INSTALL -t "$suite" $QEMU_PKGS
 	fi
 fi
-[ -z "$(echo $missing)" ] || run $APT_INSTALL $missing
+# 3. LAVA, what the release has of it.
+lava
+[ -z "$(echo $lava_missing)" ] || run $APT_INSTALL $lava_missing
+[ -z "$lava_none" ] || echo "faultline: not in $(codename):$lava_none (make lava and test-lava need them: LAVA's own apt repository, https://apt.lavasoftware.org, has them)"
 [ "$DRY" = 1 ] && exit 0
 qemu_ok || { echo "faultline: QEMU >= $QEMU_MIN still not available" >&2; exit 1; }
 echo "faultline: dependencies installed ($(qemu-system-aarch64 --version | head -n 1))"
