@@ -4,7 +4,7 @@
  */
 #include "mm/tlb.h"
 
-void tlb_flush_range(vaddr_t va, vaddr_t end, unsigned shift)
+void tlb_flush_range(vaddr_t va, vaddr_t end, unsigned shift, bool walks)
 {
 	va = ALIGN_DOWN(va, BIT(shift));
 	if (end <= va)
@@ -13,5 +13,5 @@ void tlb_flush_range(vaddr_t va, vaddr_t end, unsigned shift)
 		arch_tlb_flush_all();
 		return;
 	}
-	arch_tlb_flush_leaves(va, end, shift);
+	arch_tlb_flush_leaves(va, end, shift, walks);
 }
