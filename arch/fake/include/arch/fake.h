@@ -93,7 +93,7 @@ struct fake_op {
 	bool broadcast;        /* TLBI: the IS form (all CPUs) */
 	enum fake_barrier bar; /* DSB, DMB */
 };
-#define FAKE_OPS_MAX 8192
+#define FAKE_OPS_MAX 32768
 extern struct fake_op fake_ops[FAKE_OPS_MAX];
 extern size_t fake_nops; /* ops since fake_ops_reset (only the first FAKE_OPS_MAX kept) */
 
