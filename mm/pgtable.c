@@ -532,6 +532,20 @@ int pgt_unfold(struct pgtable *pgt, vaddr_t va)
 	return 1;
 }
 
+void pgt_set_run_split(pte_t *first, vaddr_t va, paddr_t pa, size_t n, unsigned attrs)
+{
+	/* The whole ranges: [head, tail) of the run, if VA and PA agree on the range offset. */
+	size_t head = n, tail = n;
+
+	if (!((va ^ pa) & (CONT_PTE_SIZE - 1))) {
+		head = MIN(n, (ALIGN_UP(va, CONT_PTE_SIZE) - va) / PAGE_SIZE);
+		tail = head + ALIGN_DOWN(n - head, CONT_PTES);
+	}
+	pgt_set_run(first, pa, head, attrs);
+	pgt_set_run(first + head, pa + head * PAGE_SIZE, tail - head, attrs | MM_CONT);
+	pgt_set_run(first + tail, pa + tail * PAGE_SIZE, n - tail, attrs);
+}
+
 /*
  * Add the cuts that make `a` a leaf boundary to cut->at[0..n): the leaf
  * mapping a, and below it the leaves its splits will create, at each level

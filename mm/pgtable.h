@@ -209,18 +209,21 @@ static inline void pgt_install(pte_t *slot, pte_t e)
 
 /* Store n last-level entries from slot for the pages from pa, attrs alike (no barrier). */
 static inline __attribute__((always_inline)) void pgt_set_run(pte_t *slot, paddr_t pa, size_t n,
-							  unsigned attrs)
+							      unsigned attrs)
 {
-	/* A no-op (see the assert in pgt_install_run) that lets the compiler
+	/* A no-op (attrs are anonymous memory's) that lets the compiler
 	   compute the attribute bits once, out of the loop. */
 	attrs &= MM_READ | MM_WRITE | MM_EXEC | MM_CONT;
-	for (size_t i = 0; i < n; i++) {
+	for (pte_t *end = slot + n; slot < end; slot++, pa += PAGE_SIZE) {
 #ifdef FAULTLINE_HOST
-		assert(!arch_pte_present(slot[i]));
+		assert(!arch_pte_present(*slot));
 #endif
-		arch_pte_set(&slot[i], arch_pte_leaf(pa + i * PAGE_SIZE, attrs, PGT_LAST_LEVEL));
+		arch_pte_set(slot, arch_pte_leaf(pa, attrs, PGT_LAST_LEVEL));
 	}
 }
+
+/* pgt_install_run's general case (a run not a folio's): in pgtable.c. */
+void pgt_set_run_split(pte_t *first, vaddr_t va, paddr_t pa, size_t n, unsigned attrs);
 
 /*
  * pgt_install_run: map n empty last-level slots from `first` (the slot of
@@ -228,31 +231,23 @@ static inline __attribute__((always_inline)) void pgt_set_run(pte_t *slot, paddr
  * exactly the entries of the contiguous ranges the run covers whole with an
  * aligned output run (Linux's set_ptes with contpte folding), none on the
  * others; attrs are anonymous memory's (no MM_CONT, MM_NONE or MM_DEVICE).
- * One DSB ISHST for the whole run.
+ * One DSB ISHST for the whole run. A folio (naturally aligned, a power of
+ * two of pages) is one loop: all of it contiguous ranges, or none.
  */
 static inline void pgt_install_run(pte_t *first, vaddr_t va, paddr_t pa, size_t n,
 				   unsigned attrs)
 {
-	/* The whole ranges: [head, tail) of the run, if VA and PA agree on the range offset. */
-	size_t head = 0, tail = n;
-
 #ifdef FAULTLINE_HOST
 	assert(!(attrs & (MM_CONT | MM_NONE | MM_DEVICE)));
 #endif
-	if (likely(!((va | pa) & (CONT_PTE_SIZE - 1)))) { /* a folio's run */
-		tail = ALIGN_DOWN(n, CONT_PTES);
-	} else if (!((va ^ pa) & (CONT_PTE_SIZE - 1))) {
-		head = MIN(n, (ALIGN_UP(va, CONT_PTE_SIZE) - va) / PAGE_SIZE);
-		tail = head + ALIGN_DOWN(n - head, CONT_PTES);
-	} else {
-		head = n;
-	}
-	pgt_set_run(first, pa, head, attrs);
-	pgt_set_run(first + head, pa + head * PAGE_SIZE, tail - head, attrs | MM_CONT);
-	pgt_set_run(first + tail, pa + tail * PAGE_SIZE, n - tail, attrs);
+	if (n < CONT_PTES)
+		pgt_set_run(first, pa, n, attrs);
+	else if (likely(!((va | pa | n * PAGE_SIZE) & (CONT_PTE_SIZE - 1))))
+		pgt_set_run(first, pa, n, attrs | MM_CONT);
+	else
+		pgt_set_run_split(first, va, pa, n, attrs);
 	arch_pte_publish();
 }
-
 
 /*
  * pgt_replace: replace the entry `old` at slot (of `level`, mapping va) by
