@@ -51,7 +51,7 @@
  *                                           flush_leaf (flush_page when
  *                                           walks) for each leaf of
  *                                           1 << shift bytes in [va, end)
- *                                           (mm/tlb.c chooses between it
+ *                                           (pgt_flush_range chooses between it
  *                                           and a flush of everything)
  *   void     arch_tlb_flush_all(void)
  *   void     arch_sync_exec(paddr_t pa, size_t len)  data written at pa is

@@ -29,7 +29,6 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "mm/page_alloc.h"
-#include "mm/tlb.h"
 
 #define PTRS PGT_PTES
 #define LAST PGT_LAST_LEVEL
@@ -70,6 +69,18 @@ static bool range_ok(vaddr_t va, uint64_t size)
 {
 	return size && IS_ALIGNED(va | size, PAGE_SIZE) && va < VA_LIMIT &&
 	       size <= VA_LIMIT - va;
+}
+
+void pgt_flush_range(vaddr_t va, vaddr_t end, unsigned shift, bool walks)
+{
+	va = ALIGN_DOWN(va, BIT(shift));
+	if (end <= va)
+		return;
+	if (((end - va - 1) >> shift) + 1 > PGT_FLUSH_MAX_OPS) {
+		arch_tlb_flush_all();
+		return;
+	}
+	arch_tlb_flush_leaves(va, end, shift, walks);
 }
 
 /* A zeroed table page, counted; 0 when memory is out. */
@@ -432,7 +443,7 @@ static void apply(const struct op *op, pte_t *table, int level, vaddr_t va, vadd
 		if (lo >= hi)
 			continue;
 
-		tlb_flush_range(span + (c0 + lo) * size, span + (c0 + hi) * size,
+		pgt_flush_range(span + (c0 + lo) * size, span + (c0 + hi) * size,
 				level_shift(level), walks);
 		for (size_t k = lo; k < hi; k++)
 			if (changed[k])
@@ -501,7 +512,7 @@ static void rewrite_cont(pte_t *first, vaddr_t base, unsigned set, unsigned clea
 		old[i] = first[i];
 		arch_pte_set(&first[i], 0);
 	}
-	tlb_flush_range(base, base + CONT_PTE_SIZE, PAGE_SHIFT, false);
+	pgt_flush_range(base, base + CONT_PTE_SIZE, PAGE_SHIFT, false);
 	for (size_t i = 0; i < CONT_PTES; i++) {
 		unsigned attrs = set ? set : arch_pte_attrs(old[i], LAST);
 

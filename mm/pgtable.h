@@ -129,6 +129,23 @@ pte_t *pgt_alloc_from(struct pgtable *pgt, pte_t *slot, int level, vaddr_t va, i
  */
 int pgt_unfold(struct pgtable *pgt, vaddr_t va);
 
+/*
+ * Beyond this many single-VA invalidations a range flush drops the whole
+ * TLB: one table's worth of entries, as Linux arm64's MAX_DVM_OPS
+ * (PTRS_PER_PTE: 512, 2048 or 8192 with the 4K, 16K or 64K granule).
+ */
+#define PGT_FLUSH_MAX_OPS PGT_PTES
+
+/*
+ * pgt_flush_range: the range-flush policy (Linux's __flush_tlb_range):
+ * drop every TLB entry of [va, end) whose leaves are 1 << shift bytes, one
+ * invalidation per leaf (arch_tlb_flush_leaves: leaf only, or with `walks`
+ * the cached walks too, when tables were freed), or arch_tlb_flush_all()
+ * when that would take more than PGT_FLUSH_MAX_OPS. An empty range does
+ * nothing.
+ */
+void pgt_flush_range(vaddr_t va, vaddr_t end, unsigned shift, bool walks);
+
 /* Index of va's entry in a table of `level`: VA bits [level_shift + PGT_LEVEL_BITS - 1 : level_shift]. */
 static inline size_t pgt_index(vaddr_t va, int level)
 {

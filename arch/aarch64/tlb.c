@@ -1,7 +1,7 @@
 /*
  * TLB maintenance over a range of VAs (the single-entry and whole-TLB
  * operations are static inlines in <arch/mmu.h>; the policy that chooses
- * between them is mm/tlb.c).
+ * between them is mm/pgtable.c, pgt_flush_range).
  */
 #include "mm/arch.h"
 

@@ -8,13 +8,12 @@
  *  - spurious and Access flag fixes are local (TLBI VALE1, DSB NSH), at
  *    the last level and at a block;
  *  - a range flush falls back to a whole-TLB flush only beyond one table's
- *    worth of entries (PGT_PTES, Linux's MAX_DVM_OPS);
+ *    worth of entries (PGT_FLUSH_MAX_OPS = PGT_PTES, Linux's MAX_DVM_OPS);
  *  - one DSB ISHST after a batch of entry stores (a folio, a protect);
  *  - mprotect(PROT_EXEC) cleans the D-cache and invalidates the I-cache
  *    for the pages it makes executable, before their entries.
  */
 #include "mm_test.h"
-#include "mm/tlb.h"
 
 #define LEVEL3 ((unsigned)PGT_LAST_LEVEL << FAULT_LEVEL_SHIFT)
 #define LEVEL2 ((unsigned)BLOCK_LEVEL << FAULT_LEVEL_SHIFT)
@@ -210,13 +209,13 @@ static void test_flush_threshold(void **state)
 
 	(void)state;
 	fake_stats_reset();
-	tlb_flush_range(va, va + PGT_PTES * PAGE_SIZE, PAGE_SHIFT, false);
+	pgt_flush_range(va, va + PGT_PTES * PAGE_SIZE, PAGE_SHIFT, false);
 	assert_int_equal(fake_ops_count(FAKE_OP_TLBI_VAL, FAKE_BAR_NONE), PGT_PTES);
 	assert_int_equal(fake_ops_count(FAKE_OP_TLBI_ALL, FAKE_BAR_NONE), 0);
 	assert_int_equal(fake_ops_count(FAKE_OP_DSB, FAKE_BAR_NONE), 2);
 
 	fake_stats_reset();
-	tlb_flush_range(va, va + (PGT_PTES + 1) * PAGE_SIZE, PAGE_SHIFT, false);
+	pgt_flush_range(va, va + (PGT_PTES + 1) * PAGE_SIZE, PAGE_SHIFT, false);
 	assert_int_equal(fake_ops_count(FAKE_OP_TLBI_VAL, FAKE_BAR_NONE), 0);
 	assert_int_equal(fake_ops_count(FAKE_OP_TLBI_ALL, FAKE_BAR_NONE), 1);
 	assert_string_equal(ops(va), "DSB.ISHST VMALLE1IS DSB.ISH ISB");

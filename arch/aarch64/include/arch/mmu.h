@@ -319,7 +319,7 @@ static inline void arch_tlb_flush_all(void)
  * arch_tlb_flush_leaves: drop the TLB entries of [va, end) whose leaves are
  * 1 << shift bytes, one TLBI per leaf (VALE1IS, or VAE1IS when `walks`:
  * tables were freed) between one DSB ISHST and one DSB ISH + ISB. In
- * arch/aarch64/tlb.c; mm/tlb.c decides when to use it.
+ * arch/aarch64/tlb.c; pgt_flush_range (mm/pgtable.c) decides when to use it.
  */
 void arch_tlb_flush_leaves(vaddr_t va, vaddr_t end, unsigned shift, bool walks);
 
