@@ -134,10 +134,18 @@ static int check_pages(struct mm_struct *mm, const struct vm_area_struct *vma,
 	const pte_t *ptep;
 	unsigned attrs;
 	paddr_t pa;
+	int level;
 
 	while (va < vma->vm_end) {
-		ptep = pgt_slot(mm->pgt, va, BLOCK_LEVEL);
-		if (ptep && arch_pte_present(*ptep) && !arch_pte_is_table(*ptep, BLOCK_LEVEL)) {
+		ptep = pgt_descend(mm->pgt, va, PGT_LAST_LEVEL, &level);
+		if (level < PGT_LAST_LEVEL && !arch_pte_present(*ptep)) {
+			/* no table below: skip the slot's span */
+			va = ALIGN_DOWN(va, level_size(level)) + level_size(level);
+			continue;
+		}
+		if (level < BLOCK_LEVEL)
+			FAIL("level-%d leaf at %#llx", level, (unsigned long long)va);
+		if (level == BLOCK_LEVEL) {
 			/* A block: aligned, inside the VMA, attributes as a page's. */
 			pa = arch_pte_addr(*ptep, BLOCK_LEVEL);
 			attrs = arch_pte_attrs(*ptep, BLOCK_LEVEL);
@@ -162,11 +170,6 @@ static int check_pages(struct mm_struct *mm, const struct vm_area_struct *vma,
 				*pages += BIT(BLOCK_ORDER);
 			}
 			va += BLOCK_SIZE;
-			continue;
-		}
-		ptep = pgt_walk(mm->pgt, va);
-		if (!ptep) { /* no last-level table: skip its span */
-			va = ALIGN_DOWN(va, BLOCK_SIZE) + BLOCK_SIZE;
 			continue;
 		}
 		if (arch_pte_present(*ptep)) {
