@@ -430,20 +430,29 @@ static __attribute__((noinline)) pte_t *fault_upper(struct mm_struct *mm,
 	return slot;
 }
 
+/*
+ * The walk to the last-level slot: inline (pgt_walk), or fault_upper when a
+ * table is missing or a leaf lies above the last level. NULL when the fault
+ * ended there, with its result in *ret.
+ */
+PATH pte_t *walk(struct vm_fault *vmf, int *ret)
+{
+	pte_t *pte = pgt_walk(vmf->mm->pgt, vmf->address);
+
+	if (likely(pte))
+		return pte;
+	return fault_upper(vmf->mm, vmf->vma, vmf->address, vmf->flags, vmf->stamps, ret);
+}
+
 /* Walk to the last-level slot (allocating tables) and resolve the fault there. */
 PATH int handle_mm_fault(struct vm_fault *vmf)
 {
 	pte_t pte;
+	int ret;
 
-	vmf->pte = pgt_walk(vmf->mm->pgt, vmf->address);
-	if (unlikely(!vmf->pte)) {
-		int ret;
-
-		vmf->pte = fault_upper(vmf->mm, vmf->vma, vmf->address, vmf->flags,
-				       vmf->stamps, &ret);
-		if (!vmf->pte)
-			return ret;
-	}
+	vmf->pte = walk(vmf, &ret);
+	if (unlikely(!vmf->pte))
+		return ret;
 	STAMP(vmf, STAGE_WALK);
 	pte = *vmf->pte;
 	if (likely(!arch_pte_valid(pte)))
