@@ -159,8 +159,8 @@ ARCH_SRC  := $(addprefix arch/aarch64/,cache.S cpuid.c esr.c exception.c expect.
 	mmu.c pmu.c psci.c semihost.c stop.c timer.c tlb.c vectors.S zero.S)
 BOOT_SRC  := $(addprefix boot/,entry.S main.c ram.c)
 BOARD_SRC := $(addprefix board/,board.c gpio.c mailbox.c miniuart.c pl011.c)
-MM_SRC    := $(addprefix mm/,brk.c fault.c mm.c mmap.c objpool.c page_alloc.c \
-	pgtable.c rbtree.c segv.c tlb.c vma.c)
+MM_SRC    := $(addprefix mm/,brk.c cut.c fault.c mm.c mmap.c objpool.c page_alloc.c \
+	pgtable.c rbtree.c segv.c vma.c)
 LIB_SRC   := $(addprefix lib/,cmdline.c console.c dt.c errno.c fdt.c parse.c \
 	printf.c reason.c string.c)
 BENCH_SRC := $(addprefix bench/,anatomy.c csv.c patterns.c stats.c suite.c)

@@ -26,6 +26,11 @@
  *                                           leaf (MM_NONE if kept; MM_CONT
  *                                           with the others when the entry
  *                                           has the contiguous hint)
+ *   void     arch_pte_set(pte_t *slot, pte_t v)  store, no barrier: one
+ *                                           entry of a batch
+ *   void     arch_pte_publish(void)         the walker sees every entry
+ *                                           stored so far (one DSB ISHST
+ *                                           after a batch)
  *   void     arch_pte_write(pte_t *slot, pte_t v)   store, then make it
  *                                           visible to the table walker
  *   void     arch_pte_write_table(pte_t *slot, pte_t v)  the same for a
@@ -33,13 +38,27 @@
  *                                           its contents are ordered first
  *   void     arch_pte_sync(void)            later instructions see every
  *                                           entry written so far (ISB)
- *   void     arch_tlb_flush_page(vaddr_t va)  after a live entry is removed
- *   void     arch_tlb_flush_leaves(vaddr_t va, vaddr_t end, unsigned shift)
- *                                           the same for each leaf of
+ *   void     arch_tlb_flush_page(vaddr_t va)  after a table entry covering
+ *                                           va is removed: drops the leaf
+ *                                           and the cached walks, all CPUs
+ *   void     arch_tlb_flush_leaf(vaddr_t va)  after a leaf for va changed:
+ *                                           drops the leaf only, all CPUs
+ *   void     arch_tlb_flush_leaf_local(vaddr_t va)  the same on this CPU
+ *                                           only (a spurious or Access
+ *                                           flag fault's own stale entry)
+ *   void     arch_tlb_flush_leaves(vaddr_t va, vaddr_t end, unsigned shift,
+ *                                  bool walks)
+ *                                           flush_leaf (flush_page when
+ *                                           walks) for each leaf of
  *                                           1 << shift bytes in [va, end)
- *                                           (mm/tlb.c chooses between it
+ *                                           (pgt_flush_range chooses between it
  *                                           and a flush of everything)
  *   void     arch_tlb_flush_all(void)
+ *   void     arch_sync_exec(paddr_t pa, size_t len)  data written at pa is
+ *                                           about to be executed: D-cache
+ *                                           cleaned to PoU, I-cache
+ *                                           invalidated
+ * Only mm/pgtable.c (and its header) calls the arch_tlb_* operations.
  *   void    *arch_phys_to_virt(paddr_t)     (identity on aarch64)
  *   paddr_t  arch_virt_to_phys(const void *)
  *

@@ -2,15 +2,22 @@
  * The anonymous-memory fault path, Linux's in miniature:
  *
  *   do_page_fault -> vma_lookup (find_vma) -> access check against vm_flags
- *     -> handle_mm_fault: walk to the level-3 slot, allocating tables; a
- *        missing table or a block takes the walk's slow path, where
- *        thp=always maps a block (huge_fault) and a block mapped already
- *        is handled (block_fault)
+ *     -> handle_mm_fault: the inline walk to the last-level slot; a missing
+ *        table or a leaf above the last level takes fault_upper (Linux's
+ *        __handle_mm_fault above the PTE), which dispatches on (level,
+ *        entry): a block is handled by present_leaf (a huge zero block
+ *        written is split, and the page path goes on), an empty block slot
+ *        with thp=always gets a block (huge_fault), else the tables are
+ *        allocated and the fault goes on at the last level
  *        -> empty slot:  do_anonymous_page (zero page, or a fresh page)
- *        -> valid slot:  handle_present_pte: zero-page replacement or write
+ *        -> valid slot:  present_leaf, the one handler of a present leaf
+ *                        at any level: zero-page replacement or write
  *                        upgrade (Linux's do_wp_page), access flag, or a
- *                        spurious fault (stale TLB), which Linux handles in
- *                        handle_pte_fault itself
+ *                        spurious fault (stale TLB)
+ *
+ * Every entry edit goes through mm/pgtable.h (install, replace, rewrite,
+ * touch): this file writes no live entry itself, issues no TLB maintenance
+ * and sets no Contiguous bit.
  *
  * This is the path the benchmarks measure, so it is straight-line code:
  * no indirect calls, one inline walk (tables are allocated out of line),
@@ -81,7 +88,11 @@ PATH unsigned write_access(unsigned long vm_flags)
 	return (vm_flags & (VM_READ | VM_EXEC)) | VM_WRITE;
 }
 
-/* A fresh zeroed page, or 0 (counted as an out-of-memory fault). */
+/*
+ * A fresh zeroed page, or 0 (counted as an out-of-memory fault). With
+ * stamps, the zeroing is complete (DSB) before the ZERO stamp, so that its
+ * time is not billed to the map stage.
+ */
 PATH paddr_t new_zeroed_page(struct vm_fault *vmf)
 {
 	paddr_t pa = page_alloc();
@@ -92,6 +103,8 @@ PATH paddr_t new_zeroed_page(struct vm_fault *vmf)
 	}
 	STAMP(vmf, STAGE_ALLOC);
 	arch_zero_page(arch_phys_to_virt(pa));
+	if (unlikely(vmf->stamps))
+		arch_pte_publish();
 	STAMP(vmf, STAGE_ZERO);
 	return pa;
 }
@@ -113,9 +126,9 @@ static bool range_none(const pte_t *first, size_t n)
  * it out) and for which the allocator has an aligned run; else the next
  * order down; finally the base page, as do_anonymous_page maps it (its
  * allocation failing is the fault's -ENOMEM). The folio is zeroed and
- * mapped whole, with the Contiguous bit over every contiguous range it
- * covers (all of them when it is at least CONT_PTE_SIZE, none when
- * smaller). The entries were empty, so no TLB holds them: no break needed.
+ * mapped whole by pgt_install_run, which sets the Contiguous bit on every
+ * contiguous range it covers. The entries were empty, so no TLB holds
+ * them: no break needed, one barrier for the run.
  * Out of line and reached by a tail call, so the base-page path pays one
  * test for it. Takes the fault's state by value: a vm_fault whose address
  * escaped could no longer have its constant `stamps` and `marks` folded
@@ -132,7 +145,6 @@ static __attribute__((noinline)) int do_anonymous_folio(struct mm_struct *mm,
 		size_t n = (size_t)1 << order;
 		vaddr_t size = PAGE_SIZE << order, base = ALIGN_DOWN(address, size);
 		pte_t *first = pte - (address - base) / PAGE_SIZE;
-		unsigned attrs = write_access(vma->vm_flags) | (size >= CONT_PTE_SIZE ? MM_CONT : 0);
 		paddr_t pa;
 
 		orders &= ~(1u << order);
@@ -151,11 +163,11 @@ static __attribute__((noinline)) int do_anonymous_folio(struct mm_struct *mm,
 		if (unlikely(stamps))
 			fault_stamp[STAGE_ALLOC] = arch_counter();
 		arch_zero_pages(arch_phys_to_virt(pa), n);
-		if (unlikely(stamps))
+		if (unlikely(stamps)) {
+			arch_pte_publish(); /* the zeroing complete: not billed to map */
 			fault_stamp[STAGE_ZERO] = arch_counter();
-		for (size_t i = 0; i < n; i++)
-			arch_pte_write(&first[i], arch_pte_leaf(pa + i * PAGE_SIZE, attrs,
-								PGT_LAST_LEVEL));
+		}
+		pgt_install_run(first, base, pa, n, write_access(vma->vm_flags));
 		if (order) {
 			mm->nr_fault_folio++;
 			mm->nr_folio_pages += n;
@@ -169,34 +181,11 @@ static __attribute__((noinline)) int do_anonymous_folio(struct mm_struct *mm,
 }
 
 /*
- * A write or exec upgrade of one page of a contiguous range (after
- * mprotect): the entries of a range change together (Arm ARM D8.6.1), so
- * every one is broken, the range flushed, and every one made with the VMA's
- * access, the Contiguous bit kept (Linux's contpte_ptep_set_access_flags
- * also changes the whole range). Out of line: rare; state by value, as for
- * do_anonymous_folio.
- */
-static __attribute__((noinline)) void upgrade_cont(vaddr_t address, pte_t *pte,
-						   unsigned access)
-{
-	vaddr_t base = ALIGN_DOWN(address, CONT_PTE_SIZE);
-	pte_t *first = pte - (address - base) / PAGE_SIZE;
-	paddr_t pa = arch_pte_addr(*first, PGT_LAST_LEVEL);
-
-	for (size_t i = 0; i < CONT_PTES; i++)
-		arch_pte_write(&first[i], 0);
-	arch_tlb_flush_leaves(base, base + CONT_PTE_SIZE, PAGE_SHIFT);
-	for (size_t i = 0; i < CONT_PTES; i++)
-		arch_pte_write(&first[i], arch_pte_leaf(pa + i * PAGE_SIZE, access | MM_CONT,
-							PGT_LAST_LEVEL));
-}
-
-/*
  * First touch of a page. A read (or instruction fetch) maps the shared zero
  * page without write permission; a write maps a fresh zeroed page with the
  * VMA's access, or a large folio around it when the mm enables them. The
  * slot was invalid, and the TLB never holds invalid entries, so no TLB
- * maintenance is needed.
+ * maintenance is needed (pgt_install).
  */
 PATH int do_anonymous_page(struct vm_fault *vmf)
 {
@@ -204,8 +193,8 @@ PATH int do_anonymous_page(struct vm_fault *vmf)
 	paddr_t pa;
 
 	if (!(vmf->flags & FAULT_WRITE)) {
-		arch_pte_write(vmf->pte, arch_pte_leaf(vmf->mm->zero_pa,
-						       vm_flags & (VM_READ | VM_EXEC), PGT_LAST_LEVEL));
+		pgt_install(vmf->pte, arch_pte_leaf(vmf->mm->zero_pa,
+						    vm_flags & (VM_READ | VM_EXEC), PGT_LAST_LEVEL));
 		vmf->mm->nr_fault_zero++;
 		STAMP(vmf, STAGE_MAP);
 		return 0;
@@ -216,65 +205,70 @@ PATH int do_anonymous_page(struct vm_fault *vmf)
 	pa = new_zeroed_page(vmf);
 	if (unlikely(!pa))
 		return -ENOMEM;
-	arch_pte_write(vmf->pte, arch_pte_leaf(pa, write_access(vm_flags), PGT_LAST_LEVEL));
+	pgt_install(vmf->pte, arch_pte_leaf(pa, write_access(vm_flags), PGT_LAST_LEVEL));
 	vmf->mm->nr_fault_anon++;
 	STAMP(vmf, STAGE_MAP);
 	return 0;
 }
 
 /*
- * A fault on a valid entry in a VMA that allows the access (the present-
- * entry half of Linux's handle_pte_fault, do_wp_page included):
- *  - a write to the zero page: replace it by a fresh zeroed page. The output
- *    address changes, so break-before-make (Arm ARM DDI0487 K.a D8.16.1):
- *    invalidate, TLBI by VA + DSB, then the new entry;
- *  - a write to a private page left read-only by mprotect: grant the VMA's
- *    access. Relaxing permissions alone would not need a break, but this
- *    path is rare (only after mprotect) and one sequence for every live
- *    entry change is simpler to reason about, so it breaks too;
- *  - an Access flag fault: rewrite the entry, which sets AF;
- *  - anything else the entry already allows: a stale TLB entry, flushed.
+ * A fault on a present leaf e at slot, of `level` (PGT_LAST_LEVEL or
+ * BLOCK_LEVEL), in a VMA that allows the access: the present half of
+ * Linux's handle_pte_fault (do_wp_page) and of its huge PMD handlers
+ * (huge_pmd_set_accessed, do_huge_pmd_wp_page), one handler dispatched on
+ * (level, entry):
+ *  - a write to the zero page: replace it by a fresh zeroed page. The
+ *    output address changes, so break-before-make (pgt_replace). (A write
+ *    to the huge zero block never gets here: fault_upper splits it into
+ *    zero-page entries first and the write goes on down the page path, as
+ *    Linux's do_huge_pmd_wp_page splits the PMD and falls back);
+ *  - an Access flag fault: the entry rewritten (which sets AF), this CPU's
+ *    stale entry dropped (pgt_touch);
+ *  - a write or exec to a leaf left without it by mprotect: the VMA's
+ *    access, with break-before-make (pgt_replace; a contiguous range is
+ *    rewritten whole, pgt_rewrite_cont, as Linux's
+ *    contpte_ptep_set_access_flags);
+ *  - anything else the entry already allows: a stale TLB entry on this
+ *    CPU, dropped locally (pgt_fix_spurious).
  * The zero-page write is tested first, being the common case; the entry's
  * attributes are decoded only for the others.
  */
-PATH int handle_present_pte(struct vm_fault *vmf, pte_t pte)
+PATH int present_leaf(struct vm_fault *vmf, pte_t *slot, int level, pte_t e)
 {
 	struct mm_struct *mm = vmf->mm;
 	unsigned long access = vmf->vma->vm_flags & VM_ACCESS;
-	paddr_t pa = arch_pte_addr(pte, PGT_LAST_LEVEL);
+	paddr_t pa = arch_pte_addr(e, level);
+	bool zero = level == PGT_LAST_LEVEL ? pa == mm->zero_pa
+					    : mm->huge_zero_pa && pa == mm->huge_zero_pa;
 	unsigned attrs;
 
 	if ((vmf->flags & (FAULT_WRITE | FAULT_ACCESS_FLAG)) == FAULT_WRITE &&
-	    pa == mm->zero_pa) {
+	    level == PGT_LAST_LEVEL && zero) {
 		pa = new_zeroed_page(vmf);
 		if (unlikely(!pa))
 			return -ENOMEM;
-		arch_pte_write(vmf->pte, 0);
-		arch_tlb_flush_page(vmf->address);
-		arch_pte_write(vmf->pte, arch_pte_leaf(pa, write_access(access), PGT_LAST_LEVEL));
+		pgt_replace(slot, PGT_LAST_LEVEL, vmf->address, e,
+			    arch_pte_leaf(pa, write_access(access), PGT_LAST_LEVEL));
 		mm->nr_fault_cow++;
 		STAMP(vmf, STAGE_MAP);
 		return 0;
 	}
-	attrs = arch_pte_attrs(pte, PGT_LAST_LEVEL);
+	attrs = arch_pte_attrs(e, level);
 	if (vmf->flags & FAULT_ACCESS_FLAG) {
-		arch_pte_write(vmf->pte, arch_pte_leaf(pa, attrs, PGT_LAST_LEVEL));
+		pgt_touch(slot, vmf->address, arch_pte_leaf(pa, attrs, level));
 		mm->nr_fault_af++;
 		return 0;
 	}
-	if (pa != mm->zero_pa && (vmf->flags & FAULT_ACCESS & ~attrs)) {
-		if (attrs & MM_CONT) {
-			upgrade_cont(vmf->address, vmf->pte, (unsigned)access);
-			mm->nr_fault_wp++;
-			return 0;
-		}
-		arch_pte_write(vmf->pte, 0);
-		arch_tlb_flush_page(vmf->address);
-		arch_pte_write(vmf->pte, arch_pte_leaf(pa, access, PGT_LAST_LEVEL));
+	if (!zero && (vmf->flags & FAULT_ACCESS & ~attrs)) {
+		if (level == PGT_LAST_LEVEL && (attrs & MM_CONT))
+			pgt_rewrite_cont(slot, vmf->address, (unsigned)access);
+		else
+			pgt_replace(slot, level, vmf->address, e,
+				    arch_pte_leaf(pa, (unsigned)access, level));
 		mm->nr_fault_wp++;
 		return 0;
 	}
-	arch_tlb_flush_page(vmf->address);
+	pgt_fix_spurious(vmf->address);
 	mm->nr_fault_spurious++;
 	return 0;
 }
@@ -293,103 +287,55 @@ static paddr_t huge_zero(struct mm_struct *mm)
 	return mm->huge_zero_pa;
 }
 
-/*
- * A fault on an address a block maps (Linux 6.12's huge_pmd_set_accessed
- * and do_huge_pmd_wp_page):
- *  - a write to the huge zero page: Linux splits the PMD into PTEs of the
- *    zero page and lets the PTE path handle the write; so here: the block
- *    becomes a table of zero-page entries (break-before-make), and the
- *    fault goes on down the page path (0), which replaces one zero page;
- *  - an Access flag fault: the block rewritten, which sets AF;
- *  - a write to a block left read-only by mprotect: the block broken,
- *    flushed and made with the VMA's access (Linux maps the PMD writable);
- *  - anything else: a stale TLB entry, flushed.
- * 1 when handled here, 0 to go on with the page path, or -ENOMEM.
- */
-static int block_fault(struct mm_struct *mm, const struct vm_area_struct *vma,
-		       vaddr_t address, unsigned flags, pte_t *slot)
-{
-	pte_t e = *slot;
-	paddr_t pa = arch_pte_addr(e, BLOCK_LEVEL);
-	unsigned attrs = arch_pte_attrs(e, BLOCK_LEVEL);
-	unsigned access = (unsigned)(vma->vm_flags & VM_ACCESS);
-
-	if ((flags & (FAULT_WRITE | FAULT_ACCESS_FLAG)) == FAULT_WRITE &&
-	    mm->huge_zero_pa && pa == mm->huge_zero_pa) {
-		int err = pgt_split_block(mm->pgt, address, mm->zero_pa);
-
-		if (err < 0)
-			return err;
-		mm->nr_thp_zero_split++;
-		return 0;
-	}
-	if (flags & FAULT_ACCESS_FLAG) {
-		arch_pte_write(slot, arch_pte_leaf(pa, attrs, BLOCK_LEVEL));
-		mm->nr_fault_af++;
-		return 1;
-	}
-	if ((!mm->huge_zero_pa || pa != mm->huge_zero_pa) && (flags & FAULT_ACCESS & ~attrs)) {
-		arch_pte_write(slot, 0);
-		arch_tlb_flush_page(ALIGN_DOWN(address, BLOCK_SIZE));
-		arch_pte_write(slot, arch_pte_leaf(pa, access, BLOCK_LEVEL));
-		mm->nr_fault_wp++;
-		return 1;
-	}
-	arch_tlb_flush_page(address);
-	mm->nr_fault_spurious++;
-	return 1;
-}
+/* huge_fault's answer when it maps no block: go on with the page path (Linux's VM_FAULT_FALLBACK). */
+#define HUGE_FALLBACK 1
 
 /*
- * The block half of the fault (Linux 6.12's __handle_mm_fault at the PMD:
- * pmd_none and THP allowed -> create_huge_pmd, a huge PMD -> the huge
- * handlers). With thp=always, an empty BLOCK_LEVEL slot (no table under it)
- * whose naturally aligned block lies inside the VMA gets a block: for a
- * write a fresh zeroed run from page_alloc_aligned with the VMA's access
- * (do_huge_pmd_anonymous_page), for a read or fetch the huge zero page
- * without write (its use_zero_page branch). No run: the page path instead
- * (Linux's fallback), counted. The slot was empty, so no TLB holds it:
- * where its table exists the block is one entry written (the ERET that
- * ends the fault synchronises), else pgt_map builds the tables above it.
- * 1 when a block was mapped or handled, 0 to go on with the page path, or
- * -ENOMEM (no page for a table above the block). With `stamps`, the
- * stages as on the page path: WALK once the slot is known empty, then
- * ALLOC, ZERO (a write) and MAP.
+ * An empty BLOCK_LEVEL slot, or a missing table above it (slot NULL), with
+ * thp=always (Linux 6.12's create_huge_pmd): when the naturally aligned
+ * block lies inside the VMA, a block: for a write a fresh zeroed run from
+ * page_alloc_aligned with the VMA's access (do_huge_pmd_anonymous_page),
+ * for a read or fetch the huge zero page without write (its use_zero_page
+ * branch). No run: the page path instead (Linux's fallback), counted. The
+ * slot was empty, so no TLB holds it: where its table exists the block is
+ * one entry installed (the ERET that ends the fault synchronises), else
+ * pgt_map builds the tables above it. 0 when a block was mapped,
+ * HUGE_FALLBACK, or -ENOMEM (no page for a table above the block). With
+ * `stamps`, the stages as on the page path: WALK once the slot is known
+ * empty, then ALLOC, ZERO (a write) and MAP.
  */
 static int huge_fault(struct mm_struct *mm, const struct vm_area_struct *vma,
-		      vaddr_t address, unsigned flags, bool stamps)
+		      vaddr_t address, unsigned flags, bool stamps, pte_t *slot)
 {
-	pte_t *slot = pgt_slot(mm->pgt, address, BLOCK_LEVEL);
 	vaddr_t base = ALIGN_DOWN(address, BLOCK_SIZE);
 	bool write = flags & FAULT_WRITE;
 	unsigned attrs;
 	paddr_t pa;
 	int err;
 
-	if (slot && arch_pte_present(*slot) && !arch_pte_is_table(*slot, BLOCK_LEVEL))
-		return block_fault(mm, vma, address, flags, slot);
-	if (!mm->thp || (slot && arch_pte_present(*slot)) || base < vma->vm_start ||
-	    base + BLOCK_SIZE > vma->vm_end)
-		return 0;
+	if (base < vma->vm_start || base + BLOCK_SIZE > vma->vm_end)
+		return HUGE_FALLBACK;
 	if (unlikely(stamps))
 		fault_stamp[STAGE_WALK] = arch_counter();
 	pa = write ? page_alloc_aligned(BLOCK_ORDER) : huge_zero(mm);
 	if (!pa) {
 		mm->nr_thp_fallback++;
-		return 0;
+		return HUGE_FALLBACK;
 	}
 	if (unlikely(stamps))
 		fault_stamp[STAGE_ALLOC] = arch_counter();
 	if (write) {
 		arch_zero_pages(arch_phys_to_virt(pa), BIT(BLOCK_ORDER));
-		if (unlikely(stamps))
+		if (unlikely(stamps)) {
+			arch_pte_publish(); /* the zeroing complete: not billed to map */
 			fault_stamp[STAGE_ZERO] = arch_counter();
+		}
 		attrs = write_access(vma->vm_flags);
 	} else {
 		attrs = (unsigned)(vma->vm_flags & (VM_READ | VM_EXEC));
 	}
 	if (slot) { /* the table holding the slot is there: one empty entry */
-		arch_pte_write(slot, arch_pte_leaf(pa, attrs, BLOCK_LEVEL));
+		pgt_install(slot, arch_pte_leaf(pa, attrs, BLOCK_LEVEL));
 	} else {
 		err = pgt_map(mm->pgt, base, pa, BLOCK_SIZE, attrs, 0);
 		if (err) { /* -ENOMEM: a table above the block */
@@ -407,97 +353,111 @@ static int huge_fault(struct mm_struct *mm, const struct vm_area_struct *vma,
 	}
 	if (unlikely(stamps))
 		fault_stamp[STAGE_MAP] = arch_counter();
-	return 1;
+	return 0;
 }
 
 /*
- * The walk with thp=always, when a table is missing or a block maps the
- * address: the block half of the fault first, then the level-3 slot,
- * allocating tables. The slot, or NULL with *err 1 (handled at the block),
- * -ENOMEM or -EEXIST.
+ * The fault above the last level, when the inline walk found no last-level
+ * slot (Linux 6.12's __handle_mm_fault above handle_pte_fault): one descent
+ * to BLOCK_LEVEL, then by (level, entry):
+ *  - a block at BLOCK_LEVEL: present_leaf, which ends the fault, except
+ *    for a write to the huge zero block: split into zero-page entries,
+ *    the page path goes on (Linux's fallback after __split_huge_pmd);
+ *  - a leaf above it (not the fault path's): -EFAULT;
+ *  - an empty block slot or a missing table, thp=always: huge_fault, which
+ *    ends the fault unless it falls back;
+ *  - else the missing tables are allocated.
+ * Returns the last-level slot, for the caller's copy of the page path to go
+ * on with, or NULL when the fault ended here, with its result (0, -ENOMEM
+ * counted, -EFAULT) in *ret. Out of line: the page path's inline walk
+ * takes it only when a table is missing or a block maps the address. The
+ * fault's state by value, as for do_anonymous_folio.
  */
-static __attribute__((noinline)) pte_t *walk_thp(struct mm_struct *mm,
-						 const struct vm_area_struct *vma,
-						 vaddr_t address, unsigned flags, bool stamps,
-						 int *err)
+static __attribute__((noinline)) pte_t *fault_upper(struct mm_struct *mm,
+						    const struct vm_area_struct *vma,
+						    vaddr_t address, unsigned flags, bool stamps,
+						    int *ret)
 {
-	*err = huge_fault(mm, vma, address, flags, stamps);
-	if (*err)
+	int level, err;
+	pte_t *slot = pgt_descend(mm->pgt, address, BLOCK_LEVEL, &level);
+	pte_t e = *slot;
+
+	if (arch_pte_present(e) && !arch_pte_is_table(e, level)) {
+		struct vm_fault vmf = {
+			.mm = mm,
+			.vma = (struct vm_area_struct *)vma,
+			.address = address,
+			.flags = flags,
+			.stamps = stamps,
+		};
+
+		if (level != BLOCK_LEVEL) { /* a leaf the fault path does not map */
+			*ret = -EFAULT;
+			return NULL;
+		}
+		if ((flags & (FAULT_WRITE | FAULT_ACCESS_FLAG)) == FAULT_WRITE &&
+		    mm->huge_zero_pa && arch_pte_addr(e, level) == mm->huge_zero_pa) {
+			/* the huge zero block into zero pages; the page path replaces one */
+			err = pgt_split_block(mm->pgt, address, mm->zero_pa);
+			if (err < 0) {
+				mm->nr_fault_oom++;
+				*ret = err;
+				return NULL;
+			}
+			mm->nr_thp_zero_split++;
+			return pgt_walk(mm->pgt, address);
+		}
+		*ret = present_leaf(&vmf, slot, BLOCK_LEVEL, e);
 		return NULL;
-	return pgt_walk_alloc(mm->pgt, address, err);
-}
-
-/*
- * A block maps the address (pgt_walk_alloc said -EEXIST) and thp is off
- * now: the block's own handling. As walk_thp.
- */
-static __attribute__((noinline)) pte_t *walk_block(struct mm_struct *mm,
-						   const struct vm_area_struct *vma,
-						   vaddr_t address, unsigned flags, int *err)
-{
-	pte_t *slot = pgt_slot(mm->pgt, address, BLOCK_LEVEL);
-
-	*err = -EEXIST;
-	if (!slot || !arch_pte_present(*slot) || arch_pte_is_table(*slot, BLOCK_LEVEL))
-		return NULL; /* a block at another level: not the fault path's */
-	*err = block_fault(mm, vma, address, flags, slot);
-	if (*err)
-		return NULL;
-	return pgt_walk_alloc(mm->pgt, address, err); /* split: the table is there */
-}
-
-/*
- * Set vmf->pte to the level-3 slot of the address, allocating tables.
- * 0, 1 (a block fault, handled), -ENOMEM (no page for a table) or -EEXIST
- * (a block the fault path does not handle maps the address). thp=never
- * pays one test, and only when a table is missing.
- */
-PATH int walk(struct vm_fault *vmf)
-{
-	int err;
-
-	vmf->pte = pgt_walk(vmf->mm->pgt, vmf->address);
-	if (likely(vmf->pte))
-		return 0;
-	if (unlikely(vmf->mm->thp))
-		vmf->pte = walk_thp(vmf->mm, vmf->vma, vmf->address, vmf->flags,
-				    vmf->stamps, &err);
-	else
-		vmf->pte = pgt_walk_alloc(vmf->mm->pgt, vmf->address, &err);
-	if (unlikely(!vmf->pte && err == -EEXIST))
-		vmf->pte = walk_block(vmf->mm, vmf->vma, vmf->address, vmf->flags, &err);
-	return vmf->pte ? 0 : err;
-}
-
-/*
- * The fault's result when the walk gave no slot: 0 for a fault handled at
- * a block (1), -ENOMEM counted, -EFAULT for a block the fault path does not
- * handle. Out of line, so that the page path's returns stay as they were.
- */
-static __attribute__((noinline)) int walk_failed(struct mm_struct *mm, int err)
-{
-	if (err > 0)
-		return 0;
-	if (err == -ENOMEM) {
-		mm->nr_fault_oom++;
-		return -ENOMEM;
 	}
-	return -EFAULT;
+	if (mm->thp && !arch_pte_present(e)) {
+		err = huge_fault(mm, vma, address, flags, stamps,
+				 level == BLOCK_LEVEL ? slot : NULL);
+		if (err != HUGE_FALLBACK) {
+			if (err == -ENOMEM)
+				mm->nr_fault_oom++;
+			*ret = err;
+			return NULL;
+		}
+	}
+	/* a fallback changed no entry: the tables go on from where the descent stopped */
+	slot = pgt_alloc_from(mm->pgt, slot, level, address, &err);
+	if (unlikely(!slot)) {
+		if (err == -ENOMEM)
+			mm->nr_fault_oom++;
+		*ret = err == -ENOMEM ? -ENOMEM : -EFAULT;
+	}
+	return slot;
 }
 
-/* Walk to the level-3 slot (allocating tables) and resolve the fault there. */
+/*
+ * The walk to the last-level slot: inline (pgt_walk), or fault_upper when a
+ * table is missing or a leaf lies above the last level. NULL when the fault
+ * ended there, with its result in *ret.
+ */
+PATH pte_t *walk(struct vm_fault *vmf, int *ret)
+{
+	pte_t *pte = pgt_walk(vmf->mm->pgt, vmf->address);
+
+	if (likely(pte))
+		return pte;
+	return fault_upper(vmf->mm, vmf->vma, vmf->address, vmf->flags, vmf->stamps, ret);
+}
+
+/* Walk to the last-level slot (allocating tables) and resolve the fault there. */
 PATH int handle_mm_fault(struct vm_fault *vmf)
 {
 	pte_t pte;
-	int err = walk(vmf);
+	int ret;
 
-	if (unlikely(err))
-		return walk_failed(vmf->mm, err); /* a tail call */
+	vmf->pte = walk(vmf, &ret);
+	if (unlikely(!vmf->pte))
+		return ret;
 	STAMP(vmf, STAGE_WALK);
 	pte = *vmf->pte;
 	if (likely(!arch_pte_valid(pte)))
 		return do_anonymous_page(vmf);
-	return handle_present_pte(vmf, pte);
+	return present_leaf(vmf, vmf->pte, PGT_LAST_LEVEL, pte);
 }
 
 /*

@@ -70,42 +70,6 @@ void mm_set_thp(struct mm_struct *mm, bool on)
 	mm->thp = on;
 }
 
-int mm_split_edges(struct mm_struct *mm, vaddr_t start, vaddr_t end)
-{
-	vaddr_t edge[2] = { start, end };
-	pte_t *slot[2];
-	size_t need = 0;
-
-	/*
-	 * The window's blocks are all at BLOCK_LEVEL: one split per edge at
-	 * most, one in all when both edges fall in the same block. A split
-	 * rewrites its slot only, so the other edge's slot stays where it is.
-	 */
-	for (int i = 0; i < 2; i++) {
-		slot[i] = pgt_slot(mm->pgt, edge[i], BLOCK_LEVEL);
-		if (IS_ALIGNED(edge[i], BLOCK_SIZE) || !slot[i] || !arch_pte_present(*slot[i]) ||
-		    arch_pte_is_table(*slot[i], BLOCK_LEVEL) || (i == 1 && slot[1] == slot[0]))
-			slot[i] = NULL;
-		need += slot[i] != NULL;
-	}
-	/* Both tables or neither: a huge zero block split would change its entries. */
-	if (page_free_count() < need)
-		return -ENOMEM;
-	for (int i = 0; i < 2; i++) {
-		paddr_t to = 0;
-		int err;
-
-		if (!slot[i])
-			continue;
-		if (mm->huge_zero_pa && arch_pte_addr(*slot[i], BLOCK_LEVEL) == mm->huge_zero_pa)
-			to = mm->zero_pa;
-		err = pgt_split_block(mm->pgt, edge[i], to);
-		assert(err == 1);
-		(void)err;
-	}
-	return 0;
-}
-
 void mm_set_vmacache(struct mm_struct *mm, bool on)
 {
 	mm->vmacache_on = on;
@@ -150,23 +114,14 @@ static bool vma_less(const struct rb_node *a, const struct rb_node *b)
 
 /*
  * Whether the page at va (slot ptep), which has MM_CONT, is part of a
- * consistent contiguous range (Arm ARM D8.6.1) inside vma: the range's
- * first entry is valid, with the same attributes, and its output address
- * is aligned to the range and ours is the same run's.
+ * consistent contiguous range (pgt_cont_ok) inside vma.
  */
 static bool cont_ok(const struct vm_area_struct *vma, const pte_t *ptep, vaddr_t va)
 {
 	vaddr_t base = ALIGN_DOWN(va, CONT_PTE_SIZE);
-	const pte_t *first = ptep - (va - base) / PAGE_SIZE;
-	paddr_t pa;
 
-	if (base < vma->vm_start || base + CONT_PTE_SIZE > vma->vm_end ||
-	    !arch_pte_valid(*ptep) || !arch_pte_valid(*first) ||
-	    arch_pte_attrs(*first, PGT_LAST_LEVEL) != arch_pte_attrs(*ptep, PGT_LAST_LEVEL))
-		return false;
-	pa = arch_pte_addr(*first, PGT_LAST_LEVEL);
-	return IS_ALIGNED(pa, CONT_PTE_SIZE) &&
-	       arch_pte_addr(*ptep, PGT_LAST_LEVEL) == pa + (va - base);
+	return base >= vma->vm_start && base + CONT_PTE_SIZE <= vma->vm_end &&
+	       pgt_cont_ok(ptep, va);
 }
 
 /* The pages under one VMA: attributes within its access (kept, MM_NONE,
@@ -179,10 +134,18 @@ static int check_pages(struct mm_struct *mm, const struct vm_area_struct *vma,
 	const pte_t *ptep;
 	unsigned attrs;
 	paddr_t pa;
+	int level;
 
 	while (va < vma->vm_end) {
-		ptep = pgt_slot(mm->pgt, va, BLOCK_LEVEL);
-		if (ptep && arch_pte_present(*ptep) && !arch_pte_is_table(*ptep, BLOCK_LEVEL)) {
+		ptep = pgt_descend(mm->pgt, va, PGT_LAST_LEVEL, &level);
+		if (level < PGT_LAST_LEVEL && !arch_pte_present(*ptep)) {
+			/* no table below: skip the slot's span */
+			va = ALIGN_DOWN(va, level_size(level)) + level_size(level);
+			continue;
+		}
+		if (level < BLOCK_LEVEL)
+			FAIL("level-%d leaf at %#llx", level, (unsigned long long)va);
+		if (level == BLOCK_LEVEL) {
 			/* A block: aligned, inside the VMA, attributes as a page's. */
 			pa = arch_pte_addr(*ptep, BLOCK_LEVEL);
 			attrs = arch_pte_attrs(*ptep, BLOCK_LEVEL);
@@ -207,11 +170,6 @@ static int check_pages(struct mm_struct *mm, const struct vm_area_struct *vma,
 				*pages += BIT(BLOCK_ORDER);
 			}
 			va += BLOCK_SIZE;
-			continue;
-		}
-		ptep = pgt_walk(mm->pgt, va);
-		if (!ptep) { /* no last-level table: skip its span */
-			va = ALIGN_DOWN(va, BLOCK_SIZE) + BLOCK_SIZE;
 			continue;
 		}
 		if (arch_pte_present(*ptep)) {

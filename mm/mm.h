@@ -150,10 +150,12 @@ void mm_set_thp(struct mm_struct *mm, bool on);
 void mm_drop_huge_zero(struct mm_struct *mm);
 
 /*
- * mm_split_edges: split the blocks that the edges of [start, end) cut, so
- * that pgt_unmap and pgt_protect over it need no memory: both edges' table
- * pages or neither, so -ENOMEM leaves every entry as it was (a huge zero
- * block split becomes zero-page entries). 0 or -ENOMEM.
+ * mm_split_edges: cut [start, end) (mm/cut.c: pgt_cut_prepare, then
+ * pgt_cut_commit): split the leaves its edges cut and unfold the contiguous
+ * ranges they cut, so that pgt_unmap and pgt_protect over it need no
+ * memory: both edges' table pages or neither, so -ENOMEM leaves every entry
+ * as it was (a huge zero block split becomes zero-page entries). 0 or
+ * -ENOMEM.
  */
 int mm_split_edges(struct mm_struct *mm, vaddr_t start, vaddr_t end);
 

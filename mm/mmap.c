@@ -4,73 +4,20 @@
  * the page tables and the VMA set, so an error always leaves the mm as it
  * was.
  *
- * pgt_unmap and pgt_protect cannot fail here, for two reasons. Large folios
- * under the Contiguous bit that a cut falls inside are unfolded (Arm ARM
- * DDI0487 K.a D8.6.1, "The Contiguous bit": every entry broken, the range
- * flushed, every entry rewritten without the bit; pgtable.c pgt_unfold),
- * which needs no memory. Blocks (thp=always) lie inside one VMA, naturally
- * aligned, at BLOCK_LEVEL only, so only the operation's two edges can cut
- * one, never a VMA edge inside it: mm_split_edges() splits those (at most
- * two table pages) before the first edit, and returns -ENOMEM with no
- * translation changed when they cannot be had. After it, every block met
- * lies wholly inside each pgt_unmap/pgt_protect range, and their own
- * split_edges() finds nothing to split.
+ * pgt_unmap and pgt_protect cannot fail here: each operation first cuts
+ * the range (mm_split_edges, mm/cut.c), which takes every table page the
+ * leaves its edges cut need, or returns -ENOMEM with no translation
+ * changed, and then splits them (blocks, thp=always) and unfolds the
+ * contiguous ranges (large folios) they cut (Arm ARM DDI0487 K.a D8.6.1).
+ * After it, every leaf met lies wholly inside each pgt_unmap/pgt_protect
+ * range, and their own cuts find nothing to do. mm_unmap_range is in
+ * mm/cut.c.
  */
 #include "mm/vma.h"
 #include "lib/assert.h"
 #include "lib/errno.h"
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
-
-/* pgt_unmap's callback: free a data page (never the shared zero page). */
-static void release_page(paddr_t pa, void *ctx)
-{
-	struct mm_struct *mm = ctx;
-
-	if (pa == mm->zero_pa || (mm->huge_zero_pa && pa - mm->huge_zero_pa < BLOCK_SIZE))
-		return;
-	page_free(pa);
-	mm->nr_pages_freed++;
-}
-
-/* Unmap the pages of [start, end) and free emptied tables. */
-static void unmap_pages(struct mm_struct *mm, vaddr_t start, vaddr_t end)
-{
-	int err = pgt_unmap(mm->pgt, start, end - start, release_page, mm);
-
-	assert(err == 0);
-	(void)err;
-}
-
-void mm_unmap_range(struct mm_struct *mm, vaddr_t start, vaddr_t end,
-		    struct vm_area_struct *spare)
-{
-	struct vm_area_struct *vma = find_vma(mm, start), *next;
-
-	assert(!spare == !vma_unmap_needs_spare(mm, start, end));
-	/* Pages exist only under VMAs: unmap each overlap, not the holes. */
-	for (next = vma; next && next->vm_start < end; next = next->vm_next)
-		unmap_pages(mm, MAX(start, next->vm_start), MIN(end, next->vm_end));
-
-	for (; vma && vma->vm_start < end; vma = next) {
-		next = vma->vm_next;
-		if (vma->vm_start < start && vma->vm_end > end) {
-			vma_split(mm, vma, end, spare);
-			vma->vm_end = start;
-			break;
-		}
-		if (vma->vm_start < start) {
-			vma->vm_end = start;
-		} else if (vma->vm_end > end) {
-			vma->vm_start = end;
-		} else {
-			vma_unlink(mm, vma);
-			vma_free(vma);
-		}
-	}
-	if (end > mm->free_area_cache)
-		mm->free_area_cache = MIN(end, mm->mmap_base);
-}
 
 /* Whether [addr, addr + len) lies inside the VMA window (len <= TASK_SIZE). */
 static bool in_window(vaddr_t addr, uint64_t len)

@@ -14,8 +14,9 @@
  *  - A page is released, and a table page freed, only after the TLB flush
  *    that removes every cached use of it.
  *  - Operations that can fail allocate first and change nothing on error:
- *    unmap and protect reserve the tables their edge block splits need
- *    (at most MAX_CUTS) before touching an entry; map undoes what it did.
+ *    unmap and protect take the tables their edge splits need (a cut:
+ *    pgt_cut_prepare, at most PGT_MAX_CUTS) before touching an entry; map
+ *    undoes what it did.
  *  - table_pages counts every table page reachable from the root, exactly.
  *  - A kept entry (MM_NONE, mm/arch.h) is a leaf like any other: it holds its
  *    page, blocks tables from emptying, is split, protected and unmapped.
@@ -28,7 +29,6 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "mm/page_alloc.h"
-#include "mm/tlb.h"
 
 #define PTRS PGT_PTES
 #define LAST PGT_LAST_LEVEL
@@ -69,6 +69,18 @@ static bool range_ok(vaddr_t va, uint64_t size)
 {
 	return size && IS_ALIGNED(va | size, PAGE_SIZE) && va < VA_LIMIT &&
 	       size <= VA_LIMIT - va;
+}
+
+void pgt_flush_range(vaddr_t va, vaddr_t end, unsigned shift, bool walks)
+{
+	va = ALIGN_DOWN(va, BIT(shift));
+	if (end <= va)
+		return;
+	if (((end - va - 1) >> shift) + 1 > PGT_FLUSH_MAX_OPS) {
+		arch_tlb_flush_all();
+		return;
+	}
+	arch_tlb_flush_leaves(va, end, shift, walks);
 }
 
 /* A zeroed table page, counted; 0 when memory is out. */
@@ -138,21 +150,16 @@ void pgt_destroy(struct pgtable *pgt)
  * Single-address walks (the fault path).
  */
 
-/* pgt_walk_alloc's slow path: walk again, allocating the missing tables. */
-static __attribute__((noinline)) pte_t *walk_alloc_slow(struct pgtable *pgt, vaddr_t va,
-							int *err)
+pte_t *pgt_alloc_from(struct pgtable *pgt, pte_t *slot, int level, vaddr_t va, int *err)
 {
-	pte_t *table = pgt->root;
-
-	for (int level = PGT_ROOT_LEVEL; level < LAST; level++) {
-		pte_t *slot = &table[pgt_index(va, level)];
+	for (; level < LAST; level++) {
 		pte_t e = *slot;
 
 		if (!arch_pte_is_table(e, level)) {
 			paddr_t pa;
 
 			if (arch_pte_present(e)) {
-				*err = -EEXIST; /* a block maps va */
+				*err = -EEXIST; /* a leaf maps va */
 				return NULL;
 			}
 			pa = table_alloc(pgt);
@@ -163,9 +170,19 @@ static __attribute__((noinline)) pte_t *walk_alloc_slow(struct pgtable *pgt, vad
 			e = arch_pte_table(pa);
 			arch_pte_write_table(slot, e);
 		}
-		table = pgt_next(e);
+		slot = &pgt_next(e)[pgt_index(va, level + 1)];
 	}
-	return &table[pgt_index(va, LAST)];
+	return slot;
+}
+
+/* pgt_walk_alloc's slow path: one descent, then the missing tables below where it stopped. */
+static __attribute__((noinline)) pte_t *walk_alloc_slow(struct pgtable *pgt, vaddr_t va,
+							int *err)
+{
+	int level;
+	pte_t *slot = pgt_descend(pgt, va, LAST, &level);
+
+	return pgt_alloc_from(pgt, slot, level, va, err);
 }
 
 pte_t *pgt_walk_alloc(struct pgtable *pgt, vaddr_t va, int *err)
@@ -180,28 +197,18 @@ pte_t *pgt_walk_alloc(struct pgtable *pgt, vaddr_t va, int *err)
 int pgt_lookup(const struct pgtable *pgt, vaddr_t va, paddr_t *pa,
 	       unsigned *attrs, int *level)
 {
-	const pte_t *table = pgt->root;
+	int l;
+	const pte_t *slot = va < VA_LIMIT ? pgt_descend(pgt, va, LAST, &l) : NULL;
 
-	if (va >= VA_LIMIT)
+	if (!slot || !arch_pte_present(*slot))
 		return -ENOENT;
-	for (int l = PGT_ROOT_LEVEL; l <= LAST; l++) {
-		pte_t e = table[pgt_index(va, l)];
-
-		if (!arch_pte_present(e))
-			return -ENOENT;
-		if (arch_pte_is_table(e, l)) {
-			table = pgt_next(e);
-			continue;
-		}
-		if (pa)
-			*pa = arch_pte_addr(e, l) + (va & (entry_size(l) - 1));
-		if (attrs)
-			*attrs = arch_pte_attrs(e, l);
-		if (level)
-			*level = l;
-		return 0;
-	}
-	return -ENOENT; /* not reached: last-level entries are never tables */
+	if (pa)
+		*pa = arch_pte_addr(*slot, l) + (va & (entry_size(l) - 1));
+	if (attrs)
+		*attrs = arch_pte_attrs(*slot, l);
+	if (level)
+		*level = l;
+	return 0;
 }
 
 /* ---------------------------------------------------------------------------
@@ -238,10 +245,10 @@ static int map_range(struct pgtable *pgt, pte_t *table, int level, vaddr_t va,
 		pte_t e = *slot;
 
 		if (level == LAST) {
-			arch_pte_write(slot, arch_pte_leaf(pa, attrs, LAST));
+			arch_pte_set(slot, arch_pte_leaf(pa, attrs, LAST));
 		} else if (level == BLOCK_LEVEL && !(flags & PGT_NO_BLOCKS) && !arch_pte_present(e) &&
 			   next - va == size && IS_ALIGNED(pa, size)) {
-			arch_pte_write(slot, arch_pte_leaf(pa, attrs, BLOCK_LEVEL));
+			arch_pte_set(slot, arch_pte_leaf(pa, attrs, BLOCK_LEVEL));
 		} else {
 			int err;
 
@@ -348,20 +355,37 @@ static pte_t broken(const struct op *op, pte_t e, int level)
 }
 
 /*
+ * make: store the new valid leaf for `old` at *slot (protect), after the
+ * break and flush when old was valid. A leaf that becomes executable has
+ * its pages' data cleaned to the Point of Unification and the I-cache
+ * invalidated first (mprotect(PROT_EXEC) after writing code).
+ */
+static void make(const struct op *op, pte_t *slot, pte_t old, int level)
+{
+	pte_t now = made(op, old, level);
+
+	if (!arch_pte_valid(now)) {
+		arch_pte_set(slot, now);
+		return;
+	}
+	if ((op->attrs & MM_EXEC) && !(arch_pte_attrs(old, level) & MM_EXEC))
+		arch_sync_exec(arch_pte_addr(old, level), entry_size(level));
+	arch_pte_set(slot, now);
+}
+
+/*
  * finish: after the flush that followed the break of `old` at *slot: free
  * the emptied table, or release the unmapped leaf's pages, or write the
  * leaf's new valid entry (make, after break and flush).
  */
 static void finish(const struct op *op, pte_t *slot, pte_t old, int level)
 {
-	pte_t now = arch_pte_is_table(old, level) ? 0 : made(op, old, level);
-
 	if (arch_pte_is_table(old, level))
 		table_free(op->pgt, arch_pte_addr(old, level));
 	else if (op->unmap)
 		release_leaf(op, old, level);
-	else if (arch_pte_valid(now))
-		arch_pte_write(slot, now);
+	else if (arch_pte_valid(made(op, old, level)))
+		make(op, slot, old, level);
 }
 
 /*
@@ -369,7 +393,10 @@ static void finish(const struct op *op, pte_t *slot, pte_t old, int level)
  * table's span and are leaf boundaries. Works in chunks of up to CHUNK
  * entries: decide each entry's action and carry out its first step (recurse,
  * rewrite a kept entry at once, or break a valid one), then one TLB flush
- * for the chunk's breaks, then finish each broken entry.
+ * for the chunk's breaks (leaf only, unless a table was emptied: then the
+ * cached walks through it go too), then finish each broken entry. Entry
+ * stores carry no barrier of their own: the flush begins with one, and the
+ * callers end with one.
  */
 static void apply(const struct op *op, pte_t *table, int level, vaddr_t va, vaddr_t end)
 {
@@ -381,7 +408,7 @@ static void apply(const struct op *op, pte_t *table, int level, vaddr_t va, vadd
 		size_t c0 = ALIGN_DOWN(i, CHUNK), stop = MIN(last + 1, c0 + CHUNK);
 		size_t lo = CHUNK, hi = 0; /* changed entries: [lo, hi) of the chunk */
 		pte_t old[CHUNK];
-		bool changed[CHUNK];
+		bool changed[CHUNK], walks = false;
 
 		for (; i < stop; i++) {
 			pte_t e = table[i];
@@ -398,87 +425,60 @@ static void apply(const struct op *op, pte_t *table, int level, vaddr_t va, vadd
 			/* edges were split: a leaf changed lies wholly inside */
 			assert(arch_pte_is_table(e, level) || (eva >= va && eva + size <= end));
 			if (act == ACT_REWRITE) {
-				arch_pte_write(&table[i], made(op, e, level));
-				if (op->unmap)
+				if (op->unmap) {
+					arch_pte_set(&table[i], 0);
 					release_leaf(op, e, level);
+				} else {
+					make(op, &table[i], e, level);
+				}
 				continue;
 			}
 			old[i - c0] = e;
 			changed[i - c0] = true;
+			walks |= arch_pte_is_table(e, level);
 			lo = MIN(lo, i - c0);
 			hi = i - c0 + 1;
-			arch_pte_write(&table[i], broken(op, e, level));
+			arch_pte_set(&table[i], broken(op, e, level));
 		}
 		if (lo >= hi)
 			continue;
 
-		tlb_flush_range(span + (c0 + lo) * size, span + (c0 + hi) * size,
-				level_shift(level));
+		pgt_flush_range(span + (c0 + lo) * size, span + (c0 + hi) * size,
+				level_shift(level), walks);
 		for (size_t k = lo; k < hi; k++)
 			if (changed[k])
 				finish(op, &table[c0 + k], old[k], level);
 	}
 }
 
-/* A block to split so that an edge becomes a leaf boundary. */
-#define MAX_CUTS (2 * (LAST - PGT_ROOT_LEVEL - 1)) /* each edge: one per level with blocks */
-struct cut {
-	int level;
-	vaddr_t base;
-};
+/* ---------------------------------------------------------------------------
+ * Splitting leaves, and contiguous ranges.
+ */
 
-/* Add the cuts that make `a` a leaf boundary to cuts[0..n); returns the new n. */
-static int find_cuts(const struct pgtable *pgt, vaddr_t a, struct cut *cuts, int n)
+/*
+ * split_leaf: replace the leaf at *slot (of `level` < LAST, mapping base;
+ * valid or kept) by the table in `page`, filled with entries of level + 1
+ * mapping the same run with the same attributes, or all mapping `to` when
+ * it is not 0. The table is filled with plain stores (not live yet) and
+ * linked after a break and a flush of the old leaf and of the walks
+ * through its slot (TLBI VAE1IS: a table takes its place).
+ */
+static void split_leaf(struct pgtable *pgt, pte_t *slot, int level, vaddr_t base,
+		       paddr_t page, paddr_t to)
 {
-	const pte_t *table = pgt->root;
-
-	if (a >= VA_LIMIT)
-		return n;
-	for (int level = PGT_ROOT_LEVEL; level <= LAST; level++) {
-		pte_t e = table[pgt_index(a, level)];
-
-		if (arch_pte_is_table(e, level)) {
-			table = pgt_next(e);
-			continue;
-		}
-		if (!arch_pte_present(e))
-			return n;
-		for (int l = level; l < LAST && !IS_ALIGNED(a, entry_size(l)); l++) {
-			struct cut c = { l, ALIGN_DOWN(a, entry_size(l)) };
-			int j = 0;
-
-			while (j < n && (cuts[j].level != c.level || cuts[j].base != c.base))
-				j++;
-			if (j == n)
-				cuts[n++] = c;
-		}
-		return n;
-	}
-	return n;
-}
-
-/* Replace the block at (level, base) by a table of the same mappings, in `page`. */
-static void split(struct pgtable *pgt, const struct cut *c, paddr_t page)
-{
-	pte_t *table = pgt->root, *slot, *t = arch_phys_to_virt(page);
-	vaddr_t sub = entry_size(c->level + 1);
-	unsigned attrs;
+	pte_t e = *slot, *t = arch_phys_to_virt(page);
+	vaddr_t sub = entry_size(level + 1);
 	paddr_t pa;
-	pte_t e;
+	unsigned attrs;
 
-	for (int level = PGT_ROOT_LEVEL; level < c->level; level++)
-		table = pgt_next(table[pgt_index(c->base, level)]);
-	slot = &table[pgt_index(c->base, c->level)];
-	e = *slot;
-	assert(arch_pte_present(e) && !arch_pte_is_table(e, c->level));
-	pa = arch_pte_addr(e, c->level);
-	attrs = arch_pte_attrs(e, c->level);
-	for (size_t i = 0; i < PTRS; i++) /* not live yet: plain stores */
-		t[i] = arch_pte_leaf(pa + i * sub, attrs, c->level + 1);
-
+	assert(level < LAST && arch_pte_present(e) && !arch_pte_is_table(e, level));
+	pa = arch_pte_addr(e, level);
+	attrs = arch_pte_attrs(e, level);
+	for (size_t i = 0; i < PTRS; i++)
+		t[i] = arch_pte_leaf(to ? to : pa + i * sub, attrs, level + 1);
 	if (arch_pte_valid(e)) { /* a kept block is in no TLB */
-		arch_pte_write(slot, 0);
-		arch_tlb_flush_page(c->base);
+		arch_pte_set(slot, 0);
+		arch_tlb_flush_page(base);
 	}
 	arch_pte_write_table(slot, arch_pte_table(page));
 	pgt->table_pages++;
@@ -486,80 +486,170 @@ static void split(struct pgtable *pgt, const struct cut *c, paddr_t page)
 
 int pgt_split_block(struct pgtable *pgt, vaddr_t va, paddr_t to)
 {
-	pte_t *slot = va < VA_LIMIT ? pgt_slot(pgt, va, BLOCK_LEVEL) : NULL, *t, e;
-	unsigned attrs;
-	paddr_t page, pa;
+	pte_t *slot = va < VA_LIMIT ? pgt_slot(pgt, va, BLOCK_LEVEL) : NULL;
+	paddr_t page;
 
 	if (!slot || !arch_pte_present(*slot) || arch_pte_is_table(*slot, BLOCK_LEVEL))
 		return 0;
-	page = table_alloc(pgt);
+	page = page_alloc();
 	if (!page)
 		return -ENOMEM;
-	e = *slot;
-	pa = arch_pte_addr(e, BLOCK_LEVEL);
-	attrs = arch_pte_attrs(e, BLOCK_LEVEL);
-	t = arch_phys_to_virt(page);
-	for (size_t i = 0; i < PTRS; i++) /* not live yet: plain stores */
-		t[i] = arch_pte_leaf(to ? to : pa + i * PAGE_SIZE, attrs, LAST);
-	if (arch_pte_valid(e)) { /* a kept block is in no TLB */
-		arch_pte_write(slot, 0);
-		arch_tlb_flush_page(ALIGN_DOWN(va, BLOCK_SIZE));
-	}
-	arch_pte_write_table(slot, arch_pte_table(page));
-	return 1;
-}
-
-int pgt_unfold(struct pgtable *pgt, vaddr_t va)
-{
-	pte_t *slot = va < VA_LIMIT ? pgt_walk(pgt, va) : NULL, *first;
-	vaddr_t base = ALIGN_DOWN(va, CONT_PTE_SIZE);
-	pte_t old[CONT_PTES];
-
-	if (!slot || !arch_pte_valid(*slot) ||
-	    !(arch_pte_attrs(*slot, LAST) & MM_CONT))
-		return 0;
-	first = slot - pgt_index(va, LAST) % CONT_PTES;
-	for (size_t i = 0; i < CONT_PTES; i++) {
-		old[i] = first[i];
-		arch_pte_write(&first[i], 0);
-	}
-	tlb_flush_range(base, base + CONT_PTE_SIZE, PAGE_SHIFT);
-	for (size_t i = 0; i < CONT_PTES; i++)
-		arch_pte_write(&first[i],
-			       arch_pte_leaf(arch_pte_addr(old[i], LAST),
-					     arch_pte_attrs(old[i], LAST) & ~MM_CONT, LAST));
+	split_leaf(pgt, slot, BLOCK_LEVEL, ALIGN_DOWN(va, BLOCK_SIZE), page, to);
 	return 1;
 }
 
 /*
- * Split the blocks cut by [va, end)'s edges, then unfold the contiguous
- * ranges they cut. The tables are all allocated before the first split, so
- * -ENOMEM leaves the tables as they were; unfolding needs no memory.
+ * rewrite_cont: the contiguous range from `first` (mapping base): every
+ * entry broken, the range flushed (leaf only), every entry made with the
+ * same output address and attrs(old entry) (Linux's contpte_convert). One
+ * barrier for the made entries.
  */
-static int split_edges(struct pgtable *pgt, vaddr_t va, vaddr_t end)
+static void rewrite_cont(pte_t *first, vaddr_t base, unsigned set, unsigned clear)
 {
-	struct cut cuts[MAX_CUTS];
-	paddr_t pages[MAX_CUTS];
-	int n = find_cuts(pgt, end, cuts, find_cuts(pgt, va, cuts, 0));
+	pte_t old[CONT_PTES];
 
-	for (int i = 0; i < n; i++) {
-		pages[i] = page_alloc();
-		if (!pages[i]) {
-			while (i-- > 0)
-				page_free(pages[i]);
+	for (size_t i = 0; i < CONT_PTES; i++) {
+		old[i] = first[i];
+		arch_pte_set(&first[i], 0);
+	}
+	pgt_flush_range(base, base + CONT_PTE_SIZE, PAGE_SHIFT, false);
+	for (size_t i = 0; i < CONT_PTES; i++) {
+		unsigned attrs = set ? set : arch_pte_attrs(old[i], LAST);
+
+		arch_pte_set(&first[i], arch_pte_leaf(arch_pte_addr(old[i], LAST),
+						      attrs & ~clear, LAST));
+	}
+	arch_pte_publish();
+}
+
+void pgt_rewrite_cont(pte_t *slot, vaddr_t va, unsigned attrs)
+{
+	vaddr_t base = ALIGN_DOWN(va, CONT_PTE_SIZE);
+
+	assert(arch_pte_valid(*slot) && (arch_pte_attrs(*slot, LAST) & MM_CONT) &&
+	       attrs != MM_NONE);
+	rewrite_cont(slot - pgt_index(va, LAST) % CONT_PTES, base, attrs | MM_CONT, 0);
+}
+
+int pgt_unfold(struct pgtable *pgt, vaddr_t va)
+{
+	pte_t *slot = va < VA_LIMIT ? pgt_walk(pgt, va) : NULL;
+
+	if (!slot || !arch_pte_valid(*slot) ||
+	    !(arch_pte_attrs(*slot, LAST) & MM_CONT))
+		return 0;
+	rewrite_cont(slot - pgt_index(va, LAST) % CONT_PTES, ALIGN_DOWN(va, CONT_PTE_SIZE), 0,
+		     MM_CONT);
+	return 1;
+}
+
+void pgt_set_run_split(pte_t *first, vaddr_t va, paddr_t pa, size_t n, unsigned attrs)
+{
+	/* The whole ranges: [head, tail) of the run, if VA and PA agree on the range offset. */
+	size_t head = n, tail = n;
+
+	if (!((va ^ pa) & (CONT_PTE_SIZE - 1))) {
+		head = MIN(n, (ALIGN_UP(va, CONT_PTE_SIZE) - va) / PAGE_SIZE);
+		tail = head + ALIGN_DOWN(n - head, CONT_PTES);
+	}
+	pgt_set_run(first, pa, head, attrs);
+	pgt_set_run(first + head, pa + head * PAGE_SIZE, tail - head, attrs | MM_CONT);
+	pgt_set_run(first + tail, pa + tail * PAGE_SIZE, n - tail, attrs);
+}
+
+/*
+ * Add the cuts that make `a` a leaf boundary to cut->at[0..n): the leaf
+ * mapping a, and below it the leaves its splits will create, at each level
+ * where a is not aligned.
+ */
+static void find_cuts(const struct pgtable *pgt, vaddr_t a, struct pgt_cut *cut)
+{
+	int level;
+	const pte_t *slot;
+
+	if (a >= VA_LIMIT)
+		return;
+	slot = pgt_descend(pgt, a, LAST, &level);
+	if (!arch_pte_present(*slot))
+		return;
+	for (int l = level; l < LAST && !IS_ALIGNED(a, entry_size(l)); l++) {
+		vaddr_t base = ALIGN_DOWN(a, entry_size(l));
+		int j = 0;
+
+		while (j < cut->n && (cut->at[j].level != l || cut->at[j].base != base))
+			j++;
+		if (j == cut->n) {
+			assert(cut->n < PGT_MAX_CUTS);
+			cut->at[cut->n].level = l;
+			cut->at[cut->n].base = base;
+			cut->at[cut->n].page = 0;
+			cut->n++;
+		}
+	}
+}
+
+int pgt_cut_prepare(struct pgtable *pgt, vaddr_t va, vaddr_t end, struct pgt_cut *cut)
+{
+	assert(va < end && end <= VA_LIMIT);
+	cut->va = va;
+	cut->end = end;
+	cut->n = 0;
+	cut->alias_from = cut->alias_to = 0;
+	find_cuts(pgt, va, cut);
+	find_cuts(pgt, end, cut);
+	for (int i = 0; i < cut->n; i++) {
+		cut->at[i].page = page_alloc();
+		if (!cut->at[i].page) {
+			pgt_cut_abort(cut);
 			return -ENOMEM;
 		}
 	}
-	/* Upper blocks first: a lower cut may lie inside one. */
-	for (int level = PGT_ROOT_LEVEL; level < LAST; level++)
-		for (int i = 0; i < n; i++)
-			if (cuts[i].level == level)
-				split(pgt, &cuts[i], pages[i]);
-	if (!IS_ALIGNED(va, CONT_PTE_SIZE))
-		pgt_unfold(pgt, va);
-	if (!IS_ALIGNED(end, CONT_PTE_SIZE))
-		pgt_unfold(pgt, end);
 	return 0;
+}
+
+void pgt_cut_abort(struct pgt_cut *cut)
+{
+	for (int i = 0; i < cut->n; i++)
+		if (cut->at[i].page)
+			page_free(cut->at[i].page);
+	cut->n = 0;
+}
+
+void pgt_cut_commit(struct pgtable *pgt, struct pgt_cut *cut)
+{
+	/* Upper leaves first: a lower cut lies inside one. */
+	for (int level = PGT_ROOT_LEVEL; level < LAST; level++) {
+		for (int i = 0; i < cut->n; i++) {
+			int l;
+			pte_t *slot;
+			paddr_t to = 0;
+
+			if (cut->at[i].level != level)
+				continue;
+			slot = pgt_descend(pgt, cut->at[i].base, level, &l);
+			assert(l == level);
+			if (cut->alias_from && level == BLOCK_LEVEL &&
+			    arch_pte_addr(*slot, level) == cut->alias_from)
+				to = cut->alias_to;
+			split_leaf(pgt, slot, level, cut->at[i].base, cut->at[i].page, to);
+		}
+	}
+	cut->n = 0;
+	if (!IS_ALIGNED(cut->va, CONT_PTE_SIZE))
+		pgt_unfold(pgt, cut->va);
+	if (!IS_ALIGNED(cut->end, CONT_PTE_SIZE))
+		pgt_unfold(pgt, cut->end);
+}
+
+/* Split and unfold what the edges of [va, end) cut; 0 or -ENOMEM with nothing changed. */
+static int cut_edges(struct pgtable *pgt, vaddr_t va, vaddr_t end)
+{
+	struct pgt_cut cut;
+	int err = pgt_cut_prepare(pgt, va, end, &cut);
+
+	if (!err)
+		pgt_cut_commit(pgt, &cut);
+	return err;
 }
 
 int pgt_map(struct pgtable *pgt, vaddr_t va, paddr_t pa, uint64_t size,
@@ -578,6 +668,7 @@ int pgt_map(struct pgtable *pgt, vaddr_t va, paddr_t pa, uint64_t size,
 		struct op op = { .pgt = pgt, .unmap = true };
 
 		apply(&op, pgt->root, PGT_ROOT_LEVEL, va, va + size);
+		arch_pte_publish();
 		return err;
 	}
 	arch_pte_sync();
@@ -592,10 +683,11 @@ int pgt_unmap(struct pgtable *pgt, vaddr_t va, uint64_t size,
 
 	if (!range_ok(va, size))
 		return -EINVAL;
-	err = split_edges(pgt, va, va + size);
+	err = cut_edges(pgt, va, va + size);
 	if (err)
 		return err;
 	apply(&op, pgt->root, PGT_ROOT_LEVEL, va, va + size);
+	arch_pte_publish();
 	return 0;
 }
 
@@ -606,7 +698,7 @@ int pgt_protect(struct pgtable *pgt, vaddr_t va, uint64_t size, unsigned attrs)
 
 	if (!range_ok(va, size) || !attrs_ok(attrs))
 		return -EINVAL;
-	err = split_edges(pgt, va, va + size);
+	err = cut_edges(pgt, va, va + size);
 	if (err)
 		return err;
 	apply(&op, pgt->root, PGT_ROOT_LEVEL, va, va + size);
@@ -618,14 +710,9 @@ int pgt_protect(struct pgtable *pgt, vaddr_t va, uint64_t size, unsigned attrs)
  * Consistency check (tests, and the kernel's self-checks).
  */
 
-/*
- * Whether the contiguous range holding last-level entry i is consistent
- * (Arm ARM D8.6.1): every entry valid with MM_CONT and the same attributes,
- * output addresses one run aligned to the range's size.
- */
-static bool cont_ok(const pte_t *table, size_t i)
+bool pgt_cont_ok(const pte_t *slot, vaddr_t va)
 {
-	const pte_t *first = &table[ALIGN_DOWN(i, CONT_PTES)];
+	const pte_t *first = slot - pgt_index(va, LAST) % CONT_PTES;
 	paddr_t pa;
 	unsigned attrs;
 
@@ -633,7 +720,7 @@ static bool cont_ok(const pte_t *table, size_t i)
 		return false;
 	pa = arch_pte_addr(first[0], LAST);
 	attrs = arch_pte_attrs(first[0], LAST);
-	if (!IS_ALIGNED(pa, CONT_PTE_SIZE))
+	if (!(attrs & MM_CONT) || !IS_ALIGNED(pa, CONT_PTE_SIZE))
 		return false;
 	for (size_t k = 0; k < CONT_PTES; k++)
 		if (!arch_pte_valid(first[k]) || arch_pte_attrs(first[k], LAST) != attrs ||
@@ -669,7 +756,7 @@ static int check_table(const pte_t *table, int level, vaddr_t span, size_t *tabl
 		    !IS_ALIGNED(arch_pte_addr(e, level), entry_size(level)))
 			goto bad;
 		if ((arch_pte_attrs(e, level) & MM_CONT) &&
-		    (level != LAST || !cont_ok(table, i)))
+		    (level != LAST || !pgt_cont_ok(&table[i], va)))
 			goto bad;
 		continue;
 bad:

@@ -13,6 +13,16 @@
  * entry to another valid one uses break-before-make: invalidate, TLB flush,
  * write the new entry. Attributes are the portable MM_* of mm/arch.h.
  *
+ * This library is the only writer of live entries and the only caller of
+ * the arch's TLB maintenance (as Hafnium's mm_replace_entry and Linux's
+ * set_ptes/contpte_convert): the fault path installs into empty slots
+ * (pgt_install, pgt_install_run), replaces one entry (pgt_replace),
+ * rewrites a contiguous range (pgt_rewrite_cont), and fixes its own CPU's
+ * stale entries (pgt_touch, pgt_fix_spurious), all declared below. Leaf
+ * changes flush with leaf-only invalidations (TLBI VALE1IS), table changes
+ * with ones that drop cached walks too (TLBI VAE1IS); a batch of entry
+ * stores pays one barrier.
+ *
  * Contiguous ranges (MM_CONT, mm/geometry.h CONT_PTES): the fault path maps
  * large folios as whole ranges of last-level entries with the Contiguous
  * bit. unmap and protect unfold a range their edges cut (pgt_unfold), and
@@ -102,6 +112,13 @@ int pgt_lookup(const struct pgtable *pgt, vaddr_t va, paddr_t *pa,
 pte_t *pgt_walk_alloc(struct pgtable *pgt, vaddr_t va, int *err);
 
 /*
+ * pgt_alloc_from: pgt_walk_alloc from a slot pgt_descend returned (slot of
+ * `level` for va): the tables missing below it allocated, the last-level
+ * slot returned. Errors as pgt_walk_alloc's.
+ */
+pte_t *pgt_alloc_from(struct pgtable *pgt, pte_t *slot, int level, vaddr_t va, int *err);
+
+/*
  * pgt_unfold: if va's page is part of a contiguous range (MM_CONT), rewrite
  * the whole range without the hint: break every entry, flush the TLB over
  * the range, write each page back with the same output address and
@@ -111,6 +128,23 @@ pte_t *pgt_walk_alloc(struct pgtable *pgt, vaddr_t va, int *err);
  * unfolded, 0 when there was nothing to do (no memory needed, cannot fail).
  */
 int pgt_unfold(struct pgtable *pgt, vaddr_t va);
+
+/*
+ * Beyond this many single-VA invalidations a range flush drops the whole
+ * TLB: one table's worth of entries, as Linux arm64's MAX_DVM_OPS
+ * (PTRS_PER_PTE: 512, 2048 or 8192 with the 4K, 16K or 64K granule).
+ */
+#define PGT_FLUSH_MAX_OPS PGT_PTES
+
+/*
+ * pgt_flush_range: the range-flush policy (Linux's __flush_tlb_range):
+ * drop every TLB entry of [va, end) whose leaves are 1 << shift bytes, one
+ * invalidation per leaf (arch_tlb_flush_leaves: leaf only, or with `walks`
+ * the cached walks too, when tables were freed), or arch_tlb_flush_all()
+ * when that would take more than PGT_FLUSH_MAX_OPS. An empty range does
+ * nothing.
+ */
+void pgt_flush_range(vaddr_t va, vaddr_t end, unsigned shift, bool walks);
 
 /* Index of va's entry in a table of `level`: VA bits [level_shift + PGT_LEVEL_BITS - 1 : level_shift]. */
 static inline size_t pgt_index(vaddr_t va, int level)
@@ -125,39 +159,161 @@ static inline pte_t *pgt_next(pte_t e)
 }
 
 /*
- * pgt_walk: the last-level entry slot for va, or NULL if a table is missing
- * (or a block maps va). Inline: it is most of the fault path's walk.
+ * pgt_descend: the one descent from the root for va. It goes down table
+ * entries and stops at level `stop`, or above it at the first entry that is
+ * not a table: a leaf (valid or kept) or an empty slot. Returns that slot
+ * and its level in *level (*level < stop: a leaf or an empty slot). va must
+ * be below BIT(PGT_VA_BITS). Inline with a constant `stop`, it is the
+ * fault path's walk; every single-address lookup here is a wrapper of it.
  */
-static inline pte_t *pgt_walk(const struct pgtable *pgt, vaddr_t va)
+static inline __attribute__((always_inline)) pte_t *
+pgt_descend(const struct pgtable *pgt, vaddr_t va, int stop, int *level)
 {
 	pte_t *table = pgt->root;
 
-	for (int level = PGT_ROOT_LEVEL; level < PGT_LAST_LEVEL; level++) {
-		pte_t e = table[pgt_index(va, level)];
+	for (int l = PGT_ROOT_LEVEL; l < stop; l++) {
+		pte_t *slot = &table[pgt_index(va, l)];
 
-		if (!arch_pte_is_table(e, level))
-			return NULL;
-		table = pgt_next(e);
+		if (!arch_pte_is_table(*slot, l)) {
+			*level = l;
+			return slot;
+		}
+		table = pgt_next(*slot);
 	}
-	return &table[pgt_index(va, PGT_LAST_LEVEL)];
+	*level = stop;
+	return &table[pgt_index(va, stop)];
 }
 
 /*
  * pgt_slot: the entry slot of `level` for va, or NULL if a table above it
- * is missing (or a block above it maps va). Inline, as pgt_walk.
+ * is missing (or a leaf above it maps va).
  */
-static inline pte_t *pgt_slot(const struct pgtable *pgt, vaddr_t va, int level)
+static inline __attribute__((always_inline)) pte_t *pgt_slot(const struct pgtable *pgt, vaddr_t va, int level)
 {
-	pte_t *table = pgt->root;
+	int l;
+	pte_t *slot = pgt_descend(pgt, va, level, &l);
 
-	for (int l = PGT_ROOT_LEVEL; l < level; l++) {
-		pte_t e = table[pgt_index(va, l)];
+	return l == level ? slot : NULL;
+}
 
-		if (!arch_pte_is_table(e, l))
-			return NULL;
-		table = pgt_next(e);
+/*
+ * pgt_walk: the last-level entry slot for va, or NULL if a table is missing
+ * (or a block maps va): the fault path's walk.
+ */
+static inline __attribute__((always_inline)) pte_t *pgt_walk(const struct pgtable *pgt, vaddr_t va)
+{
+	return pgt_slot(pgt, va, PGT_LAST_LEVEL);
+}
+
+/* ---------------------------------------------------------------------------
+ * Edits of single entries for the fault path: slots it found with the walks
+ * above, entries it built with arch_pte_leaf. Only these (and the range
+ * operations above) write entries a walker may be using.
+ */
+
+/*
+ * pgt_install: write e into the empty slot (of any level): no TLB holds an
+ * invalid entry, so no break and no flush; one barrier (DSB ISHST), and the
+ * ERET that ends the fault synchronises.
+ */
+static inline void pgt_install(pte_t *slot, pte_t e)
+{
+#ifdef FAULTLINE_HOST
+	assert(!arch_pte_present(*slot));
+#endif
+	arch_pte_write(slot, e);
+}
+
+/* Store n last-level entries from slot for the pages from pa, attrs alike (no barrier). */
+static inline __attribute__((always_inline)) void pgt_set_run(pte_t *slot, paddr_t pa, size_t n,
+							      unsigned attrs)
+{
+	/* A no-op (attrs are anonymous memory's) that lets the compiler
+	   compute the attribute bits once, out of the loop. */
+	attrs &= MM_READ | MM_WRITE | MM_EXEC | MM_CONT;
+	for (pte_t *end = slot + n; slot < end; slot++, pa += PAGE_SIZE) {
+#ifdef FAULTLINE_HOST
+		assert(!arch_pte_present(*slot));
+#endif
+		arch_pte_set(slot, arch_pte_leaf(pa, attrs, PGT_LAST_LEVEL));
 	}
-	return &table[pgt_index(va, level)];
+}
+
+/* pgt_install_run's general case (a run not a folio's): in pgtable.c. */
+void pgt_set_run_split(pte_t *first, vaddr_t va, paddr_t pa, size_t n, unsigned attrs);
+
+/*
+ * pgt_install_run: map n empty last-level slots from `first` (the slot of
+ * va) to the pages from pa with attrs: the Contiguous bit (MM_CONT) on
+ * exactly the entries of the contiguous ranges the run covers whole with an
+ * aligned output run (Linux's set_ptes with contpte folding), none on the
+ * others; attrs are anonymous memory's (no MM_CONT, MM_NONE or MM_DEVICE).
+ * One DSB ISHST for the whole run. A folio (naturally aligned, a power of
+ * two of pages) is one loop: all of it contiguous ranges, or none.
+ */
+static inline void pgt_install_run(pte_t *first, vaddr_t va, paddr_t pa, size_t n,
+				   unsigned attrs)
+{
+#ifdef FAULTLINE_HOST
+	assert(!(attrs & (MM_CONT | MM_NONE | MM_DEVICE)));
+#endif
+	if (n < CONT_PTES)
+		pgt_set_run(first, pa, n, attrs);
+	else if (likely(!((va | pa | n * PAGE_SIZE) & (CONT_PTE_SIZE - 1))))
+		pgt_set_run(first, pa, n, attrs | MM_CONT);
+	else
+		pgt_set_run_split(first, va, pa, n, attrs);
+	arch_pte_publish();
+}
+
+/*
+ * pgt_replace: replace the entry `old` at slot (of `level`, mapping va) by
+ * e. A valid old entry is broken first (Arm ARM DDI0487 K.a D8.16.1
+ * break-before-make): stored invalid, its leaf flushed on every CPU (TLBI
+ * VALE1IS: no table changed, the walk caches stay), then e written. Not
+ * for an entry of a contiguous range (see pgt_rewrite_cont).
+ */
+static inline void pgt_replace(pte_t *slot, int level, vaddr_t va, pte_t old, pte_t e)
+{
+#ifdef FAULTLINE_HOST
+	assert(*slot == old && (!arch_pte_valid(old) || !arch_pte_is_table(old, level)));
+	assert(level != PGT_LAST_LEVEL || !arch_pte_valid(old) ||
+	       !(arch_pte_attrs(old, level) & MM_CONT));
+#endif
+	if (arch_pte_valid(old)) {
+		arch_pte_set(slot, 0);
+		arch_tlb_flush_leaf(va);
+	}
+	arch_pte_write(slot, e);
+}
+
+/*
+ * pgt_rewrite_cont: give every entry of the contiguous range holding va
+ * (slot: va's last-level slot, a valid entry with MM_CONT) attrs, keeping
+ * the output addresses and the Contiguous bit: every entry broken, the
+ * range flushed (leaf only), every entry made (Linux's contpte_convert;
+ * Arm ARM D8.6.1: the entries of a range change together).
+ */
+void pgt_rewrite_cont(pte_t *slot, vaddr_t va, unsigned attrs);
+
+/*
+ * pgt_touch: an Access flag fault's fix: rewrite the leaf at slot (its
+ * Access flag set by arch_pte_leaf) and drop this CPU's stale entry for va
+ * (TLBI VALE1, DSB NSH: local).
+ */
+static inline void pgt_touch(pte_t *slot, vaddr_t va, pte_t e)
+{
+	arch_pte_set(slot, e);
+	arch_tlb_flush_leaf_local(va);
+}
+
+/*
+ * pgt_fix_spurious: a fault on an entry that already allows the access:
+ * this CPU held a stale translation; drop it locally (TLBI VALE1, DSB NSH).
+ */
+static inline void pgt_fix_spurious(vaddr_t va)
+{
+	arch_tlb_flush_leaf_local(va);
 }
 
 /*
@@ -165,11 +321,51 @@ static inline pte_t *pgt_slot(const struct pgtable *pgt, vaddr_t va, int level)
  * replace it by a table of last-level entries with its attributes, each
  * mapping its page of the block's run, or all mapping `to` when `to` is not
  * 0 (the huge zero page becoming the zero page). A valid block is broken
- * first (invalid, TLBI, then the table: Arm ARM DDI0487 K.a D8.16.1
+ * first (invalid, TLBI VAE1IS, then the table: Arm ARM DDI0487 K.a D8.16.1
  * break-before-make). Returns 1 when it split, 0 when no block maps va, or
  * -ENOMEM (no table page; nothing changed).
  */
 int pgt_split_block(struct pgtable *pgt, vaddr_t va, paddr_t to);
+
+/* ---------------------------------------------------------------------------
+ * Cuts: the leaves (blocks, contiguous ranges) that the edges of a range
+ * cut, split before an unmap or protect of the range, Hafnium's prepare/
+ * commit: prepare takes every table page the splits need, or none; commit
+ * then cannot fail, and neither can the pgt_unmap/pgt_protect that follow.
+ */
+#define PGT_MAX_CUTS (2 * (PGT_LAST_LEVEL - PGT_ROOT_LEVEL - 1)) /* per edge: one per level with blocks */
+struct pgt_cut {
+	vaddr_t va, end;
+	int n;
+	struct {
+		int level;    /* of the leaf to split */
+		vaddr_t base; /* its VA */
+		paddr_t page; /* the table page that replaces it */
+	} at[PGT_MAX_CUTS];
+	/* A block whose output address is alias_from splits into entries that
+	   all map alias_to (the huge zero page into zero pages); 0: none. */
+	paddr_t alias_from, alias_to;
+};
+
+/*
+ * pgt_cut_prepare: find the leaves the edges of [va, end) cut and take a
+ * table page for each split. 0, or -ENOMEM with nothing taken. va and end
+ * page aligned, va < end <= BIT(PGT_VA_BITS).
+ */
+int pgt_cut_prepare(struct pgtable *pgt, vaddr_t va, vaddr_t end, struct pgt_cut *cut);
+
+/* pgt_cut_commit: split what prepare found (upper levels first), unfold the cut ranges. */
+void pgt_cut_commit(struct pgtable *pgt, struct pgt_cut *cut);
+
+/* pgt_cut_abort: give back the pages prepare took. */
+void pgt_cut_abort(struct pgt_cut *cut);
+
+/*
+ * pgt_cont_ok: whether the contiguous range holding the last-level slot of
+ * va is consistent (Arm ARM D8.6.1): every entry valid with MM_CONT and the
+ * same attributes, output addresses one run aligned to the range's size.
+ */
+bool pgt_cont_ok(const pte_t *slot, vaddr_t va);
 
 /*
  * pgt_check: verify table structure (invalid entries are 0 or kept, leaf

@@ -38,9 +38,41 @@ static pte_t *broken[MAX_BROKEN];
 static size_t nbroken;
 static bool broken_overflow; /* too many to track: check nothing until a flush */
 
+struct fake_op fake_ops[FAKE_OPS_MAX];
+size_t fake_nops;
+
+void fake_ops_reset(void)
+{
+	fake_nops = 0;
+}
+
+static void op_log(enum fake_op_kind kind, uint64_t operand, bool broadcast,
+		   enum fake_barrier bar)
+{
+	if (fake_nops < FAKE_OPS_MAX)
+		fake_ops[fake_nops] = (struct fake_op){ .kind = kind, .operand = operand,
+							.broadcast = broadcast, .bar = bar };
+	fake_nops++;
+}
+
+static void dsb(enum fake_barrier bar)
+{
+	op_log(FAKE_OP_DSB, 0, false, bar);
+}
+
+size_t fake_ops_count(enum fake_op_kind kind, enum fake_barrier bar)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < MIN(fake_nops, (size_t)FAKE_OPS_MAX); i++)
+		n += fake_ops[i].kind == kind && (bar == FAKE_BAR_NONE || fake_ops[i].bar == bar);
+	return n;
+}
+
 void fake_stats_reset(void)
 {
 	fake_stats = (struct fake_stats){ 0 };
+	fake_ops_reset();
 }
 
 static bool is_broken(const pte_t *slot)
@@ -69,19 +101,42 @@ static void pte_store(pte_t *slot, pte_t v)
 	*slot = v;
 }
 
-void arch_pte_write(pte_t *slot, pte_t v)
+void arch_pte_set(pte_t *slot, pte_t v)
 {
 	pte_store(slot, v);
+	op_log(FAKE_OP_STORE, v, false, FAKE_BAR_NONE);
+}
+
+void arch_pte_publish(void)
+{
+	dsb(FAKE_BAR_ISHST);
+}
+
+void arch_pte_write(pte_t *slot, pte_t v)
+{
+	arch_pte_set(slot, v);
+	dsb(FAKE_BAR_ISHST);
 }
 
 void arch_pte_write_table(pte_t *slot, pte_t v)
 {
-	pte_store(slot, v);
+	op_log(FAKE_OP_DMB, 0, false, FAKE_BAR_ISHST);
+	arch_pte_set(slot, v);
+	dsb(FAKE_BAR_ISHST);
 }
 
 void arch_pte_sync(void)
 {
 	fake_stats.syncs++;
+	dsb(FAKE_BAR_ISHST);
+	op_log(FAKE_OP_ISB, 0, false, FAKE_BAR_NONE);
+}
+
+void arch_sync_exec(paddr_t pa, size_t len)
+{
+	op_log(FAKE_OP_SYNC_EXEC, pa, false, FAKE_BAR_NONE);
+	if (fake_nops <= FAKE_OPS_MAX)
+		fake_ops[fake_nops - 1].size = len;
 }
 
 static void breaks_flushed(void)
@@ -102,13 +157,27 @@ static struct tlb_entry *tlb_find(vaddr_t va)
 }
 
 /* One TLBI by VA: every entry whose leaf contains va goes. */
-static void tlbi_va(vaddr_t va)
+static void tlbi_va(vaddr_t va, enum fake_op_kind kind, bool broadcast)
 {
 	struct tlb_entry *t;
 
 	fake_stats.tlbi_ops++;
+	op_log(kind, va, broadcast, FAKE_BAR_NONE);
 	while ((t = tlb_find(va)))
 		t->valid = false;
+}
+
+/* The barriers around a TLBI sequence: DSB ISHST before, DSB ISH + ISB after. */
+static void tlbi_begin(bool broadcast)
+{
+	dsb(broadcast ? FAKE_BAR_ISHST : FAKE_BAR_NSHST);
+}
+
+static void tlbi_end(bool broadcast)
+{
+	dsb(broadcast ? FAKE_BAR_ISH : FAKE_BAR_NSH);
+	op_log(FAKE_OP_ISB, 0, false, FAKE_BAR_NONE);
+	breaks_flushed();
 }
 
 void fake_tlb_reset(void)
@@ -136,26 +205,47 @@ unsigned fake_tlb_count(vaddr_t va, vaddr_t end)
 void arch_tlb_flush_page(vaddr_t va)
 {
 	fake_stats.flush_page++;
-	tlbi_va(va);
-	breaks_flushed();
+	tlbi_begin(true);
+	tlbi_va(va, FAKE_OP_TLBI_VA, true);
+	tlbi_end(true);
+}
+
+void arch_tlb_flush_leaf(vaddr_t va)
+{
+	fake_stats.flush_leaf++;
+	tlbi_begin(true);
+	tlbi_va(va, FAKE_OP_TLBI_VAL, true);
+	tlbi_end(true);
+}
+
+/* One fake CPU: a local invalidation drops what a broadcast one would; the log tells them apart. */
+void arch_tlb_flush_leaf_local(vaddr_t va)
+{
+	fake_stats.flush_leaf++;
+	tlbi_begin(false);
+	tlbi_va(va, FAKE_OP_TLBI_VAL, false);
+	tlbi_end(false);
 }
 
 void arch_tlb_flush_all(void)
 {
 	fake_stats.flush_all++;
+	tlbi_begin(true);
+	op_log(FAKE_OP_TLBI_ALL, 0, true, FAKE_BAR_NONE);
 	for (unsigned i = 0; i < FAKE_TLB_ENTRIES; i++)
 		tlb[i].valid = false;
-	breaks_flushed();
+	tlbi_end(true);
 }
 
-void arch_tlb_flush_leaves(vaddr_t va, vaddr_t end, unsigned shift)
+void arch_tlb_flush_leaves(vaddr_t va, vaddr_t end, unsigned shift, bool walks)
 {
 	vaddr_t step = BIT(shift);
 
 	fake_stats.flush_range++;
+	tlbi_begin(true);
 	for (va = ALIGN_DOWN(va, step); va < end; va += step)
-		tlbi_va(va);
-	breaks_flushed();
+		tlbi_va(va, walks ? FAKE_OP_TLBI_VA : FAKE_OP_TLBI_VAL, true);
+	tlbi_end(true);
 }
 
 unsigned fake_translate(const struct pgtable *pgt, vaddr_t va, unsigned access,

@@ -98,7 +98,7 @@ static void test_read_then_write(void **state)
 	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, &pa), 0);
 	assert_true(pa != e->mm.zero_pa);
 	assert_int_equal(fake_stats.bbm_violations, 0);
-	assert_true(fake_stats.flush_page >= 1);
+	assert_true(fake_stats.flush_leaf >= 1);
 	host_ptr(pa)[0] = 42;
 	assert_int_equal(fake_translate(&e->pgt, va, FAULT_READ, &pa2), 0);
 	assert_int_equal(pa2, pa);
@@ -292,7 +292,7 @@ static void test_spurious(void **state)
 	assert_int_equal(e->mm.nr_fault_spurious, 1);
 	assert_int_equal(e->mm.nr_fault_wp, 0);
 	assert_int_equal(*slot, relaxed);
-	assert_int_equal(fake_stats.flush_page, 1);
+	assert_int_equal(fake_stats.flush_leaf, 1);
 	assert_false(fake_tlb_cached(va));
 	assert_int_equal(fake_translate(&e->pgt, va, FAULT_WRITE, &pa2), 0);
 	assert_int_equal(pa2, pa);

@@ -273,7 +273,8 @@ static void test_protect_splits_and_no_stale_tlb(void **state)
 	fake_stats_reset();
 	assert_int_equal(pgt_protect(&pgt, va, 4 * MiB, RX), 0);
 	assert_int_equal(fake_stats.pte_writes, 0);
-	assert_int_equal(fake_stats.flush_range + fake_stats.flush_page + fake_stats.flush_all, 0);
+	assert_int_equal(fake_stats.flush_range + fake_stats.flush_page + fake_stats.flush_leaf +
+			 fake_stats.flush_all, 0);
 }
 
 static void test_protect_whole_block_stays_block(void **state)
@@ -336,7 +337,8 @@ static void test_protect_none_keeps_pages(void **state)
 	fake_stats_reset();
 	assert_int_equal(pgt_protect(&pgt, edge - 2 * PAGE_SIZE, 2 * MiB + 2 * PAGE_SIZE, RO), 0);
 	check();
-	assert_int_equal(fake_stats.flush_page + fake_stats.flush_range + fake_stats.flush_all, 0);
+	assert_int_equal(fake_stats.flush_page + fake_stats.flush_leaf + fake_stats.flush_range +
+			 fake_stats.flush_all, 0);
 	assert_int_equal(fake_stats.pte_writes, 3);
 	expect_map(edge - PAGE_SIZE, PA + 2 * MiB - PAGE_SIZE, RO, 3);
 	expect_map(edge + MiB, PA + 3 * MiB, RO, 2);
@@ -351,7 +353,8 @@ static void test_protect_none_keeps_pages(void **state)
 	fake_stats_reset();
 	assert_int_equal(pgt_unmap(&pgt, edge + PAGE_SIZE, PAGE_SIZE, record, &rel), 0);
 	check();
-	assert_int_equal(fake_stats.flush_page + fake_stats.flush_range + fake_stats.flush_all, 0);
+	assert_int_equal(fake_stats.flush_page + fake_stats.flush_leaf + fake_stats.flush_range +
+			 fake_stats.flush_all, 0);
 	assert_int_equal(rel.n, 1);
 	assert_int_equal(rel.pa[0], PA + 2 * MiB + PAGE_SIZE);
 	expect_map(edge, PA + 2 * MiB, MM_NONE, 3);
@@ -724,6 +727,94 @@ static void test_random_against_model(void **state)
 	assert_int_equal(pgt.table_pages, 1);
 }
 
+/*
+ * pgt_descend, the one descent: it stops at the level asked, or above it
+ * at a leaf (a block) or at an empty slot, and says at which level.
+ */
+static void test_descend_stops(void **state)
+{
+	vaddr_t va = 0x10000000, blk = 0x40000000;
+	int level = -1;
+	pte_t *slot;
+
+	/* An empty table: the root's empty slot. */
+	slot = pgt_descend(&pgt, va, PGT_LAST_LEVEL, &level);
+	assert_int_equal(level, PGT_ROOT_LEVEL);
+	assert_ptr_equal(slot, &pgt.root[pgt_index(va, PGT_ROOT_LEVEL)]);
+	assert_false(arch_pte_present(*slot));
+
+	assert_int_equal(pgt_map(&pgt, va, PA, PAGE_SIZE, RW, 0), 0);
+	assert_int_equal(pgt_map(&pgt, blk, PA, BLOCK_SIZE, RW, 0), 0);
+	/* The level asked for, above the leaf. */
+	slot = pgt_descend(&pgt, va, BLOCK_LEVEL, &level);
+	assert_int_equal(level, BLOCK_LEVEL);
+	assert_true(arch_pte_is_table(*slot, BLOCK_LEVEL));
+	/* The leaf at the last level, and an empty slot beside it. */
+	slot = pgt_descend(&pgt, va, PGT_LAST_LEVEL, &level);
+	assert_int_equal(level, PGT_LAST_LEVEL);
+	assert_ptr_equal(slot, pgt_walk(&pgt, va));
+	assert_true(arch_pte_valid(*slot));
+	slot = pgt_descend(&pgt, va + PAGE_SIZE, PGT_LAST_LEVEL, &level);
+	assert_int_equal(level, PGT_LAST_LEVEL);
+	assert_false(arch_pte_present(*slot));
+	/* A block stops the descent at its level. */
+	slot = pgt_descend(&pgt, blk + 5 * PAGE_SIZE, PGT_LAST_LEVEL, &level);
+	assert_int_equal(level, BLOCK_LEVEL);
+	assert_ptr_equal(slot, pgt_slot(&pgt, blk, BLOCK_LEVEL));
+	assert_null(pgt_walk(&pgt, blk));
+	/* A missing table: the empty slot above it. */
+	slot = pgt_descend(&pgt, va + GiB + 2 * GiB, PGT_LAST_LEVEL, &level);
+	assert_true(level < BLOCK_LEVEL);
+	assert_false(arch_pte_present(*slot));
+	assert_int_equal(pgt_unmap(&pgt, va, PAGE_SIZE, NULL, NULL), 0);
+	assert_int_equal(pgt_unmap(&pgt, blk, BLOCK_SIZE, NULL, NULL), 0);
+	check();
+}
+
+/*
+ * A cut takes every table page its splits need or none: an edge inside a
+ * 1 GiB leaf needs two (the level-2 table, then the level-3 one). With one
+ * page free, prepare fails and takes nothing; with two, commit splits both
+ * levels and the unmap that follows needs no memory at all.
+ */
+static void test_cut_all_or_none(void **state)
+{
+	vaddr_t mid = GiB + 2 * MiB + PAGE_SIZE;
+	struct pgt_cut cut;
+	struct drained d;
+	pte_t *l1;
+	size_t tables;
+	int level = -1;
+
+	assert_int_equal(pgt_map(&pgt, 0x1000, PA, PAGE_SIZE, RO, 0), 0); /* a level-1 table */
+	l1 = arch_phys_to_virt(arch_pte_table_addr(pgt.root[0]));
+	arch_pte_write(&l1[1], arch_pte_leaf(PA, RW, 1));                  /* [1 GiB, 2 GiB) */
+	tables = pgt.table_pages;
+
+	d = drain_leaving(1);
+	assert_int_equal(pgt_cut_prepare(&pgt, mid, mid + PAGE_SIZE, &cut), -ENOMEM);
+	assert_int_equal(page_free_count(), 1);
+	assert_int_equal(pgt_lookup(&pgt, mid, NULL, NULL, &level), 0);
+	assert_int_equal(level, 1);
+	page_free(d.pages[--d.n]);
+
+	assert_int_equal(pgt_cut_prepare(&pgt, mid, mid + PAGE_SIZE, &cut), 0);
+	assert_int_equal(cut.n, 2);
+	assert_int_equal(page_free_count(), 0);
+	pgt_cut_commit(&pgt, &cut);
+	assert_int_equal(pgt.table_pages, tables + 2);
+	assert_int_equal(pgt_lookup(&pgt, mid, NULL, NULL, &level), 0);
+	assert_int_equal(level, 3);
+	/* Nothing left to cut: the unmap takes no page. */
+	assert_int_equal(pgt_unmap(&pgt, mid, PAGE_SIZE, NULL, NULL), 0);
+	assert_int_equal(page_free_count(), 0);
+	expect_unmapped(mid);
+	undrain(&d);
+	free(d.pages);
+	assert_int_equal(pgt_unmap(&pgt, GiB, GiB, NULL, NULL), 0);
+	check();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -744,6 +835,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fake_catches_mistakes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fake_tlb_count_and_zeroing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_against_model, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_descend_stops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cut_all_or_none, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("pgtable", tests, NULL, NULL);

@@ -12,7 +12,8 @@
  * VMAs of the benchmarks are all EL1 mappings through TTBR0_EL1. AP[2:1]
  * selects read/write or read-only at EL1 (AP[1] = 0: no EL0 access), PXN
  * forbids execution at EL1, UXN is always set, AF is set on every entry
- * created (no Access flag faults), nG = 0 (global: no ASIDs are used).
+ * created (no Access flag faults), nG = 0 (global: no ASIDs are used;
+ * docs/linux.md says why).
  */
 #ifndef ARCH_AARCH64_MMU_H
 #define ARCH_AARCH64_MMU_H
@@ -195,6 +196,23 @@ static inline unsigned arch_pte_attrs(pte_t e, int level)
 }
 
 /*
+ * arch_pte_set: store an entry, with no barrier: one of a batch that
+ * arch_pte_publish() (or a TLB operation, which begins with DSB ISHST)
+ * makes visible to the walker as a whole. A 1 MiB folio pays one barrier,
+ * not 256, and its DC ZVAs are not waited for entry by entry.
+ */
+static inline void arch_pte_set(pte_t *slot, pte_t v)
+{
+	__asm__ volatile("str %1, %0" : "=m"(*slot) : "r"(v) : "memory");
+}
+
+/* arch_pte_publish: the entries stored so far are seen by the walker (DSB ISHST). */
+static inline void arch_pte_publish(void)
+{
+	__asm__ volatile("dsb ishst" ::: "memory");
+}
+
+/*
  * arch_pte_write: store an entry and make it visible to the table walker
  * (DSB ISHST). No ISB: the ERET that ends a fault is context synchronising,
  * and arch_pte_sync() provides one for other callers.
@@ -225,29 +243,65 @@ static inline void arch_pte_sync(void)
  * TLB maintenance (Arm ARM "TLB maintenance instructions"; the sequence is
  * the one of "Using break-before-make when updating translation table
  * entries"): DSB ISHST so the invalid entry is seen by the walkers, TLBI
- * VAE1IS by VA, DSB ISH to wait for completion, ISB so that later
- * instructions see the effect. The TLBI operand (Arm ARM "TLBI VAE1IS"):
+ * by VA, DSB ISH to wait for completion, ISB so that later instructions
+ * see the effect. Two kinds, as Linux's TLBF_NOWALKCACHE distinction:
+ *   TLBI VALE1IS  a leaf changed (copy-on-write, upgrade, protect, unmap
+ *                 of pages): drops the leaf only, the walk cache stays;
+ *   TLBI VAE1IS   a table was freed or replaced (a block split, an
+ *                 emptied table): drops the cached walks through it too.
+ * A fix of this CPU's own stale entry (spurious or Access flag fault) is
+ * local: TLBI VALE1 and DSB NSH, no broadcast.
+ *
+ * The operand (Arm ARM "TLBI VAE1IS"):
  *
  *   63..48  47..44  43...............................0
  *  | ASID  |  TTL  |           VA[55:12]             |
  *
- * VA[55:12] whatever the granule (with 16K or 64K the low bits of the field
- * are simply part of the page offset), so the shift is 12, not PAGE_SHIFT;
- * Linux hard-codes it the same way (__TLBI_VADDR). ASID 0 matches our global
- * entries; TTL 0 gives no level hint; the TLBI also drops cached walks.
+ * VA[55:12] whatever the granule, so the shift is 12, not PAGE_SHIFT (as
+ * Linux's __TLBI_VADDR); with 16K and 64K the field's bits below the
+ * granule (VA[13:12], VA[15:12]) are RES0 and are cleared here. ASID 0
+ * matches our global entries; TTL 0 gives no level hint.
  */
 #define TLBI_VA_SHIFT 12
-#define ARCH_TLBI_VA(va) (((va) >> TLBI_VA_SHIFT) & GENMASK(43, 0))
-static_assert(ARCH_TLBI_VA(0x0000fedcba987654ull) == 0xfedcba987ull &&
-	      ARCH_TLBI_VA(BIT(PAGE_SHIFT)) == BIT(PAGE_SHIFT - 12),
-	      "TLBI operand is VA[55:12] for every granule");
+#define ARCH_TLBI_VA(va) \
+	((((va) & ~(vaddr_t)(PAGE_SIZE - 1)) >> TLBI_VA_SHIFT) & GENMASK(43, 0))
+static_assert(ARCH_TLBI_VA(0x0000fedcba987000ull) == 0xfedcba987ull >> (PAGE_SHIFT - 12)
+	      << (PAGE_SHIFT - 12) &&
+	      ARCH_TLBI_VA(BIT(PAGE_SHIFT)) == BIT(PAGE_SHIFT - 12) &&
+	      ARCH_TLBI_VA(BIT(PAGE_SHIFT) - 1) == 0 &&
+	      ARCH_TLBI_VA(0x0000fedcba987654ull | (PAGE_SIZE - 1)) ==
+		      ARCH_TLBI_VA(0x0000fedcba987654ull & ~(PAGE_SIZE - 1)),
+	      "TLBI operand is VA[55:12], the bits below the granule clear");
 
-/* arch_tlb_flush_page: drop every TLB entry (leaf or walk) for va. */
+/* arch_tlb_flush_page: drop every TLB entry (leaf or walk) for va (TLBI VAE1IS). */
 static inline void arch_tlb_flush_page(vaddr_t va)
 {
 	__asm__ volatile("dsb ishst\n\t"
 			 "tlbi vae1is, %0\n\t"
 			 "dsb ish\n\t"
+			 "isb"
+			 :: "r"(ARCH_TLBI_VA(va)) : "memory");
+}
+
+/* arch_tlb_flush_leaf: drop the leaf entry for va on every CPU (TLBI VALE1IS). */
+static inline void arch_tlb_flush_leaf(vaddr_t va)
+{
+	__asm__ volatile("dsb ishst\n\t"
+			 "tlbi vale1is, %0\n\t"
+			 "dsb ish\n\t"
+			 "isb"
+			 :: "r"(ARCH_TLBI_VA(va)) : "memory");
+}
+
+/*
+ * arch_tlb_flush_leaf_local: drop this CPU's leaf entry for va (TLBI VALE1,
+ * DSB NSH): a spurious or Access flag fault fixed for this CPU only.
+ */
+static inline void arch_tlb_flush_leaf_local(vaddr_t va)
+{
+	__asm__ volatile("dsb nshst\n\t"
+			 "tlbi vale1, %0\n\t"
+			 "dsb nsh\n\t"
 			 "isb"
 			 :: "r"(ARCH_TLBI_VA(va)) : "memory");
 }
@@ -263,10 +317,23 @@ static inline void arch_tlb_flush_all(void)
 
 /*
  * arch_tlb_flush_leaves: drop the TLB entries of [va, end) whose leaves are
- * 1 << shift bytes, one TLBI VAE1IS per leaf between one DSB ISHST and one
- * DSB ISH + ISB. In arch/aarch64/tlb.c; mm/tlb.c decides when to use it.
+ * 1 << shift bytes, one TLBI per leaf (VALE1IS, or VAE1IS when `walks`:
+ * tables were freed) between one DSB ISHST and one DSB ISH + ISB. In
+ * arch/aarch64/tlb.c; pgt_flush_range (mm/pgtable.c) decides when to use it.
  */
-void arch_tlb_flush_leaves(vaddr_t va, vaddr_t end, unsigned shift);
+void arch_tlb_flush_leaves(vaddr_t va, vaddr_t end, unsigned shift, bool walks);
+
+/*
+ * arch_sync_exec: [pa, pa + len), written as data (through the identity
+ * map), is about to be mapped executable: clean the D-cache to the Point of
+ * Unification, invalidate the I-cache (DC CVAU, DSB ISH, IC IVAU, DSB ISH,
+ * ISB; cache.S).
+ */
+void icache_sync_range(uintptr_t start, uintptr_t end);
+static inline void arch_sync_exec(paddr_t pa, size_t len)
+{
+	icache_sync_range((uintptr_t)pa, (uintptr_t)(pa + len));
+}
 
 /* arch_phys_to_virt: RAM is identity mapped. */
 static inline void *arch_phys_to_virt(paddr_t pa)

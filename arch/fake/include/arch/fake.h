@@ -54,8 +54,9 @@ unsigned fake_tlb_count(vaddr_t va, vaddr_t end);
 
 /* What the portable code did to the "hardware". */
 struct fake_stats {
-	uint64_t pte_writes;     /* arch_pte_write + arch_pte_write_table */
-	uint64_t flush_page;     /* arch_tlb_flush_page */
+	uint64_t pte_writes;     /* arch_pte_write + arch_pte_write_table + arch_pte_set */
+	uint64_t flush_page;     /* arch_tlb_flush_page (leaf and walks) */
+	uint64_t flush_leaf;     /* arch_tlb_flush_leaf and _leaf_local */
 	uint64_t flush_range;    /* arch_tlb_flush_leaves calls */
 	uint64_t flush_all;      /* arch_tlb_flush_all, also from large ranges */
 	uint64_t tlbi_ops;       /* single-VA invalidations, from any call */
@@ -65,7 +66,41 @@ struct fake_stats {
 };
 extern struct fake_stats fake_stats;
 
-/* fake_stats_reset: zero every counter. */
+/* fake_stats_reset: zero every counter and empty the maintenance log. */
 void fake_stats_reset(void);
+
+/*
+ * The maintenance log: every entry store, barrier, TLBI and cache operation
+ * the seam performed, in order, as the aarch64 seam would issue them (the
+ * barriers of each operation included), so a test can assert the order,
+ * the kinds, the operands and local against broadcast.
+ */
+enum fake_op_kind {
+	FAKE_OP_STORE,     /* an entry stored; operand: the new entry */
+	FAKE_OP_DSB,       /* DSB; bar: its domain and type */
+	FAKE_OP_DMB,       /* DMB; bar as for DSB */
+	FAKE_OP_ISB,
+	FAKE_OP_TLBI_VA,   /* TLBI VAE1(IS): leaf and cached walks; operand: the VA */
+	FAKE_OP_TLBI_VAL,  /* TLBI VALE1(IS): the leaf only; operand: the VA */
+	FAKE_OP_TLBI_ALL,  /* TLBI VMALLE1IS */
+	FAKE_OP_SYNC_EXEC, /* DC CVAU + IC IVAU; operand: physical address, size: bytes */
+};
+enum fake_barrier { FAKE_BAR_NONE, FAKE_BAR_ISHST, FAKE_BAR_ISH, FAKE_BAR_NSHST, FAKE_BAR_NSH };
+struct fake_op {
+	enum fake_op_kind kind;
+	uint64_t operand;
+	uint64_t size;
+	bool broadcast;        /* TLBI: the IS form (all CPUs) */
+	enum fake_barrier bar; /* DSB, DMB */
+};
+#define FAKE_OPS_MAX 32768
+extern struct fake_op fake_ops[FAKE_OPS_MAX];
+extern size_t fake_nops; /* ops since fake_ops_reset (only the first FAKE_OPS_MAX kept) */
+
+/* fake_ops_reset: empty the log. */
+void fake_ops_reset(void);
+
+/* fake_ops_count: logged ops of `kind` (and, for DSB/DMB, barrier `bar`; FAKE_BAR_NONE: any). */
+size_t fake_ops_count(enum fake_op_kind kind, enum fake_barrier bar);
 
 #endif

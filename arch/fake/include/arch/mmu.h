@@ -117,12 +117,17 @@ static inline unsigned arch_pte_attrs(pte_t e, int level)
 }
 
 /* Out of line in arch/fake/mmu.c: they check break-before-make and keep the fake TLB. */
+void arch_pte_set(pte_t *slot, pte_t v);
+void arch_pte_publish(void);
 void arch_pte_write(pte_t *slot, pte_t v);
 void arch_pte_write_table(pte_t *slot, pte_t v);
 void arch_pte_sync(void);
 void arch_tlb_flush_page(vaddr_t va);
-void arch_tlb_flush_leaves(vaddr_t va, vaddr_t end, unsigned shift);
+void arch_tlb_flush_leaf(vaddr_t va);
+void arch_tlb_flush_leaf_local(vaddr_t va);
+void arch_tlb_flush_leaves(vaddr_t va, vaddr_t end, unsigned shift, bool walks);
 void arch_tlb_flush_all(void);
+void arch_sync_exec(paddr_t pa, size_t len);
 
 /* Out of line in arch/fake/ram.c: fake physical addresses index the arena. */
 void *arch_phys_to_virt(paddr_t pa);
