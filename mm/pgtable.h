@@ -317,6 +317,15 @@ static inline void pgt_fix_spurious(vaddr_t va)
 }
 
 /*
+ * pgt_flush_all: drop every translation of every CPU (TLBI VMALLE1IS): a
+ * benchmark's TLB-cold start, no entry changed.
+ */
+static inline void pgt_flush_all(void)
+{
+	arch_tlb_flush_all();
+}
+
+/*
  * pgt_split_block: if a block (valid or kept) at BLOCK_LEVEL maps va,
  * replace it by a table of last-level entries with its attributes, each
  * mapping its page of the block's run, or all mapping `to` when `to` is not

@@ -38,6 +38,7 @@
 #include "mm/fault.h"
 #include "mm/mm.h"
 #include "mm/page_alloc.h"
+#include "mm/pgtable.h"
 
 #define MAX_ROWS 96
 #define NAME_MAX 32
@@ -124,7 +125,7 @@ static void stamps_take(uint64_t stamp[BENCH_NR_STAMPS])
 
 static void tlb_cold(void)
 {
-	arch_tlb_flush_all();
+	pgt_flush_all();
 }
 
 /* The board's mode when the counter cannot tell: qemu-virt exists only

@@ -239,15 +239,14 @@ KTEST(mm_prot_none_keeps_pages)
 
 /*
  * Clear AF in va's level-3 entry (TCR_EL1.HA is 0, so the MMU will not set
- * it again). Only AF changes, which needs no break-before-make (Arm ARM
- * DDI0487 K.a D8.16.1), but the TLB may hold the old entry: flush it.
+ * it again), through the one owner of live entries (break, flush, make:
+ * more than AF alone needs, which is fine for a test).
  */
 static void clear_af(vaddr_t va)
 {
 	pte_t *slot = pgt_walk(current_mm->pgt, va);
 
-	arch_pte_write(slot, *slot & ~ATTR_AF);
-	arch_tlb_flush_page(va);
+	pgt_replace(slot, PGT_LAST_LEVEL, va, *slot, *slot & ~ATTR_AF);
 }
 
 /*
