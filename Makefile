@@ -42,10 +42,6 @@ ifeq ($(TOOLCHAIN),gcc)
 CROSS   ?= aarch64-linux-gnu-
 KCC     := $(CROSS)gcc
 KLD     := $(CROSS)ld
-# GNU ld also patches erratum 835769 (a branch to a veneer): gcc 14's
-# -mfix-cortex-a53-835769 left one multiply-accumulate directly after a
-# load (Debian 13; tools/a53check.py caught it). lld has no such option.
-KLD_FIX := --fix-cortex-a53-835769
 BUILD   ?= build/$(BOARD)$(BUILD_SUFFIX)
 else ifeq ($(TOOLCHAIN),clang)
 KCC     := clang --target=aarch64-linux-gnu
@@ -151,7 +147,7 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdinc \
 	$(if $(filter 1,$(DEBUG)),-DFAULTLINE_DEBUG) -MMD -MP
 KASFLAGS := $(KCFLAGS) -D__ASSEMBLY__
 KLDFLAGS := -nostdlib -pie --no-dynamic-linker -z max-page-size=$(GRANULE_BYTES) \
-	-z noexecstack --gc-sections --fix-cortex-a53-843419 $(KLD_FIX) \
+	-z noexecstack --gc-sections --fix-cortex-a53-843419 \
 	--defsym=GRANULE_SIZE=$(GRANULE_BYTES) -T boot/linker.ld
 
 # Sources, declared per folder (as xv6's OBJS): a file not listed here is
