@@ -28,9 +28,13 @@ Ra = 31 (XZR) is a plain multiply (the MUL, MNEG, SMULL, SMNEGL, UMULL,
 UMNEGL aliases): it accumulates nothing, and the compilers' workaround
 leaves it alone, so it is not reported.
 
-The pair is reported with no regard to data dependencies (a load whose
-result the multiply reads is safe on the core, but the compilers insert the
-NOP for it too, so a clean build has none either way).
+A load whose result the multiply reads (its Rt, or a pair's Rt2, is the
+multiply's Rn, Rm or Ra) is not an erratum sequence: the multiply waits for
+the load, and gcc (aarch64_madd_needs_nop) and GNU ld's fix
+(aarch64_erratum_sequence) leave it alone by the same rule; gcc 14 emits
+`ldr x3, [sp, #96]; madd x0, x27, x0, x3`. Stores, prefetches, SIMD and
+FP loads (bit 26) and anything not decoded as a general-register load are
+reported whatever the registers: the conservative side, as binutils.
 
 Exits 1 with one line per sequence found, 2 on a file that is not an
 AArch64 ELF64.
@@ -64,13 +68,40 @@ def mac_name(insn):
     return MAC_KINDS.get(((insn >> 21) & 7, (insn >> 15) & 1))
 
 
+def load_targets(insn):
+    """The general registers a load writes (Rt, and Rt2 for a pair), or ()
+    for a store, a prefetch, a SIMD/FP access or an unknown form."""
+    if (insn >> 26) & 1:                         # SIMD and FP
+        return ()
+    rt, cls = insn & 0x1F, (insn >> 27) & 7
+    if cls == 0b101:                             # pairs: L is bit 22
+        return (rt, (insn >> 10) & 0x1F) if (insn >> 22) & 1 else ()
+    if cls == 0b001:                             # exclusive/ordered: L is bit 22
+        return (rt,) if (insn >> 22) & 1 else ()
+    if cls == 0b011 and (insn >> 24) & 3 == 0:   # literal: opc 11 is PRFM
+        return () if insn >> 30 == 0b11 else (rt,)
+    if cls == 0b111:                             # single register
+        size, opc = insn >> 30, (insn >> 22) & 3
+        if opc == 0 or (size == 0b11 and opc == 0b10):   # a store, or PRFM
+            return ()
+        return (rt,)
+    return ()
+
+
+def dependent(ls, mac):
+    """True if the multiply reads what the load before it wrote."""
+    srcs = {(mac >> 5) & 0x1F, (mac >> 16) & 0x1F, (mac >> 10) & 0x1F}
+    return any(r in srcs for r in load_targets(ls))
+
+
 def scan(code, base):
     """(address, load/store word, mnemonic, multiply word) for each sequence
     in the little-endian instruction words `code` starting at `base`."""
     words = struct.unpack_from(f"<{len(code) // 4}I", code)
     return [(base + 4 * i + 4, words[i], name, words[i + 1])
             for i in range(len(words) - 1)
-            if is_load_store(words[i]) and (name := mac_name(words[i + 1]))]
+            if is_load_store(words[i]) and (name := mac_name(words[i + 1]))
+            and not dependent(words[i], words[i + 1])]
 
 
 def exec_sections(data):

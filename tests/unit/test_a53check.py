@@ -22,6 +22,11 @@ AS = "aarch64-linux-gnu-as"
 LDR_X2 = 0xF9400862      # ldr  x2, [x3, #16]
 STR_X0 = 0xF90033E0      # str  x0, [sp, #96]
 LDP = 0xA9400C02         # ldp  x2, x3, [x0]
+LDP_X4 = 0xA9401404      # ldp  x4, x5, [x0]
+LDR_X3_SP = 0xF94033E3   # ldr  x3, [sp, #96]
+STR_X3_SP = 0xF90033E3   # str  x3, [sp, #96]
+LDR_Q3 = 0x3DC00003      # ldr  q3, [x0]
+MADD_RA_X3 = 0x9B000F60  # madd x0, x27, x0, x3
 PRFM = 0xF9800000        # prfm pldl1keep, [x0]
 MADD = 0x9B065021        # madd x1, x1, x6, x20
 MSUB = 0x9B13EED6        # msub x22, x22, x19, x27
@@ -54,10 +59,19 @@ class Decode(unittest.TestCase):
             self.assertIsNone(a53check.mac_name(w), hex(w))
 
     def test_scan(self):
-        code = words(LDR_X2, MADD, NOP, STR_X0, NOP, MSUB, LDP, UMSUBL, PRFM, SMADDL)
+        code = words(LDR_X2, MADD, NOP, STR_X0, NOP, MSUB, LDP_X4, UMSUBL, PRFM, SMADDL)
         found = a53check.scan(code, 0x1000)
         self.assertEqual([(at, name) for at, _, name, _ in found],
                          [(0x1004, "madd"), (0x101C, "umsubl"), (0x1024, "smaddl")])
+
+    def test_dependent_load_is_not_a_sequence(self):
+        # gcc 14's: the multiply's Ra is the load's Rt; a pair's Rt2 too.
+        self.assertEqual(a53check.scan(words(LDR_X3_SP, MADD_RA_X3), 0), [])
+        self.assertEqual(a53check.scan(words(LDP, UMSUBL), 0), [])
+        # Not a load: the store and the prefetch are reported whatever the
+        # registers, and so are a SIMD load and an independent load.
+        for first in (STR_X3_SP, PRFM, LDR_Q3, LDR_X2):
+            self.assertEqual(len(a53check.scan(words(first, MADD_RA_X3), 0)), 1, hex(first))
 
     def test_scan_clean(self):
         self.assertEqual(a53check.scan(words(LDR_X2, NOP, MADD, STR_X0, MUL,
