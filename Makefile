@@ -99,7 +99,7 @@ ARCH_SRC  := $(addprefix arch/aarch64/,cache.S cpuid.c esr.c exception.c expect.
 BOOT_SRC  := $(addprefix boot/,entry.S main.c ram.c)
 BOARD_SRC := $(addprefix board/,board.c mailbox.c miniuart.c pl011.c)
 MM_SRC    := $(addprefix mm/,brk.c fault.c mm.c mmap.c objpool.c page_alloc.c \
-	pgtable.c rbtree.c segv.c tlb.c vma.c)
+	percpu.c pgtable.c rbtree.c segv.c tlb.c vma.c)
 LIB_SRC   := $(addprefix lib/,cmdline.c console.c dt.c errno.c fdt.c parse.c \
 	printf.c reason.c string.c)
 BENCH_SRC := $(addprefix bench/,anatomy.c csv.c patterns.c stats.c suite.c)
