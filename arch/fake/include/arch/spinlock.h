@@ -7,6 +7,7 @@
 #ifndef ARCH_FAKE_SPINLOCK_H
 #define ARCH_FAKE_SPINLOCK_H
 
+#include <sched.h>
 #include <stdatomic.h>
 
 #include "lib/types.h"
@@ -23,7 +24,7 @@ static inline void arch_spin_lock(arch_spinlock_t *lock)
 	uint16_t ticket = atomic_fetch_add_explicit(&lock->next, 1, memory_order_relaxed);
 
 	while (atomic_load_explicit(&lock->owner, memory_order_acquire) != ticket)
-		;
+		sched_yield(); /* a host with fewer cores than fake CPUs */
 }
 
 static inline bool arch_spin_trylock(arch_spinlock_t *lock)
