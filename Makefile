@@ -105,7 +105,8 @@ LIB_SRC   := $(addprefix lib/,cmdline.c console.c dt.c errno.c fdt.c parse.c \
 BENCH_SRC := $(addprefix bench/,anatomy.c csv.c patterns.c stats.c suite.c)
 BENCH_KERNEL_SRC := $(addprefix bench/kernel/,env_kernel.c floors.c main.c vmascale.c)
 GUEST_TEST_SRC := $(addprefix tests/guest/,ktest.c test_alloc.c test_bench.c \
-	test_cache.c test_folio.c test_thp.c test_mm.c test_mmu.c test_pmu.c test_traps.c)
+	test_cache.c test_folio.c test_thp.c test_mm.c test_mmu.c test_percpu.c test_pmu.c \
+	test_traps.c)
 FAKE_SRC  := $(addprefix arch/fake/,cpu.c mmu.c ram.c)
 
 KSRC := $(ARCH_SRC) $(BOOT_SRC) $(BOARD_SRC) $(MM_SRC) $(LIB_SRC) $(BENCH_SRC) \

@@ -43,14 +43,20 @@ struct arch_percpu {
 _Static_assert(sizeof(struct arch_percpu) == ARCH_PERCPU_SIZE, "arch per-CPU size");
 
 /*
- * arch_percpu_base: this CPU's block. Not volatile: the compiler may read
- * TPIDR_EL1 once for a whole function (no task ever moves between CPUs).
+ * The reads of TPIDR_EL1 are not volatile, so the compiler may reuse one
+ * read (nothing moves between CPUs under running code), but, as Linux's
+ * __my_cpu_offset, they name a word on the stack as an input, so a
+ * compiler barrier or a call (percpu_enter among them) orders them.
  */
+register unsigned long arch_percpu_sp __asm__("sp"); /* Linux's current_stack_pointer */
+#define ARCH_PERCPU_HAZARD ((const unsigned long *)arch_percpu_sp)
+
+/* arch_percpu_base: this CPU's block. */
 static inline struct arch_percpu *arch_percpu_base(void)
 {
 	struct arch_percpu *p;
 
-	__asm__("mrs %0, tpidr_el1" : "=r"(p));
+	__asm__("mrs %0, tpidr_el1" : "=r"(p) : "Q"(*ARCH_PERCPU_HAZARD));
 	return p;
 }
 
@@ -62,17 +68,16 @@ static inline void arch_percpu_set(struct arch_percpu *p)
 
 /*
  * arch_cpu_id: this CPU's index, 0 .. NR_CPUS - 1 (0 is the boot CPU): the
- * cpu field of its block, as an unsigned long (an index: no extension). One asm statement with no memory operand, so the
- * compiler may keep the index (or what it computes from it, an mm's
- * per-CPU part) across calls instead of loading it again: it never changes
- * under running code (nothing moves between CPUs).
+ * cpu field of its block, as an unsigned long (an index: no extension).
+ * One asm statement (MRS and LDR), reused as arch_percpu_base's is.
  */
 static inline unsigned long arch_cpu_id(void)
 {
 	unsigned long id;
 
 	_Static_assert(__builtin_offsetof(struct arch_percpu, cpu) == 0, "cpu at +0");
-	__asm__("mrs %0, tpidr_el1\n\tldr %w0, [%0]" : "=r"(id)); /* zero-extends */
+	__asm__("mrs %0, tpidr_el1\n\tldr %w0, [%0]" /* zero-extends */
+		: "=r"(id) : "Q"(*ARCH_PERCPU_HAZARD));
 	return id;
 }
 
