@@ -1,14 +1,22 @@
 /*
  * The fake MMU: translation-table entry writes checked for break-before-
- * make, a small fully associative TLB of leaf translations, TLB maintenance
- * that drops exactly what the hardware operation would, and a table walker
- * that raises the faults the AArch64 MMU would (as mm/fault.h flags).
+ * make, a small fully associative TLB of leaf translations per fake CPU
+ * (the caller's: arch_cpu_id(), mm/percpu.h), TLB maintenance that drops
+ * exactly what the hardware operation would, and a table walker that
+ * raises the faults the AArch64 MMU would (as mm/fault.h flags).
+ *
+ * Every arch_tlb_flush_* is an inner-shareable broadcast (TLBI ...IS):
+ * it drops the entries of every CPU's TLB. A local operation (TLBI
+ * without IS) drops the caller's only: tlb_drop_va(this_tlb(), va) is one.
+ * fake_tlb_broadcast_broken makes the broadcasts local, as a missing IS
+ * would, so a test can show what the fake then catches: fake_tlb_stale.
  */
 #include <assert.h>
 #include <stdio.h>
 
 #include "arch/fake.h"
 #include "mm/fault.h"
+#include "mm/percpu.h"
 #include "mm/pgtable.h"
 
 struct fake_stats fake_stats;
@@ -24,8 +32,20 @@ struct tlb_entry {
 	unsigned attrs;
 };
 
-static struct tlb_entry tlb[FAKE_TLB_ENTRIES];
-static unsigned tlb_next; /* round-robin victim */
+/* One CPU's TLB. */
+struct fake_tlb {
+	struct tlb_entry e[FAKE_TLB_ENTRIES];
+	unsigned next;   /* round-robin victim */
+};
+
+static struct fake_tlb tlbs[NR_CPUS];
+bool fake_tlb_broadcast_broken;
+
+/* The calling fake CPU's TLB. */
+static struct fake_tlb *this_tlb(void)
+{
+	return &tlbs[arch_cpu_id()];
+}
 
 /*
  * Entries made invalid since the last TLB flush ("broken"). Writing a valid
@@ -90,10 +110,10 @@ static void breaks_flushed(void)
 	broken_overflow = false;
 }
 
-static struct tlb_entry *tlb_find(vaddr_t va)
+static struct tlb_entry *tlb_find(struct fake_tlb *tlb, vaddr_t va)
 {
 	for (unsigned i = 0; i < FAKE_TLB_ENTRIES; i++) {
-		struct tlb_entry *t = &tlb[i];
+		struct tlb_entry *t = &tlb->e[i];
 
 		if (t->valid && va - t->va < BIT(t->shift))
 			return t;
@@ -101,35 +121,56 @@ static struct tlb_entry *tlb_find(vaddr_t va)
 	return NULL;
 }
 
-/* One TLBI by VA: every entry whose leaf contains va goes. */
-static void tlbi_va(vaddr_t va)
+/* A local TLBI by VA on one CPU's TLB: every entry whose leaf contains va goes. */
+static void tlb_drop_va(struct fake_tlb *tlb, vaddr_t va)
 {
 	struct tlb_entry *t;
 
-	fake_stats.tlbi_ops++;
-	while ((t = tlb_find(va)))
+	while ((t = tlb_find(tlb, va)))
 		t->valid = false;
+}
+
+static void tlb_drop_all(struct fake_tlb *tlb)
+{
+	for (unsigned i = 0; i < FAKE_TLB_ENTRIES; i++)
+		tlb->e[i].valid = false;
+}
+
+/* One TLBI by VA, inner shareable: every CPU's TLB (the caller's only
+ * while fake_tlb_broadcast_broken). */
+static void tlbi_va(vaddr_t va)
+{
+	fake_stats.tlbi_ops++;
+	if (fake_tlb_broadcast_broken) {
+		tlb_drop_va(this_tlb(), va);
+		return;
+	}
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		tlb_drop_va(&tlbs[cpu], va);
 }
 
 void fake_tlb_reset(void)
 {
-	for (unsigned i = 0; i < FAKE_TLB_ENTRIES; i++)
-		tlb[i].valid = false;
-	tlb_next = 0;
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++) {
+		tlb_drop_all(&tlbs[cpu]);
+		tlbs[cpu].next = 0;
+	}
 	breaks_flushed();
 }
 
 bool fake_tlb_cached(vaddr_t va)
 {
-	return tlb_find(va) != NULL;
+	return tlb_find(this_tlb(), va) != NULL;
 }
 
 unsigned fake_tlb_count(vaddr_t va, vaddr_t end)
 {
+	const struct fake_tlb *tlb = this_tlb();
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < FAKE_TLB_ENTRIES; i++)
-		n += tlb[i].valid && tlb[i].va < end && va < tlb[i].va + BIT(tlb[i].shift);
+		n += tlb->e[i].valid && tlb->e[i].va < end &&
+		     va < tlb->e[i].va + BIT(tlb->e[i].shift);
 	return n;
 }
 
@@ -143,8 +184,11 @@ void arch_tlb_flush_page(vaddr_t va)
 void arch_tlb_flush_all(void)
 {
 	fake_stats.flush_all++;
-	for (unsigned i = 0; i < FAKE_TLB_ENTRIES; i++)
-		tlb[i].valid = false;
+	if (fake_tlb_broadcast_broken)
+		tlb_drop_all(this_tlb());
+	else
+		for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+			tlb_drop_all(&tlbs[cpu]);
 	breaks_flushed();
 }
 
@@ -168,7 +212,9 @@ unsigned fake_translate(const struct pgtable *pgt, vaddr_t va, unsigned access,
 	if (va >> PGT_VA_BITS)
 		return FAULT_TRANSLATION | access; /* outside TTBR0's range: level 0 */
 
-	t = tlb_find(va);
+	struct fake_tlb *tlb = this_tlb();
+
+	t = tlb_find(tlb, va);
 	if (t) {
 		fake_stats.tlb_hits++;
 	} else {
@@ -187,7 +233,7 @@ unsigned fake_translate(const struct pgtable *pgt, vaddr_t va, unsigned access,
 				break;
 			table = arch_phys_to_virt(arch_pte_addr(e, level));
 		}
-		t = &tlb[tlb_next++ % FAKE_TLB_ENTRIES];
+		t = &tlb->e[tlb->next++ % FAKE_TLB_ENTRIES];
 		t->valid = true;
 		t->level = level;
 		t->attrs = arch_pte_attrs(e, level);
@@ -205,4 +251,51 @@ unsigned fake_translate(const struct pgtable *pgt, vaddr_t va, unsigned access,
 	if (pa)
 		*pa = t->pa + (va - t->va);
 	return 0;
+}
+
+/*
+ * A walk of pgt for va as the MMU would do it, with no TLB: the leaf's
+ * output address for va and its attributes, or false if there is none.
+ */
+static bool walk(const struct pgtable *pgt, vaddr_t va, paddr_t *pa, unsigned *attrs)
+{
+	const pte_t *table = pgt->root;
+
+	for (int level = PGT_ROOT_LEVEL; level <= PGT_LAST_LEVEL; level++) {
+		pte_t e = table[pgt_index(va, level)];
+
+		if (!arch_pte_valid(e) || (level == PGT_ROOT_LEVEL && !arch_pte_is_table(e, level)))
+			return false;
+		if (!arch_pte_is_table(e, level)) {
+			*pa = arch_pte_addr(e, level) + (va & (level_size(level) - 1));
+			*attrs = arch_pte_attrs(e, level) & ~MM_CONT;
+			return true;
+		}
+		table = arch_phys_to_virt(arch_pte_addr(e, level));
+	}
+	return false;
+}
+
+unsigned fake_tlb_stale(const struct pgtable *pgt, unsigned cpu)
+{
+	unsigned n = 0;
+
+	assert(cpu < NR_CPUS);
+	for (unsigned i = 0; i < FAKE_TLB_ENTRIES; i++) {
+		const struct tlb_entry *t = &tlbs[cpu].e[i];
+		paddr_t pa;
+		unsigned attrs;
+
+		if (!t->valid)
+			continue;
+		/* Each page the entry covers must still translate the same way. */
+		for (vaddr_t off = 0; off < BIT(t->shift); off += PAGE_SIZE) {
+			if (!walk(pgt, t->va + off, &pa, &attrs) || pa != t->pa + off ||
+			    attrs != (t->attrs & ~MM_CONT)) {
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
 }
