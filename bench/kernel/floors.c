@@ -1,11 +1,15 @@
 /*
  * The floor microbenchmarks (kernel only):
  *
- *   exception  an SVC taken to a vector table whose every slot is a lone
- *              ERET (ELR_EL1 already points after the SVC: Arm ARM D1.10.1,
- *              preferred return address of an SVC), installed in VBAR_EL1
- *              only around the samples: the bare cost of taking and
- *              returning from an exception, no register saved.
+ *   exception  an SVC taken to a vector table whose synchronous slot for
+ *              kernel code is a lone ERET (ELR_EL1 already points after the
+ *              SVC: Arm ARM D1.10.1, preferred return address of an SVC),
+ *              installed in VBAR_EL1 only around the samples: the bare
+ *              cost of taking and returning from an exception, no register
+ *              saved. Every other slot branches to the same slot of the
+ *              kernel's vectors (vectors.S), so an SError (or IRQ, FIQ, an
+ *              exception on SP_EL1) in that window is reported as anywhere
+ *              else, not swallowed by an ERET.
  *   zero       arch_zero_page() on one page: the fault path's own routine.
  *   pte        arch_pte_write() of a level-3 page descriptor into a table
  *              of a private (never live) translation table: the store and
@@ -19,13 +23,17 @@
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
 
-/* 16 vector slots of 0x80 bytes, 2 KiB aligned (Arm ARM D1.3.2). */
+/* 16 vector slots of 0x80 bytes, 2 KiB aligned (Arm ARM D1.3.2): slot 0
+ * (synchronous, current EL with SP_EL0: the SVC) returns at once, slots
+ * 1-15 go to the kernel's. */
 __asm__(".pushsection .text.bench_floor_vectors, \"ax\", %progbits\n"
 	".balign 2048\n"
 	".globl bench_floor_vectors\n"
 	"bench_floor_vectors:\n"
-	".rept 16\n"
 	"eret\n"
+	".balign 128\n"
+	".irp n, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15\n"
+	"b exception_vectors + \\n * 0x80\n"
 	".balign 128\n"
 	".endr\n"
 	".popsection\n");
