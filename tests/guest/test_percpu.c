@@ -16,6 +16,8 @@
 #include "mm/percpu.h"
 #include <arch/spinlock.h>
 
+#define UNSTAMPED UINT64_MAX
+
 KTEST(percpu_boot_cpu_block)
 {
 	KEXPECT_EQ(read_sysreg(tpidr_el1), (uint64_t)(uintptr_t)&percpu_blocks[0]);
@@ -42,7 +44,7 @@ KTEST(percpu_fault_state_goes_to_this_cpu)
 	/* Act as CPU 1 for one stamped write fault and one caught fault. */
 	percpu_enter(1);
 	for (int i = 0; i < NR_STAGES; i++)
-		fault_stamp[i] = 0;
+		fault_stamp[i] = UNSTAMPED; /* (a PMU that does not count stamps 0) */
 	fault_stamps_on = true;
 	expect_fault_begin();
 	*(volatile uint64_t *)va = 1;   /* read-only VMA: not resolved */
@@ -57,7 +59,8 @@ KTEST(percpu_fault_state_goes_to_this_cpu)
 		   mm->pcpu[1].pcpu_nr_fault_segv);
 	KEXPECT_GE(mm->pcpu[1].pcpu_nr_fault_segv, 1);
 	/* The vector's entry stamp and the C path's lookup stamp, in CPU 1's block. */
-	KEXPECT_NE(percpu_blocks[1].stamp[STAGE_ENTRY], 0);
+	KEXPECT_NE(percpu_blocks[1].stamp[STAGE_ENTRY], UNSTAMPED);
+	KEXPECT_NE(percpu_blocks[1].stamp[STAGE_DECODE], UNSTAMPED);
 	KEXPECT_LE(percpu_blocks[1].stamp[STAGE_ENTRY], percpu_blocks[1].stamp[STAGE_DECODE]);
 	for (int i = 0; i < NR_STAGES; i++)
 		KEXPECT_EQ(percpu_blocks[0].stamp[i], stamp0[i]);
@@ -66,11 +69,12 @@ KTEST(percpu_fault_state_goes_to_this_cpu)
 	/* A resolved write fault as CPU 1: its exit stamp and counter there. */
 	KASSERT_EQ(do_mprotect(mm, va, PAGE_SIZE, PROT_READ | PROT_WRITE), 0);
 	percpu_enter(1);
+	fault_stamp[STAGE_EXIT] = UNSTAMPED;
 	fault_stamps_on = true;
 	*(volatile uint64_t *)va = 2;
 	fault_stamps_on = false;
 	percpu_enter(0);
-	KEXPECT_NE(percpu_blocks[1].stamp[STAGE_EXIT], 0);
+	KEXPECT_NE(percpu_blocks[1].stamp[STAGE_EXIT], UNSTAMPED);
 	KEXPECT_LE(percpu_blocks[1].stamp[STAGE_ENTRY], percpu_blocks[1].stamp[STAGE_EXIT]);
 	KEXPECT_EQ(mm->pcpu[1].pcpu_nr_fault_anon, anon_cpu1 + 1);
 	KEXPECT_EQ(mm->pcpu[0].pcpu_nr_fault_anon, anon_cpu0);
