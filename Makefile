@@ -160,13 +160,14 @@ ARCH_SRC  := $(addprefix arch/aarch64/,cache.S cpuid.c esr.c exception.c expect.
 BOOT_SRC  := $(addprefix boot/,entry.S main.c ram.c)
 BOARD_SRC := $(addprefix board/,board.c gpio.c mailbox.c miniuart.c pl011.c)
 MM_SRC    := $(addprefix mm/,brk.c cut.c fault.c mm.c mmap.c objpool.c page_alloc.c \
-	pgtable.c rbtree.c segv.c vma.c)
+	percpu.c pgtable.c rbtree.c segv.c vma.c)
 LIB_SRC   := $(addprefix lib/,cmdline.c console.c dt.c errno.c fdt.c parse.c \
 	printf.c reason.c string.c)
 BENCH_SRC := $(addprefix bench/,anatomy.c csv.c patterns.c stats.c suite.c)
 BENCH_KERNEL_SRC := $(addprefix bench/kernel/,env_kernel.c floors.c main.c vmascale.c)
 GUEST_TEST_SRC := $(addprefix tests/guest/,ktest.c test_alloc.c test_bench.c test_board.c \
-	test_cache.c test_folio.c test_thp.c test_mm.c test_mmu.c test_pmu.c test_traps.c)
+	test_cache.c test_folio.c test_thp.c test_mm.c test_mmu.c test_percpu.c test_pmu.c \
+	test_traps.c)
 FAKE_SRC  := $(addprefix arch/fake/,cpu.c mmu.c ram.c)
 
 KSRC := $(ARCH_SRC) $(BOOT_SRC) $(BOARD_SRC) $(MM_SRC) $(LIB_SRC) $(BENCH_SRC) \

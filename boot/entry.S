@@ -277,6 +277,9 @@ at_el1:
 	msr	spsel, #0
 	adr_l	x0, __stack_top
 	mov	sp, x0
+	/* This CPU's per-CPU block (mm/percpu.h), before any exception. */
+	adr_l	x0, percpu_blocks
+	msr	tpidr_el1, x0
 	adr_l	x0, exception_vectors
 	msr	vbar_el1, x0
 	isb

@@ -72,12 +72,24 @@ endef
 # Raspberry Pi: kernel8.img, device trees, SD card.
 
 ifeq ($(RPI),1)
+# No image for cores that cannot run it: a board's config lists the
+# granules its cores have (GRANULES); for another (GRANULE=16k on the Pi 3
+# or 4), kernel8.img, and with it `make kernel` and the SD card, stop with
+# the reason. (build/<b>-16k/faultline.img can still be made by name: the
+# boards tier boots it to see the kernel refuse the CPU by itself.)
+RPI_NO_IMAGE := $(if $(GRANULES),$(if $(filter $(GRANULE),$(GRANULES)),,BOARD=$(BOARD) \
+	makes no GRANULE=$(GRANULE) image: its $(CPU) cores have the $(GRANULES) \
+	translation granules only))
+.PHONY: rpi-granule-check
+rpi-granule-check:
+	$(if $(RPI_NO_IMAGE),@echo "$(RPI_NO_IMAGE)" >&2; exit 1,@:)
+
 kernel: $(BUILD)/kernel8.img
 ifneq ($(QEMU_MACHINE),)
 kernel: $(QEMU_DTB)
 endif
 
-$(BUILD)/kernel8.img: $(BUILD)/faultline.img
+$(BUILD)/kernel8.img: $(BUILD)/faultline.img | rpi-granule-check
 	$(Q)$(call say,CP,$@)cp $< $@
 
 SDCARD := $(BUILD)/sdcard$(if $(filter uboot,$(BOOT)),-uboot)
@@ -96,7 +108,7 @@ sdcard: $(SDCARD).img
 $(SDCARD).img: $(SDCARD_FILES)
 	SIZE_MB=64 tools/mkdisk.sh $@ $^
 
-$(SDCARD)/kernel8.img: $(BUILD)/faultline.img
+$(SDCARD)/kernel8.img: $(BUILD)/faultline.img | rpi-granule-check
 	@mkdir -p $(dir $@)
 	cp $< $@
 $(SDCARD)/config.txt: boot/rpi/config.txt

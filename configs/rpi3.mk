@@ -13,6 +13,9 @@ QEMU_MACHINE    := raspi3b
 CPU             := cortex-a53
 MEM             := 1G
 QEMU_RAM_BASE   := 0x0
+# The translation granules its Cortex-A53 cores have (ID_AA64MMFR0_EL1: TGran4
+# and TGran64, not TGran16): boot/rules.mk makes no Pi image for another.
+GRANULES        := 4k 64k
 # The device tree QEMU passes: boot/rpi/rpi3.dts (BOOT=uboot: Linux's, see boot/rules.mk).
 QEMU_DTB         = $(BUILD)/rpi3.dtb
 QEMU_BOARD_ARGS  = -machine raspi3b -dtb $(QEMU_DTB)

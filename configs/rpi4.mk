@@ -14,6 +14,9 @@ QEMU_MACHINE    := raspi4b
 CPU             := cortex-a72
 MEM             := 2G
 QEMU_RAM_BASE   := 0x0
+# The translation granules its Cortex-A72 cores have (ID_AA64MMFR0_EL1: TGran4
+# and TGran64, not TGran16): boot/rules.mk makes no Pi image for another.
+GRANULES        := 4k 64k
 # The device tree QEMU passes: boot/rpi/rpi4.dts (BOOT=uboot: Linux's, see boot/rules.mk).
 QEMU_DTB         = $(BUILD)/rpi4.dtb
 QEMU_BOARD_ARGS  = -machine raspi4b -m $(MEM) -dtb $(QEMU_DTB)

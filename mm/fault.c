@@ -34,8 +34,6 @@
 #include "mm/pgtable.h"
 
 struct mm_struct *current_mm;
-uint64_t fault_stamp[NR_STAGES];
-bool fault_stamps_on;
 
 #define FAULT_ACCESS (FAULT_READ | FAULT_WRITE | FAULT_EXEC)
 static_assert(FAULT_READ == VM_READ && FAULT_WRITE == VM_WRITE &&

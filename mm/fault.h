@@ -65,6 +65,9 @@ void segv_report(struct mm_struct *mm, vaddr_t addr, unsigned flags);
 /*
  * Stage timestamps of the last fault, taken when fault_stamps_on: the arch
  * vector writes STAGE_ENTRY and STAGE_EXIT, the portable path the others.
+ * Both are this CPU's (mm/percpu.h): the names stand for its block's
+ * fields, so `fault_stamp[STAGE_ZERO] = t` and `fault_stamps_on = true`
+ * read and write the calling CPU's copy.
  */
 enum fault_stage {
 #define FAULT_STAGE_ENUM(NAME, name) STAGE_##NAME,
@@ -72,8 +75,9 @@ enum fault_stage {
 #undef FAULT_STAGE_ENUM
 	NR_STAGES
 };
-extern uint64_t fault_stamp[NR_STAGES];
-extern bool fault_stamps_on;
+#include "mm/percpu.h"
+#define fault_stamp (this_cpu()->stamp)
+#define fault_stamps_on (this_cpu()->stamps_on)
 
 /*
  * Stage marks: at each stamp site, FAULT_MARK(stage) records the site's

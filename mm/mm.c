@@ -73,7 +73,7 @@ void mm_set_thp(struct mm_struct *mm, bool on)
 void mm_set_vmacache(struct mm_struct *mm, bool on)
 {
 	mm->vmacache_on = on;
-	mm->vmacache = NULL;
+	mm_vmacache_forget(mm, NULL);
 }
 
 /* Table pages below the level-`level` table `t`, for the VA span [lo, hi). */
@@ -272,13 +272,12 @@ void mm_dump(struct mm_struct *mm)
 			(unsigned long long)v->vm_end, v->vm_flags & VM_READ ? 'r' : '-',
 			v->vm_flags & VM_WRITE ? 'w' : '-', v->vm_flags & VM_EXEC ? 'x' : '-',
 			v->vm_flags & VM_HEAP ? " [heap]" : "");
+#define N(name) (unsigned long long)mm_counter_sum(mm, offsetof(struct mm_pcpu, pcpu_##name))
 	kprintf("  folios: %llu faults, %llu pages, %llu fallbacks\n",
-		(unsigned long long)mm->nr_fault_folio, (unsigned long long)mm->nr_folio_pages,
-		(unsigned long long)mm->nr_folio_fallback);
+		N(nr_fault_folio), N(nr_folio_pages), N(nr_folio_fallback));
 	kprintf("  faults: zero %llu anon %llu cow %llu wp %llu af %llu spurious %llu "
 		"segv %llu oom %llu\n",
-		(unsigned long long)mm->nr_fault_zero, (unsigned long long)mm->nr_fault_anon,
-		(unsigned long long)mm->nr_fault_cow, (unsigned long long)mm->nr_fault_wp,
-		(unsigned long long)mm->nr_fault_af, (unsigned long long)mm->nr_fault_spurious,
-		(unsigned long long)mm->nr_fault_segv, (unsigned long long)mm->nr_fault_oom);
+		N(nr_fault_zero), N(nr_fault_anon), N(nr_fault_cow), N(nr_fault_wp),
+		N(nr_fault_af), N(nr_fault_spurious), N(nr_fault_segv), N(nr_fault_oom));
+#undef N
 }

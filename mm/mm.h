@@ -29,10 +29,12 @@
 #ifndef MM_MM_H
 #define MM_MM_H
 
+#include "lib/assert.h"
 #include "lib/types.h"
 #include "mm/geometry.h"
 #include "mm/objpool.h"
 #include "mm/rbtree.h"
+#include <arch/percpu.h>
 
 struct pgtable;
 
@@ -66,11 +68,55 @@ struct vm_area_struct {
 	unsigned long vm_flags;
 };
 
+/*
+ * An mm's per-CPU state: X(name, comment) for each counter of events on
+ * the fault path; each CPU has its own struct mm_pcpu in the mm, 256 bytes
+ * so that finding it is one shift and add from the CPU's index.
+ */
+#define MM_COUNTERS(X)                                                         \
+	X(nr_fault_zero)     /* read fault: zero page mapped */                \
+	X(nr_fault_anon)     /* write fault: fresh page mapped */              \
+	X(nr_fault_folio)    /* write fault: fresh large folio mapped */       \
+	X(nr_folio_pages)    /* pages those folios mapped */                   \
+	X(nr_folio_fallback) /* a folio size was free in the VMA and the       \
+				tables but not in the allocator */             \
+	X(nr_fault_thp)      /* write fault: fresh zeroed block mapped */      \
+	X(nr_thp_pages)      /* pages those blocks mapped */                   \
+	X(nr_fault_thp_zero) /* read fault: huge zero page mapped */           \
+	X(nr_thp_zero_split) /* write to the huge zero page: split into        \
+				zero-page entries, then the page path */       \
+	X(nr_thp_fallback)   /* a block was free in the VMA and the tables     \
+				but no aligned run (or huge zero page) */      \
+	X(nr_fault_cow)      /* write to the zero page: replaced */            \
+	X(nr_fault_wp)       /* write to a read-only private page of a         \
+				writable VMA (after mprotect): made RW */      \
+	X(nr_fault_af)       /* access flag set */                             \
+	X(nr_fault_spurious) /* entry already allowed it: TLB flushed */       \
+	X(nr_fault_segv)     /* no VMA, or the VMA forbids the access */       \
+	X(nr_fault_oom)      /* no page for data or tables */                  \
+	X(nr_pages_freed)    /* data pages given back (munmap, brk) */
+
+#define MM_PCPU_SIZE 256
+
+struct mm_pcpu {
+	union {
+		struct {
+			struct vm_area_struct *pcpu_vmacache; /* last find_vma
+								 hit, or NULL */
+#define MM_COUNTER_FIELD(name) uint64_t pcpu_##name;
+			MM_COUNTERS(MM_COUNTER_FIELD)
+#undef MM_COUNTER_FIELD
+		};
+		char size[MM_PCPU_SIZE];
+	};
+};
+static_assert(sizeof(struct mm_pcpu) == MM_PCPU_SIZE, "an mm's per-CPU part");
+
 struct mm_struct {
 	struct vm_area_struct *mmap;    /* lowest VMA (list head) */
 	struct rb_root mm_rb;
-	struct vm_area_struct *vmacache; /* last find_vma hit, or NULL */
-	bool vmacache_on;               /* benchmarks switch it off */
+	bool vmacache_on;               /* benchmarks switch it off (the
+					   cache itself is per CPU: pcpu[]) */
 	size_t map_count;               /* VMAs */
 	struct objpool vma_pool;        /* where this mm's VMAs live */
 
@@ -88,29 +134,58 @@ struct mm_struct {
 	paddr_t huge_zero_pa;           /* the huge zero page (a zeroed block's
 					   run, read-only), or 0 until first used */
 
-	/* Counters: plain increments on the fault path. */
-	uint64_t nr_fault_zero;   /* read fault: zero page mapped */
-	uint64_t nr_fault_anon;   /* write fault: fresh page mapped */
-	uint64_t nr_fault_folio;  /* write fault: fresh large folio mapped */
-	uint64_t nr_folio_pages;  /* pages those folios mapped */
-	uint64_t nr_folio_fallback; /* a folio size was free in the VMA and
-				       the tables but not in the allocator */
-	uint64_t nr_fault_thp;    /* write fault: fresh zeroed block mapped */
-	uint64_t nr_thp_pages;    /* pages those blocks mapped */
-	uint64_t nr_fault_thp_zero; /* read fault: huge zero page mapped */
-	uint64_t nr_thp_zero_split; /* write to the huge zero page: split into
-				       zero-page entries, then the page path */
-	uint64_t nr_thp_fallback; /* a block was free in the VMA and the tables
-				     but no aligned run (or huge zero page) */
-	uint64_t nr_fault_cow;    /* write to the zero page: replaced */
-	uint64_t nr_fault_wp;     /* write to a read-only private page of a
-				     writable VMA (after mprotect): made RW */
-	uint64_t nr_fault_af;     /* access flag set */
-	uint64_t nr_fault_spurious; /* entry already allowed it: TLB flushed */
-	uint64_t nr_fault_segv;   /* no VMA, or the VMA forbids the access */
-	uint64_t nr_fault_oom;    /* no page for data or tables */
-	uint64_t nr_pages_freed;  /* data pages given back (munmap, brk) */
+	/* This mm's per-CPU part: counters and lookup cache (below). */
+	struct mm_pcpu pcpu[NR_CPUS];
 };
+
+/*
+ * The counters and the VMA cache are per CPU (as Linux's vm events and
+ * percpu_counter are): a CPU increments its own copy, a reader sums them.
+ * The names the fault path uses, mm->nr_<event> and mm->vmacache, stand
+ * for the calling CPU's copy (the macros after struct mm_pcpu), so an
+ * increment is `mm->nr_fault_anon++` as before, one index from
+ * arch_cpu_id() away; mm_counter(mm, nr_<event>) is the sum over CPUs,
+ * what a report reads. (With one CPU running, as now, the two agree.)
+ */
+#define MM_THIS_CPU(field) pcpu[arch_cpu_id()].pcpu_##field
+#define nr_fault_zero MM_THIS_CPU(nr_fault_zero)
+#define nr_fault_anon MM_THIS_CPU(nr_fault_anon)
+#define nr_fault_folio MM_THIS_CPU(nr_fault_folio)
+#define nr_folio_pages MM_THIS_CPU(nr_folio_pages)
+#define nr_folio_fallback MM_THIS_CPU(nr_folio_fallback)
+#define nr_fault_thp MM_THIS_CPU(nr_fault_thp)
+#define nr_thp_pages MM_THIS_CPU(nr_thp_pages)
+#define nr_fault_thp_zero MM_THIS_CPU(nr_fault_thp_zero)
+#define nr_thp_zero_split MM_THIS_CPU(nr_thp_zero_split)
+#define nr_thp_fallback MM_THIS_CPU(nr_thp_fallback)
+#define nr_fault_cow MM_THIS_CPU(nr_fault_cow)
+#define nr_fault_wp MM_THIS_CPU(nr_fault_wp)
+#define nr_fault_af MM_THIS_CPU(nr_fault_af)
+#define nr_fault_spurious MM_THIS_CPU(nr_fault_spurious)
+#define nr_fault_segv MM_THIS_CPU(nr_fault_segv)
+#define nr_fault_oom MM_THIS_CPU(nr_fault_oom)
+#define nr_pages_freed MM_THIS_CPU(nr_pages_freed)
+#define vmacache MM_THIS_CPU(vmacache)
+
+/* mm_counter: counter `name` (nr_fault_anon, ...) of mm, summed over the CPUs. */
+#define mm_counter(mm, name) mm_counter_sum(mm, offsetof(struct mm_pcpu, pcpu_##name))
+
+static inline uint64_t mm_counter_sum(const struct mm_struct *mm, size_t offset)
+{
+	uint64_t sum = 0;
+
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		sum += *(const uint64_t *)((const char *)&mm->pcpu[cpu] + offset);
+	return sum;
+}
+
+/* mm_vmacache_forget: no CPU's cache holds vma any more (NULL: any VMA). */
+static inline void mm_vmacache_forget(struct mm_struct *mm, const struct vm_area_struct *vma)
+{
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		if (!vma || mm->pcpu[cpu].pcpu_vmacache == vma)
+			mm->pcpu[cpu].pcpu_vmacache = NULL;
+}
 
 /*
  * mm_resident_pages: data pages mapped now (the zero page excluded). Every
@@ -119,8 +194,9 @@ struct mm_struct {
  */
 static inline size_t mm_resident_pages(const struct mm_struct *mm)
 {
-	return mm->nr_fault_anon + mm->nr_fault_cow + mm->nr_folio_pages +
-	       mm->nr_thp_pages - mm->nr_pages_freed;
+	return mm_counter(mm, nr_fault_anon) + mm_counter(mm, nr_fault_cow) +
+	       mm_counter(mm, nr_folio_pages) + mm_counter(mm, nr_thp_pages) -
+	       mm_counter(mm, nr_pages_freed);
 }
 
 /*

@@ -62,8 +62,7 @@ void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
 		mm->mmap = vma->vm_next;
 	if (vma->vm_next)
 		vma->vm_next->vm_prev = vma->vm_prev;
-	if (mm->vmacache == vma)
-		mm->vmacache = NULL;
+	mm_vmacache_forget(mm, vma); /* every CPU's */
 	mm->map_count--;
 }
 

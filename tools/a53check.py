@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Check a faultline ELF for the Cortex-A53 erratum 835769 sequence.
+"""Check a faultline ELF for the Cortex-A53 errata 835769 and 843419 sequences.
 
     a53check.py ELF...
 
@@ -35,6 +35,23 @@ the load, and gcc (aarch64_madd_needs_nop) and GNU ld's fix
 `ldr x3, [sp, #96]; madd x0, x27, x0, x3`. Stores, prefetches, SIMD and
 FP loads (bit 26) and anything not decoded as a general-register load are
 reported whatever the registers: the conservative side, as binutils.
+
+Erratum 843419: an ADRP in one of the last two words of a 4 KiB page
+(address ending 0xff8 or 0xffc), followed by a load or store, then by a
+load or store with an unsigned immediate offset whose base register is the
+ADRP's destination, can compute a wrong address for that last access. The
+third instruction may also come one later (an unrelated instruction in
+between). The kernel is linked with --fix-cortex-a53-843419 (ld and lld
+then move such an access to a veneer, or turn the ADRP into an ADR); this
+finds any left, with the definition the linkers use (binutils
+_bfd_aarch64_erratum_843419_sequence_p):
+
+  ADRP                     1 immlo 10000 immhi Rd: (insn & 0x9f000000) == 0x90000000
+  instruction 2            any load or store except a load pair
+  load/store pair          bits 29..27 = 101, bit 25 = 0 (L = bit 22: load)
+  instruction 3 (or 4)     load/store, unsigned immediate: bits 29..27 = 111,
+                           bits 25..24 = 01 ((insn & 0x3b000000) == 0x39000000),
+                           Rn (bits 9..5) = the ADRP's Rd
 
 Exits 1 with one line per sequence found, 2 on a file that is not an
 AArch64 ELF64.
@@ -94,6 +111,42 @@ def dependent(ls, mac):
     return any(r in srcs for r in load_targets(ls))
 
 
+def is_adrp(insn):
+    """True for ADRP."""
+    return insn & 0x9F000000 == 0x90000000
+
+
+def is_load_pair(insn):
+    """True for a load/store pair (any addressing mode) that loads."""
+    return insn & 0x3A000000 == 0x28000000 and (insn >> 22) & 1 == 1
+
+
+def is_ldst_uimm(insn):
+    """True for a load/store with an unsigned immediate offset."""
+    return insn & 0x3B000000 == 0x39000000
+
+
+def scan_843419(code, base):
+    """(ADRP address, ADRP word, address of the access at risk, its word)
+    for each erratum 843419 sequence in the little-endian instruction words
+    `code` starting at `base`."""
+    words = struct.unpack_from(f"<{len(code) // 4}I", code)
+    out = []
+    for i, adrp in enumerate(words):
+        at = base + 4 * i
+        if at & 0xFFF not in (0xFF8, 0xFFC) or not is_adrp(adrp) or i + 2 >= len(words):
+            continue
+        second = words[i + 1]
+        if not is_load_store(second) or is_load_pair(second):
+            continue
+        for j in (i + 2, i + 3):
+            if j < len(words) and is_ldst_uimm(words[j]) and \
+                    (words[j] >> 5) & 0x1F == adrp & 0x1F:
+                out.append((at, adrp, base + 4 * j, words[j]))
+                break
+    return out
+
+
 def scan(code, base):
     """(address, load/store word, mnemonic, multiply word) for each sequence
     in the little-endian instruction words `code` starting at `base`."""
@@ -135,6 +188,11 @@ def check(path):
             bad.append(f"{path}: {name}+{at - addr:#x} (address {at:#x}): {mac} "
                        f"{word:#010x} directly after load/store {ls:#010x}: "
                        f"Cortex-A53 erratum 835769 (build with -mfix-cortex-a53-835769)")
+        for at, adrp, ls_at, ls in scan_843419(code, addr):
+            bad.append(f"{path}: {name}+{at - addr:#x} (address {at:#x}): adrp "
+                       f"{adrp:#010x} at page offset {at & 0xFFF:#x}, then a load/store, "
+                       f"then {ls:#010x} at {ls_at:#x} through its register: "
+                       f"Cortex-A53 erratum 843419 (link with --fix-cortex-a53-843419)")
     return bad
 
 

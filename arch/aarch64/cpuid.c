@@ -52,3 +52,38 @@ unsigned cpu_pa_bits(void)
 	/* Values above 0b0110 are reserved: assume no more than 52 bits. */
 	return bits[MIN(parange, ARRAY_SIZE(bits) - 1)];
 }
+
+/*
+ * CLIDR_EL1 (Arm ARM D24.2): Ctype<n>, bits [3n-1:3n-3] for level n = 1..7:
+ * 0 no cache, 1 instruction only, 2 data only, 3 separate, 4 unified.
+ * CCSIDR_EL1 of the cache CSSELR_EL1 selects (Level [3:1], InD [0] = 0 for
+ * data or unified): LineSize [2:0] = log2(bytes) - 4 in both formats;
+ * without FEAT_CCIDX Associativity [12:3] and NumSets [27:13], with it
+ * (ID_AA64MMFR2_EL1.CCIDX [23:20] = 1) Associativity [23:3] and NumSets
+ * [55:32], each one less than the count.
+ */
+uint64_t cpu_ccsidr_bytes(uint64_t ccsidr, bool ccidx)
+{
+	uint64_t line = 16ull << (ccsidr & 7);
+	uint64_t ways = ccidx ? (ccsidr >> 3 & 0x1fffff) + 1 : (ccsidr >> 3 & 0x3ff) + 1;
+	uint64_t sets = ccidx ? (ccsidr >> 32 & 0xffffff) + 1 : (ccsidr >> 13 & 0x7fff) + 1;
+
+	return line * ways * sets;
+}
+
+uint64_t cpu_cache_bytes(void)
+{
+	uint64_t clidr = read_sysreg(clidr_el1), best = 0;
+	bool ccidx = sysreg_field(read_sysreg(id_aa64mmfr2_el1), 20, 4) == 1;
+
+	for (unsigned level = 1; level <= 7; level++) {
+		unsigned ctype = (clidr >> (3 * (level - 1))) & 7;
+
+		if (ctype < 2 || ctype > 4)
+			continue;
+		write_sysreg(csselr_el1, (uint64_t)(level - 1) << 1);
+		isb();
+		best = MAX(best, cpu_ccsidr_bytes(read_sysreg(ccsidr_el1), ccidx));
+	}
+	return best;
+}

@@ -26,8 +26,11 @@ static_assert(offsetof(struct exc_frame, esr) == FRAME_ESR, "frame esr");
 static_assert(offsetof(struct exc_frame, far) == FRAME_FAR, "frame far");
 static_assert(sizeof(struct exc_frame) == FRAME_SIZE, "frame size");
 static_assert(FRAME_SIZE % 16 == 0, "SP stays 16-byte aligned");
-static_assert(STAGE_EXIT * sizeof(uint64_t) == FAULT_STAMP_EXIT_OFFSET,
-	      "vectors.S stamps fault_stamp[STAGE_EXIT]");
+static_assert(offsetof(struct percpu, stamp[STAGE_ENTRY]) == PERCPU_STAMP_ENTRY &&
+	      offsetof(struct percpu, stamp[STAGE_EXIT]) == PERCPU_STAMP_EXIT,
+	      "vectors.S stamps this CPU's fault_stamp[STAGE_ENTRY], [STAGE_EXIT]");
+static_assert(offsetof(struct percpu, stamps_on) == PERCPU_STAMPS_ON,
+	      "vectors.S tests this CPU's fault_stamps_on");
 static_assert(STAGE_ENTRY == FAULT_STAGE_ENTRY && STAGE_EXIT == FAULT_STAGE_EXIT,
 	      "vectors.S marks STAGE_ENTRY and STAGE_EXIT");
 

@@ -14,6 +14,8 @@
 #ifndef ARCH_AARCH64_EXCEPTION_H
 #define ARCH_AARCH64_EXCEPTION_H
 
+#include <arch/percpu.h>
+
 #define FRAME_X(n) ((n) * 8)
 #define FRAME_SP 248
 #define FRAME_ELR 256
@@ -22,11 +24,15 @@
 #define FRAME_FAR 280
 #define FRAME_SIZE 288
 
-/* STAGE_ENTRY and STAGE_EXIT (mm/fault.h), and the byte offset of
- * fault_stamp[STAGE_EXIT], for the vector. */
+/* STAGE_ENTRY and STAGE_EXIT (mm/fault.h), and where the vector finds this
+ * CPU's fault_stamp[] and fault_stamps_on: at these offsets from TPIDR_EL1
+ * (struct percpu, mm/percpu.h; checked in exception.c). */
 #define FAULT_STAGE_ENTRY 0
 #define FAULT_STAGE_EXIT 7
-#define FAULT_STAMP_EXIT_OFFSET (FAULT_STAGE_EXIT * 8)
+#define PERCPU_STAMP ARCH_PERCPU_SIZE
+#define PERCPU_STAMP_ENTRY (PERCPU_STAMP + FAULT_STAGE_ENTRY * 8)
+#define PERCPU_STAMP_EXIT (PERCPU_STAMP + FAULT_STAGE_EXIT * 8)
+#define PERCPU_STAMPS_ON (PERCPU_STAMP + 8 * 8)
 
 /*
  * Vector table slots (Arm ARM D1.3.2, "Exception vectors"): offset / 0x80.

@@ -1,14 +1,17 @@
 /*
- * Expected faults (see expect.h). Single CPU, and the state changes only in
- * program order around the faulting access, so compiler barriers suffice.
+ * Expected faults (see expect.h). The state is this CPU's (its per-CPU
+ * block, arch/aarch64/include/arch/percpu.h): a fault is taken on the CPU
+ * that made the access, and the state changes only in program order around
+ * the faulting access, so compiler barriers suffice.
  */
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/exception.h"
 #include "arch/aarch64/expect.h"
+#include <arch/percpu.h>
 
-static bool armed;
-static bool taken;
-static struct expected_fault last;
+#define armed (arch_percpu_base()->expect_armed)
+#define taken (arch_percpu_base()->expect_taken)
+#define last (arch_percpu_base()->expect_last)
 
 #define barrier() __asm__ volatile("" ::: "memory")
 

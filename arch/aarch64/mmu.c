@@ -225,7 +225,7 @@ static uint64_t tcr_value(void)
 	       TCR_EL1_EPD1 | TCR_EL1_TG1_GRANULE | ((uint64_t)parange << TCR_EL1_IPS_SHIFT);
 }
 
-static void mmu_enable(void)
+void mmu_enable_this_cpu(void)
 {
 	uint64_t sctlr = read_sysreg(sctlr_el1);
 
@@ -277,8 +277,8 @@ bool mmu_granule_supported(uint64_t mmfr0, const char **why)
 	return false;
 }
 
-int mmu_init(const struct mem_range *banks, size_t nbanks, paddr_t mmio,
-	     const char **why)
+int mmu_build_tables(const struct mem_range *banks, size_t nbanks, paddr_t mmio,
+		     const char **why)
 {
 	int err;
 
@@ -304,6 +304,15 @@ int mmu_init(const struct mem_range *banks, size_t nbanks, paddr_t mmio,
 		*why = "console UART";
 		return err;
 	}
-	mmu_enable();
 	return 0;
+}
+
+int mmu_init(const struct mem_range *banks, size_t nbanks, paddr_t mmio,
+	     const char **why)
+{
+	int err = mmu_build_tables(banks, nbanks, mmio, why);
+
+	if (!err)
+		mmu_enable_this_cpu();
+	return err;
 }

@@ -48,6 +48,16 @@ void mmu_set_nomap(const struct mem_range *ranges, size_t n);
 int mmu_init(const struct mem_range *banks, size_t nbanks, paddr_t mmio,
 	     const char **why);
 
+/*
+ * mmu_init's two halves, as xv6's kvminit and kvminithart: building the
+ * kernel's tables (once, on the boot CPU; the same returns and *why), and
+ * turning this CPU's MMU on with them (MAIR, TCR, TTBR0, the cache and TLB
+ * maintenance, SCTLR; each CPU, secondaries once SMP comes).
+ */
+int mmu_build_tables(const struct mem_range *banks, size_t nbanks, paddr_t mmio,
+		     const char **why);
+void mmu_enable_this_cpu(void);
+
 /* What mmu_init invalidated from the data caches before the MMU went on. */
 struct mmu_inval {
 	struct mem_range range[16]; /* in order, adjacent ranges merged */

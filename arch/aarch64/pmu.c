@@ -17,11 +17,14 @@
  */
 #include "arch/aarch64/pmu.h"
 #include "arch/aarch64/sysreg.h"
+#include <arch/percpu.h>
 
 #define PMEVTYPER_U BIT(30)
 #define PMCNTEN_P0 BIT(0)
 
-static bool counts, inst;
+/* What pmu_init found, per CPU (each has its own PMU): its per-CPU block. */
+#define counts (arch_percpu_base()->pmu_counts)
+#define inst (arch_percpu_base()->pmu_inst)
 
 static bool pmu_present(void)
 {

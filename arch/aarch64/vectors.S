@@ -168,9 +168,8 @@ exception_vectors:
 .if \stamp
 	isb
 	mrs	x1, pmccntr_el0
-	adrp	x0, fault_stamp
-	add	x0, x0, :lo12:fault_stamp
-	str	x1, [x0, #FAULT_STAMP_EXIT_OFFSET]
+	mrs	x0, tpidr_el1		/* this CPU's block */
+	str	x1, [x0, #PERCPU_STAMP_EXIT]
 .endif
 	ldp	x0, x1, [sp, #FRAME_X(0)]
 	add	sp, sp, #FRAME_SIZE
@@ -178,13 +177,13 @@ exception_vectors:
 .endm
 
 /*
- * Synchronous exception from kernel code. x0/x1 are saved. fault_stamps_on
- * is tested here once: the stamped path is a copy with the entry and exit
+ * Synchronous exception from kernel code. x0/x1 are saved. This CPU's
+ * fault_stamps_on (TPIDR_EL1 points to its block) is tested here once: the stamped path is a copy with the entry and exit
  * stamps, and the C it calls takes the others.
  */
 el1_sync_sp0:
-	adrp	x0, fault_stamps_on
-	ldrb	w0, [x0, :lo12:fault_stamps_on]
+	mrs	x0, tpidr_el1		/* this CPU's block */
+	ldrb	w0, [x0, #PERCPU_STAMPS_ON]
 	cbnz	w0, el1_sync_stamped
 	mrs	x0, esr_el1
 	dabt_fast el1_abort_fast, 0
@@ -192,8 +191,8 @@ el1_sync_sp0:
 el1_sync_stamped:
 	isb
 	mrs	x1, pmccntr_el0
-	adrp	x0, fault_stamp
-	str	x1, [x0, :lo12:fault_stamp]	/* fault_stamp[STAGE_ENTRY] */
+	mrs	x0, tpidr_el1
+	str	x1, [x0, #PERCPU_STAMP_ENTRY]	/* fault_stamp[STAGE_ENTRY] */
 	mrs	x0, esr_el1
 	dabt_fast el1_abort_stamped, 1
 

@@ -11,6 +11,10 @@
 #include <unistd.h>
 
 #include "mm/arch.h"
+#include "mm/percpu.h"
+
+/* A thread runs on the boot CPU's block until it calls percpu_enter. */
+_Thread_local struct arch_percpu *fake_percpu = &percpu_blocks[0].arch;
 
 uint64_t arch_counter(void)
 {

@@ -1,14 +1,23 @@
 /*
  * The fake MMU: translation-table entry writes checked for break-before-
- * make, a small fully associative TLB of leaf translations, TLB maintenance
- * that drops exactly what the hardware operation would, and a table walker
- * that raises the faults the AArch64 MMU would (as mm/fault.h flags).
+ * make, a small fully associative TLB of leaf translations per fake CPU
+ * (the caller's: arch_cpu_id(), mm/percpu.h), TLB maintenance that drops
+ * exactly what the hardware operation would, and a table walker that
+ * raises the faults the AArch64 MMU would (as mm/fault.h flags).
+ *
+ * A broadcast operation (TLBI ...IS) drops the entries of every CPU's TLB;
+ * a local one (TLBI without IS: arch_tlb_flush_leaf_local) the caller's
+ * only. fake_tlb_broadcast_broken makes the broadcasts local, as a missing
+ * IS would, so a test can show what the fake then catches: fake_tlb_stale.
+ * Every operation is logged (fake_ops) with its kind, operand, scope and
+ * barriers.
  */
 #include <assert.h>
 #include <stdio.h>
 
 #include "arch/fake.h"
 #include "mm/fault.h"
+#include "mm/percpu.h"
 #include "mm/pgtable.h"
 
 struct fake_stats fake_stats;
@@ -24,8 +33,20 @@ struct tlb_entry {
 	unsigned attrs;
 };
 
-static struct tlb_entry tlb[FAKE_TLB_ENTRIES];
-static unsigned tlb_next; /* round-robin victim */
+/* One CPU's TLB. */
+struct fake_tlb {
+	struct tlb_entry e[FAKE_TLB_ENTRIES];
+	unsigned next;   /* round-robin victim */
+};
+
+static struct fake_tlb tlbs[NR_CPUS];
+bool fake_tlb_broadcast_broken;
+
+/* The calling fake CPU's TLB. */
+static struct fake_tlb *this_tlb(void)
+{
+	return &tlbs[arch_cpu_id()];
+}
 
 /*
  * Entries made invalid since the last TLB flush ("broken"). Writing a valid
@@ -145,10 +166,10 @@ static void breaks_flushed(void)
 	broken_overflow = false;
 }
 
-static struct tlb_entry *tlb_find(vaddr_t va)
+static struct tlb_entry *tlb_find(struct fake_tlb *tlb, vaddr_t va)
 {
 	for (unsigned i = 0; i < FAKE_TLB_ENTRIES; i++) {
-		struct tlb_entry *t = &tlb[i];
+		struct tlb_entry *t = &tlb->e[i];
 
 		if (t->valid && va - t->va < BIT(t->shift))
 			return t;
@@ -156,15 +177,36 @@ static struct tlb_entry *tlb_find(vaddr_t va)
 	return NULL;
 }
 
-/* One TLBI by VA: every entry whose leaf contains va goes. */
-static void tlbi_va(vaddr_t va, enum fake_op_kind kind, bool broadcast)
+/* Drop from one CPU's TLB every entry whose leaf contains va. */
+static void tlb_drop_va(struct fake_tlb *tlb, vaddr_t va)
 {
 	struct tlb_entry *t;
 
+	while ((t = tlb_find(tlb, va)))
+		t->valid = false;
+}
+
+static void tlb_drop_all(struct fake_tlb *tlb)
+{
+	for (unsigned i = 0; i < FAKE_TLB_ENTRIES; i++)
+		tlb->e[i].valid = false;
+}
+
+/* The TLBs an operation reaches: every CPU's for a broadcast (the caller's
+ * only while fake_tlb_broadcast_broken), the caller's for a local one. */
+static bool reaches(unsigned cpu, bool broadcast)
+{
+	return cpu == arch_cpu_id() || (broadcast && !fake_tlb_broadcast_broken);
+}
+
+/* One TLBI by VA: every entry whose leaf contains va goes. */
+static void tlbi_va(vaddr_t va, enum fake_op_kind kind, bool broadcast)
+{
 	fake_stats.tlbi_ops++;
 	op_log(kind, va, broadcast, FAKE_BAR_NONE);
-	while ((t = tlb_find(va)))
-		t->valid = false;
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		if (reaches(cpu, broadcast))
+			tlb_drop_va(&tlbs[cpu], va);
 }
 
 /* The barriers around a TLBI sequence: DSB ISHST before, DSB ISH + ISB after. */
@@ -182,23 +224,26 @@ static void tlbi_end(bool broadcast)
 
 void fake_tlb_reset(void)
 {
-	for (unsigned i = 0; i < FAKE_TLB_ENTRIES; i++)
-		tlb[i].valid = false;
-	tlb_next = 0;
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++) {
+		tlb_drop_all(&tlbs[cpu]);
+		tlbs[cpu].next = 0;
+	}
 	breaks_flushed();
 }
 
 bool fake_tlb_cached(vaddr_t va)
 {
-	return tlb_find(va) != NULL;
+	return tlb_find(this_tlb(), va) != NULL;
 }
 
 unsigned fake_tlb_count(vaddr_t va, vaddr_t end)
 {
+	const struct fake_tlb *tlb = this_tlb();
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < FAKE_TLB_ENTRIES; i++)
-		n += tlb[i].valid && tlb[i].va < end && va < tlb[i].va + BIT(tlb[i].shift);
+		n += tlb->e[i].valid && tlb->e[i].va < end &&
+		     va < tlb->e[i].va + BIT(tlb->e[i].shift);
 	return n;
 }
 
@@ -218,7 +263,7 @@ void arch_tlb_flush_leaf(vaddr_t va)
 	tlbi_end(true);
 }
 
-/* One fake CPU: a local invalidation drops what a broadcast one would; the log tells them apart. */
+/* A local invalidation: the caller's TLB only (TLBI VALE1, DSB NSH). */
 void arch_tlb_flush_leaf_local(vaddr_t va)
 {
 	fake_stats.flush_leaf++;
@@ -232,8 +277,9 @@ void arch_tlb_flush_all(void)
 	fake_stats.flush_all++;
 	tlbi_begin(true);
 	op_log(FAKE_OP_TLBI_ALL, 0, true, FAKE_BAR_NONE);
-	for (unsigned i = 0; i < FAKE_TLB_ENTRIES; i++)
-		tlb[i].valid = false;
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		if (reaches(cpu, true))
+			tlb_drop_all(&tlbs[cpu]);
 	tlbi_end(true);
 }
 
@@ -258,7 +304,9 @@ unsigned fake_translate(const struct pgtable *pgt, vaddr_t va, unsigned access,
 	if (va >> PGT_VA_BITS)
 		return FAULT_TRANSLATION | access; /* outside TTBR0's range: level 0 */
 
-	t = tlb_find(va);
+	struct fake_tlb *tlb = this_tlb();
+
+	t = tlb_find(tlb, va);
 	if (t) {
 		fake_stats.tlb_hits++;
 	} else {
@@ -277,7 +325,7 @@ unsigned fake_translate(const struct pgtable *pgt, vaddr_t va, unsigned access,
 				break;
 			table = arch_phys_to_virt(arch_pte_addr(e, level));
 		}
-		t = &tlb[tlb_next++ % FAKE_TLB_ENTRIES];
+		t = &tlb->e[tlb->next++ % FAKE_TLB_ENTRIES];
 		t->valid = true;
 		t->level = level;
 		t->attrs = arch_pte_attrs(e, level);
@@ -295,4 +343,51 @@ unsigned fake_translate(const struct pgtable *pgt, vaddr_t va, unsigned access,
 	if (pa)
 		*pa = t->pa + (va - t->va);
 	return 0;
+}
+
+/*
+ * A walk of pgt for va as the MMU would do it, with no TLB: the leaf's
+ * output address for va and its attributes, or false if there is none.
+ */
+static bool walk(const struct pgtable *pgt, vaddr_t va, paddr_t *pa, unsigned *attrs)
+{
+	const pte_t *table = pgt->root;
+
+	for (int level = PGT_ROOT_LEVEL; level <= PGT_LAST_LEVEL; level++) {
+		pte_t e = table[pgt_index(va, level)];
+
+		if (!arch_pte_valid(e) || (level == PGT_ROOT_LEVEL && !arch_pte_is_table(e, level)))
+			return false;
+		if (!arch_pte_is_table(e, level)) {
+			*pa = arch_pte_addr(e, level) + (va & (level_size(level) - 1));
+			*attrs = arch_pte_attrs(e, level) & ~MM_CONT;
+			return true;
+		}
+		table = arch_phys_to_virt(arch_pte_addr(e, level));
+	}
+	return false;
+}
+
+unsigned fake_tlb_stale(const struct pgtable *pgt, unsigned cpu)
+{
+	unsigned n = 0;
+
+	assert(cpu < NR_CPUS);
+	for (unsigned i = 0; i < FAKE_TLB_ENTRIES; i++) {
+		const struct tlb_entry *t = &tlbs[cpu].e[i];
+		paddr_t pa;
+		unsigned attrs;
+
+		if (!t->valid)
+			continue;
+		/* Each page the entry covers must still translate the same way. */
+		for (vaddr_t off = 0; off < BIT(t->shift); off += PAGE_SIZE) {
+			if (!walk(pgt, t->va + off, &pa, &attrs) || pa != t->pa + off ||
+			    attrs != (t->attrs & ~MM_CONT)) {
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
 }

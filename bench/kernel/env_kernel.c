@@ -99,15 +99,20 @@ uint64_t env_faults(void)
 {
 	const struct mm_struct *mm = current_mm;
 
-	return mm->nr_fault_zero + mm->nr_fault_anon + mm->nr_fault_folio + mm->nr_fault_cow +
-	       mm->nr_fault_wp + mm->nr_fault_af + mm->nr_fault_spurious +
-	       mm->nr_fault_segv + mm->nr_fault_oom + mm->nr_fault_thp + mm->nr_fault_thp_zero;
+	return mm_counter(mm, nr_fault_zero) + mm_counter(mm, nr_fault_anon) +
+	       mm_counter(mm, nr_fault_folio) + mm_counter(mm, nr_fault_cow) +
+	       mm_counter(mm, nr_fault_wp) + mm_counter(mm, nr_fault_af) +
+	       mm_counter(mm, nr_fault_spurious) + mm_counter(mm, nr_fault_segv) +
+	       mm_counter(mm, nr_fault_oom) + mm_counter(mm, nr_fault_thp) +
+	       mm_counter(mm, nr_fault_thp_zero);
 }
 
 uint64_t env_pages_allocated(void)
 {
-	return current_mm->nr_fault_anon + current_mm->nr_fault_cow + current_mm->nr_folio_pages +
-	       current_mm->nr_thp_pages;
+	const struct mm_struct *mm = current_mm;
+
+	return mm_counter(mm, nr_fault_anon) + mm_counter(mm, nr_fault_cow) +
+	       mm_counter(mm, nr_folio_pages) + mm_counter(mm, nr_thp_pages);
 }
 
 uint64_t env_table_pages(void)

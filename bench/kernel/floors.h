@@ -12,7 +12,7 @@
 
 struct bench_floors {
 	struct stats exception; /* SVC to a vector that only ERETs, and back */
-	struct stats zero;      /* arch_zero_page() of one page (the granule's) */
+	struct stats zero;      /* arch_zero_page() of one cold page (the granule's) */
 	struct stats pte;       /* arch_pte_write() of one level-3 entry */
 };
 
@@ -21,6 +21,10 @@ struct bench_floors {
  * read overhead `overhead` subtracted. 0, or -ENOMEM (no page or table).
  */
 int bench_floors(uint64_t overhead, struct bench_floors *f);
+
+/* bench_zero_ring_pages: the pages the zero floor cycles through (twice the
+ * largest cache, cpu_cache_bytes; at most 4096). */
+size_t bench_zero_ring_pages(void);
 
 /* bench_floor_sum: the sum of the three medians. */
 uint64_t bench_floor_sum(const struct bench_floors *f);

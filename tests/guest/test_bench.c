@@ -10,8 +10,10 @@
  */
 #include "tests/guest/ktest.h"
 
+#include "arch/aarch64/cpuid.h"
 #include "arch/aarch64/exception.h"
 #include "arch/aarch64/pmu.h"
+#include "arch/aarch64/sysreg.h"
 #include "boot/image.h"
 
 #include "bench/bench.h"
@@ -335,4 +337,27 @@ KTEST(bench_stage_marks)
 	KEXPECT_EQ(per[STAGE_EXIT], 2);
 	for (int s = STAGE_DECODE; s < STAGE_EXIT; s++)
 		KEXPECT_GE(per[s], 1);
+}
+
+/*
+ * The zeroing floor's cold ring (bench/kernel/floors.c) is sized from the
+ * caches the core reports: CCSIDR_EL1 decoded in both formats (QEMU's
+ * Cortex-A72 L2: 1 MiB, 16 ways, 64-byte lines), the largest cache found
+ * through CLIDR_EL1, and a ring at least twice that.
+ */
+KTEST(floor_zero_ring_from_the_caches)
+{
+	uint64_t cache = cpu_cache_bytes();
+
+	KEXPECT_EQ(cpu_ccsidr_bytes(0x707fe07aull, false), 1ull << 20);
+	/* FEAT_CCIDX: NumSets [55:32] = 1023, Associativity [23:3] = 15, 64 B lines. */
+	KEXPECT_EQ(cpu_ccsidr_bytes((1023ull << 32) | (15u << 3) | 2, true), 1ull << 20);
+	KEXPECT_EQ(cpu_ccsidr_bytes(0, false), 16u); /* one 16-byte line, one way, one set */
+	if (read_sysreg(clidr_el1) & 7)
+		KEXPECT_GE(cache, 4096u);
+	ktest_note("largest cache %llu KiB, zero ring %zu pages",
+		   (unsigned long long)(cache >> 10), bench_zero_ring_pages());
+	KEXPECT_GE((uint64_t)bench_zero_ring_pages() * PAGE_SIZE,
+		   MIN(2 * (cache ? cache : 2ull << 20), 4096ull * PAGE_SIZE));
+	KEXPECT_LE(bench_zero_ring_pages(), 4096u);
 }

@@ -47,7 +47,7 @@ build/host/test_rdpmc: tools/linux/rdpmc.h
 # compiled once per granule into build/host/g<shift>/obj.
 GRANULE_SHIFTS := 14 16
 GRANULE_TESTS := test_granule test_fault test_folio test_thp test_mmap test_brk test_vma test_benchfit \
-	test_tlb
+	test_tlb test_tlb_cpus
 $(foreach g,$(GRANULE_SHIFTS),$(eval $(call host_rules,g$(g)/,-DFAKE_GRANULE_SHIFT=$(g))))
 UNIT_TESTS += $(foreach g,$(GRANULE_SHIFTS),$(patsubst %,build/host/g$(g)/%,$(GRANULE_TESTS)))
 -include $(UNIT_TESTS:=.d)
@@ -76,3 +76,14 @@ test-unit: unit
 		tools/tier.sh test-unit cmocka $$t build/test/unit/$$(echo $${t#build/host/} | tr / -).log; \
 	done; \
 	tools/tier.sh test-unit end "test cases"
+
+# The per-CPU block and the spinlock of arch/fake on real threads, under
+# ThreadSanitizer (clang; it cannot share a binary with AddressSanitizer,
+# so the few sources it needs are compiled again into build/host/tsan).
+TSAN_CFLAGS := -std=gnu11 -O1 -g $(WARN) -DFAULTLINE_HOST -DFAULTLINE_DEBUG -I. -Iarch/fake/include \
+	-fsanitize=thread -fno-omit-frame-pointer
+TSAN_SRC := mm/percpu.c arch/fake/cpu.c arch/fake/ram.c arch/fake/mmu.c
+build/host/tsan/test_percpu_tsan: tests/unit/tsan/test_percpu_tsan.c $(TSAN_SRC) $(HOST_HDRS) tests/unit/rules.mk
+	@mkdir -p $(dir $@)
+	$(Q)$(call say,TSANLD,$@)clang $(TSAN_CFLAGS) -o $@ $< $(TSAN_SRC) -lcmocka -lpthread
+UNIT_TESTS += build/host/tsan/test_percpu_tsan

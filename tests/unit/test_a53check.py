@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""Host tests of tools/a53check.py (Cortex-A53 erratum 835769 sequences):
-the decoder on single encodings, and the whole check on objects assembled
-with the cross assembler, one with the sequence and one with the NOP the
-compilers insert. Run: python3 -m tests.unit.test_a53check"""
+"""Host tests of tools/a53check.py (Cortex-A53 errata 835769 and 843419
+sequences): the decoder on single encodings, and the whole check on objects
+assembled with the cross assembler, one with the sequence and one with the
+NOP the compilers insert; for 843419, ADRPs at and off the last two words
+of a page with each kind of follower, and a link with and without the
+linker's fix. Run: python3 -m tests.unit.test_a53check"""
 
 import os
 import shutil
@@ -116,6 +118,71 @@ class WholeFile(unittest.TestCase):
         tmp.write(b"\0" * 64)
         tmp.flush()
         self.assertEqual(a53check.main(["a53check.py", tmp.name]), 2)
+
+
+LD = "aarch64-linux-gnu-ld"
+
+
+@unittest.skipUnless(shutil.which(AS), AS + " not installed")
+class Erratum843419(unittest.TestCase):
+    """An ADRP at page offset `at`, then `second`, then the rest."""
+
+    def assemble(self, at, *insns, link=None):
+        tmp = tempfile.mkdtemp(prefix="a53check-")
+        self.addCleanup(shutil.rmtree, tmp)
+        src, obj = os.path.join(tmp, "t.S"), os.path.join(tmp, "t.o")
+        body = "".join(f"\t{i}\n" for i in insns)
+        with open(src, "w") as f:
+            f.write(f"\t.text\n\t.balign 4096\n\t.globl _start\n_start:\n\t.skip {at:#x}\n"
+                    f"\tadrp x0, sym\n{body}\tret\n"
+                    f"\t.data\n\t.balign 8\nsym:\t.quad 1\n")
+        subprocess.run([AS, "-o", obj, src], check=True)
+        if link is None:
+            return obj
+        out = os.path.join(tmp, "t.elf")
+        subprocess.run([LD, "-o", out, obj] + link, check=True)
+        return out
+
+    def found(self, obj):
+        bad = a53check.check(obj)
+        for b in bad:
+            self.assertIn("843419", b)
+        return len(bad)
+
+    def test_three_instructions_at_ff8(self):
+        obj = self.assemble(0xFF8, "ldr x1, [x2]", "ldr x3, [x0, #:lo12:sym]")
+        self.assertEqual(self.found(obj), 1)
+        self.assertIn(".text+0xff8", a53check.check(obj)[0])
+        self.assertEqual(a53check.main(["a53check.py", obj]), 1)
+
+    def test_four_instructions_at_ffc(self):
+        self.assertEqual(self.found(self.assemble(
+            0xFFC, "str w1, [x2, #4]", "add x5, x5, #1", "str x3, [x0, #:lo12:sym]")), 1)
+
+    def test_store_pair_second(self):
+        self.assertEqual(self.found(self.assemble(
+            0xFF8, "stp x1, x2, [sp, #16]", "ldr x3, [x0, #:lo12:sym]")), 1)
+
+    def test_other_offsets_pass(self):
+        for at in (0xFF4, 0x1000, 0x7F8 + 0x800 - 0x10):
+            self.assertEqual(self.found(self.assemble(
+                at, "ldr x1, [x2]", "ldr x3, [x0, #:lo12:sym]")), 0, hex(at))
+
+    def test_safe_followers_pass(self):
+        for insns in (("ldp x1, x2, [x2]", "ldr x3, [x0, #:lo12:sym]"),   # load pair
+                      ("add x1, x1, #1", "ldr x3, [x0, #:lo12:sym]"),     # no load/store
+                      ("ldr x1, [x2]", "ldr x3, [x4, #:lo12:sym]"),       # other base
+                      ("ldr x1, [x2]", "ldr x3, [x0, x1]"),               # register offset
+                      ("ldr x1, [x2]", "add x5, x5, #1", "add x6, x6, #1",
+                       "ldr x3, [x0, #:lo12:sym]")):                      # too far
+            self.assertEqual(self.found(self.assemble(0xFF8, *insns)), 0, insns)
+
+    @unittest.skipUnless(shutil.which(LD), LD + " not installed")
+    def test_linker_fix(self):
+        # ld leaves the sequence unless told (Debian's gcc tells it when it links).
+        seq = ("ldr x1, [x2]", "ldr x3, [x0, #:lo12:sym]")
+        self.assertEqual(self.found(self.assemble(0xFF8, *seq, link=[])), 1)
+        self.assertEqual(self.found(self.assemble(0xFF8, *seq, link=["--fix-cortex-a53-843419"])), 0)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
  * software MMU that translates through the page tables and a small TLB, and
  * counters of the maintenance the portable code performed.
  *
- * The TLB caches leaf translations (pages and blocks, as hardware does) and
- * only forgets them on arch_tlb_flush_*, so a missing flush shows up as a
+ * The TLB (one per fake CPU) caches leaf translations (pages and blocks, as
+ * hardware does) and only forgets them on arch_tlb_flush_*, so a missing flush shows up as a
  * stale translation in fake_translate. Entry writes are checked for
  * break-before-make: replacing a valid entry by a different valid one, or
  * re-validating a broken entry before any TLB flush, counts a violation.
@@ -43,7 +43,24 @@ void fake_ram_free(void);
 unsigned fake_translate(const struct pgtable *pgt, vaddr_t va, unsigned access,
 			paddr_t *pa);
 
-/* fake_tlb_reset: forget every cached translation (not counted as a flush). */
+/*
+ * Each fake CPU (arch_cpu_id(): a thread's, or the one percpu_enter
+ * chose) has its own TLB: fake_translate fills the caller's, fake_tlb_cached
+ * and fake_tlb_count read it, and the arch_tlb_flush_* broadcasts drop
+ * every CPU's entries.
+ *
+ * fake_tlb_broadcast_broken: while true, the broadcasts act on the
+ * caller's TLB only (a missing IS: what a test shows the fake catches).
+ */
+extern bool fake_tlb_broadcast_broken;
+
+/*
+ * fake_tlb_stale: how many of cpu's TLB entries no longer match a walk of
+ * pgt (the translation was removed or changed and that CPU was not told).
+ */
+unsigned fake_tlb_stale(const struct pgtable *pgt, unsigned cpu);
+
+/* fake_tlb_reset: forget every cached translation, on every CPU (not counted as a flush). */
 void fake_tlb_reset(void);
 
 /* fake_tlb_cached: whether the TLB holds a translation for va. */
