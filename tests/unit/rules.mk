@@ -62,6 +62,17 @@ build/host/aarch64-g%.ok: arch/aarch64/tlb.c $(wildcard arch/aarch64/include/arc
 		-I. -Iarch/aarch64/include -DGRANULE_SHIFT=$* -fsyntax-only $<
 	@touch $@
 
+# The per-CPU block and the spinlock of arch/fake on real threads, under
+# ThreadSanitizer (clang; it cannot share a binary with AddressSanitizer,
+# so the few sources it needs are compiled again into build/host/tsan).
+TSAN_CFLAGS := -std=gnu11 -O1 -g $(WARN) -DFAULTLINE_HOST -DFAULTLINE_DEBUG -I. -Iarch/fake/include \
+	-fsanitize=thread -fno-omit-frame-pointer
+TSAN_SRC := mm/percpu.c arch/fake/cpu.c arch/fake/ram.c arch/fake/mmu.c
+build/host/tsan/test_percpu_tsan: tests/unit/tsan/test_percpu_tsan.c $(TSAN_SRC) $(HOST_HDRS) tests/unit/rules.mk
+	@mkdir -p $(dir $@)
+	$(Q)$(call say,TSANLD,$@)clang $(TSAN_CFLAGS) -o $@ $< $(TSAN_SRC) -lcmocka -lpthread
+UNIT_TESTS += build/host/tsan/test_percpu_tsan
+
 .PHONY: unit test-unit
 unit: $(UNIT_TESTS) $(DTS_BLOBS) $(AARCH64_GRANULE_CHECKS)
 
@@ -76,14 +87,3 @@ test-unit: unit
 		tools/tier.sh test-unit cmocka $$t build/test/unit/$$(echo $${t#build/host/} | tr / -).log; \
 	done; \
 	tools/tier.sh test-unit end "test cases"
-
-# The per-CPU block and the spinlock of arch/fake on real threads, under
-# ThreadSanitizer (clang; it cannot share a binary with AddressSanitizer,
-# so the few sources it needs are compiled again into build/host/tsan).
-TSAN_CFLAGS := -std=gnu11 -O1 -g $(WARN) -DFAULTLINE_HOST -DFAULTLINE_DEBUG -I. -Iarch/fake/include \
-	-fsanitize=thread -fno-omit-frame-pointer
-TSAN_SRC := mm/percpu.c arch/fake/cpu.c arch/fake/ram.c arch/fake/mmu.c
-build/host/tsan/test_percpu_tsan: tests/unit/tsan/test_percpu_tsan.c $(TSAN_SRC) $(HOST_HDRS) tests/unit/rules.mk
-	@mkdir -p $(dir $@)
-	$(Q)$(call say,TSANLD,$@)clang $(TSAN_CFLAGS) -o $@ $< $(TSAN_SRC) -lcmocka -lpthread
-UNIT_TESTS += build/host/tsan/test_percpu_tsan
