@@ -158,6 +158,13 @@ struct bench_result {
 	struct bench_raw *raw;          /* env_map'ed; bench_release frees */
 };
 
+/*
+ * bench_evict_bytes: the cold-cache variants' eviction buffer: twice the
+ * largest cache the core reports (env_cache_bytes), 4 MiB when it reports
+ * none, at most 64 MiB, whole pages.
+ */
+uint64_t bench_evict_bytes(void);
+
 /* bench_folio_step: pages between two touches of c's seq, reverse, random (1 without folios). */
 uint64_t bench_folio_step(const struct bench_case *c);
 

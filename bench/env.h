@@ -39,4 +39,9 @@ uint64_t env_table_pages(void);
 /* env_ram_bytes: memory the benchmarks may use (caps region sizes). */
 uint64_t env_ram_bytes(void);
 
+/* env_cache_bytes: the largest data or unified cache of this core, or 0
+ * when the OS cannot tell (the cold-cache variants' eviction buffer is
+ * sized from it). */
+uint64_t env_cache_bytes(void);
+
 #endif

@@ -66,6 +66,21 @@ uint64_t env_table_pages(void)
 	return ENV_UNKNOWN; /* not known to a host process */
 }
 
+/* The build machine's largest cache, as glibc reports it (0: unknown). */
+uint64_t env_cache_bytes(void)
+{
+	long best = 0;
+	const int names[] = { _SC_LEVEL1_DCACHE_SIZE, _SC_LEVEL2_CACHE_SIZE,
+			      _SC_LEVEL3_CACHE_SIZE, _SC_LEVEL4_CACHE_SIZE };
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		long v = sysconf(names[i]);
+		if (v > best)
+			best = v;
+	}
+	return (uint64_t)best;
+}
+
 uint64_t env_ram_bytes(void)
 {
 	return 256ull << 20;

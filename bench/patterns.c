@@ -21,7 +21,8 @@
 #include "mm/mm.h"
 
 #define CALIBRATE_READS 1024
-#define EVICT_BYTES (4ull << 20)   /* > the L2 of every supported core */
+#define EVICT_DEFAULT (4ull << 20) /* > the L2 of every supported core: when the OS cannot tell */
+#define EVICT_MAX (64ull << 20)    /* past this a sweep costs more than it tells */
 #define EVICT_STRIDE 64            /* smallest cache line of them */
 #define UNSTABLE_PERMILLE 50       /* rep medians spread > 5 % of p50 */
 #define UNSTABLE_SLACK 2           /* ... and by more than 2 counts */
@@ -125,11 +126,22 @@ struct scratch {
 				faults from the front, others from the back */
 	uint64_t nbig, nother;
 	uint64_t *part[BENCH_NR_STAGES + 1]; /* stage pass: parts, then total */
-	uint8_t *evict;      /* COLD_CACHE buffer */
+	uint8_t *evict;      /* COLD_CACHE buffer, bench_evict_bytes() long */
+	uint64_t evict_len;
 	uint64_t nstage;
 	void *mem;
 	uint64_t bytes;
 };
+
+/* The eviction buffer: env_cache_bytes is CLIDR_EL1/CCSIDR_EL1 in the
+ * kernel, sysfs on Linux. */
+uint64_t bench_evict_bytes(void)
+{
+	uint64_t cache = env_cache_bytes();
+	uint64_t b = cache ? MIN(2 * cache, EVICT_MAX) : EVICT_DEFAULT;
+
+	return ALIGN_UP(b, PAGE_SIZE);
+}
 
 /* a + b and a * b into *sum; false (and *sum unchanged) on overflow. */
 static bool add_to(uint64_t *sum, uint64_t a, uint64_t b)
@@ -163,7 +175,7 @@ static bool scratch_bytes(const struct bench_case *c, uint64_t *nstage, uint64_t
 	    !add_to(&b, lat, 8) ||
 	    !add_to(&b, *nstage, 8 * (BENCH_NR_STAGES + 1)) ||
 	    !add_to(&b, BENCH_RAW_MAX, sizeof(struct bench_raw)) ||
-	    !add_to(&b, (c->cold & COLD_CACHE) ? EVICT_BYTES : 0, 1) ||
+	    !add_to(&b, (c->cold & COLD_CACHE) ? bench_evict_bytes() : 0, 1) ||
 	    !add_to(&b, PAGE_SIZE - 1, 1))
 		return false;
 	*out = b & ~(uint64_t)(PAGE_SIZE - 1);
@@ -381,6 +393,7 @@ static int scratch_get(const struct bench_case *c, struct scratch *s,
 	r->raw = (struct bench_raw *)p;
 	p += BENCH_RAW_MAX * sizeof(struct bench_raw);
 	s->evict = (c->cold & COLD_CACHE) ? p : NULL;
+	s->evict_len = s->evict ? bench_evict_bytes() : 0;
 	return 0;
 }
 
@@ -437,7 +450,7 @@ static void make_cold(const struct bench_case *c, const struct bench_hooks *h,
 {
 	if ((c->cold & COLD_CACHE) && s->evict) {
 		volatile uint8_t *e = s->evict;
-		for (uint64_t off = 0; off < EVICT_BYTES; off += EVICT_STRIDE)
+		for (uint64_t off = 0; off < s->evict_len; off += EVICT_STRIDE)
 			(void)e[off];
 	}
 	if ((c->cold & COLD_TLB) && h->tlb_cold)

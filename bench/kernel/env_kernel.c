@@ -5,6 +5,7 @@
  * PMCCNTR_EL0, CNTVCT_EL0 or PMEVCNTR0_EL0 counting INST_RETIRED, read
  * between ISBs.
  */
+#include "arch/aarch64/cpuid.h"
 #include "arch/aarch64/pmu.h"
 #include "arch/aarch64/sysreg.h"
 #include "bench/env.h"
@@ -118,6 +119,12 @@ uint64_t env_pages_allocated(void)
 uint64_t env_table_pages(void)
 {
 	return mm_table_pages(current_mm);
+}
+
+/* From CLIDR_EL1 and CCSIDR_EL1 (arch/aarch64/cpuid.c). */
+uint64_t env_cache_bytes(void)
+{
+	return cpu_cache_bytes();
 }
 
 uint64_t env_ram_bytes(void)

@@ -27,6 +27,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -396,6 +397,34 @@ uint64_t env_pages_allocated(void)
 	/* Pages the C library or the stack give back are not ours to count. */
 	now = resident_pages() + released;
 	return now > resident_start ? now - resident_start : 0;
+}
+
+/*
+ * The largest data or unified cache of CPU 0: the largest "size" under
+ * /sys/devices/system/cpu/cpu0/cache/indexN (Linux fills it from
+ * CLIDR_EL1/CCSIDR_EL1 or the firmware's tables); 0 when there is none.
+ */
+uint64_t env_cache_bytes(void)
+{
+	uint64_t best = 0;
+
+	for (int i = 0; i < 8; i++) {
+		char path[80], unit = 0;
+		unsigned long long n = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%llu%c", &n, &unit) >= 1) {
+			uint64_t b = n << (unit == 'K' ? 10 : unit == 'M' ? 20 : 0);
+			if (b > best)
+				best = b;
+		}
+		fclose(f);
+	}
+	return best;
 }
 
 uint64_t env_ram_bytes(void)
