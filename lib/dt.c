@@ -424,13 +424,15 @@ bool dt_device_at(const struct bootinfo *bi, uint64_t base, uint64_t size,
 			continue;
 		if (has_type(fdt, n, "pci"))
 			pci_windows(fdt, n, base, size, dev, &found);
-		if (!fdt_prop(fdt, n, "reg", NULL) ||
-		    fdt_bus_cells(fdt, stack[depth - 1], &ac, &sc))
-			continue;
-		seen++;
-		for (int i = 0; i < 16 && fdt_reg_cells(fdt, n, ac, sc, i, &a, &sz) == 0; i++)
-			if (depth == 1 ? (pa = a, true) : fdt_translate(fdt, n, a, &pa) == 0)
-				consider(pa, sz, base, size, dev, &found);
+		if (fdt_prop(fdt, n, "reg", NULL) &&
+		    !fdt_bus_cells(fdt, stack[depth - 1], &ac, &sc)) {
+			seen++;
+			for (int i = 0; i < 16 && fdt_reg_cells(fdt, n, ac, sc, i, &a, &sz) == 0; i++)
+				if (depth == 1 ? (pa = a, true) : fdt_translate(fdt, n, a, &pa) == 0)
+					consider(pa, sz, base, size, dev, &found);
+		}
+		/* The node whose window (its reg, or a bridge's ranges) is now the
+		 * lowest names it. */
 		if (found && (!before || dev->base != old))
 			*name = label(fdt, n);
 	}
