@@ -77,6 +77,28 @@ struct vm_fault {
 	} while (0)
 
 /*
+ * The same on the out-of-line folio and block paths, which both copies of
+ * the path share: the mark always (one site serves both), the stamp when
+ * the fault takes stamps.
+ */
+#define STAMP_SHARED(stamps, stage)                                \
+	do {                                                       \
+		FAULT_MARK(stage);                                 \
+		if (unlikely(stamps))                              \
+			fault_stamp[stage] = arch_counter();       \
+	} while (0)
+
+/*
+ * The stages' names in FAULT_STAGES order, each NUL-terminated, in the
+ * ELF's non-allocated section .fault_stages (not in the image): with
+ * .fault_marks, what tools/anatomy cuts a trace into stages by.
+ */
+#define FAULT_STAGE_ASCIZ(NAME, name) ".asciz \"" #name "\"\n\t"
+__asm__(".pushsection .fault_stages, \"\", %progbits\n\t"
+	FAULT_STAGES(FAULT_STAGE_ASCIZ) ".popsection");
+#undef FAULT_STAGE_ASCIZ
+
+/*
  * The attributes of the page a write fault maps: the VMA's access, which the
  * access check has shown to include write. Saying so in a constant lets the
  * compiler fold the write permission into the descriptor.
@@ -158,13 +180,11 @@ static __attribute__((noinline)) int do_anonymous_folio(struct mm_struct *mm,
 			mm->nr_fault_oom++;
 			return -ENOMEM;
 		}
-		if (unlikely(stamps))
-			fault_stamp[STAGE_ALLOC] = arch_counter();
+		STAMP_SHARED(stamps, STAGE_ALLOC);
 		arch_zero_pages(arch_phys_to_virt(pa), n);
-		if (unlikely(stamps)) {
+		if (unlikely(stamps))
 			arch_pte_publish(); /* the zeroing complete: not billed to map */
-			fault_stamp[STAGE_ZERO] = arch_counter();
-		}
+		STAMP_SHARED(stamps, STAGE_ZERO);
 		pgt_install_run(first, base, pa, n, write_access(vma->vm_flags));
 		if (order) {
 			mm->nr_fault_folio++;
@@ -172,8 +192,7 @@ static __attribute__((noinline)) int do_anonymous_folio(struct mm_struct *mm,
 		} else {
 			mm->nr_fault_anon++;
 		}
-		if (unlikely(stamps))
-			fault_stamp[STAGE_MAP] = arch_counter();
+		STAMP_SHARED(stamps, STAGE_MAP);
 		return 0;
 	}
 }
@@ -313,21 +332,24 @@ static int huge_fault(struct mm_struct *mm, const struct vm_area_struct *vma,
 
 	if (base < vma->vm_start || base + BLOCK_SIZE > vma->vm_end)
 		return HUGE_FALLBACK;
-	if (unlikely(stamps))
-		fault_stamp[STAGE_WALK] = arch_counter();
+	STAMP_SHARED(stamps, STAGE_WALK);
 	pa = write ? page_alloc_aligned(BLOCK_ORDER) : huge_zero(mm);
 	if (!pa) {
 		mm->nr_thp_fallback++;
 		return HUGE_FALLBACK;
 	}
+	/*
+	 * No ALLOC mark on this path: anywhere between the allocation and the
+	 * zeroing an asm statement changes gcc's code for it (the trace counts
+	 * the allocation in zero).
+	 */
 	if (unlikely(stamps))
 		fault_stamp[STAGE_ALLOC] = arch_counter();
 	if (write) {
 		arch_zero_pages(arch_phys_to_virt(pa), BIT(BLOCK_ORDER));
-		if (unlikely(stamps)) {
+		if (unlikely(stamps))
 			arch_pte_publish(); /* the zeroing complete: not billed to map */
-			fault_stamp[STAGE_ZERO] = arch_counter();
-		}
+		STAMP_SHARED(stamps, STAGE_ZERO);
 		attrs = write_access(vma->vm_flags);
 	} else {
 		attrs = (unsigned)(vma->vm_flags & (VM_READ | VM_EXEC));
@@ -349,8 +371,7 @@ static int huge_fault(struct mm_struct *mm, const struct vm_area_struct *vma,
 	} else {
 		mm->nr_fault_thp_zero++;
 	}
-	if (unlikely(stamps))
-		fault_stamp[STAGE_MAP] = arch_counter();
+	STAMP_SHARED(stamps, STAGE_MAP);
 	return 0;
 }
 

@@ -107,6 +107,19 @@ struct fault_mark {
 			 ".long %c0\n\t"                                       \
 			 ".popsection" :: "i"(stage))
 
+/*
+ * FAULT_MARK_AFTER(stage, value): the same, once value is computed (an
+ * operand of the empty asm: the compiler cannot move the work that makes
+ * it below the mark; still no instruction).
+ */
+#define FAULT_MARK_AFTER(stage, value)                                        \
+	__asm__ volatile("1:\n\t"                                             \
+			 ".pushsection fault_marks, \"a\"\n\t"                 \
+			 ".balign 4\n\t"                                       \
+			 ".long 1b - .\n\t"                                    \
+			 ".long %c0\n\t"                                       \
+			 ".popsection" :: "i"(stage), "r"(value))
+
 extern const struct fault_mark __start_fault_marks[], __stop_fault_marks[];
 
 /* fault_mark_pc: the code address a mark points to. */

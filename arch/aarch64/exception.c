@@ -45,7 +45,7 @@ int el1_abort_fast(uint64_t esr, uint64_t far)
 	if (unlikely(!mm))
 		return -EFAULT; /* before the mm exists every fault is a bug */
 	flags = esr_dabt_flags(esr);
-	FAULT_MARK(STAGE_DECODE);
+	FAULT_MARK_AFTER(STAGE_DECODE, flags);
 	return do_page_fault_nostamp(mm, far, flags);
 }
 

@@ -95,26 +95,40 @@ def cmd_run(a):
 
 
 def load_rows(a):
-    """{kind: {kernel: {(function, stage): n}}}; exits naming unmapped functions."""
+    """{kind: {kernel: {(function, stage): n}}} and the stages in display
+    order; exits naming unmapped Linux functions, or faultline instructions
+    no stage mark closes."""
     smap = attribute.read_map(a.map)
     rows, missing = {}, []
+    names, marks = attribute.fault_marks(a.faultline_elf)
     for kernel in KERNELS:
         _, addr, _, setup_attr = kernel_setup(a, kernel)
         rundir = f"{a.work}/{kernel}/run1"
+        if kernel == "faultline":  # relocated by the traced boot's own base=
+            setup_attr = ("faultline", a.faultline_elf,
+                          attribute.boot_base(f"{rundir}/console.log"))
         for kind in trace.KINDS:
             pcs = trace.read_pcs(f"{rundir}/{kind}.pcs")
-            fr = frames_for(setup_attr, rundir, pcs, addr[trace.ACCESS[kind]])
-            r, miss = attribute.attribute(kernel, pcs, fr, smap)
+            access = addr[trace.ACCESS[kind]]
+            fr = frames_for(setup_attr, rundir, pcs, access)
+            if kernel == "faultline":
+                r, unknown = attribute.marks_attribute(pcs, fr, names, marks,
+                                                       setup_attr[2], access)
+                if unknown:
+                    missing.append(f"faultline: {unknown} instructions of the {kind} trace "
+                                   "after the last stage mark (.fault_marks)")
+            else:
+                r, miss = attribute.attribute(kernel, pcs, fr, smap)
+                missing += [f"{kernel} {f} (in the {kind} trace)" for f in miss]
             rows.setdefault(kind, {})[kernel] = r
-            missing += [f"{kernel} {f} (in the {kind} trace)" for f in miss]
     if missing:
-        raise SystemExit("anatomy: functions missing from " + a.map + ":\n  " +
-                         "\n  ".join(sorted(set(missing))))
-    return rows
+        raise SystemExit("anatomy: instructions without a stage (Linux: functions missing "
+                         "from " + a.map + "):\n  " + "\n  ".join(sorted(set(missing))))
+    return rows, attribute.stage_order(names + [attribute.TAIL])
 
 
-def stage_totals(r):
-    t = {s: 0 for s in attribute.STAGES}
+def stage_totals(r, order):
+    t = {s: 0 for s in order}
     for (_, st), n in r.items():
         t[st] += n
     return t
@@ -131,17 +145,17 @@ def write_csv(path, kind_rows):
                 w.writerow([kernel, fn, st, n, f"{n / total:.4f}"])
 
 
-def write_md(path, kind, kind_rows):
-    fl, lx = (stage_totals(kind_rows[k]) for k in KERNELS)
+def write_md(path, kind, kind_rows, order=attribute.STAGES):
+    fl, lx = (stage_totals(kind_rows[k], order) for k in KERNELS)
     tf, tl = sum(fl.values()), sum(lx.values())
     out = [f"# Anatomy of a fault: {KIND_TITLES[kind]}", "",
            "QEMU virt, cortex-a72, -icount shift=0 (one count is one instruction); "
            "every instruction from the access that faults back to it "
            "(tools/anatomy/, docs/anatomy.md).", "",
            "| stage | faultline | Linux | difference |", "| --- | ---: | ---: | ---: |"]
-    for s in attribute.STAGES:
+    for s in order:
         if fl[s] or lx[s]:
-            out.append(f"| {attribute.STAGE_TITLES[s]} | {fl[s]:,} | {lx[s]:,} | "
+            out.append(f"| {title(s)} | {fl[s]:,} | {lx[s]:,} | "
                        f"{lx[s] - fl[s]:+,} |")
     out.append(f"| **total** | **{tf:,}** | **{tl:,}** | **{tl - tf:+,}** |")
     for kernel in KERNELS:
@@ -161,25 +175,33 @@ STAGE_COLOURS = {
     "access": "#7f7f7f", "entry": "#1f77b4", "decode": "#ff7f0e", "lookup": "#2ca02c",
     "locking": "#d62728", "walk": "#9467bd", "alloc": "#8c564b", "memcg": "#e377c2",
     "accounting": "#bcbd22", "zero": "#17becf", "map": "#393b79", "tlb": "#637939",
-    "exit": "#843c39",
+    "exit": "#843c39", "eret": "#e7969c",
 }
+# Stages the kernel names that have no colour above, in turn.
+SPARE_COLOURS = ("#ad494a", "#8ca252", "#d6616b", "#7b4173", "#a55194", "#6b6ecf")
+
+
+def title(stage):
+    return attribute.STAGE_TITLES.get(stage, stage)
 
 
 def stage_colours(stages):
     """The colours of these stages, in order, as gnuplot's word list."""
-    return " ".join(STAGE_COLOURS[s] for s in stages)
+    spare = iter(SPARE_COLOURS * 4)
+    return " ".join(STAGE_COLOURS.get(s) or next(spare) for s in stages)
 
 
-def write_svg(path, kind, kind_rows, workdir, args="-machine virt -cpu cortex-a72"):
+def write_svg(path, kind, kind_rows, workdir, args="-machine virt -cpu cortex-a72",
+              order=attribute.STAGES):
     dat = f"{workdir}/anatomy-{kind}.dat"
-    used = [s for s in attribute.STAGES
-            if any(stage_totals(kind_rows[k])[s] for k in KERNELS)]
+    used = [s for s in order
+            if any(stage_totals(kind_rows[k], order)[s] for k in KERNELS)]
     cpu = re.search(r"-cpu (\S+)", args)
     run = f"qemu-virt {cpu.group(1) if cpu else ''} icount 4k granule".replace("  ", " ")
     with open(dat, "w") as f:
-        f.write("kernel " + " ".join(f'"{attribute.STAGE_TITLES[s]}"' for s in used) + "\n")
+        f.write("kernel " + " ".join(f'"{title(s)}"' for s in used) + "\n")
         for k in KERNELS:
-            t = stage_totals(kind_rows[k])
+            t = stage_totals(kind_rows[k], order)
             f.write(TITLES[k] + " " + " ".join(str(t[s]) for s in used) + "\n")
     gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot.gp")
     subprocess.run(["gnuplot", "-e", f"dat='{dat}'; out='{path}'; ncol={len(used) + 1}; "
@@ -188,13 +210,13 @@ def write_svg(path, kind, kind_rows, workdir, args="-machine virt -cpu cortex-a7
 
 
 def cmd_report(a):
-    rows = load_rows(a)
+    rows, order = load_rows(a)
     os.makedirs(a.out, exist_ok=True)
     for kind in trace.KINDS:
         write_csv(f"{a.out}/anatomy-{kind}.csv", rows[kind])
-        write_md(f"{a.out}/anatomy-{kind}.md", kind, rows[kind])
+        write_md(f"{a.out}/anatomy-{kind}.md", kind, rows[kind], order)
         write_svg(f"{a.out}/anatomy-{kind}.svg", kind, rows[kind], a.work,
-                  getattr(a, "board_args", "") or "-cpu cortex-a72")
+                  getattr(a, "board_args", "") or "-cpu cortex-a72", order)
         tot = {k: sum(rows[kind][k].values()) for k in KERNELS}
         print(f"anatomy: {kind:16} faultline {tot['faultline']:6,}  Linux {tot['linux']:6,}"
               f"  -> {a.out}/anatomy-{kind}.csv")
@@ -242,7 +264,8 @@ def cmd_check(a):
                     f"faultline {kind}: count {c} within 5 % of the suite's p50 {ref} ({a.csv})")
     try:
         load_rows(a)
-        verdict(True, "every traced function is in " + a.map)
+        verdict(True, "every traced instruction has a stage (faultline: its marks; "
+                "Linux: " + a.map + ")")
     except SystemExit as e:
         verdict(False, str(e))
     print(f"anatomy: {passed} passed, {failed} failed")
@@ -254,7 +277,7 @@ def cmd_check(a):
 
 def cmd_stamps(a):
     """faultline's traced stage totals beside its stamp-based stage medians."""
-    rows = load_rows(a)
+    rows, order = load_rows(a)
     stamp_stages = ("entry", "decode", "lookup", "walk", "alloc", "zero", "map", "exit", "eret")
     seq = {}
     with open(a.csv) as f:
@@ -272,11 +295,13 @@ def cmd_stamps(a):
         traced = sum(rows[kind]["faultline"].values())
         out.append(f"| {kind} | {traced} | {' / '.join(map(str, parts))} | {sum(parts)} | "
                    f"{r['staged_p50']} | {r['p50']} |")
-    out += ["", "| fault | " + " | ".join(attribute.STAGE_TITLES[s] for s in attribute.STAGES) +
-            " |", "| --- |" + " ---: |" * len(attribute.STAGES)]
+    used = [s for s in order if any(stage_totals(rows[k]["faultline"], order)[s]
+                                    for k in ("write", "read", "read-then-write"))]
+    out += ["", "| fault | " + " | ".join(title(s) for s in used) +
+            " |", "| --- |" + " ---: |" * len(used)]
     for kind in ("write", "read", "read-then-write"):
-        t = stage_totals(rows[kind]["faultline"])
-        out.append(f"| {kind} | " + " | ".join(str(t[s]) for s in attribute.STAGES) + " |")
+        t = stage_totals(rows[kind]["faultline"], order)
+        out.append(f"| {kind} | " + " | ".join(str(t[s]) for s in used) + " |")
     print("\n".join(out))
     return 0
 

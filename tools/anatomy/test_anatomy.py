@@ -70,31 +70,30 @@ class Map(unittest.TestCase):
             attribute.read_map(p)
         os.unlink(p)
 
-    def test_star_is_both(self):
-        p = write_map("* (access) access\n")
-        self.assertEqual(attribute.read_map(p), {("faultline", "(access)"): "access",
-                                                 ("linux", "(access)"): "access"})
-        os.unlink(p)
+    def test_faultline_lines_fail(self):
+        # faultline's stages come from its ELF: a hand list for it is refused
+        for line in ("faultline walk walk\n", "* (access) access\n"):
+            p = write_map(line)
+            with self.assertRaises(SystemExit):
+                attribute.read_map(p)
+            os.unlink(p)
 
 
 class Attribute(unittest.TestCase):
-    smap = {("faultline", "(access)"): "access", ("faultline", "stub"): "entry|exit",
-            ("faultline", "handler"): "decode", ("faultline", "helper"): "-"}
+    smap = {("linux", "(access)"): "access", ("linux", "stub"): "entry|exit",
+            ("linux", "handler"): "decode"}
 
-    def test_split_inherit_and_counts(self):
-        pcs = [A, 1, 2, 3, 4, 5, A]
-        frames = {A: ["(access)"], 1: ["stub"], 2: ["stub"], 3: ["helper", "handler"],
-                  4: ["handler"], 5: ["stub"]}
-        rows, missing = attribute.attribute("faultline", pcs, frames, self.smap)
+    def test_split_and_counts(self):
+        pcs = [A, 1, 2, 4, 5, A]
+        frames = {A: ["(access)"], 1: ["stub"], 2: ["stub"], 4: ["handler"], 5: ["stub"]}
+        rows, missing = attribute.attribute("linux", pcs, frames, self.smap)
         self.assertEqual(missing, [])
         self.assertEqual(rows, {("(access)", "access"): 2, ("stub", "entry"): 2,
-                                ("helper", "decode"): 1, ("handler", "decode"): 1,
-                                ("stub", "exit"): 1})
-        self.assertEqual(sum(rows.values()), len(pcs))
+                                ("handler", "decode"): 1, ("stub", "exit"): 1})
 
     def test_unmapped_function_is_named(self):
-        frames = {A: ["(access)"], 1: ["mystery", "handler"]}
-        rows, missing = attribute.attribute("faultline", [A, 1, A], frames, self.smap)
+        frames = {A: ["(access)"], 1: ["mystery"]}
+        rows, missing = attribute.attribute("linux", [A, 1, A], frames, self.smap)
         self.assertEqual(missing, ["mystery"])
 
     def test_kallsyms_nearest_below(self):
@@ -114,7 +113,122 @@ class StagesMap(unittest.TestCase):
         m = attribute.read_map(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                             "stages.map"))
         self.assertEqual(m[("linux", "clear_page")], "zero")
-        self.assertEqual(m[("faultline", "arch_zero_page")], "zero")
+        self.assertFalse([k for k in m if k[0] != "linux"])
+
+
+# A synthetic kernel: stage names and marks as mm/fault.h and vectors.S emit
+# them, with made-up stages, assembled and linked by the cross binutils.
+SYNTH = """
+        .macro mark stage
+661:    .pushsection .fault_marks, "a"  // the kernel's output section (boot/linker.ld)
+        .balign 4
+        .long 661b - .
+        .long \\stage
+        .popsection
+        .endm
+        .pushsection .fault_stages, "", %progbits
+        .asciz "arrive"
+        .asciz "frobnicate"
+        .asciz "depart"
+        .popsection
+        .text
+        .globl access, vec, body
+access: nop             // 0x0
+vec:    mark 0          // 0x4: arrive ends here (nothing before it)
+        nop             // frobnicate
+body:   nop             // frobnicate
+        mark 1
+        nop             // depart
+        nop             // depart
+        mark 2
+        nop             // the tail: after the last stage's mark
+        nop
+"""
+
+
+@unittest.skipUnless(shutil.which("aarch64-linux-gnu-as") and shutil.which("aarch64-linux-gnu-ld"),
+                     "no aarch64 binutils")
+class Marks(unittest.TestCase):
+    """faultline's stages are what its ELF says, whatever their names."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="anatomy-marks-")
+        src, obj, cls.elf = (os.path.join(cls.dir, n) for n in ("k.S", "k.o", "k.elf"))
+        with open(src, "w") as f:
+            f.write(SYNTH)
+        import subprocess
+        subprocess.run(["aarch64-linux-gnu-as", "-o", obj, src], check=True)
+        subprocess.run(["aarch64-linux-gnu-ld", "-Ttext=0", "-e", "0", "-o", cls.elf, obj],
+                       check=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    BASE = 0x40200000
+
+    def trace(self):
+        b = self.BASE
+        return [b, b + 4, b + 8, b + 12, b + 16, b + 20, b + 24, b]
+
+    def test_table_read_from_elf(self):
+        names, marks = attribute.fault_marks(self.elf)
+        self.assertEqual(names, ["arrive", "frobnicate", "depart"])
+        self.assertEqual(marks, {0x4: [0], 0xc: [1], 0x14: [2]})
+
+    def test_made_up_stage_attributed(self):
+        names, marks = attribute.fault_marks(self.elf)
+        pcs = self.trace()
+        frames = {pc: ["(access)" if pc == self.BASE else f"f{pc & 0xff:x}"] for pc in pcs}
+        rows, unknown = attribute.marks_attribute(pcs, frames, names, marks, self.BASE,
+                                                  self.BASE)
+        self.assertEqual(unknown, 0)
+        self.assertEqual(rows, {("(access)", "access"): 2, ("f4", "frobnicate"): 1,
+                                ("f8", "frobnicate"): 1, ("fc", "depart"): 1,
+                                ("f10", "depart"): 1, ("f14", attribute.TAIL): 1,
+                                ("f18", attribute.TAIL): 1})
+        self.assertEqual(attribute.stage_order(names + [attribute.TAIL])[:4],
+                         ["access", "arrive", "frobnicate", "depart"])
+
+    def test_wrong_base_leaves_instructions_unknown(self):
+        names, marks = attribute.fault_marks(self.elf)
+        pcs = self.trace()
+        frames = {pc: ["x"] for pc in pcs}
+        _, unknown = attribute.marks_attribute(pcs, frames, names, marks, self.BASE + 2,
+                                               self.BASE)
+        self.assertEqual(unknown, 6)
+
+    def test_trace_stopping_before_the_last_mark_is_unknown(self):
+        names, marks = attribute.fault_marks(self.elf)
+        b = self.BASE
+        pcs = [b, b + 4, b + 8, b + 12, b]  # back at the access in depart
+        _, unknown = attribute.marks_attribute(pcs, {pc: ["x"] for pc in pcs}, names,
+                                               marks, b, b)
+        self.assertEqual(unknown, 1)
+
+    def test_boot_base(self):
+        p = os.path.join(self.dir, "console.log")
+        with open(p, "w") as f:
+            f.write("faultline: boot board=qemu-virt el=1 base=0x40280000 granule=4k\n")
+        self.assertEqual(attribute.boot_base(p), 0x40280000)
+        with open(p, "w") as f:
+            f.write("faultline: done status=ok\n")
+        with self.assertRaises(SystemExit):
+            attribute.boot_base(p)
+
+    def test_elf_without_marks_fails(self):
+        with self.assertRaises(SystemExit):
+            attribute.elf_sections(self.elf, (".no_such",))
+
+    @unittest.skipUnless(os.path.exists("build/qemu-virt/faultline.elf"), "kernel not built")
+    def test_kernel_names_are_fault_stages(self):
+        names, marks = attribute.fault_marks("build/qemu-virt/faultline.elf")
+        with open("mm/fault.h") as f:
+            declared = re.findall(r"^\s*X\(([A-Z]+), ([a-z]+)\)", f.read(), re.M)
+        self.assertEqual(names, [n for _, n in declared])
+        self.assertEqual(sorted({s for st in marks.values() for s in st}),
+                         list(range(len(names))))
 
 
 @unittest.skipUnless(shutil.which("gnuplot"), "gnuplot not installed")
@@ -151,8 +265,11 @@ class Colours(unittest.TestCase):
         self.assertNotEqual(self.colour_of(svgs["write"], attribute.STAGE_TITLES["zero"]), w)
 
     def test_every_stage_has_its_own_colour(self):
-        self.assertEqual(set(anatomy.STAGE_COLOURS), set(attribute.STAGES))
-        self.assertEqual(len(set(anatomy.STAGE_COLOURS.values())), len(attribute.STAGES))
+        known = set(attribute.STAGES) | {attribute.TAIL}
+        self.assertEqual(set(anatomy.STAGE_COLOURS), known)
+        self.assertEqual(len(set(anatomy.STAGE_COLOURS.values())), len(known))
+        # a stage only the kernel names gets a spare colour, not a KeyError
+        self.assertEqual(len(anatomy.stage_colours(["entry", "frobnicate"]).split()), 2)
 
 
 if __name__ == "__main__":
