@@ -99,8 +99,11 @@ struct bench_case {
 				    Linux program does; the same at 4K */
 };
 
-/* The unit of bench_case.step_4k: 4 KiB. */
-#define BENCH_STEP_4K 4096u
+/*
+ * 4 KiB, whatever PAGE_SIZE is: the unit of bench_case.step_4k (step=4k),
+ * of bench_result.mapped_4k and of the CSV's cost_per_4k column.
+ */
+#define BENCH_UNIT_4K 4096u
 
 /* bench_case.folio of a case that runs with base pages whatever folio= says. */
 #define BENCH_FOLIO_NONE BIT(0)

@@ -8,7 +8,7 @@
 #include "lib/printf.h"
 #include "lib/reason.h"
 #include "lib/string.h"
-#include "mm/geometry.h"
+#include "mm/mm.h" /* FOLIO_MAX_ORDER, PAGE_SHIFT */
 
 #define SHOW 48 /* at most this much of a word is quoted in a message */
 #define SHOW_BUF (4 * SHOW + 1) /* SHOW bytes, each escaped to at most 4 */
@@ -111,9 +111,6 @@ static int set_number(uint64_t *dst, uint64_t min, const char *key, const char *
 	return 0;
 }
 
-/* The largest folio order: half a block (blocks are not mapped by faults). */
-#define FOLIO_TOP (BLOCK_SHIFT - PAGE_SHIFT - 1)
-
 /* Print 2^shift bytes as folio= takes it: 16k, 2m, or plain bytes. */
 static int format_size(char *buf, size_t room, unsigned shift)
 {
@@ -134,7 +131,7 @@ static int set_folio(struct cmdline *cl, const char *v, size_t n, const char **w
 	static char lo[16], hi[16];
 
 	format_size(lo, sizeof(lo), PAGE_SHIFT + 1);
-	format_size(hi, sizeof(hi), PAGE_SHIFT + FOLIO_TOP);
+	format_size(hi, sizeof(hi), PAGE_SHIFT + FOLIO_MAX_ORDER);
 	cl->folio_orders = 0;
 	if (equals(v, n, "none"))
 		return 0;
@@ -159,7 +156,7 @@ static int set_folio(struct cmdline *cl, const char *v, size_t n, const char **w
 			return reject(why, "bad command line: folio='%s': '%s' is not a power "
 				    "of two", esc(v, n), esc(s, len));
 		shift = (unsigned)__builtin_ctzll(bytes);
-		if (shift < PAGE_SHIFT + 1 || shift > PAGE_SHIFT + FOLIO_TOP)
+		if (shift < PAGE_SHIFT + 1 || shift > PAGE_SHIFT + FOLIO_MAX_ORDER)
 			return reject(why, "bad command line: folio='%s': '%s' is outside "
 				    "%s..%s (2 pages to half a block at this granule)",
 				    esc(v, n), esc(s, len), lo, hi);

@@ -352,7 +352,7 @@ static void test_run_fault_costs(void **state)
 	struct bench_result r;
 
 	(void)state;
-	assert_int_equal(PAGE_SIZE, BENCH_STEP_4K);
+	assert_int_equal(PAGE_SIZE, BENCH_UNIT_4K);
 	assert_int_equal(bench_run_case(&c, &h, &r), 0);
 	assert_int_equal(r.samples, 128);
 	assert_int_equal(r.mapped_4k, 128);
