@@ -6,7 +6,7 @@
 #                 (folios of every order, thp blocks)
 #   fuzz_mm_g14   the same with 16 KiB pages (the fake's FAKE_GRANULE_SHIFT)
 #   fuzz_mm_g16   the same with 64 KiB pages
-#   fuzz_cmdline  lib/cmdline.c: reasons printable,  tests/fuzz/corpus-cmdline/
+#   fuzz_cmdline  bench/args.c, lib/cmdline.c: reasons printable,  tests/fuzz/corpus-cmdline/
 #                 accepted lines print back the same
 #   fuzz_fdt      lib/fdt.c, lib/dt.c against        tests/fuzz/corpus_fdt/
 #                 Debian's libfdt (what is compared: the top of fuzz_fdt.c);

@@ -12,9 +12,9 @@
 
 #include "arch/aarch64/cpuid.h"
 #include "arch/aarch64/exception.h"
+#include "arch/aarch64/image.h"
 #include "arch/aarch64/pmu.h"
 #include "arch/aarch64/sysreg.h"
-#include "boot/image.h"
 
 #include "bench/bench.h"
 #include "bench/env.h"
