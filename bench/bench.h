@@ -174,6 +174,15 @@ uint64_t bench_folio_step(const struct bench_case *c);
 /* bench_suite: the cases of suite `name` in *cases; their count, 0 if unknown. */
 size_t bench_suite(const char *name, const struct bench_case **cases);
 
+/*
+ * bench_suite_vma_counts: the find_vma VMA counts of suite `name` in
+ * *counts (the short list for small and guard); their count, 0 if unknown.
+ */
+size_t bench_suite_vma_counts(const char *name, const uint64_t **counts);
+
+/* bench_suite_names: the suites' names, "default, small, folio, guard". */
+const char *bench_suite_names(void);
+
 /* bench_calibrate: the counter-read overhead: min of many back-to-back reads. */
 uint64_t bench_calibrate(void);
 
