@@ -99,8 +99,11 @@ struct bench_case {
 				    Linux program does; the same at 4K */
 };
 
-/* The unit of bench_case.step_4k: 4 KiB. */
-#define BENCH_STEP_4K 4096u
+/*
+ * 4 KiB, whatever PAGE_SIZE is: the unit of bench_case.step_4k (step=4k),
+ * of bench_result.mapped_4k and of the CSV's cost_per_4k column.
+ */
+#define BENCH_UNIT_4K 4096u
 
 /* bench_case.folio of a case that runs with base pages whatever folio= says. */
 #define BENCH_FOLIO_NONE BIT(0)
@@ -170,6 +173,15 @@ uint64_t bench_folio_step(const struct bench_case *c);
 
 /* bench_suite: the cases of suite `name` in *cases; their count, 0 if unknown. */
 size_t bench_suite(const char *name, const struct bench_case **cases);
+
+/*
+ * bench_suite_vma_counts: the find_vma VMA counts of suite `name` in
+ * *counts (the short list for small and guard); their count, 0 if unknown.
+ */
+size_t bench_suite_vma_counts(const char *name, const uint64_t **counts);
+
+/* bench_suite_names: the suites' names, "default, small, folio, guard". */
+const char *bench_suite_names(void);
 
 /* bench_calibrate: the counter-read overhead: min of many back-to-back reads. */
 uint64_t bench_calibrate(void);

@@ -221,7 +221,7 @@ void bench_summary_row(struct csv_line *l, const struct bench_meta *m,
 	if (row->faults) {
 		uint64_t page = m->page_bytes ? m->page_bytes : PAGE_SIZE;
 		uint64_t mapped = (row->pages_allocated ? row->pages_allocated : row->faults) * page;
-		csv_fixed2(l, (s->p50 * row->faults * 4096 * 100 + mapped / 2) / mapped);
+		csv_fixed2(l, (s->p50 * row->faults * BENCH_UNIT_4K * 100 + mapped / 2) / mapped);
 	} else {
 		csv_empty(l);
 	}

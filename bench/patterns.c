@@ -91,7 +91,7 @@ static bool is_region(const struct bench_case *c)
 
 static uint64_t unit_bytes(const struct bench_case *c)
 {
-	return c->step_4k && is_region(c) ? BENCH_STEP_4K : PAGE_SIZE;
+	return c->step_4k && is_region(c) ? BENCH_UNIT_4K : PAGE_SIZE;
 }
 
 /*
@@ -650,8 +650,8 @@ static void fault_costs(const struct bench_case *c, struct scratch *s,
 {
 	uint64_t cap = c->pages * c->reps, nb = s->nbig, no = s->nother;
 	uint64_t *other = s->flat + cap - no;
-	uint64_t touched = r->samples * (unit_bytes(c) / BENCH_STEP_4K);
-	uint64_t mapped = MAX(touched, r->pages_allocated * (PAGE_SIZE / BENCH_STEP_4K));
+	uint64_t touched = r->samples * (unit_bytes(c) / BENCH_UNIT_4K);
+	uint64_t mapped = MAX(touched, r->pages_allocated * (PAGE_SIZE / BENCH_UNIT_4K));
 
 	r->mapped_4k = mapped;
 	if (!nb && !no)

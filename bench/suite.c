@@ -128,15 +128,23 @@ static const struct bench_case guard_cases[] = {
 static_assert(ARRAY_SIZE(guard_cases) >= BLOCK_ORDER + 1,
 	      "a guard case per folio order of every granule, and the block");
 
+/* find_vma VMA counts: the whole scale, and the short list of the quick suites. */
+static const uint64_t vma_counts_all[] = { 1, 10, 100, 1000, 10000, 100000 };
+static const uint64_t vma_counts_short[] = { 1, 1000 };
+
+#define VMAS(counts) counts, ARRAY_SIZE(counts)
+
 static const struct {
 	const char *name;
 	const struct bench_case *cases;
 	size_t n;
+	const uint64_t *vma_counts;
+	size_t nvma_counts;
 } suites[] = {
-	{ "default", default_cases, ARRAY_SIZE(default_cases) },
-	{ "small", small_cases, ARRAY_SIZE(small_cases) },
-	{ "folio", folio_cases, ARRAY_SIZE(folio_cases) },
-	{ "guard", guard_cases, BLOCK_ORDER + 1 },
+	{ "default", default_cases, ARRAY_SIZE(default_cases), VMAS(vma_counts_all) },
+	{ "small", small_cases, ARRAY_SIZE(small_cases), VMAS(vma_counts_short) },
+	{ "folio", folio_cases, ARRAY_SIZE(folio_cases), VMAS(vma_counts_all) },
+	{ "guard", guard_cases, BLOCK_ORDER + 1, VMAS(vma_counts_short) },
 };
 
 static bool same(const char *a, const char *b)
@@ -156,4 +164,33 @@ size_t bench_suite(const char *name, const struct bench_case **cases)
 	}
 	*cases = NULL;
 	return 0;
+}
+
+size_t bench_suite_vma_counts(const char *name, const uint64_t **counts)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(suites); i++) {
+		if (same(suites[i].name, name)) {
+			*counts = suites[i].vma_counts;
+			return suites[i].nvma_counts;
+		}
+	}
+	*counts = NULL;
+	return 0;
+}
+
+const char *bench_suite_names(void)
+{
+	static char buf[64];
+	size_t len = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(suites); i++) {
+		const char *n = suites[i].name;
+
+		if (i && len + 2 < sizeof(buf))
+			buf[len++] = ',', buf[len++] = ' ';
+		while (*n && len + 1 < sizeof(buf))
+			buf[len++] = *n++;
+	}
+	buf[len] = '\0';
+	return buf;
 }

@@ -55,9 +55,16 @@ static void uart_write(const struct console *con, const char *s, size_t n)
 	}
 }
 
+static void uart_flush(const struct console *con)
+{
+	if (!tree_dead)
+		pl011_flush((uintptr_t)con->priv);
+}
+
 static struct console uart_console = {
 	.name = "pl011",
 	.write = uart_write,
+	.flush = uart_flush,
 };
 
 /* console_fallback_write: lib/console.h's early sink, the fallback PL011. */
@@ -69,6 +76,13 @@ void console_fallback_write(const char *s, size_t n)
 		fallback_dead = true;
 		console_died("fallback pl011", FALLBACK_UART);
 	}
+}
+
+/* console_fallback_flush: lib/console.h's, for the fallback PL011. */
+void console_fallback_flush(void)
+{
+	if (!fallback_dead)
+		pl011_flush(FALLBACK_UART);
 }
 
 void board_early_console(void)
@@ -88,9 +102,16 @@ static void aux_write(const struct console *con, const char *s, size_t n)
 	}
 }
 
+static void aux_flush(const struct console *con)
+{
+	if (!tree_dead)
+		miniuart_flush((uintptr_t)con->priv);
+}
+
 static struct console aux_console = {
 	.name = "miniuart",
 	.write = aux_write,
+	.flush = aux_flush,
 };
 
 static struct board_miniuart aux_setup;
@@ -200,7 +221,7 @@ static int aux_console_init(const struct bootinfo *bi, const char **why)
 	hz = aux_clock(bi, &clock_why);
 	if (hz && miniuart_divisor(hz, 115200, &divisor))
 		divisor = 0;
-	board_console_flush();
+	console_flush();
 	uart_base = (uintptr_t)bi->uart.base;
 	uart_kind = UART_AUX;
 	ksnprintf(uart_name, sizeof(uart_name), "%s", bi->uart.node);
@@ -520,7 +541,7 @@ int board_console_init(const struct bootinfo *bi, const char **why)
 	if (bi->uart.kind == UART_AUX)
 		return aux_console_init(bi, why);
 #endif
-	board_console_flush();
+	console_flush();
 	uart_base = (uintptr_t)bi->uart.base;
 	ksnprintf(uart_name, sizeof(uart_name), "%s", bi->uart.node);
 	pl011_init(uart_base);
@@ -560,19 +581,6 @@ paddr_t board_console_mmio(void)
 const char *board_console_name(void)
 {
 	return uart_name;
-}
-
-void board_console_flush(void)
-{
-	if (on_tree_uart ? tree_dead : fallback_dead)
-		return;
-#ifdef BOARD_RPI
-	if (uart_kind == UART_AUX) {
-		miniuart_flush(uart_base);
-		return;
-	}
-#endif
-	pl011_flush(uart_base);
 }
 
 const struct board_miniuart *board_miniuart(void)

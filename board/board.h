@@ -82,7 +82,4 @@ struct board_miniuart {
 /* board_miniuart: that record; all zero on boards without a mini UART. */
 const struct board_miniuart *board_miniuart(void);
 
-/* board_console_flush: wait until everything written has been sent. */
-void board_console_flush(void);
-
 #endif

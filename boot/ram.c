@@ -25,18 +25,22 @@
  */
 #include "arch/aarch64/cpuid.h"
 #include "arch/aarch64/expect.h"
+#include "arch/aarch64/image.h"
 #include "board/board.h"
-#include "boot/image.h"
 #include "boot/ram.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "lib/reason.h"
+#include "mm/page_alloc.h"
 
 #define KERNEL_PA_BITS 48 /* the linear map's tables reach 48 bits */
 #define RAM_PROBES_MAX 4096u
 #define RAM_STRIDE_MIN (16ull << 20)
 #define RAM_DEVICE_CUTS 32 /* device windows cut out of one bank, at most */
 #define AVOID_MAX (DT_MAX_RSV + DT_MAX_CPUS + 2)
+
+static_assert(DT_MAX_MEM == PAGE_ALLOC_MAX_BANKS,
+	      "the allocator manages every bank the device tree reports");
 
 /* The banks as the tree claimed them (ram_claimed). */
 static struct mem_range claimed[PAGE_ALLOC_MAX_BANKS];

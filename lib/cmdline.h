@@ -1,43 +1,9 @@
 /*
- * The kernel command line (/chosen/bootargs): space-separated key=value
- * words, as in the external contract:
- *
- *   run=bench|tests|anatomy|none  what to do (default bench); anatomy:
- *                          one fault of each kind for make anatomy
- *   suite=NAME             benchmark suite (default "default")
- *   pattern=P              only cases of this access pattern (default: all)
- *   pages=N                pages per case (default: the suite's)
- *   vmas=N                 find_vma scaling at N VMAs only (default: the
- *                          suite's counts, 1 .. 100,000)
- *   iters=N                iterations per case (default: the suite's)
- *   seed=N                 random seed (default 1)
- *   stages=on|off          per-stage timestamps (default off)
- *   folio=none|S[,S...]    large folios a write fault may map (default
- *                          none: base pages only). Each S is a size in
- *                          bytes with an optional k or m suffix (16k, 64k,
- *                          2m), a power of two from 2 pages to half a block
- *                          (8k .. 1m with 4 KiB pages), each listed once
- *   thp=always|never       whether a fault maps a whole block (2m, 32m,
- *                          512m with 4K, 16K, 64K pages) where its VMA
- *                          covers one and no table is under it (default
- *                          never); Linux's transparent_hugepage/enabled
- *   step=page|4k           what one of pages= counts in seq, reverse,
- *                          random, stride and sparse: a base page (default)
- *                          or 4 KiB whatever the granule, as the Linux
- *                          program touches (same as page at 4K)
- *   mode=icount|tcg|hw     how the counts were made, for the CSV: QEMU with
- *                          -icount, QEMU without, hardware (default: tcg on
- *                          qemu-virt, hw elsewhere; the host runner says)
- *   counter=pmccntr|cntvct|inst  the benchmark counter (default: PMCCNTR_EL0
- *                          if the PMU counts, else CNTVCT_EL0; inst: the
- *                          INST_RETIRED event, where the PMU offers it)
- *
- * NAME and P are [A-Za-z0-9_-]+, at most CMDLINE_NAME_MAX - 1 characters. N is
- * decimal or 0x-hexadecimal, at least 1 (seed: any 64-bit value). Each key may
- * appear once. An unknown key (the reason lists the known ones), a word
- * without '=', an empty or malformed
- * value, a number that overflows or a repeated key is an error: nothing is
- * silently defaulted.
+ * A command line of space-separated key=value words (the kernel's
+ * /chosen/bootargs): the generic tokenizer. The caller names its keys and
+ * parses their values (faultline's keys: bench/args.h). Each key may appear
+ * once. An unknown key (the reason lists the known ones), a word without
+ * '=', an empty value or a repeated key is an error.
  *
  * Loaders' words. The Raspberry Pi firmware prepends its own words to
  * cmdline.txt ("coherent_pool=1M 8250.nr_uarts=1 ... console=ttyS0,115200"),
@@ -48,13 +14,11 @@
  *     "smsc95xx.macaddr=...", "fsck.repair=yes");
  *   - a word whose key is one of CMDLINE_FIRMWARE_KEYS below, with or
  *     without a value ("console=ttyS0,115200", "rootwait").
- * Anything else that is not one of our keys is an error.
+ * Anything else that is not one of the caller's keys is an error.
  *
  * Quoting. Words are quoted in messages (and so in the done line) as
  * printable ASCII: bytes outside 0x20-0x7e as \xNN, a backslash as \\, at
- * most 48 bytes of a word. Keys other than run= tune the benchmark: with
- * run=tests or run=none each one given gets a warning line
- * ("command line: warning: pattern= does not apply to run=tests (ignored)").
+ * most 48 bytes of a word.
  */
 #ifndef LIB_CMDLINE_H
 #define LIB_CMDLINE_H
@@ -70,73 +34,49 @@
 	/* words LAVA's stock U-Boot command sets add (base-uboot.jinja2) */  \
 	"ip", "nfsroot", "ramdisk_size", "verbose", NULL
 
-#define CMDLINE_NAME_MAX 32
-
-enum run_mode {
-	RUN_BENCH, /* run a benchmark suite (default) */
-	RUN_TESTS, /* run the in-guest test suite */
-	RUN_NONE,  /* boot, report, stop */
-	RUN_ANATOMY, /* one fault of each kind, for tracing (bench/anatomy.h) */
-};
-
-/* Bits of cmdline.given: which keys appeared on the line. */
-#define CMDLINE_RUN BIT(0)
-#define CMDLINE_SUITE BIT(1)
-#define CMDLINE_PATTERN BIT(2)
-#define CMDLINE_PAGES BIT(3)
-#define CMDLINE_ITERS BIT(4)
-#define CMDLINE_SEED BIT(5)
-#define CMDLINE_STAGES BIT(6)
-#define CMDLINE_MODE BIT(7)
-#define CMDLINE_COUNTER BIT(8)
-#define CMDLINE_VMAS BIT(9)
-#define CMDLINE_FOLIO BIT(10)
-#define CMDLINE_THP BIT(11)
-#define CMDLINE_STEP BIT(12)
-
-/* mode= values; MODE_DEFAULT when not given. */
-enum cmdline_mode { MODE_DEFAULT, MODE_ICOUNT, MODE_TCG, MODE_HW };
-
-/* counter= values; COUNTER_DEFAULT when not given. */
-enum cmdline_counter { COUNTER_DEFAULT, COUNTER_PMCCNTR, COUNTER_CNTVCT, COUNTER_INST };
-
-struct cmdline {
-	enum run_mode run;
-	char suite[CMDLINE_NAME_MAX];   /* "default" unless given */
-	char pattern[CMDLINE_NAME_MAX]; /* "" = every pattern */
-	uint64_t pages;                 /* 0 = the suite's default */
-	uint64_t iters;                 /* 0 = the suite's default */
-	uint64_t vmas;                  /* 0 = the suite's find_vma counts */
-	uint64_t seed;                  /* 1 unless given */
-	unsigned folio_orders;          /* folio=: bit k for 2^k pages (mm_set_folios) */
-	bool stages;                    /* off unless given */
-	bool thp;                       /* thp=always; never unless given */
-	bool step_4k;                   /* step=4k; page unless given */
-	enum cmdline_mode mode;         /* MODE_DEFAULT unless given */
-	enum cmdline_counter counter;   /* COUNTER_DEFAULT unless given */
-	unsigned given;                 /* CMDLINE_* bits of the keys given */
-	unsigned skipped;               /* loaders' words skipped */
+/* A caller's keys. */
+struct cmdline_keys {
+	const char *const *names; /* names[k] sets bit k of *given */
+	unsigned count;           /* at most 32 */
+	/*
+	 * set: key k's value v[0..n) (not empty) into ctx. Returns 0, or
+	 * -EINVAL with *why set (reject(), quoting words with cmdline_esc).
+	 */
+	int (*set)(void *ctx, unsigned k, const char *v, size_t n, const char **why);
 };
 
 /*
- * cmdline_parse: parse `line` into *cl (defaults first, then the words).
- * Returns 0, or -EINVAL with *why set to a line such as
- * "bad command line: unknown key 'foo' (keys: run suite ...)" (printable
- * ASCII: an unknown key's reason lists the keys; valid until the
- * next call; print it with info()). Skipped loader words and keys that do
- * not apply to the run are noted on the console.
+ * cmdline_tokenize: each word of `line` in turn: a loader's word is skipped
+ * (a console note; *skipped counts them), key=value of one of `keys` goes
+ * to keys->set and sets its bit in *given. Returns 0, or -EINVAL with *why
+ * set to a line such as "bad command line: unknown key 'foo' (keys: ...)"
+ * (printable ASCII; valid until the next call).
  */
-int cmdline_parse(const char *line, struct cmdline *cl, const char **why);
+int cmdline_tokenize(const char *line, const struct cmdline_keys *keys, void *ctx,
+		     unsigned *given, unsigned *skipped, const char **why);
 
 /*
- * cmdline_format: the keys cl->given names, as a command line that
- * cmdline_parse turns back into *cl (loader words are not kept), in buf of
- * `size` bytes. Returns the length it needs (as snprintf: the text is cut
- * short, still NUL-terminated, when that is >= size).
+ * cmdline_esc: v[0..n) (at most 48 bytes of it) as printable ASCII (see
+ * Quoting above), in one of two static buffers used in turn, so one message
+ * may quote two words.
  */
-int cmdline_format(const struct cmdline *cl, char *buf, size_t size);
+const char *cmdline_esc(const char *v, size_t n);
 
-/* cmdline_run_name: "bench", "tests", "anatomy" or "none". */
-const char *cmdline_run_name(enum run_mode run);
+/* cmdline_equals: whether v[0..n) is the NUL-terminated word w. */
+bool cmdline_equals(const char *v, size_t n, const char *w);
+
+/*
+ * cmdline_set_name: a name value ([A-Za-z0-9_-]+, at most size - 1
+ * characters) into dst. Returns 0 or -EINVAL with *why set.
+ */
+int cmdline_set_name(char *dst, size_t size, const char *key, const char *v, size_t n,
+		     const char **why);
+
+/*
+ * cmdline_set_number: a decimal or 0x-hexadecimal value of at least min into
+ * *dst. Returns 0 or -EINVAL with *why set.
+ */
+int cmdline_set_number(uint64_t *dst, uint64_t min, const char *key, const char *v, size_t n,
+		       const char **why);
 
 #endif

@@ -22,6 +22,14 @@ static void emit(const char *s, size_t n)
 		console_fallback_write(s, n);
 }
 
+void console_flush(void)
+{
+	if (!active)
+		console_fallback_flush();
+	else if (active->flush)
+		active->flush(active);
+}
+
 void console_write(const char *s, size_t n)
 {
 	size_t start = 0;
@@ -53,5 +61,10 @@ __attribute__((weak)) void console_fallback_write(const char *s, size_t n)
 		s += w;
 		n -= (size_t)w;
 	}
+}
+
+/* console_fallback_flush (host default): standard output is not buffered here. */
+__attribute__((weak)) void console_fallback_flush(void)
+{
 }
 #endif

@@ -10,6 +10,7 @@
 struct console {
 	const char *name;
 	void (*write)(const struct console *con, const char *s, size_t n);
+	void (*flush)(const struct console *con); /* wait until all is sent; may be NULL */
 	void *priv;
 };
 
@@ -20,10 +21,19 @@ void console_set(const struct console *con);
 void console_write(const char *s, size_t n);
 
 /*
+ * console_flush: wait until everything written has been sent (before a
+ * power-off, or a switch to another console): the active console's flush,
+ * else console_fallback_flush.
+ */
+void console_flush(void);
+
+/*
  * console_fallback_write: the early/fallback sink. The kernel's board glue
  * defines it (a raw UART at the board's default address); host tests define
- * it to capture output.
+ * it to capture output. console_fallback_flush waits until the sink has
+ * sent what it took (the board glue's; a no-op on the host).
  */
 void console_fallback_write(const char *s, size_t n);
+void console_fallback_flush(void);
 
 #endif

@@ -8,9 +8,10 @@
 #define LIB_DT_H
 
 #include "lib/fdt.h"
+#include "lib/mem_range.h"
 #include "lib/types.h"
-#include "mm/page_alloc.h"
 
+#define DT_MAX_MEM 8   /* RAM banks recorded (mm/page_alloc.h manages as many) */
 #define DT_MAX_RSV 32  /* /memreserve/ entries plus /reserved-memory regs */
 #define DT_MAX_CPUS 8  /* CPUs whose details are recorded (all are counted) */
 
@@ -54,7 +55,7 @@ struct bootinfo {
 	struct fdt fdt;        /* the opened tree, for further lookups */
 	uint32_t dtb_size;     /* totalsize: the bytes to keep reserved */
 
-	struct mem_range mem[PAGE_ALLOC_MAX_BANKS]; /* RAM banks, tree order */
+	struct mem_range mem[DT_MAX_MEM]; /* RAM banks, tree order */
 	size_t nmem;
 	struct mem_range rsv[DT_MAX_RSV]; /* never to be handed out */
 	size_t nrsv;

@@ -24,18 +24,7 @@
 #define PGT_LAST_LEVEL 3                 /* pages */
 #define BLOCK_LEVEL 2                    /* the blocks this library maps */
 
-/*
- * The contiguous range of the last level (Arm ARM DDI0487 K.a D8.6.1 "The
- * Contiguous bit"): the number of adjacent page entries that, all with the
- * Contiguous bit set, consistent attributes and one naturally aligned
- * output run, may be cached as one TLB entry:
- *
- *   granule  entries  range
- *   4 KiB       16    64 KiB    (log2 entries = 4)
- *   16 KiB     128     2 MiB    (7)
- *   64 KiB      32     2 MiB    (5)
- */
-#define CONT_PTE_BITS (PAGE_SHIFT == 12 ? 4 : PAGE_SHIFT == 14 ? 7 : 5)
+/* CONT_PTE_BITS, log2 of the entries of one contiguous range: <arch/page.h>. */
 #define CONT_PTE_SHIFT (PAGE_SHIFT + CONT_PTE_BITS)
 
 /* Bits of VA below a level's index: 12, 21, 30, 39 for 4 KiB. */

@@ -10,16 +10,12 @@
 #ifndef MM_PAGE_ALLOC_H
 #define MM_PAGE_ALLOC_H
 
+#include "lib/mem_range.h"
 #include "lib/types.h"
 #include "mm/geometry.h"
 
-#define PAGE_ALLOC_MAX_BANKS 8
+#define PAGE_ALLOC_MAX_BANKS 8 /* as many as the device tree reports: DT_MAX_MEM */
 #define PAGE_POISON 0xaa /* byte pattern of freed pages in debug builds */
-
-struct mem_range {
-	paddr_t base;
-	uint64_t size;
-};
 
 /*
  * page_alloc_init: manage the pages of `banks` minus `reserved` (both lists of

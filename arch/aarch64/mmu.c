@@ -29,9 +29,9 @@
  * before it builds its early tables.
  */
 #include "arch/aarch64/cache.h"
+#include "arch/aarch64/image.h"
 #include "arch/aarch64/mmu_boot.h"
 #include "arch/aarch64/sysreg.h"
-#include "boot/image.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
 

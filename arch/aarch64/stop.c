@@ -9,6 +9,7 @@
 #include "arch/aarch64/sysreg.h"
 #include "board/board.h"
 #include "lib/assert.h"
+#include "lib/console.h"
 #include "lib/printf.h"
 
 static bool stopping;
@@ -22,7 +23,7 @@ static NORETURN void power_off(int status)
 
 	if (!tried) {
 		tried = true;
-		board_console_flush();
+		console_flush();
 		semihost_exit(status);
 		psci_system_off();
 	}

@@ -21,6 +21,7 @@
 #include "arch/aarch64/cpuid.h"
 #include "arch/aarch64/pmu.h"
 #include "arch/aarch64/sysreg.h"
+#include "bench/args.h"
 #include "bench/bench.h"
 #include "bench/csv.h"
 #include "bench/env.h"
@@ -29,7 +30,6 @@
 #include "bench/kernel/main.h"
 #include "bench/kernel/vmascale.h"
 #include "lib/assert.h"
-#include "lib/cmdline.h"
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
@@ -45,20 +45,20 @@
 
 static_assert(BENCH_NR_STAMPS == NR_STAGES, "bench stamps are mm/fault.h's stages");
 
-/* A summary row kept until the end (the raw block is open meanwhile). */
+/*
+ * A summary row kept until the end (the raw block is open meanwhile): the
+ * case as it ran and its result (bench.h's, raw samples released), or a
+ * find_vma or floor row's samples and latency in the same result.
+ */
 struct saved {
 	char pattern[NAME_MAX];
 	const char *access;
-	uint64_t pages, samples, faults, pages_allocated;
-	struct stats lat;
-	bool staged, unstable;
-	uint64_t staged_p50;
-	uint64_t stage_p50[BENCH_NR_STAGES];
+	uint64_t pages;
 	unsigned folio;         /* folio orders the case ran with */
-	uint64_t table_pages;   /* ENV_UNKNOWN when not measured */
-	struct bench_page_row page; /* the page-size columns */
 	unsigned iters;         /* measured repetitions (0: floor, find_vma) */
 	bool thp;               /* faults may map a block */
+	bool counted;           /* a fault case: the page-size columns apply */
+	struct bench_result r;
 };
 
 static struct saved rows[MAX_ROWS];
@@ -66,10 +66,6 @@ static size_t nrows;
 static struct bench_meta meta;
 static struct csv_line line;
 static char cpu_buf[24];
-
-/* find_vma VMA counts per suite (small and guard: the short list). */
-static const uint64_t vma_counts_default[] = { 1, 10, 100, 1000, 10000, 100000 };
-static const uint64_t vma_counts_small[] = { 1, 1000 };
 
 /* The first failure of the run, for the done line. */
 static char reason[120];
@@ -104,7 +100,7 @@ static struct saved *save(const char *pattern, const char *access,
 	if (nrows == MAX_ROWS)
 		return NULL;
 	struct saved *s = &rows[nrows++];
-	*s = (struct saved){ .access = access, .pages = pages, .table_pages = ENV_UNKNOWN };
+	*s = (struct saved){ .access = access, .pages = pages, .r.table_pages = ENV_UNKNOWN };
 	memcpy(s->pattern, pattern, strnlen(pattern, NAME_MAX - 1));
 	return s;
 }
@@ -371,28 +367,13 @@ static enum outcome run_case(const struct cmdline *cl, const struct bench_case *
 	}
 	struct saved *s = save(c->pattern, acc, c->pages);
 	if (s) {
-		s->samples = r.samples;
-		s->faults = r.faults;
-		s->pages_allocated = r.pages_allocated;
-		s->lat = r.lat;
-		s->staged = r.staged;
-		s->unstable = r.unstable;
-		s->staged_p50 = r.staged_p50;
+		s->r = r;
+		s->r.raw = NULL; /* released below */
+		s->r.nraw = 0;
 		s->folio = csv_folio;
 		s->iters = c->reps;
 		s->thp = c->thp || cl->thp;
-		s->table_pages = r.table_pages;
-		s->page = (struct bench_page_row){
-			.counted = true,
-			.faults = r.fault_samples ? r.faults : 0,
-			.mapped_4k = r.mapped_4k,
-			.fault_p50 = r.fault_p50,
-			.cost_4k_x100 = r.cost_4k_x100,
-			.folio_allocs = r.folio_allocs,
-			.thp_fault_alloc = r.block_allocs,
-		};
-		for (int k = 0; k < BENCH_NR_STAGES; k++)
-			s->stage_p50[k] = r.stage_p50[k];
+		s->counted = true;
 	}
 	bench_release(&r);
 	mm_drop_huge_zero(current_mm); /* the case's areas are gone: nothing maps it */
@@ -405,8 +386,8 @@ static void vma_row(const struct vma_row *v, void *ctx)
 
 	(void)ctx;
 	if (s) {
-		s->samples = v->samples;
-		s->lat = v->lat;
+		s->r.samples = v->samples;
+		s->r.lat = v->lat;
 	}
 }
 
@@ -415,8 +396,8 @@ static void floor_row(const char *name, const struct stats *st)
 	struct saved *s = save(name, "floor", 1);
 
 	if (s) {
-		s->samples = st->n;
-		s->lat = *st;
+		s->r.samples = st->n;
+		s->r.lat = *st;
 	}
 }
 
@@ -427,7 +408,7 @@ static uint64_t baseline(const struct saved *s)
 		if (strcmp(rows[i].access, "retouch") == 0 &&
 		    strcmp(rows[i].pattern, s->pattern) == 0 &&
 		    rows[i].pages == s->pages && rows[i].folio == s->folio)
-			return rows[i].lat.p50;
+			return rows[i].r.lat.p50;
 	return 0;
 }
 
@@ -440,26 +421,37 @@ static void print_summary(const char *suite, uint64_t floor_sum)
 	emit(&line);
 	for (size_t i = 0; i < nrows; i++) {
 		const struct saved *s = &rows[i];
+		const struct bench_result *r = &s->r;
 		struct bench_row row = {
 			.pattern = s->pattern,
 			.access = s->access,
 			.pages = s->pages,
-			.samples = s->samples,
-			.faults = s->faults,
-			.pages_allocated = s->pages_allocated,
-			.lat = &s->lat,
-			.stage_p50 = s->staged ? s->stage_p50 : NULL,
-			.staged_p50 = s->staged_p50,
-			.baseline_p50 = s->faults ? baseline(s) : 0,
-			.floor_sum = s->faults ? floor_sum : 0,
-			.unstable = s->unstable,
+			.samples = r->samples,
+			.faults = r->faults,
+			.pages_allocated = r->pages_allocated,
+			.lat = &r->lat,
+			.stage_p50 = r->staged ? r->stage_p50 : NULL,
+			.staged_p50 = r->staged_p50,
+			.baseline_p50 = r->faults ? baseline(s) : 0,
+			.floor_sum = r->faults ? floor_sum : 0,
+			.unstable = r->unstable,
 			.folio = s->folio,
-			.table_pages = s->table_pages,
+			.table_pages = r->table_pages,
 			.iters = s->iters,
 			.thp = s->thp,
 		};
+		struct bench_page_row page = {
+			.counted = s->counted,
+			.faults = r->fault_samples ? r->faults : 0,
+			.mapped_4k = r->mapped_4k,
+			.fault_p50 = r->fault_p50,
+			.cost_4k_x100 = r->cost_4k_x100,
+			.folio_allocs = r->folio_allocs,
+			.thp_fault_alloc = r->block_allocs,
+		};
+
 		bench_summary_row(&line, &meta, &row);
-		bench_page_row(&line, &s->page);
+		bench_page_row(&line, &page);
 		bench_run_row(&line, &meta, &row);
 		emit(&line);
 	}
@@ -576,7 +568,7 @@ static int run_suite(const struct cmdline *cl)
 	int err;
 
 	if (!ncases) {
-		failure("bench: unknown suite '%s' (suites: default, small, folio, guard)", cl->suite);
+		failure("bench: unknown suite '%s' (suites: %s)", cl->suite, bench_suite_names());
 		return -EINVAL;
 	}
 	static_assert(MAX_ROWS >= 35, "an outcome per case of the largest suite");
@@ -598,11 +590,8 @@ static int run_suite(const struct cmdline *cl)
 		h.stamps_arm = stamps_arm;
 		h.stamps_take = stamps_take;
 	}
-	const uint64_t *vc = strcmp(cl->suite, "small") == 0 ||
-			     strcmp(cl->suite, "guard") == 0 ? vma_counts_small
-							     : vma_counts_default;
-	size_t nvc = vc == vma_counts_small ? ARRAY_SIZE(vma_counts_small)
-					    : ARRAY_SIZE(vma_counts_default);
+	const uint64_t *vc;
+	size_t nvc = bench_suite_vma_counts(cl->suite, &vc);
 	uint64_t one_count[1] = { cl->vmas };
 	if (cl->given & CMDLINE_VMAS) {
 		if (cl->vmas > VMASCALE_MAX) {

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the command-line parser (lib/cmdline.c, lib/parse.c).
+ * libFuzzer target for the command-line parser (bench/args.c over lib/cmdline.c, lib/parse.c).
  * An input is a command line (up to its first NUL). Invariants, any of which
  * failing aborts:
  *
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/cmdline.h"
+#include "bench/args.h"
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "mm/geometry.h"

@@ -6,7 +6,7 @@
 #                 (folios of every order, thp blocks)
 #   fuzz_mm_g14   the same with 16 KiB pages (the fake's FAKE_GRANULE_SHIFT)
 #   fuzz_mm_g16   the same with 64 KiB pages
-#   fuzz_cmdline  lib/cmdline.c: reasons printable,  tests/fuzz/corpus-cmdline/
+#   fuzz_cmdline  bench/args.c, lib/cmdline.c: reasons printable,  tests/fuzz/corpus-cmdline/
 #                 accepted lines print back the same
 #   fuzz_fdt      lib/fdt.c, lib/dt.c against        tests/fuzz/corpus_fdt/
 #                 Debian's libfdt (what is compared: the top of fuzz_fdt.c);
@@ -56,15 +56,15 @@ TEST_TIERS += test-fuzz
 define FUZZ_RUN
 	rm -rf build/fuzz/$(1).corpus build/fuzz/$(1).artifacts; \
 	cp -r $(2) build/fuzz/$(1).corpus; mkdir -p build/fuzz/$(1).artifacts; \
-	if build/fuzz/$(1) -max_total_time=$(3) -timeout=10 -rss_limit_mb=2048 \
-		-artifact_prefix=build/fuzz/$(1).artifacts/ build/fuzz/$(1).corpus \
-		> build/fuzz/$(1).log 2>&1; then \
-		tools/tier.sh test-fuzz add 1 0; \
-		echo "fuzz: $(1) ran $(3) s, no failure ($$(grep -c '' build/fuzz/$(1).log) log lines)"; \
-	else \
-		tools/tier.sh test-fuzz add 0 1; tail -40 build/fuzz/$(1).log; \
-		echo "FAILED: $(1) (log: build/fuzz/$(1).log, input in build/fuzz/$(1).artifacts/)"; \
-	fi;
+	tools/tier.sh test-fuzz check \
+		"$(1) (log: build/fuzz/$(1).log, input in build/fuzz/$(1).artifacts/)" sh -c '\
+		if build/fuzz/$(1) -max_total_time=$(3) -timeout=10 -rss_limit_mb=2048 \
+			-artifact_prefix=build/fuzz/$(1).artifacts/ build/fuzz/$(1).corpus \
+			> build/fuzz/$(1).log 2>&1; then \
+			echo "fuzz: $(1) ran $(3) s, no failure ($$(grep -c "" build/fuzz/$(1).log) log lines)"; \
+		else \
+			tail -40 build/fuzz/$(1).log; exit 1; \
+		fi';
 endef
 
 test-fuzz: $(addprefix build/fuzz/,$(FUZZ_TARGETS))

@@ -6,7 +6,7 @@
  */
 #include "tests/guest/ktest.h"
 
-#include "boot/image.h"
+#include "arch/aarch64/image.h"
 #include "boot/main.h"
 #include "mm/arch.h"
 #include "mm/page_alloc.h"

@@ -12,9 +12,9 @@
 
 #include "arch/aarch64/cpuid.h"
 #include "arch/aarch64/exception.h"
+#include "arch/aarch64/image.h"
 #include "arch/aarch64/pmu.h"
 #include "arch/aarch64/sysreg.h"
-#include "boot/image.h"
 
 #include "bench/bench.h"
 #include "bench/env.h"
@@ -215,7 +215,7 @@ KTEST(bench_case_classifies_faults)
 	if (!have_pmu())
 		return;
 	struct bench_hooks h = { .overhead = bench_calibrate(), .seed = 7 };
-	uint64_t per_page = PAGE_SIZE / BENCH_STEP_4K, base_pages = 16;
+	uint64_t per_page = PAGE_SIZE / BENCH_UNIT_4K, base_pages = 16;
 	struct bench_case w = { "seq", KIND_SEQ, 0, ACCESS_WRITE, base_pages * per_page, 2,
 				0, 0, false, true };
 	struct bench_result r;

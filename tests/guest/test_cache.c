@@ -9,8 +9,8 @@
 #include "tests/guest/ktest.h"
 
 #include "arch/aarch64/cache.h"
+#include "arch/aarch64/image.h"
 #include "board/board.h"
-#include "boot/image.h"
 #include "mm/page_alloc.h"
 #include "tests/guest/probe.h"
 

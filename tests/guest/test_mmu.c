@@ -6,8 +6,8 @@
  */
 #include "tests/guest/ktest.h"
 
+#include "arch/aarch64/image.h"
 #include "arch/aarch64/sysreg.h"
-#include "boot/image.h"
 #include "boot/main.h"
 #include "lib/dt.h"
 #include "mm/page_alloc.h"

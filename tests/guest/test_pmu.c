@@ -7,7 +7,7 @@
 
 #include "arch/aarch64/pmu.h"
 #include "arch/aarch64/sysreg.h"
-#include "lib/cmdline.h"
+#include "bench/args.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 

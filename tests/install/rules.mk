@@ -21,11 +21,8 @@ test-install:
 	@tools/tier.sh test-install start; \
 	for r in $(INSTALL_RELEASES); do \
 		rc=0; tests/install/install.sh $$r || rc=$$?; \
-		case $$rc in \
-		0) tools/tier.sh test-install add 1 0 ;; \
-		77) [ $$r != "$(INSTALL_RUNNING)" ] || \
-			{ tools/tier.sh test-install add 0 1; echo "FAILED: install $$r (the running release)"; } ;; \
-		*) tools/tier.sh test-install add 0 1; echo "FAILED: install $$r" ;; \
-		esac; \
+		[ $$rc = 77 ] && [ $$r != "$(INSTALL_RUNNING)" ] && continue; \
+		label="install $$r"; [ $$rc = 77 ] && label="$$label (the running release)"; \
+		tools/tier.sh test-install check "$$label" test $$rc = 0; \
 	done; \
 	tools/tier.sh test-install end "Debian releases installed from scratch; logs in build/test/install"

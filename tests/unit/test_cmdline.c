@@ -1,5 +1,5 @@
 /*
- * lib/cmdline.c and lib/parse.c: table-driven good and bad command lines
+ * bench/args.c, lib/cmdline.c and lib/parse.c: table-driven good and bad command lines
  * (every key, defaults, loader words, each kind of error with its message),
  * and the number parser's edges.
  */
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "lib/cmdline.h"
+#include "bench/args.h"
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "lib/string.h"
@@ -116,7 +116,7 @@ static void test_good_lines(void **state)
 	assert_string_equal(cmdline_run_name(RUN_BENCH), "bench");
 }
 
-/* The keys an unknown key's message lists (lib/cmdline.c key_names). */
+/* The keys an unknown key's message lists (bench/args.c key_names). */
 #define KEYS "run suite pattern pages iters seed stages mode counter vmas folio thp step"
 
 static void test_bad_lines(void **state)

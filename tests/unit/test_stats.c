@@ -288,6 +288,24 @@ static void test_suites(void **state)
 	assert_null(c);
 }
 
+/* Each suite's find_vma counts: the whole scale, or the short list of the quick ones. */
+static void test_suite_vma_counts(void **state)
+{
+	const uint64_t *v;
+
+	(void)state;
+	assert_int_equal(bench_suite_vma_counts("default", &v), 6);
+	assert_int_equal(v[0], 1);
+	assert_int_equal(v[5], 100000);
+	assert_int_equal(bench_suite_vma_counts("folio", &v), 6);
+	assert_int_equal(bench_suite_vma_counts("small", &v), 2);
+	assert_int_equal(v[1], 1000);
+	assert_int_equal(bench_suite_vma_counts("guard", &v), 2);
+	assert_int_equal(bench_suite_vma_counts("nonesuch", &v), 0);
+	assert_null(v);
+	assert_string_equal(bench_suite_names(), "default, small, folio, guard");
+}
+
 /* The guard suite: one block fault, then one seq write per folio order. */
 static void test_guard_suite(void **state)
 {
@@ -352,7 +370,7 @@ static void test_run_fault_costs(void **state)
 	struct bench_result r;
 
 	(void)state;
-	assert_int_equal(PAGE_SIZE, BENCH_STEP_4K);
+	assert_int_equal(PAGE_SIZE, BENCH_UNIT_4K);
 	assert_int_equal(bench_run_case(&c, &h, &r), 0);
 	assert_int_equal(r.samples, 128);
 	assert_int_equal(r.mapped_4k, 128);
@@ -480,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_csv_run_and_raw_keys),
 		cmocka_unit_test(test_csv_fixed_and_overflow),
 		cmocka_unit_test(test_suites),
+		cmocka_unit_test(test_suite_vma_counts),
 		cmocka_unit_test(test_guard_suite),
 		cmocka_unit_test(test_run_seq_write),
 		cmocka_unit_test(test_run_fault_costs),

@@ -39,7 +39,10 @@ progress = k=$$((k+1)); echo "$(1): [$$k/$(2)] $(3) ($$(( $$(date +%s) - t0 )) s
 # host tests (with the C library's string functions), in an archive.
 LINUX_PORT := lib/console.c lib/errno.c lib/parse.c lib/printf.c \
 	bench/csv.c bench/patterns.c bench/stats.c bench/suite.c
-LINUX_OWN  := $(sort $(wildcard tools/linux/*.c))
+# The program's own sources, declared as the kernel's are (Makefile): a file
+# not listed here is not built.
+LINUX_OWN  := $(addprefix tools/linux/,cpu.c env_linux.c envcheck.c folio.c init.c \
+	pid1.c pmu.c run.c)
 LINUX_PORT_OBJ := $(patsubst %,$(LINUX_DIR)/obj/%.o,$(LINUX_PORT))
 LINUX_OWN_OBJ  := $(patsubst %,$(LINUX_DIR)/obj/%.o,$(LINUX_OWN))
 LINUX_PROG   := $(LINUX_DIR)/faultline-linux
@@ -270,35 +273,35 @@ TEST_TIERS += test-compare
 COMPARE_TEST_DIR := build/test/compare
 test-compare:
 	@mkdir -p build/test; rm -rf $(COMPARE_TEST_DIR); tools/tier.sh test-compare start; \
-	if $(PYTHON) -m unittest -q tests/unit/test_compare.py; then tools/tier.sh test-compare add 1 0; \
-	else tools/tier.sh test-compare add 0 1; echo "FAILED: tests/unit/test_compare.py"; fi; \
-	if $(MAKE) --no-print-directory compare-envcheck ICOUNT=1; \
-	then tools/tier.sh test-compare add 1 0; else tools/tier.sh test-compare add 0 1; echo "FAILED: compare-envcheck"; fi; \
-	if $(MAKE) --no-print-directory compare SUITE=small ICOUNT=1 \
+	tools/tier.sh test-compare check tests/unit/test_compare.py \
+		$(PYTHON) -m unittest -q tests/unit/test_compare.py; \
+	tools/tier.sh test-compare check compare-envcheck \
+		$(MAKE) --no-print-directory compare-envcheck ICOUNT=1; \
+	tools/tier.sh test-compare check "compare SUITE=small" sh -c '\
+	   $(MAKE) --no-print-directory compare SUITE=small ICOUNT=1 \
 		COMPARE_DIR=$(COMPARE_TEST_DIR) LINUX_CONFIGS="$(LINUX_CONFIGS)" && \
 	   $(PYTHON) -m tools.compare --check --linux-counter pmccntr \
 		$(COMPARE_FL_DIR)/small.csv \
 		$(foreach c,$(LINUX_CONFIGS),$(call linux_csv_in,$(COMPARE_TEST_DIR),small,$(c))) \
-		$(COMPARE_TEST_DIR)/compare-small.md; \
-	then tools/tier.sh test-compare add 1 0; else tools/tier.sh test-compare add 0 1; echo "FAILED: compare SUITE=small"; fi; \
-	d=$(COMPARE_TEST_DIR); \
-	if grep -q ' nokaslr .*config=nokaslr' $$d/linux-small.csv && \
-	   ! grep -q 'nokaslr' $$d/linux-small-shipped.csv && \
-	   grep -q ' nokaslr mitigations=off .*config=mitigations-off' $$d/linux-small-mitigations-off.csv; \
-	then tools/tier.sh test-compare add 1 0; else tools/tier.sh test-compare add 0 1; echo "FAILED: each Linux configuration's command line in its rows"; fi; \
-	if $(MAKE) --no-print-directory compare-pagesize ICOUNT=1 CPU=cortex-a76 \
-		COMPARE_DIR=$(COMPARE_TEST_DIR) LINUX_GRANULES="4k 16k" \
+		$(COMPARE_TEST_DIR)/compare-small.md'; \
+	tools/tier.sh test-compare check "each Linux configuration's command line in its rows" sh -c '\
+	   grep -q " nokaslr .*config=nokaslr" $$0/linux-small.csv && \
+	   ! grep -q nokaslr $$0/linux-small-shipped.csv && \
+	   grep -q " nokaslr mitigations=off .*config=mitigations-off" $$0/linux-small-mitigations-off.csv' \
+		$(COMPARE_TEST_DIR); \
+	tools/tier.sh test-compare check "compare-pagesize (4k 64k, 16k none; faultline 16k 64k)" sh -c '\
+	   $(MAKE) --no-print-directory compare-pagesize ICOUNT=1 CPU=cortex-a76 \
+		COMPARE_DIR=$$0 LINUX_GRANULES="4k 16k" \
 		LINUX_FOLIOS_4k=64k LINUX_FOLIOS_16k=none \
 		PAGESIZE_FL_GRANULES=16k PAGESIZE_FL_FOLIOS_16k=64k && \
 	   $(PYTHON) -m tools.compare --pagesize --check \
-		$$d/compare-pagesize-small.md --faultline $$d/faultline-pagesize-small.csv \
-		$$d/linux-pagesize-small.csv && \
-	   $(PYTHON) -m tools.compare --expect folio=64k $$d/faultline-pagesize-small.csv && \
-	   grep -q '^| 16k | 64k | not run on Linux | .* | [0-9,]* | [0-9,]* | - |$$' \
-		$$d/compare-pagesize-small.md && \
+		$$0/compare-pagesize-small.md --faultline $$0/faultline-pagesize-small.csv \
+		$$0/linux-pagesize-small.csv && \
+	   $(PYTHON) -m tools.compare --expect folio=64k $$0/faultline-pagesize-small.csv && \
+	   grep -q "^| 16k | 64k | not run on Linux | .* | [0-9,]* | [0-9,]* | - |\$$" \
+		$$0/compare-pagesize-small.md && \
 	   $(PYTHON) -m tools.compare --expect granule=16k \
 		$(LINUX_DIR)/out/pagesize-16k-none/linux-small.csv && \
 	   $(PYTHON) -m tools.compare --expect folio=64k \
-		$(LINUX_DIR)/out/pagesize-4k-64k/linux-small.csv; \
-	then tools/tier.sh test-compare add 1 0; else tools/tier.sh test-compare add 0 1; echo "FAILED: compare-pagesize (4k 64k, 16k none; faultline 16k 64k)"; fi; \
+		$(LINUX_DIR)/out/pagesize-4k-64k/linux-small.csv' $(COMPARE_TEST_DIR); \
 	tools/tier.sh test-compare end

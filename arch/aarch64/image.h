@@ -6,8 +6,8 @@
  * declared so: the compiler may then access them with full-width loads even
  * under -mstrict-align.
  */
-#ifndef BOOT_IMAGE_H
-#define BOOT_IMAGE_H
+#ifndef ARCH_AARCH64_IMAGE_H
+#define ARCH_AARCH64_IMAGE_H
 
 #include "lib/types.h"
 #include "mm/geometry.h"
