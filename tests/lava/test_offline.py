@@ -76,6 +76,10 @@ class Monitors(unittest.TestCase):
         m = pexpect_search(pat, f"{HEADER}\r\r\n{RAW}\r\r\n{ROW}\r\r\n")
         self.assertEqual(m.group("test_case_id"), "seq,write,256")
         self.assertEqual((m.group("measurement"), m.group("units")), ("8377", "cycles"))
+        # PMCCNTR under TCG without icount: its unit is host-ticks.
+        tcg = ROW.replace(",cycles,", ",host-ticks,")
+        m = pexpect_search(pat, f"{HEADER}\r\r\n{tcg}\r\r\n")
+        self.assertEqual((m.group("measurement"), m.group("units")), ("8377", "host-ticks"))
         self.assertIsNone(pexpect_search(pat, f"{HEADER}\r\r\n{RAW}\r\r\n"))
         self.assertIsNone(pexpect_search(pat, ROW))     # not until the line ends
 

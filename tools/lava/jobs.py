@@ -46,7 +46,7 @@ KTAP_LINE = r"(?m)^(?P<result>ok|not ok) \d+ (?P<test_case_id>[^\s#]+)[^\r\n]*\r
 # ...) and headers from matching.
 F = r"[^,\r\n]*"
 SUMMARY_ROW = (r"(?m)^" + F + "," + F + r",(?:icount|tcg|hw),(?:pmccntr|cntvct|inst_retired),"
-               r"(?P<units>cycles|instructions|ticks),"
+               r"(?P<units>cycles|instructions|host-ticks|ticks),"
                r"(?P<test_case_id>[^,\r\n]+,[^,\r\n]+,\d+),"
                + (F + ",") * 4 + r"(?P<measurement>-?[0-9]+(?:\.[0-9]+)?),[^\r\n]*\r*\n")
 DONE = {"name": "faultline", "start": "(?=done status=)", "end": r"\r*\n",
