@@ -273,24 +273,28 @@ static_assert(ARCH_TLBI_VA(0x0000fedcba987000ull) == 0xfedcba987ull >> (PAGE_SHI
 		      ARCH_TLBI_VA(0x0000fedcba987654ull & ~(PAGE_SIZE - 1)),
 	      "TLBI operand is VA[55:12], the bits below the granule clear");
 
+/*
+ * One TLBI by VA with the barriers of its shareability domain `dom` ("ish"
+ * for a broadcast, "nsh" for this CPU): DSB <dom>ST so the walkers see the
+ * entry written, the TLBI, DSB <dom> so it is complete, ISB.
+ */
+#define ARCH_TLBI_VA_SYNC(op, dom, va)						\
+	__asm__ volatile("dsb " dom "st\n\t"					\
+			 "tlbi " op ", %0\n\t"					\
+			 "dsb " dom "\n\t"						\
+			 "isb"								\
+			 :: "r"(ARCH_TLBI_VA(va)) : "memory")
+
 /* arch_tlb_flush_page: drop every TLB entry (leaf or walk) for va (TLBI VAE1IS). */
 static inline void arch_tlb_flush_page(vaddr_t va)
 {
-	__asm__ volatile("dsb ishst\n\t"
-			 "tlbi vae1is, %0\n\t"
-			 "dsb ish\n\t"
-			 "isb"
-			 :: "r"(ARCH_TLBI_VA(va)) : "memory");
+	ARCH_TLBI_VA_SYNC("vae1is", "ish", va);
 }
 
 /* arch_tlb_flush_leaf: drop the leaf entry for va on every CPU (TLBI VALE1IS). */
 static inline void arch_tlb_flush_leaf(vaddr_t va)
 {
-	__asm__ volatile("dsb ishst\n\t"
-			 "tlbi vale1is, %0\n\t"
-			 "dsb ish\n\t"
-			 "isb"
-			 :: "r"(ARCH_TLBI_VA(va)) : "memory");
+	ARCH_TLBI_VA_SYNC("vale1is", "ish", va);
 }
 
 /*
@@ -299,11 +303,7 @@ static inline void arch_tlb_flush_leaf(vaddr_t va)
  */
 static inline void arch_tlb_flush_leaf_local(vaddr_t va)
 {
-	__asm__ volatile("dsb nshst\n\t"
-			 "tlbi vale1, %0\n\t"
-			 "dsb nsh\n\t"
-			 "isb"
-			 :: "r"(ARCH_TLBI_VA(va)) : "memory");
+	ARCH_TLBI_VA_SYNC("vale1", "nsh", va);
 }
 
 /* arch_tlb_flush_all: drop every EL1&0 TLB entry (TLBI VMALLE1IS). */
