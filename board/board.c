@@ -44,15 +44,21 @@ static void console_died(const char *name, uintptr_t base)
 			  "output (transmit timed out)", name, (unsigned long long)base);
 }
 
+/* After a write to the tree's console: one that timed out leaves it dead
+ * and hands the output to the fallback. */
+static void tree_wrote(bool ok, const struct console *con)
+{
+	if (ok)
+		return;
+	tree_dead = true;
+	console_died(uart_name, (uintptr_t)con->priv);
+	board_console_fallback();
+}
+
 static void uart_write(const struct console *con, const char *s, size_t n)
 {
-	if (tree_dead)
-		return;
-	if (!pl011_write((uintptr_t)con->priv, s, n)) {
-		tree_dead = true;
-		console_died(uart_name, (uintptr_t)con->priv);
-		board_console_fallback();
-	}
+	if (!tree_dead)
+		tree_wrote(pl011_write((uintptr_t)con->priv, s, n), con);
 }
 
 static void uart_flush(const struct console *con)
@@ -93,13 +99,8 @@ void board_early_console(void)
 #ifdef BOARD_RPI
 static void aux_write(const struct console *con, const char *s, size_t n)
 {
-	if (tree_dead)
-		return;
-	if (!miniuart_write((uintptr_t)con->priv, s, n)) {
-		tree_dead = true;
-		console_died(uart_name, (uintptr_t)con->priv);
-		board_console_fallback();
-	}
+	if (!tree_dead)
+		tree_wrote(miniuart_write((uintptr_t)con->priv, s, n), con);
 }
 
 static void aux_flush(const struct console *con)
