@@ -75,14 +75,14 @@ ifeq ($(RPI),1)
 # No image for cores that cannot run it: a board's config lists the
 # granules its cores have (GRANULES); for another (GRANULE=16k on the Pi 3
 # or 4), kernel8.img, and with it `make kernel` and the SD card, stop with
-# the reason. (build/<b>-16k/faultline.img can still be made by name: the
+# the reason, and a kernel8.img an older tree built there is removed. (build/<b>-16k/faultline.img can still be made by name: the
 # boards tier boots it to see the kernel refuse the CPU by itself.)
 RPI_NO_IMAGE := $(if $(GRANULES),$(if $(filter $(GRANULE),$(GRANULES)),,BOARD=$(BOARD) \
 	makes no GRANULE=$(GRANULE) image: its $(CPU) cores have the $(GRANULES) \
 	translation granules only))
 .PHONY: rpi-granule-check
 rpi-granule-check:
-	$(if $(RPI_NO_IMAGE),@echo "$(RPI_NO_IMAGE)" >&2; exit 1,@:)
+	$(if $(RPI_NO_IMAGE),@rm -f $(BUILD)/kernel8.img; echo "$(RPI_NO_IMAGE)" >&2; exit 1,@:)
 
 kernel: $(BUILD)/kernel8.img
 ifneq ($(QEMU_MACHINE),)
