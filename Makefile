@@ -155,7 +155,7 @@ KLDFLAGS := -nostdlib -pie --no-dynamic-linker -z max-page-size=$(GRANULE_BYTES)
 # ones (mm/, lib/ without string.c, bench/) with arch/fake and the host's
 # bench environment (tests/unit/rules.mk), and never see arch/aarch64,
 # boot/, board/ or bench/kernel/.
-ARCH_SRC  := $(addprefix arch/aarch64/,cache.S cpuid.c esr.c exception.c expect.c \
+ARCH_SRC  := $(addprefix arch/aarch64/,atomic.c cache.S cpuid.c esr.c exception.c expect.c \
 	mmu.c pmu.c psci.c semihost.c stop.c timer.c tlb.c vectors.S zero.S)
 BOOT_SRC  := $(addprefix boot/,entry.S main.c ram.c)
 BOARD_SRC := $(addprefix board/,board.c gpio.c mailbox.c miniuart.c pl011.c)

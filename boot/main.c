@@ -47,6 +47,7 @@
 #include "mm/page_alloc.h"
 #include "tests/guest/ktest.h"
 
+#include <arch/atomic.h>
 #include <arch/cpu.h>
 
 /* booting.rst: the DTB is 8-byte aligned and at most 2 MiB. */
@@ -270,6 +271,7 @@ void kmain(paddr_t dtb, unsigned entry_el, uint64_t entry_count)
 	if (err)
 		stop_fail("MMU: %s: %s", why, errno_name(err));
 	arch_cpu_init_zva();
+	arch_atomics_init(false);
 	err = mm_setup(&kernel_mm, &kernel_pgt);
 	if (err)
 		stop_fail("address space: %s", errno_name(err));

@@ -12,6 +12,7 @@
 
 #include "mm/arch.h"
 #include "mm/percpu.h"
+#include <arch/atomic.h>
 
 /* A thread runs on the boot CPU's block until it calls percpu_enter. */
 _Thread_local struct arch_percpu *fake_percpu = &percpu_blocks[0].arch;
@@ -58,4 +59,13 @@ void arch_zero_page(void *page)
 	if (!IS_ALIGNED(pa, PAGE_SIZE))
 		__builtin_trap();
 	memset(page, 0, PAGE_SIZE);
+}
+
+/* <arch/atomic.h>: the fake has one path (C11); the flag only mirrors the choice. */
+bool arch_lse;
+void (*fake_step_hook)(void);
+
+void arch_atomics_init(bool force_llsc)
+{
+	arch_lse = !force_llsc;
 }
