@@ -60,6 +60,7 @@
 
 struct bank {
 	paddr_t base;   /* address of bit 0 (page aligned) */
+	size_t idx;     /* its index in banks[]: the counts' */
 	size_t pages;   /* pages spanned, bits in the map */
 	size_t words;   /* words of the map */
 	size_t managed; /* pages managed (free or allocated) */
@@ -259,7 +260,7 @@ static struct page_counts *my_counts(void)
  * visible to whoever sees the count, which the aligned scans rely on). */
 static void count_put(struct page_counts *pc, const struct bank *b, uint64_t n)
 {
-	uint64_t *p = &pc->put[b - banks];
+	uint64_t *p = &pc->put[b->idx];
 
 	arch_store_release(p, *p + n);
 }
@@ -267,7 +268,7 @@ static void count_put(struct page_counts *pc, const struct bank *b, uint64_t n)
 /* This CPU took n pages out of b's map. */
 static void count_got(struct page_counts *pc, const struct bank *b, uint64_t n)
 {
-	uint64_t *p = &pc->got[b - banks];
+	uint64_t *p = &pc->got[b->idx];
 
 	arch_write_once(p, *p + n);
 }
@@ -278,7 +279,7 @@ static uint64_t put_sum(const struct bank *b)
 	uint64_t n = 0;
 
 	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
-		n += arch_load_acquire(&counts[cpu].put[b - banks]);
+		n += arch_load_acquire(&counts[cpu].put[b->idx]);
 	return n;
 }
 
@@ -288,7 +289,7 @@ static int64_t map_free(const struct bank *b)
 	uint64_t n = b->nfree0 + put_sum(b);
 
 	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
-		n -= arch_read_once(&counts[cpu].got[b - banks]);
+		n -= arch_read_once(&counts[cpu].got[b->idx]);
 	return (int64_t)n;
 }
 
@@ -940,6 +941,7 @@ int page_alloc_init(const struct mem_range *in, size_t n,
 		struct bank *b = &banks[k];
 
 		b->managed = b->nfree0;
+		b->idx = k;
 		b->hint = 0;
 		for (int o = 0; o < ALIGNED_ORDERS; o++) {
 			b->ahint[o] = 0;
