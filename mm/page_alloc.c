@@ -500,23 +500,36 @@ void page_free_run(paddr_t pa, size_t n)
  * Runs: under run_lock, bits claimed by compare-and-swap.
  */
 
+/* Claim bits `mask` of word wi of b's map by compare-and-swap; false,
+ * with nothing changed, if one of them is not free (any more). */
+static inline bool word_claim(struct bank *b, size_t wi, uint64_t mask)
+{
+	uint64_t old = arch_read_once(&b->map[wi]);
+
+	do {
+		if ((old & mask) != mask)
+			return false;
+	} while (!map_cmpxchg(&b->map[wi], &old, old & ~mask));
+	return true;
+}
+
+/* Pages [s, s + n) of b were claimed by this CPU: count them, mark them. */
+static inline void claimed(struct bank *b, size_t s, size_t n)
+{
+	count_got(my_counts(), b, n);
+	debug_alloc(b, s, n);
+}
+
 /* Claim bits [s, s + n) of b's map word by word; false, with every word
  * claimed so far given back, if one of them is not free (any more). */
 static bool map_claim(struct bank *b, size_t s, size_t n)
 {
 	size_t from, next;
 
-	for (from = s; from < s + n; from = next) {
-		size_t wi = from / WORD_BITS;
-		uint64_t mask = part_mask(from, s + n, &next), old = arch_read_once(&b->map[wi]);
-
-		do {
-			if ((old & mask) != mask)
-				goto undo;
-		} while (!map_cmpxchg(&b->map[wi], &old, old & ~mask));
-	}
-	count_got(my_counts(), b, n);
-	debug_alloc(b, s, n);
+	for (from = s; from < s + n; from = next)
+		if (!word_claim(b, from / WORD_BITS, part_mask(from, s + n, &next)))
+			goto undo;
+	claimed(b, s, n);
 	return true;
 undo:
 	for (size_t i = s; i < from; i = next)
@@ -595,8 +608,10 @@ static paddr_t aligned_words_scan(struct bank *b, unsigned order, size_t from, s
 			*at = i;
 			if (bit + n > b->pages)
 				return 0;
-			if (map_claim(b, bit, n))
+			if (word_claim(b, i, word_mask(bit % WORD_BITS, bit % WORD_BITS + n))) {
+				claimed(b, bit, n);
 				return page_addr(b, bit);
+			}
 			i--; /* the word changed under us: look at it again */
 		}
 		*at = b->words;
@@ -684,45 +699,54 @@ static void run_lock_drop(void)
 		arch_spin_unlock(&run_lock);
 }
 
-/*
- * A run over every bank, lowest first: `order` >= 0 for an aligned run of
- * 2^order pages, else n pages. When none fits and this CPU's cache holds
- * pages, they go back to the map and the search runs once more, so that
- * with one CPU a run fails only when no such run is free.
- */
-static paddr_t alloc_run(size_t n, int order)
+/* One search of every bank, lowest first, for an aligned run of 2^order
+ * pages (order > 0) or a run of n pages (order 0). */
+static paddr_t search(size_t n, unsigned order)
 {
-	struct page_cache *c;
 	paddr_t pa = 0;
 
 	run_lock_take();
-	c = &caches[arch_cpu_id()];
-	for (int pass = 0; pass < 2 && !pa; pass++) {
-		if (pass == 1) {
-			if (!c->bits)
-				break;
-			cache_return(c, my_counts());
-		}
-		for (size_t k = 0; k < nbanks && !pa; k++)
-			pa = order >= 0 ? aligned_in_bank(&banks[k], (unsigned)order)
-					: run_in_bank(&banks[k], n);
-	}
+	for (size_t k = 0; k < nbanks && !pa; k++)
+		pa = order ? aligned_in_bank(&banks[k], order) : run_in_bank(&banks[k], n);
 	run_lock_drop();
 	return pa;
 }
 
+/*
+ * A run found nothing: when this CPU's cache holds pages, they go back to
+ * the map and the search runs once more, so that with one CPU a run fails
+ * only when no such run is free.
+ */
+static __attribute__((noinline)) paddr_t search_again(size_t n, unsigned order)
+{
+	struct page_cache *c = &caches[arch_cpu_id()];
+
+	if (!c->bits)
+		return 0;
+	cache_return(c, my_counts());
+	return search(n, order);
+}
+
 paddr_t page_alloc_run(size_t n)
 {
-	return n ? alloc_run(n, -1) : 0;
+	paddr_t pa;
+
+	if (n == 0)
+		return 0;
+	pa = search(n, 0);
+	return pa ? pa : search_again(n, 0);
 }
 
 paddr_t page_alloc_aligned(unsigned order)
 {
+	paddr_t pa;
+
 	if (order >= 40)
 		return 0;
 	if (order == 0) /* any page is aligned to itself (and ahint has no order 0) */
 		return page_alloc();
-	return alloc_run((size_t)1 << order, (int)order);
+	pa = search((size_t)1 << order, order);
+	return pa ? pa : search_again((size_t)1 << order, order);
 }
 
 /* ---------------------------------------------------------------------------
