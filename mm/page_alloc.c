@@ -16,7 +16,10 @@
  * slow path swaps the next word. page_free() puts a page into this CPU's
  * cache when it lies in the cached word's range, else into the map with an
  * atomic OR (a release: what the page held is ordered before). So the
- * shared map is written once per 64 allocations, not once per fault.
+ * shared map is written once per 64 allocations, not once per fault. A
+ * cache never holds more than its word, so it never has to spill on a
+ * free; it goes back to the map whole when a run on its CPU finds nothing
+ * (search_again) and in page_alloc_drain.
  *
  * Counts are per CPU (struct page_counts: pages each CPU put into and took
  * out of each map, written only by their CPU), summed on read, plus the
@@ -117,6 +120,7 @@ static bool smp = true;
 static bool smp;
 #endif
 
+/* The index of w's lowest set bit (w != 0). */
 static inline unsigned ctz64(uint64_t w)
 {
 	return (unsigned)__builtin_ctzll(w);
@@ -151,6 +155,7 @@ static uint64_t part_mask(size_t from, size_t to, size_t *next)
 	return word_mask(from % WORD_BITS, hi);
 }
 
+/* Whether bit i of map is set (one racy read). */
 static bool test_bit(const uint64_t *map, size_t i)
 {
 	return arch_read_once(&map[i / WORD_BITS]) & BIT(i % WORD_BITS);
@@ -190,11 +195,13 @@ static size_t find_bit(const uint64_t *map, size_t nbits, size_t start, bool wan
 	return MIN(i * WORD_BITS + ctz64(w), nbits);
 }
 
+/* The address after bank b's last page. */
 static paddr_t bank_end(const struct bank *b)
 {
 	return b->base + ((paddr_t)b->pages << PAGE_SHIFT);
 }
 
+/* The bank that spans pa, or NULL. */
 static struct bank *bank_of(paddr_t pa)
 {
 	for (size_t k = 0; k < nbanks; k++)
@@ -203,6 +210,7 @@ static struct bank *bank_of(paddr_t pa)
 	return NULL;
 }
 
+/* The address of page i of bank b. */
 static paddr_t page_addr(const struct bank *b, size_t i)
 {
 	return b->base + ((paddr_t)i << PAGE_SHIFT);
@@ -251,6 +259,7 @@ static bool map_cmpxchg(uint64_t *w, uint64_t *expected, uint64_t desired)
  * Counts and hints.
  */
 
+/* This CPU's counts. */
 static struct page_counts *my_counts(void)
 {
 	return &counts[arch_cpu_id()];
@@ -345,6 +354,7 @@ static void debug_mark(struct bank *b, size_t i, size_t n, bool give)
 	}
 }
 
+/* Fill n pages at pa with PAGE_POISON. */
 static void poison(paddr_t pa, size_t n)
 {
 	uint64_t *p = arch_phys_to_virt(pa);
@@ -354,6 +364,7 @@ static void poison(paddr_t pa, size_t n)
 		p[i] = pattern;
 }
 
+/* Pages [i, i + n) of b were free and are handed out now. */
 static void debug_alloc(struct bank *b, size_t i, size_t n)
 {
 	debug_mark(b, i, n, true);
@@ -439,6 +450,7 @@ static __attribute__((noinline)) paddr_t alloc_refill(struct page_cache *c)
 	return 0;
 }
 
+/* page_alloc: the lowest page of this CPU's cache; the slow path when it is empty. */
 paddr_t page_alloc(void)
 {
 	struct page_cache *c = &caches[arch_cpu_id()];
@@ -474,6 +486,7 @@ static __attribute__((noinline)) void free_to_map(paddr_t pa, size_t n)
 	map_put(b, i, n);
 }
 
+/* page_free: into this CPU's cache when pa lies in its word, else to the map. */
 void page_free(paddr_t pa)
 {
 	struct page_cache *c = &caches[arch_cpu_id()];
@@ -687,12 +700,14 @@ static paddr_t run_in_bank(struct bank *b, size_t n)
 	return pa;
 }
 
+/* Take run_lock (once other CPUs may call in: page_alloc_smp). */
 static void run_lock_take(void)
 {
 	if (smp)
 		arch_spin_lock(&run_lock);
 }
 
+/* Drop run_lock. */
 static void run_lock_drop(void)
 {
 	if (smp)
