@@ -3,8 +3,11 @@
  * with clang -fsanitize=thread: tests/unit/rules.mk). Each thread is a fake
  * CPU (percpu_enter) and, in a random order of its own, allocates single
  * pages, runs and aligned runs, writes its id into every page it got,
- * checks the ids of what it holds, and frees in random order. Then the
- * main thread drains every cache and checks that the counts balance.
+ * checks the ids of what it holds, and frees in random order; some single
+ * pages it passes to the next CPU through a mailbox, which frees them (a
+ * free of another CPU's page: into the freeing CPU's cache or the map).
+ * Then the main thread drains every cache and checks that the counts
+ * balance.
  *
  * What fails it:
  *   - a page handed to two owners at once: the owner table (claimed with
@@ -44,6 +47,8 @@ static unsigned errors[NR_CPUS];   /* each thread's own count */
 static int last[RAM / PAGE_SIZE];  /* the page's last owner (relaxed) */
 static unsigned long got[NR_CPUS], runs[NR_CPUS], handed[NR_CPUS];
 static pthread_barrier_t start; /* all CPUs start together */
+static uint64_t mailbox[NR_CPUS]; /* a page passed to CPU i: pa | sender; 0: none */
+static unsigned long passed[NR_CPUS];
 
 static size_t index_of(paddr_t pa)
 {
@@ -99,6 +104,28 @@ static void give_back(struct piece *p, int me)
 		page_free_run(p->pa, p->n);
 }
 
+/* Free a page another CPU passed on (`letter`: pa | its id), as CPU `me`. */
+static void free_letter(uint64_t letter, int me)
+{
+	struct piece p = { letter & ~(uint64_t)(PAGE_SIZE - 1), 1 };
+	int from = (int)(letter & (PAGE_SIZE - 1));
+
+	if (!intact(&p, from) || !own(p.pa, from, NOBODY))
+		errors[me - 1]++;
+	page_free(p.pa);
+}
+
+/* Pass page pa (held by `me`) to the next CPU; free what was still there. */
+static void pass_on(paddr_t pa, unsigned cpu, int me)
+{
+	uint64_t old = __atomic_exchange_n(&mailbox[(cpu + 1) % NR_CPUS], pa | (uint64_t)me,
+					   __ATOMIC_ACQ_REL);
+
+	passed[cpu]++;
+	if (old)
+		free_letter(old, me);
+}
+
 static void *cpu_main(void *arg)
 {
 	unsigned cpu = (unsigned)(uintptr_t)arg;
@@ -112,6 +139,10 @@ static void *cpu_main(void *arg)
 	for (int r = 0; r < ROUNDS; r++) {
 		unsigned dice = (unsigned)rand_r(&seed);
 		struct piece p = { 0, 1 };
+		uint64_t letter = __atomic_exchange_n(&mailbox[cpu], 0, __ATOMIC_ACQ_REL);
+
+		if (letter)
+			free_letter(letter, me);
 
 		if (nheld == HOLD || (nheld > 0 && dice % 8 < 3)) {
 			size_t k = (size_t)rand_r(&seed) % nheld;
@@ -141,6 +172,10 @@ static void *cpu_main(void *arg)
 			continue; /* none free here now: the others hold them */
 		got[cpu] += p.n;
 		stamp(&p, me);
+		if (p.n == 1 && dice % 4 == 0) {
+			pass_on(p.pa, cpu, me);
+			continue;
+		}
 		held[nheld++] = p;
 		if (!intact(&held[(size_t)rand_r(&seed) % nheld], me))
 			errors[cpu]++;
@@ -165,9 +200,14 @@ static void test_threads(void **state)
 		assert_int_equal(pthread_create(&t[i], NULL, cpu_main, (void *)(uintptr_t)i), 0);
 	for (unsigned i = 0; i < NR_CPUS; i++)
 		assert_int_equal(pthread_join(t[i], NULL), 0);
+	for (unsigned i = 0; i < NR_CPUS; i++) /* letters nobody read */
+		if (mailbox[i])
+			free_letter(mailbox[i], 1);
 	for (unsigned i = 0; i < NR_CPUS; i++) {
 		print_message("cpu %u: %lu pages handed out, %lu of them had been another CPU's, "
-			      "%lu runs tried\n", i, got[i], handed[i], runs[i]);
+			      "%lu runs tried, %lu pages passed on\n", i, got[i], handed[i], runs[i],
+			      passed[i]);
+		assert_true(passed[i] > 0);
 		assert_int_equal(errors[i], 0);
 		assert_true(got[i] > ROUNDS / 4); /* every CPU did get pages */
 		assert_true(runs[i] > 0);
