@@ -56,7 +56,7 @@ endif
 # its counts are host-time ticks, not cycles. Default 1 for the benchmark
 # commands (BENCH_GOALS), 0 for run, debug and the test tiers (which say
 # what they need). Anything else is refused.
-BENCH_GOALS := bench bench-granules compare compare-pagesize anatomy lava lava-jobs results results-bench
+BENCH_GOALS := bench bench-granules compare compare-pagesize compare-smp anatomy lava lava-jobs results results-bench
 ICOUNT ?= $(if $(filter $(BENCH_GOALS),$(MAKECMDGOALS)),1,0)
 icount_on  := 1 yes on true
 icount_off := 0 no off false
