@@ -129,6 +129,12 @@ static int parse_args(int argc, char **argv, struct linux_opts *o)
 				return -1;
 			}
 			o->thp = v;
+		} else if ((v = value_of(w, "warmup"))) {
+			if (strcmp(v, "serial") && strcmp(v, "concurrent")) {
+				info("bad value for warmup: '%s' (serial or concurrent)", v);
+				return -1;
+			}
+			o->warmup = v;
 		} else if ((v = value_of(w, "stages"))) {
 			if (strcmp(v, "off")) {
 				info("stages=%s: Linux has no fault-path stamps, only stages=off", v);

@@ -35,6 +35,7 @@ struct linux_opts {
 	uint64_t mb;         /* MiB each task faults (0: 128) */
 	uint64_t runs;       /* tcg: runs (0: 10) */
 	uint64_t secs;       /* tcg: seconds per run (0: 1) */
+	const char *warmup;  /* icount: serial (NULL) or concurrent */
 };
 
 /* linux_bench: run suite o->suite and print its CSV blocks; 0 if every case ran. */

@@ -270,8 +270,11 @@ pagesize-faultline: kernel
 #     faults/s per core and in total, emulated host time.
 # SMP_THP: never, always or both (the program sets sysfs); SMP_MEM: QEMU's
 # RAM (4 tasks x 128 MiB must fit); SMP_ARGS: more program words (mb=16
-# for a short run). Under icount the machine also gets -rtc clock=vm at a
-# fixed base, so nothing the guest reads depends on the host's clock.
+# for a short run). Under icount the machine also gets SMP_RTC, -rtc
+# clock=vm at a fixed base, so the guest's wall clock does not come from
+# the host's; SMP_DTB_RANDOMNESS=on puts QEMU's random kaslr-seed and
+# rng-seed back in the device tree (for the repeatability experiments of
+# docs/compare.md).
 SMP_CPUS ?= 1 2 4
 SMP_TCG_CPUS ?= 2
 SMP_THP ?= both
@@ -280,7 +283,8 @@ SMP_RUNS ?= 10
 SMP_SECS ?= 1
 SMP_ARGS ?=
 smp_comma := ,
-SMP_RTC := -rtc base=2026-01-01T00:00:00,clock=vm
+SMP_RTC ?= -rtc base=2026-01-01T00:00:00,clock=vm
+SMP_DTB_RANDOMNESS ?= off
 smp_cpu_list = $(if $(filter 1,$(ICOUNT)),$(SMP_CPUS),$(SMP_TCG_CPUS))
 smp_block = $(if $(filter 1,$(ICOUNT)),linux-smp,linux-smp-rate)
 smp_out = $(LINUX_DIR)/out/smp-$(MODE)-$(1)
@@ -292,7 +296,7 @@ smp_boot = $(call progress,compare-smp,$(words $(smp_cpu_list)),Linux -smp $(1) 
 	--kernel "$$img" --qemu-arg=-initrd --qemu-arg=$(LINUX_INITRD) \
 	--board-args "$(subst -m $(MEM),-m $(SMP_MEM),$(QEMU_BOARD_ARGS)) -smp $(1) \
 		$(if $(filter 1,$(ICOUNT)),$(SMP_RTC),-accel tcg$(smp_comma)thread=multi)" \
-	--machine-opt dtb-randomness=off \
+	--machine-opt dtb-randomness=$(SMP_DTB_RANDOMNESS) \
 	$(if $(filter 1,$(ICOUNT)),--icount) \
 	--append "$(call LINUX_APPEND,,$(LINUX_REF_CONFIG)) run=smp thp=$(SMP_THP) \
 		$(if $(filter 1,$(ICOUNT)),,runs=$(SMP_RUNS) secs=$(SMP_SECS)) $(SMP_ARGS)" \

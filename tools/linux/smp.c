@@ -13,15 +13,19 @@
  *                    neighbours on different CPUs share last-level tables.
  *                    placement=interleaved
  *   shootdown        task 0 unmaps (munmap) or drops (madvise
- *                    MADV_DONTNEED) k = 1, 16, 64, 512 pages that every
- *                    task wrote just before, so every CPU holds their
- *                    translations. placement=shootdown, initiator core 0
+ *                    MADV_DONTNEED) k = 1, 16, 64, 512 pages that it
+ *                    faulted and every other task then wrote (no fault),
+ *                    so every CPU holds their translations.
+ *                    placement=shootdown, initiator core 0
  *
  * Two ways of measuring, by mode=:
  *
- * icount (exact path length): after a concurrent warm-up (every task runs
- * the case once at the same time, so tables, allocator caches and LRU
- * lists are shared state), the tasks measure one at a time. Under icount
+ * icount (exact path length): after a warm-up (every task runs the case
+ * once, so tables, allocator caches and LRU lists are shared state: one
+ * task at a time by default, warmup=serial, since what a concurrent one
+ * leaves depends on how QEMU interleaved the CPUs, which differs between
+ * boots; warmup=concurrent runs them at once), the tasks measure one at a
+ * time. Under icount
  * QEMU's PMCCNTR_EL0 counts every vCPU's instructions, so while task i
  * times its faults (two EL0 counter reads around each store, as make
  * compare does) every other task is blocked in FUTEX_WAIT, its CPU idle in
@@ -43,7 +47,7 @@
  * 2 MiB faults). The shootdown cases run with thp=never only.
  *
  * Output: CSV block linux-smp (icount: the Linux summary columns, then
- * cpus, core, placement, tasks, peers) or linux-smp-rate (tcg:
+ * cpus, core, placement, tasks, peers, warmup) or linux-smp-rate (tcg:
  * docs/contract.md), and a progress line per case.
  */
 #define _GNU_SOURCE
@@ -93,6 +97,8 @@ struct smp_task_res {
 	uint64_t faults;     /* faults inside them */
 	uint64_t allocated;  /* resident pages the touches added */
 	uint64_t overhead;   /* the counter-read overhead subtracted */
+	uint64_t warm_total; /* icount: the counter's growth over the task's warm-up
+				(the whole machine's instructions while it ran) */
 	uint64_t rate_faults[SMP_MAX_RUNS]; /* tcg: faults in each run */
 	uint64_t rate_ns[SMP_MAX_RUNS];     /* tcg: its length */
 	int err;             /* 0, or -errno: the task failed */
@@ -106,7 +112,9 @@ struct smp_task_res {
  */
 struct smp_ctl {
 	uint32_t bar_count, bar_gen;   /* the barrier */
-	uint32_t turn;                 /* the task that measures now */
+	uint32_t turn;                 /* the task whose turn it is (n: none) */
+	uint32_t go[SMP_MAX_TASKS];    /* per task: bumped when its turn comes (its futex word) */
+	bool serial_warmup;            /* warmup=serial: one task at a time */
 	uint32_t stop;                 /* tcg, shared region: the run is over */
 	int32_t tid[SMP_MAX_TASKS + 1]; /* each task's tid; [n] the main thread */
 	unsigned n;                    /* tasks */
@@ -289,6 +297,12 @@ static void touch_all(char *base, unsigned task)
 		((volatile char *)base)[page_offset(task, i)] = 1;
 }
 
+/* The task's counter now (0 without one: the task has failed already). */
+static uint64_t rd(const volatile struct perf_event_mmap_page *pc)
+{
+	return pc ? linux_pmu_read(pc) : 0;
+}
+
 /* Time each store to the task's pages of base; fill r and lat (faulting samples). */
 static void touch_timed(char *base, unsigned task,
 			const volatile struct perf_event_mmap_page *pc,
@@ -301,9 +315,9 @@ static void touch_timed(char *base, unsigned task,
 		volatile char *p = base + page_offset(task, i);
 		uint64_t f0 = thread_faults(), t0, t1, f1;
 
-		t0 = linux_pmu_read(pc);
+		t0 = rd(pc);
 		*p = 1;
-		t1 = linux_pmu_read(pc);
+		t1 = rd(pc);
 		f1 = thread_faults();
 		r->samples++;
 		if (f1 != f0) {
@@ -321,7 +335,7 @@ static uint64_t calibrate(const volatile struct perf_event_mmap_page *pc)
 	uint64_t best = UINT64_MAX;
 
 	for (unsigned i = 0; i < 256; i++) {
-		uint64_t a = linux_pmu_read(pc), b = linux_pmu_read(pc);
+		uint64_t a = rd(pc), b = rd(pc);
 
 		if (b - a < best)
 			best = b - a;
@@ -338,7 +352,46 @@ static void fail(struct smp_task_res *r, int err, const char *why)
 	}
 }
 
-/* icount: the page-fault cases, the tasks measuring one after another. */
+/* wait_turn: block (FUTEX_WAIT on the task's own word) until it is task's turn. */
+static void wait_turn(unsigned task)
+{
+	for (;;) {
+		uint32_t g = __atomic_load_n(&ctl->go[task], __ATOMIC_ACQUIRE);
+
+		if (__atomic_load_n(&ctl->turn, __ATOMIC_ACQUIRE) == task)
+			return;
+		futex(&ctl->go[task], FUTEX_WAIT, g);
+	}
+}
+
+/* pass_turn: hand the turn to the next task, waking it alone (no other task stirs). */
+static void pass_turn(unsigned task)
+{
+	unsigned next = task + 1;
+
+	__atomic_store_n(&ctl->turn, next, __ATOMIC_RELEASE);
+	if (next < ctl->n) {
+		__atomic_add_fetch(&ctl->go[next], 1, __ATOMIC_RELEASE);
+		futex(&ctl->go[next], FUTEX_WAKE, 1);
+	}
+}
+
+/* A new round of turns, from task 0 (every task between two barriers). */
+static void turns_reset(unsigned task)
+{
+	barrier();
+	if (task == 0)
+		__atomic_store_n(&ctl->turn, 0, __ATOMIC_RELEASE);
+	barrier();
+}
+
+/*
+ * icount: the page-fault cases. A warm-up iteration on every task (all at
+ * once with warmup=concurrent; one after another, the others parked, with
+ * warmup=serial, the default: see docs/compare.md, "Repeatable runs"),
+ * then the measured iteration, one task after another, the others blocked
+ * in FUTEX_WAIT.
+ */
 static void pf_icount(unsigned task, const volatile struct perf_event_mmap_page *pc,
 		      struct smp_task_res *r)
 {
@@ -346,10 +399,12 @@ static void pf_icount(unsigned task, const volatile struct perf_event_mmap_page 
 	uint64_t shared_bytes = (ctl->mb << 20) * ctl->n;
 	char *mine = NULL;
 
-	/* The concurrent warm-up: everyone faults at once, then unmaps. */
 	if (shared && task == 0 && !(ctl->shared = map_anon(shared_bytes)))
 		fail(r, -ENOMEM, "mmap of the shared region");
-	barrier();
+	turns_reset(task);
+	if (ctl->serial_warmup)
+		wait_turn(task);
+	r->warm_total = rd(pc);
 	if (shared) {
 		if (ctl->shared)
 			touch_all(ctl->shared, task);
@@ -359,6 +414,9 @@ static void pf_icount(unsigned task, const volatile struct perf_event_mmap_page 
 	} else {
 		fail(r, -ENOMEM, "mmap of the task's region");
 	}
+	r->warm_total = rd(pc) - r->warm_total;
+	if (ctl->serial_warmup)
+		pass_turn(task);
 	barrier();
 	if (shared && task == 0) {
 		if (ctl->shared)
@@ -366,16 +424,10 @@ static void pf_icount(unsigned task, const volatile struct perf_event_mmap_page 
 		if (!(ctl->shared = map_anon(shared_bytes)))
 			fail(r, -ENOMEM, "mmap of the shared region");
 	}
-	barrier();
+	turns_reset(task);
 
 	/* Measured: one task at a time, the others blocked in FUTEX_WAIT. */
-	for (;;) {
-		uint32_t t = __atomic_load_n(&ctl->turn, __ATOMIC_ACQUIRE);
-
-		if (t == task)
-			break;
-		futex(&ctl->turn, FUTEX_WAIT, t);
-	}
+	wait_turn(task);
 	if (!shared)
 		mine = map_anon(ctl->mb << 20);
 	if (peers_parked(task) < 0)
@@ -386,8 +438,7 @@ static void pf_icount(unsigned task, const volatile struct perf_event_mmap_page 
 		touch_timed(shared ? ctl->shared : mine, task, pc, r);
 	if (mine)
 		munmap(mine, ctl->mb << 20);
-	__atomic_store_n(&ctl->turn, task + 1, __ATOMIC_RELEASE);
-	futex_wake_all(&ctl->turn);
+	pass_turn(task);
 	barrier();
 	if (shared && task == 0 && ctl->shared) {
 		munmap(ctl->shared, shared_bytes);
@@ -397,9 +448,11 @@ static void pf_icount(unsigned task, const volatile struct perf_event_mmap_page 
 }
 
 /*
- * icount: a shootdown case. Per repetition task 0 maps k pages, every task
- * writes them all (each CPU then holds their translations), the others
- * park in the barrier, and task 0 times the munmap or madvise.
+ * icount: a shootdown case. Per repetition task 0 maps k pages and writes
+ * them, the others parked (so the same CPU allocates every page and table
+ * in every boot); then every other task writes them all at once (no fault:
+ * each CPU's TLB then holds their translations); then those park in the
+ * barrier and task 0 times the munmap or madvise.
  */
 static void shoot_icount(unsigned task, const volatile struct perf_event_mmap_page *pc,
 			 struct smp_task_res *r)
@@ -409,11 +462,15 @@ static void shoot_icount(unsigned task, const volatile struct perf_event_mmap_pa
 	bool dontneed = ctl->c.kind == SHOOT_DONTNEED;
 
 	for (unsigned rep = 0; rep <= SMP_SHOOT_REPS; rep++) {
-		if (task == 0 && (!ctl->shared || !dontneed) &&
-		    !(ctl->shared = map_anon(bytes)))
-			fail(r, -ENOMEM, "mmap of the pages to shoot down");
+		if (task == 0) {
+			if ((!ctl->shared || !dontneed) && !(ctl->shared = map_anon(bytes)))
+				fail(r, -ENOMEM, "mmap of the pages to shoot down");
+			if (ctl->shared)
+				for (uint64_t i = 0; i < ctl->c.k; i++)
+					((volatile char *)ctl->shared)[i * SMP_PAGE] = 0;
+		}
 		barrier();
-		if (ctl->shared)
+		if (task != 0 && ctl->shared)
 			for (uint64_t i = 0; i < ctl->c.k; i++)
 				((volatile char *)ctl->shared)[i * SMP_PAGE] = (char)task;
 		barrier();
@@ -423,10 +480,10 @@ static void shoot_icount(unsigned task, const volatile struct perf_event_mmap_pa
 
 			if (peers_parked(0) < 0)
 				fail(r, -EBUSY, "peers not parked");
-			t0 = linux_pmu_read(pc);
+			t0 = rd(pc);
 			ret = dontneed ? madvise(ctl->shared, bytes, MADV_DONTNEED) :
 				munmap(ctl->shared, bytes);
-			t1 = linux_pmu_read(pc);
+			t1 = rd(pc);
 			if (ret < 0)
 				fail(r, -EIO, dontneed ? "madvise" : "munmap");
 			if (!dontneed)
@@ -557,6 +614,7 @@ static int run_case(const struct smp_case *c, unsigned n)
 	ctl->c = *c;
 	ctl->n = n;
 	ctl->turn = 0;
+	memset(ctl->go, 0, sizeof(ctl->go));
 	ctl->bar_count = 0;
 	ctl->stop = 0;
 	ctl->shared = NULL;
@@ -704,6 +762,7 @@ static void print_icount_block(const struct bench_meta *m0, const struct linux_o
 	csv_str(&l, "placement");
 	csv_str(&l, "tasks");
 	csv_str(&l, "peers");
+	csv_str(&l, "warmup");
 	kprintf("%s\n", l.buf);
 	for (size_t i = 0; i < nrows; i++) {
 		const struct smp_row *w = &rows[i];
@@ -738,6 +797,7 @@ static void print_icount_block(const struct bench_meta *m0, const struct linux_o
 		csv_str(&l, shoot || w->c.kind != PF1 ? "threads" :
 			w->c.processes ? "processes" : "threads");
 		csv_str(&l, "parked");
+		csv_str(&l, shoot ? "serial" : ctl->serial_warmup ? "serial" : "concurrent");
 		if (l.overflow) {
 			info("CSV row of %s overflows; left out", row.pattern);
 			continue;
@@ -810,6 +870,14 @@ static void say_case(const struct smp_case *c, const char *thp, unsigned n, size
 					 (unsigned long long)(ctl->rate ? rows[i].rate_p50 :
 							      rows[i].s.p50));
 	buf[len] = '\0';
+	if (!ctl->rate && c->kind < SHOOT_MUNMAP) {
+		/* the warm-up phase's totals: with warmup=concurrent, every CPU's
+		 * instructions while the task ran (docs/compare.md) */
+		len += (size_t)ksnprintf(buf + len, sizeof(buf) - len, "; warm-up totals");
+		for (unsigned i = 0; i < n && len < sizeof(buf) - 32; i++)
+			len += (size_t)ksnprintf(buf + len, sizeof(buf) - len, " %llu",
+						 (unsigned long long)ctl->res[i].warm_total);
+	}
 	char k[24] = "";
 
 	if (c->k)
@@ -866,6 +934,7 @@ int linux_smp(const struct linux_opts *o)
 	ctl->rate = !strcmp(o->mode, "tcg");
 	ctl->runs = o->runs ? (unsigned)o->runs : 10;
 	ctl->secs = o->secs ? o->secs : 1;
+	ctl->serial_warmup = !o->warmup || strcmp(o->warmup, "concurrent");
 	if (ctl->runs > SMP_MAX_RUNS)
 		ctl->runs = SMP_MAX_RUNS;
 	/* every page's latency, per task, shared so fork()ed tasks fill it too */
