@@ -23,7 +23,8 @@ missing (faultline has no processes).
 --check verifies what a real run gives: icount rows count instructions
 with the peers parked, every core 0..cpus-1 of a page-fault case is
 there (the shootdown's initiator, core 0), with thp=never every first
-write faulted (faults = samples), a shootdown took no fault; rate rows
+write faulted (faults = samples), a shootdown took no fault and ran with
+the kernel's CRNG ready (`crng` not `unseeded`: docs/compare.md); rate rows
 have at least --min-runs runs (default 10), min <= median <= max and a
 total row per case and CPU count; and TABLE.md, when given, is exactly
 what the CSVs give. --same exits 1 unless every (case, cpus, core) p50 of
@@ -196,6 +197,9 @@ def sane_icount(path, rows, linux=True):
         if linux and r.get("peers") != "parked":
             why.append(f"{where}: peers '{r.get('peers')}': a window is exact only "
                        "with the other cores parked")
+        if linux and r.get("crng") == "unseeded" and r["placement"] == "shootdown":
+            why.append(f"{where}: crng unseeded: each system call ran ChaCha20 "
+                       "(get_random_u16), more or less of them per boot")
         if r["samples"] <= 0:
             why.append(f"{where}: no samples")
         if r["placement"] == "shootdown":

@@ -400,7 +400,7 @@ if __name__ == "__main__":
 # -- make compare-smp: tools/compare_smp.py ---------------------------------
 
 SMP_HEAD = LINUX_HEAD + ["thp", "kernel_release", "cpus", "core", "placement",
-                         "tasks", "peers", "qemu", "date"]
+                         "tasks", "peers", "warmup", "crng", "qemu", "date"]
 FL_SMP_HEAD = HEAD + ["thp", "cpus", "core", "placement"]
 RATE_HEAD = ("board,cpu,mode,unit,pattern,access,pages,cpus,core,placement,tasks,"
              "thp,runs,secs,faults,faults_per_s,faults_per_s_min,faults_per_s_max,"
@@ -413,7 +413,8 @@ def smp_row(pattern, access, placement, cpus, core, p50, pages=2048, thp="never"
     r = case(pattern, access, pages, p50, p50 * 5,
              faults=(0 if shoot else pages) if faults is None else faults,
              thp=thp, cpus=cpus, core=core, placement=placement, tasks=tasks,
-             peers="parked", resolution="1.00", linux_config="nokaslr",
+             peers="parked", warmup="serial", crng="seeded",
+             resolution="1.00", linux_config="nokaslr",
              cmdline="console=ttyAMA0 nokaslr -- run=smp")
     if shoot:
         r["samples"] = 32
@@ -513,6 +514,11 @@ class SmpTest(Base):
         rows = smp_rows()
         rows[2]["faults"] = 1
         self.check_fails(rows, "faults in an unmap")
+
+    def test_shootdown_with_an_unseeded_crng_fails(self):
+        rows = smp_rows()
+        rows[2]["crng"] = "unseeded"
+        self.check_fails(rows, "crng unseeded")
 
     def test_ticks_fail(self):
         rows = smp_rows()

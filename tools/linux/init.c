@@ -135,6 +135,12 @@ static int parse_args(int argc, char **argv, struct linux_opts *o)
 				return -1;
 			}
 			o->warmup = v;
+		} else if ((v = value_of(w, "crng"))) {
+			if (strcmp(v, "seed") && strcmp(v, "leave")) {
+				info("bad value for crng: '%s' (seed or leave)", v);
+				return -1;
+			}
+			o->crng = v;
 		} else if ((v = value_of(w, "stages"))) {
 			if (strcmp(v, "off")) {
 				info("stages=%s: Linux has no fault-path stamps, only stages=off", v);

@@ -36,6 +36,7 @@ struct linux_opts {
 	uint64_t runs;       /* tcg: runs (0: 10) */
 	uint64_t secs;       /* tcg: seconds per run (0: 1) */
 	const char *warmup;  /* icount: serial (NULL) or concurrent */
+	const char *crng;    /* seed (NULL: seed the CRNG if not ready) or leave */
 };
 
 /* linux_bench: run suite o->suite and print its CSV blocks; 0 if every case ran. */
