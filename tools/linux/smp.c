@@ -551,7 +551,8 @@ static void shoot_icount(unsigned task, const volatile struct perf_event_mmap_pa
  * tcg: every task faults its pages in a loop for ctl->secs seconds of
  * CLOCK_MONOTONIC, ctl->runs times, all starting together (a barrier).
  * Shared mapping: per loop task 0 decides whether the run goes on and maps
- * the region, all fault their pages, task 0 unmaps.
+ * the region, all fault their pages (every 512 pages task 0 checks the
+ * time and the others its stop word), task 0 unmaps.
  */
 static void pf_rate(unsigned task, struct smp_task_res *r)
 {
@@ -590,7 +591,17 @@ static void pf_rate(unsigned task, struct smp_task_res *r)
 			}
 			for (uint64_t i = 0; i < task_pages(); i++) {
 				((volatile char *)base)[page_offset(task, i)] = 1;
-				if (!shared && (i & 511) == 511 && now_ns() - t0 >= len)
+				if ((i & 511) != 511)
+					continue;
+				if (!shared) {
+					if (now_ns() - t0 >= len)
+						break;
+					continue;
+				}
+				/* shared: task 0 keeps the time; everyone stops on its word */
+				if (task == 0 && now_ns() - t0 >= len)
+					__atomic_store_n(&ctl->stop, 1, __ATOMIC_RELAXED);
+				if (__atomic_load_n(&ctl->stop, __ATOMIC_RELAXED))
 					break;
 			}
 			if (shared) {
