@@ -328,7 +328,11 @@ compare-smp: deps $(LINUX_INITRD) linux-kernel
 # tools/compare.py --pagesize --check), and the 16K kernel without folios,
 # whose rows must all say granule=16k (tools/compare.py --expect); and one
 # faultline boot, GRANULE=16k with 64K folios, whose rows --check holds to
-# the same rules and whose folio column must say 64k.
+# the same rules and whose folio column must say 64k. Last, one
+# make compare-smp boot at -smp 2 (16 MiB per task, THP never), whose rows
+# tools/compare_smp.py --check holds to a real run's (instructions, peers
+# parked, every core of every case, every first write a fault) with the
+# kernel's CRNG seeded.
 TEST_TIERS += test-compare
 COMPARE_TEST_DIR := build/test/compare
 test-compare:
@@ -364,4 +368,10 @@ test-compare:
 		$(LINUX_DIR)/out/pagesize-16k-none/linux-small.csv && \
 	   $(PYTHON) -m tools.compare --expect folio=64k \
 		$(LINUX_DIR)/out/pagesize-4k-64k/linux-small.csv' $(COMPARE_TEST_DIR); \
+	tools/tier.sh test-compare check "compare-smp -smp 2 (16 MiB per task, thp=never)" sh -c '\
+	   $(MAKE) --no-print-directory compare-smp ICOUNT=1 SMP_CPUS=2 SMP_THP=never \
+		SMP_ARGS=mb=16 COMPARE_DIR=$$0/smp && \
+	   $(PYTHON) -m tools.compare_smp --check $$0/smp/linux-smp.csv \
+		$$0/smp/compare-linux-smp.md && \
+	   $(PYTHON) -m tools.compare --expect crng=seeded $$0/smp/linux-smp.csv' $(COMPARE_TEST_DIR); \
 	tools/tier.sh test-compare end
