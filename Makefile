@@ -217,6 +217,7 @@ help:
 	'  BOARD=qemu-virt|rpi3|rpi4|rpi5   the board (default qemu-virt)' \
 	'  CPU=cortex-a72|...        QEMU CPU model (qemu-virt; 16k needs cortex-a76 or max)' \
 	'  MEM=512M|2G|...           QEMU RAM (make bench: 2G)' \
+	'  SMP=N                     QEMU virt CPUs, -smp (default: from cpus= in ARGS, else 1)' \
 	'  GRANULE=4k|16k|64k        translation granule (default 4k)' \
 	'  TOOLCHAIN=gcc|clang       compiler (default gcc)' \
 	'  ICOUNT=1|0                1: -icount, counts are instructions (benchmark default); 0: TCG, host-time ticks' \
