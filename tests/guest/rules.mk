@@ -45,11 +45,13 @@
 #   smp-icount gcc   cortex-a72   512M  the same under -icount (one host
 #                                       thread runs the four in turn: every
 #                                       wait must be WFE)
+#   smp-el2  gcc     cortex-a57   512M  the same entered at EL2 (CPU_ON by
+#                                       SMC; each secondary drops from EL2)
 #
 # make test-guest GUEST_RUNS="a53 4g" runs a subset.
 
 GUEST_RUNS ?= a53 a57 a72 a76 max 128m 4g el2 el3 clang debug icount 6m nopmu smp4 \
-	16k 64k 64k-2g 64k-a53 smp smp-a76 smp-clang smp-16k smp-64k smp-icount
+	16k 64k 64k-2g 64k-a53 smp smp-a76 smp-clang smp-16k smp-64k smp-icount smp-el2
 GUEST_TIMEOUT ?= 90
 GUEST_OUT := build/test/guest
 
@@ -94,7 +96,10 @@ guest_build_smp-clang := build/qemu-virt-clang
 guest_build_smp-16k := build/qemu-virt-16k
 guest_build_smp-64k := build/qemu-virt-64k
 guest_opts_smp-icount := --icount
-$(foreach r,smp smp-a76 smp-clang smp-16k smp-64k smp-icount,$(eval guest_args_$(r) := run=tests cpus=all))
+guest_smp_smp-el2 := 4
+guest_cpu_smp-el2 := cortex-a57
+guest_opts_smp-el2 := --machine-opt virtualization=on
+$(foreach r,smp smp-a76 smp-clang smp-16k smp-64k smp-icount smp-el2,$(eval guest_args_$(r) := run=tests cpus=all))
 
 guest_img = $(or $(guest_build_$(1)),build/qemu-virt)/faultline.img
 
