@@ -150,6 +150,10 @@ static const char *address_hint(uint64_t far)
 		return " (kernel stack overflow: guard page)";
 	if (far >= (uint64_t)__exc_guard && far < (uint64_t)__exc_stack_bottom)
 		return " (exception stack overflow: guard page)";
+	if (smp_guard_of(far) == 1)
+		return " (a secondary CPU's kernel stack overflow: guard page)";
+	if (smp_guard_of(far) == 2)
+		return " (a secondary CPU's exception stack overflow: guard page)";
 	if (far < PAGE_SIZE)
 		return " (NULL pointer)";
 	return "";

@@ -3,9 +3,10 @@
  *
  * Start. CPU 0 is the boot CPU; CPUs 1..n-1 are the tree's other enabled
  * CPU nodes in tree order. For each, CPU 0 takes a kernel stack and an
- * exception stack from the page allocator (reached through the identity
- * map), fills its slot of smp_boot_params and cleans the block to the PoC:
- * the new CPU reads it with its MMU and data cache off. Then:
+ * exception stack from the page allocator, maps them at their own addresses
+ * between guard pages (SMP_STACK_VA), fills its slot of smp_boot_params
+ * and cleans the block to the PoC: the new CPU reads it with its MMU and
+ * data cache off. Then:
  *
  *   psci        CPU_ON(reg, &secondary_entry_psci, cpu): the context id
  *               (x0 at entry) is the CPU index
@@ -276,19 +277,53 @@ static bool wait_online(unsigned cpu)
 	return true;
 }
 
-/* stacks: a kernel and an exception stack for cpu, from the allocator. */
+/*
+ * The secondaries' stacks live at their own virtual addresses, below the
+ * mm's window (mm/mm.h, TASK_UNMAPPED_BASE) and above any RAM the identity
+ * map holds here, one slot per CPU:
+ *
+ *   slot + 0                   guard page (never mapped)
+ *   slot + PAGE_SIZE           kernel stack (SP_EL0), KSTACK_BYTES
+ *   ...                        guard page
+ *   ...                        exception stack (SP_EL1), EXC_STACK_BYTES
+ *
+ * so an overflow faults in a guard page, as the boot CPU's do (its guards
+ * are the image's, boot/linker.ld). The pages come from the allocator and
+ * are never freed.
+ */
+#define SMP_STACK_VA 0x0fff00000000ull
+#define SMP_STACK_SLOT (1ull << 20)
+_Static_assert(2 * PAGE_SIZE + KSTACK_BYTES + EXC_STACK_BYTES <= SMP_STACK_SLOT, "slot");
+
+static uint64_t slot_of(unsigned cpu)
+{
+	return SMP_STACK_VA + (uint64_t)cpu * SMP_STACK_SLOT;
+}
+
+/* map_stack: `bytes` of fresh pages at va; 0 or the error. */
+static int map_stack(uint64_t va, size_t bytes)
+{
+	paddr_t pa = page_alloc_run(bytes / PAGE_SIZE);
+	int err;
+
+	if (!pa)
+		return -ENOMEM;
+	err = pgt_map(&kernel_pgt, va, pa, bytes, MM_READ | MM_WRITE, 0);
+	if (err)
+		page_free_run(pa, bytes / PAGE_SIZE);
+	return err;
+}
+
+/* stacks: map cpu's kernel and exception stacks in its slot. */
 static int stacks(unsigned cpu)
 {
-	paddr_t k = page_alloc_run(KSTACK_BYTES / PAGE_SIZE);
-	paddr_t e;
+	uint64_t k = slot_of(cpu) + PAGE_SIZE, e = k + KSTACK_BYTES + PAGE_SIZE;
+	int err = map_stack(k, KSTACK_BYTES);
 
-	if (!k)
-		return -ENOMEM;
-	e = page_alloc_run(EXC_STACK_BYTES / PAGE_SIZE);
-	if (!e) {
-		page_free_run(k, KSTACK_BYTES / PAGE_SIZE);
-		return -ENOMEM;
-	}
+	if (!err)
+		err = map_stack(e, EXC_STACK_BYTES);
+	if (err)
+		return err;
 	smp_boot_params.cpu[cpu].stack_top = k + KSTACK_BYTES;
 	smp_boot_params.cpu[cpu].exc_top = e + EXC_STACK_BYTES;
 	return 0;
@@ -372,7 +407,8 @@ int smp_boot(const struct bootinfo *bi, unsigned n, const char **why)
 	for (unsigned cpu = 1; cpu < n; cpu++) {
 		err = stacks(cpu);
 		if (err)
-			return reject(why, "smp: no pages for cpu %u's stacks", cpu), -ENOMEM;
+			return reject(why, "smp: cannot map cpu %u's stacks: %s", cpu,
+				      errno_name(err)), err;
 		smp_boot_params.cpu[cpu].mpidr = order[cpu]->mpidr & MPIDR_AFF_MASK;
 		smp_boot_params.cpu[cpu].percpu = (uint64_t)(uintptr_t)&percpu_blocks[cpu];
 		percpu_blocks[cpu].arch.cpu = cpu;
@@ -483,6 +519,20 @@ bool smp_stop_claim(void)
 	while (arch_load_acquire(&parked) < others && now() - start <= limit)
 		arch_wait_event();
 	return true;
+}
+
+int smp_guard_of(uint64_t addr)
+{
+	for (unsigned cpu = 1; cpu < nonline; cpu++) {
+		uint64_t g = slot_of(cpu);
+
+		if (addr >= g && addr < g + PAGE_SIZE)
+			return 1;
+		g += PAGE_SIZE + KSTACK_BYTES;
+		if (addr >= g && addr < g + PAGE_SIZE)
+			return 2;
+	}
+	return 0;
 }
 
 int smp_stack_of(unsigned cpu, uint64_t fp)

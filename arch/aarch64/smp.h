@@ -121,6 +121,10 @@ bool smp_stop_claim(void);
  * stacks are the image's). */
 int smp_stack_of(unsigned cpu, uint64_t fp);
 
+/* smp_guard_of: whether addr lies in the guard page below a secondary's
+ * kernel stack (1) or exception stack (2), else 0. */
+int smp_guard_of(uint64_t addr);
+
 /* smp_secondary_main: a secondary CPU's C entry (boot/entry.S), MMU on, on
  * its own stacks, TPIDR_EL1 and VBAR_EL1 set. */
 NORETURN void smp_secondary_main(unsigned cpu);

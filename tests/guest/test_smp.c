@@ -8,18 +8,21 @@
  * exact (on an LSE core also with the exclusives forced, then restored);
  * smp_barrier holds every CPU until all have arrived; a secondary takes a
  * resolved write fault and a caught one on its own stacks and per-CPU
- * expected-fault state.
+ * expected-fault state, and a store to the guard page below its kernel
+ * stack faults.
  */
 #include "tests/guest/ktest.h"
 
 #include "arch/aarch64/expect.h"
 #include "arch/aarch64/image.h"
+#include "arch/aarch64/mmu_boot.h"
 #include "arch/aarch64/smp.h"
 #include "arch/aarch64/sysreg.h"
 #include "lib/errno.h"
 #include "mm/fault.h"
 #include "mm/mm.h"
 #include "mm/percpu.h"
+#include "mm/pgtable.h"
 #include <arch/atomic.h>
 #include <arch/spinlock.h>
 
@@ -193,6 +196,9 @@ struct one_fault {
 	struct expected_fault f;
 	uint64_t stack_ok;  /* smp_stack_of(target, its sp) */
 	uintptr_t null8;    /* 8: in page 0 (a variable: no compiler warning) */
+	uintptr_t guard;    /* a word of the guard page below its kernel stack */
+	bool guard_caught;
+	struct expected_fault g;
 };
 
 static void fault_on_target(void *arg)
@@ -206,6 +212,9 @@ static void fault_on_target(void *arg)
 	expect_fault_begin();
 	(void)*(volatile uint64_t *)o->null8; /* page 0: unmapped, caught */
 	o->caught = expect_fault_end(&o->f);
+	expect_fault_begin();
+	*(volatile uint64_t *)o->guard = 1; /* a stack overflow's first store */
+	o->guard_caught = expect_fault_end(&o->g);
 	o->stack_ok = (uint64_t)smp_stack_of(o->target, (uint64_t)(uintptr_t)&local);
 }
 
@@ -223,13 +232,22 @@ KTEST(smp_secondaries_take_faults_on_their_own_state)
 			   MAP_PRIVATE | MAP_ANONYMOUS, &va), 0);
 	percpu_blocks[0].arch.expect_taken = false;
 	for (unsigned cpu = 1; cpu < n; cpu++) {
+		uint64_t top = smp_boot_params.cpu[cpu].stack_top;
 		struct one_fault o = { .target = cpu, .va = va + cpu * PAGE_SIZE,
 					.null8 = 8 };
+
+		/* The guard: the first unmapped page below the stack's top. */
+		for (o.guard = top - 8; o.guard > top - (1u << 20); o.guard -= PAGE_SIZE)
+			if (pgt_lookup(&kernel_pgt, o.guard, NULL, NULL, NULL) == -ENOENT)
+				break;
+		KEXPECT_EQ(smp_guard_of(o.guard), 1);
 
 		KASSERT_EQ(smp_run(n, fault_on_target, &o), 0);
 		KEXPECT(o.caught);
 		KEXPECT_EQ(o.f.far, 8);
 		KEXPECT_EQ(o.stack_ok, 1);
+		KEXPECT(o.guard_caught);
+		KEXPECT_EQ(o.g.far, o.guard);
 		KEXPECT_EQ(*(volatile uint64_t *)(va + cpu * PAGE_SIZE), cpu);
 		KEXPECT(!percpu_blocks[cpu].arch.expect_armed);
 	}
