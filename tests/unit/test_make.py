@@ -301,6 +301,14 @@ class Smp(unittest.TestCase):
 
 
 class Lava(unittest.TestCase):
+    def test_smp_follows_cpus(self):
+        self.assertIn('"-smp 4"', jobs.job("qemu-virt", "direct", "run=tests cpus=all",
+                                           "file:///x.img"))
+        self.assertIn('"-smp 2"', jobs.job("qemu-virt", "direct", "run=tests cpus=2",
+                                           "file:///x.img"))
+        for args in ("run=tests", "run=none cpus=0", "run=none cpus=1"):
+            self.assertNotIn("-smp", jobs.job("qemu-virt", "direct", args, "file:///x.img"))
+
     def test_no_args_is_run_bench(self):
         for icount in (False, True):
             text = jobs.job("qemu-virt", "direct", "", "file:///x.img", icount=icount)
