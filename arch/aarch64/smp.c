@@ -75,6 +75,7 @@ struct mailbox {
 static struct mailbox mailbox[NR_CPUS];
 static uint64_t online __attribute__((aligned(64))); /* bit cpu: online */
 static unsigned nonline = 1, requested = 1;
+static bool started; /* smp_boot began starting CPUs: stops go by CAS */
 static enum smp_method method;
 static uint64_t finished __attribute__((aligned(64)));
 static uint64_t stopper __attribute__((aligned(64)));  /* 0, or stopping CPU + 1 */
@@ -87,12 +88,13 @@ struct barrier {
 };
 static struct barrier barrier;
 
-/* ms_to_ticks: a duration in CNTVCT_EL0 ticks. */
+/* ms_to_ticks: ms milliseconds in CNTVCT_EL0 ticks. */
 static uint64_t ms_to_ticks(unsigned ms)
 {
 	return (read_sysreg(cntfrq_el0) & 0xffffffffu) * ms / 1000;
 }
 
+/* now: CNTVCT_EL0, not read early (ISB first). */
 static uint64_t now(void)
 {
 	isb();
@@ -413,6 +415,7 @@ int smp_boot(const struct bootinfo *bi, unsigned n, const char **why)
 		smp_boot_params.cpu[cpu].percpu = (uint64_t)(uintptr_t)&percpu_blocks[cpu];
 		percpu_blocks[cpu].arch.cpu = cpu;
 	}
+	started = true; /* ordered before any start by the DSB SY below */
 	/* The secondaries read these with their caches off. */
 	dcache_clean_poc((uintptr_t)&smp_boot_params,
 			 (uintptr_t)&smp_boot_params + sizeof(smp_boot_params));
@@ -507,7 +510,7 @@ bool smp_stop_claim(void)
 	uint64_t me = arch_cpu_id() + 1, expected = 0, start, limit;
 	unsigned others = nonline - 1;
 
-	if (nonline <= 1)
+	if (!started)
 		return true; /* one CPU (and maybe the MMU off: no atomics) */
 	if (!arch_cmpxchg(&stopper, &expected, me) && expected != me)
 		park();
