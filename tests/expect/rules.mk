@@ -87,7 +87,8 @@
 #                   CPU_ON answers ALREADY_ON); spin-table release addresses
 #                   outside RAM, in the image, in the allocator's RAM, and a
 #                   good one nobody reads (the bounded wait); on the Pi, a
-#                   release address outside RAM. Each a named reason and
+#                   release address outside RAM; a "psci" CPU where no
+#                   conduit answers (secure=on). Each a named reason and
 #                   status=fail, never a hang; cpus=all on -smp 2 boots both
 #
 # Tier test-runner: host tests of the tools package (tests/unit/test_runner.py),
