@@ -1,7 +1,8 @@
 /*
  * Kernel entry: the arm64 Image header, then the boot CPU's path from
  * whatever exception level the loader used down to EL1, self-relocation,
- * BSS, stacks, vectors, and the call to kmain.
+ * BSS, stacks, vectors, and the call to kmain; and the secondary CPUs'
+ * entries (arch/aarch64/smp.c), which share the drop to EL1.
  *
  * On entry (Linux Documentation/arch/arm64/booting.rst): MMU off, x0 = the
  * physical address of the device tree blob, interrupts masked, loaded at a
@@ -306,8 +307,10 @@ at_el1:
 /*
  * hold: where secondary CPUs wait forever, with every interrupt masked, in
  * WFI (a WFE loop would keep waking on events and, under QEMU, run
- * instructions that -icount charges to the boot CPU's clock). faultline
- * never starts them; where firmware released them anyway, they stop here.
+ * instructions that -icount charges to the boot CPU's clock). A CPU that
+ * firmware released at the image's entry stops here; the ones faultline
+ * uses (cpus=) it starts itself at secondary_entry_psci or
+ * secondary_entry_spin, below.
  */
 hold:
 	msr	daifset, #0xf
