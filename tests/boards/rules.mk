@@ -8,6 +8,8 @@
 #   rpi3-tests      rpi3   direct  run=tests (KTAP)      QEMU raspi3b, own DT
 #   rpi3-none       rpi3   direct  run=none
 #   rpi4-tests      rpi4   direct  run=tests (KTAP)      QEMU raspi4b -m 2G
+#   rpi3-smp        rpi3   direct  run=tests cpus=all    four cores by the spin table
+#   rpi4-smp        rpi4   direct  run=tests cpus=all    four cores by the spin table
 #   rpi4-none       rpi4   direct  run=none
 #   rpi4-linuxdt    rpi4   direct  run=none              Linux's bcm2711-rpi-4-b.dtb
 #   rpi3-nouart     rpi3   direct  run=none + warning    DT without a UART
@@ -18,6 +20,8 @@
 #   virt-uboot      virt   uboot   run=tests (KTAP)      -bios u-boot.bin, virtio disk
 #   rpi3-uboot      rpi3   uboot   run=tests (KTAP)      rpi_arm64 on raspi3b, SD card
 #   rpi4-uboot      rpi4   uboot   run=none              rpi_arm64 on raspi4b, SD card
+#   virt-uboot-smp  virt   uboot   run=none cpus=all     -smp 4: PSCI CPU_ON after U-Boot
+#   rpi3-uboot-smp  rpi3   uboot   run=none cpus=all     the spin table after U-Boot
 #   virt-uboot-noimg  virt uboot   image missing: U-Boot says so and powers off
 #   rpi3-uboot-noimg  rpi3 uboot   image missing: U-Boot says so and resets
 #   rpi5-build      rpi5   -       kernel8.img is an arm64 Image (not emulated)
@@ -34,8 +38,9 @@
 BOARDS_OUT := build/test/boards
 BOARDS_TIMEOUT ?= 90
 BOARDS_CASES ?= rpi3-tests rpi3-none rpi4-tests rpi4-none rpi4-linuxdt rpi3-nouart \
+	rpi3-smp rpi4-smp \
 	rpi3-miniuart rpi4-miniuart \
-	virt-uboot rpi3-uboot rpi4-uboot virt-uboot-noimg rpi3-uboot-noimg rpi5-build \
+	virt-uboot rpi3-uboot rpi4-uboot virt-uboot-smp rpi3-uboot-smp virt-uboot-noimg rpi3-uboot-noimg rpi5-build \
 	$(if $(wildcard bench/kernel/main.c),rpi3-bench) \
 	rpi3-64k-tests rpi4-64k-tests rpi3-16k-refused granule-builds
 BOARDS_GRANULES := 4k 16k 64k
@@ -45,6 +50,8 @@ boards_vars_rpi3-tests       := BOARD=rpi3 BOOT_ARGS=run=tests BOOT_TESTS=1
 boards_vars_rpi3-none        := BOARD=rpi3 BOOT_ARGS=run=none
 boards_vars_rpi4-tests       := BOARD=rpi4 BOOT_ARGS=run=tests BOOT_TESTS=1
 boards_vars_rpi4-none        := BOARD=rpi4 BOOT_ARGS=run=none
+boards_vars_rpi3-smp         := BOARD=rpi3 "BOOT_ARGS=run=tests cpus=all" BOOT_TESTS=1
+boards_vars_rpi4-smp         := BOARD=rpi4 "BOOT_ARGS=run=tests cpus=all" BOOT_TESTS=1
 boards_vars_rpi4-linuxdt     := BOARD=rpi4 BOOT_ARGS=run=none QEMU_DTB=build/rpi4/linux/bcm2711-rpi-4-b.dtb
 boards_vars_rpi3-nouart      := BOARD=rpi3 BOOT_ARGS=run=none QEMU_DTB=build/rpi3/rpi3-nouart.dtb
 # The mini UART is QEMU's second serial port: the first (the PL011) goes
@@ -61,11 +68,17 @@ boards_vars_rpi3-16k-refused := BOARD=rpi3 GRANULE=16k BOOT_ARGS=run=none BOOT_T
 boards_vars_virt-uboot       := BOARD=qemu-virt BOOT=uboot BOOT_ARGS=run=tests BOOT_TESTS=1
 boards_vars_rpi3-uboot       := BOARD=rpi3 BOOT=uboot BOOT_ARGS=run=tests BOOT_TESTS=1
 boards_vars_rpi4-uboot       := BOARD=rpi4 BOOT=uboot BOOT_ARGS=run=none
+boards_vars_virt-uboot-smp   := BOARD=qemu-virt BOOT=uboot SMP=4 "BOOT_ARGS=run=none cpus=all"
+boards_vars_rpi3-uboot-smp   := BOARD=rpi3 BOOT=uboot "BOOT_ARGS=run=none cpus=all"
 boards_vars_virt-uboot-noimg := BOARD=qemu-virt BOOT=uboot BOOT_ARGS=run=none UBOOT_NO_IMAGE=1 BOOT_TIMEOUT=30
 boards_vars_rpi3-uboot-noimg := BOARD=rpi3 BOOT=uboot BOOT_ARGS=run=none UBOOT_NO_IMAGE=1 BOOT_TIMEOUT=30
 
 # A console line a case also needs (after its run passed).
 boards_expect_rpi3-nouart := no console UART.*fallback
+boards_expect_rpi3-smp := ^faultline: smp cpus=4 online=4 method=spin-table tree=4
+boards_expect_rpi4-smp := ^faultline: smp cpus=4 online=4 method=spin-table tree=4
+boards_expect_virt-uboot-smp := ^faultline: smp cpus=4 online=4 method=psci tree=4
+boards_expect_rpi3-uboot-smp := ^faultline: smp cpus=4 online=4 method=spin-table tree=4
 boards_expect_rpi3-miniuart := ^faultline: console serial@7e215040,
 boards_expect_rpi4-miniuart := ^faultline: command line: ignoring loader word .ip=dhcp
 boards_expect_rpi3-64k-tests := ^faultline: boot .*cpu=cortex-a53.* granule=64k

@@ -31,7 +31,7 @@ def make(*args, dry=True):
     cmd = ["make", "--no-print-directory"] + (["-n"] if dry else []) + list(args)
     env = dict(os.environ)
     for v in ("ICOUNT", "ARGS", "SUITE", "CPU", "GRANULE", "TOOLCHAIN", "MEM", "BOARD",
-              "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "BENCH_OUT", "COMPARE_DIR"):
+              "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "BENCH_OUT", "COMPARE_DIR", "SMP"):
         env.pop(v, None)
     # Its own session: a make that went on to build or boot when it should
     # have stopped is killed whole at the timeout (and the test fails).
@@ -279,7 +279,36 @@ class Compare(unittest.TestCase):
             self.assertIn('print(f"anatomy: [{k}/{n}] {what}', f.read())
 
 
+class Smp(unittest.TestCase):
+    """qemu-virt's -smp follows cpus= in ARGS (or SMP=); without either the
+    command line has no -smp, as before SMP existed."""
+
+    def board_args(self, *args):
+        code, out = make("run", *args)
+        self.assertEqual(code, 0, out[-1500:])
+        m = re.search(r'--board-args "([^"]*)"', out)
+        self.assertIsNotNone(m, out[-1500:])
+        return m.group(1)
+
+    def test_smp_from_cpus(self):
+        self.assertNotIn("-smp", self.board_args("ARGS=run=tests"))
+        self.assertTrue(self.board_args("ARGS=run=tests cpus=all").endswith(" -smp 4"))
+        self.assertTrue(self.board_args("ARGS=run=tests cpus=3").endswith(" -smp 3"))
+        self.assertTrue(self.board_args("SMP=2", "ARGS=run=tests").endswith(" -smp 2"))
+        # Values the kernel must refuse reach it on one CPU.
+        for bad in ("cpus=0", "cpus=two", "cpus=1"):
+            self.assertNotIn("-smp", self.board_args("ARGS=run=none " + bad), bad)
+
+
 class Lava(unittest.TestCase):
+    def test_smp_follows_cpus(self):
+        self.assertIn('"-smp 4"', jobs.job("qemu-virt", "direct", "run=tests cpus=all",
+                                           "file:///x.img"))
+        self.assertIn('"-smp 2"', jobs.job("qemu-virt", "direct", "run=tests cpus=2",
+                                           "file:///x.img"))
+        for args in ("run=tests", "run=none cpus=0", "run=none cpus=1"):
+            self.assertNotIn("-smp", jobs.job("qemu-virt", "direct", args, "file:///x.img"))
+
     def test_no_args_is_run_bench(self):
         for icount in (False, True):
             text = jobs.job("qemu-virt", "direct", "", "file:///x.img", icount=icount)

@@ -2,8 +2,14 @@
  * lib/printf.c and lib/console.c against the C library's snprintf: every
  * combination of flags, width, precision, length modifier and conversion over
  * edge values, truncation at every buffer size, and the console path
- * (per-call buffering, long output split but complete, "\n" -> "\r\n").
+ * (per-call buffering, long output split but complete, "\n" -> "\r\n"),
+ * and the console lock: lines of fake CPUs on real threads never
+ * interleave; a CPU that prints again while it holds the lock (an exception
+ * report from inside a write) does not wait for itself; a holder that never
+ * lets go is passed over when the wait hook says so (the stopping CPU).
  */
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +21,7 @@
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
+#include "mm/percpu.h"
 
 /* ---- console capture (replaces console.c's weak host default) ---- */
 
@@ -22,12 +29,23 @@ static char captured[8192];
 static size_t ncaptured;
 static int nwrites;
 
+static void (*in_write)(void); /* called inside the sink, once (the tests below) */
+
 void console_fallback_write(const char *s, size_t n)
 {
+	void (*hook)(void) = in_write;
+
 	assert_true(ncaptured + n <= sizeof(captured));
-	memcpy(captured + ncaptured, s, n);
-	ncaptured += n;
+	for (size_t i = 0; i < n; i++) { /* byte by byte: room to interleave */
+		captured[ncaptured++] = s[i];
+		if ((i & 7) == 7)
+			sched_yield();
+	}
 	nwrites++;
+	if (hook) {
+		in_write = NULL;
+		hook();
+	}
 }
 
 static void capture_reset(void)
@@ -309,6 +327,108 @@ static void test_console_set(void **state)
 	assert_int_equal(ncaptured, 4);
 }
 
+/* ---- the console lock ---- */
+
+static int waits;
+
+static bool wait_yield(void)
+{
+	waits++;
+	sched_yield();
+	return false;
+}
+
+static bool wait_take(void)
+{
+	waits++;
+	return true;
+}
+
+#define LINES_PER_CPU 60
+
+static void *print_lines(void *arg)
+{
+	unsigned cpu = (unsigned)(uintptr_t)arg;
+
+	percpu_enter(cpu);
+	for (int i = 0; i < LINES_PER_CPU; i++)
+		kprintf("cpu %u line %02d end\n", cpu, i);
+	return NULL;
+}
+
+/* Three fake CPUs print at once: every captured line is one whole line. */
+static void test_console_lock_lines(void **state)
+{
+	pthread_t t[3];
+	int seen[3] = { 0 };
+	char *line, *save;
+
+	(void)state;
+	capture_reset();
+	console_lock_enable(wait_yield);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, print_lines, (void *)(uintptr_t)(i + 1)), 0);
+	for (unsigned i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	console_lock_enable(NULL);
+	captured[ncaptured] = '\0';
+	for (line = strtok_r(captured, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned cpu;
+		int n, end = 0;
+
+		assert_int_equal(sscanf(line, "cpu %u line %d end\r%n", &cpu, &n, &end), 2);
+		assert_int_equal((size_t)end, strlen(line));
+		assert_true(cpu >= 1 && cpu <= 3);
+		assert_int_equal(n, seen[cpu - 1]++); /* each CPU's lines in order */
+	}
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(seen[i], LINES_PER_CPU);
+}
+
+static void print_nested(void)
+{
+	kprintf("[nested]");
+}
+
+/* A CPU printing from inside its own write (a fault while it held the
+ * lock) goes on without waiting. */
+static void test_console_lock_owner_goes_on(void **state)
+{
+	(void)state;
+	capture_reset();
+	waits = 0;
+	console_lock_enable(wait_take);
+	in_write = print_nested;
+	kprintf("outer");
+	console_lock_enable(NULL);
+	assert_int_equal(waits, 0);
+	captured[ncaptured] = '\0';
+	assert_string_equal(captured, "outer[nested]");
+}
+
+static void print_as_cpu2(void)
+{
+	percpu_enter(2);
+	kprintf("[cpu2]");
+	percpu_enter(0);
+}
+
+/* Another CPU that finds the lock held waits (the hook); when the hook
+ * says take it (the stopping CPU, after its bounded wait), it prints. */
+static void test_console_lock_passed_over(void **state)
+{
+	(void)state;
+	capture_reset();
+	waits = 0;
+	console_lock_enable(wait_take);
+	in_write = print_as_cpu2;
+	kprintf("held");
+	console_lock_enable(NULL);
+	assert_int_equal(waits, 1);
+	captured[ncaptured] = '\0';
+	assert_string_equal(captured, "held[cpu2]");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +440,9 @@ int main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_kprintf_console),
 		cmocka_unit_test(test_console_set),
+		cmocka_unit_test(test_console_lock_lines),
+		cmocka_unit_test(test_console_lock_owner_goes_on),
+		cmocka_unit_test(test_console_lock_passed_over),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

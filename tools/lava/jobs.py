@@ -66,6 +66,15 @@ def cmdline_value(args, key, default):
     return value
 
 
+def smp_cpus(args):
+    """QEMU virt's -smp for this command line, as configs/qemu-virt.mk
+    derives it: cpus=2..8 as given, cpus=all 4, else 1."""
+    cpus = cmdline_value(args, "cpus", "1")
+    if cpus == "all":
+        return 4
+    return int(cpus) if cpus in ("2", "3", "4", "5", "6", "7", "8") else 1
+
+
 def monitors(args):
     """The test action's monitors for a run with this command line."""
     run = cmdline_value(args, "run", "bench")
@@ -112,6 +121,8 @@ def job(board, boot, args, kernel_url, timeout=180, cpu="cortex-a72", memory="51
         extra = ["-semihosting-config enable=on,target=native", "-no-reboot"]
         if icount:
             extra.append("-icount shift=0,sleep=off")
+        if smp_cpus(args) > 1:
+            extra.append(f"-smp {smp_cpus(args)}")
         return render("qemu-virt-direct.yaml.j2", cpu=cpu, memory=memory,
                       extra_options=extra, **values)
     if board == "qemu-virt" and boot == "uboot":
