@@ -156,7 +156,7 @@ KLDFLAGS := -nostdlib -pie --no-dynamic-linker -z max-page-size=$(GRANULE_BYTES)
 # bench environment (tests/unit/rules.mk), and never see arch/aarch64,
 # boot/, board/ or bench/kernel/.
 ARCH_SRC  := $(addprefix arch/aarch64/,atomic.c cache.S cpuid.c esr.c exception.c expect.c \
-	mmu.c pmu.c psci.c semihost.c stop.c timer.c tlb.c vectors.S zero.S)
+	mmu.c pmu.c psci.c semihost.c smp.c stop.c timer.c tlb.c vectors.S zero.S)
 BOOT_SRC  := $(addprefix boot/,entry.S main.c ram.c)
 BOARD_SRC := $(addprefix board/,board.c gpio.c mailbox.c miniuart.c pl011.c)
 MM_SRC    := $(addprefix mm/,brk.c cut.c fault.c mm.c mm_lock.c mmap.c objpool.c page_alloc.c \
@@ -167,7 +167,7 @@ BENCH_SRC := $(addprefix bench/,anatomy.c args.c csv.c patterns.c stats.c suite.
 BENCH_KERNEL_SRC := $(addprefix bench/kernel/,env_kernel.c floors.c main.c vmascale.c)
 GUEST_TEST_SRC := $(addprefix tests/guest/,ktest.c test_alloc.c test_bench.c test_board.c \
 	test_cache.c test_folio.c test_thp.c test_mm.c test_mmu.c test_percpu.c test_pmu.c \
-	test_traps.c)
+	test_smp.c test_traps.c)
 FAKE_SRC  := $(addprefix arch/fake/,cpu.c mmu.c ram.c)
 
 KSRC := $(ARCH_SRC) $(BOOT_SRC) $(BOARD_SRC) $(MM_SRC) $(LIB_SRC) $(BENCH_SRC) \
@@ -217,6 +217,7 @@ help:
 	'  BOARD=qemu-virt|rpi3|rpi4|rpi5   the board (default qemu-virt)' \
 	'  CPU=cortex-a72|...        QEMU CPU model (qemu-virt; 16k needs cortex-a76 or max)' \
 	'  MEM=512M|2G|...           QEMU RAM (make bench: 2G)' \
+	'  SMP=N                     QEMU virt CPUs, -smp (default: from cpus= in ARGS, else 1)' \
 	'  GRANULE=4k|16k|64k        translation granule (default 4k)' \
 	'  TOOLCHAIN=gcc|clang       compiler (default gcc)' \
 	'  ICOUNT=1|0                1: -icount, counts are instructions (benchmark default); 0: TCG, host-time ticks' \

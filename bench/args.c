@@ -12,10 +12,10 @@
 
 static const char *const key_names[] = {
 	"run", "suite", "pattern", "pages", "iters", "seed", "stages",
-	"mode", "counter", "vmas", "folio", "thp", "step",
+	"mode", "counter", "vmas", "folio", "thp", "step", "cpus",
 };
 /* key_names[i] sets cmdline.given bit i (CMDLINE_RUN ... CMDLINE_STEP). */
-static_assert(BIT(0) == CMDLINE_RUN && BIT(ARRAY_SIZE(key_names) - 1) == CMDLINE_STEP,
+static_assert(BIT(0) == CMDLINE_RUN && BIT(ARRAY_SIZE(key_names) - 1) == CMDLINE_CPUS,
 	      "key_names follows the CMDLINE_* bits");
 
 /* Print 2^shift bytes as folio= takes it: 16k, 2m, or plain bytes. */
@@ -127,6 +127,17 @@ static int set_key(void *ctx, unsigned k, const char *v, size_t n, const char **
 		}
 		return reject(why, "bad command line: step='%s' (expected page or 4k)",
 			    cmdline_esc(v, n));
+	case CMDLINE_CPUS:
+		cl->cpus_all = cmdline_equals(v, n, "all");
+		if (cl->cpus_all)
+			return 0;
+		if (parse_u64(v, n, &cl->cpus))
+			return reject(why, "bad command line: cpus='%s' (expected a number of "
+				    "CPUs or all)", cmdline_esc(v, n));
+		if (cl->cpus == 0)
+			return reject(why, "bad command line: cpus=0 (at least 1 CPU runs the "
+				    "kernel)");
+		return 0;
 	case CMDLINE_MODE:
 		if (cmdline_equals(v, n, "icount"))
 			cl->mode = MODE_ICOUNT;
@@ -164,13 +175,14 @@ int cmdline_parse(const char *line, struct cmdline *cl, const char **why)
 	static const struct cmdline_keys keys = { key_names, ARRAY_SIZE(key_names), set_key };
 	int err;
 
-	*cl = (struct cmdline){ .run = RUN_BENCH, .suite = "default", .seed = 1 };
+	*cl = (struct cmdline){ .run = RUN_BENCH, .suite = "default", .seed = 1, .cpus = 1 };
 	err = cmdline_tokenize(line, &keys, cl, &cl->given, &cl->skipped, why);
 	if (err)
 		return err;
-	/* Every key but run= tunes the benchmark: say so when there is none. */
+	/* Every key but run= and cpus= tunes the benchmark: say so when there
+	 * is none. */
 	for (unsigned k = 1; k < ARRAY_SIZE(key_names) && cl->run != RUN_BENCH; k++)
-		if (cl->given & BIT(k))
+		if ((cl->given & BIT(k)) && BIT(k) != CMDLINE_CPUS)
 			info("command line: warning: %s= does not apply to run=%s (ignored)",
 			     key_names[k], cmdline_run_name(cl->run));
 	return 0;
@@ -195,7 +207,7 @@ int cmdline_format(const struct cmdline *cl, char *buf, size_t size)
 	static const char *const modes[] = { "", "icount", "tcg", "hw" };
 	static const char *const counters[] = { "", "pmccntr", "cntvct", "inst" };
 	const uint64_t *num[] = { [3] = &cl->pages, [4] = &cl->iters, [5] = &cl->seed,
-				  [9] = &cl->vmas, [12] = NULL };
+				  [9] = &cl->vmas, [12] = NULL, [13] = &cl->cpus };
 	int len = 0;
 
 	static_assert(ARRAY_SIZE(num) == ARRAY_SIZE(key_names), "one slot per key");
@@ -233,6 +245,9 @@ int cmdline_format(const struct cmdline *cl, char *buf, size_t size)
 			break;
 		case CMDLINE_COUNTER:
 			v = counters[cl->counter];
+			break;
+		case CMDLINE_CPUS:
+			v = cl->cpus_all ? "all" : NULL;
 			break;
 		case CMDLINE_FOLIO:
 			v = "none";

@@ -32,6 +32,10 @@
  *   counter=pmccntr|cntvct|inst  the benchmark counter (default: PMCCNTR_EL0
  *                          if the PMU counts, else CNTVCT_EL0; inst: the
  *                          INST_RETIRED event, where the PMU offers it)
+ *   cpus=N|all             CPUs that run the kernel (default 1; all: the
+ *                          tree's CPU nodes, at most NR_CPUS). Checked
+ *                          against the tree at boot (arch/aarch64/smp.h);
+ *                          applies to every run mode
  *
  * NAME and P are [A-Za-z0-9_-]+, at most CMDLINE_NAME_MAX - 1 characters. N is
  * decimal or 0x-hexadecimal, at least 1 (seed: any 64-bit value). Each key may
@@ -71,6 +75,7 @@ enum run_mode {
 #define CMDLINE_FOLIO BIT(10)
 #define CMDLINE_THP BIT(11)
 #define CMDLINE_STEP BIT(12)
+#define CMDLINE_CPUS BIT(13)
 
 /* mode= values; MODE_DEFAULT when not given. */
 enum cmdline_mode { MODE_DEFAULT, MODE_ICOUNT, MODE_TCG, MODE_HW };
@@ -92,6 +97,8 @@ struct cmdline {
 	bool step_4k;                   /* step=4k; page unless given */
 	enum cmdline_mode mode;         /* MODE_DEFAULT unless given */
 	enum cmdline_counter counter;   /* COUNTER_DEFAULT unless given */
+	uint64_t cpus;                  /* cpus=N: 1 unless given (0 never) */
+	bool cpus_all;                  /* cpus=all */
 	unsigned given;                 /* CMDLINE_* bits of the keys given */
 	unsigned skipped;               /* loaders' words skipped */
 };

@@ -11,8 +11,11 @@
  *   x19  DTB address           x21  address the image runs at
  *   x20  exception level at entry
  *   x22  CNTPCT_EL0 at entry (after the counters are opened to EL1)
+ *   x23  where the drop to EL1 continues: at_el1 (the boot CPU) or a
+ *        secondary CPU's path (secondary_el1, arch/aarch64/smp.c)
  */
 #include "arch/aarch64/cache.h"
+#include "arch/aarch64/smp.h"
 #include "arch/aarch64/sysreg.h"
 
 #define R_AARCH64_RELATIVE 1027
@@ -91,13 +94,15 @@ primary_entry:
 	tst	x0, x1
 	b.ne	hold
 
+	adr	x23, at_el1
+drop_to_el1:
 	mrs	x20, CurrentEL
 	ubfx	x20, x20, #CurrentEL_EL_SHIFT, #2
 	cmp	x20, #3
 	b.eq	from_el3
 	cmp	x20, #2
 	b.eq	from_el2
-	b	at_el1
+	br	x23			/* at EL1 already */
 
 /*
  * EL3 (no firmware below us, e.g. QEMU virt,secure=on): make the lower ELs
@@ -153,8 +158,7 @@ from_el3:
 	sctlr_el1_boot x0		/* UNKNOWN at reset: MMU off before EL1 runs */
 	mov	x0, #(SPSR_DAIF | SPSR_M_EL1h)
 	msr	spsr_el3, x0
-	adr	x0, at_el1
-	msr	elr_el3, x0
+	msr	elr_el3, x23
 	eret
 
 /*
@@ -192,8 +196,7 @@ from_el2:
 	msr	hstr_el2, xzr
 	mov	x0, #(SPSR_DAIF | SPSR_M_EL1h)
 	msr	spsr_el2, x0
-	adr	x0, at_el1
-	msr	elr_el2, x0
+	msr	elr_el2, x23
 	eret
 
 at_el1:
@@ -310,6 +313,95 @@ hold:
 	msr	daifset, #0xf
 1:	wfi
 	b	1b
+
+/*
+ * Secondary CPUs (arch/aarch64/smp.c starts them), one entry per enable
+ * method; x24 is the CPU index from here on:
+ *
+ *   secondary_entry_psci  PSCI CPU_ON's entry point: x0 is the context id,
+ *                         the CPU index
+ *   secondary_entry_spin  the spin table's release address: the index is
+ *                         the slot of smp_boot_params.cpu[] whose mpidr is
+ *                         this core's MPIDR_EL1 affinity (none: hold)
+ *
+ * Both drop to EL1 through the boot CPU's path (drop_to_el1, with x23 =
+ * secondary_el1). MMU and caches are off until secondary_el1 turns them on,
+ * so smp_boot_params is read from memory (the boot CPU cleaned it to the
+ * PoC) and nothing is written before the MMU is on.
+ */
+	.globl	secondary_entry_psci
+secondary_entry_psci:
+	mov	x24, x0
+	adr	x23, secondary_el1
+	b	drop_to_el1
+
+	.globl	secondary_entry_spin
+secondary_entry_spin:
+	mrs	x0, mpidr_el1
+	mov	x1, #0xffffff		/* Aff2..Aff0 */
+	movk	x1, #0xff, lsl #32	/* Aff3 */
+	and	x0, x0, x1
+	adr_l	x1, smp_boot_params
+	add	x1, x1, #SMP_PARAM_CPU
+	mov	x24, #1			/* CPU 0 is the boot CPU */
+1:	cmp	x24, #NR_CPUS
+	b.hs	hold
+	lsl	x2, x24, #SMP_CPU_SHIFT
+	add	x2, x2, #SMP_CPU_MPIDR
+	ldr	x2, [x1, x2]
+	cmp	x2, x0
+	b.eq	2f
+	add	x24, x24, #1
+	b	1b
+2:	adr	x23, secondary_el1
+	b	drop_to_el1
+
+secondary_el1:
+	sctlr_el1_boot x0
+	isb
+	cmp	x24, #NR_CPUS
+	b.hs	hold
+	adr_l	x1, smp_boot_params
+	/*
+	 * The boot CPU's translation regime (Arm ARM D8.2: registers, then a
+	 * local TLBI VMALLE1 for anything stale, IC IALLU, then SCTLR_EL1.M
+	 * with an ISB), as mmu_enable_this_cpu does without its invalidation
+	 * of what the boot CPU wrote (done once, and by now live data).
+	 */
+	ldr	x0, [x1, #SMP_PARAM_MAIR]
+	msr	mair_el1, x0
+	ldr	x0, [x1, #SMP_PARAM_TCR]
+	msr	tcr_el1, x0
+	ldr	x0, [x1, #SMP_PARAM_TTBR0]
+	msr	ttbr0_el1, x0
+	isb
+	tlbi	vmalle1
+	dsb	nsh
+	ic	iallu
+	dsb	nsh
+	isb
+	ldr	x0, [x1, #SMP_PARAM_SCTLR]
+	msr	sctlr_el1, x0
+	isb
+	/* Stacks, per-CPU block, vectors: as the boot CPU's (at_el1). */
+	add	x1, x1, #SMP_PARAM_CPU
+	add	x1, x1, x24, lsl #SMP_CPU_SHIFT
+	ldr	x0, [x1, #SMP_CPU_EXC_TOP]
+	mov	sp, x0
+	msr	spsel, #0
+	ldr	x0, [x1, #SMP_CPU_STACK_TOP]
+	mov	sp, x0
+	ldr	x0, [x1, #SMP_CPU_PERCPU]
+	msr	tpidr_el1, x0
+	adr_l	x0, exception_vectors
+	msr	vbar_el1, x0
+	isb
+	msr	daifclr, #4		/* SError reported, as on the boot CPU */
+	mov	x0, x24
+	mov	x29, #0
+	mov	x30, #0
+	bl	smp_secondary_main
+	b	park
 
 /* park: where the impossible (a bad relocation, kmain returning) stops. */
 park:

@@ -5,6 +5,7 @@
  *   fallback console -> device tree -> tree's console -> page allocator
  *   (RAM minus image, DTB and reserved ranges) -> MMU -> the mm the fault
  *   handler serves -> PMU/timer -> boot report -> command line ->
+ *   cpus= (secondary CPUs started, arch/aarch64/smp.h) ->
  *   run=none | tests | bench -> stop
  *
  * The boot report (one line, key=value, parsed by tools/console.py):
@@ -22,6 +23,15 @@
  * (faultline.elf), as are the stage marks of mm/fault.h. granule is the
  * build's translation granule (GRANULE=4k|16k|64k), checked against
  * ID_AA64MMFR0_EL1 before the MMU goes on.
+ *
+ * With cpus= on the command line, a second line says how many CPUs run:
+ *
+ *   faultline: smp cpus=4 online=4 method=psci tree=4
+ *
+ * cpus, the CPUs asked for (all: the tree's, capped at NR_CPUS); online,
+ * how many came up (the boot CPU included); method, how the others were
+ * started (psci, spin-table, or none with one CPU); tree, the CPU nodes
+ * the device tree lists.
  */
 #include "arch/aarch64/cpuid.h"
 #include "arch/aarch64/expect.h"
@@ -29,6 +39,7 @@
 #include "arch/aarch64/mmu_boot.h"
 #include "arch/aarch64/pmu.h"
 #include "arch/aarch64/psci.h"
+#include "arch/aarch64/smp.h"
 #include "arch/aarch64/stop.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/timer.h"
@@ -209,6 +220,22 @@ static void boot_report(unsigned entry_el, uint64_t entry_count)
 	     page_free_count(), page_total_count(), FAULTLINE_BUILD_ID);
 }
 
+/* start_cpus: cpus= against the tree, then the secondaries; the smp line. */
+static void start_cpus(const struct cmdline *cl)
+{
+	const char *why;
+	unsigned n;
+
+	if (smp_cpus_wanted(&bi, cl->cpus, cl->cpus_all, &n, &why) ||
+	    smp_boot(&bi, n, &why)) {
+		info("%s", why);
+		stop_fail("%s", why);
+	}
+	if (cl->given & CMDLINE_CPUS)
+		info("smp cpus=%u online=%u method=%s tree=%zu", n, smp_cpus_online(),
+		     smp_method_name(), bi.ncpus);
+}
+
 static NORETURN void run(const struct cmdline *cl)
 {
 	const char *why;
@@ -283,5 +310,6 @@ void kmain(paddr_t dtb, unsigned entry_el, uint64_t entry_count)
 		stop_fail("%s", why);
 	}
 	mm_set_thp(&kernel_mm, cl.thp);
+	start_cpus(&cl);
 	run(&cl);
 }

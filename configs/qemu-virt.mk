@@ -6,4 +6,10 @@ BOARD_DEFINES   := -DBOARD_QEMU_VIRT -DFALLBACK_UART=0x09000000
 QEMU_MACHINE    := virt
 CPU             ?= cortex-a72
 MEM             ?= 512M
-QEMU_BOARD_ARGS  = -machine virt -cpu $(CPU) -m $(MEM)
+# SMP: QEMU's -smp, the CPUs the machine has (default: what cpus= in ARGS
+# asks for, 2 to 8, cpus=all being 4, anything else 1 so that the kernel
+# judges it; -smp is left out at 1, so a run without cpus= has the command
+# line it always had).
+SMP_ARGS_CPUS    = $(patsubst cpus=%,%,$(lastword $(filter cpus=%,$(ARGS))))
+SMP             ?= $(or $(if $(filter all,$(SMP_ARGS_CPUS)),4),$(filter 2 3 4 5 6 7 8,$(SMP_ARGS_CPUS)),1)
+QEMU_BOARD_ARGS  = -machine virt -cpu $(CPU) -m $(MEM)$(if $(filter-out 1,$(SMP)), -smp $(SMP))

@@ -1,11 +1,55 @@
 /*
  * The console: a registered driver, or the board's fallback sink before one
- * is registered. Only the boot CPU prints (secondaries stay parked), so there
- * is no lock; kprintf hands each call's text over in one console_write.
+ * is registered. kprintf hands each call's text over in one console_write,
+ * which holds the console lock once other CPUs run (console_lock_enable):
+ * a line is never interleaved with another CPU's. The lock word is the
+ * holder's CPU index + 1, so a CPU that faults while it prints (its
+ * exception report prints too) sees itself as the holder and goes on
+ * instead of waiting for itself.
  */
 #include "lib/console.h"
 
+#include <arch/atomic.h>
+#include <arch/percpu.h>
+
 static const struct console *active;
+static bool (*lock_wait)(void); /* NULL: one CPU, no lock */
+static uint64_t lock_owner;     /* 0 free, else the holder's CPU + 1 */
+
+void console_lock_enable(bool (*wait)(void))
+{
+	lock_wait = wait;
+}
+
+/* console_lock: take the lock; whether this call took it (false: no lock
+ * in use, or this CPU holds it already further up its stack). */
+static bool console_lock(void)
+{
+	uint64_t me, expected;
+
+	if (!lock_wait)
+		return false;
+	me = arch_cpu_id() + 1;
+	if (arch_read_once(&lock_owner) == me)
+		return false;
+	for (;;) {
+		expected = 0;
+		if (arch_cmpxchg(&lock_owner, &expected, me))
+			return true;
+		if (lock_wait()) { /* the stopper, after a bounded wait: take it */
+			arch_write_once(&lock_owner, me);
+			return true;
+		}
+	}
+}
+
+static void console_unlock(bool taken)
+{
+	if (!taken)
+		return;
+	arch_store_release(&lock_owner, 0);
+	arch_send_event();
+}
 
 void console_set(const struct console *con)
 {
@@ -33,6 +77,7 @@ void console_flush(void)
 void console_write(const char *s, size_t n)
 {
 	size_t start = 0;
+	bool taken = console_lock();
 
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] != '\n')
@@ -42,6 +87,7 @@ void console_write(const char *s, size_t n)
 		start = i + 1;
 	}
 	emit(s + start, n - start);
+	console_unlock(taken);
 }
 
 #ifdef FAULTLINE_HOST

@@ -17,8 +17,18 @@ struct console {
 /* console_set: send all further output to con (NULL: back to the fallback). */
 void console_set(const struct console *con);
 
-/* console_write: write n bytes, turning "\n" into "\r\n". */
+/* console_write: write n bytes, turning "\n" into "\r\n", under the
+ * console lock once it is enabled. */
 void console_write(const char *s, size_t n);
+
+/*
+ * console_lock_enable: from now on console_write holds a lock (several CPUs
+ * print; the atomics need the MMU on). wait is called while another CPU
+ * holds it: it waits a little (WFE) and returns false, or returns true when
+ * the caller must take the console anyway (the stopping CPU, after a
+ * bounded wait), or does not return (a CPU that parks).
+ */
+void console_lock_enable(bool (*wait)(void));
 
 /*
  * console_flush: wait until everything written has been sent (before a

@@ -8,6 +8,8 @@ const char *errno_name(int err)
 	switch (err < 0 ? -err : err) {
 	case 0:
 		return "OK";
+	case EPERM:
+		return "EPERM";
 	case ENOENT:
 		return "ENOENT";
 	case EIO:
@@ -30,6 +32,8 @@ const char *errno_name(int err)
 		return "ERANGE";
 	case ENOTSUP:
 		return "ENOTSUP";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
 	default:
 		return "E?";
 	}

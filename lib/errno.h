@@ -5,6 +5,7 @@
 #ifndef LIB_ERRNO_H
 #define LIB_ERRNO_H
 
+#define EPERM 1   /* not allowed from here (the wrong CPU) */
 #define ENOENT 2  /* no such entry (device-tree node, property) */
 #define EIO 5     /* device or hardware did not answer */
 #define EAGAIN 11 /* another CPU got there first: try again */
@@ -16,6 +17,7 @@
 #define ENOSPC 28 /* no room: no free address range */
 #define ERANGE 34 /* value out of range */
 #define ENOTSUP 95 /* not supported by this hardware or build */
+#define ETIMEDOUT 110 /* a bounded wait ran out (a CPU that never came online) */
 
 /* errno_name: the symbolic name of a (positive or negative) error number. */
 const char *errno_name(int err);

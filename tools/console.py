@@ -4,6 +4,7 @@ The protocol (docs/contract.md, "Console protocol"):
 
     faultline: <text>                       human-readable line
     faultline: boot board=... cpu=... el=.. the boot report (key=value fields)
+    faultline: smp cpus=N online=N ...      with cpus=: the CPUs that run
     faultline-csv begin <name>              a CSV block, one file per name
     ...rows...
     faultline-csv end <name>
@@ -45,6 +46,7 @@ class Console:
         self.csv_dir = csv_dir
         self.lines = []
         self.boot = None         # key=value fields of the boot report line
+        self.smp = None          # key=value fields of the smp line (cpus= given)
         self.done = None         # "ok" / "fail" once the done line is seen
         self.done_reason = ""
         self.errors = []
@@ -76,6 +78,8 @@ class Console:
         if line.startswith(PREFIX):
             if self.boot is None and line.startswith(PREFIX + "boot "):
                 self.boot = dict(KV_RE.findall(line[len(PREFIX):]))
+            elif self.smp is None and line.startswith(PREFIX + "smp cpus="):
+                self.smp = dict(KV_RE.findall(line[len(PREFIX):]))
             return                      # never part of a CSV block
         if self._block:
             self._block[1].append(line)

@@ -75,6 +75,33 @@ dcache_inval_poc:
 	.size	dcache_inval_poc, . - dcache_inval_poc
 
 /*
+ * size_t dcache_clean_poc(uintptr_t start, uintptr_t end)
+ *
+ * Clean [start, end) to the Point of Coherency (DC CVAC by line), for a
+ * reader whose MMU and caches are off (a secondary CPU reading what the
+ * boot CPU wrote, arch/aarch64/smp.c). Returns the lines cleaned; ends with
+ * DSB SY. Uses x0-x4 only and no stack.
+ */
+	.section .text.dcache_clean_poc, "ax"
+	.globl	dcache_clean_poc
+	.type	dcache_clean_poc, %function
+dcache_clean_poc:
+	line	x2, x3
+	sub	x3, x2, #1
+	bic	x0, x0, x3
+	mov	x4, #0
+1:	cmp	x0, x1
+	b.hs	2f
+	dc	cvac, x0
+	add	x4, x4, #1
+	add	x0, x0, x2
+	b	1b
+2:	dsb	sy
+	mov	x0, x4
+	ret
+	.size	dcache_clean_poc, . - dcache_clean_poc
+
+/*
  * void icache_sync_range(uintptr_t start, uintptr_t end)
  *
  * Make [start, end), written as data, safe to execute (Arm ARM DDI0487 K.a

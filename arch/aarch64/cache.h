@@ -24,6 +24,10 @@ size_t dcache_line_size(void);
  */
 size_t dcache_inval_poc(uintptr_t start, uintptr_t end);
 
+/* dcache_clean_poc: clean [start, end) to the Point of Coherency (DC CVAC),
+ * for a reader with its caches off; ends with DSB SY; returns the lines. */
+size_t dcache_clean_poc(uintptr_t start, uintptr_t end);
+
 /* icache_sync_range: make [start, end), written as data, safe to execute:
  * DC CVAU, DSB ISH, IC IVAU, DSB ISH, ISB. */
 void icache_sync_range(uintptr_t start, uintptr_t end);

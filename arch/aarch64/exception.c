@@ -10,10 +10,12 @@
 #include "arch/aarch64/exception.h"
 #include "arch/aarch64/expect.h"
 #include "arch/aarch64/image.h"
+#include "arch/aarch64/smp.h"
 #include "arch/aarch64/stop.h"
 #include "lib/assert.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
+#include "lib/string.h"
 #include "mm/fault.h"
 
 #include <arch/cpu.h>
@@ -84,11 +86,17 @@ static void print_pc(const char *label, int n, uint64_t pc)
 }
 
 /* Which stack a frame record (fp, lr) lies wholly inside: 1 the kernel's,
- * 2 the exception stack, 0 neither (then it is not followed). */
+ * 2 the exception stack (a secondary CPU's own: 3, 4), 0 neither (then it
+ * is not followed). */
 static int stack_of(uint64_t fp)
 {
+	int s;
+
 	if (fp & 7)
 		return 0;
+	s = smp_stack_of(arch_cpu_id(), fp);
+	if (s)
+		return s + 2;
 	if (fp >= (uint64_t)__stack_bottom && fp + 16 <= (uint64_t)__stack_top)
 		return 1;
 	if (fp >= (uint64_t)__exc_stack_bottom && fp + 16 <= (uint64_t)__exc_stack_top)
@@ -158,15 +166,18 @@ static NORETURN void crash(const struct exc_frame *f, unsigned vec,
 	unsigned ec = ESR_EC(f->esr);
 	bool sync = (vec & 3) == 0, abort = sync && esr_is_abort(f->esr);
 	bool far_ok = abort && !(f->esr & ISS_DA_FnV);
-	char esr_text[320];
+	char esr_text[320], cpu[16] = "";
 
+	if (smp_cpus_online() > 1) /* the reason names the CPU */
+		ksnprintf(cpu, sizeof(cpu), "cpu %u: ", (unsigned)arch_cpu_id());
 	if (reporting)
-		stop_fail("exception while reporting a crash (ELR 0x%llx)",
+		stop_fail("%sexception while reporting a crash (ELR 0x%llx)", cpu,
 			  (unsigned long long)f->elr);
 	reporting = true;
 
-	kprintf("faultline: CRASH: unexpected %s exception from %s\n",
-		vec_kind[vec & 3], vec_origin[(vec >> 2) & 3]);
+	kprintf("faultline: CRASH: unexpected %s exception from %s%s%.*s\n",
+		vec_kind[vec & 3], vec_origin[(vec >> 2) & 3], *cpu ? " on " : "",
+		*cpu ? (int)strlen(cpu) - 2 : 0, cpu); /* "cpu N" without ": " */
 	if (sync || (vec & 3) == 3) {
 		esr_describe(f->esr, esr_text, sizeof(esr_text));
 		kprintf("faultline:   ESR 0x%016llx %s\n",
@@ -185,16 +196,16 @@ static NORETURN void crash(const struct exc_frame *f, unsigned vec,
 		segv_report(current_mm, f->far, flags);
 
 	if (abort)
-		stop_fail("%s: %s at 0x%llx, pc 0x%llx", esr_class_name(ec),
+		stop_fail("%s%s: %s at 0x%llx, pc 0x%llx", cpu, esr_class_name(ec),
 			  esr_abort_reason(f->esr, err),
 			  (unsigned long long)f->far, (unsigned long long)f->elr);
 	if (sync)
-		stop_fail("unexpected exception: %s, pc 0x%llx", esr_class_name(ec),
+		stop_fail("%sunexpected exception: %s, pc 0x%llx", cpu, esr_class_name(ec),
 			  (unsigned long long)f->elr);
 	if ((vec & 3) == 3)
-		stop_fail("SError (asynchronous abort, ESR 0x%llx), pc 0x%llx",
+		stop_fail("%sSError (asynchronous abort, ESR 0x%llx), pc 0x%llx", cpu,
 			  (unsigned long long)f->esr, (unsigned long long)f->elr);
-	stop_fail("unexpected %s exception, pc 0x%llx", vec_kind[vec & 3],
+	stop_fail("%sunexpected %s exception, pc 0x%llx", cpu, vec_kind[vec & 3],
 		  (unsigned long long)f->elr);
 }
 

@@ -23,6 +23,7 @@
 
 #define PSCI_VERSION 0x84000000u    /* SMC32 fast call */
 #define PSCI_SYSTEM_OFF 0x84000008u
+#define PSCI_CPU_ON 0xC4000003u     /* SMC64 fast call */
 #define PSCI_NOT_SUPPORTED (-1)
 
 static enum psci_conduit conduit;
@@ -40,6 +41,30 @@ static uint64_t psci_call(enum psci_conduit c, uint32_t fn)
 	else
 		__asm__ volatile("smc #0" : "+r"(x0) : : SMCCC_CLOBBERS);
 	return x0;
+}
+
+/* psci_call3: fn with three 64-bit arguments (x1..x3). */
+static int64_t psci_call3(enum psci_conduit c, uint32_t fn, uint64_t a1, uint64_t a2,
+			  uint64_t a3)
+{
+	register uint64_t x0 __asm__("x0") = fn;
+	register uint64_t x1 __asm__("x1") = a1;
+	register uint64_t x2 __asm__("x2") = a2;
+	register uint64_t x3 __asm__("x3") = a3;
+
+	if (c == PSCI_HVC)
+		__asm__ volatile("hvc #0"
+				 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
+				 :
+				 : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12",
+				   "x13", "x14", "x15", "x16", "x17", "memory");
+	else
+		__asm__ volatile("smc #0"
+				 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
+				 :
+				 : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12",
+				   "x13", "x14", "x15", "x16", "x17", "memory");
+	return (int32_t)x0; /* PSCI return codes are 32-bit signed */
 }
 
 /* answers: PSCI_VERSION through c neither faults nor is refused. */
@@ -98,4 +123,24 @@ int psci_system_off(void)
 		return -ENOTSUP;
 	psci_call(conduit, PSCI_SYSTEM_OFF);
 	return -EIO;
+}
+
+int psci_cpu_on(uint64_t mpidr, paddr_t entry, uint64_t context)
+{
+	if (conduit == PSCI_NONE)
+		return PSCI_RET_NOT_SUPPORTED;
+	return (int)psci_call3(conduit, PSCI_CPU_ON, mpidr, entry, context);
+}
+
+const char *psci_ret_name(int ret)
+{
+	static const char *const names[] = {
+		"SUCCESS", "NOT_SUPPORTED", "INVALID_PARAMETERS", "DENIED", "ALREADY_ON",
+		"ON_PENDING", "INTERNAL_FAILURE", "NOT_PRESENT", "DISABLED",
+		"INVALID_ADDRESS",
+	};
+
+	if (ret > 0 || -ret >= (int)(sizeof(names) / sizeof(names[0])))
+		return "unknown PSCI return code";
+	return names[-ret];
 }

@@ -27,4 +27,27 @@ const char *psci_refusal(enum psci_conduit c, unsigned entry_el);
  * without a conduit, else -EIO. */
 int psci_system_off(void);
 
+/* PSCI return codes (DEN0022 D, 5.2.2), as psci_cpu_on returns them. */
+#define PSCI_RET_SUCCESS 0
+#define PSCI_RET_NOT_SUPPORTED (-1)
+#define PSCI_RET_INVALID_PARAMETERS (-2)
+#define PSCI_RET_DENIED (-3)
+#define PSCI_RET_ALREADY_ON (-4)
+#define PSCI_RET_ON_PENDING (-5)
+#define PSCI_RET_INTERNAL_FAILURE (-6)
+#define PSCI_RET_NOT_PRESENT (-7)
+#define PSCI_RET_DISABLED (-8)
+#define PSCI_RET_INVALID_ADDRESS (-9)
+
+/*
+ * psci_cpu_on: CPU_ON (SMC64, 0xC4000003): start the CPU whose MPIDR
+ * affinity is mpidr at physical address entry, in the caller's EL, with x0 =
+ * context. Returns the PSCI code (PSCI_RET_*: 0 started, negative refused;
+ * PSCI_RET_NOT_SUPPORTED without a conduit).
+ */
+int psci_cpu_on(uint64_t mpidr, paddr_t entry, uint64_t context);
+
+/* psci_ret_name: "SUCCESS", "INVALID_PARAMETERS", ... for a PSCI return code. */
+const char *psci_ret_name(int ret);
+
 #endif

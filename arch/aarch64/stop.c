@@ -1,10 +1,13 @@
 /*
- * Stopping the machine (see stop.h), and panic() for lib/assert.h.
+ * Stopping the machine (see stop.h), and panic() for lib/assert.h. With
+ * several CPUs online the first to stop claims it (smp_stop_claim): the
+ * others park, and only the claimer prints the done line and powers off.
  */
 #include <stdarg.h>
 
 #include "arch/aarch64/psci.h"
 #include "arch/aarch64/semihost.h"
+#include "arch/aarch64/smp.h"
 #include "arch/aarch64/stop.h"
 #include "arch/aarch64/sysreg.h"
 #include "board/board.h"
@@ -33,6 +36,7 @@ static NORETURN void power_off(int status)
 
 void stop_ok(void)
 {
+	smp_stop_claim(); /* another CPU stopping first: parks here */
 	/* An SError still pending (raised where PSTATE.A was masked, e.g. in
 	 * an exception handler) fails the run rather than vanish. */
 	if (!stopping && (read_sysreg(isr_el1) & ISR_EL1_A))
@@ -51,6 +55,7 @@ static NORETURN void vstop_fail(const char *fmt, va_list ap)
 {
 	char reason[160];
 
+	smp_stop_claim();
 	if (!stopping) {
 		stopping = true;
 		kvsnprintf(reason, sizeof(reason), fmt, ap);

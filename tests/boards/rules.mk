@@ -8,6 +8,8 @@
 #   rpi3-tests      rpi3   direct  run=tests (KTAP)      QEMU raspi3b, own DT
 #   rpi3-none       rpi3   direct  run=none
 #   rpi4-tests      rpi4   direct  run=tests (KTAP)      QEMU raspi4b -m 2G
+#   rpi3-smp        rpi3   direct  run=tests cpus=all    four cores by the spin table
+#   rpi4-smp        rpi4   direct  run=tests cpus=all    four cores by the spin table
 #   rpi4-none       rpi4   direct  run=none
 #   rpi4-linuxdt    rpi4   direct  run=none              Linux's bcm2711-rpi-4-b.dtb
 #   rpi3-nouart     rpi3   direct  run=none + warning    DT without a UART
@@ -34,6 +36,7 @@
 BOARDS_OUT := build/test/boards
 BOARDS_TIMEOUT ?= 90
 BOARDS_CASES ?= rpi3-tests rpi3-none rpi4-tests rpi4-none rpi4-linuxdt rpi3-nouart \
+	rpi3-smp rpi4-smp \
 	rpi3-miniuart rpi4-miniuart \
 	virt-uboot rpi3-uboot rpi4-uboot virt-uboot-noimg rpi3-uboot-noimg rpi5-build \
 	$(if $(wildcard bench/kernel/main.c),rpi3-bench) \
@@ -45,6 +48,8 @@ boards_vars_rpi3-tests       := BOARD=rpi3 BOOT_ARGS=run=tests BOOT_TESTS=1
 boards_vars_rpi3-none        := BOARD=rpi3 BOOT_ARGS=run=none
 boards_vars_rpi4-tests       := BOARD=rpi4 BOOT_ARGS=run=tests BOOT_TESTS=1
 boards_vars_rpi4-none        := BOARD=rpi4 BOOT_ARGS=run=none
+boards_vars_rpi3-smp         := BOARD=rpi3 "BOOT_ARGS=run=tests cpus=all" BOOT_TESTS=1
+boards_vars_rpi4-smp         := BOARD=rpi4 "BOOT_ARGS=run=tests cpus=all" BOOT_TESTS=1
 boards_vars_rpi4-linuxdt     := BOARD=rpi4 BOOT_ARGS=run=none QEMU_DTB=build/rpi4/linux/bcm2711-rpi-4-b.dtb
 boards_vars_rpi3-nouart      := BOARD=rpi3 BOOT_ARGS=run=none QEMU_DTB=build/rpi3/rpi3-nouart.dtb
 # The mini UART is QEMU's second serial port: the first (the PL011) goes
@@ -66,6 +71,8 @@ boards_vars_rpi3-uboot-noimg := BOARD=rpi3 BOOT=uboot BOOT_ARGS=run=none UBOOT_N
 
 # A console line a case also needs (after its run passed).
 boards_expect_rpi3-nouart := no console UART.*fallback
+boards_expect_rpi3-smp := ^faultline: smp cpus=4 online=4 method=spin-table tree=4
+boards_expect_rpi4-smp := ^faultline: smp cpus=4 online=4 method=spin-table tree=4
 boards_expect_rpi3-miniuart := ^faultline: console serial@7e215040,
 boards_expect_rpi4-miniuart := ^faultline: command line: ignoring loader word .ip=dhcp
 boards_expect_rpi3-64k-tests := ^faultline: boot .*cpu=cortex-a53.* granule=64k

@@ -79,6 +79,16 @@
 #                   from the copy made before the MMU went on
 #   dtb-nomap-image a no-map region over the kernel image: mapped anyway,
 #                   with a warning
+#   smp-*, arg-cpus-*  cpus= (arch/aarch64/smp.c): 0, not a number, above
+#                   NR_CPUS, above the tree; a tree without CPU nodes
+#                   (cpus=all: the boot CPU only, said; cpus=2 fails); CPU
+#                   nodes that lie (a reg PSCI CPU_ON refuses, an unknown
+#                   enable-method, two nodes with one reg: the second
+#                   CPU_ON answers ALREADY_ON); spin-table release addresses
+#                   outside RAM, in the image, in the allocator's RAM, and a
+#                   good one nobody reads (the bounded wait); on the Pi, a
+#                   release address outside RAM. Each a named reason and
+#                   status=fail, never a hang; cpus=all on -smp 2 boots both
 #
 # Tier test-runner: host tests of the tools package (tests/unit/test_runner.py),
 # of the Cortex-A53 erratum check tools/a53check.py
@@ -187,7 +197,23 @@ expect-dtbs:
 	cp $$pi pi-miniuart-gpio.dtb && fdtput -t s pi-miniuart-gpio.dtb /chosen stdout-path serial1:115200n8 && \
 		fdtput -t s pi-miniuart-gpio.dtb /soc/serial@7e215040 status okay && \
 		fdtput -t x pi-miniuart-gpio.dtb /soc/serial@7e215040 reg 7e200040 40 && \
-	cp $$pi pi-pl011-gpio.dtb && fdtput -t x pi-pl011-gpio.dtb /soc/serial@7e201000 reg 7e200000 200
+	cp $$pi pi-pl011-gpio.dtb && fdtput -t x pi-pl011-gpio.dtb /soc/serial@7e201000 reg 7e200000 200 && \
+	cp $$pi pi-spin-outside.dtb && fdtput -t x pi-spin-outside.dtb /cpus/cpu@1 cpu-release-addr 0 50000000 && \
+	cp good.dtb smp-nocpus.dtb && fdtput -r smp-nocpus.dtb /cpus && \
+	$(call EXPECT_QEMU_DTB,smp2.dtb) -smp 2 >/dev/null && \
+	cp smp2.dtb smp-badreg.dtb && fdtput -t x smp-badreg.dtb /cpus/cpu@1 reg 77 && \
+	cp smp2.dtb smp-method.dtb && fdtput -t s smp-method.dtb /cpus/cpu@1 enable-method acpi-parking-protocol && \
+	$(call EXPECT_QEMU_DTB,smp3.dtb) -smp 3 >/dev/null && \
+	cp smp3.dtb smp-samereg.dtb && fdtput -t x smp-samereg.dtb /cpus/cpu@2 reg 1 && \
+	spin() { cp smp2.dtb smp-spin-$$1.dtb && fdtput -t s smp-spin-$$1.dtb /cpus/cpu@1 enable-method spin-table && \
+		fdtput -t x smp-spin-$$1.dtb /cpus/cpu@1 cpu-release-addr $$2; } && \
+	spin outside '0 1000' && spin image '0 40200000' && spin alloc '0 48000000' && \
+	spin timeout '0 5f000000' && \
+	fdtput -c smp-spin-timeout.dtb /reserved-memory /reserved-memory/spin@5f000000 && \
+	fdtput -t u smp-spin-timeout.dtb /reserved-memory '#address-cells' 2 && \
+	fdtput -t u smp-spin-timeout.dtb /reserved-memory '#size-cells' 2 && \
+	fdtput smp-spin-timeout.dtb /reserved-memory ranges && \
+	fdtput -t x smp-spin-timeout.dtb /reserved-memory/spin@5f000000 reg 0 5f000000 0 1000
 
 test-expect: expect-dtbs
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc kernel

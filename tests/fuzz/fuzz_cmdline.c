@@ -92,7 +92,8 @@ static int same(const struct cmdline *a, const struct cmdline *b)
 	       a->iters == b->iters && a->seed == b->seed && a->vmas == b->vmas &&
 	       a->stages == b->stages && a->mode == b->mode && a->counter == b->counter &&
 	       a->folio_orders == b->folio_orders && a->thp == b->thp &&
-	       a->step_4k == b->step_4k && a->given == b->given;
+	       a->step_4k == b->step_4k && a->cpus == b->cpus && a->cpus_all == b->cpus_all &&
+	       a->given == b->given;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -125,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(!(cl.given & CMDLINE_PAGES) || cl.pages >= 1, "pages=0 accepted", line);
 	check(!(cl.given & CMDLINE_ITERS) || cl.iters >= 1, "iters=0 accepted", line);
 	check(!(cl.given & CMDLINE_VMAS) || cl.vmas >= 1, "vmas=0 accepted", line);
-	check(cl.given < (CMDLINE_STEP << 1), "unknown given bit", line);
+	check(cl.given < (CMDLINE_CPUS << 1), "unknown given bit", line);
 	check((cl.given & CMDLINE_THP) || !cl.thp, "thp=always without thp=", line);
 	check((cl.given & CMDLINE_STEP) || !cl.step_4k, "step=4k without step=", line);
 	check(!(cl.folio_orders & ~(((1u << (BLOCK_SHIFT - PAGE_SHIFT - 1)) - 1) << 1)),

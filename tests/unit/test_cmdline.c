@@ -117,7 +117,7 @@ static void test_good_lines(void **state)
 }
 
 /* The keys an unknown key's message lists (bench/args.c key_names). */
-#define KEYS "run suite pattern pages iters seed stages mode counter vmas folio thp step"
+#define KEYS "run suite pattern pages iters seed stages mode counter vmas folio thp step cpus"
 
 static void test_bad_lines(void **state)
 {
@@ -236,7 +236,7 @@ static void test_unknown_lists_keys(void **state)
 		snprintf(expect, sizeof(expect), "bad command line: '%s' needs a value (%s=...)", k, k);
 		assert_string_equal(why, expect);
 	}
-	assert_int_equal(n, 13);
+	assert_int_equal(n, 14);
 }
 
 /* Control, escape and 8-bit bytes never reach the console raw: each is
@@ -311,6 +311,40 @@ static void test_vmas(void **state)
 	assert_string_equal(why, "bad command line: vmas=0 (must be at least 1)");
 	assert_int_equal(cmdline_parse("vmas=1 vmas=2", &cl, &why), -EINVAL);
 	assert_string_equal(why, "bad command line: key 'vmas' given twice");
+}
+
+/* cpus=: 1 by default, a number or all, printed back; 0 and words named;
+ * no warning under run=tests (it applies to every run mode). */
+static void test_cpus(void **state)
+{
+	struct cmdline cl, back;
+	const char *why = NULL;
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(cmdline_parse("", &cl, &why), 0);
+	assert_int_equal(cl.cpus, 1);
+	assert_false(cl.cpus_all);
+	assert_int_equal(cmdline_parse("cpus=3", &cl, &why), 0);
+	assert_int_equal(cl.cpus, 3);
+	assert_false(cl.cpus_all);
+	assert_int_equal(cl.given, CMDLINE_CPUS);
+	cmdline_format(&cl, buf, sizeof(buf));
+	assert_string_equal(buf, "cpus=3");
+	assert_int_equal(cmdline_parse("cpus=all run=tests", &cl, &why), 0);
+	assert_true(cl.cpus_all);
+	cmdline_format(&cl, buf, sizeof(buf));
+	assert_string_equal(buf, "run=tests cpus=all");
+	assert_int_equal(cmdline_parse(buf, &back, &why), 0);
+	assert_true(back.cpus_all);
+	assert_int_equal(cmdline_parse("cpus=0", &cl, &why), -EINVAL);
+	assert_string_equal(why, "bad command line: cpus=0 (at least 1 CPU runs the kernel)");
+	assert_int_equal(cmdline_parse("cpus=two", &cl, &why), -EINVAL);
+	assert_string_equal(why, "bad command line: cpus='two' (expected a number of CPUs or all)");
+	assert_int_equal(cmdline_parse("cpus=-1", &cl, &why), -EINVAL);
+	assert_int_equal(cmdline_parse("cpus=99999999999999999999", &cl, &why), -EINVAL);
+	assert_string_equal(why, "bad command line: cpus='99999999999999999999' (expected a "
+			    "number of CPUs or all)");
 }
 
 /* step=: page or 4k, printed back; anything else (a size like 16k) named. */
@@ -468,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_folio),
 		cmocka_unit_test(test_thp),
 		cmocka_unit_test(test_step),
+		cmocka_unit_test(test_cpus),
 		cmocka_unit_test(test_escaped),
 		cmocka_unit_test(test_inapplicable_warned),
 		cmocka_unit_test(test_parse_u64),

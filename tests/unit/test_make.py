@@ -31,7 +31,7 @@ def make(*args, dry=True):
     cmd = ["make", "--no-print-directory"] + (["-n"] if dry else []) + list(args)
     env = dict(os.environ)
     for v in ("ICOUNT", "ARGS", "SUITE", "CPU", "GRANULE", "TOOLCHAIN", "MEM", "BOARD",
-              "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "BENCH_OUT", "COMPARE_DIR"):
+              "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "BENCH_OUT", "COMPARE_DIR", "SMP"):
         env.pop(v, None)
     # Its own session: a make that went on to build or boot when it should
     # have stopped is killed whole at the timeout (and the test fails).
@@ -277,6 +277,27 @@ class Compare(unittest.TestCase):
         self.assertEqual(len(re.findall(r'echo "compare: \[\$k/[34]\] Linux ', out)), 3, out[-1500:])
         with open(os.path.join(ROOT, "tools/anatomy/anatomy.py")) as f:
             self.assertIn('print(f"anatomy: [{k}/{n}] {what}', f.read())
+
+
+class Smp(unittest.TestCase):
+    """qemu-virt's -smp follows cpus= in ARGS (or SMP=); without either the
+    command line has no -smp, as before SMP existed."""
+
+    def board_args(self, *args):
+        code, out = make("run", *args)
+        self.assertEqual(code, 0, out[-1500:])
+        m = re.search(r'--board-args "([^"]*)"', out)
+        self.assertIsNotNone(m, out[-1500:])
+        return m.group(1)
+
+    def test_smp_from_cpus(self):
+        self.assertNotIn("-smp", self.board_args("ARGS=run=tests"))
+        self.assertTrue(self.board_args("ARGS=run=tests cpus=all").endswith(" -smp 4"))
+        self.assertTrue(self.board_args("ARGS=run=tests cpus=3").endswith(" -smp 3"))
+        self.assertTrue(self.board_args("SMP=2", "ARGS=run=tests").endswith(" -smp 2"))
+        # Values the kernel must refuse reach it on one CPU.
+        for bad in ("cpus=0", "cpus=two", "cpus=1"):
+            self.assertNotIn("-smp", self.board_args("ARGS=run=none " + bad), bad)
 
 
 class Lava(unittest.TestCase):

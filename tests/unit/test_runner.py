@@ -45,6 +45,13 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(con.csv["default"], ["pattern,p50", "seq,100"])
         self.assertEqual(console.verdict(con, 0, False, tests=True), [])
 
+    def test_smp_line(self):
+        self.assertIsNone(feed(GOOD).smp)
+        con = feed(GOOD.replace("faultline: done", "faultline: smp cpus=4 online=4 "
+                                "method=psci tree=4\nfaultline: done"))
+        self.assertEqual(con.smp, {"cpus": "4", "online": "4", "method": "psci", "tree": "4"})
+        self.assertEqual(con.boot["board"], "qemu-virt")
+
     def test_qemu_exit_code_matters(self):
         why = console.verdict(feed(GOOD), 1, False, tests=True)
         self.assertTrue(any("exited with 1" in w for w in why), why)
