@@ -2,7 +2,9 @@
 """Host tests of tools/compare.py: the side-by-side table with one column
 set per Linux configuration, the checks of Linux rows (PMU counter in
 instructions, resolution, command line), the headline table and the plot,
-and the page-size section (rows granule x folio, its checks and plot).
+and the page-size section (rows granule x folio, its checks and plot);
+then tools/compare_smp.py: the SMP CSVs (cpus, core, placement), their
+checks, the per-core table beside faultline's and the repeatability check.
 No QEMU needed. Run: /usr/bin/python3 -m unittest tests/unit/test_compare.py"""
 
 import os
@@ -10,7 +12,7 @@ import shutil
 import tempfile
 import unittest
 
-from tools import compare
+from tools import compare, compare_smp
 
 HEAD = ("board,cpu,mode,counter,unit,pattern,access,pages,samples,faults,"
         "pages_allocated,min,p50,p90,p99,max,mean,stddev,cntfrq").split(",")
@@ -393,3 +395,197 @@ class PageSizeTest(Base):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# -- make compare-smp: tools/compare_smp.py ---------------------------------
+
+SMP_HEAD = LINUX_HEAD + ["thp", "kernel_release", "cpus", "core", "placement",
+                         "tasks", "peers", "warmup", "crng", "qemu", "date"]
+FL_SMP_HEAD = HEAD + ["thp", "cpus", "core", "placement"]
+RATE_HEAD = ("board,cpu,mode,unit,pattern,access,pages,cpus,core,placement,tasks,"
+             "thp,runs,secs,faults,faults_per_s,faults_per_s_min,faults_per_s_max,"
+             "spread,resolution,linux_config,cmdline,kernel_release,build").split(",")
+
+
+def smp_row(pattern, access, placement, cpus, core, p50, pages=2048, thp="never",
+            tasks="threads", faults=None, **kw):
+    shoot = placement == "shootdown"
+    r = case(pattern, access, pages, p50, p50 * 5,
+             faults=(0 if shoot else pages) if faults is None else faults,
+             thp=thp, cpus=cpus, core=core, placement=placement, tasks=tasks,
+             peers="parked", warmup="serial", crng="seeded",
+             resolution="1.00", linux_config="nokaslr",
+             cmdline="console=ttyAMA0 nokaslr -- run=smp")
+    if shoot:
+        r["samples"] = 32
+    r.update(kw)
+    return r
+
+
+def smp_rows(cpu_counts=(1, 2), p50=2806, grow=0):
+    rows = []
+    for n in cpu_counts:
+        for core in range(n):
+            rows.append(smp_row("page_fault1", "write", "disjoint", n, core,
+                                p50 + grow * (n - 1), tasks="processes"))
+            rows.append(smp_row("pft", "write", "partitioned", n, core, p50 + core))
+        rows.append(smp_row("shootdown", "munmap", "shootdown", n, 0, 15993, pages=16))
+    return rows
+
+
+def rate_rows(runs=10, cpus=2, unit="faults/s-emulated-host-time"):
+    rows = []
+    for core in list(range(cpus)) + ["all"]:
+        k = cpus if core == "all" else 1
+        rows.append(dict(board="qemu-virt", cpu="cortex-a72", mode="tcg", unit=unit,
+                         pattern="page_fault1", access="write", pages=32768, cpus=cpus,
+                         core=core, placement="disjoint", tasks="threads", thp="never",
+                         runs=runs, secs=1, faults=100000 * k, faults_per_s=100000 * k,
+                         faults_per_s_min=50000 * k, faults_per_s_max=300000 * k,
+                         spread="6.00"))
+    return rows
+
+
+class SmpTest(Base):
+    def test_table_per_cpu_count_with_core_ranges(self):
+        lx = self.write("linux-smp.csv", SMP_HEAD, smp_rows(grow=10))
+        text = compare_smp.icount_table(compare_smp.load(lx)[0])
+        line = [l for l in text.splitlines() if l.startswith("| page_fault1 ")][0]
+        self.assertIn("| processes | never | 2,048 | Linux | 2,806 | 2,816 | +0.4 % |", line)
+        pft = [l for l in text.splitlines() if l.startswith("| pft ")][0]
+        self.assertIn("| 2,806 | 2,806-2,807 |", pft)  # core 1 one more
+        self.assertIn("| shootdown | munmap | shootdown | threads | never | 16 |", text)
+
+    def test_faultline_beside_linux(self):
+        lx = self.write("linux-smp.csv", SMP_HEAD, smp_rows())
+        fl_rows = [dict(r, p50=295, faults=r["pages"]) for r in smp_rows()
+                   if r["placement"] == "disjoint"]
+        fl = self.write("smp.csv", FL_SMP_HEAD, fl_rows)
+        text, shape, _ = compare_smp.render(lx, fl)
+        self.assertEqual(shape, "icount")
+        self.assertRegex(text, r"\| processes \| never \| 2,048 \| faultline \| 295 \| 295 \|")
+        # no faultline pft rows: dashes, not numbers
+        self.assertRegex(text, r"\| pft .*\| faultline \| - \| - \| - \|")
+
+    def test_cores_without_a_fault_named(self):
+        rows = smp_rows((2,))
+        rows[1].update(faults=0, p50=0)  # pft core 0: another core's block mapped it
+        lx = self.write("linux-smp.csv", SMP_HEAD, rows)
+        text = compare_smp.icount_table(compare_smp.load(lx)[0])
+        self.assertIn("| 2,807 (1 core: no fault) |", text)
+
+    def test_check_passes_and_table_must_match(self):
+        lx = self.write("linux-smp.csv", SMP_HEAD, smp_rows())
+        md = os.path.join(self.dir, "compare-linux-smp.md")
+        with open(md, "w") as f:
+            f.write(compare_smp.render(lx)[0])
+        self.assertEqual(compare_smp.main(["--check", lx, md]), 0)
+        with open(md, "a") as f:
+            f.write("edited\n")
+        self.assertEqual(compare_smp.main(["--check", lx, md]), 1)
+
+    def check_fails(self, rows, pattern):
+        lx = self.write("linux-smp.csv", SMP_HEAD, rows)
+        why = compare_smp.sane_icount(lx, compare_smp.load(lx)[0])
+        self.assertTrue(any(pattern in w for w in why), why)
+        self.assertEqual(compare_smp.main(["--check", lx]), 1)
+
+    def test_peers_not_parked_fails(self):
+        rows = smp_rows()
+        rows[0]["peers"] = "running"
+        self.check_fails(rows, "parked")
+
+    def test_missing_core_fails(self):
+        rows = [r for r in smp_rows() if not (r["cpus"] == 2 and r["core"] == 1
+                                              and r["pattern"] == "pft")]
+        self.check_fails(rows, "cores [0], want [0, 1]")
+
+    def test_core_beyond_cpus_fails(self):
+        rows = smp_rows()
+        rows[0]["core"] = 3
+        self.check_fails(rows, "core 3 of 1 CPUs")
+
+    def test_write_without_fault_fails_when_thp_never(self):
+        rows = smp_rows()
+        rows[0]["faults"] = 2047
+        self.check_fails(rows, "2047 faults for 2048 first writes")
+
+    def test_fault_in_a_shootdown_fails(self):
+        rows = smp_rows()
+        rows[2]["faults"] = 1
+        self.check_fails(rows, "faults in an unmap")
+
+    def test_shootdown_with_an_unseeded_crng_fails(self):
+        rows = smp_rows()
+        rows[2]["crng"] = "unseeded"
+        self.check_fails(rows, "crng unseeded")
+
+    def test_ticks_fail(self):
+        rows = smp_rows()
+        rows[0].update(unit="ticks", counter="cntvct")
+        self.check_fails(rows, "not instructions under icount")
+
+    def test_unknown_placement_refused(self):
+        rows = smp_rows()
+        rows[0]["placement"] = "somewhere"
+        lx = self.write("linux-smp.csv", SMP_HEAD, rows)
+        with self.assertRaisesRegex(compare_smp.Error, "placement 'somewhere'"):
+            compare_smp.load(lx)
+
+    def test_not_an_smp_csv_refused(self):
+        plain = self.write("linux-small.csv", LINUX_HEAD, linux("nokaslr", "x"))
+        with self.assertRaisesRegex(compare_smp.Error, "no column .*cpus"):
+            compare_smp.load(plain)
+
+    def test_same_runs(self):
+        a = self.write("a.csv", SMP_HEAD, smp_rows())
+        b = self.write("b.csv", SMP_HEAD, smp_rows())
+        self.assertEqual(compare_smp.same(a, b), [])
+        self.assertEqual(compare_smp.main(["--same", a, b]), 0)
+        rows = smp_rows()
+        rows[3]["p50"] += 1
+        c = self.write("c.csv", SMP_HEAD, rows)
+        diff = compare_smp.same(a, c)
+        self.assertEqual(len(diff), 1)
+        self.assertIn("p50 2,806 then 2,807", diff[0])
+        self.assertEqual(compare_smp.main(["--same", a, c]), 1)
+        d = self.write("d.csv", SMP_HEAD, smp_rows()[:-1])
+        self.assertIn("only in", compare_smp.same(a, d)[0])
+
+    def test_merge_of_boots(self):
+        one = self.write("one.csv", SMP_HEAD, smp_rows((1,)))
+        two = self.write("two.csv", SMP_HEAD, smp_rows((2,)))
+        out = os.path.join(self.dir, "linux-smp.csv")
+        compare.merge(out, [one, two])
+        rows, shape = compare_smp.load(out)
+        self.assertEqual(sorted({r["cpus"] for r in rows}), [1, 2])
+        self.assertEqual(compare_smp.sane_icount(out, rows), [])
+
+    def test_rate_table_and_check(self):
+        path = self.write("linux-smp-rate.csv", RATE_HEAD, rate_rows())
+        text, shape, rows = compare_smp.render(path)
+        self.assertEqual(shape, "rate")
+        self.assertIn("| page_fault1 | disjoint | threads | never | 2 | 100,000 / 100,000 | "
+                      "200,000 (100,000-600,000) | 6.00x | 10 |", text)
+        self.assertIn("emulated host time", text)
+        self.assertEqual(compare_smp.main(["--check", path]), 0)
+
+    def test_rate_needs_ten_runs(self):
+        path = self.write("linux-smp-rate.csv", RATE_HEAD, rate_rows(runs=9))
+        self.assertEqual(compare_smp.main(["--check", path]), 1)
+        self.assertEqual(compare_smp.main(["--check", "--min-runs", "9", path]), 0)
+
+    def test_rate_must_say_emulated_host_time(self):
+        path = self.write("linux-smp-rate.csv", RATE_HEAD, rate_rows(unit="faults/s"))
+        why = compare_smp.sane_rate(path, compare_smp.load(path)[0], 10)
+        self.assertTrue(any("emulated host time" in w for w in why), why)
+
+    def test_rate_needs_the_total_row(self):
+        rows = [r for r in rate_rows() if r["core"] != "all"]
+        path = self.write("linux-smp-rate.csv", RATE_HEAD, rows)
+        self.assertEqual(compare_smp.main(["--check", path]), 1)
+
+    def test_rate_with_faultline_refused(self):
+        path = self.write("linux-smp-rate.csv", RATE_HEAD, rate_rows())
+        fl = self.write("smp.csv", FL_SMP_HEAD, smp_rows())
+        self.assertEqual(compare_smp.main([path, "--faultline", fl]), 1)

@@ -323,6 +323,14 @@ uint64_t env_counter(void)
 	return v;
 }
 
+uint64_t linux_pmu_read(const volatile struct perf_event_mmap_page *pc)
+{
+	uint64_t v = rdpmc_read(pc, pmu_counter);
+
+	__asm__ volatile("isb" ::: "memory");
+	return v;
+}
+
 void linux_fault_log_start(struct linux_fault_log *l, uint64_t per_rep,
 			   uint64_t reps)
 {

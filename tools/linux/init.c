@@ -62,8 +62,10 @@ static bool plain_name(const char *s)
 /* Parse argv into o; 0, or -1 after naming the bad word. */
 static int parse_args(int argc, char **argv, struct linux_opts *o)
 {
-	static const char *const u64_keys[] = { "pages", "iters", "seed" };
-	uint64_t *u64_vals[] = { &o->pages, &o->iters, &o->seed };
+	static const char *const u64_keys[] = { "pages", "iters", "seed", "tasks",
+						"mb", "runs", "secs" };
+	uint64_t *u64_vals[] = { &o->pages, &o->iters, &o->seed, &o->tasks,
+				 &o->mb, &o->runs, &o->secs };
 
 	for (int i = 1; i < argc; i++) {
 		const char *w = argv[i], *v;
@@ -85,8 +87,8 @@ static int parse_args(int argc, char **argv, struct linux_opts *o)
 			continue;
 		if ((v = value_of(w, "run"))) {
 			if (strcmp(v, "bench") && strcmp(v, "tests") &&
-			    strcmp(v, "none")) {
-				info("bad value for run: '%s' (bench, tests or none)", v);
+			    strcmp(v, "smp") && strcmp(v, "none")) {
+				info("bad value for run: '%s' (bench, smp, tests or none)", v);
 				return -1;
 			}
 			o->run = v;
@@ -121,6 +123,24 @@ static int parse_args(int argc, char **argv, struct linux_opts *o)
 				return -1;
 			}
 			o->folio = v;
+		} else if ((v = value_of(w, "thp"))) {
+			if (strcmp(v, "never") && strcmp(v, "always") && strcmp(v, "both")) {
+				info("bad value for thp: '%s' (never, always or both)", v);
+				return -1;
+			}
+			o->thp = v;
+		} else if ((v = value_of(w, "warmup"))) {
+			if (strcmp(v, "serial") && strcmp(v, "concurrent")) {
+				info("bad value for warmup: '%s' (serial or concurrent)", v);
+				return -1;
+			}
+			o->warmup = v;
+		} else if ((v = value_of(w, "crng"))) {
+			if (strcmp(v, "seed") && strcmp(v, "leave")) {
+				info("bad value for crng: '%s' (seed or leave)", v);
+				return -1;
+			}
+			o->crng = v;
 		} else if ((v = value_of(w, "stages"))) {
 			if (strcmp(v, "off")) {
 				info("stages=%s: Linux has no fault-path stamps, only stages=off", v);
@@ -201,13 +221,16 @@ int main(int argc, char **argv)
 		ret = envcheck_run();
 	else if (!strcmp(o.run, "bench"))
 		ret = linux_bench(&o);
+	else if (!strcmp(o.run, "smp"))
+		ret = linux_smp(&o);
 	else
 		ret = 0;
 	if (ret == 0)
 		info("done status=ok");
 	else
 		info("done status=fail (%s)", !strcmp(o.run, "tests") ?
-		     "envcheck failed" : "benchmark failed");
+		     "envcheck failed" : !strcmp(o.run, "smp") ?
+		     "smp benchmark failed" : "benchmark failed");
 out:
 	if (pid1)
 		pid1_poweroff();

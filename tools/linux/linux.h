@@ -18,7 +18,7 @@ enum linux_counter {
 
 /* The program's arguments (faultline command-line keys; see init.c). */
 struct linux_opts {
-	const char *run;     /* "bench", "tests" or "none" */
+	const char *run;     /* "bench", "smp", "tests" or "none" */
 	const char *suite;   /* bench_suite() name */
 	const char *pattern; /* only cases of this pattern (NULL: all) */
 	const char *board;   /* CSV "board": where this runs ("qemu-virt") */
@@ -29,10 +29,42 @@ struct linux_opts {
 	const char *counter; /* "pmccntr", "inst", "cntvct" (NULL: best offered) */
 	const char *config;  /* a name for the kernel's configuration, or NULL */
 	const char *folio;   /* folio= (folio.c), or NULL: THP off for the process */
+	/* run=smp (smp.c) */
+	uint64_t tasks;      /* tasks (0: one per online CPU) */
+	const char *thp;     /* never, always or both (NULL: never) */
+	uint64_t mb;         /* MiB each task faults (0: 128) */
+	uint64_t runs;       /* tcg: runs (0: 10) */
+	uint64_t secs;       /* tcg: seconds per run (0: 1) */
+	const char *warmup;  /* icount: serial (NULL) or concurrent */
+	const char *crng;    /* seed (NULL: seed the CRNG if not ready) or leave */
 };
 
 /* linux_bench: run suite o->suite and print its CSV blocks; 0 if every case ran. */
 int linux_bench(const struct linux_opts *o);
+
+struct bench_meta;
+struct csv_line;
+
+/* linux_meta: the metadata every row of this run repeats (board, counter, unit, ...). */
+void linux_meta(struct bench_meta *m, const struct linux_opts *o);
+
+/* linux_csv_header: the Linux summary header (summary, resolution,
+ * linux_config, cmdline, page-size, what-was-measured, kernel_release). */
+void linux_csv_header(struct csv_line *l);
+
+/* linux_csv_config: add a row's resolution, linux_config and cmdline. */
+void linux_csv_config(struct csv_line *l, const struct bench_meta *m,
+		      const struct linux_opts *o);
+
+/* linux_release: uname -r, CSV-safe. */
+const char *linux_release(void);
+
+/* linux_prepare: map the program's code and grow the stack now, so no
+ * measured sample takes a fault on either. */
+void linux_prepare(void);
+
+/* linux_smp: run the SMP cases (smp.c) and print their CSV block; 0 if all ran. */
+int linux_smp(const struct linux_opts *o);
 
 /* linux_counter_freq: CNTFRQ_EL0, the frequency env_counter() ticks at. */
 uint64_t linux_counter_freq(void);
@@ -43,6 +75,17 @@ uint64_t linux_counter_freq(void);
  * or NULL (linux_pmu_why_not says why).
  */
 const volatile struct perf_event_mmap_page *linux_pmu_open(enum linux_counter c);
+
+/*
+ * linux_pmu_open_thread: open counter c on the calling thread alone, apart
+ * from linux_pmu_open's event (each thread of an SMP case counts its own,
+ * on the CPU it is pinned to); its page, or NULL (linux_pmu_why_not says
+ * why). The event stays open as long as the thread lives.
+ */
+const volatile struct perf_event_mmap_page *linux_pmu_open_thread(enum linux_counter c);
+
+/* linux_pmu_read: the count of the event whose page is pc, read at EL0 (rdpmc.h). */
+uint64_t linux_pmu_read(const volatile struct perf_event_mmap_page *pc);
 
 /* linux_pmu_close: close the event linux_pmu_open opened, if any. */
 void linux_pmu_close(void);

@@ -79,7 +79,12 @@ static int open_event(uint64_t config, uint64_t config1)
 	return (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
-const volatile struct perf_event_mmap_page *linux_pmu_open(enum linux_counter c)
+/*
+ * Open counter c on the calling thread and map its page: the page (*fd the
+ * event), or NULL after setting why_not.
+ */
+static const volatile struct perf_event_mmap_page *open_mapped(enum linux_counter c,
+							       int *fd_out)
 {
 	uint64_t config = c == LINUX_INST ? PERF_COUNT_HW_INSTRUCTIONS :
 		PERF_COUNT_HW_CPU_CYCLES;
@@ -88,8 +93,6 @@ const volatile struct perf_event_mmap_page *linux_pmu_open(enum linux_counter c)
 	int fd;
 
 	assert(c == LINUX_PMCCNTR || c == LINUX_INST);
-	/* One event at a time: a second cycles event finds PMCCNTR_EL0 taken. */
-	linux_pmu_close();
 	if (allow_user_access() < 0)
 		return NULL;
 	fd = open_event(config, CONFIG1_LONG | CONFIG1_RDPMC);
@@ -120,11 +123,32 @@ const volatile struct perf_event_mmap_page *linux_pmu_open(enum linux_counter c)
 		close(fd);
 		return NULL;
 	}
+	why_not = NULL;
+	*fd_out = fd;
+	return pc;
+}
+
+const volatile struct perf_event_mmap_page *linux_pmu_open(enum linux_counter c)
+{
+	const volatile struct perf_event_mmap_page *pc;
+	int fd;
+
+	/* One event at a time: a second cycles event finds PMCCNTR_EL0 taken. */
+	linux_pmu_close();
+	pc = open_mapped(c, &fd);
+	if (!pc)
+		return NULL;
 	/* The fd stays open until linux_pmu_close: the event must too. */
 	event_fd = fd;
-	event_page = m;
-	why_not = NULL;
+	event_page = (void *)pc;
 	return pc;
+}
+
+const volatile struct perf_event_mmap_page *linux_pmu_open_thread(enum linux_counter c)
+{
+	int fd;
+
+	return open_mapped(c, &fd);
 }
 
 const char *linux_pmu_why_not(void)

@@ -42,7 +42,7 @@ LINUX_PORT := lib/console.c lib/errno.c lib/parse.c lib/printf.c \
 # The program's own sources, declared as the kernel's are (Makefile): a file
 # not listed here is not built.
 LINUX_OWN  := $(addprefix tools/linux/,cpu.c env_linux.c envcheck.c folio.c init.c \
-	pid1.c pmu.c run.c)
+	pid1.c pmu.c run.c smp.c)
 LINUX_PORT_OBJ := $(patsubst %,$(LINUX_DIR)/obj/%.o,$(LINUX_PORT))
 LINUX_OWN_OBJ  := $(patsubst %,$(LINUX_DIR)/obj/%.o,$(LINUX_OWN))
 LINUX_PROG   := $(LINUX_DIR)/faultline-linux
@@ -62,7 +62,7 @@ $(LINUX_DIR)/libportable.a: $(LINUX_PORT_OBJ)
 	$(Q)$(call say,AR,$@)aarch64-linux-gnu-ar rcs $@ $^
 
 $(LINUX_PROG): $(LINUX_OWN_OBJ) $(LINUX_DIR)/libportable.a
-	$(Q)$(call say,LD,$@)$(LINUX_CC) -static -o $@ $(LINUX_OWN_OBJ) $(LINUX_DIR)/libportable.a
+	$(Q)$(call say,LD,$@)$(LINUX_CC) -static -pthread -o $@ $(LINUX_OWN_OBJ) $(LINUX_DIR)/libportable.a
 
 $(LINUX_INITRD): $(LINUX_PROG) tools/linux/mkinitramfs.sh
 	tools/linux/mkinitramfs.sh $< $@
@@ -255,6 +255,66 @@ pagesize-faultline: kernel
 		--log $(LINUX_DIR)/log/faultline-pagesize-$(GRANULE)-$(PAGESIZE_FOLIO).log \
 		--csv-dir $(call pagesize_fl_dir,$(GRANULE),$(PAGESIZE_FOLIO)) \
 		--name "faultline granule $(GRANULE) folio $(PAGESIZE_FOLIO) $(BOARD) $(CPU) $(MEM)"
+
+# make compare-smp: the SMP cases of issue 19 on Linux (tools/linux/smp.c,
+# docs/compare.md): will-it-scale's page_fault1 (processes and threads),
+# a pft-like shared region (partitioned and interleaved) and munmap /
+# MADV_DONTNEED shootdowns, one task pinned per CPU, in the reference
+# configuration (nokaslr). One boot per CPU count.
+#   ICOUNT=1 (default here): SMP_CPUS="1 2 4" boots, peers parked while one
+#     task measures: COMPARE_DIR/linux-smp.csv (p50 per fault per core, in
+#     instructions), compare-smp.md (beside faultline's smp.csv when
+#     COMPARE_DIR has one of the same shape).
+#   ICOUNT=0: parallel TCG (-accel tcg,thread=multi) at SMP_TCG_CPUS (2),
+#     SMP_RUNS runs of SMP_SECS seconds: COMPARE_DIR/linux-smp-rate.csv,
+#     faults/s per core and in total, emulated host time.
+# SMP_THP: never, always or both (the program sets sysfs); SMP_MEM: QEMU's
+# RAM (4 tasks x 128 MiB must fit); SMP_ARGS: more program words (mb=16
+# for a short run). Under icount the machine also gets SMP_RTC, -rtc
+# clock=vm at a fixed base, so the guest's wall clock does not come from
+# the host's; SMP_DTB_RANDOMNESS=on puts QEMU's random kaslr-seed and
+# rng-seed back in the device tree (for the repeatability experiments of
+# docs/compare.md).
+SMP_CPUS ?= 1 2 4
+SMP_TCG_CPUS ?= 2
+SMP_THP ?= both
+SMP_MEM ?= 1G
+SMP_RUNS ?= 10
+SMP_SECS ?= 1
+SMP_ARGS ?=
+smp_comma := ,
+SMP_RTC ?= -rtc base=2026-01-01T00:00:00,clock=vm
+SMP_DTB_RANDOMNESS ?= off
+smp_cpu_list = $(if $(filter 1,$(ICOUNT)),$(SMP_CPUS),$(SMP_TCG_CPUS))
+smp_block = $(if $(filter 1,$(ICOUNT)),linux-smp,linux-smp-rate)
+smp_out = $(LINUX_DIR)/out/smp-$(MODE)-$(1)
+smp_csv = $(COMPARE_DIR)/$(smp_block).csv
+# One boot at $(1) CPUs.
+smp_boot = $(call progress,compare-smp,$(words $(smp_cpu_list)),Linux -smp $(1) $(MODE)) \
+	rm -rf $(call smp_out,$(1)); \
+	$(PYTHON) -m tools.qemu run --qemu $(QEMU) \
+	--kernel "$$img" --qemu-arg=-initrd --qemu-arg=$(LINUX_INITRD) \
+	--board-args "$(subst -m $(MEM),-m $(SMP_MEM),$(QEMU_BOARD_ARGS)) -smp $(1) \
+		$(if $(filter 1,$(ICOUNT)),$(SMP_RTC),-accel tcg$(smp_comma)thread=multi)" \
+	--machine-opt dtb-randomness=$(SMP_DTB_RANDOMNESS) \
+	$(if $(filter 1,$(ICOUNT)),--icount) \
+	--append "$(call LINUX_APPEND,,$(LINUX_REF_CONFIG)) run=smp thp=$(SMP_THP) \
+		$(if $(filter 1,$(ICOUNT)),,runs=$(SMP_RUNS) secs=$(SMP_SECS)) $(SMP_ARGS)" \
+	--timeout $(COMPARE_TIMEOUT) --log $(LINUX_DIR)/log/linux-smp-$(MODE)-$(1).log \
+	--csv-dir $(call smp_out,$(1)) --name "linux smp $(1) $(MODE) $(BOARD) $(CPU) $(SMP_MEM)" \
+	|| exit 1;
+
+.PHONY: compare-smp
+compare-smp: deps $(LINUX_INITRD) linux-kernel
+	@mkdir -p $(COMPARE_DIR) $(LINUX_DIR)/log
+	@img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE)) || exit 1; t0=$$(date +%s); k=0; \
+	$(foreach n,$(smp_cpu_list),$(call smp_boot,$(n))) \
+	$(PYTHON) -m tools.compare --merge $(smp_csv) \
+		$(foreach n,$(smp_cpu_list),$(call smp_out,$(n))/$(smp_block).csv) && \
+	$(RESULTS_PY) stamp --qemu $(QEMU) $(smp_csv) >/dev/null && \
+	$(PYTHON) -m tools.compare_smp $(smp_csv) \
+		$(if $(filter 1,$(ICOUNT)),$$(test -r $(COMPARE_DIR)/smp.csv && echo --faultline $(COMPARE_DIR)/smp.csv)) \
+		-o $(COMPARE_DIR)/compare-$(smp_block).md
 
 # Tier: host tests of tools/compare.py, the self-check, then make compare
 # on the small suite, all three Linux configurations, into a scratch

@@ -124,7 +124,7 @@ static const char *kernel_cmdline(void)
 }
 
 /* uname -r, with any comma (CSV) as ';'; "unknown" if uname fails. */
-static const char *kernel_release(void)
+const char *linux_release(void)
 {
 	static struct utsname u;
 
@@ -246,22 +246,61 @@ static int run_logged(struct done *d, const struct bench_hooks *h)
 	return err;
 }
 
+void linux_meta(struct bench_meta *m, const struct linux_opts *o)
+{
+	*m = (struct bench_meta){
+		.board = o->board, .cpu = linux_cpu_name(), .mode = o->mode,
+		.counter = linux_counter_name(linux_counter_now()),
+		.unit = counter_unit(linux_counter_now(), o->mode), .el = 0,
+		.cntfrq = linux_counter_freq(), .stages = false,
+		.build = FAULTLINE_BUILD_ID,
+		.granule = linux_granule_name(),
+		.folio = linux_folio_name(),
+		.page_bytes = (uint64_t)sysconf(_SC_PAGESIZE),
+		.ram_bytes = ram_total(),
+		.step_4k = true,
+		.thp = strcmp(linux_folio_name(), "thp-always") ? "never" : "always",
+	};
+}
+
+void linux_csv_header(struct csv_line *l)
+{
+	bench_summary_header(l);
+	csv_str(l, "resolution");
+	csv_str(l, "linux_config");
+	csv_str(l, "cmdline");
+	bench_page_header(l); /* the page-size columns: see the top of the file */
+	bench_run_header(l);
+	csv_str(l, "kernel_release");
+}
+
+void linux_csv_config(struct csv_line *l, const struct bench_meta *m,
+		      const struct linux_opts *o)
+{
+	uint64_t res = resolution_x100(linux_counter_now(), m->mode, m->cntfrq);
+
+	if (res)
+		csv_fixed2(l, res);
+	else
+		csv_empty(l);
+	csv_str(l, o->config ? o->config : "");
+	csv_str(l, kernel_cmdline());
+}
+
+void linux_prepare(void)
+{
+	stack_grow();
+	text_map();
+}
+
 static void print_block(const char *name, const struct bench_meta *m, size_t n,
 			const struct linux_opts *o)
 {
-	uint64_t res = resolution_x100(linux_counter_now(), m->mode, m->cntfrq);
-	const char *cmdline = kernel_cmdline();
-	const char *release = kernel_release();
+	const char *release = linux_release();
 	struct csv_line l;
 
 	kprintf("faultline-csv begin %s\n", name);
-	bench_summary_header(&l);
-	csv_str(&l, "resolution");
-	csv_str(&l, "linux_config");
-	csv_str(&l, "cmdline");
-	bench_page_header(&l); /* the page-size columns: see the top of the file */
-	bench_run_header(&l);
-	csv_str(&l, "kernel_release");
+	linux_csv_header(&l);
 	kprintf("%s\n", l.buf);
 	for (size_t i = 0; i < n; i++) {
 		const struct done *d = &done[i];
@@ -285,12 +324,7 @@ static void print_block(const char *name, const struct bench_meta *m, size_t n,
 			row.baseline_p50 = baseline_p50(done, n, &d->c);
 		csv_reset(&l);
 		bench_summary_row(&l, m, &row);
-		if (res)
-			csv_fixed2(&l, res);
-		else
-			csv_empty(&l);
-		csv_str(&l, o->config ? o->config : "");
-		csv_str(&l, cmdline);
+		linux_csv_config(&l, m, o);
 		bench_page_row(&l, &(struct bench_page_row){
 			.counted = true,
 			.faults = d->fault_samples ? d->r.faults : 0,
@@ -315,22 +349,11 @@ int linux_bench(const struct linux_opts *o)
 {
 	const struct bench_case *cases;
 	struct bench_hooks h = { .seed = o->seed };
-	struct bench_meta m = {
-		.board = o->board, .cpu = linux_cpu_name(), .mode = o->mode,
-		.counter = linux_counter_name(linux_counter_now()),
-		.unit = counter_unit(linux_counter_now(), o->mode), .el = 0,
-		.cntfrq = linux_counter_freq(), .stages = false,
-		.build = FAULTLINE_BUILD_ID,
-		.granule = linux_granule_name(),
-		.folio = linux_folio_name(),
-		.page_bytes = (uint64_t)sysconf(_SC_PAGESIZE),
-		.ram_bytes = ram_total(),
-		.step_4k = true,
-		.thp = strcmp(linux_folio_name(), "thp-always") ? "never" : "always",
-	};
+	struct bench_meta m;
 	size_t n = bench_suite(o->suite, &cases), ran = 0, failed = 0;
 	char name[64];
 
+	linux_meta(&m, o);
 	if (n == 0) {
 		info("unknown suite '%s'", o->suite);
 		return -EINVAL;
@@ -350,8 +373,7 @@ int linux_bench(const struct linux_opts *o)
 	 * munlockall would map everything too, but they also change the
 	 * process's VMAs, and with them the cost of every later fault.)
 	 */
-	stack_grow();
-	text_map();
+	linux_prepare();
 	h.overhead = bench_calibrate();
 	info("counter-read overhead %llu %s", (unsigned long long)h.overhead, m.unit);
 	for (size_t i = 0; i < n; i++) {
