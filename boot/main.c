@@ -299,6 +299,7 @@ void kmain(paddr_t dtb, unsigned entry_el, uint64_t entry_count)
 		stop_fail("MMU: %s: %s", why, errno_name(err));
 	arch_cpu_init_zva();
 	arch_atomics_init(false);
+	page_alloc_smp(); /* the MMU is on: the bitmaps take atomics from here */
 	err = mm_setup(&kernel_mm, &kernel_pgt);
 	if (err)
 		stop_fail("address space: %s", errno_name(err));

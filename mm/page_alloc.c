@@ -1,17 +1,41 @@
 /*
  * Physical page allocator: one bitmap per RAM bank, bit i set = page i of
- * the bank free. All bitmaps sit together in one run of pages carved from
- * free RAM at init ("the bitmap range", reserved like the kernel image):
+ * the bank free, and a page cache per CPU. All bitmaps sit together in one
+ * run of pages carved from free RAM at init ("the bitmap range", reserved
+ * like the kernel image):
  *
- *   bitmap range: | bank 0 map | [bank 0 owned] | bank 1 map | [bank 1 owned] | ...
+ *   bitmap range: | bank 0 map | [owned] [given] | bank 1 map | [owned] [given] | ...
  *
- * ([owned] maps, bit set = page managed, exist in debug builds only.)
+ * ([owned], bit set = page managed, and [given], bit set = page handed out,
+ * exist in debug builds only.)
  *
- * page_alloc() is on the page-fault path. Each bank keeps a hint, a word
- * index below which every word is 0, and `cur` is a bank below which every
- * bank is full, so the common case is: load the hint word, take its lowest
- * set bit (count trailing zeroes), store. Frees lower the hints again, which
- * keeps allocations packed at low addresses.
+ * Every free page is in exactly one place: its bank's map, or the cache of
+ * one CPU. A CPU's cache is one word of a map, taken whole with one swap
+ * (arch_xchg to 0): page_alloc() then hands out its lowest set bit (count
+ * trailing zeroes) with no atomic and no shared write; when it is empty the
+ * slow path swaps the next word. page_free() puts a page into this CPU's
+ * cache when it lies in the cached word's range, else into the map with an
+ * atomic OR (a release: what the page held is ordered before). So the
+ * shared map is written once per 64 allocations, not once per fault. A
+ * cache never holds more than its word, so it never has to spill on a
+ * free; it goes back to the map whole when a run on its CPU finds nothing
+ * (search_again) and in page_alloc_drain.
+ *
+ * Counts are per CPU (struct page_counts: pages each CPU put into and took
+ * out of each map, written only by their CPU), summed on read, plus the
+ * pages the caches hold: exact whenever no CPU is inside the allocator.
+ *
+ * Hints: each bank keeps a word index below which every word was 0 (and one
+ * per aligned order), written by the slow paths and lowered by frees to the
+ * map, never by page_alloc's fast path. On one CPU they are exact; a race
+ * between a free lowering one and a slow path raising it can leave one too
+ * high, so a scan that finds nothing from its hint scans once from word 0
+ * while the counts say the map still has free pages.
+ *
+ * Runs (page_alloc_run, page_alloc_aligned) hold run_lock, which orders
+ * them against each other only: against the lock-free swaps and ORs they
+ * claim their bits word by word with compare-and-swap and give back what
+ * they claimed when a word changed under them.
  *
  * Init costs one store per 64 pages (the bitmap fill) plus one word per 64
  * reserved pages; nothing loops over every page of RAM.
@@ -22,41 +46,81 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "mm/arch.h"
+#include "mm/percpu.h"
+#include <arch/atomic.h>
+#include <arch/spinlock.h>
 
 #define WORD_BITS 64
 #define ALIGNED_ORDERS 16 /* orders 1..16 keep a hint of their own */
 #define PA_LIMIT BIT(48) /* what the translation tables can map */
+#define CACHE_LINE 64 /* per-CPU data of different CPUs never shares a line */
 
 #ifdef FAULTLINE_DEBUG
-#define MAPS_PER_BANK 2 /* free map + owned map */
+#define MAPS_PER_BANK 3 /* free map + owned map + given map */
 #else
 #define MAPS_PER_BANK 1
 #endif
 
 struct bank {
 	paddr_t base;   /* address of bit 0 (page aligned) */
+	size_t idx;     /* its index in banks[]: the counts' */
 	size_t pages;   /* pages spanned, bits in the map */
 	size_t words;   /* words of the map */
-	size_t nfree;   /* bits set */
 	size_t managed; /* pages managed (free or allocated) */
-	size_t hint;    /* word index: every word below it is 0 */
-	size_t ahint[ALIGNED_ORDERS]; /* word index: no word below it holds a
-					 free aligned run of 2^(k+1) pages */
-	uint64_t *map;  /* bit set: page free */
+	size_t nfree0;  /* bits set in the map after init: the counts start there */
+	uint64_t hint;  /* word index: every word below it was 0 */
+	uint64_t ahint[ALIGNED_ORDERS]; /* word index: no word below it held a
+					   free aligned run of 2^(k+1) pages */
+	uint64_t aseen[ALIGNED_ORDERS]; /* pages put into the map (all CPUs) when
+					   ahint[k] was last set to "none" */
+	uint64_t *map;  /* bit set: page free (and not in a cache) */
 #ifdef FAULTLINE_DEBUG
 	uint64_t *owned; /* bit set: page managed, i.e. not reserved */
+	uint64_t *given; /* bit set: page handed out */
 #endif
 };
+
+/*
+ * One CPU's page cache: the free pages of one map word it took whole. Only
+ * its CPU touches it, except page_alloc_drain and the counts at quiescent
+ * points. span == 0: no word (frees go to the map).
+ */
+struct page_cache {
+	uint64_t bits;     /* free pages held: bit i is page base + i pages */
+	paddr_t base;      /* the word's first page */
+	uint64_t span;     /* bytes of the word inside its bank (0: no word) */
+	struct bank *bank; /* the word's bank */
+	size_t word;       /* its index in bank->map */
+} __attribute__((aligned(CACHE_LINE)));
+
+/* One CPU's counts of pages it put into / took out of each bank's map,
+ * ever (they only grow; their difference is what counts). Written only by
+ * their CPU; others read them. */
+struct page_counts {
+	uint64_t put[PAGE_ALLOC_MAX_BANKS];
+	uint64_t got[PAGE_ALLOC_MAX_BANKS];
+} __attribute__((aligned(CACHE_LINE)));
 
 static struct bank banks[PAGE_ALLOC_MAX_BANKS];
 static size_t nbanks;
 static struct mem_range bitmaps;
+static struct page_cache caches[NR_CPUS];
+static struct page_counts counts[NR_CPUS];
+static arch_spinlock_t run_lock = ARCH_SPINLOCK_UNLOCKED;
 
-/* Before init: a bank without a free page, so page_alloc() finds nothing. */
-static uint64_t no_pages;
-static struct bank empty = { .map = &no_pages, .words = 1 };
-static struct bank *cur = &empty; /* every bank below it is full */
+/*
+ * Whether the maps are written with atomics: from page_alloc_smp() on. The
+ * kernel allocates its boot tables with the MMU off, where memory is Device
+ * memory and exclusives need not work; one CPU runs then, so plain
+ * read-modify-writes are enough. The fake has no MMU to wait for.
+ */
+#ifdef FAULTLINE_HOST
+static bool smp = true;
+#else
+static bool smp;
+#endif
 
+/* The index of w's lowest set bit (w != 0). */
 static inline unsigned ctz64(uint64_t w)
 {
 	return (unsigned)__builtin_ctzll(w);
@@ -81,24 +145,34 @@ static uint64_t word_mask(size_t lo, size_t hi)
 	return upto & (~0ull << lo);
 }
 
-static bool test_bit(const uint64_t *map, size_t i)
+/* The word of map bits [from, to) that holds `from`, its mask, and where the next word's part starts. */
+static uint64_t part_mask(size_t from, size_t to, size_t *next)
 {
-	return map[i / WORD_BITS] & BIT(i % WORD_BITS);
+	size_t i = from / WORD_BITS;
+	size_t hi = MIN(to - i * WORD_BITS, WORD_BITS);
+
+	*next = i * WORD_BITS + hi;
+	return word_mask(from % WORD_BITS, hi);
 }
 
-/* Set (or clear) bits [from, to); returns how many were set before. */
+/* Whether bit i of map is set (one racy read). */
+static bool test_bit(const uint64_t *map, size_t i)
+{
+	return arch_read_once(&map[i / WORD_BITS]) & BIT(i % WORD_BITS);
+}
+
+/* Set (or clear) bits [from, to) with plain stores (init only); returns how many were set before. */
 static size_t assign_bits(uint64_t *map, size_t from, size_t to, bool set)
 {
 	size_t n = 0;
 
 	while (from < to) {
-		size_t i = from / WORD_BITS;
-		size_t hi = MIN(to - i * WORD_BITS, WORD_BITS);
-		uint64_t mask = word_mask(from % WORD_BITS, hi);
+		size_t i = from / WORD_BITS, next;
+		uint64_t mask = part_mask(from, to, &next);
 
 		n += popcount64(map[i] & mask);
 		map[i] = set ? map[i] | mask : map[i] & ~mask;
-		from = i * WORD_BITS + hi;
+		from = next;
 	}
 	return n;
 }
@@ -112,20 +186,22 @@ static size_t find_bit(const uint64_t *map, size_t nbits, size_t start, bool wan
 
 	if (start >= nbits)
 		return nbits;
-	w = (map[i] ^ flip) & (~0ull << (start % WORD_BITS));
+	w = (arch_read_once(&map[i]) ^ flip) & (~0ull << (start % WORD_BITS));
 	while (!w) {
 		if (++i * WORD_BITS >= nbits)
 			return nbits;
-		w = map[i] ^ flip;
+		w = arch_read_once(&map[i]) ^ flip;
 	}
 	return MIN(i * WORD_BITS + ctz64(w), nbits);
 }
 
+/* The address after bank b's last page. */
 static paddr_t bank_end(const struct bank *b)
 {
 	return b->base + ((paddr_t)b->pages << PAGE_SHIFT);
 }
 
+/* The bank that spans pa, or NULL. */
 static struct bank *bank_of(paddr_t pa)
 {
 	for (size_t k = 0; k < nbanks; k++)
@@ -134,158 +210,151 @@ static struct bank *bank_of(paddr_t pa)
 	return NULL;
 }
 
-static paddr_t take(struct bank *b, size_t word)
+/* The address of page i of bank b. */
+static paddr_t page_addr(const struct bank *b, size_t i)
 {
-	uint64_t w = b->map[word];
-
-	b->map[word] = w & (w - 1);
-	b->nfree--;
-	return b->base + (((paddr_t)word * WORD_BITS + ctz64(w)) << PAGE_SHIFT);
+	return b->base + ((paddr_t)i << PAGE_SHIFT);
 }
 
-/* page_alloc's slow path: the hint word is empty; move hints and cur on. */
-static __attribute__((noinline)) paddr_t alloc_slow(void)
-{
-	for (size_t k = 0; k < nbanks; k++) {
-		struct bank *b = &banks[k];
-		size_t i = b->hint;
-
-		if (b->nfree == 0)
-			continue;
-		while (!b->map[i])
-			i++;
-		b->hint = i;
-		cur = b;
-		return take(b, i);
-	}
-	return 0;
-}
-
-paddr_t page_alloc(void)
-{
-	struct bank *b = cur;
-
-	if (unlikely(!b->map[b->hint]))
-		return alloc_slow();
-	return take(b, b->hint);
-}
-
-paddr_t page_alloc_run(size_t n)
-{
-	if (n == 0)
-		return 0;
-	for (size_t k = 0; k < nbanks; k++) {
-		struct bank *b = &banks[k];
-		size_t i = b->hint * WORD_BITS;
-
-		while (b->nfree >= n && i < b->pages) {
-			size_t s = find_bit(b->map, b->pages, i, true);
-			size_t e = find_bit(b->map, b->pages, s, false);
-
-			if (e - s >= n) {
-				assign_bits(b->map, s, s + n, false);
-				b->nfree -= n;
-				return b->base + ((paddr_t)s << PAGE_SHIFT);
-			}
-			i = e;
-		}
-	}
-	return 0;
-}
-
-/*
- * The first free aligned run of n = 2^order pages in bank b by whole words:
- * within a word (n <= 64), a group of n bits at a multiple of n is free when
- * its lowest bit survives folding the word onto itself (w &= w >> 1, >> 2,
- * ... >> n/2); above 64 pages, n / 64 consecutive full words at a multiple
- * of n / 64. One pass from the hint, a load and a test per full word. Bit i
- * of the bank must be aligned as page i's address is (checked by caller).
+/* ---------------------------------------------------------------------------
+ * The maps' read-modify-writes: atomics once page_alloc_smp() ran, plain
+ * ones before (one CPU, maybe with the MMU off).
  */
-static paddr_t alloc_aligned_words(struct bank *b, unsigned order)
+
+/* Take a whole map word: it becomes 0; returns what it held. Fully ordered. */
+static uint64_t map_swap_out(uint64_t *w)
 {
-	size_t n = (size_t)1 << order;
+	uint64_t v;
 
-	if (n <= WORD_BITS && order <= ALIGNED_ORDERS) {
-		uint64_t groups = n == WORD_BITS ? 1 : ~0ull / ((1ull << n) - 1); /* bit 0, n, 2n.. */
-
-		size_t *hint = &b->ahint[order - 1];
-
-		for (size_t i = MAX(b->hint, *hint); i < b->words; i++) {
-			uint64_t x = b->map[i];
-
-			for (size_t sh = 1; sh < n && x; sh <<= 1)
-				x &= x >> sh;
-			x &= groups;
-			if (x) {
-				size_t bit = i * WORD_BITS + ctz64(x);
-
-				*hint = i;
-				if (bit + n > b->pages)
-					return 0;
-				assign_bits(b->map, bit, bit + n, false);
-				b->nfree -= n;
-				return b->base + ((paddr_t)bit << PAGE_SHIFT);
-			}
-		}
-		*hint = b->words; /* none left: frees lower it again */
-		return 0;
-	}
-	for (size_t i = ALIGN_UP(b->hint, n / WORD_BITS); i + n / WORD_BITS <= b->words;
-	     i += n / WORD_BITS) {
-		size_t k = 0;
-
-		while (k < n / WORD_BITS && b->map[i + k] == ~0ull)
-			k++;
-		if (k == n / WORD_BITS && (i + k) * WORD_BITS <= b->pages) {
-			assign_bits(b->map, i * WORD_BITS, (i + k) * WORD_BITS, false);
-			b->nfree -= n;
-			return b->base + ((paddr_t)i * WORD_BITS << PAGE_SHIFT);
-		}
-	}
-	return 0;
+	if (smp)
+		return arch_xchg(w, 0);
+	v = *w;
+	*w = 0;
+	return v;
 }
 
-paddr_t page_alloc_aligned(unsigned order)
+/* Set bits in a map word: a release (the pages' contents are ordered before). */
+static void map_or(uint64_t *w, uint64_t bits)
 {
-	size_t n = (size_t)1 << order;
-	paddr_t align = (paddr_t)n << PAGE_SHIFT;
-
-	if (order >= 40)
-		return 0;
-	if (order == 0) /* any page is aligned to itself (and ahint has no order 0) */
-		return page_alloc();
-	for (size_t k = 0; k < nbanks; k++) {
-		struct bank *b = &banks[k];
-		size_t i = b->hint * WORD_BITS;
-
-		if (b->nfree < n)
-			continue;
-		if (IS_ALIGNED(b->base, align)) { /* bit i aligned as page i */
-			paddr_t pa = alloc_aligned_words(b, order);
-
-			if (pa)
-				return pa;
-			continue;
-		}
-		while (b->nfree >= n && i < b->pages) {
-			size_t s = find_bit(b->map, b->pages, i, true);
-			size_t e = find_bit(b->map, b->pages, s, false);
-			/* the first page of [s, e) whose address is aligned */
-			paddr_t pa = ALIGN_UP(b->base + ((paddr_t)s << PAGE_SHIFT), align);
-			size_t a = (size_t)((pa - b->base) >> PAGE_SHIFT);
-
-			if (s < b->pages && a < e && e - a >= n) {
-				assign_bits(b->map, a, a + n, false);
-				b->nfree -= n;
-				return pa;
-			}
-			i = e;
-		}
-	}
-	return 0;
+	if (smp)
+		arch_atomic_or(w, bits);
+	else
+		*w |= bits;
 }
 
+/* Compare-and-swap a map word: as arch_cmpxchg. */
+static bool map_cmpxchg(uint64_t *w, uint64_t *expected, uint64_t desired)
+{
+	if (smp)
+		return arch_cmpxchg(w, expected, desired);
+	if (*w != *expected) {
+		*expected = *w;
+		return false;
+	}
+	*w = desired;
+	return true;
+}
+
+/* ---------------------------------------------------------------------------
+ * Counts and hints.
+ */
+
+/* This CPU's counts. */
+static struct page_counts *my_counts(void)
+{
+	return &counts[arch_cpu_id()];
+}
+
+/* This CPU put n pages into b's map (a release: the ORs before it are
+ * visible to whoever sees the count, which the aligned scans rely on). */
+static void count_put(struct page_counts *pc, const struct bank *b, uint64_t n)
+{
+	uint64_t *p = &pc->put[b->idx];
+
+	arch_store_release(p, *p + n);
+}
+
+/* This CPU took n pages out of b's map. */
+static void count_got(struct page_counts *pc, const struct bank *b, uint64_t n)
+{
+	uint64_t *p = &pc->got[b->idx];
+
+	arch_write_once(p, *p + n);
+}
+
+/* Pages every CPU put into b's map, ever (grows with each free to the map). */
+static uint64_t put_sum(const struct bank *b)
+{
+	uint64_t n = 0;
+
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		n += arch_load_acquire(&counts[cpu].put[b->idx]);
+	return n;
+}
+
+/* Free pages in b's map: exact at a quiescent point, an estimate otherwise. */
+static int64_t map_free(const struct bank *b)
+{
+	uint64_t n = b->nfree0 + put_sum(b);
+
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		n -= arch_read_once(&counts[cpu].got[b->idx]);
+	return (int64_t)n;
+}
+
+/* Free pages the caches hold in bank b (quiescent points only). */
+static size_t cached_free(const struct bank *b)
+{
+	size_t n = 0;
+
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		if (caches[cpu].span && caches[cpu].bank == b)
+			n += popcount64(caches[cpu].bits);
+	return n;
+}
+
+/* Word wi of b's map got free pages: lower the hints above it (releases:
+ * a run that sees a lowered hint, or overwrites it, also sees the count
+ * this CPU put before, see aligned_words). */
+static void lower_hints(struct bank *b, uint64_t wi)
+{
+	if (wi < arch_read_once(&b->hint))
+		arch_store_release(&b->hint, wi);
+	for (int k = 0; k < ALIGNED_ORDERS; k++)
+		if (wi < arch_read_once(&b->ahint[k]))
+			arch_store_release(&b->ahint[k], wi);
+}
+
+/* Put bits of map word wi of b back (pages freed or a cache returned). */
+static void map_put_word(struct bank *b, size_t wi, uint64_t bits, struct page_counts *pc)
+{
+	assert(!(arch_read_once(&b->map[wi]) & bits) && "double free");
+	map_or(&b->map[wi], bits);
+	count_put(pc, b, popcount64(bits));
+	lower_hints(b, wi);
+}
+
+/* ---------------------------------------------------------------------------
+ * Debug builds: who holds each page, kept with atomics, and poisoning.
+ */
 #ifdef FAULTLINE_DEBUG
+/* Mark pages [i, i + n) of b handed out (give) or back; assert each was in the other state. */
+static void debug_mark(struct bank *b, size_t i, size_t n, bool give)
+{
+	for (size_t to = i + n, next; i < to; i = next) {
+		size_t wi = i / WORD_BITS;
+		uint64_t mask = part_mask(i, to, &next), old = arch_read_once(&b->given[wi]);
+
+		assert((b->owned[wi] & mask) == mask &&
+		       "free of a page the allocator does not manage");
+		do {
+			assert((give ? !(old & mask) : (old & mask) == mask) &&
+			       (give ? "a free page handed out twice" : "double free"));
+		} while (!map_cmpxchg(&b->given[wi], &old, give ? old | mask : old & ~mask));
+	}
+}
+
+/* Fill n pages at pa with PAGE_POISON. */
 static void poison(paddr_t pa, size_t n)
 {
 	uint64_t *p = arch_phys_to_virt(pa);
@@ -294,68 +363,428 @@ static void poison(paddr_t pa, size_t n)
 	for (size_t i = 0; i < n * PAGE_SIZE / sizeof(*p); i++)
 		p[i] = pattern;
 }
-#endif
 
-/* Account for pages [i, i + n) of bank b having become free. */
-static void freed(struct bank *b, size_t i, size_t n)
+/* Pages [i, i + n) of b were free and are handed out now. */
+static void debug_alloc(struct bank *b, size_t i, size_t n)
 {
-	b->nfree += n;
-	if (i / WORD_BITS < b->hint)
-		b->hint = i / WORD_BITS;
-	for (int k = 0; k < ALIGNED_ORDERS; k++)
-		if (i / WORD_BITS < b->ahint[k])
-			b->ahint[k] = i / WORD_BITS;
-	if (b < cur)
-		cur = b;
+	debug_mark(b, i, n, true);
 }
 
-#ifdef FAULTLINE_DEBUG
-/* Debug builds: every page of the run must be managed and allocated; then poison it. */
-static void check_free(const struct bank *b, size_t i, size_t n)
+/* Every page of the run must be managed and handed out; then poison it. */
+static void debug_free(struct bank *b, size_t i, size_t n)
 {
-	for (size_t j = i; j < i + n; j++) {
-		assert(test_bit(b->owned, j) && "free of a page the allocator does not manage");
-		assert(!test_bit(b->map, j) && "double free");
-	}
-	poison(b->base + ((paddr_t)i << PAGE_SHIFT), n);
+	debug_mark(b, i, n, false);
+	poison(page_addr(b, i), n);
 }
 #else
-static inline void check_free(const struct bank *b, size_t i, size_t n)
+static inline void debug_alloc(struct bank *b, size_t i, size_t n)
+{
+}
+
+static inline void debug_free(struct bank *b, size_t i, size_t n)
 {
 }
 #endif
 
-void page_free(paddr_t pa)
+/* ---------------------------------------------------------------------------
+ * Single pages: the per-CPU caches.
+ */
+
+/* Give cache c's pages back to their map (c empty, no word after). */
+static void cache_return(struct page_cache *c, struct page_counts *pc)
+{
+	if (c->span && c->bits)
+		map_put_word(c->bank, c->word, c->bits, pc);
+	c->bits = 0;
+	c->span = 0;
+}
+
+/* The lowest word of b's map at or after `from` that has a free page,
+ * swapped out into *bits; b->words if none. */
+static size_t swap_word(struct bank *b, size_t from, uint64_t *bits)
+{
+	for (size_t i = from; i < b->words; i++)
+		if (arch_read_once(&b->map[i]) && (*bits = map_swap_out(&b->map[i])))
+			return i;
+	return b->words;
+}
+
+/* Hand out the lowest page of cache c, whose bits w are not 0. */
+static inline paddr_t cache_take(struct page_cache *c, uint64_t w)
+{
+	c->bits = w & (w - 1);
+	debug_alloc(c->bank, c->word * WORD_BITS + ctz64(w), 1);
+	return c->base + ((paddr_t)ctz64(w) << PAGE_SHIFT);
+}
+
+/*
+ * page_alloc's slow path: this CPU's cache is empty. Take the lowest word
+ * with a free page of the lowest bank that has one (one swap) into it, and
+ * a page from it. 0 if no map word has one: the cache is then left without
+ * a word, so that frees go back to the map.
+ */
+static __attribute__((noinline)) paddr_t alloc_refill(struct page_cache *c)
+{
+	struct page_counts *pc = my_counts();
+
+	c->span = 0;
+	for (size_t k = 0; k < nbanks; k++) {
+		struct bank *b = &banks[k];
+		uint64_t hint = arch_read_once(&b->hint), bits = 0;
+		size_t i;
+
+		i = swap_word(b, hint, &bits);
+		if (i == b->words && hint > 0 && map_free(b) > 0) /* a raced hint: look below it */
+			i = swap_word(b, 0, &bits);
+		if (i == b->words)
+			continue;
+		if (i != hint)
+			arch_write_once(&b->hint, i);
+		count_got(pc, b, popcount64(bits));
+		c->bank = b;
+		c->word = i;
+		c->base = page_addr(b, i * WORD_BITS);
+		c->span = (paddr_t)MIN(b->pages - i * WORD_BITS, WORD_BITS) << PAGE_SHIFT;
+		return cache_take(c, bits);
+	}
+	return 0;
+}
+
+/* page_alloc: the lowest page of this CPU's cache; the slow path when it is empty. */
+paddr_t page_alloc(void)
+{
+	struct page_cache *c = &caches[arch_cpu_id()];
+	uint64_t w = c->bits;
+
+	if (unlikely(!w))
+		return alloc_refill(c);
+	return cache_take(c, w);
+}
+
+/* Pages [i, i + n) of bank b back into its map, by this CPU. */
+static void map_put(struct bank *b, size_t i, size_t n)
+{
+	struct page_counts *pc = my_counts();
+
+	for (size_t to = i + n, next; i < to; i = next) {
+		uint64_t mask = part_mask(i, to, &next);
+
+		map_put_word(b, i / WORD_BITS, mask, pc);
+	}
+}
+
+/* page_free's and page_free_run's way to the map. */
+static __attribute__((noinline)) void free_to_map(paddr_t pa, size_t n)
 {
 	struct bank *b = bank_of(pa);
 	size_t i;
-	uint64_t *w, bit;
 
 	assert(b && IS_ALIGNED(pa, PAGE_SIZE) && "free of an unmanaged address");
+	assert(n <= (bank_end(b) - pa) >> PAGE_SHIFT && "run beyond its bank");
 	i = (pa - b->base) >> PAGE_SHIFT;
-	check_free(b, i, 1);
-	w = &b->map[i / WORD_BITS];
-	bit = BIT(i % WORD_BITS);
-	assert(!(*w & bit) && "double free");
-	*w |= bit;
-	freed(b, i, 1);
+	debug_free(b, i, n);
+	map_put(b, i, n);
+}
+
+/* page_free: into this CPU's cache when pa lies in its word, else to the map. */
+void page_free(paddr_t pa)
+{
+	struct page_cache *c = &caches[arch_cpu_id()];
+	paddr_t off = pa - c->base;
+	uint64_t bit;
+
+	if (unlikely(off >= c->span)) {
+		free_to_map(pa, 1);
+		return;
+	}
+	bit = BIT(off >> PAGE_SHIFT);
+	assert(IS_ALIGNED(pa, PAGE_SIZE) && !(c->bits & bit) && "double free");
+	debug_free(c->bank, c->word * WORD_BITS + (off >> PAGE_SHIFT), 1);
+	c->bits |= bit;
 }
 
 void page_free_run(paddr_t pa, size_t n)
 {
-	struct bank *b = bank_of(pa);
-	size_t i, already;
+	if (n)
+		free_to_map(pa, n);
+}
+
+/* ---------------------------------------------------------------------------
+ * Runs: under run_lock, bits claimed by compare-and-swap.
+ */
+
+/* Claim bits `mask` of word wi of b's map by compare-and-swap; false,
+ * with nothing changed, if one of them is not free (any more). */
+static inline bool word_claim(struct bank *b, size_t wi, uint64_t mask)
+{
+	uint64_t old = arch_read_once(&b->map[wi]);
+
+	do {
+		if ((old & mask) != mask)
+			return false;
+	} while (!map_cmpxchg(&b->map[wi], &old, old & ~mask));
+	return true;
+}
+
+/* Pages [s, s + n) of b were claimed by this CPU: count them, mark them. */
+static inline void claimed(struct bank *b, size_t s, size_t n)
+{
+	count_got(my_counts(), b, n);
+	debug_alloc(b, s, n);
+}
+
+/* Claim bits [s, s + n) of b's map word by word; false, with every word
+ * claimed so far given back, if one of them is not free (any more). */
+static bool map_claim(struct bank *b, size_t s, size_t n)
+{
+	size_t from, next;
+
+	for (from = s; from < s + n; from = next)
+		if (!word_claim(b, from / WORD_BITS, part_mask(from, s + n, &next)))
+			goto undo;
+	claimed(b, s, n);
+	return true;
+undo:
+	for (size_t i = s; i < from; i = next)
+		map_or(&b->map[i / WORD_BITS], part_mask(i, from, &next));
+	return false;
+}
+
+/* First fit of n free pages in b's map from word `from`; 0 if none. */
+static paddr_t run_scan(struct bank *b, size_t n, size_t from)
+{
+	size_t i = from * WORD_BITS;
+
+	while (i < b->pages) {
+		size_t s = find_bit(b->map, b->pages, i, true);
+		size_t e = find_bit(b->map, b->pages, s, false);
+
+		if (s >= b->pages)
+			break;
+		if (e - s < n)
+			i = e;
+		else if (map_claim(b, s, n))
+			return page_addr(b, s);
+		/* else: the run changed under us; look at it again */
+	}
+	return 0;
+}
+
+/* First fit of n pages aligned to `align` bytes in b's map, by runs; 0 if none. */
+static paddr_t aligned_scan(struct bank *b, size_t n, paddr_t align, size_t from)
+{
+	size_t i = from * WORD_BITS;
+
+	while (i < b->pages) {
+		size_t s = find_bit(b->map, b->pages, i, true);
+		size_t e = find_bit(b->map, b->pages, s, false);
+		/* the first page of [s, e) whose address is aligned */
+		paddr_t pa = ALIGN_UP(page_addr(b, s), align);
+		size_t a = (size_t)((pa - b->base) >> PAGE_SHIFT);
+
+		if (s >= b->pages)
+			break;
+		if (a >= e || e - a < n)
+			i = e;
+		else if (map_claim(b, a, n))
+			return pa;
+	}
+	return 0;
+}
+
+/*
+ * The first free aligned run of n = 2^order pages in bank b by whole words,
+ * from word `from`: within a word (n <= 64), a group of n bits at a
+ * multiple of n is free when its lowest bit survives folding the word onto
+ * itself (w &= w >> 1, >> 2, ... >> n/2); above 64 pages, n / 64
+ * consecutive full words at a multiple of n / 64. One pass, a load and a
+ * test per full word. Bit i of the bank must be aligned as page i's address
+ * is (checked by caller). *at: where the search stopped (a word index).
+ */
+static paddr_t aligned_words_scan(struct bank *b, unsigned order, size_t from, size_t *at)
+{
+	size_t n = (size_t)1 << order;
+
+	if (n <= WORD_BITS) {
+		uint64_t groups = n == WORD_BITS ? 1 : ~0ull / ((1ull << n) - 1); /* bit 0, n, 2n.. */
+
+		for (size_t i = from; i < b->words; i++) {
+			uint64_t x = arch_read_once(&b->map[i]);
+			size_t bit;
+
+			for (size_t sh = 1; sh < n && x; sh <<= 1)
+				x &= x >> sh;
+			x &= groups;
+			if (!x)
+				continue;
+			bit = i * WORD_BITS + ctz64(x);
+			*at = i;
+			if (bit + n > b->pages)
+				return 0;
+			if (word_claim(b, i, word_mask(bit % WORD_BITS, bit % WORD_BITS + n))) {
+				claimed(b, bit, n);
+				return page_addr(b, bit);
+			}
+			i--; /* the word changed under us: look at it again */
+		}
+		*at = b->words;
+		return 0;
+	}
+	for (size_t i = ALIGN_UP(from, n / WORD_BITS); i + n / WORD_BITS <= b->words;
+	     i += n / WORD_BITS) {
+		size_t k = 0;
+
+		while (k < n / WORD_BITS && arch_read_once(&b->map[i + k]) == ~0ull)
+			k++;
+		if (k == n / WORD_BITS && (i + k) * WORD_BITS <= b->pages &&
+		    map_claim(b, i * WORD_BITS, n))
+			return page_addr(b, i * WORD_BITS);
+	}
+	*at = b->words;
+	return 0;
+}
+
+/*
+ * page_alloc_aligned in an aligned bank: from the order's hint (orders up
+ * to 64 pages keep one); when that finds nothing, once more from word 0
+ * unless no page came back to the map since a scan from word 0 last found
+ * nothing (a free may have lowered the hint while a run raised it). The
+ * count of pages put back is read before that scan, so a free it misses
+ * counts as new next time.
+ */
+static paddr_t aligned_words(struct bank *b, unsigned order)
+{
+	size_t n = (size_t)1 << order, at;
+	uint64_t hint = arch_read_once(&b->hint), seen;
+	uint64_t *ahint = n <= WORD_BITS ? &b->ahint[order - 1] : NULL;
+	size_t from = ahint ? MAX(hint, arch_read_once(ahint)) : hint;
+	paddr_t pa = aligned_words_scan(b, order, from, &at);
+
+	if (!pa && from > 0 && map_free(b) >= (int64_t)n) {
+		seen = put_sum(b);
+		if (!ahint || seen != b->aseen[order - 1]) {
+			pa = aligned_words_scan(b, order, 0, &at);
+			if (ahint && !pa)
+				b->aseen[order - 1] = seen;
+		}
+	}
+	if (ahint)
+		arch_write_once(ahint, at);
+	return pa;
+}
+
+/* One try at an aligned run in bank b (run_lock held). */
+static paddr_t aligned_in_bank(struct bank *b, unsigned order)
+{
+	size_t n = (size_t)1 << order;
+	paddr_t align = (paddr_t)n << PAGE_SHIFT, pa;
+	size_t hint = arch_read_once(&b->hint);
+
+	if (IS_ALIGNED(b->base, align)) /* bit i aligned as page i */
+		return aligned_words(b, order);
+	pa = aligned_scan(b, n, align, hint);
+	if (!pa && hint > 0 && map_free(b) >= (int64_t)n)
+		pa = aligned_scan(b, n, align, 0);
+	return pa;
+}
+
+/* One try at a run of n pages in bank b (run_lock held). */
+static paddr_t run_in_bank(struct bank *b, size_t n)
+{
+	size_t hint = arch_read_once(&b->hint);
+	paddr_t pa;
+
+	pa = run_scan(b, n, hint);
+	if (!pa && hint > 0 && map_free(b) >= (int64_t)n)
+		pa = run_scan(b, n, 0);
+	return pa;
+}
+
+/* Take run_lock (once other CPUs may call in: page_alloc_smp). */
+static void run_lock_take(void)
+{
+	if (smp)
+		arch_spin_lock(&run_lock);
+}
+
+/* Drop run_lock. */
+static void run_lock_drop(void)
+{
+	if (smp)
+		arch_spin_unlock(&run_lock);
+}
+
+/* One search of every bank, lowest first, for an aligned run of 2^order
+ * pages (order > 0) or a run of n pages (order 0). */
+static paddr_t search(size_t n, unsigned order)
+{
+	paddr_t pa = 0;
+
+	run_lock_take();
+	for (size_t k = 0; k < nbanks && !pa; k++)
+		pa = order ? aligned_in_bank(&banks[k], order) : run_in_bank(&banks[k], n);
+	run_lock_drop();
+	return pa;
+}
+
+/*
+ * A run found nothing: when this CPU's cache holds pages, they go back to
+ * the map and the search runs once more, so that with one CPU a run fails
+ * only when no such run is free.
+ */
+static __attribute__((noinline)) paddr_t search_again(size_t n, unsigned order)
+{
+	struct page_cache *c = &caches[arch_cpu_id()];
+
+	if (!c->bits)
+		return 0;
+	cache_return(c, my_counts());
+	return search(n, order);
+}
+
+paddr_t page_alloc_run(size_t n)
+{
+	paddr_t pa;
 
 	if (n == 0)
-		return;
-	assert(b && IS_ALIGNED(pa, PAGE_SIZE) && "free of an unmanaged address");
-	assert(n <= (bank_end(b) - pa) >> PAGE_SHIFT && "run beyond its bank");
-	i = (pa - b->base) >> PAGE_SHIFT;
-	check_free(b, i, n);
-	already = assign_bits(b->map, i, i + n, true);
-	assert(already == 0 && "double free");
-	(void)already;
-	freed(b, i, n);
+		return 0;
+	pa = search(n, 0);
+	return pa ? pa : search_again(n, 0);
+}
+
+paddr_t page_alloc_aligned(unsigned order)
+{
+	paddr_t pa;
+
+	if (order >= 40)
+		return 0;
+	if (order == 0) /* any page is aligned to itself (and ahint has no order 0) */
+		return page_alloc();
+	pa = search((size_t)1 << order, order);
+	return pa ? pa : search_again((size_t)1 << order, order);
+}
+
+/* ---------------------------------------------------------------------------
+ * Counts, drain, queries.
+ */
+
+void page_alloc_drain(void)
+{
+	struct page_counts *pc = my_counts();
+
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		cache_return(&caches[cpu], pc);
+}
+
+void page_alloc_smp(void)
+{
+	smp = true;
+}
+
+/* Free pages of bank b: in its map and in the caches. */
+static size_t bank_free(const struct bank *b)
+{
+	return (size_t)map_free(b) + cached_free(b);
 }
 
 size_t page_free_count(void)
@@ -363,7 +792,7 @@ size_t page_free_count(void)
 	size_t n = 0;
 
 	for (size_t k = 0; k < nbanks; k++)
-		n += banks[k].nfree;
+		n += bank_free(&banks[k]);
 	return n;
 }
 
@@ -379,8 +808,21 @@ size_t page_total_count(void)
 bool page_is_free(paddr_t pa)
 {
 	struct bank *b = bank_of(pa);
+	size_t i;
 
-	return b && test_bit(b->map, (pa - b->base) >> PAGE_SHIFT);
+	if (!b)
+		return false;
+	i = (pa - b->base) >> PAGE_SHIFT;
+	if (test_bit(b->map, i))
+		return true;
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++) {
+		const struct page_cache *c = &caches[cpu];
+
+		if (c->span && c->bank == b && c->word == i / WORD_BITS &&
+		    (c->bits & BIT(i % WORD_BITS)))
+			return true;
+	}
+	return false;
 }
 
 void page_alloc_bitmap_range(struct mem_range *out)
@@ -475,7 +917,7 @@ static void reserve(paddr_t start, paddr_t end)
 		paddr_t s = MAX(start, b->base), e = MIN(end, bank_end(b));
 
 		if (s < e)
-			b->nfree -= assign_bits(b->map, (s - b->base) >> PAGE_SHIFT,
+			b->nfree0 -= assign_bits(b->map, (s - b->base) >> PAGE_SHIFT,
 					       (e - b->base) >> PAGE_SHIFT, false);
 	}
 }
@@ -515,12 +957,14 @@ int page_alloc_init(const struct mem_range *in, size_t n,
 #ifdef FAULTLINE_DEBUG
 		b->owned = p;
 		p += b->words;
+		b->given = p;
+		p += b->words;
 #endif
 		for (size_t i = 0; i < b->words; i++)
 			b->map[i] = ~0ull;
 		if (b->pages % WORD_BITS)
 			b->map[b->words - 1] = BIT(b->pages % WORD_BITS) - 1;
-		b->nfree = b->pages;
+		b->nfree0 = b->pages;
 	}
 
 	for (size_t r = 0; r < nrsv; r++) {
@@ -535,16 +979,24 @@ int page_alloc_init(const struct mem_range *in, size_t n,
 	for (size_t k = 0; k < n; k++) {
 		struct bank *b = &banks[k];
 
-		b->managed = b->nfree;
+		b->managed = b->nfree0;
+		b->idx = k;
 		b->hint = 0;
-		for (int o = 0; o < ALIGNED_ORDERS; o++)
+		for (int o = 0; o < ALIGNED_ORDERS; o++) {
 			b->ahint[o] = 0;
+			b->aseen[o] = 0;
+		}
 #ifdef FAULTLINE_DEBUG
-		for (size_t i = 0; i < b->words; i++)
+		for (size_t i = 0; i < b->words; i++) {
 			b->owned[i] = b->map[i];
+			b->given[i] = 0;
+		}
 #endif
 	}
-	cur = &banks[0];
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++) {
+		caches[cpu] = (struct page_cache){ 0 };
+		counts[cpu] = (struct page_counts){ { 0 }, { 0 } };
+	}
 	return 0;
 }
 
@@ -555,7 +1007,7 @@ void page_alloc_report(void)
 
 		info("ram bank %zu: %#llx-%#llx, %zu pages managed, %zu free", k,
 		     (unsigned long long)b->base, (unsigned long long)bank_end(b),
-		     b->managed, b->nfree);
+		     b->managed, bank_free(b));
 	}
 	info("page allocator: %zu of %zu pages free (%llu KiB), bitmaps at %#llx-%#llx",
 	     page_free_count(), page_total_count(),

@@ -1,11 +1,30 @@
 /*
  * Physical page allocator over every RAM bank: one bitmap per bank (bit set =
- * page free), a next-free hint per bank, exact counts. Page frame 0 is never
- * managed, so a return of 0 always means "no page".
+ * page free), a next-free hint per bank, exact counts, and a page cache per
+ * CPU (one bitmap word of up to 64 free pages, taken whole with one atomic
+ * swap). Page frame 0 is never managed, so a return of 0 always means "no
+ * page".
+ *
+ * Several CPUs may call every function below at once, except
+ * page_alloc_init, page_alloc_drain and the queries (page_free_count,
+ * page_is_free, page_alloc_report), which want a quiescent point: no CPU
+ * inside the allocator. What is exact when:
+ *   - page_free_count / page_total_count are exact at any quiescent point
+ *     (pages held in per-CPU caches count as free); while CPUs allocate,
+ *     page_free_count is a snapshot of no particular instant.
+ *   - page_alloc returns 0 when the bitmaps have no free word and this
+ *     CPU's cache is empty: free pages cached by other CPUs (at most 64
+ *     each) are not taken from them. With one CPU, 0 means none is free.
+ *   - page_alloc_run / page_alloc_aligned search the bitmaps (after giving
+ *     back this CPU's own cache when the first search fails): a run that
+ *     needs pages cached by another CPU fails, as Linux's does when the
+ *     pages sit on other CPUs' per-CPU lists. page_alloc_drain first, at a
+ *     quiescent point, makes every free page visible to runs again.
  *
  * Debug builds (-DFAULTLINE_DEBUG) fill freed pages with PAGE_POISON and
- * keep a second bitmap of managed pages, so that a double free or a free of
- * a page that was never handed out asserts.
+ * keep two more bitmaps, of managed pages and of pages handed out (written
+ * with atomics), so that a double free or a free of a page that was never
+ * handed out asserts, on any CPU.
  */
 #ifndef MM_PAGE_ALLOC_H
 #define MM_PAGE_ALLOC_H
@@ -41,20 +60,38 @@ paddr_t page_alloc_run(size_t n);
  */
 paddr_t page_alloc_aligned(unsigned order);
 
-/* page_free: give back a page from page_alloc/page_alloc_run; double free asserts. */
+/* page_free: give back a page from page_alloc/page_alloc_run (to this CPU's cache
+ * when it lies in the cached word, else to the bitmap); double free asserts. */
 void page_free(paddr_t pa);
 
-/* page_free_run: give back `n` contiguous pages. */
+/* page_free_run: give back `n` contiguous pages (to the bitmap). */
 void page_free_run(paddr_t pa, size_t n);
 
-/* page_free_count: pages free now. */
+/* page_free_count: pages free now, cached ones included (exact when quiescent). */
 size_t page_free_count(void);
 
 /* page_total_count: pages managed (free or allocated). */
 size_t page_total_count(void);
 
-/* page_is_free: whether a managed page is free (tests and leak checks). */
+/* page_is_free: whether a managed page is free, in a bitmap or a cache (tests
+ * and leak checks, at a quiescent point). */
 bool page_is_free(paddr_t pa);
+
+/*
+ * page_alloc_drain: give every CPU's cached pages back to the bitmaps (at a
+ * quiescent point: no CPU inside the allocator). Counts do not change; runs
+ * and page_is_free then see every free page in the bitmaps.
+ */
+void page_alloc_drain(void);
+
+/*
+ * page_alloc_smp: from now on the bitmaps are written with atomics (swap,
+ * OR, compare-and-swap) and a lock orders runs, so that other CPUs may call
+ * in. Before it one CPU runs, maybe with the MMU off (the boot tables),
+ * where exclusives need not work, so the allocator uses plain stores. The
+ * kernel calls it once the MMU is on; host builds start with it on.
+ */
+void page_alloc_smp(void);
 
 /* page_alloc_report: print banks, free/total counts to the console. */
 void page_alloc_report(void);

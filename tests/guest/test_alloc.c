@@ -2,7 +2,8 @@
  * In-guest tests of the physical page allocator on the real RAM of the
  * machine: every page can be had exactly once and lies in a RAM bank of the
  * device tree, runs are contiguous, and everything given back is counted
- * back.
+ * back; the per-CPU caches' swaps, ORs and run claims on the real atomics,
+ * LSE where the core has them and the exclusives always.
  */
 #include "tests/guest/ktest.h"
 
@@ -10,6 +11,8 @@
 #include "boot/main.h"
 #include "mm/arch.h"
 #include "mm/page_alloc.h"
+#include "mm/percpu.h"
+#include <arch/atomic.h>
 
 /*
  * Each allocated page is stamped with (next, MAGIC ^ pa ^ nonce): the list
@@ -164,3 +167,70 @@ KTEST(alloc_debug_poisons_freed_pages)
 	KEXPECT_EQ(bad, 0);
 }
 #endif
+
+/*
+ * One pass over the caches' atomics, the boot CPU playing CPUs 0 and 1 in
+ * turn (percpu_enter; no fault is taken meanwhile): CPU 0 swaps words into
+ * its cache, CPU 1 frees half of its pages to the map (OR) and takes some
+ * back (a swap of a word other frees filled), runs claim bits by
+ * compare-and-swap around CPU 1's word; counts exact at every step, every
+ * page stamped and found intact, all of it back at the end.
+ */
+static void caches_pass(uint64_t nonce)
+{
+	enum { N = 200, M = 20 };
+	static paddr_t held[N + M];
+	size_t free0 = page_free_count(), n = 0, bad = 0;
+	paddr_t run, folio;
+
+	for (; n < N; n++) {
+		held[n] = page_alloc();
+		KASSERT_NE(held[n], 0);
+		*(uint64_t *)arch_phys_to_virt(held[n]) = nonce ^ held[n];
+	}
+	KEXPECT_EQ(page_free_count(), free0 - N);
+	percpu_enter(1);
+	for (size_t i = 0; i < N; i += 2)
+		page_free(held[i]);
+	KEXPECT_EQ(page_free_count(), free0 - N / 2);
+	for (size_t i = 0; i < M; i++) {
+		held[N + i] = page_alloc();
+		KASSERT_NE(held[N + i], 0);
+		*(uint64_t *)arch_phys_to_virt(held[N + i]) = nonce ^ held[N + i];
+	}
+	KEXPECT_EQ(page_free_count(), free0 - N / 2 - M);
+	percpu_enter(0);
+	run = page_alloc_run(100);
+	folio = page_alloc_aligned(4);
+	KASSERT_NE(run, 0);
+	KASSERT_NE(folio, 0);
+	KEXPECT(IS_ALIGNED(folio, 16 * PAGE_SIZE));
+	KEXPECT_EQ(page_free_count(), free0 - N / 2 - M - 100 - 16);
+	for (size_t i = 0; i < N + M; i++) {
+		if (i < N && i % 2 == 0)
+			continue;
+		bad += *(uint64_t *)arch_phys_to_virt(held[i]) != (nonce ^ held[i]);
+		bad += (held[i] >= run && held[i] < run + 100 * PAGE_SIZE) ||
+		       (held[i] >= folio && held[i] < folio + 16 * PAGE_SIZE);
+	}
+	KEXPECT_EQ(bad, 0);
+	page_free_run(run, 100);
+	page_free_run(folio, 16);
+	for (size_t i = 0; i < N + M; i++)
+		if (i >= N || i % 2)
+			page_free(held[i]);
+	page_alloc_drain();
+	KEXPECT_EQ(page_free_count(), free0);
+}
+
+KTEST(alloc_caches_on_both_atomics)
+{
+	bool lse = arch_lse;
+
+	caches_pass(arch_counter());
+	arch_atomics_init(true); /* the exclusives, even on an LSE core */
+	caches_pass(arch_counter() ^ 0x5a5a5a5a5a5a5a5aull);
+	arch_atomics_init(false);
+	KEXPECT_EQ(arch_lse, lse);
+	percpu_enter(0);
+}

@@ -2,7 +2,10 @@
  * The page allocator on fake RAM: bad init input, exact accounting (every
  * page either free, allocated or reserved, reserved ranges and bitmaps never
  * handed out), exhaustion, runs under fragmentation, several banks, page
- * frame 0, poisoning and the debug asserts.
+ * frame 0, poisoning and the debug asserts; and the per-CPU caches, with
+ * fake CPUs taken in turn by one thread (percpu_enter): a word per CPU,
+ * frees to the cache or the map, drain, exact counts, runs around cached
+ * words and a run whose word is swapped away under it (fake_step_hook).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +19,8 @@
 #include "lib/console.h"
 #include "lib/errno.h"
 #include "mm/arch.h"
+#include "mm/percpu.h"
+#include <arch/atomic.h>
 #include "tests/unit/capture.h"
 
 #define MiB (1ull << 20)
@@ -176,7 +181,7 @@ static void test_accounting_with_reserved(void **state)
 	assert_true(in_range(bm.base, bank.base, bank.size));
 	assert_false(in_ranges(bm.base, rsv, ARRAY_SIZE(rsv)));
 	assert_false(in_ranges(bm.base + bm.size - 1, rsv, ARRAY_SIZE(rsv)));
-	/* 4096 pages: 64 words, twice in debug builds: one bitmap page. */
+	/* 4096 pages: 64 words, three times in debug builds: one bitmap page. */
 	assert_int_equal(bm.size, PAGE_SIZE);
 	assert_int_equal(page_total_count(), pages - reserved - bm.size / PAGE_SIZE);
 	assert_false(page_is_free(B));
@@ -404,11 +409,11 @@ static void test_four_gib(void **state)
 	struct mem_range bank, bm;
 	paddr_t a, b;
 
-	/* Only the bitmaps are touched: 1M pages, 16K words, x2 in debug = 256 KiB. */
+	/* Only the bitmaps are touched: 1M pages, 16K words, x3 in debug = 384 KiB. */
 	assert_int_equal(fake_ram_init(4 * GiB, &bank), 0);
 	assert_int_equal(page_alloc_init(&bank, 1, NULL, 0), 0);
 	page_alloc_bitmap_range(&bm);
-	assert_int_equal(bm.size, 256 * 1024);
+	assert_int_equal(bm.size, 384 * 1024);
 	assert_int_equal(page_total_count(), (4 * GiB - bm.size) / PAGE_SIZE);
 	a = page_alloc_run(512);
 	b = page_alloc();
@@ -460,6 +465,332 @@ static void test_debug_asserts(void **state)
 	fake_ram_free();
 }
 
+
+/* ---------------------------------------------------------------------------
+ * Per-CPU caches. One thread plays every CPU in turn (percpu_enter).
+ */
+
+#define WORD_PAGES 64
+
+static paddr_t word_of(paddr_t pa)
+{
+	return ALIGN_DOWN(pa - B, (paddr_t)WORD_PAGES * PAGE_SIZE) + B;
+}
+
+static int cmp_pa(const void *a, const void *b)
+{
+	paddr_t x = *(const paddr_t *)a, y = *(const paddr_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The whole allocator at a quiescent point: with `held` pages handed out
+ * and a run [run, run + nrun) too, drain, take every free page on CPU 0,
+ * check that no page is both held and free or free twice and that held +
+ * free is every managed page, then give the taken ones back.
+ */
+static void check_owners(const paddr_t *held, size_t nheld, paddr_t run, size_t nrun)
+{
+	size_t total = page_total_count(), n = 0;
+	paddr_t *every = calloc(total + 1, sizeof(*every)), pa;
+
+	assert_non_null(every);
+	assert_int_equal(page_free_count() + nheld + nrun, total);
+	page_alloc_drain();
+	assert_int_equal(page_free_count() + nheld + nrun, total);
+	percpu_enter(0);
+	while ((pa = page_alloc()) != 0) {
+		assert_true(n < total);
+		every[n++] = pa;
+	}
+	assert_int_equal(n + nheld + nrun, total);
+	for (size_t i = 0; i < n; i++)
+		page_free(every[i]);
+	memcpy(every + n, held, nheld * sizeof(*held));
+	for (size_t i = 0; i < nrun; i++)
+		every[n + nheld + i] = run + i * PAGE_SIZE;
+	qsort(every, total, sizeof(*every), cmp_pa);
+	for (size_t i = 1; i < total; i++)
+		assert_true(every[i - 1] < every[i]); /* nobody's twice */
+	free(every);
+	assert_int_equal(page_free_count() + nheld + nrun, total);
+}
+
+static void test_cache_per_cpu(void **state)
+{
+	paddr_t held[WORD_PAGES + 8], first;
+	size_t total, n = 0;
+
+	fake_env_init(4 * MiB);
+	total = page_total_count();
+	percpu_enter(0);
+	first = held[n++] = page_alloc();
+	/* CPU 0 took its word whole: the rest of it is free, but CPU 1 gets
+	 * the next word, and the counts see the cached pages as free. */
+	assert_true(page_is_free(first + PAGE_SIZE));
+	assert_int_equal(page_free_count(), total - 1);
+	percpu_enter(1);
+	held[n++] = page_alloc();
+	assert_int_equal(word_of(held[1]), word_of(first) + WORD_PAGES * PAGE_SIZE);
+	assert_int_equal(page_free_count(), total - 2);
+	/* CPU 0 empties its word in order, then takes the word after CPU 1's. */
+	percpu_enter(0);
+	for (paddr_t last = first; last + PAGE_SIZE < word_of(first) + WORD_PAGES * PAGE_SIZE;) {
+		held[n] = page_alloc();
+		assert_int_equal(held[n], last + PAGE_SIZE);
+		last = held[n++];
+		assert_int_equal(page_free_count(), total - n);
+	}
+	held[n] = page_alloc();
+	assert_int_equal(held[n], word_of(held[1]) + WORD_PAGES * PAGE_SIZE);
+	n++;
+	/* A page CPU 0 frees in its word comes back first, on CPU 0 only. */
+	held[n] = page_alloc();
+	page_free(held[n]);
+	percpu_enter(1);
+	held[n + 1] = page_alloc();
+	assert_int_equal(held[n + 1], held[1] + PAGE_SIZE);
+	percpu_enter(0);
+	assert_int_equal(page_alloc(), held[n]);
+	n += 2;
+	assert_int_equal(page_free_count(), total - n);
+	check_owners(held, n, 0, 0);
+	check_owners(held + 1, n - 1, held[0], 1); /* the same, cut differently */
+	for (size_t i = 0; i < n; i++)
+		page_free(held[i]);
+	assert_int_equal(page_free_count(), total);
+	fake_env_free();
+}
+
+/* Frees outside the freeing CPU's word go to the map; counts stay exact. */
+static void test_cache_free_elsewhere(void **state)
+{
+	paddr_t a, b, held[2];
+	size_t total;
+
+	fake_env_init(4 * MiB);
+	total = page_total_count();
+	percpu_enter(0);
+	a = page_alloc();
+	b = page_alloc();
+	percpu_enter(2);
+	page_free(a); /* not in CPU 2's word (it has none): to the map */
+	assert_true(page_is_free(a));
+	assert_int_equal(page_free_count(), total - 1);
+	/* CPU 0 does not see it in its cache: its next page is after b. */
+	percpu_enter(0);
+	assert_int_equal(page_alloc(), b + PAGE_SIZE);
+	/* CPU 2's first word is the lowest with a free page: a's, now one page. */
+	percpu_enter(2);
+	assert_int_equal(page_alloc(), a);
+	held[0] = a;
+	held[1] = b;
+	page_free(b + PAGE_SIZE); /* CPU 2's word is a's: b + 1 goes into it */
+	assert_int_equal(page_free_count(), total - 2);
+	check_owners(held, 2, 0, 0);
+	page_free(a);
+	page_free(b);
+	assert_int_equal(page_free_count(), total);
+	percpu_enter(0);
+	fake_env_free();
+}
+
+/* Pages cached by other CPUs make runs and page_alloc fail; drain gives
+ * them back; the counts are exact throughout. */
+static void test_cache_drain(void **state)
+{
+	paddr_t one[NR_CPUS], run, pa;
+	size_t total, n = 0;
+
+	fake_env_init(2 * MiB);
+	total = page_total_count();
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++) {
+		percpu_enter(cpu);
+		one[cpu] = page_alloc();
+		assert_true(one[cpu] != 0);
+	}
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++) {
+		percpu_enter(cpu);
+		page_free(one[cpu]); /* back into each CPU's own cache */
+	}
+	assert_int_equal(page_free_count(), total);
+	percpu_enter(0);
+	/* CPU 0's own cache goes back on a failed first try; the other three
+	 * words stay cached, so the whole bank is not one free run. */
+	assert_int_equal(page_alloc_run(total), 0);
+	/* CPU 0 runs dry while CPUs 1-3 still hold cached pages. */
+	while (page_alloc())
+		n++;
+	assert_int_equal(page_free_count(), total - n);
+	assert_true(total - n >= 3 * (WORD_PAGES - 1));
+	percpu_enter(1);
+	pa = page_alloc(); /* CPU 1 still has pages */
+	assert_true(pa != 0);
+	page_free(pa);
+	percpu_enter(0);
+	page_alloc_drain();
+	assert_int_equal(page_free_count(), total - n);
+	/* Now every free page is in the map: CPU 0 can have them. */
+	while (page_alloc())
+		n++;
+	assert_int_equal(n, total);
+	assert_int_equal(page_free_count(), 0);
+	page_alloc_drain();
+	/* Give everything back as one run, and take it as one run. */
+	page_free_run(B + PAGE_SIZE, total); /* the bitmap page is B's first */
+	assert_int_equal(page_free_count(), total);
+	run = page_alloc_run(total);
+	assert_int_equal(run, B + PAGE_SIZE);
+	page_free_run(run, total);
+	percpu_enter(2);
+	pa = page_alloc_aligned(5);
+	assert_true(pa != 0 && IS_ALIGNED(pa, 32 * PAGE_SIZE));
+	page_free_run(pa, 32);
+	page_alloc_drain();
+	assert_int_equal(page_free_count(), total);
+	percpu_enter(0);
+	fake_env_free();
+}
+
+/* Runs go around the words other CPUs hold. */
+static void test_runs_around_cached_words(void **state)
+{
+	paddr_t held[8], run, w1, w3;
+	size_t nheld = 0, total;
+
+	fake_env_init(4 * MiB);
+	total = page_total_count();
+	percpu_enter(1);
+	held[nheld++] = page_alloc();
+	w1 = word_of(held[0]);
+	percpu_enter(3);
+	held[nheld++] = page_alloc();
+	w3 = word_of(held[1]);
+	percpu_enter(0);
+	/* 100 pages need two words and more: not CPU 1's or CPU 3's. */
+	run = page_alloc_run(100);
+	assert_true(run != 0);
+	assert_true(run >= w3 + WORD_PAGES * PAGE_SIZE || run + 100 * PAGE_SIZE <= w1);
+	for (size_t i = 0; i < 100; i++)
+		held[nheld] = run + i * PAGE_SIZE, assert_false(page_is_free(held[nheld]));
+	/* An aligned 64-page run is a whole free word: not a cached one. */
+	held[nheld] = page_alloc_aligned(6);
+	assert_true(held[nheld] && word_of(held[nheld]) == held[nheld]);
+	assert_true(held[nheld] != w1 && held[nheld] != w3);
+	assert_int_equal(page_free_count(), total - 2 - 100 - 64);
+	/* CPU 1's cache still hands out its word, none of the runs' pages. */
+	percpu_enter(1);
+	for (size_t i = 1; i < WORD_PAGES; i++) {
+		paddr_t pa = page_alloc();
+
+		assert_int_equal(word_of(pa), w1);
+		page_free(pa);
+	}
+	percpu_enter(0);
+	page_free_run(held[nheld], 64);
+	page_free_run(run, 100);
+	check_owners(held, 2, 0, 0);
+	percpu_enter(1);
+	page_free(held[0]);
+	percpu_enter(3);
+	page_free(held[1]);
+	percpu_enter(0);
+	assert_int_equal(page_free_count(), total);
+	fake_env_free();
+}
+
+/*
+ * A run whose words change under it: at its k-th step (an atomic of the
+ * fake, fake_step_hook), CPU 1 takes a word into its cache (one swap). For
+ * every k, the run, CPU 1's page and the rest of its word never share a
+ * page (check_owners), and the counts balance. Some k must land between the run's look at a word and its
+ * claim of it: then the claim fails, is rolled back, and the run ends
+ * elsewhere than it would have.
+ */
+static unsigned step, steal_at;
+static paddr_t stolen;
+
+static void steal_word(void)
+{
+	if (++step != steal_at)
+		return;
+	fake_step_hook = NULL; /* CPU 1's own steps are not counted */
+	percpu_enter(1);
+	stolen = page_alloc();
+	percpu_enter(0);
+}
+
+static void test_run_claim_races(void **state)
+{
+	paddr_t undisturbed, run, held[2];
+	unsigned moved = 0;
+
+	fake_env_init(MiB);
+	percpu_enter(0);
+	undisturbed = page_alloc_run(100);
+	assert_true(undisturbed != 0);
+	page_free_run(undisturbed, 100);
+	fake_env_free();
+	for (steal_at = 1; steal_at < 64; steal_at++) {
+		fake_env_init(MiB);
+		percpu_enter(0);
+		step = 0;
+		stolen = 0;
+		fake_step_hook = steal_word;
+		run = page_alloc_run(100);
+		fake_step_hook = NULL;
+		assert_true(run != 0);
+		if (!stolen)
+			break; /* the run took fewer steps than steal_at */
+		assert_false(in_range(stolen, run, 100 * PAGE_SIZE));
+		if (run != undisturbed)
+			moved++;
+		held[0] = stolen;
+		check_owners(held, 1, run, 100);
+		page_free_run(run, 100);
+		percpu_enter(1);
+		page_free(stolen);
+		percpu_enter(0);
+		assert_int_equal(page_free_count(), page_total_count());
+		fake_env_free();
+	}
+	assert_true(steal_at > 4); /* the run has steps to interrupt */
+	assert_true(moved > 0);    /* and some of them made it move */
+	if (stolen)
+		fake_env_free();
+	percpu_enter(0);
+}
+
+static void cross_cpu_double_free(void *arg)
+{
+	paddr_t pa;
+
+	percpu_enter(0);
+	pa = page_alloc();
+	page_free(pa); /* into CPU 0's cache */
+	percpu_enter(1);
+	page_free(pa); /* CPU 1 sends it to the map: caught all the same */
+}
+
+static void cached_page_freed(void *arg)
+{
+	paddr_t pa;
+
+	percpu_enter(0);
+	pa = page_alloc();
+	page_free(pa + PAGE_SIZE); /* free in CPU 0's cache, never handed out */
+}
+
+static void test_debug_asserts_cpus(void **state)
+{
+	fake_env_init(4 * MiB);
+	expect_abort(cross_cpu_double_free, NULL);
+	expect_abort(cached_page_freed, NULL);
+	assert_int_equal(page_free_count(), page_total_count());
+	fake_env_free();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +805,12 @@ int main(void)
 		cmocka_unit_test(test_page_frame_zero),
 		cmocka_unit_test(test_four_gib),
 		cmocka_unit_test(test_debug_asserts),
+		cmocka_unit_test(test_cache_per_cpu),
+		cmocka_unit_test(test_cache_free_elsewhere),
+		cmocka_unit_test(test_cache_drain),
+		cmocka_unit_test(test_runs_around_cached_words),
+		cmocka_unit_test(test_run_claim_races),
+		cmocka_unit_test(test_debug_asserts_cpus),
 	};
 
 	return cmocka_run_group_tests_name("page_alloc", tests, NULL, NULL);
