@@ -167,7 +167,7 @@ BENCH_SRC := $(addprefix bench/,anatomy.c args.c csv.c patterns.c stats.c suite.
 BENCH_KERNEL_SRC := $(addprefix bench/kernel/,env_kernel.c floors.c main.c vmascale.c)
 GUEST_TEST_SRC := $(addprefix tests/guest/,ktest.c test_alloc.c test_bench.c test_board.c \
 	test_cache.c test_folio.c test_thp.c test_mm.c test_mmu.c test_percpu.c test_pmu.c \
-	test_smp.c test_traps.c)
+	test_smp.c test_smp_stress.c test_traps.c)
 FAKE_SRC  := $(addprefix arch/fake/,cpu.c mmu.c ram.c)
 
 KSRC := $(ARCH_SRC) $(BOOT_SRC) $(BOARD_SRC) $(MM_SRC) $(LIB_SRC) $(BENCH_SRC) \
