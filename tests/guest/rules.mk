@@ -36,17 +36,23 @@
 #   64k-a53  gcc     cortex-a53   512M  EL1, GRANULE=64k kernel (an A53 has
 #                                       64K but no 16K granule)
 #   smp      gcc     cortex-a72   512M  EL1, -smp 4, cpus=all: four CPUs
-#                                       started by PSCI CPU_ON (test_smp)
-#   smp-a76  gcc     cortex-a76   512M  the same on an LSE core (the
-#                                       exclusives forced too)
-#   smp-clang clang  cortex-a72   512M  the same, clang's kernel
-#   smp-16k  gcc     cortex-a76   512M  the same, GRANULE=16k kernel
-#   smp-64k  gcc     cortex-a76   512M  the same, GRANULE=64k kernel
+#                                       started by PSCI CPU_ON (test_smp,
+#                                       test_smp_stress), in parallel TCG:
+#                                       the cores truly race
 #   smp-icount gcc   cortex-a72   512M  the same under -icount (one host
 #                                       thread runs the four in turn: every
 #                                       wait must be WFE)
-#   smp-el2  gcc     cortex-a57   512M  the same entered at EL2 (CPU_ON by
-#                                       SMC; each secondary drops from EL2)
+#   smp-a76  gcc     cortex-a76   512M  the same (icount) on an LSE core
+#                                       (the exclusives forced too)
+#   smp-clang clang  cortex-a72   512M  the same (icount), clang's kernel
+#   smp-16k  gcc     cortex-a76   512M  the same (icount), GRANULE=16k
+#   smp-64k  gcc     cortex-a76   512M  the same (icount), GRANULE=64k
+#   smp-el2  gcc     cortex-a57   512M  the same (icount) entered at EL2
+#                                       (CPU_ON by SMC; each secondary
+#                                       drops from EL2)
+# (Parallel TCG with four vCPUs on a 2-core host takes a minute a run,
+# mostly in QEMU's stop-the-world for each broadcast TLBI: one such run;
+# the others under -icount take seconds and are deterministic.)
 #
 # make test-guest GUEST_RUNS="a53 4g" runs a subset.
 
@@ -84,6 +90,7 @@ guest_build_64k-2g := build/qemu-virt-64k
 guest_build_64k-a53 := build/qemu-virt-64k
 
 guest_smp_smp := 4
+guest_timeout_smp := 240 # parallel TCG, four vCPUs on what the host has left
 guest_smp_smp-a76 := 4
 guest_smp_smp-clang := 4
 guest_smp_smp-16k := 4
@@ -96,9 +103,10 @@ guest_build_smp-clang := build/qemu-virt-clang
 guest_build_smp-16k := build/qemu-virt-16k
 guest_build_smp-64k := build/qemu-virt-64k
 guest_opts_smp-icount := --icount
+$(foreach r,smp-a76 smp-clang smp-16k smp-64k,$(eval guest_opts_$(r) := --icount))
 guest_smp_smp-el2 := 4
 guest_cpu_smp-el2 := cortex-a57
-guest_opts_smp-el2 := --machine-opt virtualization=on
+guest_opts_smp-el2 := --machine-opt virtualization=on --icount
 $(foreach r,smp smp-a76 smp-clang smp-16k smp-64k smp-icount smp-el2,$(eval guest_args_$(r) := run=tests cpus=all))
 
 guest_img = $(or $(guest_build_$(1)),build/qemu-virt)/faultline.img
@@ -130,5 +138,5 @@ $(GUEST_OUT)/%.result:
 	@$(PYTHON) -m tools.qemu run --tests --name "guest $*" \
 		--qemu $(QEMU) --kernel $(call guest_img,$*) \
 		--board-args "-machine $(QEMU_MACHINE) -cpu $(or $(guest_cpu_$*),cortex-a72) -m $(or $(guest_mem_$*),512M) -smp $(or $(guest_smp_$*),1)" \
-		$(guest_opts_$*) --append "$(or $(guest_args_$*),run=tests)" --timeout $(GUEST_TIMEOUT) \
+		$(guest_opts_$*) --append "$(or $(guest_args_$*),run=tests)" --timeout $(or $(guest_timeout_$*),$(GUEST_TIMEOUT)) \
 		--log $(GUEST_OUT)/$*.log > $@ 2>&1; cat $@

@@ -332,7 +332,7 @@ KTEST(bench_stage_marks)
 		if (m->stage == STAGE_DECODE)
 			KEXPECT_LT(pc - (uintptr_t)el1_abort_fast, 256);
 		if (m->stage >= STAGE_LOOKUP && m->stage <= STAGE_MAP)
-			KEXPECT_LT(pc + 8192 - (uintptr_t)do_page_fault_nostamp, 8192 + 4096);
+			KEXPECT_LT(pc + 8192 - (uintptr_t)do_page_fault_nostamp, 8192 + 8192);
 		per[m->stage]++;
 	}
 	KEXPECT_EQ(per[STAGE_ENTRY], 1);

@@ -27,7 +27,7 @@
 #define PRIV_PAGES 64      /* each CPU's own area */
 #define SHARED_PAGES 32    /* written by every CPU, one word each */
 #define SPAN 4             /* pages one protect or unmap covers */
-#define OPS 3000           /* operations per CPU */
+#define OPS 1500           /* operations per CPU */
 
 /* A word's value: who wrote it, where, and which write it was. */
 #define TAG(cpu, page, gen) (0xfa17000000000000ull | (uint64_t)(cpu) << 40 | \
