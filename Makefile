@@ -168,7 +168,7 @@ BENCH_KERNEL_SRC := $(addprefix bench/kernel/,env_kernel.c floors.c main.c vmasc
 GUEST_TEST_SRC := $(addprefix tests/guest/,ktest.c test_alloc.c test_bench.c test_board.c \
 	test_cache.c test_folio.c test_thp.c test_mm.c test_mmu.c test_percpu.c test_pmu.c \
 	test_traps.c)
-FAKE_SRC  := $(addprefix arch/fake/,cpu.c mmu.c ram.c)
+FAKE_SRC  := $(addprefix arch/fake/,cpu.c mmu.c ram.c sched.c)
 
 KSRC := $(ARCH_SRC) $(BOOT_SRC) $(BOARD_SRC) $(MM_SRC) $(LIB_SRC) $(BENCH_SRC) \
 	$(BENCH_KERNEL_SRC) $(GUEST_TEST_SRC)
