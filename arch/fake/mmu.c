@@ -19,6 +19,7 @@
 #include "mm/fault.h"
 #include "mm/percpu.h"
 #include "mm/pgtable.h"
+#include <arch/atomic.h>
 
 struct fake_stats fake_stats;
 
@@ -124,6 +125,7 @@ static void pte_store(pte_t *slot, pte_t v)
 
 void arch_pte_set(pte_t *slot, pte_t v)
 {
+	fake_step(); /* an interleaving point (<arch/sched.h>) */
 	pte_store(slot, v);
 	op_log(FAKE_OP_STORE, v, false, FAKE_BAR_NONE);
 }
