@@ -12,9 +12,15 @@
 #                 Debian's libfdt (what is compared: the top of fuzz_fdt.c);
 #                 a structure-aware mutator rewrites the mailbox, mini UART,
 #                 PrimeCell, /reserved-memory and PCI nodes' values
+#   fuzz_interleave  mm/ on 2-4 fake CPUs under the      tests/fuzz/corpus-interleave/
+#                 interleaving scheduler (arch/fake/sched.c): the input
+#                 chooses the operations and the interleaving; the outcome
+#                 must be a serial order's (top of fuzz_interleave.c). In
+#                 the tier only with SMP_MM=1 until mm/ is SMP-safe
+#                 (make build/fuzz/fuzz_interleave builds it any time)
 #
 # FUZZ_TIME is per target (seconds); fuzz_mm_g14/g16 run half of it,
-# fuzz_fdt runs FUZZ_FDT_TIME.
+# fuzz_fdt runs FUZZ_FDT_TIME, fuzz_interleave FUZZ_INTERLEAVE_TIME.
 
 FUZZ_CC := clang
 FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -DFAULTLINE_HOST -I. -Iarch/fake/include \
@@ -32,6 +38,13 @@ fuzz_time_fuzz_mm_g14 = $(shell echo $$(( ($(FUZZ_TIME) + 1) / 2 )))
 fuzz_time_fuzz_mm_g16 = $(fuzz_time_fuzz_mm_g14)
 FUZZ_FDT_TIME ?= 20
 fuzz_time_fuzz_fdt = $(FUZZ_FDT_TIME)
+fuzz_corpus_fuzz_interleave := tests/fuzz/corpus-interleave
+FUZZ_INTERLEAVE_TIME ?= 20
+fuzz_time_fuzz_interleave = $(FUZZ_INTERLEAVE_TIME)
+SMP_MM ?= 0
+ifeq ($(SMP_MM),1)
+FUZZ_TARGETS += fuzz_interleave
+endif
 
 # libfdt also defines fdt_next_node: faultline's is renamed in this build.
 FUZZ_FDT_CFLAGS := $(FUZZ_CFLAGS) -Dfdt_next_node=faultline_fdt_next_node
