@@ -73,6 +73,22 @@ build/host/tsan/test_percpu_tsan: tests/unit/tsan/test_percpu_tsan.c $(TSAN_SRC)
 	$(Q)$(call say,TSANLD,$@)clang $(TSAN_CFLAGS) -o $@ $< $(TSAN_SRC) -lcmocka -lpthread
 UNIT_TESTS += build/host/tsan/test_percpu_tsan
 
+# mm/ itself on NR_CPUS free-running fake CPUs under ThreadSanitizer: all
+# the portable sources again, in build/host/tsan/obj. In test-unit only with
+# SMP_MM=1 until mm/ is SMP-safe (make build/host/tsan/test_mm_smp_tsan
+# builds it any time).
+TSAN_OBJ := $(patsubst %.c,build/host/tsan/obj/%.o,$(HOST_SRC))
+build/host/tsan/obj/%.o: %.c tests/unit/rules.mk
+	@mkdir -p $(dir $@)
+	$(Q)$(call say,TSANCC,$<)clang $(TSAN_CFLAGS) -MMD -MP -c $< -o $@
+-include $(TSAN_OBJ:.o=.d)
+build/host/tsan/test_mm_smp_tsan: tests/unit/tsan/test_mm_smp_tsan.c $(TSAN_OBJ) $(HOST_HDRS) tests/unit/rules.mk
+	@mkdir -p $(dir $@)
+	$(Q)$(call say,TSANLD,$@)clang $(TSAN_CFLAGS) -o $@ $< $(TSAN_OBJ) -lcmocka -lpthread
+ifeq ($(SMP_MM),1)
+UNIT_TESTS += build/host/tsan/test_mm_smp_tsan
+endif
+
 .PHONY: unit test-unit
 unit: $(UNIT_TESTS) $(DTS_BLOBS) $(AARCH64_GRANULE_CHECKS)
 
