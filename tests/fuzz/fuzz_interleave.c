@@ -6,9 +6,10 @@
  * which picks the CPU of every next step from the input's tail. The same
  * operations then run on one CPU, serially, and the outcomes must agree.
  *
- * After the run: mm_check, and the page count balances (free pages +
- * resident data pages + table pages + the VMA pool's pages = what was free
- * before the first operation). The run is made twice: the same
+ * After the run: mm_check, the page count balances (free pages + resident
+ * data pages + table pages + the VMA pool's pages = what was free before
+ * the first operation), no entry broke break-before-make and no CPU's TLB
+ * holds a translation the tables no longer have (fake_tlb_stale). The run is made twice: the same
  * interleaving (the scheduler's hash of its (cpu, step) sequence) and the
  * same outcome, or the input does not replay.
  *
@@ -278,6 +279,9 @@ static void check_mm(void)
 	CHECK(mm_check(&mm) == 0);
 	CHECK(page_free_count() + mm_resident_pages(&mm) + mm_table_pages(&mm) +
 		      mm.vma_pool.nr_pages == balance0);
+	CHECK(fake_stats.bbm_violations == 0);
+	for (unsigned c = 0; c < NR_CPUS; c++)
+		CHECK(fake_tlb_stale(&pgt, c) == 0); /* every CPU was told of every change */
 }
 
 /* ---- the serial runs: one CPU, one order */
