@@ -34,13 +34,21 @@
  *   no VMA; two writers of one zero page allocated exactly one page between
  *   them, with both bytes in it. 2 CPUs x 3 operations, 3 x 2 or 4 x 1.
  *
- * Input: byte 0: bit 0 racing, bits [2:1] CPUs (2 + value % 3), bits [7:3]
- * operations per CPU; then 3 bytes per operation, CPU 0's first:
+ * Input: byte 0: bit 0 racing, bits [2:1] CPUs (2 + value % 3), bits [5:3]
+ * operations per CPU, bit 6 large folios (racing inputs: a first write
+ * may map 2 or 4 pages, mm_set_folios), bit 7 unused; then 3 bytes per operation, CPU 0's first:
  *   op: bits [2:0] kind (read, write, exec, munmap, mprotect, mmap, brk,
  *       write), [4:3] area (shared, private, heap, private), [6:5] prot
  *   a:  the page (modulo the area's size); brk: the heap's new size
  *   b:  the length (1 + b % 4 pages, racing 1 + b % 2); write: the value
  * and the rest is the interleaving (<arch/sched.h>'s encoding).
+ *
+ * Built with -DFUZZ_INTERLEAVE_BIG_LOCK (fuzz_interleave_locked), each
+ * operation runs under one fake spinlock: the CPUs still interleave (the
+ * lock's waits, the steps between operations) but mm/ sees one operation
+ * at a time, so every outcome must pass. That checks the harness itself
+ * (the scheduler, replay, the serial orders, what commutes) while mm/ is
+ * not SMP-safe, and is in the fuzz tier.
  *
  * FUZZ_INTERLEAVE_VERBOSE=1 in the environment prints each input's
  * operations, results and interleaving statistics.
@@ -52,6 +60,7 @@
 #include <arch/fake.h>
 #include <arch/atomic.h>
 #include <arch/sched.h>
+#include <arch/spinlock.h>
 #include "lib/errno.h"
 #include "mm/fault.h"
 #include "mm/mm.h"
@@ -89,6 +98,7 @@ struct op {
 static struct op prog[NR_CPUS][MAXOPS];
 static unsigned ncpus, nops;
 static bool racing;
+static unsigned folios;            /* mm_set_folios' orders */
 static const uint8_t *sched_in;
 static size_t sched_len;
 static bool verbose;
@@ -162,6 +172,7 @@ static void env_new(void)
 	for (unsigned c = 0; c < ncpus; c++)
 		CHECK(do_mmap(&mm, area_va(A_PRIV, c, 0), PRIV * P, PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, &out) == 0);
+	CHECK(mm_set_folios(&mm, folios) == 0);
 	mm.brk_limit = HEAP * P;
 	CHECK(do_brk(&mm, mm.start_brk + HEAP0 * P) == mm.start_brk + HEAP0 * P);
 	balance0 = page_free_count() + mm.vma_pool.nr_pages;
@@ -331,11 +342,23 @@ static void merges(unsigned *order, unsigned k, unsigned *left)
 
 static struct outcome conc;
 
+#ifdef FUZZ_INTERLEAVE_BIG_LOCK
+/* fuzz_interleave_locked: each operation under one lock (the harness's own check). */
+static arch_spinlock_t big_lock = ARCH_SPINLOCK_UNLOCKED;
+#endif
+
 static void cpu_prog(unsigned cpu, void *arg)
 {
 	(void)arg;
-	for (unsigned i = 0; i < nops; i++)
+	for (unsigned i = 0; i < nops; i++) {
+#ifdef FUZZ_INTERLEAVE_BIG_LOCK
+		arch_spin_lock(&big_lock);
+#endif
 		conc.ret[cpu][i] = run_op(cpu, &prog[cpu][i]);
+#ifdef FUZZ_INTERLEAVE_BIG_LOCK
+		arch_spin_unlock(&big_lock);
+#endif
+	}
 }
 
 static void concurrent(struct outcome *out, uint64_t *hash, struct fake_sched *s)
@@ -418,8 +441,8 @@ static void print_prog(void)
 					     "mprotect", "mmap", "brk", "write" };
 	static const char *const areas[] = { "shared", "private", "heap" };
 
-	fprintf(stderr, "%s, %u CPUs x %u operations, %zu schedule bytes\n",
-		racing ? "racing" : "commuting", ncpus, nops, sched_len);
+	fprintf(stderr, "%s, %u CPUs x %u operations, folios %#x, %zu schedule bytes\n",
+		racing ? "racing" : "commuting", ncpus, nops, folios, sched_len);
 	for (unsigned c = 0; c < ncpus; c++)
 		for (unsigned i = 0; i < nops; i++) {
 			const struct op *o = &prog[c][i];
@@ -462,7 +485,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	verbose = getenv("FUZZ_INTERLEAVE_VERBOSE") != NULL;
 	racing = data[0] & 1;
 	ncpus = 2 + ((data[0] >> 1) & 3) % (NR_CPUS - 1);
-	nops = 1 + (data[0] >> 3) % (racing ? race_ops[ncpus] : MAXOPS);
+	nops = 1 + ((data[0] >> 3) & 7) % (racing ? race_ops[ncpus] : MAXOPS);
+	/* Racing inputs only: a folio covers the untouched pages around a
+	   write, so writes to neighbouring pages stop commuting. */
+	folios = racing && (data[0] & 0x40) ? BIT(1) | BIT(2) : 0;
 	if (size < 1 + 3 * (size_t)ncpus * nops)
 		return 0;
 	for (unsigned c = 0; c < ncpus; c++)

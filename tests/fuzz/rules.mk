@@ -18,6 +18,9 @@
 #                 must be a serial order's (top of fuzz_interleave.c). In
 #                 the tier only with SMP_MM=1 until mm/ is SMP-safe
 #                 (make build/fuzz/fuzz_interleave builds it any time)
+#   fuzz_interleave_locked  the same with each operation     tests/fuzz/corpus-interleave/
+#                 under one lock: the harness's own check (every outcome
+#                 must pass), in the tier now
 #
 # FUZZ_TIME is per target (seconds); fuzz_mm_g14/g16 run half of it,
 # fuzz_fdt runs FUZZ_FDT_TIME, fuzz_interleave FUZZ_INTERLEAVE_TIME.
@@ -27,7 +30,7 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g $(WARN) -DFAULTLINE_HOST -I. -Iarch/fake/includ
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-fsanitize-coverage-ignorelist=tests/fuzz/coverage.ignore
 FUZZ_TIME ?= 30
-FUZZ_TARGETS := fuzz_mm fuzz_mm_g14 fuzz_mm_g16 fuzz_cmdline fuzz_fdt
+FUZZ_TARGETS := fuzz_mm fuzz_mm_g14 fuzz_mm_g16 fuzz_cmdline fuzz_fdt fuzz_interleave_locked
 fuzz_corpus_fuzz_mm := tests/fuzz/corpus
 fuzz_corpus_fuzz_cmdline := tests/fuzz/corpus-cmdline
 fuzz_corpus_fuzz_fdt := tests/fuzz/corpus_fdt
@@ -39,8 +42,10 @@ fuzz_time_fuzz_mm_g16 = $(fuzz_time_fuzz_mm_g14)
 FUZZ_FDT_TIME ?= 20
 fuzz_time_fuzz_fdt = $(FUZZ_FDT_TIME)
 fuzz_corpus_fuzz_interleave := tests/fuzz/corpus-interleave
+fuzz_corpus_fuzz_interleave_locked := tests/fuzz/corpus-interleave
 FUZZ_INTERLEAVE_TIME ?= 20
 fuzz_time_fuzz_interleave = $(FUZZ_INTERLEAVE_TIME)
+fuzz_time_fuzz_interleave_locked = $(shell echo $$(( ($(FUZZ_INTERLEAVE_TIME) + 1) / 2 )))
 SMP_MM ?= 0
 ifeq ($(SMP_MM),1)
 FUZZ_TARGETS += fuzz_interleave
@@ -56,6 +61,10 @@ build/fuzz/fuzz_fdt: tests/fuzz/fuzz_fdt.c $(HOST_SRC) $(wildcard lib/*.h)
 build/fuzz/fuzz_mm_g%: tests/fuzz/fuzz_mm.c $(HOST_SRC) $(wildcard mm/*.h lib/*.h bench/*.h arch/fake/include/arch/*.h) tests/fuzz/coverage.ignore
 	@mkdir -p $(dir $@)
 	$(Q)$(call say,FUZZCC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) -DFAKE_GRANULE_SHIFT=$* -o $@ $< $(HOST_SRC)
+
+build/fuzz/fuzz_interleave_locked: tests/fuzz/fuzz_interleave.c $(HOST_SRC) $(wildcard mm/*.h lib/*.h bench/*.h arch/fake/include/arch/*.h) tests/fuzz/coverage.ignore
+	@mkdir -p $(dir $@)
+	$(Q)$(call say,FUZZCC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) -DFUZZ_INTERLEAVE_BIG_LOCK -o $@ $< $(HOST_SRC)
 
 build/fuzz/%: tests/fuzz/%.c $(HOST_SRC) $(wildcard mm/*.h lib/*.h bench/*.h arch/fake/include/arch/*.h) tests/fuzz/coverage.ignore
 	@mkdir -p $(dir $@)
