@@ -73,6 +73,13 @@ build/host/tsan/test_percpu_tsan: tests/unit/tsan/test_percpu_tsan.c $(TSAN_SRC)
 	$(Q)$(call say,TSANLD,$@)clang $(TSAN_CFLAGS) -o $@ $< $(TSAN_SRC) -lcmocka -lpthread
 UNIT_TESTS += build/host/tsan/test_percpu_tsan
 
+# The interleaving scheduler's own tests again under ThreadSanitizer: the
+# baton must order each fake CPU's steps after the previous CPU's.
+build/host/tsan/test_interleave: tests/unit/test_interleave.c $(TSAN_SRC) arch/fake/sched.c $(HOST_HDRS) tests/unit/rules.mk
+	@mkdir -p $(dir $@)
+	$(Q)$(call say,TSANLD,$@)clang $(TSAN_CFLAGS) -o $@ $< $(TSAN_SRC) arch/fake/sched.c -lcmocka -lpthread
+UNIT_TESTS += build/host/tsan/test_interleave
+
 # mm/ itself on NR_CPUS free-running fake CPUs under ThreadSanitizer: all
 # the portable sources again, in build/host/tsan/obj. In test-unit only with
 # SMP_MM=1 until mm/ is SMP-safe (make build/host/tsan/test_mm_smp_tsan
