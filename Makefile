@@ -159,7 +159,7 @@ ARCH_SRC  := $(addprefix arch/aarch64/,atomic.c cache.S cpuid.c esr.c exception.
 	mmu.c pmu.c psci.c semihost.c stop.c timer.c tlb.c vectors.S zero.S)
 BOOT_SRC  := $(addprefix boot/,entry.S main.c ram.c)
 BOARD_SRC := $(addprefix board/,board.c gpio.c mailbox.c miniuart.c pl011.c)
-MM_SRC    := $(addprefix mm/,brk.c cut.c fault.c mm.c mmap.c objpool.c page_alloc.c \
+MM_SRC    := $(addprefix mm/,brk.c cut.c fault.c mm.c mm_lock.c mmap.c objpool.c page_alloc.c \
 	percpu.c pgtable.c rbtree.c segv.c vma.c)
 LIB_SRC   := $(addprefix lib/,cmdline.c console.c dt.c errno.c fdt.c parse.c \
 	printf.c reason.c string.c)

@@ -12,6 +12,8 @@ const char *errno_name(int err)
 		return "ENOENT";
 	case EIO:
 		return "EIO";
+	case EAGAIN:
+		return "EAGAIN";
 	case ENOMEM:
 		return "ENOMEM";
 	case EFAULT:

@@ -7,6 +7,7 @@
 
 #define ENOENT 2  /* no such entry (device-tree node, property) */
 #define EIO 5     /* device or hardware did not answer */
+#define EAGAIN 11 /* another CPU got there first: try again */
 #define ENOMEM 12 /* out of memory (pages, table pages, VMA slots) */
 #define EFAULT 14 /* bad address: no VMA, or the VMA forbids the access */
 #define EBUSY 16  /* range already in use */

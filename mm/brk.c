@@ -25,10 +25,11 @@
  * faultline has none, so the gap of next is its vm_start.
  */
 #include "mm/vma.h"
+#include "mm/mm_lock.h"
 
 #define HEAP_FLAGS (VM_READ | VM_WRITE | VM_HEAP)
 
-vaddr_t do_brk(struct mm_struct *mm, vaddr_t brk)
+static vaddr_t brk_locked(struct mm_struct *mm, vaddr_t brk)
 {
 	vaddr_t newbrk, oldbrk;
 	struct vm_area_struct *vma, *prev, *spare = NULL;
@@ -81,4 +82,15 @@ vaddr_t do_brk(struct mm_struct *mm, vaddr_t brk)
 done:
 	mm->brk = brk;
 	return brk;
+}
+
+/* brk(2) holds the mm as a writer (mm/mm_lock.h) for its whole change. */
+vaddr_t do_brk(struct mm_struct *mm, vaddr_t brk)
+{
+	vaddr_t ret;
+
+	mm_write_lock(mm);
+	ret = brk_locked(mm, brk);
+	mm_write_unlock(mm);
+	return ret;
 }

@@ -30,6 +30,7 @@
 #include "lib/assert.h"
 #include "lib/errno.h"
 #include "mm/mm.h"
+#include "mm/mm_lock.h"
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
 
@@ -50,6 +51,7 @@ static_assert(MM_READ == VM_READ && MM_WRITE == VM_WRITE && MM_EXEC == VM_EXEC,
  */
 struct vm_fault {
 	struct mm_struct *mm;
+	struct mm_pcpu *pc; /* this CPU's part of mm: counters, lookup cache */
 	struct vm_area_struct *vma;
 	vaddr_t address;
 	unsigned flags;  /* FAULT_* */
@@ -118,7 +120,7 @@ PATH paddr_t new_zeroed_page(struct vm_fault *vmf)
 	paddr_t pa = page_alloc();
 
 	if (unlikely(!pa)) {
-		vmf->mm->nr_fault_oom++;
+		vmf->pc->pcpu_nr_fault_oom++;
 		return 0;
 	}
 	STAMP(vmf, STAGE_ALLOC);
@@ -185,7 +187,12 @@ static __attribute__((noinline)) int do_anonymous_folio(struct mm_struct *mm,
 		if (unlikely(stamps))
 			arch_pte_publish(); /* the zeroing complete: not billed to map */
 		STAMP_SHARED(stamps, STAGE_ZERO);
-		pgt_install_run(first, base, pa, n, write_access(vma->vm_flags));
+		if (unlikely(!pgt_install_run(first, base, pa, n, write_access(vma->vm_flags)))) {
+			/* another CPU's fault took a slot of the run first */
+			page_free_run(pa, n);
+			mm->nr_fault_lost++;
+			return 0;
+		}
 		if (order) {
 			mm->nr_fault_folio++;
 			mm->nr_folio_pages += n;
@@ -195,6 +202,19 @@ static __attribute__((noinline)) int do_anonymous_folio(struct mm_struct *mm,
 		STAMP_SHARED(stamps, STAGE_MAP);
 		return 0;
 	}
+}
+
+/*
+ * Another CPU's fault changed the entry first (its compare-and-swap won):
+ * this fault's fresh page goes back, the fault ends, and the access is
+ * retried against the winner's entry (faulting again only if that does
+ * not allow it). Linux's equivalent is the !pte_same() exit under the PTL.
+ */
+static __attribute__((noinline)) int lost_race(struct mm_pcpu *pc, paddr_t pa)
+{
+	page_free(pa);
+	pc->pcpu_nr_fault_lost++;
+	return 0;
 }
 
 /*
@@ -210,9 +230,13 @@ PATH int do_anonymous_page(struct vm_fault *vmf)
 	paddr_t pa;
 
 	if (!(vmf->flags & FAULT_WRITE)) {
-		pgt_install(vmf->pte, arch_pte_leaf(vmf->mm->zero_pa,
-						    vm_flags & (VM_READ | VM_EXEC), PGT_LAST_LEVEL));
-		vmf->mm->nr_fault_zero++;
+		if (unlikely(!pgt_install(vmf->pte,
+					  arch_pte_leaf(vmf->mm->zero_pa, vm_flags & (VM_READ | VM_EXEC),
+							PGT_LAST_LEVEL)))) {
+			vmf->pc->pcpu_nr_fault_lost++;
+			return 0;
+		}
+		vmf->pc->pcpu_nr_fault_zero++;
 		STAMP(vmf, STAGE_MAP);
 		return 0;
 	}
@@ -222,8 +246,10 @@ PATH int do_anonymous_page(struct vm_fault *vmf)
 	pa = new_zeroed_page(vmf);
 	if (unlikely(!pa))
 		return -ENOMEM;
-	pgt_install(vmf->pte, arch_pte_leaf(pa, write_access(vm_flags), PGT_LAST_LEVEL));
-	vmf->mm->nr_fault_anon++;
+	if (unlikely(!pgt_install(vmf->pte, arch_pte_leaf(pa, write_access(vm_flags),
+							    PGT_LAST_LEVEL))))
+		return lost_race(vmf->pc, pa);
+	vmf->pc->pcpu_nr_fault_anon++;
 	STAMP(vmf, STAGE_MAP);
 	return 0;
 }
@@ -250,13 +276,21 @@ PATH int do_anonymous_page(struct vm_fault *vmf)
  * The zero-page write is tested first, being the common case; the entry's
  * attributes are decoded only for the others.
  */
+/* Whether pa is the huge zero page (read once: another CPU may set it). */
+PATH bool huge_zero_at(struct mm_struct *mm, paddr_t pa)
+{
+	uint64_t hz = arch_read_once(&mm->huge_zero_pa);
+
+	return hz && pa == hz;
+}
+
 PATH int present_leaf(struct vm_fault *vmf, pte_t *slot, int level, pte_t e)
 {
 	struct mm_struct *mm = vmf->mm;
 	unsigned long access = vmf->vma->vm_flags & VM_ACCESS;
 	paddr_t pa = arch_pte_addr(e, level);
 	bool zero = level == PGT_LAST_LEVEL ? pa == mm->zero_pa
-					    : mm->huge_zero_pa && pa == mm->huge_zero_pa;
+					    : huge_zero_at(mm, pa);
 	unsigned attrs;
 
 	if ((vmf->flags & (FAULT_WRITE | FAULT_ACCESS_FLAG)) == FAULT_WRITE &&
@@ -264,44 +298,62 @@ PATH int present_leaf(struct vm_fault *vmf, pte_t *slot, int level, pte_t e)
 		pa = new_zeroed_page(vmf);
 		if (unlikely(!pa))
 			return -ENOMEM;
-		pgt_replace(slot, PGT_LAST_LEVEL, vmf->address, e,
-			    arch_pte_leaf(pa, write_access(access), PGT_LAST_LEVEL));
-		mm->nr_fault_cow++;
+		if (unlikely(!pgt_replace(slot, PGT_LAST_LEVEL, vmf->address, e,
+					  arch_pte_leaf(pa, write_access(access), PGT_LAST_LEVEL))))
+			return lost_race(vmf->pc, pa);
+		vmf->pc->pcpu_nr_fault_cow++;
 		STAMP(vmf, STAGE_MAP);
 		return 0;
 	}
 	attrs = arch_pte_attrs(e, level);
 	if (vmf->flags & FAULT_ACCESS_FLAG) {
-		pgt_touch(slot, vmf->address, arch_pte_leaf(pa, attrs, level));
-		mm->nr_fault_af++;
+		if (pgt_touch(slot, vmf->address, e, arch_pte_leaf(pa, attrs, level)))
+			vmf->pc->pcpu_nr_fault_af++;
+		else
+			vmf->pc->pcpu_nr_fault_lost++;
 		return 0;
 	}
 	if (!zero && (vmf->flags & FAULT_ACCESS & ~attrs)) {
+		bool done;
+
 		if (level == PGT_LAST_LEVEL && (attrs & MM_CONT))
-			pgt_rewrite_cont(slot, vmf->address, (unsigned)access);
+			done = pgt_rewrite_cont(slot, vmf->address, (unsigned)access);
 		else
-			pgt_replace(slot, level, vmf->address, e,
-				    arch_pte_leaf(pa, (unsigned)access, level));
-		mm->nr_fault_wp++;
+			done = pgt_replace(slot, level, vmf->address, e,
+					   arch_pte_leaf(pa, (unsigned)access, level));
+		if (done)
+			vmf->pc->pcpu_nr_fault_wp++;
+		else
+			vmf->pc->pcpu_nr_fault_lost++;
 		return 0;
 	}
 	pgt_fix_spurious(vmf->address);
-	mm->nr_fault_spurious++;
+	vmf->pc->pcpu_nr_fault_spurious++;
 	return 0;
 }
 
-/* The huge zero page, allocated and zeroed on first use; 0 if no aligned run. */
+/*
+ * The huge zero page, allocated and zeroed on first use; 0 if no aligned
+ * run. Two CPUs may allocate it at once: the first to swap it in wins, the
+ * other gives its run back.
+ */
 static paddr_t huge_zero(struct mm_struct *mm)
 {
-	if (!mm->huge_zero_pa) {
+	uint64_t seen = arch_load_acquire(&mm->huge_zero_pa);
+
+	if (!seen) {
 		paddr_t pa = page_alloc_aligned(BLOCK_ORDER);
 
 		if (!pa)
 			return 0;
 		arch_zero_pages(arch_phys_to_virt(pa), BIT(BLOCK_ORDER));
-		mm->huge_zero_pa = pa;
+		if (!arch_cmpxchg(&mm->huge_zero_pa, &seen, pa)) {
+			page_free_run(pa, BIT(BLOCK_ORDER));
+			return seen;
+		}
+		seen = pa;
 	}
-	return mm->huge_zero_pa;
+	return seen;
 }
 
 /* huge_fault's answer when it maps no block: go on with the page path (Linux's VM_FAULT_FALLBACK). */
@@ -322,8 +374,10 @@ static paddr_t huge_zero(struct mm_struct *mm)
  * empty, then ALLOC, ZERO (a write) and MAP.
  */
 static int huge_fault(struct mm_struct *mm, const struct vm_area_struct *vma,
-		      vaddr_t address, unsigned flags, bool stamps, pte_t *slot)
+		      vaddr_t address, unsigned flags, bool stamps, pte_t *upper,
+		      int upper_level)
 {
+	pte_t *slot = upper_level == BLOCK_LEVEL ? upper : NULL;
 	vaddr_t base = ALIGN_DOWN(address, BLOCK_SIZE);
 	bool write = flags & FAULT_WRITE;
 	unsigned attrs;
@@ -354,16 +408,22 @@ static int huge_fault(struct mm_struct *mm, const struct vm_area_struct *vma,
 	} else {
 		attrs = (unsigned)(vma->vm_flags & (VM_READ | VM_EXEC));
 	}
-	if (slot) { /* the table holding the slot is there: one empty entry */
-		pgt_install(slot, arch_pte_leaf(pa, attrs, BLOCK_LEVEL));
-	} else {
-		err = pgt_map(mm->pgt, base, pa, BLOCK_SIZE, attrs, 0);
-		if (err) { /* -ENOMEM: a table above the block */
-			assert(err == -ENOMEM);
+	if (!slot) { /* tables above the block are missing: link them */
+		slot = pgt_alloc_to(mm->pgt, upper, upper_level, address, BLOCK_LEVEL, &err);
+		if (!slot && err == -ENOMEM) {
 			if (write)
 				page_free_run(pa, BIT(BLOCK_ORDER));
 			return err;
 		}
+		if (slot)
+			mm->nr_table_lost += (unsigned)err;
+	}
+	if (!slot || !pgt_install(slot, arch_pte_leaf(pa, attrs, BLOCK_LEVEL))) {
+		/* another CPU's fault mapped or claimed the slot first */
+		if (write)
+			page_free_run(pa, BIT(BLOCK_ORDER));
+		mm->nr_fault_lost++;
+		return 0;
 	}
 	if (write) {
 		mm->nr_fault_thp++;
@@ -399,11 +459,13 @@ static __attribute__((noinline)) pte_t *fault_upper(struct mm_struct *mm,
 {
 	int level, err;
 	pte_t *slot = pgt_descend(mm->pgt, address, BLOCK_LEVEL, &level);
-	pte_t e = *slot;
+	pte_t e = arch_pte_read(slot);
+	uint64_t huge_zero_pa = arch_read_once(&mm->huge_zero_pa);
 
 	if (arch_pte_present(e) && !arch_pte_is_table(e, level)) {
 		struct vm_fault vmf = {
 			.mm = mm,
+			.pc = &mm->pcpu[arch_cpu_id()],
 			.vma = (struct vm_area_struct *)vma,
 			.address = address,
 			.flags = flags,
@@ -415,23 +477,29 @@ static __attribute__((noinline)) pte_t *fault_upper(struct mm_struct *mm,
 			return NULL;
 		}
 		if ((flags & (FAULT_WRITE | FAULT_ACCESS_FLAG)) == FAULT_WRITE &&
-		    mm->huge_zero_pa && arch_pte_addr(e, level) == mm->huge_zero_pa) {
+		    huge_zero_pa && arch_pte_addr(e, level) == huge_zero_pa) {
 			/* the huge zero block into zero pages; the page path replaces one */
 			err = pgt_split_block(mm->pgt, address, mm->zero_pa);
-			if (err < 0) {
+			if (err == -ENOMEM) {
 				mm->nr_fault_oom++;
 				*ret = err;
 				return NULL;
 			}
-			mm->nr_thp_zero_split++;
-			return pgt_walk(mm->pgt, address);
+			if (err > 0)
+				mm->nr_thp_zero_split++;
+			slot = pgt_walk(mm->pgt, address);
+			if (err == -EAGAIN || !slot) { /* another CPU's fault was first */
+				mm->nr_fault_lost++;
+				*ret = 0;
+				return NULL;
+			}
+			return slot;
 		}
 		*ret = present_leaf(&vmf, slot, BLOCK_LEVEL, e);
 		return NULL;
 	}
 	if (mm->thp && !arch_pte_present(e)) {
-		err = huge_fault(mm, vma, address, flags, stamps,
-				 level == BLOCK_LEVEL ? slot : NULL);
+		err = huge_fault(mm, vma, address, flags, stamps, slot, level);
 		if (err != HUGE_FALLBACK) {
 			if (err == -ENOMEM)
 				mm->nr_fault_oom++;
@@ -441,12 +509,32 @@ static __attribute__((noinline)) pte_t *fault_upper(struct mm_struct *mm,
 	}
 	/* a fallback changed no entry: the tables go on from where the descent stopped */
 	slot = pgt_alloc_from(mm->pgt, slot, level, address, &err);
-	if (unlikely(!slot)) {
-		if (err == -ENOMEM)
-			mm->nr_fault_oom++;
-		*ret = err == -ENOMEM ? -ENOMEM : -EFAULT;
+	if (likely(slot)) {
+		mm->nr_table_lost += (unsigned)err;
+		return slot;
 	}
-	return slot;
+	if (err == -ENOMEM)
+		mm->nr_fault_oom++;
+	if (err == -EAGAIN) /* another CPU's fault is changing a slot on the way */
+		mm->nr_fault_lost++;
+	*ret = err == -ENOMEM ? -ENOMEM : err == -EAGAIN ? 0 : -EFAULT;
+	return NULL;
+}
+
+/*
+ * An invalid entry that is not empty, under a VMA that allows the access:
+ * ARCH_PTE_BUSY, another CPU's fault between a break and a make (or
+ * claiming a folio's slots): this fault ends, and the access is retried
+ * once the owner has written the entry. A kept entry cannot be here (a
+ * writer makes kept entries valid before a VMA allows access to them):
+ * -EFAULT, as for a leaf the fault path does not map.
+ */
+static __attribute__((noinline)) int busy_slot(struct mm_struct *mm, pte_t pte)
+{
+	if (pte != ARCH_PTE_BUSY)
+		return -EFAULT;
+	mm->nr_fault_lost++;
+	return 0;
 }
 
 /*
@@ -473,10 +561,12 @@ PATH int handle_mm_fault(struct vm_fault *vmf)
 	if (unlikely(!vmf->pte))
 		return ret;
 	STAMP(vmf, STAGE_WALK);
-	pte = *vmf->pte;
-	if (likely(!arch_pte_valid(pte)))
+	pte = arch_pte_read(vmf->pte);
+	if (likely(!pte))
 		return do_anonymous_page(vmf);
-	return present_leaf(vmf, vmf->pte, PGT_LAST_LEVEL, pte);
+	if (likely(arch_pte_valid(pte)))
+		return present_leaf(vmf, vmf->pte, PGT_LAST_LEVEL, pte);
+	return busy_slot(vmf->mm, pte);
 }
 
 /*
@@ -487,23 +577,32 @@ PATH int handle_mm_fault(struct vm_fault *vmf)
 PATH int fault(struct mm_struct *mm, vaddr_t addr, unsigned flags, bool stamps,
 	       bool marks)
 {
-	struct vm_fault vmf = {
+	struct mm_pcpu *pc = &mm->pcpu[arch_cpu_id()];
+	struct vm_fault vmf;
+	int ret;
+
+	/* No writer changes the VMAs or the entries until mm_fault_exit. */
+	mm_fault_enter(mm, &pc->pcpu_in_fault);
+	vmf = (struct vm_fault){
 		.mm = mm,
-		.vma = vma_lookup(mm, addr),
+		.pc = pc,
+		.vma = vma_lookup_pc(mm, pc, addr),
 		.address = addr,
 		.flags = flags,
 		.stamps = stamps,
 		.marks = marks,
 	};
-
 	/* One test: the access bit must be in vm_flags, FAULT_OTHER never is. */
 	if (unlikely(!vmf.vma ||
 		     (flags & (FAULT_ACCESS | FAULT_OTHER) & ~vmf.vma->vm_flags))) {
-		mm->nr_fault_segv++;
-		return -EFAULT;
+		pc->pcpu_nr_fault_segv++;
+		ret = -EFAULT;
+	} else {
+		STAMP(&vmf, STAGE_LOOKUP);
+		ret = handle_mm_fault(&vmf);
 	}
-	STAMP(&vmf, STAGE_LOOKUP);
-	return handle_mm_fault(&vmf);
+	mm_fault_exit(&pc->pcpu_in_fault);
+	return ret;
 }
 
 int do_page_fault(struct mm_struct *mm, vaddr_t addr, unsigned flags)

@@ -1,5 +1,6 @@
 /* An mm's life (init, destroy), its invariant checker and its dump. */
 #include "mm/mm.h"
+#include "mm/mm_lock.h"
 #include "lib/assert.h"
 #include "lib/errno.h"
 #include "lib/printf.h"
@@ -200,7 +201,7 @@ static int check_pages(struct mm_struct *mm, const struct vm_area_struct *vma,
 	return 0;
 }
 
-int mm_check(struct mm_struct *mm)
+static int check_locked(struct mm_struct *mm)
 {
 	const struct vm_area_struct *v, *prev = NULL;
 	const uint64_t *zero;
@@ -242,11 +243,13 @@ int mm_check(struct mm_struct *mm)
 		FAIL("map_count %zu, list %zu, tree %ld", mm->map_count, count, nodes);
 	if (mm->vma_pool.nr_objs != count)
 		FAIL("%zu VMA objects allocated for %zu VMAs", mm->vma_pool.nr_objs, count);
-	if (mm->vmacache) {
-		for (v = mm->mmap; v && v != mm->vmacache; v = v->vm_next)
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++) {
+		const struct vm_area_struct *c = mm->pcpu[cpu].pcpu_vmacache;
+
+		for (v = mm->mmap; c && v && v != c; v = v->vm_next)
 			;
-		if (!v)
-			FAIL("the lookup cache points to no VMA of the mm");
+		if (c && !v)
+			FAIL("CPU %u's lookup cache points to no VMA of the mm", cpu);
 	}
 	if (pages != mm_resident_pages(mm))
 		FAIL("%zu data pages mapped, the counters say %zu", pages,
@@ -258,6 +261,17 @@ int mm_check(struct mm_struct *mm)
 		if (zero[i])
 			FAIL("the zero page is not zero at +%#zx", i * sizeof(*zero));
 	return 0;
+}
+
+/* mm_check holds the mm as a writer: no fault changes it while it is read. */
+int mm_check(struct mm_struct *mm)
+{
+	int ret;
+
+	mm_write_lock(mm);
+	ret = check_locked(mm);
+	mm_write_unlock(mm);
+	return ret;
 }
 
 void mm_dump(struct mm_struct *mm)

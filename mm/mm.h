@@ -35,6 +35,7 @@
 #include "mm/objpool.h"
 #include "mm/rbtree.h"
 #include <arch/percpu.h>
+#include <arch/spinlock.h>
 
 struct pgtable;
 
@@ -94,15 +95,22 @@ struct vm_area_struct {
 	X(nr_fault_spurious) /* entry already allowed it: TLB flushed */       \
 	X(nr_fault_segv)     /* no VMA, or the VMA forbids the access */       \
 	X(nr_fault_oom)      /* no page for data or tables */                  \
+	X(nr_fault_lost)     /* another CPU changed the entry first: this      \
+				fault's page (if any) given back, the access   \
+				retried (SMP; a spurious fault in Linux) */    \
+	X(nr_fault_retry)    /* a writer held the mm: waited, looked again */  \
+	X(nr_table_lost)     /* a table another CPU linked first: ours freed */\
 	X(nr_pages_freed)    /* data pages given back (munmap, brk) */
 
 #define MM_PCPU_SIZE 256
 
-struct mm_pcpu {
+struct __attribute__((aligned(64))) mm_pcpu {
 	union {
 		struct {
 			struct vm_area_struct *pcpu_vmacache; /* last find_vma
 								 hit, or NULL */
+			uint64_t pcpu_in_fault; /* 1 while this CPU runs a
+						   fault of the mm (mm_fault_enter) */
 #define MM_COUNTER_FIELD(name) uint64_t pcpu_##name;
 			MM_COUNTERS(MM_COUNTER_FIELD)
 #undef MM_COUNTER_FIELD
@@ -113,6 +121,17 @@ struct mm_pcpu {
 static_assert(sizeof(struct mm_pcpu) == MM_PCPU_SIZE, "an mm's per-CPU part");
 
 struct mm_struct {
+	/*
+	 * The writers' side (mm/mm_lock.h): lock serialises the writers
+	 * (mmap, munmap, mprotect, brk), seq is odd while one of them
+	 * changes the VMAs or entries. Every fault reads seq; only writers
+	 * write either, so they have a cache line of their own.
+	 */
+	struct {
+		arch_spinlock_t lock;
+		uint64_t seq;
+	} __attribute__((aligned(64))) wr;
+
 	struct vm_area_struct *mmap;    /* lowest VMA (list head) */
 	struct rb_root mm_rb;
 	bool vmacache_on;               /* benchmarks switch it off (the
@@ -164,6 +183,9 @@ struct mm_struct {
 #define nr_fault_spurious MM_THIS_CPU(nr_fault_spurious)
 #define nr_fault_segv MM_THIS_CPU(nr_fault_segv)
 #define nr_fault_oom MM_THIS_CPU(nr_fault_oom)
+#define nr_fault_lost MM_THIS_CPU(nr_fault_lost)
+#define nr_fault_retry MM_THIS_CPU(nr_fault_retry)
+#define nr_table_lost MM_THIS_CPU(nr_table_lost)
 #define nr_pages_freed MM_THIS_CPU(nr_pages_freed)
 #define vmacache MM_THIS_CPU(vmacache)
 
@@ -259,16 +281,23 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, vaddr_t addr);
 /*
  * vma_lookup: the VMA containing addr, or NULL. The fault path's lookup:
  * the cached VMA is tested inline (one unsigned compare covers both ends),
- * and only a miss calls find_vma.
+ * and only a miss calls find_vma. vma_lookup_pc: the same with this CPU's
+ * part of mm already at hand.
  */
-static inline struct vm_area_struct *vma_lookup(struct mm_struct *mm, vaddr_t addr)
+static inline struct vm_area_struct *vma_lookup_pc(struct mm_struct *mm, struct mm_pcpu *pc,
+						   vaddr_t addr)
 {
-	struct vm_area_struct *vma = mm->vmacache;
+	struct vm_area_struct *vma = pc->pcpu_vmacache;
 
 	if (likely(vma && addr - vma->vm_start < vma->vm_end - vma->vm_start))
 		return vma;
 	vma = find_vma(mm, addr);
 	return vma && vma->vm_start <= addr ? vma : NULL;
+}
+
+static inline struct vm_area_struct *vma_lookup(struct mm_struct *mm, vaddr_t addr)
+{
+	return vma_lookup_pc(mm, &mm->pcpu[arch_cpu_id()], addr);
 }
 
 /* find_vma_prev: find_vma, and the VMA before that address in *pprev (or NULL). */

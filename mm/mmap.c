@@ -14,6 +14,7 @@
  * mm/cut.c.
  */
 #include "mm/vma.h"
+#include "mm/mm_lock.h"
 #include "lib/assert.h"
 #include "lib/errno.h"
 #include "mm/page_alloc.h"
@@ -101,8 +102,8 @@ static vaddr_t get_unmapped_area(struct mm_struct *mm, uint64_t len)
 	}
 }
 
-int do_mmap(struct mm_struct *mm, vaddr_t addr, uint64_t len, unsigned prot,
-	    unsigned flags, vaddr_t *out)
+static int mmap_locked(struct mm_struct *mm, vaddr_t addr, uint64_t len, unsigned prot,
+		       unsigned flags, vaddr_t *out)
 {
 	const unsigned known = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
 			       MAP_FIXED_NOREPLACE;
@@ -168,7 +169,7 @@ int do_mmap(struct mm_struct *mm, vaddr_t addr, uint64_t len, unsigned prot,
 	return 0;
 }
 
-int do_munmap(struct mm_struct *mm, vaddr_t addr, uint64_t len)
+static int munmap_locked(struct mm_struct *mm, vaddr_t addr, uint64_t len)
 {
 	struct vm_area_struct *spare = NULL;
 
@@ -219,7 +220,7 @@ int do_munmap(struct mm_struct *mm, vaddr_t addr, uint64_t len)
  * reported where Linux validates prot; a hole is found before anything
  * changes, where Linux has already changed the VMAs below it (docs/linux.md).
  */
-int do_mprotect(struct mm_struct *mm, vaddr_t start, uint64_t len, unsigned prot)
+static int mprotect_locked(struct mm_struct *mm, vaddr_t start, uint64_t len, unsigned prot)
 {
 	struct vm_area_struct *first, *last, *v, *spares[2] = { NULL, NULL };
 	unsigned grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
@@ -294,4 +295,39 @@ int do_mprotect(struct mm_struct *mm, vaddr_t start, uint64_t len, unsigned prot
 	assert(used == need);
 	vma_merge_range(mm, start, end);
 	return 0;
+}
+
+/*
+ * The system calls: each holds the mm as a writer (mm/mm_lock.h) for its
+ * whole change, so no fault sees a VMA or an entry half changed.
+ */
+int do_mmap(struct mm_struct *mm, vaddr_t addr, uint64_t len, unsigned prot,
+	    unsigned flags, vaddr_t *out)
+{
+	int ret;
+
+	mm_write_lock(mm);
+	ret = mmap_locked(mm, addr, len, prot, flags, out);
+	mm_write_unlock(mm);
+	return ret;
+}
+
+int do_munmap(struct mm_struct *mm, vaddr_t addr, uint64_t len)
+{
+	int ret;
+
+	mm_write_lock(mm);
+	ret = munmap_locked(mm, addr, len);
+	mm_write_unlock(mm);
+	return ret;
+}
+
+int do_mprotect(struct mm_struct *mm, vaddr_t start, uint64_t len, unsigned prot)
+{
+	int ret;
+
+	mm_write_lock(mm);
+	ret = mprotect_locked(mm, start, len, prot);
+	mm_write_unlock(mm);
+	return ret;
 }

@@ -29,6 +29,7 @@
 #include "lib/errno.h"
 #include "lib/printf.h"
 #include "mm/page_alloc.h"
+#include <arch/atomic.h>
 
 #define PTRS PGT_PTES
 #define LAST PGT_LAST_LEVEL
@@ -90,7 +91,7 @@ static paddr_t table_alloc(struct pgtable *pgt)
 
 	if (likely(pa)) {
 		arch_zero_page(arch_phys_to_virt(pa));
-		pgt->table_pages++;
+		arch_fetch_add(&pgt->table_pages, 1);
 	}
 	return pa;
 }
@@ -98,7 +99,7 @@ static paddr_t table_alloc(struct pgtable *pgt)
 static void table_free(struct pgtable *pgt, paddr_t pa)
 {
 	page_free(pa);
-	pgt->table_pages--;
+	arch_fetch_add(&pgt->table_pages, (uint64_t)-1);
 }
 
 static bool table_empty(const pte_t *table)
@@ -150,16 +151,24 @@ void pgt_destroy(struct pgtable *pgt)
  * Single-address walks (the fault path).
  */
 
-pte_t *pgt_alloc_from(struct pgtable *pgt, pte_t *slot, int level, vaddr_t va, int *err)
+pte_t *pgt_alloc_to(struct pgtable *pgt, pte_t *slot, int level, vaddr_t va, int stop,
+		    int *err)
 {
-	for (; level < LAST; level++) {
-		pte_t e = *slot;
+	int lost = 0;
+
+	for (; level < stop; level++) {
+		pte_t e = arch_pte_read(slot);
 
 		if (!arch_pte_is_table(e, level)) {
 			paddr_t pa;
+			pte_t seen = 0;
 
 			if (arch_pte_present(e)) {
 				*err = -EEXIST; /* a leaf maps va */
+				return NULL;
+			}
+			if (e) {
+				*err = -EAGAIN; /* another CPU's fault is at work here */
 				return NULL;
 			}
 			pa = table_alloc(pgt);
@@ -167,11 +176,25 @@ pte_t *pgt_alloc_from(struct pgtable *pgt, pte_t *slot, int level, vaddr_t va, i
 				*err = -ENOMEM;
 				return NULL;
 			}
+			/* The zeroed table before its link, for every observer
+			   (Linux's pmd_install: smp_wmb, then populate). */
+			arch_smp_wmb();
 			e = arch_pte_table(pa);
-			arch_pte_write_table(slot, e);
+			if (arch_pte_cmpxchg(slot, &seen, e)) {
+				arch_pte_publish();
+			} else { /* another CPU linked a table first: use it */
+				table_free(pgt, pa);
+				lost++;
+				if (!arch_pte_is_table(seen, level)) {
+					*err = arch_pte_present(seen) ? -EEXIST : -EAGAIN;
+					return NULL;
+				}
+				e = seen;
+			}
 		}
 		slot = &pgt_next(e)[pgt_index(va, level + 1)];
 	}
+	*err = lost;
 	return slot;
 }
 
@@ -199,13 +222,14 @@ int pgt_lookup(const struct pgtable *pgt, vaddr_t va, paddr_t *pa,
 {
 	int l;
 	const pte_t *slot = va < VA_LIMIT ? pgt_descend(pgt, va, LAST, &l) : NULL;
+	pte_t e = slot ? arch_pte_read(slot) : 0;
 
-	if (!slot || !arch_pte_present(*slot))
+	if (!arch_pte_present(e))
 		return -ENOENT;
 	if (pa)
-		*pa = arch_pte_addr(*slot, l) + (va & (entry_size(l) - 1));
+		*pa = arch_pte_addr(e, l) + (va & (entry_size(l) - 1));
 	if (attrs)
-		*attrs = arch_pte_attrs(*slot, l);
+		*attrs = arch_pte_attrs(e, l);
 	if (level)
 		*level = l;
 	return 0;
@@ -456,17 +480,19 @@ static void apply(const struct op *op, pte_t *table, int level, vaddr_t va, vadd
  */
 
 /*
- * split_leaf: replace the leaf at *slot (of `level` < LAST, mapping base;
+ * split_leaf: replace the leaf e at *slot (of `level` < LAST, mapping base;
  * valid or kept) by the table in `page`, filled with entries of level + 1
  * mapping the same run with the same attributes, or all mapping `to` when
  * it is not 0. The table is filled with plain stores (not live yet) and
- * linked after a break and a flush of the old leaf and of the walks
- * through its slot (TLBI VAE1IS: a table takes its place).
+ * linked after a break (the leaf swapped for ARCH_PTE_BUSY) and a flush of
+ * the old leaf and of the walks through its slot (TLBI VAE1IS: a table
+ * takes its place). false, nothing changed, when the slot no longer held e
+ * (another CPU's fault changed it).
  */
-static void split_leaf(struct pgtable *pgt, pte_t *slot, int level, vaddr_t base,
+static bool split_leaf(struct pgtable *pgt, pte_t *slot, pte_t e, int level, vaddr_t base,
 		       paddr_t page, paddr_t to)
 {
-	pte_t e = *slot, *t = arch_phys_to_virt(page);
+	pte_t *t = arch_phys_to_virt(page);
 	vaddr_t sub = entry_size(level + 1);
 	paddr_t pa;
 	unsigned attrs;
@@ -476,25 +502,30 @@ static void split_leaf(struct pgtable *pgt, pte_t *slot, int level, vaddr_t base
 	attrs = arch_pte_attrs(e, level);
 	for (size_t i = 0; i < PTRS; i++)
 		t[i] = arch_pte_leaf(to ? to : pa + i * sub, attrs, level + 1);
-	if (arch_pte_valid(e)) { /* a kept block is in no TLB */
-		arch_pte_set(slot, 0);
+	if (!arch_pte_cmpxchg(slot, &e, ARCH_PTE_BUSY))
+		return false;
+	if (arch_pte_valid(e)) /* a kept block is in no TLB */
 		arch_tlb_flush_page(base);
-	}
 	arch_pte_write_table(slot, arch_pte_table(page));
-	pgt->table_pages++;
+	arch_fetch_add(&pgt->table_pages, 1);
+	return true;
 }
 
 int pgt_split_block(struct pgtable *pgt, vaddr_t va, paddr_t to)
 {
 	pte_t *slot = va < VA_LIMIT ? pgt_slot(pgt, va, BLOCK_LEVEL) : NULL;
+	pte_t e = slot ? arch_pte_read(slot) : 0;
 	paddr_t page;
 
-	if (!slot || !arch_pte_present(*slot) || arch_pte_is_table(*slot, BLOCK_LEVEL))
+	if (!arch_pte_present(e) || arch_pte_is_table(e, BLOCK_LEVEL))
 		return 0;
 	page = page_alloc();
 	if (!page)
 		return -ENOMEM;
-	split_leaf(pgt, slot, BLOCK_LEVEL, ALIGN_DOWN(va, BLOCK_SIZE), page, to);
+	if (!split_leaf(pgt, slot, e, BLOCK_LEVEL, ALIGN_DOWN(va, BLOCK_SIZE), page, to)) {
+		page_free(page);
+		return -EAGAIN;
+	}
 	return 1;
 }
 
@@ -522,13 +553,48 @@ static void rewrite_cont(pte_t *first, vaddr_t base, unsigned set, unsigned clea
 	arch_pte_publish();
 }
 
-void pgt_rewrite_cont(pte_t *slot, vaddr_t va, unsigned attrs)
+bool pgt_rewrite_cont(pte_t *slot, vaddr_t va, unsigned attrs)
 {
 	vaddr_t base = ALIGN_DOWN(va, CONT_PTE_SIZE);
+	pte_t *first = slot - pgt_index(va, LAST) % CONT_PTES, old[CONT_PTES];
+	size_t taken;
 
-	assert(arch_pte_valid(*slot) && (arch_pte_attrs(*slot, LAST) & MM_CONT) &&
-	       attrs != MM_NONE);
-	rewrite_cont(slot - pgt_index(va, LAST) % CONT_PTES, base, attrs | MM_CONT, 0);
+	assert(attrs != MM_NONE);
+	/* Break: take every entry of the range, each as it was read. */
+	for (taken = 0; taken < CONT_PTES; taken++) {
+		old[taken] = arch_pte_read(&first[taken]);
+		if (!arch_pte_valid(old[taken]) || !(arch_pte_attrs(old[taken], LAST) & MM_CONT) ||
+		    !arch_pte_cmpxchg(&first[taken], &old[taken], ARCH_PTE_BUSY))
+			break;
+	}
+	if (taken == 0)
+		return false;
+	pgt_flush_range(base, base + CONT_PTE_SIZE, PAGE_SHIFT, false);
+	if (taken < CONT_PTES) { /* another CPU changed the range: put it back */
+		for (size_t i = 0; i < taken; i++)
+			arch_pte_set(&first[i], old[i]);
+		arch_pte_publish();
+		return false;
+	}
+	for (size_t i = 0; i < CONT_PTES; i++)
+		arch_pte_set(&first[i], arch_pte_leaf(arch_pte_addr(old[i], LAST),
+						      attrs | MM_CONT, LAST));
+	arch_pte_publish();
+	return true;
+}
+
+bool pgt_claim_run(pte_t *first, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		pte_t seen = 0;
+
+		if (!arch_pte_cmpxchg(&first[i], &seen, ARCH_PTE_BUSY)) {
+			while (i--) /* never valid: no TLB holds them */
+				arch_pte_set(&first[i], 0);
+			return false;
+		}
+	}
+	return true;
 }
 
 int pgt_unfold(struct pgtable *pgt, vaddr_t va)
@@ -626,12 +692,18 @@ void pgt_cut_commit(struct pgtable *pgt, struct pgt_cut *cut)
 
 			if (cut->at[i].level != level)
 				continue;
+			bool split;
+
 			slot = pgt_descend(pgt, cut->at[i].base, level, &l);
 			assert(l == level);
 			if (cut->alias_from && level == BLOCK_LEVEL &&
 			    arch_pte_addr(*slot, level) == cut->alias_from)
 				to = cut->alias_to;
-			split_leaf(pgt, slot, level, cut->at[i].base, cut->at[i].page, to);
+			/* A writer: no fault runs (mm/mm_lock.h), so the swap succeeds. */
+			split = split_leaf(pgt, slot, *slot, level, cut->at[i].base,
+					   cut->at[i].page, to);
+			assert(split);
+			(void)split;
 		}
 	}
 	cut->n = 0;
@@ -781,8 +853,8 @@ int pgt_check(const struct pgtable *pgt)
 	if (err)
 		return err;
 	if (tables != pgt->table_pages) {
-		info("pgt_check: %zu table pages reachable, table_pages says %zu", tables,
-		     pgt->table_pages);
+		info("pgt_check: %zu table pages reachable, table_pages says %llu", tables,
+		     (unsigned long long)pgt->table_pages);
 		return -EINVAL;
 	}
 	return 0;

@@ -43,7 +43,8 @@
 struct pgtable {
 	pte_t *root;          /* PGT_ROOT_LEVEL table (virtual address) */
 	paddr_t root_pa;      /* its physical address (for TTBR0_EL1) */
-	size_t table_pages;   /* table pages in use, root included */
+	uint64_t table_pages; /* table pages in use, root included (changed
+				 atomically: faults on several CPUs link tables) */
 };
 
 /* Flags for pgt_map. */
@@ -112,11 +113,24 @@ int pgt_lookup(const struct pgtable *pgt, vaddr_t va, paddr_t *pa,
 pte_t *pgt_walk_alloc(struct pgtable *pgt, vaddr_t va, int *err);
 
 /*
- * pgt_alloc_from: pgt_walk_alloc from a slot pgt_descend returned (slot of
- * `level` for va): the tables missing below it allocated, the last-level
- * slot returned. Errors as pgt_walk_alloc's.
+ * pgt_alloc_to: from a slot pgt_descend returned (slot of `level` for va),
+ * the tables missing down to level `stop` allocated, the slot of `stop`
+ * returned. Safe against other CPUs' faults: a table is zeroed, then linked
+ * by compare-and-swap from empty; the CPU that loses the race frees its own
+ * page and goes on through the winner's table. On success *err is the
+ * number of such races lost (0 almost always); NULL with *err -ENOMEM (no
+ * page), -EEXIST (a leaf maps va) or -EAGAIN (another CPU is changing the
+ * slot: ARCH_PTE_BUSY).
  */
-pte_t *pgt_alloc_from(struct pgtable *pgt, pte_t *slot, int level, vaddr_t va, int *err);
+pte_t *pgt_alloc_to(struct pgtable *pgt, pte_t *slot, int level, vaddr_t va, int stop,
+		    int *err);
+
+/* pgt_alloc_from: pgt_alloc_to the last level. */
+static inline pte_t *pgt_alloc_from(struct pgtable *pgt, pte_t *slot, int level, vaddr_t va,
+				    int *err)
+{
+	return pgt_alloc_to(pgt, slot, level, va, PGT_LAST_LEVEL, err);
+}
 
 /*
  * pgt_unfold: if va's page is part of a contiguous range (MM_CONT), rewrite
@@ -171,14 +185,17 @@ pgt_descend(const struct pgtable *pgt, vaddr_t va, int stop, int *level)
 {
 	pte_t *table = pgt->root;
 
+	/* Unrolled: the levels are few and the fault path walks them all. */
+#pragma GCC unroll 4
 	for (int l = PGT_ROOT_LEVEL; l < stop; l++) {
 		pte_t *slot = &table[pgt_index(va, l)];
+		pte_t e = arch_pte_read(slot);
 
-		if (!arch_pte_is_table(*slot, l)) {
+		if (!arch_pte_is_table(e, l)) {
 			*level = l;
 			return slot;
 		}
-		table = pgt_next(*slot);
+		table = pgt_next(e);
 	}
 	*level = stop;
 	return &table[pgt_index(va, stop)];
@@ -209,19 +226,31 @@ static inline __attribute__((always_inline)) pte_t *pgt_walk(const struct pgtabl
  * Edits of single entries for the fault path: slots it found with the walks
  * above, entries it built with arch_pte_leaf. Only these (and the range
  * operations above) write entries a walker may be using.
+ *
+ * Several CPUs fault in one mm at once, with no lock (mm/mm_lock.h keeps
+ * the writers out): each edit here is a compare-and-swap from the entry
+ * the fault read, so of two faults on one entry exactly one changes it and
+ * the other is told (false): it gives back what it allocated and returns,
+ * and its access faults again or finds the winner's entry. An edit that
+ * needs a break (break-before-make) swaps in ARCH_PTE_BUSY, flushes, then
+ * stores the new entry: while BUSY, no other edit can succeed, so no
+ * second writer can slip in between the break and the make.
  */
 
 /*
- * pgt_install: write e into the empty slot (of any level): no TLB holds an
- * invalid entry, so no break and no flush; one barrier (DSB ISHST), and the
- * ERET that ends the fault synchronises.
+ * pgt_install: write e into the slot (of any level) if it is still empty
+ * (compare-and-swap from 0): no TLB holds an invalid entry, so no break and
+ * no flush; one barrier (DSB ISHST), and the ERET that ends the fault
+ * synchronises. false: another CPU's fault filled or claimed it first.
  */
-static inline void pgt_install(pte_t *slot, pte_t e)
+static inline bool pgt_install(pte_t *slot, pte_t e)
 {
-#ifdef FAULTLINE_HOST
-	assert(!arch_pte_present(*slot));
-#endif
-	arch_pte_write(slot, e);
+	pte_t old = 0;
+
+	if (unlikely(!arch_pte_cmpxchg(slot, &old, e)))
+		return false;
+	arch_pte_publish();
+	return true;
 }
 
 /* Store n last-level entries from slot for the pages from pa, attrs alike (no barrier). */
@@ -233,7 +262,7 @@ static inline __attribute__((always_inline)) void pgt_set_run(pte_t *slot, paddr
 	attrs &= MM_READ | MM_WRITE | MM_EXEC | MM_CONT;
 	for (pte_t *end = slot + n; slot < end; slot++, pa += PAGE_SIZE) {
 #ifdef FAULTLINE_HOST
-		assert(!arch_pte_present(*slot));
+		assert(!arch_pte_present(arch_pte_read(slot)));
 #endif
 		arch_pte_set(slot, arch_pte_leaf(pa, attrs, PGT_LAST_LEVEL));
 	}
@@ -243,20 +272,33 @@ static inline __attribute__((always_inline)) void pgt_set_run(pte_t *slot, paddr
 void pgt_set_run_split(pte_t *first, vaddr_t va, paddr_t pa, size_t n, unsigned attrs);
 
 /*
+ * pgt_claim_run: claim n last-level slots from `first` for a run, each by
+ * compare-and-swap from empty to ARCH_PTE_BUSY (in pgtable.c). false, with
+ * the slots it claimed emptied again, when one of them was not empty.
+ */
+bool pgt_claim_run(pte_t *first, size_t n);
+
+/*
  * pgt_install_run: map n empty last-level slots from `first` (the slot of
  * va) to the pages from pa with attrs: the Contiguous bit (MM_CONT) on
  * exactly the entries of the contiguous ranges the run covers whole with an
  * aligned output run (Linux's set_ptes with contpte folding), none on the
  * others; attrs are anonymous memory's (no MM_CONT, MM_NONE or MM_DEVICE).
  * One DSB ISHST for the whole run. A folio (naturally aligned, a power of
- * two of pages) is one loop: all of it contiguous ranges, or none.
+ * two of pages) is one loop: all of it contiguous ranges, or none. The
+ * slots are claimed first (pgt_claim_run; one page: pgt_install): false
+ * when another CPU's fault had taken one of them, nothing changed.
  */
-static inline void pgt_install_run(pte_t *first, vaddr_t va, paddr_t pa, size_t n,
+static inline bool pgt_install_run(pte_t *first, vaddr_t va, paddr_t pa, size_t n,
 				   unsigned attrs)
 {
 #ifdef FAULTLINE_HOST
 	assert(!(attrs & (MM_CONT | MM_NONE | MM_DEVICE)));
 #endif
+	if (n == 1)
+		return pgt_install(first, arch_pte_leaf(pa, attrs, PGT_LAST_LEVEL));
+	if (!pgt_claim_run(first, n))
+		return false;
 	if (n < CONT_PTES)
 		pgt_set_run(first, pa, n, attrs);
 	else if (likely(!((va | pa | n * PAGE_SIZE) & (CONT_PTE_SIZE - 1))))
@@ -264,47 +306,60 @@ static inline void pgt_install_run(pte_t *first, vaddr_t va, paddr_t pa, size_t 
 	else
 		pgt_set_run_split(first, va, pa, n, attrs);
 	arch_pte_publish();
+	return true;
 }
 
 /*
  * pgt_replace: replace the entry `old` at slot (of `level`, mapping va) by
- * e. A valid old entry is broken first (Arm ARM DDI0487 K.a D8.16.1
- * break-before-make): stored invalid, its leaf flushed on every CPU (TLBI
- * VALE1IS: no table changed, the walk caches stay), then e written. Not
- * for an entry of a contiguous range (see pgt_rewrite_cont).
+ * e, if slot still holds old. A valid old entry is broken first (Arm ARM
+ * DDI0487 K.a D8.16.1 break-before-make): swapped for ARCH_PTE_BUSY, its
+ * leaf flushed on every CPU (TLBI VALE1IS: no table changed, the walk
+ * caches stay), then e written. Not for an entry of a contiguous range
+ * (see pgt_rewrite_cont). false: another CPU changed the slot first.
  */
-static inline void pgt_replace(pte_t *slot, int level, vaddr_t va, pte_t old, pte_t e)
+static inline bool pgt_replace(pte_t *slot, int level, vaddr_t va, pte_t old, pte_t e)
 {
 #ifdef FAULTLINE_HOST
-	assert(*slot == old && (!arch_pte_valid(old) || !arch_pte_is_table(old, level)));
+	assert(!arch_pte_valid(old) || !arch_pte_is_table(old, level));
 	assert(level != PGT_LAST_LEVEL || !arch_pte_valid(old) ||
 	       !(arch_pte_attrs(old, level) & MM_CONT));
 #endif
-	if (arch_pte_valid(old)) {
-		arch_pte_set(slot, 0);
-		arch_tlb_flush_leaf(va);
+	if (!arch_pte_valid(old)) {
+		if (!arch_pte_cmpxchg(slot, &old, e))
+			return false;
+		arch_pte_publish();
+		return true;
 	}
+	if (!arch_pte_cmpxchg(slot, &old, ARCH_PTE_BUSY))
+		return false;
+	arch_tlb_flush_leaf(va);
 	arch_pte_write(slot, e);
+	return true;
 }
 
 /*
  * pgt_rewrite_cont: give every entry of the contiguous range holding va
  * (slot: va's last-level slot, a valid entry with MM_CONT) attrs, keeping
- * the output addresses and the Contiguous bit: every entry broken, the
- * range flushed (leaf only), every entry made (Linux's contpte_convert;
- * Arm ARM D8.6.1: the entries of a range change together).
+ * the output addresses and the Contiguous bit: every entry broken (swapped
+ * for ARCH_PTE_BUSY), the range flushed (leaf only), every entry made
+ * (Linux's contpte_convert; Arm ARM D8.6.1: the entries of a range change
+ * together). false when another CPU changed an entry of the range first:
+ * the entries already taken are put back (after a flush) as they were.
  */
-void pgt_rewrite_cont(pte_t *slot, vaddr_t va, unsigned attrs);
+bool pgt_rewrite_cont(pte_t *slot, vaddr_t va, unsigned attrs);
 
 /*
- * pgt_touch: an Access flag fault's fix: rewrite the leaf at slot (its
- * Access flag set by arch_pte_leaf) and drop this CPU's stale entry for va
- * (TLBI VALE1, DSB NSH: local).
+ * pgt_touch: an Access flag fault's fix: rewrite the leaf `old` at slot as
+ * e (its Access flag set by arch_pte_leaf; only the flag changes, so no
+ * break) and drop this CPU's stale entry for va (TLBI VALE1, DSB NSH:
+ * local). false: another CPU changed the slot first.
  */
-static inline void pgt_touch(pte_t *slot, vaddr_t va, pte_t e)
+static inline bool pgt_touch(pte_t *slot, vaddr_t va, pte_t old, pte_t e)
 {
-	arch_pte_set(slot, e);
+	if (!arch_pte_cmpxchg(slot, &old, e))
+		return false;
 	arch_tlb_flush_leaf_local(va);
+	return true;
 }
 
 /*
@@ -330,9 +385,10 @@ static inline void pgt_flush_all(void)
  * replace it by a table of last-level entries with its attributes, each
  * mapping its page of the block's run, or all mapping `to` when `to` is not
  * 0 (the huge zero page becoming the zero page). A valid block is broken
- * first (invalid, TLBI VAE1IS, then the table: Arm ARM DDI0487 K.a D8.16.1
- * break-before-make). Returns 1 when it split, 0 when no block maps va, or
- * -ENOMEM (no table page; nothing changed).
+ * first (ARCH_PTE_BUSY by compare-and-swap, TLBI VAE1IS, then the table:
+ * Arm ARM DDI0487 K.a D8.16.1 break-before-make). Returns 1 when it split,
+ * 0 when no block maps va, -ENOMEM (no table page; nothing changed), or
+ * -EAGAIN (another CPU changed the block's slot first; nothing changed).
  */
 int pgt_split_block(struct pgtable *pgt, vaddr_t va, paddr_t to);
 

@@ -3,6 +3,7 @@
 #include "mm/fault.h"
 #include "lib/printf.h"
 #include "mm/mm.h"
+#include "mm/mm_lock.h"
 
 static const char *access_name(unsigned flags)
 {
@@ -43,9 +44,11 @@ static void print_vma(const char *what, const struct vm_area_struct *vma)
 void segv_report(struct mm_struct *mm, vaddr_t addr, unsigned flags)
 {
 	struct vm_area_struct *vma, *prev;
+	uint64_t *in_fault = &mm->MM_THIS_CPU(in_fault);
 
 	info("segmentation fault: %s at %#llx (%s, level %u)", access_name(flags),
 	     (unsigned long long)addr, kind_name(flags), FAULT_LEVEL(flags));
+	mm_fault_enter(mm, in_fault); /* the VMAs hold still while they are read */
 	vma = find_vma_prev(mm, addr, &prev);
 	if (vma && vma->vm_start <= addr) {
 		info("  cause: the area does not allow %s access", access_name(flags));
@@ -57,4 +60,5 @@ void segv_report(struct mm_struct *mm, vaddr_t addr, unsigned flags)
 		print_vma("below", prev);
 		print_vma("above", vma);
 	}
+	mm_fault_exit(in_fault);
 }

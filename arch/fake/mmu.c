@@ -20,8 +20,27 @@
 #include "mm/percpu.h"
 #include "mm/pgtable.h"
 #include <arch/atomic.h>
+#include <arch/spinlock.h>
 
 struct fake_stats fake_stats;
+
+/*
+ * The fake's state (the break list, the stats, the op log, the TLBs) is
+ * shared by every fake CPU: entry stores and compare-and-swaps hold this
+ * lock for their check and store, so fake CPUs on threads neither race on
+ * it nor see a half-made check.
+ */
+static arch_spinlock_t fake_mmu_spin = ARCH_SPINLOCK_UNLOCKED;
+
+static void fake_mmu_lock(void)
+{
+	arch_spin_lock(&fake_mmu_spin);
+}
+
+static void fake_mmu_unlock(void)
+{
+	arch_spin_unlock(&fake_mmu_spin);
+}
 
 struct tlb_entry {
 	bool valid;
@@ -107,7 +126,7 @@ static bool is_broken(const pte_t *slot)
 
 static void pte_store(pte_t *slot, pte_t v)
 {
-	pte_t old = *slot;
+	pte_t old = __atomic_load_n(slot, __ATOMIC_RELAXED);
 
 	fake_stats.pte_writes++;
 	if (arch_pte_valid(old) && arch_pte_valid(v) && old != v)
@@ -120,14 +139,39 @@ static void pte_store(pte_t *slot, pte_t v)
 		else
 			broken_overflow = true;
 	}
-	*slot = v;
+	__atomic_store_n(slot, v, __ATOMIC_RELEASE);
 }
 
 void arch_pte_set(pte_t *slot, pte_t v)
 {
 	fake_step(); /* an interleaving point (<arch/sched.h>) */
+	fake_mmu_lock();
 	pte_store(slot, v);
 	op_log(FAKE_OP_STORE, v, false, FAKE_BAR_NONE);
+	fake_mmu_unlock();
+}
+
+/*
+ * The compare-and-swap of an entry: the store checked as arch_pte_set's
+ * when it happens. The check and the swap are one step under the fake's
+ * lock (arch/fake/mmu.c's state is shared by every fake CPU).
+ */
+bool arch_pte_cmpxchg(pte_t *slot, pte_t *old, pte_t v)
+{
+	bool swapped;
+	pte_t cur;
+
+	fake_step();
+	fake_mmu_lock();
+	cur = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	swapped = cur == *old;
+	*old = cur;
+	if (swapped) {
+		pte_store(slot, v);
+		op_log(FAKE_OP_STORE, v, false, FAKE_BAR_NONE);
+	}
+	fake_mmu_unlock();
+	return swapped;
 }
 
 void arch_pte_publish(void)

@@ -105,7 +105,7 @@ uint64_t env_faults(void)
 	       mm_counter(mm, nr_fault_wp) + mm_counter(mm, nr_fault_af) +
 	       mm_counter(mm, nr_fault_spurious) + mm_counter(mm, nr_fault_segv) +
 	       mm_counter(mm, nr_fault_oom) + mm_counter(mm, nr_fault_thp) +
-	       mm_counter(mm, nr_fault_thp_zero);
+	       mm_counter(mm, nr_fault_thp_zero) + mm_counter(mm, nr_fault_lost);
 }
 
 uint64_t env_pages_allocated(void)

@@ -47,7 +47,7 @@ build/host/test_rdpmc: tools/linux/rdpmc.h
 # compiled once per granule into build/host/g<shift>/obj.
 GRANULE_SHIFTS := 14 16
 GRANULE_TESTS := test_granule test_pgtable test_fault test_folio test_thp test_mmap test_brk test_vma test_benchfit \
-	test_tlb test_tlb_cpus
+	test_tlb test_tlb_cpus test_races
 $(foreach g,$(GRANULE_SHIFTS),$(eval $(call host_rules,g$(g)/,-DFAKE_GRANULE_SHIFT=$(g))))
 UNIT_TESTS += $(foreach g,$(GRANULE_SHIFTS),$(patsubst %,build/host/g$(g)/%,$(GRANULE_TESTS)))
 -include $(UNIT_TESTS:=.d)

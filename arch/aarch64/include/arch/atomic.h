@@ -51,7 +51,29 @@ static inline uint64_t arch_load_acquire(const uint64_t *p)
 /* arch_store_release: STLR; earlier accesses are ordered before it. */
 static inline void arch_store_release(uint64_t *p, uint64_t v)
 {
-	__asm__ volatile("stlr %1, %0" : "=Q"(*p) : "r"(v) : "memory");
+	__asm__ volatile("stlr %x1, %0" : "=Q"(*p) : "rZ"(v) : "memory");
+}
+
+/*
+ * arch_store_sc / arch_load_sc: sequentially consistent store and load
+ * (C11's memory_order_seq_cst, which arm64 compilers emit as these): STLR
+ * and LDAR. Besides release and acquire, a STLR followed by a LDAR in
+ * program order are observed in that order (Arm ARM B2.3, the
+ * "Release-Consistent, sequentially consistent" ordering of LDAR after
+ * STLR), so a store then a load of another location needs no DMB between
+ * them: the handshake of mm/mm_lock.h costs no barrier on the fault path.
+ */
+static inline void arch_store_sc(uint64_t *p, uint64_t v)
+{
+	__asm__ volatile("stlr %x1, %0" : "=Q"(*p) : "rZ"(v) : "memory");
+}
+
+static inline uint64_t arch_load_sc(const uint64_t *p)
+{
+	uint64_t v;
+
+	__asm__ volatile("ldar %0, %1" : "=r"(v) : "Q"(*p) : "memory");
+	return v;
 }
 
 /* Barriers between CPUs (the Inner Shareable domain): full, loads, stores. */
@@ -172,6 +194,27 @@ static inline void arch_wait_event(void)
 static inline void arch_send_event(void)
 {
 	__asm__ volatile("dsb ishst\n\tsev" ::: "memory");
+}
+
+/*
+ * arch_cmpwait: wait, if *p still holds v, until it may have changed (Linux
+ * arm64's __cmpwait): LDXR arms the exclusive monitor on *p, and another
+ * CPU's store to it clears the monitor, which is an event that ends the
+ * WFE. May return early (any event); callers re-check in a loop:
+ *   while (arch_load_acquire(p) == v) arch_cmpwait(p, v);
+ */
+static inline void arch_cmpwait(const uint64_t *p, uint64_t v)
+{
+	uint64_t tmp;
+
+	__asm__ volatile("	sevl\n"
+			 "	wfe\n"
+			 "	ldxr	%0, %1\n"
+			 "	eor	%0, %0, %2\n"
+			 "	cbnz	%0, 1f\n"
+			 "	wfe\n"
+			 "1:"
+			 : "=&r"(tmp) : "Q"(*p), "r"(v) : "memory");
 }
 
 #endif

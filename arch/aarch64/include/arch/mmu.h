@@ -20,6 +20,7 @@
 
 #include "lib/assert.h"
 #include "lib/types.h"
+#include <arch/atomic.h>
 #include "mm/arch.h" /* MM_* (it includes this file back; the guard stops it) */
 #include "mm/geometry.h"
 
@@ -205,6 +206,39 @@ static inline void arch_pte_set(pte_t *slot, pte_t v)
 {
 	__asm__ volatile("str %1, %0" : "=m"(*slot) : "r"(v) : "memory");
 }
+
+/*
+ * arch_pte_read: load an entry once (Linux's READ_ONCE/ptep_get): other
+ * CPUs' faults change entries by compare-and-swap while this one walks.
+ * A table's contents are read after its entry by address dependency, which
+ * orders them (the table was zeroed before a release published it).
+ */
+static inline pte_t arch_pte_read(const pte_t *slot)
+{
+	return *(const volatile pte_t *)slot;
+}
+
+/*
+ * arch_pte_cmpxchg: if *slot == *old, store v and return true; else return
+ * false with the entry seen in *old. Fully ordered (CASAL, or LDAXR/STLXR:
+ * <arch/atomic.h>); like arch_pte_set it has no DSB, so the walker is sure
+ * to see v only after arch_pte_publish().
+ */
+static inline bool arch_pte_cmpxchg(pte_t *slot, pte_t *old, pte_t v)
+{
+	return arch_cmpxchg(slot, old, v);
+}
+
+/*
+ * ARCH_PTE_BUSY: the entry a fault leaves in a slot while it changes it
+ * (between a break and the make of break-before-make, or while it claims a
+ * folio's empty slots): invalid (bit[0] 0), so the MMU faults on it and no
+ * TLB caches it, neither 0 nor kept (bit[58] 0), so a compare-and-swap
+ * from empty fails on it and a fault that meets it just returns (the
+ * access faults again once the owner has written the entry). Bit[57] is
+ * ignored by the walker in an invalid descriptor.
+ */
+#define ARCH_PTE_BUSY BIT(57)
 
 /* arch_pte_publish: the entries stored so far are seen by the walker (DSB ISHST). */
 static inline void arch_pte_publish(void)

@@ -53,6 +53,19 @@ static inline void arch_store_release(uint64_t *p, uint64_t v)
 	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
+/* Sequentially consistent store and load (C11 seq_cst): a store then a load stay in order. */
+static inline void arch_store_sc(uint64_t *p, uint64_t v)
+{
+	fake_step();
+	__atomic_store_n(p, v, __ATOMIC_SEQ_CST);
+}
+
+static inline uint64_t arch_load_sc(const uint64_t *p)
+{
+	fake_step();
+	return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+
 static inline void arch_smp_mb(void)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -106,6 +119,14 @@ static inline void arch_wait_event(void)
 static inline void arch_send_event(void)
 {
 	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+/* arch_cmpwait: a waiting fake CPU lets the others run. */
+static inline void arch_cmpwait(const uint64_t *p, uint64_t v)
+{
+	(void)p;
+	(void)v;
+	arch_wait_event();
 }
 
 #endif

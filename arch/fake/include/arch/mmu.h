@@ -30,6 +30,7 @@
 #include <assert.h>
 
 #include "lib/types.h"
+#include <arch/atomic.h>
 #include "mm/arch.h" /* MM_* (it includes this file back; the guard stops it) */
 #include "mm/geometry.h"
 
@@ -116,7 +117,22 @@ static inline unsigned arch_pte_attrs(pte_t e, int level)
 	return (e & FAKE_PTE_ATTRS) >> FAKE_PTE_ATTR_SHIFT;
 }
 
+/*
+ * arch_pte_read: one load of an entry, an acquire here (on aarch64 the
+ * address dependency orders a table's contents after its entry; C11 has
+ * no such rule that ThreadSanitizer follows). An interleaving point.
+ */
+static inline pte_t arch_pte_read(const pte_t *slot)
+{
+	fake_step();
+	return __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+}
+
+/* ARCH_PTE_BUSY: a fault's claim on a slot (see arch/aarch64): invalid, not kept, not 0. */
+#define ARCH_PTE_BUSY BIT(47)
+
 /* Out of line in arch/fake/mmu.c: they check break-before-make and keep the fake TLB. */
+bool arch_pte_cmpxchg(pte_t *slot, pte_t *old, pte_t v);
 void arch_pte_set(pte_t *slot, pte_t v);
 void arch_pte_publish(void);
 void arch_pte_write(pte_t *slot, pte_t v);
