@@ -41,6 +41,18 @@ int fake_sched_cpu(void)
 	return me;
 }
 
+bool fake_sched_others(void)
+{
+	bool others;
+
+	if (me == NONE)
+		return false;
+	pthread_mutex_lock(&baton);
+	others = ndone + 1 < run->ncpus;
+	pthread_mutex_unlock(&baton);
+	return others;
+}
+
 static void turn_init(void)
 {
 	for (unsigned i = 0; i < NR_CPUS; i++)

@@ -189,13 +189,16 @@ static void env_free(void)
  * An access as a CPU makes it: translate (the caller's TLB, then a walk),
  * on a fault call the handler and try again; a write stores val at
  * label's offset. No interleaving point between the translation and the
- * store (a store the MMU translated completes before a TLBI's DSB).
- * 0, or the handler's error; -EBUSY if the access still faults after 8
- * tries (more than the other CPUs' operations can explain).
+ * store (a store the MMU translated completes before a TLBI's DSB). A
+ * fault that returned 0 while the access still faults met another CPU's
+ * change under way (a claimed entry): while another CPU runs, the access
+ * waits for it (arch_wait_event) and tries again, as a core re-executing
+ * the access would. 0, or the handler's error; -EBUSY if the access
+ * still faults after 8 tries with no other CPU running.
  */
 static int access_va(vaddr_t va, unsigned acc, unsigned label, uint8_t val)
 {
-	for (int tries = 0; tries < 8; tries++) {
+	for (int tries = 0, faults = 0; tries < 8;) {
 		paddr_t pa;
 		unsigned f;
 		int err;
@@ -206,6 +209,12 @@ static int access_va(vaddr_t va, unsigned acc, unsigned label, uint8_t val)
 			if (acc == FAULT_WRITE)
 				((uint8_t *)arch_phys_to_virt(pa & PAGE_MASK))[off(label)] = val;
 			return 0;
+		}
+		if (faults++) { /* the last fault's fix is not there (yet) */
+			if (fake_sched_others())
+				arch_wait_event();
+			else
+				tries++;
 		}
 		err = do_page_fault(&mm, va, f);
 		if (err)

@@ -40,6 +40,7 @@
 #include "mm/page_alloc.h"
 #include "mm/percpu.h"
 #include "mm/pgtable.h"
+#include <arch/atomic.h>
 
 #define OPS 1500
 #define P PAGE_SIZE
@@ -50,11 +51,13 @@
 #define PSTRIDE (PRIV + 4)
 #define HEAP 32
 #define RAM_PAGES 1024
-#define TRIES 16
+#define TRIES 100000              /* re-faults while another CPU changes the entry */
 
 static struct pgtable pgt;
 static struct mm_struct mm;
 static size_t balance0;
+
+enum kind { K_READ, K_WRITE, K_MUNMAP, K_MPROTECT, K_MMAP, K_BRK, NR_KINDS };
 
 /* What each CPU saw go wrong (checked on the main thread). */
 struct cpu_result {
@@ -66,7 +69,7 @@ struct cpu_result {
 		unsigned prot;
 		uint8_t val;       /* at its offset (0: untouched) */
 	} priv[PRIV];
-	unsigned ops[8];       /* how many of each kind it ran */
+	unsigned ops[NR_KINDS]; /* how many of each kind it ran */
 };
 static struct cpu_result res[NR_CPUS];
 
@@ -96,8 +99,10 @@ static void bad(struct cpu_result *r, const char *what, vaddr_t va, long got, lo
 /*
  * An access as a CPU makes it: translate through this CPU's TLB, on a
  * fault call the handler and try again; a write stores val at the CPU's
- * offset, a read returns the byte there in *val. 0, the handler's error,
- * or -EBUSY if it still faults after TRIES tries.
+ * offset, a read returns the byte there in *val. A fault that returned 0
+ * while the access still faults met another CPU's change under way: the
+ * access waits (arch_wait_event: a yield here) and tries again. 0, the
+ * handler's error, or -EBUSY if it still faults after TRIES tries.
  */
 static int access_va(vaddr_t va, unsigned acc, uint8_t *val)
 {
@@ -115,6 +120,8 @@ static int access_va(vaddr_t va, unsigned acc, uint8_t *val)
 				*val = __atomic_load_n(b, __ATOMIC_RELAXED);
 			return 0;
 		}
+		if (tries)
+			arch_wait_event();
 		err = do_page_fault(&mm, va, f);
 		if (err)
 			return err;
@@ -141,7 +148,7 @@ static void op_shared(struct cpu_result *r, unsigned cpu, uint32_t x)
 
 	if (cpu == 1 && (x >> 16) % 8 == 0) {
 		/* Flip between read-only and read-write, under the others' faults. */
-		r->ops[3]++;
+		r->ops[K_MPROTECT]++;
 		err = do_mprotect(&mm, shared_va(i), P,
 				  (x >> 20) & 1 ? PROT_READ : PROT_READ | PROT_WRITE);
 		if (err)
@@ -149,7 +156,7 @@ static void op_shared(struct cpu_result *r, unsigned cpu, uint32_t x)
 		return;
 	}
 	if ((x >> 16) & 1) {
-		r->ops[1]++;
+		r->ops[K_WRITE]++;
 		err = access_va(shared_va(i), FAULT_WRITE, &v);
 		if (!err)
 			r->shared_last[i] = v;
@@ -158,7 +165,7 @@ static void op_shared(struct cpu_result *r, unsigned cpu, uint32_t x)
 	} else {
 		uint8_t got = 0;
 
-		r->ops[0]++;
+		r->ops[K_READ]++;
 		err = access_va(shared_va(i), FAULT_READ, &got);
 		if (err)
 			bad(r, "shared read", shared_va(i), err, 0);
@@ -177,7 +184,8 @@ static void op_private(struct cpu_result *r, unsigned cpu, uint32_t x)
 
 	if (i + n > PRIV)
 		n = PRIV - i;
-	r->ops[kind]++;
+	r->ops[kind <= 2 ? K_READ : kind <= 4 ? K_WRITE : kind == 5 ? K_MUNMAP :
+	       kind == 6 ? K_MPROTECT : K_MMAP]++;
 	switch (kind) {
 	case 0: case 1: case 2: { /* read */
 		uint8_t got = 0;
@@ -243,7 +251,7 @@ static void op_heap(struct cpu_result *r, uint32_t x)
 		unsigned want = (x >> 4) % (HEAP + 1);
 		vaddr_t got = do_brk(&mm, mm.start_brk + (vaddr_t)want * P);
 
-		r->ops[6]++;
+		r->ops[K_BRK]++;
 		if (got != mm.start_brk + (vaddr_t)want * P)
 			bad(r, "brk", mm.start_brk + (vaddr_t)want * P, (long)got, 0);
 	} else if (pages) {
@@ -251,7 +259,7 @@ static void op_heap(struct cpu_result *r, uint32_t x)
 		vaddr_t va = mm.start_brk + (vaddr_t)((x >> 4) % pages) * P;
 		int err = access_va(va, x % 4 == 1 ? FAULT_READ : FAULT_WRITE, &v);
 
-		r->ops[x % 4 == 1 ? 0 : 1]++;
+		r->ops[x % 4 == 1 ? K_READ : K_WRITE]++;
 		if (err)
 			bad(r, "heap access", va, err, 0);
 	}
@@ -329,11 +337,11 @@ static void test_mm_smp(void **state)
 	percpu_enter(0);
 
 	for (unsigned c = 0; c < NR_CPUS; c++) {
-		printf("cpu %u: %u reads, %u writes, %u munmap, %u mprotect, %u brk, %u errors%s%s\n",
-		       c, res[c].ops[0] + res[c].ops[1] + res[c].ops[2],
-		       res[c].ops[3] + res[c].ops[4], res[c].ops[5], res[c].ops[6],
-		       c == 0 ? res[c].ops[6] : 0, res[c].errors,
-		       res[c].errors ? ": first: " : "", res[c].first);
+		printf("cpu %u: %u reads, %u writes, %u munmap, %u mprotect, %u mmap, %u brk, "
+		       "%u errors%s%s\n", c, res[c].ops[K_READ], res[c].ops[K_WRITE],
+		       res[c].ops[K_MUNMAP], res[c].ops[K_MPROTECT], res[c].ops[K_MMAP],
+		       res[c].ops[K_BRK], res[c].errors, res[c].errors ? ": first: " : "",
+		       res[c].first);
 		errors += res[c].errors;
 	}
 	if (page_alloc_drain)

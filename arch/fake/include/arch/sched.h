@@ -68,4 +68,11 @@ int fake_sched_run(struct fake_sched *s, fake_cpu_fn *fn, void *arg);
 /* fake_sched_cpu: the calling thread's fake CPU under the scheduler, or -1. */
 int fake_sched_cpu(void);
 
+/*
+ * fake_sched_others: whether a fake CPU other than the caller is still
+ * running (so that a CPU retrying an access another one is changing may
+ * wait for it: arch_wait_event); false outside a run.
+ */
+bool fake_sched_others(void);
+
 #endif
