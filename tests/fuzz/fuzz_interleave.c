@@ -25,6 +25,12 @@
  *   must equal that of running CPU 0's, then CPU 1's, ... operations on
  *   one CPU. Up to 8 operations per CPU, 2 to 4 CPUs.
  *
+ *   An access is two steps, as on a core: the fault, then the access run
+ *   again. A fault can take effect and the access still fail (-EFAULT),
+ *   another CPU's munmap or mprotect having come between: so an access
+ *   that failed may also be modelled as its fault alone (every subset of
+ *   the failed accesses is tried when no plain serial order matches).
+ *
  *   racing inputs (header bit 0 set): every CPU works on the same 4 shared
  *   pages and the heap (same-page faults, a fault racing a munmap or an
  *   mprotect of its page, two writes to one zero-page mapping, brk racing
@@ -306,6 +312,31 @@ static void check_mm(void)
 
 /* ---- the serial runs: one CPU, one order */
 
+/*
+ * split: bit (cpu * MAXOPS + i) set: that access ran as its fault only
+ * (the fault took effect, and the access's retry found the page taken away
+ * or its permission gone by a later operation: -EFAULT). An access is two
+ * steps on a real core too: the fault, then the access executed again.
+ */
+static uint32_t split;
+
+/* An access's first step alone: its fault, if it faults; then -EFAULT. */
+static int fault_only(unsigned label, const struct op *o)
+{
+	vaddr_t va = area_va(o->area, label, o->page);
+	unsigned acc = o->kind == K_READ ? FAULT_READ : o->kind == K_EXEC ? FAULT_EXEC : FAULT_WRITE;
+	unsigned f = fake_translate(&pgt, va, acc, NULL);
+
+	if (f)
+		(void)do_page_fault(&mm, va, f);
+	return -EFAULT;
+}
+
+static bool is_access(const struct op *o)
+{
+	return o->kind == K_READ || o->kind == K_WRITE || o->kind == K_WRITE2 || o->kind == K_EXEC;
+}
+
 static void serial(const unsigned *order, unsigned n, struct outcome *out)
 {
 	unsigned next[NR_CPUS] = { 0 };
@@ -313,10 +344,10 @@ static void serial(const unsigned *order, unsigned n, struct outcome *out)
 	memset(out, 0, sizeof(*out));
 	env_new();
 	for (unsigned k = 0; k < n; k++) {
-		unsigned c = order[k];
+		unsigned c = order[k], i = next[c]++;
 
-		out->ret[c][next[c]] = run_op(c, &prog[c][next[c]]);
-		next[c]++;
+		out->ret[c][i] = split >> (c * MAXOPS + i) & 1 ? fault_only(c, &prog[c][i])
+							      : run_op(c, &prog[c][i]);
 	}
 	check_mm();
 	observe(out);
@@ -326,13 +357,16 @@ static void serial(const unsigned *order, unsigned n, struct outcome *out)
 #define MAX_ORDERS 90
 static struct outcome serial_out[MAX_ORDERS];
 static unsigned nserial;
+static const struct outcome *want; /* set: compare each order's outcome to it */
+static bool matched;
 
-/* Every merge of the CPUs' programs (racing inputs): their outcomes. */
+/* Every merge of the CPUs' programs (racing inputs): their outcomes kept,
+ * or (want set) compared until one matches. */
 static void merges(unsigned *order, unsigned k, unsigned *left)
 {
 	bool any = false;
 
-	for (unsigned c = 0; c < ncpus; c++) {
+	for (unsigned c = 0; c < ncpus && !matched; c++) {
 		if (!left[c])
 			continue;
 		any = true;
@@ -341,10 +375,52 @@ static void merges(unsigned *order, unsigned k, unsigned *left)
 		merges(order, k + 1, left);
 		left[c]++;
 	}
-	if (!any) {
-		CHECK(nserial < MAX_ORDERS);
-		serial(order, k, &serial_out[nserial++]);
+	if (any || matched)
+		return;
+	if (want) {
+		struct outcome o;
+
+		serial(order, k, &o);
+		matched = memcmp(&o, want, sizeof(o)) == 0;
+		return;
 	}
+	CHECK(nserial < MAX_ORDERS);
+	serial(order, k, &serial_out[nserial++]);
+}
+
+/*
+ * Whether the outcome is a serial order's when some of the accesses that
+ * failed (-EFAULT) had their fault take effect first (every non-empty
+ * subset of them, every order).
+ */
+static bool split_match(const struct outcome *o)
+{
+	unsigned order[NR_CPUS * MAXOPS], left[NR_CPUS];
+	uint32_t failed = 0;
+
+	for (unsigned c = 0; c < ncpus; c++)
+		for (unsigned i = 0; i < nops; i++)
+			if (is_access(&prog[c][i]) && o->ret[c][i] == -EFAULT)
+				failed |= 1u << (c * MAXOPS + i);
+	want = o;
+	matched = false;
+	for (split = failed; split && !matched; split = (split - 1) & failed) {
+		if (racing) {
+			for (unsigned c = 0; c < ncpus; c++)
+				left[c] = nops;
+			merges(order, 0, left);
+		} else {
+			struct outcome s;
+
+			for (unsigned k = 0; k < ncpus * nops; k++)
+				order[k] = k / nops;
+			serial(order, ncpus * nops, &s);
+			matched = memcmp(&s, o, sizeof(s)) == 0;
+		}
+	}
+	split = 0;
+	want = NULL;
+	return matched;
 }
 
 /* ---- the concurrent run */
@@ -533,6 +609,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (unsigned k = 0; k < nserial && !found; k++)
 		found = memcmp(&first, &serial_out[k], sizeof(first)) == 0;
+	if (!found)
+		found = split_match(&first);
 	if (!found || verbose) {
 		print_outcome("fake CPUs", &first);
 		for (unsigned k = 0; k < nserial && (!found || k < 3); k++)
