@@ -224,7 +224,7 @@ help:
 	'  ARGS="k=v ..."            kernel command line; wins over the words a command gives by default' \
 	'  BOOT=direct|uboot         boot chain' \
 	'  DEBUG=1                   page poisoning and double-free checks' \
-	'  SMP_MM=1                  the host tests of mm/ on several fake CPUs join make test (fuzz_interleave, test_mm_smp_tsan)' \
+	'  SMP_MM=0                  leave the host tests of mm/ on several fake CPUs (fuzz_interleave, test_mm_smp_tsan) out of make test' \
 	'  V=1                       print full build commands' \
 	'  BENCH_OUT=dir             where make bench writes (default build/results/<configuration>)' \
 	'  COMPARE_DIR=dir           where make compare writes; COMPARE_CPU_HZ=Hz for counts in cycles' \

@@ -15,12 +15,11 @@
 #   fuzz_interleave  mm/ on 2-4 fake CPUs under the      tests/fuzz/corpus-interleave/
 #                 interleaving scheduler (arch/fake/sched.c): the input
 #                 chooses the operations and the interleaving; the outcome
-#                 must be a serial order's (top of fuzz_interleave.c). In
-#                 the tier only with SMP_MM=1 until mm/ is SMP-safe
-#                 (make build/fuzz/fuzz_interleave builds it any time)
+#                 must be a serial order's (top of fuzz_interleave.c);
+#                 SMP_MM=0 leaves it out (tests/unit/rules.mk)
 #   fuzz_interleave_locked  the same with each operation     tests/fuzz/corpus-interleave/
 #                 under one lock: the harness's own check (every outcome
-#                 must pass), in the tier now
+#                 must pass, whatever mm/ does about SMP)
 #
 # FUZZ_TIME is per target (seconds); fuzz_mm_g14/g16 run half of it,
 # fuzz_fdt runs FUZZ_FDT_TIME, fuzz_interleave FUZZ_INTERLEAVE_TIME.
@@ -46,7 +45,7 @@ fuzz_corpus_fuzz_interleave_locked := tests/fuzz/corpus-interleave
 FUZZ_INTERLEAVE_TIME ?= 20
 fuzz_time_fuzz_interleave = $(FUZZ_INTERLEAVE_TIME)
 fuzz_time_fuzz_interleave_locked = $(shell echo $$(( ($(FUZZ_INTERLEAVE_TIME) + 1) / 2 )))
-SMP_MM ?= 0
+SMP_MM ?= 1
 ifeq ($(SMP_MM),1)
 FUZZ_TARGETS += fuzz_interleave
 endif

@@ -81,9 +81,10 @@ build/host/tsan/test_interleave: tests/unit/test_interleave.c $(TSAN_SRC) arch/f
 UNIT_TESTS += build/host/tsan/test_interleave
 
 # mm/ itself on NR_CPUS free-running fake CPUs under ThreadSanitizer: all
-# the portable sources again, in build/host/tsan/obj. In test-unit only with
-# SMP_MM=1 until mm/ is SMP-safe (make build/host/tsan/test_mm_smp_tsan
-# builds it any time).
+# the portable sources again, in build/host/tsan/obj. SMP_MM=0 leaves it
+# (and fuzz_interleave) out of make test, for a tree whose mm/ is not
+# SMP-safe; make build/host/tsan/test_mm_smp_tsan builds it any time.
+SMP_MM ?= 1
 TSAN_OBJ := $(patsubst %.c,build/host/tsan/obj/%.o,$(HOST_SRC))
 build/host/tsan/obj/%.o: %.c tests/unit/rules.mk
 	@mkdir -p $(dir $@)
