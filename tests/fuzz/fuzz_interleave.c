@@ -420,7 +420,10 @@ static bool split_match(const struct outcome *o)
 	}
 	split = 0;
 	want = NULL;
-	return matched;
+	if (!matched)
+		return false;
+	matched = false; /* the next input's merges keep their outcomes again */
+	return true;
 }
 
 /* ---- the concurrent run */
@@ -586,6 +589,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* One CPU: every order (racing) or CPU 0's operations first (commuting). */
 	nserial = 0;
+	matched = false;
 	if (racing) {
 		for (unsigned c = 0; c < ncpus; c++)
 			left[c] = nops;
