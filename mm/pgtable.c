@@ -17,7 +17,8 @@
  *    unmap and protect take the tables their edge splits need (a cut:
  *    pgt_cut_prepare, at most PGT_MAX_CUTS) before touching an entry; map
  *    undoes what it did.
- *  - table_pages counts every table page reachable from the root, exactly.
+ *  - pgt_table_pages() counts every table page reachable from the root,
+ *    exactly (each CPU its own part).
  *  - A kept entry (MM_NONE, mm/arch.h) is a leaf like any other: it holds its
  *    page, blocks tables from emptying, is split, protected and unmapped.
  *    Being invalid, it is never in a TLB: making it valid again or clearing
@@ -91,7 +92,7 @@ static paddr_t table_alloc(struct pgtable *pgt)
 
 	if (likely(pa)) {
 		arch_zero_page(arch_phys_to_virt(pa));
-		arch_fetch_add(&pgt->table_pages, 1);
+		pgt->tables[arch_cpu_id()].n++;
 	}
 	return pa;
 }
@@ -99,7 +100,7 @@ static paddr_t table_alloc(struct pgtable *pgt)
 static void table_free(struct pgtable *pgt, paddr_t pa)
 {
 	page_free(pa);
-	arch_fetch_add(&pgt->table_pages, (uint64_t)-1);
+	pgt->tables[arch_cpu_id()].n--;
 }
 
 static bool table_empty(const pte_t *table)
@@ -112,7 +113,8 @@ static bool table_empty(const pte_t *table)
 
 int pgt_init(struct pgtable *pgt)
 {
-	pgt->table_pages = 0;
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		pgt->tables[cpu].n = 0;
 	pgt->root_pa = table_alloc(pgt);
 	if (!pgt->root_pa) {
 		pgt->root = NULL;
@@ -142,7 +144,7 @@ void pgt_destroy(struct pgtable *pgt)
 	arch_tlb_flush_all();
 	free_tables(pgt, pgt->root, PGT_ROOT_LEVEL);
 	table_free(pgt, pgt->root_pa);
-	assert(pgt->table_pages == 0);
+	assert(pgt_table_pages(pgt) == 0);
 	pgt->root = NULL;
 	pgt->root_pa = 0;
 }
@@ -507,7 +509,7 @@ static bool split_leaf(struct pgtable *pgt, pte_t *slot, pte_t e, int level, vad
 	if (arch_pte_valid(e)) /* a kept block is in no TLB */
 		arch_tlb_flush_page(base);
 	arch_pte_write_table(slot, arch_pte_table(page));
-	arch_fetch_add(&pgt->table_pages, 1);
+	pgt->tables[arch_cpu_id()].n++;
 	return true;
 }
 
@@ -852,9 +854,9 @@ int pgt_check(const struct pgtable *pgt)
 	err = check_table(pgt->root, PGT_ROOT_LEVEL, 0, &tables);
 	if (err)
 		return err;
-	if (tables != pgt->table_pages) {
-		info("pgt_check: %zu table pages reachable, table_pages says %llu", tables,
-		     (unsigned long long)pgt->table_pages);
+	if (tables != pgt_table_pages(pgt)) {
+		info("pgt_check: %zu table pages reachable, the counts say %llu", tables,
+		     (unsigned long long)pgt_table_pages(pgt));
 		return -EINVAL;
 	}
 	return 0;

@@ -39,13 +39,28 @@
 #define MM_PGTABLE_H
 
 #include "mm/arch.h"
+#include <arch/percpu.h>
 
 struct pgtable {
 	pte_t *root;          /* PGT_ROOT_LEVEL table (virtual address) */
 	paddr_t root_pa;      /* its physical address (for TTBR0_EL1) */
-	uint64_t table_pages; /* table pages in use, root included (changed
-				 atomically: faults on several CPUs link tables) */
+	/* Table pages in use, root included: pgt_table_pages(). Each CPU
+	   counts the tables it links and frees in its own line (faults on
+	   several CPUs link tables at once); the sum is exact. */
+	struct {
+		int64_t n;
+	} __attribute__((aligned(64))) tables[NR_CPUS];
 };
+
+/* pgt_table_pages: the table pages in use, root included (the per-CPU counts summed). */
+static inline uint64_t pgt_table_pages(const struct pgtable *pgt)
+{
+	int64_t sum = 0;
+
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		sum += pgt->tables[cpu].n;
+	return (uint64_t)sum;
+}
 
 /* Flags for pgt_map. */
 #define PGT_NO_BLOCKS BIT(0) /* map with pages only */
@@ -434,7 +449,7 @@ bool pgt_cont_ok(const pte_t *slot, vaddr_t va);
 
 /*
  * pgt_check: verify table structure (invalid entries are 0 or kept, leaf
- * attributes allowed) and the table_pages count; 0 or -EINVAL.
+ * attributes allowed) and pgt_table_pages(); 0 or -EINVAL.
  */
 int pgt_check(const struct pgtable *pgt);
 

@@ -118,7 +118,7 @@ static void inval_written(void)
 	page_alloc_bitmap_range(&bitmaps);
 	inval(bitmaps.base, bitmaps.base + bitmaps.size);
 	inval_tables(kernel_pgt.root_pa, PGT_ROOT_LEVEL);
-	inval_done.pgt_pages = kernel_pgt.table_pages;
+	inval_done.pgt_pages = pgt_table_pages(&kernel_pgt);
 }
 
 const struct mmu_inval *mmu_boot_inval(void)

@@ -339,7 +339,7 @@ static void verify(void)
 	CHECK(mm.nr_fault_spurious == expect_spurious);
 	CHECK(mm.nr_fault_af == expect_af);
 	CHECK(fake_stats.bbm_violations == 0);
-	CHECK(pgt.table_pages == 1 + tables);
+	CHECK(pgt_table_pages(&pgt) == 1 + tables);
 	CHECK(free0 == page_free_count() + mm_resident_pages(&mm) + tables + mm.vma_pool.nr_pages +
 			       outside_pages());
 }

@@ -54,7 +54,7 @@ static inline void mm_env_free(struct mm_env *e)
 	mm_destroy(&e->mm);
 	assert_int_equal(page_free_count(), e->free_at_start + 1);
 	assert_int_equal(pgt_check(&e->pgt), 0);
-	assert_int_equal(e->pgt.table_pages, 1);
+	assert_int_equal(pgt_table_pages(&e->pgt), 1);
 	pgt_destroy(&e->pgt);
 	fake_ram_free();
 	free(e);

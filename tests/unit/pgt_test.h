@@ -21,7 +21,7 @@ static inline void pgt_env_setup(uint64_t bytes)
 	fake_env_init(bytes);
 	free_at_start = page_free_count();
 	assert_int_equal(pgt_init(&pgt), 0);
-	assert_int_equal(pgt.table_pages, 1);
+	assert_int_equal(pgt_table_pages(&pgt), 1);
 	assert_int_equal(pgt_check(&pgt), 0);
 	fake_stats_reset();
 }
@@ -41,7 +41,7 @@ static inline int teardown(void **state)
 static inline void check(void)
 {
 	assert_int_equal(pgt_check(&pgt), 0);
-	assert_int_equal(page_free_count(), free_at_start - pgt.table_pages);
+	assert_int_equal(page_free_count(), free_at_start - pgt_table_pages(&pgt));
 }
 
 /* expect_map: va -> pa with attrs at level, through pgt_lookup. */

@@ -81,7 +81,7 @@ static void test_walk_every_level(void **state)
 
 	assert_int_equal(pgt_map(&pgt, VA, PA, PAGE_SIZE, RW, 0), 0);
 	check();
-	assert_int_equal(pgt.table_pages, PGT_LEVELS);
+	assert_int_equal(pgt_table_pages(&pgt), PGT_LEVELS);
 	expect_map(VA + 5, PA + 5, RW, LAST);
 	assert_non_null(pgt_walk(&pgt, VA));
 	assert_int_equal(arch_pte_addr(*pgt_walk(&pgt, VA), LAST), PA);
@@ -97,7 +97,7 @@ static void test_walk_every_level(void **state)
 	}
 	assert_int_equal(pgt_unmap(&pgt, VA, PAGE_SIZE, NULL, NULL), 0);
 	check();
-	assert_int_equal(pgt.table_pages, 1);
+	assert_int_equal(pgt_table_pages(&pgt), 1);
 }
 
 /* Blocks: mapped where aligned, split by a cut, every page released once. */
@@ -112,7 +112,7 @@ static void test_blocks_split_and_release(void **state)
 	expect_map(VA + 2 * BLOCK_SIZE - 1, PA + 2 * BLOCK_SIZE - 1, RW, BLOCK_LEVEL);
 	expect_map(VA + 2 * BLOCK_SIZE + PAGE_SIZE, PA + 2 * BLOCK_SIZE + PAGE_SIZE, RW, LAST);
 	assert_null(pgt_walk(&pgt, VA)); /* a block: no last-level slot */
-	tables = pgt.table_pages;
+	tables = pgt_table_pages(&pgt);
 
 	/* The TLB caches the block; the cut must drop it. */
 	assert_int_equal(translate(mid, FAULT_WRITE, NULL), 0);
@@ -121,7 +121,7 @@ static void test_blocks_split_and_release(void **state)
 	assert_int_equal(pgt_unmap(&pgt, mid, PAGE_SIZE, count, NULL), 0);
 	check();
 	assert_int_equal(released, 1);
-	assert_int_equal(pgt.table_pages, tables + 1);
+	assert_int_equal(pgt_table_pages(&pgt), tables + 1);
 	assert_int_equal(translate(mid, FAULT_READ, NULL),
 			 FAULT_TRANSLATION | FAULT_READ | LVL(LAST));
 	expect_map(mid - PAGE_SIZE, PA + BLOCK_SIZE / 2 - PAGE_SIZE, RW, LAST);
@@ -132,7 +132,7 @@ static void test_blocks_split_and_release(void **state)
 	assert_int_equal(pgt_unmap(&pgt, VA, 2 * BLOCK_SIZE + 2 * PAGE_SIZE, count, NULL), 0);
 	check();
 	assert_int_equal(released, 2 * BLOCK_PAGES + 2);
-	assert_int_equal(pgt.table_pages, 1);
+	assert_int_equal(pgt_table_pages(&pgt), 1);
 }
 
 /* Three pages across a block edge made read-only: two splits, no stale TLB entry. */
@@ -142,12 +142,12 @@ static void test_protect_across_block_edge(void **state)
 	size_t tables;
 
 	assert_int_equal(pgt_map(&pgt, VA, PA, 2 * BLOCK_SIZE, RW, 0), 0);
-	tables = pgt.table_pages;
+	tables = pgt_table_pages(&pgt);
 	assert_int_equal(translate(edge - PAGE_SIZE, FAULT_WRITE, NULL), 0);
 	assert_int_equal(translate(edge + PAGE_SIZE, FAULT_WRITE, NULL), 0);
 	assert_int_equal(pgt_protect(&pgt, edge - PAGE_SIZE, 3 * PAGE_SIZE, RO), 0);
 	check();
-	assert_int_equal(pgt.table_pages, tables + 2);
+	assert_int_equal(pgt_table_pages(&pgt), tables + 2);
 	expect_map(edge - PAGE_SIZE, PA + BLOCK_SIZE - PAGE_SIZE, RO, LAST);
 	expect_map(edge + PAGE_SIZE, PA + BLOCK_SIZE + PAGE_SIZE, RO, LAST);
 	expect_map(edge - 2 * PAGE_SIZE, PA + BLOCK_SIZE - 2 * PAGE_SIZE, RW, LAST);
@@ -281,7 +281,7 @@ static void test_random_against_model(void **state)
 		check_model_page(i);
 	assert_int_equal(pgt_unmap(&pgt, VA, WIN_PAGES * PAGE_SIZE, NULL, NULL), 0);
 	check();
-	assert_int_equal(pgt.table_pages, 1);
+	assert_int_equal(pgt_table_pages(&pgt), 1);
 }
 
 int main(void)

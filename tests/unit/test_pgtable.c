@@ -116,7 +116,7 @@ static void test_map_pages_walk_lookup(void **state)
 
 	assert_int_equal(pgt_map(&pgt, va, PA, 3 * PAGE_SIZE, RW, 0), 0);
 	check();
-	assert_int_equal(pgt.table_pages, PGT_LEVELS); /* root + one table at each level */
+	assert_int_equal(pgt_table_pages(&pgt), PGT_LEVELS); /* root + one table at each level */
 	expect_map(va, PA, RW, LAST);
 	expect_map(va + 2 * PAGE_SIZE + 0x123, PA + 2 * PAGE_SIZE + 0x123, RW, LAST);
 	expect_unmapped(va + 3 * PAGE_SIZE);
@@ -162,7 +162,7 @@ static void test_map_blocks(void **state)
 	/* Two blocks and a two-page tail. */
 	assert_int_equal(pgt_map(&pgt, va, PA, 2 * BLOCK_SIZE + 2 * PAGE_SIZE, RO, 0), 0);
 	check();
-	assert_int_equal(pgt.table_pages, PGT_LEVELS);
+	assert_int_equal(pgt_table_pages(&pgt), PGT_LEVELS);
 	expect_map(va, PA, RO, BLOCK_LEVEL);
 	expect_map(va + BLOCK_SIZE + BLOCK_SIZE / 2 + 5, PA + BLOCK_SIZE + BLOCK_SIZE / 2 + 5, RO,
 		   BLOCK_LEVEL);
@@ -178,7 +178,7 @@ static void test_map_blocks(void **state)
 	assert_int_equal(pgt_map(&pgt, va + UPPER_SIZE, PA, 2 * BLOCK_SIZE + 2 * PAGE_SIZE, RO,
 				 PGT_NO_BLOCKS), 0);
 	check();
-	assert_int_equal(pgt.table_pages, PGT_LEVELS + 1 + 3);
+	assert_int_equal(pgt_table_pages(&pgt), PGT_LEVELS + 1 + 3);
 	expect_map(va + UPPER_SIZE + BLOCK_SIZE / 2, PA + BLOCK_SIZE / 2, RO, LAST);
 
 	/* pa not block aligned: pages only. */
@@ -214,13 +214,13 @@ static void test_unmap_splits_block(void **state)
 	size_t tables;
 
 	assert_int_equal(pgt_map(&pgt, va, PA, BLOCK_SIZE, RW, 0), 0);
-	tables = pgt.table_pages;
+	tables = pgt_table_pages(&pgt);
 	assert_int_equal(translate(va + 5 * PAGE_SIZE, FAULT_WRITE, NULL), 0); /* cached */
 	assert_true(fake_tlb_cached(va + 5 * PAGE_SIZE));
 
 	assert_int_equal(pgt_unmap(&pgt, va + 5 * PAGE_SIZE, PAGE_SIZE, record, &rel), 0);
 	check();
-	assert_int_equal(pgt.table_pages, tables + 1);
+	assert_int_equal(pgt_table_pages(&pgt), tables + 1);
 	assert_int_equal(rel.n, 1);
 	assert_int_equal(rel.pa[0], PA + 5 * PAGE_SIZE);
 	expect_unmapped(va + 5 * PAGE_SIZE);
@@ -236,7 +236,7 @@ static void test_unmap_splits_block(void **state)
 	assert_int_equal(pgt_unmap(&pgt, va, BLOCK_SIZE, record, &rel), 0);
 	check();
 	assert_int_equal(rel.n, BLOCK_PAGES - 1);
-	assert_int_equal(pgt.table_pages, 1);
+	assert_int_equal(pgt_table_pages(&pgt), 1);
 	assert_int_equal(translate(va + 6 * PAGE_SIZE, FAULT_WRITE, NULL),
 			 FAULT_TRANSLATION | FAULT_WRITE | L(ROOT));
 }
@@ -251,7 +251,7 @@ static void test_unmap_whole_block_releases_pages(void **state)
 	assert_int_equal(rel.n, BLOCK_PAGES);
 	for (size_t i = 0; i < rel.n; i++)
 		assert_int_equal(rel.pa[i], PA + i * PAGE_SIZE);
-	assert_int_equal(pgt.table_pages, 1);
+	assert_int_equal(pgt_table_pages(&pgt), 1);
 	/* Unmapping nothing is fine (64 GiB of it; half the VA space at most). */
 	assert_int_equal(pgt_unmap(&pgt, va, MIN(64 * UPPER_SIZE, TOP / 2), record, &rel), 0);
 	assert_int_equal(rel.n, BLOCK_PAGES);
@@ -272,7 +272,7 @@ static void test_level1_block_split(void **state)
 	assert_int_equal(pgt_map(&pgt, PAGE_SIZE, PA, PAGE_SIZE, RO, 0), 0); /* makes an UPPER table */
 	arch_pte_write(pgt_slot(&pgt, up, UPPER), arch_pte_leaf(PA_UP, RW, UPPER)); /* [1, 2) GiB */
 	check();
-	tables = pgt.table_pages;
+	tables = pgt_table_pages(&pgt);
 	expect_map(up + 2 * BLOCK_SIZE + BLOCK_SIZE / 2 + 3, PA_UP + 2 * BLOCK_SIZE + BLOCK_SIZE / 2 + 3,
 		   RW, UPPER);
 	assert_int_equal(translate(mid, FAULT_WRITE, NULL), 0); /* cached as an UPPER leaf */
@@ -280,7 +280,7 @@ static void test_level1_block_split(void **state)
 	/* One page out of the middle: both edges inside the same block-sized piece. */
 	assert_int_equal(pgt_unmap(&pgt, mid, PAGE_SIZE, record, &rel), 0);
 	check();
-	assert_int_equal(pgt.table_pages, tables + 2);
+	assert_int_equal(pgt_table_pages(&pgt), tables + 2);
 	assert_int_equal(rel.n, 1);
 	assert_int_equal(rel.pa[0], PA_UP + BLOCK_SIZE + PAGE_SIZE);
 	expect_map(up, PA_UP, RW, BLOCK_LEVEL);
@@ -294,7 +294,7 @@ static void test_level1_block_split(void **state)
 	assert_int_equal(pgt_unmap(&pgt, up, UPPER_SIZE, count, &released_pages), 0);
 	check();
 	assert_int_equal(released_pages, UPPER_SIZE / PAGE_SIZE - 1);
-	assert_int_equal(pgt.table_pages, tables);
+	assert_int_equal(pgt_table_pages(&pgt), tables);
 	expect_unmapped(up);
 	expect_map(PAGE_SIZE, PA, RO, LAST);
 }
@@ -305,7 +305,7 @@ static void test_protect_splits_and_no_stale_tlb(void **state)
 	size_t tables;
 
 	assert_int_equal(pgt_map(&pgt, va, PA, 2 * BLOCK_SIZE, RW, 0), 0);
-	tables = pgt.table_pages;
+	tables = pgt_table_pages(&pgt);
 	/* Fill the TLB with the writable blocks. */
 	assert_int_equal(translate(edge - PAGE_SIZE, FAULT_WRITE, NULL), 0);
 	assert_int_equal(translate(edge + PAGE_SIZE, FAULT_WRITE, NULL), 0);
@@ -313,7 +313,7 @@ static void test_protect_splits_and_no_stale_tlb(void **state)
 	/* Three pages across the block boundary become read-only: two splits. */
 	assert_int_equal(pgt_protect(&pgt, edge - PAGE_SIZE, 3 * PAGE_SIZE, RO), 0);
 	check();
-	assert_int_equal(pgt.table_pages, tables + 2);
+	assert_int_equal(pgt_table_pages(&pgt), tables + 2);
 	expect_map(edge - PAGE_SIZE, PA + BLOCK_SIZE - PAGE_SIZE, RO, LAST);
 	expect_map(edge + PAGE_SIZE, PA + BLOCK_SIZE + PAGE_SIZE, RO, LAST);
 	expect_map(edge - 2 * PAGE_SIZE, PA + BLOCK_SIZE - 2 * PAGE_SIZE, RW, LAST);
@@ -374,7 +374,7 @@ static void test_protect_none_keeps_pages(void **state)
 	size_t tables;
 
 	assert_int_equal(pgt_map(&pgt, va, PA, 2 * BLOCK_SIZE, RW, 0), 0);
-	tables = pgt.table_pages;
+	tables = pgt_table_pages(&pgt);
 	assert_int_equal(translate(edge - PAGE_SIZE, FAULT_WRITE, NULL), 0); /* cached */
 	assert_int_equal(translate(edge + half, FAULT_WRITE, NULL), 0);
 
@@ -384,7 +384,7 @@ static void test_protect_none_keeps_pages(void **state)
 	assert_int_equal(pgt_protect(&pgt, edge, BLOCK_SIZE, MM_NONE), 0);
 	check();
 	assert_true(fake_stats.tlbi_ops + fake_stats.flush_all > 0);
-	assert_int_equal(pgt.table_pages, tables + 1); /* the first block split */
+	assert_int_equal(pgt_table_pages(&pgt), tables + 1); /* the first block split */
 	expect_map(edge - PAGE_SIZE + 0x10, PA + BLOCK_SIZE - PAGE_SIZE + 0x10, MM_NONE, LAST);
 	expect_map(edge - 2 * PAGE_SIZE, PA + BLOCK_SIZE - 2 * PAGE_SIZE, MM_NONE, LAST);
 	expect_map(edge - 3 * PAGE_SIZE, PA + BLOCK_SIZE - 3 * PAGE_SIZE, RW, LAST);
@@ -436,7 +436,7 @@ static void test_protect_none_keeps_pages(void **state)
 	assert_int_equal(rel.n, BLOCK_PAGES - 1);
 	for (size_t i = 0; i < rel.n; i++)
 		assert_int_equal(rel.pa[i], PA + BLOCK_SIZE + (i ? i + 1 : 0) * PAGE_SIZE);
-	assert_int_equal(pgt.table_pages, 1);
+	assert_int_equal(pgt_table_pages(&pgt), 1);
 }
 
 static void test_unmap_frees_tables(void **state)
@@ -460,22 +460,22 @@ static void test_unmap_frees_tables(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(vas); i++)
 		assert_int_equal(pgt_map(&pgt, vas[i], PA, PAGE_SIZE, RW, 0), 0);
 	check();
-	assert_int_equal(pgt.table_pages, tables_for(vas, 5));
+	assert_int_equal(pgt_table_pages(&pgt), tables_for(vas, 5));
 	assert_int_equal(pgt_unmap(&pgt, vas[1], PAGE_SIZE, NULL, NULL), 0);
 	check();
-	assert_int_equal(pgt.table_pages, tables_for(left, 4));
-	assert_int_equal(pgt.table_pages, tables_for(vas, 5) - 1); /* the last-level table */
+	assert_int_equal(pgt_table_pages(&pgt), tables_for(left, 4));
+	assert_int_equal(pgt_table_pages(&pgt), tables_for(vas, 5) - 1); /* the last-level table */
 	assert_int_equal(pgt_unmap(&pgt, vas[2], PAGE_SIZE, NULL, NULL), 0);
 	check();
-	assert_int_equal(pgt.table_pages, tables_for(last, 3));
-	assert_int_equal(pgt.table_pages, tables_for(vas, 5) - 3); /* and the block-level one */
+	assert_int_equal(pgt_table_pages(&pgt), tables_for(last, 3));
+	assert_int_equal(pgt_table_pages(&pgt), tables_for(vas, 5) - 3); /* and the block-level one */
 	expect_map(vas[3], PA, RW, LAST);
 	for (size_t i = 0; i < ARRAY_SIZE(vas); i++)
 		translate(vas[i], FAULT_READ, NULL);
 	/* One call across everything, holes included. */
 	assert_int_equal(pgt_unmap(&pgt, 0, TOP, NULL, NULL), 0);
 	check();
-	assert_int_equal(pgt.table_pages, 1);
+	assert_int_equal(pgt_table_pages(&pgt), 1);
 	for (size_t i = 0; i < ARRAY_SIZE(vas); i++)
 		assert_int_equal(translate(vas[i], FAULT_READ, NULL),
 				 FAULT_TRANSLATION | FAULT_READ | L(ROOT));
@@ -510,7 +510,7 @@ static void test_einval(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(pgt_map(&pgt, bad[i].va, bad[i].pa, bad[i].size,
 					 bad[i].attrs, bad[i].flags), -EINVAL);
-	assert_int_equal(pgt.table_pages, 1);
+	assert_int_equal(pgt_table_pages(&pgt), 1);
 	check();
 
 	assert_int_equal(pgt_map(&pgt, BLOCK_SIZE, PA, BLOCK_SIZE, RW, 0), 0);
@@ -532,13 +532,13 @@ static void test_eexist(void **state)
 
 	assert_int_equal(pgt_map(&pgt, va + BLOCK_SIZE + half, PA, PAGE_SIZE, RW, 0), 0);
 	assert_int_equal(pgt_map(&pgt, va + 4 * BLOCK_SIZE, PA, BLOCK_SIZE, RW, 0), 0);
-	tables = pgt.table_pages;
+	tables = pgt_table_pages(&pgt);
 	/* Overlaps the page at its end, or the block at its start. */
 	assert_int_equal(pgt_map(&pgt, va, PA, BLOCK_SIZE + half + PAGE_SIZE, RW, 0), -EEXIST);
 	assert_int_equal(pgt_map(&pgt, va + 4 * BLOCK_SIZE + half, PA, PAGE_SIZE, RW, 0), -EEXIST);
 	assert_int_equal(pgt_map(&pgt, va + 3 * BLOCK_SIZE, PA, 2 * BLOCK_SIZE, RW, PGT_NO_BLOCKS), -EEXIST);
 	check();
-	assert_int_equal(pgt.table_pages, tables);
+	assert_int_equal(pgt_table_pages(&pgt), tables);
 	expect_unmapped(va);
 	expect_unmapped(va + BLOCK_SIZE);
 	expect_unmapped(va + 3 * BLOCK_SIZE);
@@ -574,7 +574,7 @@ static void test_enomem_map(void **state)
 		}
 		assert_int_equal(err, -ENOMEM);
 		assert_int_equal(page_free_count(), k);
-		assert_int_equal(pgt.table_pages, 1);
+		assert_int_equal(pgt_table_pages(&pgt), 1);
 		assert_int_equal(pgt_check(&pgt), 0);
 		expect_unmapped(va + PAGE_SIZE);
 		expect_unmapped(va + size);
@@ -582,7 +582,7 @@ static void test_enomem_map(void **state)
 		assert_true(k < 16);
 	}
 	check();
-	assert_int_equal(needed, pgt.table_pages - 1);
+	assert_int_equal(needed, pgt_table_pages(&pgt) - 1);
 	assert_int_equal(needed, tables);
 	expect_map(va + PAGE_SIZE, PA + PAGE_SIZE, RW, LAST);
 	expect_map(va + BLOCK_SIZE, PA + BLOCK_SIZE, RW, BLOCK_LEVEL);
@@ -596,7 +596,7 @@ static void test_enomem_split(void **state)
 	struct drained d;
 
 	assert_int_equal(pgt_map(&pgt, va, PA, 2 * BLOCK_SIZE, RW, 0), 0);
-	tables = pgt.table_pages;
+	tables = pgt_table_pages(&pgt);
 
 	/* Nothing free: no split, nothing changed. */
 	d = drain_leaving(0);
@@ -608,7 +608,7 @@ static void test_enomem_split(void **state)
 	assert_int_equal(pgt_protect(&pgt, edge - PAGE_SIZE, 2 * PAGE_SIZE, RO), -ENOMEM);
 	assert_int_equal(pgt_unmap(&pgt, edge - PAGE_SIZE, 2 * PAGE_SIZE, NULL, NULL), -ENOMEM);
 	assert_int_equal(page_free_count(), 1);
-	assert_int_equal(pgt.table_pages, tables);
+	assert_int_equal(pgt_table_pages(&pgt), tables);
 	expect_map(edge - PAGE_SIZE, PA + BLOCK_SIZE - PAGE_SIZE, RW, BLOCK_LEVEL);
 	expect_map(edge, PA + BLOCK_SIZE, RW, BLOCK_LEVEL);
 	assert_int_equal(pgt_check(&pgt), 0);
@@ -619,7 +619,7 @@ static void test_enomem_split(void **state)
 	assert_int_equal(page_free_count(), 0);
 	undrain(&d);
 	check();
-	assert_int_equal(pgt.table_pages, tables + 1);
+	assert_int_equal(pgt_table_pages(&pgt), tables + 1);
 	expect_unmapped(va + PAGE_SIZE);
 	expect_map(va, PA, RW, LAST);
 	expect_map(edge, PA + BLOCK_SIZE, RO, BLOCK_LEVEL);
@@ -639,12 +639,12 @@ static void test_walk_alloc(void **state)
 		assert_int_equal(err, -ENOMEM);
 		assert_int_equal(page_free_count(), 0);
 		undrain(&d);
-		assert_int_equal(pgt.table_pages, 1 + k);
+		assert_int_equal(pgt_table_pages(&pgt), 1 + k);
 		assert_int_equal(pgt_check(&pgt), 0);
 	}
 	slot = pgt_walk_alloc(&pgt, va, &err);
 	assert_non_null(slot);
-	assert_int_equal(pgt.table_pages, PGT_LEVELS);
+	assert_int_equal(pgt_table_pages(&pgt), PGT_LEVELS);
 	assert_ptr_equal(slot, pgt_walk(&pgt, va));
 	assert_ptr_equal(pgt_walk_alloc(&pgt, va + PAGE_SIZE, &err), slot + 1);
 	arch_pte_write(slot, arch_pte_leaf(PA, RW, LAST));
@@ -687,9 +687,9 @@ static void test_fake_catches_mistakes(void **state)
 	slot[1] = arch_pte_leaf(PA, RW | MM_EXEC, LAST);
 	assert_int_equal(pgt_check(&pgt), -EINVAL);
 	slot[1] = 0;
-	pgt.table_pages++;
+	pgt.tables[arch_cpu_id()].n++;
 	assert_int_equal(pgt_check(&pgt), -EINVAL);
-	pgt.table_pages--;
+	pgt.tables[arch_cpu_id()].n--;
 	check();
 }
 
@@ -818,7 +818,7 @@ static void test_random_against_model(void **state)
 	}
 	assert_int_equal(pgt_unmap(&pgt, WIN_VA, WIN_PAGES * PAGE_SIZE, NULL, NULL), 0);
 	check();
-	assert_int_equal(pgt.table_pages, 1);
+	assert_int_equal(pgt_table_pages(&pgt), 1);
 }
 
 /*
@@ -882,7 +882,7 @@ static void test_cut_all_or_none(void **state)
 	skip_unless_upper_leaves();
 	assert_int_equal(pgt_map(&pgt, PAGE_SIZE, PA, PAGE_SIZE, RO, 0), 0); /* an UPPER table */
 	arch_pte_write(pgt_slot(&pgt, up, UPPER), arch_pte_leaf(PA_UP, RW, UPPER)); /* [1, 2) GiB */
-	tables = pgt.table_pages;
+	tables = pgt_table_pages(&pgt);
 
 	d = drain_leaving(1);
 	assert_int_equal(pgt_cut_prepare(&pgt, mid, mid + PAGE_SIZE, &cut), -ENOMEM);
@@ -895,7 +895,7 @@ static void test_cut_all_or_none(void **state)
 	assert_int_equal(cut.n, 2);
 	assert_int_equal(page_free_count(), 0);
 	pgt_cut_commit(&pgt, &cut);
-	assert_int_equal(pgt.table_pages, tables + 2);
+	assert_int_equal(pgt_table_pages(&pgt), tables + 2);
 	assert_int_equal(pgt_lookup(&pgt, mid, NULL, NULL, &level), 0);
 	assert_int_equal(level, LAST);
 	/* Nothing left to cut: the unmap takes no page. */

@@ -128,13 +128,13 @@ static void test_alloc_busy(void **state)
 	vaddr_t va = LAYOUT_VA;
 	int level, err = 0;
 	pte_t *slot = pgt_descend(&e->pgt, va, PGT_LAST_LEVEL, &level);
-	size_t tables = e->pgt.table_pages, free = page_free_count();
+	size_t tables = pgt_table_pages(&e->pgt), free = page_free_count();
 
 	assert_int_equal(arch_pte_read(slot), 0);
 	arch_pte_set(slot, ARCH_PTE_BUSY);
 	assert_null(pgt_alloc_from(&e->pgt, slot, level, va, &err));
 	assert_int_equal(err, -EAGAIN);
-	assert_int_equal(e->pgt.table_pages, tables);
+	assert_int_equal(pgt_table_pages(&e->pgt), tables);
 	assert_int_equal(page_free_count(), free);
 	arch_pte_set(slot, 0);
 }

@@ -71,7 +71,7 @@ static void test_zero_then_write(void **state)
 {
 	struct mm_env *e = *state;
 	vaddr_t va = map_rw(e, BLOCK_SIZE);
-	size_t tables = e->pgt.table_pages;
+	size_t tables = pgt_table_pages(&e->pgt);
 	unsigned a;
 	paddr_t pa, z;
 
@@ -82,12 +82,12 @@ static void test_zero_then_write(void **state)
 	assert_int_equal(e->mm.nr_fault_thp_zero, 1);
 	assert_int_equal(mm_resident_pages(&e->mm), 0);
 	assert_int_equal(mm_check(&e->mm), 0);
-	tables = e->pgt.table_pages;
+	tables = pgt_table_pages(&e->pgt);
 
 	assert_int_equal(touch(&e->mm, va + 5 * PAGE_SIZE, FAULT_WRITE, NULL), 0);
 	assert_int_equal(e->mm.nr_thp_zero_split, 1);
 	assert_int_equal(e->mm.nr_fault_cow, 1);
-	assert_int_equal(e->pgt.table_pages, tables + 1);
+	assert_int_equal(pgt_table_pages(&e->pgt), tables + 1);
 	assert_int_equal(level_at(e, va + 5 * PAGE_SIZE, &a, &pa), PGT_LAST_LEVEL);
 	assert_int_equal(a, MM_READ | MM_WRITE);
 	assert_true(pa != e->mm.zero_pa && pa - e->mm.huge_zero_pa >= BLOCK_SIZE);
@@ -175,10 +175,10 @@ static void test_munmap_cuts(void **state)
 
 	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, &pa), 0);
 	fill(pa);
-	tables = e->pgt.table_pages;
+	tables = pgt_table_pages(&e->pgt);
 	free0 = page_free_count();
 	assert_int_equal(do_munmap(&e->mm, va + PAGE_SIZE, 2 * PAGE_SIZE), 0);
-	assert_int_equal(e->pgt.table_pages, tables + 1);
+	assert_int_equal(pgt_table_pages(&e->pgt), tables + 1);
 	assert_int_equal(page_free_count(), free0 - 1 + 2);
 	assert_int_equal(e->mm.nr_pages_freed, 2);
 	assert_int_equal(mm_resident_pages(&e->mm), BLOCK_PAGES - 2);
@@ -270,11 +270,11 @@ static void test_cut_nomem(void **state)
 	size_t tables;
 
 	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, NULL), 0);
-	tables = e->pgt.table_pages;
+	tables = pgt_table_pages(&e->pgt);
 	d = drain_leaving(0);
 	assert_int_equal(do_munmap(&e->mm, va + PAGE_SIZE, PAGE_SIZE), -ENOMEM);
 	assert_int_equal(do_mprotect(&e->mm, va, PAGE_SIZE, PROT_READ), -ENOMEM);
-	assert_int_equal(e->pgt.table_pages, tables);
+	assert_int_equal(pgt_table_pages(&e->pgt), tables);
 	assert_int_equal(level_at(e, va, NULL, NULL), BLOCK_LEVEL);
 	assert_int_equal(e->mm.map_count, 1);
 	assert_int_equal(mm_check(&e->mm), 0);
@@ -335,10 +335,10 @@ static void test_cut_two_blocks_one_page(void **state)
 
 	assert_int_equal(touch(&e->mm, va, FAULT_READ, NULL), 0);
 	assert_int_equal(touch(&e->mm, va + BLOCK_SIZE, FAULT_READ, NULL), 0);
-	tables = e->pgt.table_pages;
+	tables = pgt_table_pages(&e->pgt);
 	d = drain_leaving(1); /* one page free: one split's worth */
 	assert_int_equal(do_munmap(&e->mm, va + PAGE_SIZE, BLOCK_SIZE), -ENOMEM);
-	assert_int_equal(e->pgt.table_pages, tables);
+	assert_int_equal(pgt_table_pages(&e->pgt), tables);
 	for (size_t i = 0; i < 2; i++) {
 		assert_int_equal(level_at(e, va + i * BLOCK_SIZE, NULL, &pa), BLOCK_LEVEL);
 		assert_int_equal(pa, e->mm.huge_zero_pa);
@@ -348,7 +348,7 @@ static void test_cut_two_blocks_one_page(void **state)
 
 	page_free(d.pages[--d.n]);
 	assert_int_equal(do_munmap(&e->mm, va + PAGE_SIZE, BLOCK_SIZE), 0);
-	assert_int_equal(e->pgt.table_pages, tables + 2);
+	assert_int_equal(pgt_table_pages(&e->pgt), tables + 2);
 	assert_int_equal(fake_translate(&e->pgt, va, FAULT_READ, &pa), 0);
 	assert_int_equal(pa, e->mm.zero_pa);
 	assert_int_equal(fake_translate(&e->pgt, va + BLOCK_SIZE + PAGE_SIZE, FAULT_READ, &pa), 0);

@@ -252,7 +252,7 @@ static void test_unmap_leaves_then_table(void **state)
 	assert_true(strstr(ops(va), "ST DSB.ISHST VAE1IS@0 DSB.ISH ISB ") >
 		    strstr(ops(va), "VALE1IS@1 "));
 	assert_string_equal(ops(va) + strlen(ops(va)) - 21, "DSB.ISH ISB DSB.ISHST");
-	assert_int_equal(e->pgt.table_pages, 1);
+	assert_int_equal(pgt_table_pages(&e->pgt), 1);
 }
 
 /*
