@@ -168,7 +168,7 @@ BENCH_KERNEL_SRC := $(addprefix bench/kernel/,env_kernel.c floors.c main.c vmasc
 GUEST_TEST_SRC := $(addprefix tests/guest/,ktest.c test_alloc.c test_bench.c test_board.c \
 	test_cache.c test_folio.c test_thp.c test_mm.c test_mmu.c test_percpu.c test_pmu.c \
 	test_smp.c test_smp_stress.c test_traps.c)
-FAKE_SRC  := $(addprefix arch/fake/,cpu.c mmu.c ram.c)
+FAKE_SRC  := $(addprefix arch/fake/,cpu.c mmu.c ram.c sched.c)
 
 KSRC := $(ARCH_SRC) $(BOOT_SRC) $(BOARD_SRC) $(MM_SRC) $(LIB_SRC) $(BENCH_SRC) \
 	$(BENCH_KERNEL_SRC) $(GUEST_TEST_SRC)
@@ -226,6 +226,7 @@ help:
 	'  ARGS="k=v ..."            kernel command line; wins over the words a command gives by default' \
 	'  BOOT=direct|uboot         boot chain' \
 	'  DEBUG=1                   page poisoning and double-free checks' \
+	'  SMP_MM=0                  leave the host tests of mm/ on several fake CPUs (fuzz_interleave, test_mm_smp_tsan) out of make test' \
 	'  V=1                       print full build commands' \
 	'  BENCH_OUT=dir             where make bench writes (default build/results/<configuration>)' \
 	'  COMPARE_DIR=dir           where make compare writes; COMPARE_CPU_HZ=Hz for counts in cycles' \

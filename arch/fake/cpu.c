@@ -64,6 +64,7 @@ void arch_zero_page(void *page)
 /* <arch/atomic.h>: the fake has one path (C11); the flag only mirrors the choice. */
 bool arch_lse;
 void (*fake_step_hook)(void);
+void (*fake_wait_hook)(void);
 
 void arch_atomics_init(bool force_llsc)
 {

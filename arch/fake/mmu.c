@@ -12,13 +12,16 @@
  * Every operation is logged (fake_ops) with its kind, operand, scope and
  * barriers.
  */
+#define _GNU_SOURCE /* PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP */
 #include <assert.h>
+#include <pthread.h>
 #include <stdio.h>
 
 #include "arch/fake.h"
 #include "mm/fault.h"
 #include "mm/percpu.h"
 #include "mm/pgtable.h"
+#include <arch/atomic.h>
 #include <arch/spinlock.h>
 
 struct fake_stats fake_stats;
@@ -39,6 +42,27 @@ static void fake_mmu_lock(void)
 static void fake_mmu_unlock(void)
 {
 	arch_spin_unlock(&fake_mmu_spin);
+}
+
+/*
+ * The fake hardware's own state (the TLBs, the break list, the op log, the
+ * stats) is also under one host mutex, held only where no interleaving
+ * point (fake_step) comes before its release: by the walker and TLB fill,
+ * the TLB invalidations, the entry store's check and the log, so fake CPUs
+ * on free-running threads do not race on it (ThreadSanitizer), and the
+ * interleaving scheduler never switches CPUs while one holds it.
+ * Recursive: the operations log through op_log.
+ */
+static pthread_mutex_t hw_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+static void hw_lock(void)
+{
+	pthread_mutex_lock(&hw_mutex);
+}
+
+static void hw_unlock(void)
+{
+	pthread_mutex_unlock(&hw_mutex);
 }
 
 struct tlb_entry {
@@ -89,10 +113,12 @@ void fake_ops_reset(void)
 static void op_log(enum fake_op_kind kind, uint64_t operand, bool broadcast,
 		   enum fake_barrier bar)
 {
+	hw_lock();
 	if (fake_nops < FAKE_OPS_MAX)
 		fake_ops[fake_nops] = (struct fake_op){ .kind = kind, .operand = operand,
 							.broadcast = broadcast, .bar = bar };
 	fake_nops++;
+	hw_unlock();
 }
 
 static void dsb(enum fake_barrier bar)
@@ -125,8 +151,10 @@ static bool is_broken(const pte_t *slot)
 
 static void pte_store(pte_t *slot, pte_t v)
 {
-	pte_t old = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	pte_t old;
 
+	hw_lock();
+	old = __atomic_load_n(slot, __ATOMIC_RELAXED);
 	fake_stats.pte_writes++;
 	if (arch_pte_valid(old) && arch_pte_valid(v) && old != v)
 		fake_stats.bbm_violations++;
@@ -139,11 +167,12 @@ static void pte_store(pte_t *slot, pte_t v)
 			broken_overflow = true;
 	}
 	__atomic_store_n(slot, v, __ATOMIC_RELEASE);
+	hw_unlock();
 }
 
 void arch_pte_set(pte_t *slot, pte_t v)
 {
-	fake_step();
+	fake_step(); /* an interleaving point (<arch/sched.h>) */
 	fake_mmu_lock();
 	pte_store(slot, v);
 	op_log(FAKE_OP_STORE, v, false, FAKE_BAR_NONE);
@@ -193,16 +222,20 @@ void arch_pte_write_table(pte_t *slot, pte_t v)
 
 void arch_pte_sync(void)
 {
+	hw_lock();
 	fake_stats.syncs++;
 	dsb(FAKE_BAR_ISHST);
 	op_log(FAKE_OP_ISB, 0, false, FAKE_BAR_NONE);
+	hw_unlock();
 }
 
 void arch_sync_exec(paddr_t pa, size_t len)
 {
+	hw_lock();
 	op_log(FAKE_OP_SYNC_EXEC, pa, false, FAKE_BAR_NONE);
 	if (fake_nops <= FAKE_OPS_MAX)
 		fake_ops[fake_nops - 1].size = len;
+	hw_unlock();
 }
 
 static void breaks_flushed(void)
@@ -294,31 +327,38 @@ unsigned fake_tlb_count(vaddr_t va, vaddr_t end)
 
 void arch_tlb_flush_page(vaddr_t va)
 {
+	hw_lock();
 	fake_stats.flush_page++;
 	tlbi_begin(true);
 	tlbi_va(va, FAKE_OP_TLBI_VA, true);
 	tlbi_end(true);
+	hw_unlock();
 }
 
 void arch_tlb_flush_leaf(vaddr_t va)
 {
+	hw_lock();
 	fake_stats.flush_leaf++;
 	tlbi_begin(true);
 	tlbi_va(va, FAKE_OP_TLBI_VAL, true);
 	tlbi_end(true);
+	hw_unlock();
 }
 
 /* A local invalidation: the caller's TLB only (TLBI VALE1, DSB NSH). */
 void arch_tlb_flush_leaf_local(vaddr_t va)
 {
+	hw_lock();
 	fake_stats.flush_leaf++;
 	tlbi_begin(false);
 	tlbi_va(va, FAKE_OP_TLBI_VAL, false);
 	tlbi_end(false);
+	hw_unlock();
 }
 
 void arch_tlb_flush_all(void)
 {
+	hw_lock();
 	fake_stats.flush_all++;
 	tlbi_begin(true);
 	op_log(FAKE_OP_TLBI_ALL, 0, true, FAKE_BAR_NONE);
@@ -326,21 +366,25 @@ void arch_tlb_flush_all(void)
 		if (reaches(cpu, true))
 			tlb_drop_all(&tlbs[cpu]);
 	tlbi_end(true);
+	hw_unlock();
 }
 
 void arch_tlb_flush_leaves(vaddr_t va, vaddr_t end, unsigned shift, bool walks)
 {
 	vaddr_t step = BIT(shift);
 
+	hw_lock();
 	fake_stats.flush_range++;
 	tlbi_begin(true);
 	for (va = ALIGN_DOWN(va, step); va < end; va += step)
 		tlbi_va(va, walks ? FAKE_OP_TLBI_VA : FAKE_OP_TLBI_VAL, true);
 	tlbi_end(true);
+	hw_unlock();
 }
 
-unsigned fake_translate(const struct pgtable *pgt, vaddr_t va, unsigned access,
-			paddr_t *pa)
+/* fake_translate's walk and TLB fill, under hw_mutex. */
+static unsigned translate(const struct pgtable *pgt, vaddr_t va, unsigned access,
+			  paddr_t *pa)
 {
 	struct tlb_entry *t;
 	unsigned attrs;
@@ -388,6 +432,17 @@ unsigned fake_translate(const struct pgtable *pgt, vaddr_t va, unsigned access,
 	if (pa)
 		*pa = t->pa + (va - t->va);
 	return 0;
+}
+
+unsigned fake_translate(const struct pgtable *pgt, vaddr_t va, unsigned access,
+			paddr_t *pa)
+{
+	unsigned r;
+
+	hw_lock();
+	r = translate(pgt, va, access, pa);
+	hw_unlock();
+	return r;
 }
 
 /*

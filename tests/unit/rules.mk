@@ -79,6 +79,30 @@ build/host/tsan/test_page_alloc_tsan: tests/unit/tsan/test_page_alloc_tsan.c $(T
 	$(Q)$(call say,TSANLD,$@)clang $(TSAN_CFLAGS) -o $@ $< $(TSAN_ALLOC_SRC) -lcmocka -lpthread
 UNIT_TESTS += build/host/tsan/test_page_alloc_tsan
 
+# The interleaving scheduler's own tests again under ThreadSanitizer: the
+# baton must order each fake CPU's steps after the previous CPU's.
+build/host/tsan/test_interleave: tests/unit/test_interleave.c $(TSAN_SRC) arch/fake/sched.c $(HOST_HDRS) tests/unit/rules.mk
+	@mkdir -p $(dir $@)
+	$(Q)$(call say,TSANLD,$@)clang $(TSAN_CFLAGS) -o $@ $< $(TSAN_SRC) arch/fake/sched.c -lcmocka -lpthread
+UNIT_TESTS += build/host/tsan/test_interleave
+
+# mm/ itself on NR_CPUS free-running fake CPUs under ThreadSanitizer: all
+# the portable sources again, in build/host/tsan/obj. SMP_MM=0 leaves it
+# (and fuzz_interleave) out of make test, for a tree whose mm/ is not
+# SMP-safe; make build/host/tsan/test_mm_smp_tsan builds it any time.
+SMP_MM ?= 1
+TSAN_OBJ := $(patsubst %.c,build/host/tsan/obj/%.o,$(HOST_SRC))
+build/host/tsan/obj/%.o: %.c tests/unit/rules.mk
+	@mkdir -p $(dir $@)
+	$(Q)$(call say,TSANCC,$<)clang $(TSAN_CFLAGS) -MMD -MP -c $< -o $@
+-include $(TSAN_OBJ:.o=.d)
+build/host/tsan/test_mm_smp_tsan: tests/unit/tsan/test_mm_smp_tsan.c $(TSAN_OBJ) $(HOST_HDRS) tests/unit/rules.mk
+	@mkdir -p $(dir $@)
+	$(Q)$(call say,TSANLD,$@)clang $(TSAN_CFLAGS) -o $@ $< $(TSAN_OBJ) -lcmocka -lpthread
+ifeq ($(SMP_MM),1)
+UNIT_TESTS += build/host/tsan/test_mm_smp_tsan
+endif
+
 .PHONY: unit test-unit
 unit: $(UNIT_TESTS) $(DTS_BLOBS) $(AARCH64_GRANULE_CHECKS)
 

@@ -6,7 +6,7 @@
  * Every operation first calls fake_step(): a point where another fake CPU
  * may take the next step. Unset (NULL hook), it does nothing; the
  * interleaving tests set fake_step_hook to a scheduler that decides, from
- * their input, which fake CPU runs next.
+ * their input, which fake CPU runs next (arch/fake/sched.c: <arch/sched.h>).
  */
 #ifndef ARCH_FAKE_ATOMIC_H
 #define ARCH_FAKE_ATOMIC_H
@@ -20,6 +20,8 @@ void arch_atomics_init(bool force_llsc);
 
 /* The interleaving point: NULL outside the interleaving tests. */
 extern void (*fake_step_hook)(void);
+/* A fake CPU's wait for an event (arch_wait_event): the scheduler's, or NULL. */
+extern void (*fake_wait_hook)(void);
 
 static inline void fake_step(void)
 {
@@ -104,11 +106,14 @@ static inline uint64_t arch_fetch_add(uint64_t *p, uint64_t v)
 	return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
 }
 
-/* A fake CPU that waits lets the others run (a host may have fewer cores). */
+/* A fake CPU that waits lets the others run (a host may have fewer cores;
+ * under the interleaving scheduler, it waits until another CPU stepped). */
 static inline void arch_wait_event(void)
 {
-	fake_step();
-	sched_yield();
+	if (fake_wait_hook)
+		fake_wait_hook();
+	else
+		sched_yield();
 }
 
 static inline void arch_send_event(void)
