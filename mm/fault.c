@@ -524,15 +524,20 @@ static __attribute__((noinline)) pte_t *fault_upper(struct mm_struct *mm,
 /*
  * An invalid entry that is not empty, under a VMA that allows the access:
  * ARCH_PTE_BUSY, another CPU's fault between a break and a make (or
- * claiming a folio's slots): this fault ends, and the access is retried
- * once the owner has written the entry. A kept entry cannot be here (a
- * writer makes kept entries valid before a VMA allows access to them):
- * -EFAULT, as for a leaf the fault path does not map.
+ * claiming a folio's slots). This fault waits (WFE, woken when the owner's
+ * store clears this CPU's exclusive monitor on the slot: pgt_wait_busy)
+ * until the owner has written the entry, then ends; the access is retried
+ * against the new entry. Returning at once instead would make the access
+ * fault again and again until the owner ran: under QEMU -icount, a whole
+ * time slice of spinning. A kept entry cannot be here (a writer makes kept
+ * entries valid before a VMA allows access to them): -EFAULT, as for a
+ * leaf the fault path does not map.
  */
-static __attribute__((noinline)) int busy_slot(struct mm_struct *mm, pte_t pte)
+static __attribute__((noinline)) int busy_slot(struct mm_struct *mm, pte_t *slot, pte_t pte)
 {
 	if (pte != ARCH_PTE_BUSY)
 		return -EFAULT;
+	pgt_wait_busy(slot);
 	mm->nr_fault_lost++;
 	return 0;
 }
@@ -566,7 +571,7 @@ PATH int handle_mm_fault(struct vm_fault *vmf)
 		return do_anonymous_page(vmf);
 	if (likely(arch_pte_valid(pte)))
 		return present_leaf(vmf, vmf->pte, PGT_LAST_LEVEL, pte);
-	return busy_slot(vmf->mm, pte);
+	return busy_slot(vmf->mm, vmf->pte, pte);
 }
 
 /*

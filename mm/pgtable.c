@@ -169,8 +169,9 @@ pte_t *pgt_alloc_to(struct pgtable *pgt, pte_t *slot, int level, vaddr_t va, int
 				*err = -EEXIST; /* a leaf maps va */
 				return NULL;
 			}
-			if (e) {
-				*err = -EAGAIN; /* another CPU's fault is at work here */
+			if (e) { /* another CPU's fault is at work here */
+				pgt_wait_busy(slot);
+				*err = -EAGAIN;
 				return NULL;
 			}
 			pa = table_alloc(pgt);
@@ -188,6 +189,8 @@ pte_t *pgt_alloc_to(struct pgtable *pgt, pte_t *slot, int level, vaddr_t va, int
 				table_free(pgt, pa);
 				lost++;
 				if (!arch_pte_is_table(seen, level)) {
+					if (!arch_pte_present(seen))
+						pgt_wait_busy(slot);
 					*err = arch_pte_present(seen) ? -EEXIST : -EAGAIN;
 					return NULL;
 				}

@@ -253,6 +253,18 @@ static inline __attribute__((always_inline)) pte_t *pgt_walk(const struct pgtabl
  */
 
 /*
+ * pgt_wait_busy: wait while slot holds ARCH_PTE_BUSY (another CPU's fault
+ * between its break and its make): WFE, woken by the owner's store to the
+ * slot (arch_cmpwait). Never waits for long: the owner only flushes the
+ * TLB and stores.
+ */
+static inline void pgt_wait_busy(pte_t *slot)
+{
+	while (arch_pte_read(slot) == ARCH_PTE_BUSY)
+		arch_cmpwait(slot, ARCH_PTE_BUSY);
+}
+
+/*
  * pgt_install: write e into the slot (of any level) if it is still empty
  * (compare-and-swap from 0): no TLB holds an invalid entry, so no break and
  * no flush; one barrier (DSB ISHST), and the ERET that ends the fault

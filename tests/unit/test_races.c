@@ -10,9 +10,11 @@
  *   replace_stale        pgt_replace / pgt_touch with an entry that changed
  *   claim_run_partial    a folio's claim meets a taken slot: all released
  *   rewrite_cont_stale   a contiguous range with one entry changed: put back
- *   alloc_busy           pgt_alloc_to through a BUSY slot: -EAGAIN
- *   fault_on_busy        a fault on a BUSY last-level slot: lost, retried
- *   fault_on_busy_table  a fault whose table slot is BUSY: lost, no table
+ *   alloc_busy           pgt_alloc_to through a BUSY slot: waits, -EAGAIN
+ *   fault_on_busy        a fault on a BUSY last-level slot waits until the
+ *                        owner (another thread) writes it, then ends: lost
+ *   fault_on_busy_table  a fault whose table slot is BUSY: waits, lost, no
+ *                        table of its own left behind
  *   writer_waits_fault   mm_write_lock waits while another CPU is in a fault
  */
 #include <pthread.h>
@@ -122,6 +124,24 @@ static void test_rewrite_cont_stale(void **state)
 	assert_int_equal(mm_set_folios(&e->mm, 0), 0);
 }
 
+/* Another CPU's fault, between its break and its make: after a while it stores `then`. */
+struct owner {
+	pte_t *slot;
+	pte_t then;
+	int stored;
+};
+
+static void *owner_main(void *arg)
+{
+	struct owner *o = arg;
+
+	percpu_enter(2);
+	usleep(20000);
+	__atomic_store_n(&o->stored, 1, __ATOMIC_RELEASE);
+	arch_pte_set(o->slot, o->then);
+	return NULL;
+}
+
 static void test_alloc_busy(void **state)
 {
 	struct mm_env *e = *state;
@@ -130,13 +150,18 @@ static void test_alloc_busy(void **state)
 	pte_t *slot = pgt_descend(&e->pgt, va, PGT_LAST_LEVEL, &level);
 	size_t tables = pgt_table_pages(&e->pgt), free = page_free_count();
 
+	struct owner o = { .slot = slot, .then = 0 };
+	pthread_t t;
+
 	assert_int_equal(arch_pte_read(slot), 0);
 	arch_pte_set(slot, ARCH_PTE_BUSY);
+	assert_int_equal(pthread_create(&t, NULL, owner_main, &o), 0);
 	assert_null(pgt_alloc_from(&e->pgt, slot, level, va, &err));
-	assert_int_equal(err, -EAGAIN);
+	assert_int_equal(err, -EAGAIN); /* after the owner wrote the slot */
+	assert_int_equal(__atomic_load_n(&o.stored, __ATOMIC_ACQUIRE), 1);
+	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_int_equal(pgt_table_pages(&e->pgt), tables);
 	assert_int_equal(page_free_count(), free);
-	arch_pte_set(slot, 0);
 }
 
 static void test_fault_on_busy(void **state)
@@ -146,15 +171,19 @@ static void test_fault_on_busy(void **state)
 	pte_t *slot = slot_of(e, va);
 	size_t free = page_free_count();
 	uint64_t lost = e->mm.nr_fault_lost;
+	struct owner o = { .slot = slot, .then = 0 };
+	pthread_t t;
 
 	arch_pte_set(slot, ARCH_PTE_BUSY);
+	assert_int_equal(pthread_create(&t, NULL, owner_main, &o), 0);
 	assert_int_equal(do_page_fault(&e->mm, va, FAULT_TRANSLATION | FAULT_WRITE | LEVEL3), 0);
+	/* It returned only once the owner had written the slot. */
+	assert_int_equal(__atomic_load_n(&o.stored, __ATOMIC_ACQUIRE), 1);
+	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_int_equal(e->mm.nr_fault_lost, lost + 1);
 	assert_int_equal(e->mm.nr_fault_anon, 0);
 	assert_int_equal(page_free_count(), free);
-	assert_int_equal(arch_pte_read(slot), ARCH_PTE_BUSY);
-	/* Once the owner is done (here: the slot emptied), the retry maps it. */
-	arch_pte_set(slot, 0);
+	/* The retry maps it. */
 	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, NULL), 0);
 	assert_int_equal(e->mm.nr_fault_anon, 1);
 	assert_int_equal(mm_check(&e->mm), 0);
@@ -168,14 +197,18 @@ static void test_fault_on_busy_table(void **state)
 	int level;
 	pte_t *slot = pgt_descend(&e->pgt, va, PGT_LAST_LEVEL, &level);
 	size_t free = page_free_count();
+	struct owner o = { .slot = slot, .then = 0 };
+	pthread_t t;
 
 	assert_true(level < PGT_LAST_LEVEL);
 	arch_pte_set(slot, ARCH_PTE_BUSY);
+	assert_int_equal(pthread_create(&t, NULL, owner_main, &o), 0);
 	assert_int_equal(do_page_fault(&e->mm, va, FAULT_TRANSLATION | FAULT_READ |
 				       ((unsigned)level << FAULT_LEVEL_SHIFT)), 0);
+	assert_int_equal(__atomic_load_n(&o.stored, __ATOMIC_ACQUIRE), 1);
+	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_int_equal(e->mm.nr_fault_lost, 1);
 	assert_int_equal(page_free_count(), free); /* no table left behind */
-	arch_pte_set(slot, 0);
 	assert_int_equal(touch(&e->mm, va, FAULT_READ, NULL), 0);
 	assert_int_equal(e->mm.nr_fault_zero, 1);
 	assert_int_equal(do_munmap(&e->mm, va, PAGE_SIZE), 0);
