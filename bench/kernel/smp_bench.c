@@ -517,9 +517,15 @@ static void summary(const struct bench_meta *m)
 	kprintf("faultline-csv end %s\n", SMP_SUITE);
 }
 
-/* wanted: whether pattern= (a pattern or a placement name) selects c. */
+/*
+ * wanted: whether pattern= selects c: a pattern or a placement name, or
+ * "guarded", the placements whose scaling make test guards (disjoint,
+ * partitioned, interleaved).
+ */
 static bool wanted(const struct cmdline *cl, const struct smp_case *c)
 {
+	if (strcmp(cl->pattern, "guarded") == 0)
+		return c->pl != SAME;
 	return !cl->pattern[0] || strcmp(cl->pattern, placement_pattern[c->pl]) == 0 ||
 	       strcmp(cl->pattern, placement_name[c->pl]) == 0;
 }
@@ -550,7 +556,7 @@ int smp_bench_run(const struct cmdline *cl, struct bench_meta *meta, uint64_t ov
 			total += wanted(cl, &cases[i]) && cpu_counts[j] <= sh.online;
 	if (!total) {
 		fail(-EINVAL, "pattern=%s matches no case of suite smp (page_fault1, pft, "
-		     "pft-interleaved, same-page, or a placement)", cl->pattern);
+		     "pft-interleaved, same-page, a placement, or guarded)", cl->pattern);
 		*why = reason;
 		return -EINVAL;
 	}
