@@ -87,7 +87,7 @@ def load(path):
 def case_key(r):
     """What one case is, across CPU counts and cores."""
     return (r["pattern"], r["access"], r["placement"], r["tasks"], r["thp"],
-            r["pages"] if r["placement"] == "shootdown" else "")
+            r["pages"] if r["placement"] == "shootdown" else "", r.get("folio") or "none")
 
 
 def match_key(r):
@@ -145,7 +145,7 @@ def icount_table(lx_rows, fl_rows=None):
              "| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for key in sorted(lx, key=lambda k: (PLACEMENTS.index(k[2]), k[0], k[1], k[3],
                                           k[4] != "never", k[5] or 0)):
-        pattern, access, placement, tasks, thp, pages = key
+        pattern, access, placement, tasks, thp, pages, _ = key
         first = next(iter(lx[key].values()))[0]
         kernels = [("Linux", lx[key])]
         fk = match_key(first)
