@@ -145,3 +145,22 @@ unsigned gic_ack(void)
 	}
 	return n;
 }
+
+bool gic_self_test(void)
+{
+	if (!gic_present())
+		return false;
+	__asm__ volatile("dsb ish" ::: "memory");
+	wr(dist, GICD_SGIR, GICD_SGIR_SELF | GIC_WAKE_SGI);
+	__asm__ volatile("dsb sy\n\tisb" ::: "memory");
+	for (unsigned tries = 0; tries < 1000; tries++) {
+		uint32_t iar = rd(cpuif, GICC_IAR);
+
+		if ((iar & GICC_IAR_ID_MASK) == GICC_IAR_SPURIOUS)
+			continue;
+		wr(cpuif, GICC_EOIR, iar);
+		if ((iar & GICC_IAR_ID_MASK) == GIC_WAKE_SGI)
+			return true;
+	}
+	return false;
+}

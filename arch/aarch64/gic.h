@@ -32,6 +32,7 @@
 #define GICD_ITARGETSR(n) (0x800 + (n))    /* one byte per interrupt */
 #define GICD_SGIR 0xf00
 #define GICD_SGIR_TARGETS_SHIFT 16         /* CPUTargetList, TargetListFilter 0 */
+#define GICD_SGIR_SELF (2u << 24)          /* TargetListFilter 0b10: this CPU */
 /* CPU interface registers (IHI 0048B 4.1.3). */
 #define GICC_CTLR 0x000
 #define GICC_PMR 0x004
@@ -65,5 +66,14 @@ void gic_send_sgi(unsigned cpu);
 
 /* gic_ack: acknowledge and end every interrupt pending on this CPU; how many. */
 unsigned gic_ack(void);
+
+/*
+ * gic_self_test: on the calling CPU (after gic_cpu_init), send GIC_WAKE_SGI
+ * to itself (TargetListFilter 0b10) and acknowledge it: true if it arrived
+ * within a bounded number of GICC_IAR reads. A GIC whose Security
+ * Extensions keep the SGI in Group 0, out of a Non-secure kernel's reach,
+ * fails here instead of leaving a CPU in WFI for ever.
+ */
+bool gic_self_test(void);
 
 #endif
