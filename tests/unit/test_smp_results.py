@@ -2,7 +2,9 @@
 (every core at 4 CPUs within 5 % of one core, peers in WFI, under icount),
 its table, and how results.py hands suite=smp to it."""
 
+import contextlib
 import csv
+import io
 import os
 import tempfile
 import unittest
@@ -34,6 +36,12 @@ def suite(p50_at_4=305, **kw):
     return rows
 
 
+def quiet_main(argv):
+    """smp_results.main's exit code, its output kept off the test log."""
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        return smp_results.main(argv)
+
+
 class Guard(unittest.TestCase):
     def write(self, rows):
         fd, path = tempfile.mkstemp(suffix=".csv")
@@ -46,7 +54,7 @@ class Guard(unittest.TestCase):
 
     def test_equal_passes(self):
         path = self.write(suite())
-        self.assertEqual(smp_results.main(["guard", path]), 0)
+        self.assertEqual(quiet_main(["guard", path]), 0)
         bad, seen = smp_results.guard(smp_results.load(path))
         self.assertEqual(bad, [])
         self.assertIn("disjoint write none: 1 CPU 305, 4 CPUs 305 305 305 305", seen)
@@ -58,7 +66,7 @@ class Guard(unittest.TestCase):
         bad, _ = smp_results.guard(smp_results.load(self.write(suite(321))))
         self.assertEqual(len(bad), 3)
         self.assertIn("core 3 at 4 CPUs: p50 321 against 305", bad[0])
-        self.assertEqual(smp_results.main(["guard", self.write(suite(321))]), 1)
+        self.assertEqual(quiet_main(["guard", self.write(suite(321))]), 1)
 
     def test_below_five_percent_fails(self):
         self.assertTrue(smp_results.guard(smp_results.load(self.write(suite(289))))[0])
