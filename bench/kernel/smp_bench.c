@@ -428,6 +428,13 @@ static int run_one(const struct smp_case *c, unsigned k)
 	sh.k = k;
 	sh.step = 1ull << c->order;
 	sh.turn = 0;
+	/* every touch may map a whole unit: the data must fit what the benchmarks may use */
+	uint64_t need = (c->pl == SAME ? 1 : k) * (sh.warm + sh.pages) * sh.step * PAGE_SIZE;
+	if (need > env_ram_bytes())
+		return fail(-ENOMEM, "smp case %s at %u cores: needs %llu MiB, does not fit in "
+			    "%llu MiB (fewer pages=)", case_name(c), k,
+			    (unsigned long long)(need >> 20),
+			    (unsigned long long)(env_ram_bytes() >> 20));
 	memset(sh.res, 0, sizeof(sh.res));
 	err = mm_set_folios(current_mm, c->order ? BIT(c->order) : 0);
 	if (!err)
@@ -584,6 +591,13 @@ int smp_bench_run(const struct cmdline *cl, struct bench_meta *meta, uint64_t ov
 	if (sh.pages == 0 || sh.pages > SMP_PAGES_MAX) {
 		fail(-EINVAL, "suite=smp: pages=%llu: 1 to %u touches per core",
 		     (unsigned long long)sh.pages, SMP_PAGES_MAX);
+		*why = reason;
+		return -EINVAL;
+	}
+	if (env_counter_kind() == ENV_INST) {
+		/* its 64-bit extension (env_kernel.c) is one for all CPUs */
+		fail(-EINVAL, "suite=smp: counter=inst is extended to 64 bits across "
+		     "one CPU's readings only: use counter=pmccntr or cntvct");
 		*why = reason;
 		return -EINVAL;
 	}

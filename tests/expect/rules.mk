@@ -89,6 +89,9 @@
 #                   good one nobody reads (the bounded wait); on the Pi, a
 #                   release address outside RAM. Each a named reason and
 #                   status=fail, never a hang; cpus=all on -smp 2 boots both
+#   bench-smp-*     suite=smp: peers in WFI on -smp 4 (every CPU's SGI to
+#                   itself arrives), in WFE on a GICv3 machine (said), a
+#                   case that does not fit and counter=inst: named failures
 #
 # Tier test-runner: host tests of the tools package (tests/unit/test_runner.py),
 # of the Cortex-A53 erratum check tools/a53check.py
