@@ -371,5 +371,40 @@ class Help(unittest.TestCase):
             self.assertRegex(out, rf"(?m)^{group}")
 
 
+
+class CompareSmp(unittest.TestCase):
+    """make compare-smp: one boot per CPU count under icount, parallel TCG at -smp 2."""
+
+    def boots(self, out):
+        return [l for l in out.replace("\\\n", " ").split(";")
+                if "-m tools.qemu run" in l]
+
+    def test_icount_boots_per_cpu_count(self):
+        code, out = make("compare-smp")
+        self.assertEqual(code, 0, out)
+        boots = self.boots(out)
+        self.assertEqual(len(boots), 3, out[-2000:])
+        for n, b in zip((1, 2, 4), boots):
+            self.assertIn(f"-smp {n} ", b)
+            self.assertIn("--icount", b)
+            self.assertIn("clock=vm", b)
+            self.assertIn("dtb-randomness=off", b)
+            self.assertIn("-m 1G", b)
+            self.assertIn("run=smp thp=both", b)
+            self.assertIn(" nokaslr ", b)
+        has(self, r"--merge build/results/qemu-virt-cortex-a72-4k-gcc-icount/linux-smp.csv", out)
+        has(self, r"-m tools.compare_smp build/results/qemu-virt-cortex-a72-4k-gcc-icount/linux-smp.csv", out)
+
+    def test_parallel_tcg(self):
+        code, out = make("compare-smp", "ICOUNT=0")
+        self.assertEqual(code, 0, out)
+        boots = self.boots(out)
+        self.assertEqual(len(boots), 1, out[-2000:])
+        self.assertIn("-smp 2 ", boots[0])
+        self.assertIn("-accel tcg,thread=multi", boots[0])
+        self.assertNotIn("--icount", boots[0])
+        self.assertIn("runs=10 secs=1", boots[0])
+        has(self, r"linux-smp-rate.csv", out)
+
 if __name__ == "__main__":
     sys.exit(counted.main(__name__))

@@ -268,7 +268,9 @@ pagesize-faultline: kernel
 #   ICOUNT=0: parallel TCG (-accel tcg,thread=multi) at SMP_TCG_CPUS (2),
 #     SMP_RUNS runs of SMP_SECS seconds: COMPARE_DIR/linux-smp-rate.csv,
 #     faults/s per core and in total, emulated host time.
-# SMP_THP: never, always or both (the program sets sysfs); SMP_MEM: QEMU's
+# SMP_FL: faultline's CSV of the same shape, put beside Linux's in the
+# table when it exists (default COMPARE_DIR/smp.csv, where make bench-smp
+# writes). SMP_THP: never, always or both (the program sets sysfs); SMP_MEM: QEMU's
 # RAM (4 tasks x 128 MiB must fit); SMP_ARGS: more program words (mb=16
 # for a short run). Under icount the machine also gets SMP_RTC, -rtc
 # clock=vm at a fixed base, so the guest's wall clock does not come from
@@ -282,6 +284,8 @@ SMP_MEM ?= 1G
 SMP_RUNS ?= 10
 SMP_SECS ?= 1
 SMP_ARGS ?=
+# faultline's side, when there: make bench-smp's smp.csv (same columns).
+SMP_FL ?= $(COMPARE_DIR)/smp.csv
 smp_comma := ,
 SMP_RTC ?= -rtc base=2026-01-01T00:00:00,clock=vm
 SMP_DTB_RANDOMNESS ?= off
@@ -313,7 +317,7 @@ compare-smp: deps $(LINUX_INITRD) linux-kernel
 		$(foreach n,$(smp_cpu_list),$(call smp_out,$(n))/$(smp_block).csv) && \
 	$(RESULTS_PY) stamp --qemu $(QEMU) $(smp_csv) >/dev/null && \
 	$(PYTHON) -m tools.compare_smp $(smp_csv) \
-		$(if $(filter 1,$(ICOUNT)),$$(test -r $(COMPARE_DIR)/smp.csv && echo --faultline $(COMPARE_DIR)/smp.csv)) \
+		$(if $(filter 1,$(ICOUNT)),$$(test -r $(SMP_FL) && echo --faultline $(SMP_FL))) \
 		-o $(COMPARE_DIR)/compare-$(smp_block).md
 
 # Tier: host tests of tools/compare.py, the self-check, then make compare
@@ -328,7 +332,11 @@ compare-smp: deps $(LINUX_INITRD) linux-kernel
 # tools/compare.py --pagesize --check), and the 16K kernel without folios,
 # whose rows must all say granule=16k (tools/compare.py --expect); and one
 # faultline boot, GRANULE=16k with 64K folios, whose rows --check holds to
-# the same rules and whose folio column must say 64k.
+# the same rules and whose folio column must say 64k. Last, one
+# make compare-smp boot at -smp 2 (16 MiB per task, THP never), whose rows
+# tools/compare_smp.py --check holds to a real run's (instructions, peers
+# parked, every core of every case, every first write a fault) with the
+# kernel's CRNG seeded.
 TEST_TIERS += test-compare
 COMPARE_TEST_DIR := build/test/compare
 test-compare:
@@ -364,4 +372,10 @@ test-compare:
 		$(LINUX_DIR)/out/pagesize-16k-none/linux-small.csv && \
 	   $(PYTHON) -m tools.compare --expect folio=64k \
 		$(LINUX_DIR)/out/pagesize-4k-64k/linux-small.csv' $(COMPARE_TEST_DIR); \
+	tools/tier.sh test-compare check "compare-smp -smp 2 (16 MiB per task, thp=never)" sh -c '\
+	   $(MAKE) --no-print-directory compare-smp ICOUNT=1 SMP_CPUS=2 SMP_THP=never \
+		SMP_ARGS=mb=16 COMPARE_DIR=$$0/smp && \
+	   $(PYTHON) -m tools.compare_smp --check $$0/smp/linux-smp.csv \
+		$$0/smp/compare-linux-smp.md && \
+	   $(PYTHON) -m tools.compare --expect crng=seeded $$0/smp/linux-smp.csv' $(COMPARE_TEST_DIR); \
 	tools/tier.sh test-compare end

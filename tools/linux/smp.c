@@ -149,8 +149,7 @@ static bool crng_ready(void)
  * this), or "unseeded" (refused: then every get_random_u16(), which arm64
  * calls on each system call for the kernel stack's random offset, runs
  * ChaCha20 in full, about 9,500 instructions, until interrupts have
- * credited it enough, at a point that differs between boots; see
- * docs/compare.md, "Repeatable runs").
+ * credited it enough; see docs/compare.md, "Repeatable runs").
  */
 static const char *crng_seed(void)
 {
@@ -190,6 +189,7 @@ struct smp_row {
 static struct smp_row rows[SMP_MAX_ROWS];
 static size_t nrows;
 
+/* futex: the futex(2) system call on word w, without a timeout. */
 static long futex(uint32_t *w, int op, uint32_t val)
 {
 	return syscall(SYS_futex, w, op, val, NULL, NULL, 0);
@@ -202,6 +202,7 @@ static void futex_wait_while(uint32_t *w, uint32_t v)
 		futex(w, FUTEX_WAIT, v);
 }
 
+/* futex_wake_all: wake every task blocked on w. */
 static void futex_wake_all(uint32_t *w)
 {
 	futex(w, FUTEX_WAKE, INT_MAX);
@@ -242,6 +243,7 @@ static char task_state(int tid)
 	return p && p[1] == ' ' ? p[2] : '?';
 }
 
+/* sleep_us: sleep (nanosleep) for us microseconds. */
 static void sleep_us(unsigned us)
 {
 	struct timespec t = { .tv_sec = 0, .tv_nsec = (long)us * 1000 };
@@ -304,6 +306,7 @@ static uint64_t resident_pages(void)
 	return v;
 }
 
+/* now_ns: CLOCK_MONOTONIC in ns (under TCG: the host's time). */
 static uint64_t now_ns(void)
 {
 	struct timespec t;
@@ -312,6 +315,7 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
 
+/* map_anon: an anonymous private mapping of bytes (no reservation), or NULL. */
 static void *map_anon(uint64_t bytes)
 {
 	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
@@ -320,12 +324,13 @@ static void *map_anon(uint64_t bytes)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* The task's pages of the case's region: how many, and the i-th's offset. */
+/* task_pages: how many pages each task faults (mb= MiB of 4 KiB pages). */
 static uint64_t task_pages(void)
 {
 	return (ctl->mb << 20) / SMP_PAGE;
 }
 
+/* page_offset: the byte offset of task's i-th page in the case's region. */
 static uint64_t page_offset(unsigned task, uint64_t i)
 {
 	if (ctl->c.kind == PFT_INTERLEAVED)
@@ -551,7 +556,8 @@ static void shoot_icount(unsigned task, const volatile struct perf_event_mmap_pa
  * tcg: every task faults its pages in a loop for ctl->secs seconds of
  * CLOCK_MONOTONIC, ctl->runs times, all starting together (a barrier).
  * Shared mapping: per loop task 0 decides whether the run goes on and maps
- * the region, all fault their pages, task 0 unmaps.
+ * the region, all fault their pages (every 512 pages task 0 checks the
+ * time and the others its stop word), task 0 unmaps.
  */
 static void pf_rate(unsigned task, struct smp_task_res *r)
 {
@@ -590,7 +596,17 @@ static void pf_rate(unsigned task, struct smp_task_res *r)
 			}
 			for (uint64_t i = 0; i < task_pages(); i++) {
 				((volatile char *)base)[page_offset(task, i)] = 1;
-				if (!shared && (i & 511) == 511 && now_ns() - t0 >= len)
+				if ((i & 511) != 511)
+					continue;
+				if (!shared) {
+					if (now_ns() - t0 >= len)
+						break;
+					continue;
+				}
+				/* shared: task 0 keeps the time; everyone stops on its word */
+				if (task == 0 && now_ns() - t0 >= len)
+					__atomic_store_n(&ctl->stop, 1, __ATOMIC_RELAXED);
+				if (__atomic_load_n(&ctl->stop, __ATOMIC_RELAXED))
 					break;
 			}
 			if (shared) {
@@ -607,6 +623,7 @@ static void pf_rate(unsigned task, struct smp_task_res *r)
 	}
 }
 
+/* A thread task's argument. */
 struct task_arg {
 	unsigned task;
 };
@@ -642,6 +659,7 @@ static void task_main(unsigned task)
 	/* pc stays mapped; the event goes with the thread or process */
 }
 
+/* thread_main: a thread task's start. */
 static void *thread_main(void *arg)
 {
 	task_main(((struct task_arg *)arg)->task);
@@ -702,6 +720,7 @@ static int run_case(const struct smp_case *c, unsigned n)
 	return err;
 }
 
+/* kind_pattern: the CSV "pattern" of case kind k. */
 static const char *kind_pattern(enum smp_kind k)
 {
 	switch (k) {
@@ -712,6 +731,7 @@ static const char *kind_pattern(enum smp_kind k)
 	}
 }
 
+/* kind_access: the CSV "access" of case kind k. */
 static const char *kind_access(enum smp_kind k)
 {
 	switch (k) {
@@ -721,6 +741,7 @@ static const char *kind_access(enum smp_kind k)
 	}
 }
 
+/* kind_placement: the CSV "placement" of case kind k. */
 static const char *kind_placement(enum smp_kind k)
 {
 	switch (k) {
@@ -794,6 +815,7 @@ static void keep_rows(const struct smp_case *c, unsigned n, const char *thp)
 	}
 }
 
+/* print_icount_block: the linux-smp CSV block (icount rows). */
 static void print_icount_block(const struct bench_meta *m0, const struct linux_opts *o,
 			       unsigned n)
 {
@@ -854,6 +876,7 @@ static void print_icount_block(const struct bench_meta *m0, const struct linux_o
 	kprintf("faultline-csv end linux-smp\n");
 }
 
+/* print_rate_block: the linux-smp-rate CSV block (parallel-TCG rows). */
 static void print_rate_block(const struct bench_meta *m, const struct linux_opts *o,
 			     unsigned n)
 {
