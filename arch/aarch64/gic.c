@@ -21,6 +21,8 @@ static uintptr_t dist, cpuif;   /* 0: no GIC */
 static int init_err = 1;        /* 1: gic_init not called yet */
 static const char *init_why;
 static uint8_t target[NR_CPUS]; /* CPU interface mask of each CPU */
+static paddr_t map_lo[2];       /* what gic_init mapped: one or two */
+static uint64_t map_len[2];     /* ranges (0: none) */
 
 static uint32_t rd(uintptr_t base, uint32_t reg)
 {
@@ -79,10 +81,16 @@ int gic_init(const struct bootinfo *bi, const char **why)
 		hi = (d > c ? d : c) + 0x1000;
 		if (hi - lo <= (256u << 10)) {
 			err = mmu_map_device(lo, hi - lo);
+			if (!err)
+				map_lo[0] = lo, map_len[0] = hi - lo;
 		} else {
 			err = mmu_map_device(d, 0x1000);
-			if (!err)
+			if (!err) {
+				map_lo[0] = d, map_len[0] = 0x1000;
 				err = mmu_map_device(c, 0x1000);
+			}
+			if (!err)
+				map_lo[1] = c, map_len[1] = 0x1000;
 		}
 		if (err)
 			init_why = "cannot map the GIC's registers";
@@ -96,6 +104,19 @@ int gic_init(const struct bootinfo *bi, const char **why)
 	cpuif = (uintptr_t)c;
 	wr(dist, GICD_CTLR, 1);
 	return 0;
+}
+
+void gic_exit(void)
+{
+	if (gic_present())
+		wr(dist, GICD_CTLR, 0);
+	for (int i = 0; i < 2; i++) {
+		if (map_len[i])
+			mmu_unmap_device(map_lo[i], map_len[i]);
+		map_len[i] = 0;
+	}
+	dist = cpuif = 0;
+	init_err = 1;
 }
 
 bool gic_present(void)

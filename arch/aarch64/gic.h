@@ -50,6 +50,13 @@
  */
 int gic_init(const struct bootinfo *bi, const char **why);
 
+/*
+ * gic_exit: disable the distributor and unmap what gic_init mapped (its
+ * table pages given back); the next gic_init starts again. Call with no
+ * CPU waiting on an SGI.
+ */
+void gic_exit(void);
+
 /* gic_present: whether gic_init succeeded. */
 bool gic_present(void);
 

@@ -321,6 +321,15 @@ int mmu_map_device(paddr_t base, uint64_t size)
 	return err;
 }
 
+int mmu_unmap_device(paddr_t base, uint64_t size)
+{
+	paddr_t start = ALIGN_DOWN(base, PAGE_SIZE);
+
+	if (!size || base + size < base)
+		return -EINVAL;
+	return pgt_unmap(&kernel_pgt, start, ALIGN_UP(base + size, PAGE_SIZE) - start, NULL, NULL);
+}
+
 int mmu_init(const struct mem_range *banks, size_t nbanks, paddr_t mmio,
 	     const char **why)
 {

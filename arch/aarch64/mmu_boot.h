@@ -67,6 +67,10 @@ void mmu_enable_this_cpu(void);
  */
 int mmu_map_device(paddr_t base, uint64_t size);
 
+/* mmu_unmap_device: undo mmu_map_device(base, size) (the tables it added
+ * freed, the TLB flushed). 0 or pgt_unmap's error. */
+int mmu_unmap_device(paddr_t base, uint64_t size);
+
 /* What mmu_init invalidated from the data caches before the MMU went on. */
 struct mmu_inval {
 	struct mem_range range[16]; /* in order, adjacent ranges merged */

@@ -643,6 +643,8 @@ int smp_bench_run(const struct cmdline *cl, struct bench_meta *meta, uint64_t ov
 		}
 	}
 	kprintf("faultline-csv end %s.raw\n", SMP_SUITE);
+	if (sh.wfi)
+		gic_exit(); /* every CPU is back in smp_run's idle loop */
 	mm_set_folios(current_mm, cl->folio_orders);
 	mm_set_thp(current_mm, cl->thp);
 	summary(meta);
