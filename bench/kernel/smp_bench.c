@@ -136,6 +136,7 @@ static size_t nrows;
 static struct csv_line line;
 static char reason[120];
 
+/* emit: print one CSV line. */
 static void emit(const struct csv_line *l)
 {
 	console_write(l->buf, l->len);
@@ -364,7 +365,7 @@ static void worker(void *arg)
 		gic_ack();
 }
 
-/* The failure of the run, kept for the done line. */
+/* fail: print a failure line, keep the run's first for the done line; err. */
 static int fail(int err, const char *fmt, ...) PRINTF_LIKE(2, 3);
 static int fail(int err, const char *fmt, ...)
 {
@@ -380,7 +381,7 @@ static int fail(int err, const char *fmt, ...)
 	return err;
 }
 
-/* region_pages: pages one mapping of the case holds (plus a unit to align). */
+/* region_units: units (folio-sized chunks) one mapping of the case holds. */
 static uint64_t region_units(const struct smp_case *c, unsigned k)
 {
 	uint64_t per = sh.warm + sh.pages;
@@ -406,6 +407,7 @@ static int map_case(const struct smp_case *c, unsigned k, uint8_t **raw, uint64_
 	return 0;
 }
 
+/* case_name: "partitioned write folio", for progress and failure lines. */
 static const char *case_name(const struct smp_case *c)
 {
 	static char buf[64];
@@ -464,13 +466,15 @@ static int run_one(const struct smp_case *c, unsigned k)
 	return 0;
 }
 
-/* How the other CPUs waited while a core measured: wfi, wfe, or none (one CPU online). */
+/* peers_name: how the other CPUs waited while a core measured: wfi, wfe,
+ * or none (one CPU online). */
 static const char *peers_name(void)
 {
 	return sh.online == 1 ? "none" : sh.wfi ? "wfi" : "wfe";
 }
 
-/* The raw rows of the last case run (bench/csv.h's raw schema, then cpus, core, placement). */
+/* raw_rows: rows[first..] as raw rows (bench/csv.h's schema, then cpus,
+ * core, placement). */
 static void raw_rows(const struct bench_meta *m, size_t first)
 {
 	static struct bench_raw raw[SMP_RAW_MAX];
@@ -495,6 +499,7 @@ static void raw_rows(const struct bench_meta *m, size_t first)
 	}
 }
 
+/* smp_header: the SMP columns after the summary's (docs/contract.md). */
 static void smp_header(struct csv_line *l)
 {
 	csv_str(l, "cpus");
@@ -508,6 +513,7 @@ static void smp_header(struct csv_line *l)
 	csv_str(l, "table_lost");
 }
 
+/* summary: the "smp" block, a row per case x CPU count x core. */
 static void summary(const struct bench_meta *m)
 {
 	kprintf("faultline-csv begin %s\n", SMP_SUITE);
