@@ -56,7 +56,7 @@ endif
 # its counts are host-time ticks, not cycles. Default 1 for the benchmark
 # commands (BENCH_GOALS), 0 for run, debug and the test tiers (which say
 # what they need). Anything else is refused.
-BENCH_GOALS := bench bench-granules compare compare-pagesize compare-smp anatomy lava lava-jobs results results-bench
+BENCH_GOALS := bench bench-granules bench-smp compare compare-pagesize compare-smp anatomy lava lava-jobs results results-bench
 ICOUNT ?= $(if $(filter $(BENCH_GOALS),$(MAKECMDGOALS)),1,0)
 icount_on  := 1 yes on true
 icount_off := 0 no off false
@@ -156,7 +156,7 @@ KLDFLAGS := -nostdlib -pie --no-dynamic-linker -z max-page-size=$(GRANULE_BYTES)
 # bench environment (tests/unit/rules.mk), and never see arch/aarch64,
 # boot/, board/ or bench/kernel/.
 ARCH_SRC  := $(addprefix arch/aarch64/,atomic.c cache.S cpuid.c esr.c exception.c expect.c \
-	mmu.c pmu.c psci.c semihost.c smp.c stop.c timer.c tlb.c vectors.S zero.S)
+	gic.c mmu.c pmu.c psci.c semihost.c smp.c stop.c timer.c tlb.c vectors.S zero.S)
 BOOT_SRC  := $(addprefix boot/,entry.S main.c ram.c)
 BOARD_SRC := $(addprefix board/,board.c gpio.c mailbox.c miniuart.c pl011.c)
 MM_SRC    := $(addprefix mm/,brk.c cut.c fault.c mm.c mm_lock.c mmap.c objpool.c page_alloc.c \
@@ -164,9 +164,9 @@ MM_SRC    := $(addprefix mm/,brk.c cut.c fault.c mm.c mm_lock.c mmap.c objpool.c
 LIB_SRC   := $(addprefix lib/,cmdline.c console.c dt.c errno.c fdt.c parse.c \
 	printf.c reason.c string.c)
 BENCH_SRC := $(addprefix bench/,anatomy.c args.c csv.c patterns.c stats.c suite.c)
-BENCH_KERNEL_SRC := $(addprefix bench/kernel/,env_kernel.c floors.c main.c vmascale.c)
+BENCH_KERNEL_SRC := $(addprefix bench/kernel/,env_kernel.c floors.c main.c smp_bench.c vmascale.c)
 GUEST_TEST_SRC := $(addprefix tests/guest/,ktest.c test_alloc.c test_bench.c test_board.c \
-	test_cache.c test_folio.c test_thp.c test_mm.c test_mmu.c test_percpu.c test_pmu.c \
+	test_cache.c test_folio.c test_gic.c test_thp.c test_mm.c test_mmu.c test_percpu.c test_pmu.c \
 	test_smp.c test_smp_stress.c test_traps.c)
 FAKE_SRC  := $(addprefix arch/fake/,cpu.c mmu.c ram.c sched.c)
 
@@ -206,6 +206,7 @@ help:
 	'  make bench-granules       guard and folio suites at 4k, 16k, 64k on cortex-a76, folio-granules.svg' \
 	'  make compare              the suite on Debian'"'"'s Linux in the same QEMU, side by side' \
 	'  make compare-pagesize     Linux and faultline across granules and folio sizes' \
+	'  make bench-smp            suite=smp at -smp 4, cpus=all: per-core fault cost at 1, 2, 4 cores' \
 	'  make compare-smp          the SMP cases on Linux at -smp 1 2 4 (ICOUNT=0: faults/s, parallel TCG)' \
 	'  make anatomy              every instruction of one fault of each kind, faultline and Linux' \
 	'  make bench-extract LOG=f  the CSVs and plots of a console log from hardware' \

@@ -19,6 +19,14 @@
 #       GRANULES_OUT/granule-a76-<g>/, then one plot of the write
 #       fault's cost per 4 KiB mapped against the folio size, a line per
 #       granule: GRANULES_OUT/folio-granules.svg.
+#   make bench-smp [ICOUNT=0] [ARGS="pages=64 pattern=pft"]
+#       suite=smp (bench/kernel/smp_bench.c, docs/bench.md "The SMP
+#       suite") as make bench runs it, on BENCH_SMP_CPUS (4) CPUs (QEMU
+#       -smp) with cpus=all (a cpus= in ARGS wins): BENCH_OUT/smp.csv and
+#       smp.raw.csv, smp-cores.svg (the slowest core's p50 against the
+#       cores, a line per case), and the table per core. make compare-smp
+#       puts BENCH_OUT/smp.csv beside Linux's when its COMPARE_DIR is the
+#       same folder (both default to build/results/<configuration>/).
 #   make bench-extract LOG=file|/dev/ttyUSB0 [SUITE=s] [BENCH_OUT=dir]
 #       the same files from a console captured on real hardware.
 #
@@ -37,7 +45,11 @@
 # 2 GiB (the 64k granule's 512 MiB block fits) at GRANULE=4k, 16k and 64k,
 # against results/<board>/granule-a76-<granule>/guard.csv (make results
 # refreshes them; qemu-virt only; about 17 s of the tier's wall time on
-# two cores). Last, a user's `make bench` (docs/bench.md's example) must
+# two cores). Then (qemu-virt) suite=smp twice at -smp 4, cpus=all,
+# pages=BENCH_SMP_GUARD_PAGES: the two smp.csv must be identical, and
+# every core's p50 at 4 cores within 5 % of the one-core p50 for the
+# disjoint, partitioned and interleaved cases with the peers in WFI
+# (tools/smp_results.py guard; its host tests first). Last, a user's `make bench` (docs/bench.md's example) must
 # leave results/ as it was and write under build/results/.
 
 BENCH_ARGS    ?= stages=on
@@ -57,6 +69,13 @@ $(error make bench: ARGS=run=$(call args_value,run): make bench runs run=bench (
 endif
 endif
 
+# make bench-smp: make bench of suite=smp on BENCH_SMP_CPUS CPUs, cpus=all.
+BENCH_SMP_CPUS ?= 4
+.PHONY: bench-smp
+bench-smp: deps
+	@$(MAKE) --no-print-directory bench ICOUNT=$(ICOUNT) SUITE=smp SMP=$(BENCH_SMP_CPUS) \
+		ARGS="$(if $(filter cpus=%,$(ARGS)),,cpus=all) $(ARGS)" BENCH_OUT=$(BENCH_OUT)
+
 .PHONY: bench bench-extract bench-granules test-bench
 bench: MEM = $(BENCH_MEM)
 bench: deps
@@ -73,6 +92,9 @@ bench-extract:
 		$(RESULTS_PY) plot $(BENCH_OUT) --suite $(SUITE)
 
 BENCH_TEST := build/test/bench
+# The SMP guard of the tier (qemu-virt: the GIC parks the peers in WFI).
+BENCH_SMP_GUARD := $(if $(filter qemu-virt,$(BOARD)),smp)
+BENCH_SMP_GUARD_PAGES := 64
 BENCH_GUARD_SUITE := small
 BENCH_GRANULES := $(if $(filter qemu-virt,$(BOARD)),4k 16k 64k)
 BENCH_GRANULE_SUITE := guard
@@ -110,6 +132,19 @@ test-bench: kernel
 		tools/tier.sh test-bench check "$$d: regression guard" \
 			sh -c '[ $$0 = 0 ] && $(RESULTS_PY) guard $$1/run1/$(BENCH_GRANULE_SUITE).csv \
 			$$2/$(BENCH_GRANULE_SUITE).csv' $$ok $(BENCH_TEST)/$$d $(RESULTS_DIR)/$$d; \
+	done; \
+	tools/tier.sh test-bench check tests/unit/test_smp_results.py \
+		$(PYTHON) -m unittest -q tests/unit/test_smp_results.py; \
+	for s in $(BENCH_SMP_GUARD); do \
+		$(MAKE) --no-print-directory SMP=$(BENCH_SMP_CPUS) BENCH_SMP_TO=$(BENCH_TEST)/smp \
+			bench-smp-runs; ok=$$?; \
+		tools/tier.sh test-bench check "smp: suite=smp runs at -smp $(BENCH_SMP_CPUS)" test $$ok = 0; \
+		tools/tier.sh test-bench check "smp: ICOUNT=1 runs differ (determinism)" \
+			sh -c '[ $$0 = 0 ] && $(RESULTS_PY) same $$1/run1/smp.csv $$1/run2/smp.csv' \
+			$$ok $(BENCH_TEST)/smp; \
+		tools/tier.sh test-bench check "smp: every core at 4 CPUs within 5 % of one core" \
+			sh -c '[ $$0 = 0 ] && $(PYTHON) -m tools.smp_results guard $$1/run1/smp.csv' \
+			$$ok $(BENCH_TEST)/smp; \
 	done; \
 	before=$$(git status --porcelain -- results 2>&1); \
 	$(MAKE) --no-print-directory bench SUITE=small ARGS="pattern=seq pages=64 iters=4" \
@@ -183,4 +218,14 @@ bench-granule-runs: kernel
 		$(BENCH_RUN) --icount --suite $(BENCH_GRANULE_SUITE) --no-plot \
 			--append "$(BENCH_ARGS)" --outdir $(BENCH_GRANULE_TO)/run$$r \
 			--log $(BENCH_GRANULE_TO)/run$$r.log || ok=1; \
+	done; exit $$ok
+
+# The SMP guard's two runs (called with SMP and BENCH_SMP_TO set): suite=smp
+# under ICOUNT=1 with every CPU, BENCH_SMP_GUARD_PAGES touches per core.
+.PHONY: bench-smp-runs
+bench-smp-runs: kernel
+	@mkdir -p $(BENCH_SMP_TO); ok=0; for r in 1 2; do \
+		$(BENCH_RUN) --icount --suite smp --no-plot \
+			--append "cpus=all pages=$(BENCH_SMP_GUARD_PAGES) pattern=guarded" \
+			--outdir $(BENCH_SMP_TO)/run$$r --log $(BENCH_SMP_TO)/run$$r.log || ok=1; \
 	done; exit $$ok

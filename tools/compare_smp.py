@@ -87,12 +87,13 @@ def load(path):
 def case_key(r):
     """What one case is, across CPU counts and cores."""
     return (r["pattern"], r["access"], r["placement"], r["tasks"], r["thp"],
-            r["pages"] if r["placement"] == "shootdown" else "")
+            r["pages"] if r["placement"] == "shootdown" else "", r.get("folio") or "none")
 
 
 def match_key(r):
-    """What a faultline row must share with a Linux row to stand beside it."""
-    return (r["placement"], r["access"], r["thp"],
+    """What a faultline row must share with a Linux row to stand beside it
+    (folio: faultline's suite=smp also runs a folio size Linux rows lack)."""
+    return (r["placement"], r["access"], r["thp"], r.get("folio") or "none",
             r["pages"] if r["placement"] == "shootdown" else "")
 
 
@@ -144,7 +145,7 @@ def icount_table(lx_rows, fl_rows=None):
              "| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for key in sorted(lx, key=lambda k: (PLACEMENTS.index(k[2]), k[0], k[1], k[3],
                                           k[4] != "never", k[5] or 0)):
-        pattern, access, placement, tasks, thp, pages = key
+        pattern, access, placement, tasks, thp, pages, _ = key
         first = next(iter(lx[key].values()))[0]
         kernels = [("Linux", lx[key])]
         fk = match_key(first)
@@ -207,7 +208,7 @@ def sane_icount(path, rows, linux=True):
                 why.append(f"{where}: {r['faults']} faults in an unmap")
             if r["p50"] <= 0:
                 why.append(f"{where}: p50 {r['p50']}")
-        elif r["thp"] == "never" and r["access"] == "write":
+        elif r["thp"] == "never" and r["access"] == "write" and r["placement"] != "same":
             if r["faults"] != r["samples"]:
                 why.append(f"{where}: {r['faults']} faults for {r['samples']} first "
                            "writes (thp=never: every one faults)")

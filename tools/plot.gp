@@ -9,6 +9,7 @@
 #                                         stamps' own cost)
 #   vma_out, have_vma                     find_vma: number of blocks
 #   compare_out, have_compare             faultline vs Linux: number of series
+#   smp_out, have_smp                     suite=smp: p50 against cores (blocks)
 #   folio_out, have_folio                 per-4KiB fault cost against folio
 #                                         size: number of series
 #
@@ -151,5 +152,24 @@ if (have_folio) {
 	set logscale y
 	set style data linespoints
 	plot for [i=0:have_folio-1] dir."/folio.dat" index i using 1:2 \
+		with linespoints lw 2 pt 7 title columnheader(1)
+}
+
+# suite=smp (tools/smp_results.py): smp.dat, one block per case: "name",
+# then "cpus p50" (the slowest core's p50 at that CPU count).
+if (!exists("have_smp")) have_smp = 0
+if (have_smp) {
+	set terminal svg size 1400,800 dynamic enhanced font "sans,11" background "white"
+	set output smp_out
+	set title title_prefix noenhanced
+	set xlabel "cores taking faults (the others halted)"
+	set ylabel "p50 per fault, slowest core (".unit.")"
+	set grid xtics ytics
+	unset logscale x
+	set logscale y
+	set xrange [0.8:4.2]
+	set yrange [*:*]
+	set xtics (1, 2, 4)
+	plot for [i=0:have_smp-1] dir."/smp.dat" index i using 1:2 \
 		with linespoints lw 2 pt 7 title columnheader(1)
 }

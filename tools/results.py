@@ -46,7 +46,7 @@ import sys
 import tempfile
 import time
 
-from . import bootchain, compare, qemu
+from . import bootchain, compare, qemu, smp_results
 from .config import QemuConfig
 from .console import Console, extract as extract_console, verdict
 
@@ -65,6 +65,9 @@ def key_text(key):
     """A case key for messages: "seq write 256", plus "folio=64k" with folios."""
     *case, folio = key
     return " ".join(case) + ("" if folio == "none" else f" folio={folio}")
+# The suite with rows per CPU count and core (bench/kernel/smp_bench.c):
+# its plot and table are tools/smp_results.py's.
+SMP_SUITE = "smp"
 # The columns the host appends to a summary (docs/contract.md), after the
 # kernel's: the QEMU version and the UTC date it wrote the file.
 HOST_COLUMNS = ("qemu", "date")
@@ -533,6 +536,8 @@ def cmd_bench(a):
             print(f"bench: wrote {dst}", file=sys.stderr)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    if a.suite == SMP_SUITE:
+        return smp_report(a.outdir, a.no_plot)
     if not a.no_plot:
         for p in plot(a.outdir, a.suite):
             print(f"bench: wrote {p}", file=sys.stderr)
@@ -541,6 +546,21 @@ def cmd_bench(a):
     sweep = sweep_table(summary)
     if sweep:
         sys.stdout.write("\n" + sweep)
+    return 0
+
+
+def smp_report(outdir, no_plot):
+    """suite=smp (tools/smp_results.py): the plot of p50 against the CPU
+    count, DIR/smp-cores.svg, then the table of every case per core."""
+    try:
+        rows = smp_results.load(expected_files(outdir, SMP_SUITE)[0])
+        if not no_plot:
+            out = smp_results.plot(rows, os.path.join(outdir, f"{SMP_SUITE}-cores.svg"))
+            print(f"bench: wrote {out}", file=sys.stderr)
+    except (smp_results.Error, OSError, subprocess.SubprocessError) as e:
+        print(f"bench: FAIL: {e}", file=sys.stderr)
+        return 1
+    sys.stdout.write("\n" + smp_results.table(rows))
     return 0
 
 
@@ -595,6 +615,8 @@ def cmd_stamp(a):
 
 
 def cmd_plot(a):
+    if a.suite == SMP_SUITE:
+        return smp_report(a.dir, False)
     for p in plot(a.dir, a.suite):
         print(f"wrote {p}")
     return 0

@@ -307,6 +307,29 @@ int mmu_build_tables(const struct mem_range *banks, size_t nbanks, paddr_t mmio,
 	return 0;
 }
 
+int mmu_map_device(paddr_t base, uint64_t size)
+{
+	paddr_t start = ALIGN_DOWN(base, PAGE_SIZE), end;
+	int err;
+
+	if (!size || base + size < base)
+		return -EINVAL;
+	end = ALIGN_UP(base + size, PAGE_SIZE);
+	err = map(start, end, MM_READ | MM_WRITE | MM_DEVICE);
+	/* the new entries visible to this CPU's walker before its first access */
+	__asm__ volatile("dsb ishst\n\tisb" ::: "memory");
+	return err;
+}
+
+int mmu_unmap_device(paddr_t base, uint64_t size)
+{
+	paddr_t start = ALIGN_DOWN(base, PAGE_SIZE);
+
+	if (!size || base + size < base)
+		return -EINVAL;
+	return pgt_unmap(&kernel_pgt, start, ALIGN_UP(base + size, PAGE_SIZE) - start, NULL, NULL);
+}
+
 int mmu_init(const struct mem_range *banks, size_t nbanks, paddr_t mmio,
 	     const char **why)
 {

@@ -58,6 +58,19 @@ int mmu_build_tables(const struct mem_range *banks, size_t nbanks, paddr_t mmio,
 		     const char **why);
 void mmu_enable_this_cpu(void);
 
+/*
+ * mmu_map_device: identity-map the MMIO range [base, base + size), widened
+ * to whole pages, as Device-nGnRE (RW, XN) in the kernel's tables, once the
+ * MMU is on (a driver found after boot: the GIC). Pages already mapped are
+ * refused by pgt_map. 0, -EINVAL (an empty or wrapping range) or
+ * pgt_map's error.
+ */
+int mmu_map_device(paddr_t base, uint64_t size);
+
+/* mmu_unmap_device: undo mmu_map_device(base, size) (the tables it added
+ * freed, the TLB flushed). 0 or pgt_unmap's error. */
+int mmu_unmap_device(paddr_t base, uint64_t size);
+
 /* What mmu_init invalidated from the data caches before the MMU went on. */
 struct mmu_inval {
 	struct mem_range range[16]; /* in order, adjacent ranges merged */

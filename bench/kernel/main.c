@@ -28,6 +28,7 @@
 #include "bench/kernel/env_kernel.h"
 #include "bench/kernel/floors.h"
 #include "bench/kernel/main.h"
+#include "bench/kernel/smp_bench.h"
 #include "bench/kernel/vmascale.h"
 #include "lib/assert.h"
 #include "lib/console.h"
@@ -567,8 +568,11 @@ static int run_suite(const struct cmdline *cl)
 	static uint64_t need[MAX_ROWS];
 	int err;
 
-	if (!ncases) {
-		failure("bench: unknown suite '%s' (suites: %s)", cl->suite, bench_suite_names());
+	bool smp = strcmp(cl->suite, SMP_SUITE) == 0;
+
+	if (!ncases && !smp) {
+		failure("bench: unknown suite '%s' (suites: %s, %s)", cl->suite,
+			bench_suite_names(), SMP_SUITE);
 		return -EINVAL;
 	}
 	static_assert(MAX_ROWS >= 35, "an outcome per case of the largest suite");
@@ -586,6 +590,14 @@ static int run_suite(const struct cmdline *cl)
 		return err;
 	fill_meta(stages);
 	meta.step_4k = cl->step_4k;
+	if (smp) { /* bench/kernel/smp_bench.c: cases, rows and blocks of its own */
+		const char *why = NULL;
+
+		err = smp_bench_run(cl, &meta, bench_calibrate(), &why);
+		if (err && why && !reason[0])
+			memcpy(reason, why, strnlen(why, sizeof(reason) - 1));
+		return err;
+	}
 	if (stages) {
 		h.stamps_arm = stamps_arm;
 		h.stamps_take = stamps_take;

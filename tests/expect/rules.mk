@@ -90,6 +90,9 @@
 #                   release address outside RAM; a "psci" CPU where no
 #                   conduit answers (secure=on). Each a named reason and
 #                   status=fail, never a hang; cpus=all on -smp 2 boots both
+#   bench-smp-*     suite=smp: peers in WFI on -smp 4 (every CPU's SGI to
+#                   itself arrives), in WFE on a GICv3 machine (said), a
+#                   case that does not fit and counter=inst: named failures
 #
 # Tier test-runner: host tests of the tools package (tests/unit/test_runner.py),
 # of the Cortex-A53 erratum check tools/a53check.py

@@ -343,11 +343,33 @@ class Summary(unittest.TestCase):
                       results.headline_table(src).splitlines()[0])
 
 
+class BenchSmp(unittest.TestCase):
+    def test_bench_smp(self):
+        # suite=smp on a 4-CPU machine with cpus=all, under ICOUNT, into make
+        # bench's directory (where make compare-smp looks for smp.csv)
+        code, out = make("bench-smp")
+        self.assertEqual(code, 0, out)
+        w = bench_run(out)
+        self.assertEqual(opt(w, "--suite"), "smp")
+        self.assertIn("cpus=all", opt(w, "--append").split())
+        self.assertIn("-smp 4", opt(w, "--board-args"))
+        self.assertIn("--icount", w)
+        self.assertEqual(opt(w, "--outdir"), "build/results/qemu-virt-cortex-a72-4k-gcc-icount")
+
+    def test_bench_smp_args_cpus_wins(self):
+        code, out = make("bench-smp", "ARGS=cpus=2 pages=16")
+        self.assertEqual(code, 0, out)
+        words = opt(bench_run(out), "--append").split()
+        self.assertIn("cpus=2", words)
+        self.assertNotIn("cpus=all", words)
+        self.assertIn("pages=16", words)
+
+
 class Help(unittest.TestCase):
     def test_help(self):
         code, out = make("help", dry=False)
         self.assertEqual(code, 0, out)
-        for target in ("bench", "bench-granules", "compare", "compare-pagesize", "anatomy",
+        for target in ("bench", "bench-granules", "bench-smp", "compare", "compare-pagesize", "anatomy",
                        "bench-extract", "lava", "results", "test", "run", "debug"):
             self.assertRegex(out, rf"(?m)^  make {re.escape(target)}\b", target)
         for var in ("BOARD", "CPU", "MEM", "GRANULE", "TOOLCHAIN", "ICOUNT", "SUITE", "ARGS",

@@ -1,0 +1,29 @@
+/*
+ * suite=smp (issue 19): the page-fault cost per core at 1, 2 and 4 cores,
+ * exact per core under QEMU -icount. See bench/kernel/smp_bench.c and
+ * docs/bench.md ("The SMP suite").
+ */
+#ifndef BENCH_KERNEL_SMP_BENCH_H
+#define BENCH_KERNEL_SMP_BENCH_H
+
+#include "bench/args.h"
+#include "bench/csv.h"
+
+/* The suite's name on the command line. */
+#define SMP_SUITE "smp"
+
+/* Measured pages (touches) per core and case unless pages= says. */
+#define SMP_PAGES_DEFAULT 256
+/* At most this many per core (the sample arrays are static). */
+#define SMP_PAGES_MAX 4096
+
+/*
+ * smp_bench_run: run suite=smp with the counter chosen and calibrated
+ * (meta filled, overhead the counter-read overhead), print its "smp.raw"
+ * and "smp" CSV blocks. 0, or -EINVAL (pages= out of range, a pattern=
+ * that matches nothing) / -EIO (a case failed or leaked) with *why set.
+ */
+int smp_bench_run(const struct cmdline *cl, struct bench_meta *meta, uint64_t overhead,
+		  const char **why);
+
+#endif

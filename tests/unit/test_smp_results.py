@@ -1,0 +1,121 @@
+"""Host tests of tools/smp_results.py: the suite=smp guard of make test-bench
+(every core at 4 CPUs within 5 % of one core, peers in WFI, under icount),
+its table, and how results.py hands suite=smp to it."""
+
+import contextlib
+import csv
+import io
+import os
+import tempfile
+import unittest
+
+from tools import smp_results
+
+HEAD = ("board,cpu,mode,unit,pattern,access,folio,samples,faults,p50,cpus,core,placement,"
+        "peers,fault_lost,fault_retry").split(",")
+
+
+def row(pattern, placement, cpus, core, p50, access="write", faults=32, peers="wfi",
+        mode="icount", folio="none"):
+    return {"board": "qemu-virt", "cpu": "cortex-a72", "mode": mode,
+            "unit": "instructions" if mode == "icount" else "host-ticks",
+            "pattern": pattern, "access": access, "folio": folio, "samples": 32,
+            "faults": faults, "p50": p50, "cpus": cpus, "core": core,
+            "placement": placement, "peers": peers, "fault_lost": 0, "fault_retry": 0}
+
+
+def suite(p50_at_4=305, **kw):
+    """A suite's rows: the three guarded placements at 1, 2 and 4 CPUs."""
+    rows = []
+    for pattern, placement in (("page_fault1", "disjoint"), ("pft", "partitioned"),
+                               ("pft-interleaved", "interleaved")):
+        for n in (1, 2, 4):
+            for core in range(n):
+                rows.append(row(pattern, placement, n, core,
+                                p50_at_4 if n == 4 and core == 3 else 305, **kw))
+    return rows
+
+
+def quiet_main(argv):
+    """smp_results.main's exit code, its output kept off the test log."""
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        return smp_results.main(argv)
+
+
+class Guard(unittest.TestCase):
+    def write(self, rows):
+        fd, path = tempfile.mkstemp(suffix=".csv")
+        with os.fdopen(fd, "w", newline="") as f:
+            w = csv.DictWriter(f, HEAD)
+            w.writeheader()
+            w.writerows(rows)
+        self.addCleanup(os.remove, path)
+        return path
+
+    def test_equal_passes(self):
+        path = self.write(suite())
+        self.assertEqual(quiet_main(["guard", path]), 0)
+        bad, seen = smp_results.guard(smp_results.load(path))
+        self.assertEqual(bad, [])
+        self.assertIn("disjoint write none: 1 CPU 305, 4 CPUs 305 305 305 305", seen)
+
+    def test_within_five_percent_passes(self):
+        self.assertEqual(smp_results.guard(smp_results.load(self.write(suite(320))))[0], [])
+
+    def test_above_five_percent_fails(self):
+        bad, _ = smp_results.guard(smp_results.load(self.write(suite(321))))
+        self.assertEqual(len(bad), 3)
+        self.assertIn("core 3 at 4 CPUs: p50 321 against 305", bad[0])
+        self.assertEqual(quiet_main(["guard", self.write(suite(321))]), 1)
+
+    def test_below_five_percent_fails(self):
+        self.assertTrue(smp_results.guard(smp_results.load(self.write(suite(289))))[0])
+
+    def test_wfe_peers_fail(self):
+        bad, _ = smp_results.guard(smp_results.load(self.write(suite(peers="wfe"))))
+        self.assertTrue(any("peers wfe" in b for b in bad))
+
+    def test_not_icount_fails(self):
+        bad, _ = smp_results.guard(smp_results.load(self.write(suite(mode="tcg"))))
+        self.assertTrue(any("not instructions under icount" in b for b in bad))
+
+    def test_missing_core_fails(self):
+        rows = [r for r in suite() if not (r["cpus"] == 4 and r["core"] == 2)]
+        bad, _ = smp_results.guard(smp_results.load(self.write(rows)))
+        self.assertEqual(len(bad), 3)
+        self.assertIn("cores [0, 1, 3] at 4 CPUs", bad[0])
+
+    def test_missing_placement_fails(self):
+        rows = [r for r in suite() if r["placement"] != "interleaved"]
+        bad, _ = smp_results.guard(smp_results.load(self.write(rows)))
+        self.assertEqual(bad, ["no interleaved case"])
+
+    def test_a_core_without_faults_fails(self):
+        rows = suite()
+        rows[-1]["faults"] = 0
+        bad, _ = smp_results.guard(smp_results.load(self.write(rows)))
+        self.assertTrue(any("0 faults in 32 windows" in b for b in bad))
+
+    def test_same_is_not_guarded(self):
+        rows = suite() + [row("same-page", "same", 1, 0, 305),
+                          row("same-page", "same", 4, 1, 0, faults=0)]
+        self.assertEqual(smp_results.guard(smp_results.load(self.write(rows)))[0], [])
+
+    def test_table_ranges_and_idle_cores(self):
+        rows = suite(310) + [row("same-page", "same", 2, 0, 305),
+                             row("same-page", "same", 2, 1, 0, faults=0)]
+        text = smp_results.table(smp_results.load(self.write(rows)))
+        self.assertIn("305-310", text)
+        self.assertIn("305 (1 no fault)", text)
+
+    def test_not_an_smp_csv(self):
+        fd, path = tempfile.mkstemp(suffix=".csv")
+        with os.fdopen(fd, "w") as f:
+            f.write("board,p50\nqemu-virt,3\n")
+        self.addCleanup(os.remove, path)
+        with self.assertRaises(smp_results.Error):
+            smp_results.load(path)
+
+
+if __name__ == "__main__":
+    unittest.main()
