@@ -202,11 +202,13 @@ results-bench: results-check
 		$(RESULTS_MAKE) bench BOARD=$$b BENCH_OUT=results/$$b-qemu || exit 1; done
 	@$(RESULTS_MAKE) bench-granules GRANULES_OUT=results/qemu-virt \
 		GRANULE_SUITES="$(BENCH_GRANULE_SUITE) folio small"
+	@$(RESULTS_MAKE) bench-smp BENCH_OUT=results/qemu-virt
 results: results-bench
 	@$(RESULTS_MAKE) compare COMPARE_DIR=results/qemu-virt
 	@$(RESULTS_MAKE) compare-pagesize COMPARE_DIR=results/qemu-virt
 	@$(RESULTS_MAKE) compare-pagesize CPU=cortex-a72 LINUX_GRANULES=4k \
 		PAGESIZE_FL_GRANULES="4k 64k" COMPARE_DIR=results/qemu-virt/pagesize-a72
+	@$(RESULTS_MAKE) compare-smp COMPARE_DIR=results/qemu-virt
 	@$(RESULTS_MAKE) anatomy ANATOMY_OUT=results/qemu-virt
 	@git status --short -- results
 
