@@ -47,6 +47,7 @@
 #   smp-clang clang  cortex-a72   512M  the same (icount), clang's kernel
 #   smp-16k  gcc     cortex-a76   512M  the same (icount), GRANULE=16k
 #   smp-64k  gcc     cortex-a76   512M  the same (icount), GRANULE=64k
+#   smp-clang-16k, smp-clang-64k  clang's kernels at 16 and 64 KiB (icount)
 #   smp-el2  gcc     cortex-a57   512M  the same (icount) entered at EL2
 #                                       (CPU_ON by SMC; each secondary
 #                                       drops from EL2)
@@ -57,7 +58,8 @@
 # make test-guest GUEST_RUNS="a53 4g" runs a subset.
 
 GUEST_RUNS ?= a53 a57 a72 a76 max 128m 4g el2 el3 clang debug icount 6m nopmu smp4 \
-	16k 64k 64k-2g 64k-a53 smp smp-a76 smp-clang smp-16k smp-64k smp-icount smp-el2
+	16k 64k 64k-2g 64k-a53 smp smp-a76 smp-clang smp-16k smp-64k smp-icount smp-el2 \
+	smp-clang-16k smp-clang-64k
 GUEST_TIMEOUT ?= 90
 GUEST_OUT := build/test/guest
 
@@ -103,11 +105,17 @@ guest_build_smp-clang := build/qemu-virt-clang
 guest_build_smp-16k := build/qemu-virt-16k
 guest_build_smp-64k := build/qemu-virt-64k
 guest_opts_smp-icount := --icount
-$(foreach r,smp-a76 smp-clang smp-16k smp-64k,$(eval guest_opts_$(r) := --icount))
+$(foreach r,smp-a76 smp-clang smp-16k smp-64k smp-clang-16k smp-clang-64k,$(eval guest_opts_$(r) := --icount))
+guest_smp_smp-clang-16k := 4
+guest_smp_smp-clang-64k := 4
+guest_cpu_smp-clang-16k := cortex-a76
+guest_cpu_smp-clang-64k := cortex-a76
+guest_build_smp-clang-16k := build/qemu-virt-clang-16k
+guest_build_smp-clang-64k := build/qemu-virt-clang-64k
 guest_smp_smp-el2 := 4
 guest_cpu_smp-el2 := cortex-a57
 guest_opts_smp-el2 := --machine-opt virtualization=on --icount
-$(foreach r,smp smp-a76 smp-clang smp-16k smp-64k smp-icount smp-el2,$(eval guest_args_$(r) := run=tests cpus=all))
+$(foreach r,smp smp-a76 smp-clang smp-16k smp-64k smp-icount smp-el2 smp-clang-16k smp-clang-64k,$(eval guest_args_$(r) := run=tests cpus=all))
 
 guest_img = $(or $(guest_build_$(1)),build/qemu-virt)/faultline.img
 
@@ -121,6 +129,8 @@ guest-kernels:
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc DEBUG=1 kernel
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc GRANULE=16k kernel
 	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=gcc GRANULE=64k kernel
+	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=clang GRANULE=16k kernel
+	@$(MAKE) --no-print-directory BOARD=qemu-virt TOOLCHAIN=clang GRANULE=64k kernel
 
 test-guest: guest-kernels
 	@rm -rf $(GUEST_OUT); mkdir -p $(GUEST_OUT)
