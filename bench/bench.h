@@ -183,6 +183,14 @@ size_t bench_suite_vma_counts(const char *name, const uint64_t **counts);
 /* bench_suite_names: the suites' names, "default, small, folio, guard". */
 const char *bench_suite_names(void);
 
+/*
+ * bench_timed: one timed access to p, a load (ACCESS_READ) or a store of 1
+ * (the others) between two env_counter() reads; returns t1 - t0 and stores
+ * the two readings.
+ */
+uint64_t bench_timed(volatile uint64_t *p, enum bench_access a, uint64_t *t0out,
+		     uint64_t *t1out);
+
 /* bench_calibrate: the counter-read overhead: min of many back-to-back reads. */
 uint64_t bench_calibrate(void);
 

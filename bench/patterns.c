@@ -457,9 +457,8 @@ static void make_cold(const struct bench_case *c, const struct bench_hooks *h,
 		h->tlb_cold();
 }
 
-/* One timed access; returns t1 - t0 and the two readings. */
-static uint64_t timed(volatile uint64_t *p, enum bench_access a,
-		      uint64_t *t0out, uint64_t *t1out)
+uint64_t bench_timed(volatile uint64_t *p, enum bench_access a, uint64_t *t0out,
+		    uint64_t *t1out)
 {
 	uint64_t t0, t1;
 
@@ -515,7 +514,7 @@ static void one(struct run *x, volatile uint64_t *p, uint64_t i, int rep,
 	uint64_t f = env_faults(), a = env_pages_allocated();
 	if (staged)
 		h->stamps_arm();
-	d = timed(p, c->access, &t0, &t1);
+	d = bench_timed(p, c->access, &t0, &t1);
 	if (staged)
 		h->stamps_take(stamp);
 	d = d > h->overhead ? d - h->overhead : 0;

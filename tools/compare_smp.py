@@ -47,15 +47,23 @@ class Error(Exception):
     pass
 
 
-def load(path):
-    """The rows of an SMP CSV and its shape, "icount" or "rate"."""
+def read_rows(path, error=None):
+    """The rows of a CSV file as dicts; error (default Error) names a file
+    that cannot be read or holds no rows."""
+    error = error or Error
     try:
         with open(path, newline="") as f:
             rows = list(csv.DictReader(f))
     except OSError as e:
-        raise Error(f"{path}: {e.strerror}")
+        raise error(f"{path}: {e.strerror}")
     if not rows:
-        raise Error(f"{path}: no rows")
+        raise error(f"{path}: no rows")
+    return rows
+
+
+def load(path):
+    """The rows of an SMP CSV and its shape, "icount" or "rate"."""
+    rows = read_rows(path)
     shape = "rate" if "faults_per_s" in rows[0] else "icount"
     need = RATE_REQUIRED if shape == "rate" else ICOUNT_REQUIRED
     missing = [c for c in need if c not in rows[0]]

@@ -17,12 +17,13 @@ warmup_pages, fault_lost, fault_retry, table_lost. Python 3 standard library
 """
 
 import argparse
-import csv
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+
+from tools.compare_smp import read_rows
 
 GUARDED = ("disjoint", "partitioned", "interleaved")
 REQUIRED = ("mode", "unit", "pattern", "access", "folio", "samples", "faults", "p50",
@@ -35,13 +36,7 @@ class Error(Exception):
 
 def load(path):
     """The rows of an SMP summary, cpus, core, faults, samples and p50 as ints."""
-    try:
-        with open(path, newline="") as f:
-            rows = list(csv.DictReader(f))
-    except OSError as e:
-        raise Error(f"{path}: {e.strerror}")
-    if not rows:
-        raise Error(f"{path}: no rows")
+    rows = read_rows(path, Error)
     missing = [c for c in REQUIRED if c not in rows[0]]
     if missing:
         raise Error(f"{path}: no column {', '.join(missing)} (not a suite=smp summary)")

@@ -252,15 +252,7 @@ static void measure(unsigned me)
 		volatile uint64_t *p = addr(me, j);
 		uint64_t f0 = cpu_faults(me), t0, t1, f1, lat;
 
-		if (acc == ACCESS_READ) {
-			t0 = env_counter();
-			(void)*p;
-			t1 = env_counter();
-		} else {
-			t0 = env_counter();
-			*p = 1;
-			t1 = env_counter();
-		}
+		(void)bench_timed(p, acc, &t0, &t1);
 		f1 = cpu_faults(me);
 		lat = t1 - t0 > sh.overhead ? t1 - t0 - sh.overhead : 0;
 		r->samples++;
