@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Tables of the SMP cases (issue 19): per core, per CPU count, Linux beside faultline.
 
-    python3 -m tools.compare_smp SMP.csv [--faultline FL.csv] [-o TABLE.md]
+    python3 -m tools.compare_smp SMP.csv [--faultline FL.csv] [-o TABLE.md] [--plot SVG]
     python3 -m tools.compare_smp --check SMP.csv [--faultline FL.csv] [--min-runs N] [TABLE.md]
     python3 -m tools.compare_smp --same A.csv B.csv     (two runs: the same p50s?)
 
@@ -34,7 +34,11 @@ Python 3 standard library only.
 
 import argparse
 import csv
+import os
+import shutil
+import subprocess
 import sys
+import tempfile
 
 ICOUNT_REQUIRED = ("mode unit pattern access pages samples faults p50 min max "
                    "thp cpus core placement").split()
@@ -281,6 +285,54 @@ def same(a_path, b_path):
     return diff
 
 
+def plot_series(lx_rows, fl_rows):
+    """The plot's lines: for each first-touch case both kernels run (base
+    pages, thp=never on Linux), the slowest core's p50 at each CPU count,
+    Linux's threads rows where it has both task kinds."""
+    def slowest(by):
+        return [(n, max(r["p50"] for r in rs if r["faults"]))
+                for n, rs in sorted(by.items()) if any(r["faults"] for r in rs)]
+    fl = group(fl_rows, match_key)
+    lx = group(lx_rows, case_key)
+    threads = {(k[2], k[1]) for k in lx if k[3] == "threads"}
+    out = []
+    for key, by in sorted(lx.items(), key=lambda kv: (PLACEMENTS.index(kv[0][2]), kv[0][1])):
+        pattern, access, placement, tasks, thp, _, folio = key
+        if placement not in ("disjoint", "partitioned", "interleaved") or thp != "never" \
+                or folio != "none" or (tasks != "threads" and (placement, access) in threads):
+            continue
+        fby = fl.get(match_key(next(iter(by.values()))[0]), {})
+        for name, b in (("Linux", by), ("faultline", fby)):
+            pts = slowest(b)
+            if pts:
+                out.append((f"{name} {placement} {access} ({pattern})", pts))
+    return out
+
+
+def plot(lx_rows, fl_rows, out, gnuplot="gnuplot"):
+    """Draw out (SVG): both kernels' per-core p50 against the CPU count, one
+    chart (tools/plot.gp's SMP mode, logarithmic: the kernels are ten times
+    apart)."""
+    series = plot_series(lx_rows, fl_rows)
+    if not series:
+        raise Error("no case both kernels ran: nothing to draw")
+    tmp = tempfile.mkdtemp(prefix="faultline-compare-smp-")
+    try:
+        with open(os.path.join(tmp, "smp.dat"), "w") as f:
+            for name, pts in series:
+                f.write(f'"{name}"\n' + "".join(f"{n} {p}\n" for n, p in pts) + "\n\n")
+        first = lx_rows[0]
+        title = (f"{first['board']} {first['cpu']} {first['mode']}: p50 per fault of the "
+                 "slowest core, Linux and faultline, the other cores parked")
+        gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot.gp")
+        subprocess.run([gnuplot, "-e", f"dir='{tmp}'; unit='{first['unit']}'; "
+                        f"title_prefix='{title}'; smp_out='{out}'; have_smp={len(series)}",
+                        gp], check=True, timeout=120)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
 def render(path, fl_path=None):
     rows, shape = load(path)
     if shape == "rate":
@@ -304,6 +356,7 @@ def main(argv=None):
     p.add_argument("--faultline")
     p.add_argument("--min-runs", type=int, default=10)
     p.add_argument("-o", dest="out")
+    p.add_argument("--plot", help="with --faultline: both kernels on one chart (SVG)")
     p.add_argument("csv", nargs="+")
     a = p.parse_args(argv)
     try:
@@ -345,6 +398,10 @@ def main(argv=None):
             with open(a.out, "w") as f:
                 f.write(text)
             print(f"wrote {a.out}")
+        if a.plot:
+            if not a.faultline:
+                raise Error("--plot goes with --faultline")
+            print(f"wrote {plot(rows, load(a.faultline)[0], a.plot)}")
         sys.stdout.write("\n" + text)
     except Error as e:
         print(f"compare_smp: {e}", file=sys.stderr)

@@ -467,6 +467,25 @@ class SmpTest(Base):
         # no faultline pft rows: dashes, not numbers
         self.assertRegex(text, r"\| pft .*\| faultline \| - \| - \| - \|")
 
+    def test_plot_both_kernels(self):
+        lx = self.write("linux-smp.csv", SMP_HEAD, smp_rows())
+        fl_rows = [dict(r, p50=295, faults=r["pages"]) for r in smp_rows()
+                   if r["placement"] == "disjoint"]
+        fl = self.write("smp.csv", FL_SMP_HEAD, fl_rows)
+        series = compare_smp.plot_series(compare_smp.load(lx)[0], compare_smp.load(fl)[0])
+        names = [n for n, _ in series]
+        # Linux's threads rows of each first-touch placement, faultline's beside
+        self.assertTrue(any(n.startswith("Linux disjoint") for n in names), names)
+        self.assertTrue(any(n.startswith("faultline disjoint") for n in names), names)
+        self.assertFalse(any("shootdown" in n for n in names), names)
+        fl_pts = dict(series)[[n for n in names if n.startswith("faultline")][0]]
+        self.assertEqual([p for _, p in fl_pts], [295] * len(fl_pts))
+        svg = os.path.join(self.dir, "compare-linux-smp.svg")
+        self.assertEqual(compare_smp.main([lx, "--faultline", fl, "--plot", svg]), 0)
+        with open(svg) as f:
+            self.assertIn("faultline disjoint", f.read())
+        self.assertEqual(compare_smp.main([lx, "--plot", svg]), 1)  # needs --faultline
+
     def test_cores_without_a_fault_named(self):
         rows = smp_rows((2,))
         rows[1].update(faults=0, p50=0)  # pft core 0: another core's block mapped it

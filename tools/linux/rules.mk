@@ -317,7 +317,8 @@ compare-smp: deps $(LINUX_INITRD) linux-kernel
 		$(foreach n,$(smp_cpu_list),$(call smp_out,$(n))/$(smp_block).csv) && \
 	$(RESULTS_PY) stamp --qemu $(QEMU) $(smp_csv) >/dev/null && \
 	$(PYTHON) -m tools.compare_smp $(smp_csv) \
-		$(if $(filter 1,$(ICOUNT)),$$(test -r $(SMP_FL) && echo --faultline $(SMP_FL))) \
+		$(if $(filter 1,$(ICOUNT)),$$(test -r $(SMP_FL) && echo --faultline $(SMP_FL) \
+			--plot $(COMPARE_DIR)/compare-$(smp_block).svg)) \
 		-o $(COMPARE_DIR)/compare-$(smp_block).md
 
 # Tier: host tests of tools/compare.py, the self-check, then make compare
