@@ -37,6 +37,7 @@
 #include "lib/string.h"
 #include "lib/printf.h"
 #include "tools/linux/linux.h"
+#include <arch/atomic.h>
 #include "tools/linux/pid1.h"
 
 /* The value of `key=...` in word w, or NULL if w is not that key. */
@@ -187,6 +188,7 @@ int main(int argc, char **argv)
 
 	if (pid1 && pid1_setup() < 0)
 		return 1; /* no console to say why; the kernel panics */
+	arch_atomics_init(false);
 	if (parse_args(argc, argv, &o) < 0) {
 		info("done status=fail (bad arguments)");
 		goto out;
