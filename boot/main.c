@@ -35,6 +35,7 @@
  */
 #include "arch/aarch64/cpuid.h"
 #include "arch/aarch64/expect.h"
+#include "arch/aarch64/gic.h"
 #include "arch/aarch64/image.h"
 #include "arch/aarch64/mmu_boot.h"
 #include "arch/aarch64/pmu.h"
@@ -292,6 +293,7 @@ void kmain(paddr_t dtb, unsigned entry_el, uint64_t entry_count)
 	if (!mmu_granule_supported(read_sysreg(id_aa64mmfr0_el1), &why))
 		stop_fail("%s", why);
 	keep_tree_strings(dtb);
+	gic_find(&bi); /* MMU off: the tree is not read after that */
 	memory_init(dtb);
 	mmu_set_nomap(bi.nomap, bi.nnomap);
 	err = mmu_init(bi.mem, bi.nmem, board_console_mmio(), &why);

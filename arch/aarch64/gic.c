@@ -57,17 +57,32 @@ static int find(const struct fdt *fdt, paddr_t *d, uint64_t *dsz, paddr_t *c, ui
 	return -ENOENT;
 }
 
+/* What gic_find found in the tree (the blob is not read once the MMU is on). */
+static struct {
+	bool probed;
+	int err;
+	paddr_t d, c;
+	uint64_t dsz, csz;
+} found;
+
+void gic_find(const struct bootinfo *bi)
+{
+	found.err = find(&bi->fdt, &found.d, &found.dsz, &found.c, &found.csz);
+	found.probed = true;
+}
+
 int gic_init(const struct bootinfo *bi, const char **why)
 {
-	paddr_t d, c, lo, hi;
-	uint64_t dsz, csz;
+	paddr_t d = found.d, c = found.c, lo, hi;
+	uint64_t dsz = found.dsz, csz = found.csz;
 	int err;
 
+	(void)bi;
 	if (init_err != 1) {
 		*why = init_why;
 		return init_err;
 	}
-	err = find(&bi->fdt, &d, &dsz, &c, &csz);
+	err = found.probed ? found.err : -ENOENT;
 	if (err) {
 		init_why = err == -ENOENT ? "no GIC in the device tree"
 					  : "the GIC node's reg cannot be read or translated";

@@ -42,13 +42,20 @@
 #define GICC_IAR_SPURIOUS 1023
 
 /*
- * gic_init: find the GIC in bi's tree, map its distributor and CPU
+ * gic_init: the GIC gic_find found in the tree: map its distributor and CPU
  * interface (mmu_map_device) and enable the distributor. Once; later
  * calls return the first one's answer. 0; -ENOENT when the tree has no
  * GICv2 node (*why: "no GIC in the device tree"); -EINVAL or pgt_map's
  * error with *why naming what failed.
  */
 int gic_init(const struct bootinfo *bi, const char **why);
+
+/*
+ * gic_find: find the GIC in bi's tree and keep its register windows for
+ * gic_init. Boot CPU, MMU off, before the blob may become unmapped (a
+ * /reserved-memory no-map over it): the tree is not read after that.
+ */
+void gic_find(const struct bootinfo *bi);
 
 /*
  * gic_exit: disable the distributor and unmap what gic_init mapped (its
