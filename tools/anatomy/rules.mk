@@ -20,7 +20,8 @@ ANATOMY_TIMEOUT ?= 900
 ANATOMY_PY      := $(PYTHON) -m tools.anatomy.anatomy
 ANATOMY_OBJ     := $(ANATOMY_DIR)/obj/tools/anatomy/linux.c.o \
 	$(ANATOMY_DIR)/obj/bench/anatomy.c.o $(ANATOMY_DIR)/obj/lib/printf.c.o \
-	$(ANATOMY_DIR)/obj/lib/console.c.o $(ANATOMY_DIR)/obj/tools/linux/pid1.c.o
+	$(ANATOMY_DIR)/obj/lib/console.c.o $(ANATOMY_DIR)/obj/tools/linux/pid1.c.o \
+	$(ANATOMY_DIR)/obj/tools/linux/atomics.c.o
 
 $(ANATOMY_DIR)/obj/%.c.o: %.c
 	@mkdir -p $(dir $@)

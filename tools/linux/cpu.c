@@ -3,11 +3,8 @@
  * of MIDR_EL1 (Documentation/arch/arm64/cpu-feature-registers.rst), so the
  * program reads the same register the kernel reports.
  */
-#include <sys/auxv.h>
-
 #include "lib/printf.h"
 #include "tools/linux/linux.h"
-#include <arch/atomic.h>
 
 /*
  * MIDR_EL1 (Arm ARM D24.2.104 / DDI0487 K.a):
@@ -51,16 +48,4 @@ const char *linux_cpu_name(void)
 	ksnprintf(other, sizeof(other), "midr-%08llx",
 		  (unsigned long long)(midr & 0xffffffff));
 	return other;
-}
-
-/*
- * <arch/atomic.h> in the Linux program (the console's lock is built in,
- * unused with one thread of output): the LSE atomics when Linux says the
- * core has them (HWCAP_ATOMICS, from ID_AA64ISAR0_EL1.Atomic).
- */
-bool arch_lse;
-
-void arch_atomics_init(bool force_llsc)
-{
-	arch_lse = !force_llsc && (getauxval(AT_HWCAP) & HWCAP_ATOMICS);
 }

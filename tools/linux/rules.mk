@@ -41,7 +41,7 @@ LINUX_PORT := lib/console.c lib/errno.c lib/parse.c lib/printf.c \
 	bench/csv.c bench/patterns.c bench/stats.c bench/suite.c
 # The program's own sources, declared as the kernel's are (Makefile): a file
 # not listed here is not built.
-LINUX_OWN  := $(addprefix tools/linux/,cpu.c env_linux.c envcheck.c folio.c init.c \
+LINUX_OWN  := $(addprefix tools/linux/,atomics.c cpu.c env_linux.c envcheck.c folio.c init.c \
 	pid1.c pmu.c run.c smp.c)
 LINUX_PORT_OBJ := $(patsubst %,$(LINUX_DIR)/obj/%.o,$(LINUX_PORT))
 LINUX_OWN_OBJ  := $(patsubst %,$(LINUX_DIR)/obj/%.o,$(LINUX_OWN))
