@@ -540,6 +540,22 @@ int pgt_split_block(struct pgtable *pgt, vaddr_t va, paddr_t to)
  * same output address and attrs(old entry) (Linux's contpte_convert). One
  * barrier for the made entries.
  */
+/*
+ * make_cont: the make half of a range's rewrite, once no TLB holds it:
+ * entry i of the range from `first` becomes old[i]'s output address with
+ * `set` (0: old[i]'s attributes) less `clear`; one barrier for the range.
+ */
+static void make_cont(pte_t *first, const pte_t *old, unsigned set, unsigned clear)
+{
+	for (size_t i = 0; i < CONT_PTES; i++) {
+		unsigned attrs = set ? set : arch_pte_attrs(old[i], LAST);
+
+		arch_pte_set(&first[i], arch_pte_leaf(arch_pte_addr(old[i], LAST),
+						      attrs & ~clear, LAST));
+	}
+	arch_pte_publish();
+}
+
 static void rewrite_cont(pte_t *first, vaddr_t base, unsigned set, unsigned clear)
 {
 	pte_t old[CONT_PTES];
@@ -549,13 +565,7 @@ static void rewrite_cont(pte_t *first, vaddr_t base, unsigned set, unsigned clea
 		arch_pte_set(&first[i], 0);
 	}
 	pgt_flush_range(base, base + CONT_PTE_SIZE, PAGE_SHIFT, false);
-	for (size_t i = 0; i < CONT_PTES; i++) {
-		unsigned attrs = set ? set : arch_pte_attrs(old[i], LAST);
-
-		arch_pte_set(&first[i], arch_pte_leaf(arch_pte_addr(old[i], LAST),
-						      attrs & ~clear, LAST));
-	}
-	arch_pte_publish();
+	make_cont(first, old, set, clear);
 }
 
 bool pgt_rewrite_cont(pte_t *slot, vaddr_t va, unsigned attrs)
@@ -581,10 +591,7 @@ bool pgt_rewrite_cont(pte_t *slot, vaddr_t va, unsigned attrs)
 		arch_pte_publish();
 		return false;
 	}
-	for (size_t i = 0; i < CONT_PTES; i++)
-		arch_pte_set(&first[i], arch_pte_leaf(arch_pte_addr(old[i], LAST),
-						      attrs | MM_CONT, LAST));
-	arch_pte_publish();
+	make_cont(first, old, attrs | MM_CONT, 0);
 	return true;
 }
 

@@ -22,27 +22,8 @@
 #include "mm/percpu.h"
 #include "mm/pgtable.h"
 #include <arch/atomic.h>
-#include <arch/spinlock.h>
 
 struct fake_stats fake_stats;
-
-/*
- * The fake's state (the break list, the stats, the op log, the TLBs) is
- * shared by every fake CPU: entry stores and compare-and-swaps hold this
- * lock for their check and store, so fake CPUs on threads neither race on
- * it nor see a half-made check.
- */
-static arch_spinlock_t fake_mmu_spin = ARCH_SPINLOCK_UNLOCKED;
-
-static void fake_mmu_lock(void)
-{
-	arch_spin_lock(&fake_mmu_spin);
-}
-
-static void fake_mmu_unlock(void)
-{
-	arch_spin_unlock(&fake_mmu_spin);
-}
 
 /*
  * The fake hardware's own state (the TLBs, the break list, the op log, the
@@ -173,16 +154,16 @@ static void pte_store(pte_t *slot, pte_t v)
 void arch_pte_set(pte_t *slot, pte_t v)
 {
 	fake_step(); /* an interleaving point (<arch/sched.h>) */
-	fake_mmu_lock();
+	hw_lock();
 	pte_store(slot, v);
 	op_log(FAKE_OP_STORE, v, false, FAKE_BAR_NONE);
-	fake_mmu_unlock();
+	hw_unlock();
 }
 
 /*
  * The compare-and-swap of an entry: the store checked as arch_pte_set's
- * when it happens. The check and the swap are one step under the fake's
- * lock (arch/fake/mmu.c's state is shared by every fake CPU).
+ * when it happens. The compare and the store are one step under the fake
+ * hardware's mutex (no interleaving point between them).
  */
 bool arch_pte_cmpxchg(pte_t *slot, pte_t *old, pte_t v)
 {
@@ -190,7 +171,7 @@ bool arch_pte_cmpxchg(pte_t *slot, pte_t *old, pte_t v)
 	pte_t cur;
 
 	fake_step();
-	fake_mmu_lock();
+	hw_lock();
 	cur = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 	swapped = cur == *old;
 	*old = cur;
@@ -198,7 +179,7 @@ bool arch_pte_cmpxchg(pte_t *slot, pte_t *old, pte_t v)
 		pte_store(slot, v);
 		op_log(FAKE_OP_STORE, v, false, FAKE_BAR_NONE);
 	}
-	fake_mmu_unlock();
+	hw_unlock();
 	return swapped;
 }
 
