@@ -15,6 +15,11 @@
  *                                           aligned to level_size(level);
  *                                           attrs == MM_NONE gives a kept
  *                                           entry (below)
+ *   pte_t    arch_pte_mkinvalid(pte_t e)    the valid leaf e made invalid
+ *                                           but present (kept), every other
+ *                                           bit kept: an unmap's or protect's
+ *                                           entry until its TLB flush
+ *   pte_t    arch_pte_mkvalid(pte_t e)      such an entry valid again
  *   bool     arch_pte_valid(pte_t)          the walker uses it
  *   bool     arch_pte_present(pte_t)        valid, or kept (Linux's
  *                                           pte_present)

@@ -73,16 +73,18 @@ static bool range_ok(vaddr_t va, uint64_t size)
 	       size <= VA_LIMIT - va;
 }
 
-void pgt_flush_range(vaddr_t va, vaddr_t end, unsigned shift, bool walks)
+unsigned pgt_flush_range(vaddr_t va, vaddr_t end, unsigned shift, bool walks)
 {
-	va = ALIGN_DOWN(va, BIT(shift));
-	if (end <= va)
-		return;
-	if (((end - va - 1) >> shift) + 1 > PGT_FLUSH_MAX_OPS) {
+	uint64_t ops = pgt_flush_ops(va, end, shift);
+
+	if (!ops)
+		return 0;
+	if (ops >= PGT_FLUSH_MAX_OPS) {
 		arch_tlb_flush_all();
-		return;
+		return 1;
 	}
 	arch_tlb_flush_leaves(va, end, shift, walks);
+	return (unsigned)ops;
 }
 
 /* A zeroed table page, counted; 0 when memory is out. */
@@ -101,14 +103,6 @@ static void table_free(struct pgtable *pgt, paddr_t pa)
 {
 	page_free(pa);
 	pgt->tables[arch_cpu_id()].n--;
-}
-
-static bool table_empty(const pte_t *table)
-{
-	for (size_t i = 0; i < PTRS; i++)
-		if (arch_pte_present(table[i]))
-			return false;
-	return true;
 }
 
 int pgt_init(struct pgtable *pgt)
@@ -302,8 +296,33 @@ static int map_range(struct pgtable *pgt, pte_t *table, int level, vaddr_t va,
 
 /* ---------------------------------------------------------------------------
  * Unmapping and protection changes: split the blocks cut by the range's
- * edges, then visit every entry of the range table by table.
+ * edges, then visit every entry of the range twice around one TLB flush.
  */
+
+/*
+ * Tables an op may unlink before its flush; one more and the op flushes
+ * early to free them (Linux flushes early too, when its mmu_gather's batch
+ * pages run out): 32 last-level tables are 64 MiB with 4 KiB pages.
+ */
+#define GATHER_TABLES 32
+
+/*
+ * A gather: what one op has broken and not yet flushed (Linux's struct
+ * mmu_gather): the VAs of the leaves broken, the smallest of them (one TLBI
+ * per leaf of that size), whether a table was unlinked (the cached walks go
+ * too), and the unlinked tables, freed with their pages after the flush.
+ */
+struct gather {
+	vaddr_t start, end;
+	unsigned shift;
+	bool walks;
+	unsigned ntables;
+	struct {
+		paddr_t pa;
+		int level;
+		size_t first, last; /* its entries the op covered: the only present ones */
+	} table[GATHER_TABLES];
+};
 
 struct op {
 	struct pgtable *pgt;
@@ -311,6 +330,7 @@ struct op {
 	unsigned attrs;         /* protect: the new attributes */
 	pgt_release_fn release; /* unmap: told of each unmapped page */
 	void *ctx;
+	struct gather g;
 };
 
 static void release_leaf(const struct op *op, pte_t e, int level)
@@ -323,30 +343,103 @@ static void release_leaf(const struct op *op, pte_t e, int level)
 		op->release(pa + off, op->ctx);
 }
 
+/* gather_add: the TLB entries of [va, end), leaves of 1 << shift bytes, go in op's flush. */
+static void gather_add(struct op *op, vaddr_t va, vaddr_t end, unsigned shift)
+{
+	op->g.start = MIN(op->g.start, va);
+	op->g.end = MAX(op->g.end, end);
+	op->g.shift = MIN(op->g.shift, shift);
+}
+
 /*
- * What apply does with one entry of the range, decided before anything is
- * written (as TF-A's xlat_tables_map_region_action() decides for
- * xlat_tables_map_region()). Contiguous ranges and blocks to come are more
- * cases here, not more branches in the loop that carries them out.
+ * release_table: after the flush, give back every page entries first ..
+ * last of the unlinked table at pa (of `level`) still map (it has no other
+ * present entry: only_inside), then the table itself. They are leaves: a
+ * table below it was emptied, unlinked and gathered first.
+ */
+static void release_table(struct op *op, paddr_t pa, int level, size_t first, size_t last)
+{
+	pte_t *t = arch_phys_to_virt(pa);
+
+	for (size_t i = first; i <= last; i++) {
+		assert(!arch_pte_is_table(t[i], level));
+		if (arch_pte_present(t[i]))
+			release_leaf(op, t[i], level);
+	}
+	table_free(op->pgt, pa);
+}
+
+/*
+ * gather_flush: one TLB flush for everything op has broken since the last
+ * (pgt_flush_range: a TLBI per leaf, or the whole TLB past the threshold),
+ * counted in this CPU's pgt_tlb_stats, then the unlinked tables freed.
+ */
+static void gather_flush(struct op *op)
+{
+	struct gather *g = &op->g;
+	struct pgt_tlb_stats *st = &op->pgt->tables[arch_cpu_id()].tlb;
+
+	if (g->start < g->end) {
+		st->flushes++;
+		st->flush_all += pgt_flush_ops(g->start, g->end, g->shift) >= PGT_FLUSH_MAX_OPS;
+		st->tlbis += pgt_flush_range(g->start, g->end, g->shift, g->walks);
+	}
+	for (unsigned i = 0; i < g->ntables; i++)
+		release_table(op, g->table[i].pa, g->table[i].level, g->table[i].first,
+			      g->table[i].last);
+	*g = (struct gather){ .start = VA_LIMIT, .end = 0, .shift = 63 };
+}
+
+/*
+ * What the first pass does with one entry of the range, decided before
+ * anything is written (as TF-A's xlat_tables_map_region_action() decides
+ * for xlat_tables_map_region()).
  */
 enum action {
 	ACT_SKIP,    /* a hole, a leaf already as asked, or a table still in use */
 	ACT_RECURSE, /* a table not visited yet: carry the op out below it first */
 	ACT_REWRITE, /* a kept leaf: in no TLB, so rewritten (or cleared) at once */
-	ACT_BREAK,   /* a valid leaf, or a table the op emptied: break it, flush
-			the TLB, then finish it (see finish()) */
+	ACT_BREAK,   /* a valid leaf: made invalid now, finished after the flush */
+	ACT_UNLINK,  /* a table the op empties: unlinked now, freed after the flush */
 };
 
 /*
- * decide: the action for entry e of `level`; `visited` says whether the op
- * has already been carried out below it (a table only).
+ * only_inside: whether every present entry of table t (of `level`, its
+ * entry 0 at VA span) lies inside [va, end), the first pass having been
+ * carried out below it: the op empties it. Inside, a leaf is wholly in the
+ * range (the edges were cut) and a table wholly in it was unlinked, so
+ * only the two edge entries (a table the range only partly covers) and the
+ * entries outside are read.
  */
-static enum action decide(const struct op *op, pte_t e, int level, bool visited)
+static bool only_inside(const pte_t *t, int level, vaddr_t span, vaddr_t va, vaddr_t end)
+{
+	size_t first = (va - span) >> level_shift(level);
+	size_t last = (end - 1 - span) >> level_shift(level);
+
+	if (arch_pte_is_table(t[first], level) || arch_pte_is_table(t[last], level))
+		return false;
+	for (size_t i = 0; i < first; i++)
+		if (arch_pte_present(t[i]))
+			return false;
+	for (size_t i = last + 1; i < PTRS; i++)
+		if (arch_pte_present(t[i]))
+			return false;
+	return true;
+}
+
+/*
+ * decide: the first pass's action for entry e of `level` at VA eva, the op
+ * covering [va, end) of it; `visited` says whether the op has already been
+ * carried out below it (a table only).
+ */
+static enum action decide(const struct op *op, pte_t e, int level, vaddr_t eva, vaddr_t va,
+			  vaddr_t end, bool visited)
 {
 	if (arch_pte_is_table(e, level)) {
 		if (!visited)
 			return ACT_RECURSE;
-		return op->unmap && table_empty(pgt_next(e)) ? ACT_BREAK : ACT_SKIP;
+		return op->unmap && only_inside(pgt_next(e), level + 1, eva, va, end) ? ACT_UNLINK
+										      : ACT_SKIP;
 	}
 	if (!arch_pte_present(e))
 		return ACT_SKIP;
@@ -359,8 +452,8 @@ static enum action decide(const struct op *op, pte_t e, int level, bool visited)
  * made: what a leaf e becomes once no TLB holds it: 0 (unmap) or the same
  * output address with the new attributes (protect; a kept entry for MM_NONE).
  * A page of a contiguous range keeps MM_CONT: the range lies wholly inside
- * the op (its edges were unfolded) and inside one chunk, so every entry of
- * it is broken before any is made, and all are made alike.
+ * the op (its edges were unfolded), so every entry of it is broken in the
+ * first pass, before any is made in the second, and all are made alike.
  */
 static pte_t made(const struct op *op, pte_t e, int level)
 {
@@ -373,111 +466,136 @@ static pte_t made(const struct op *op, pte_t e, int level)
 }
 
 /*
- * broken: what a valid entry is replaced by while the TLB is flushed: an
- * invalid entry, which is the final one when it is kept (MM_NONE) or 0.
+ * broken: what the first pass leaves in place of the valid leaf e until
+ * the flush: an invalid entry that still holds what the second pass needs:
+ * the made entry held invalid (protect), or e itself (unmap: its pages are
+ * released then). A kept entry (MM_NONE) is already final.
  */
 static pte_t broken(const struct op *op, pte_t e, int level)
 {
-	if (arch_pte_is_table(e, level))
-		return 0;
-	return arch_pte_valid(made(op, e, level)) ? 0 : made(op, e, level);
+	pte_t now = made(op, e, level);
+
+	if (op->unmap)
+		return arch_pte_mkinvalid(e);
+	return arch_pte_valid(now) ? arch_pte_mkinvalid(now) : now;
 }
 
 /*
- * make: store the new valid leaf for `old` at *slot (protect), after the
- * break and flush when old was valid. A leaf that becomes executable has
- * its pages' data cleaned to the Point of Unification and the I-cache
- * invalidated first (mprotect(PROT_EXEC) after writing code).
+ * make: store the new leaf `now` at *slot (protect): in the second pass,
+ * or at once for a kept entry. A leaf that becomes executable (`was_exec`:
+ * whether the old one was) has its pages' data cleaned to the Point of
+ * Unification and the I-cache invalidated first (mprotect(PROT_EXEC) after
+ * writing code).
  */
-static void make(const struct op *op, pte_t *slot, pte_t old, int level)
+static void make(const struct op *op, pte_t *slot, pte_t now, bool was_exec, int level)
 {
-	pte_t now = made(op, old, level);
-
-	if (!arch_pte_valid(now)) {
-		arch_pte_set(slot, now);
-		return;
-	}
-	if ((op->attrs & MM_EXEC) && !(arch_pte_attrs(old, level) & MM_EXEC))
-		arch_sync_exec(arch_pte_addr(old, level), entry_size(level));
+	if (arch_pte_valid(now) && (op->attrs & MM_EXEC) && !was_exec)
+		arch_sync_exec(arch_pte_addr(now, level), entry_size(level));
 	arch_pte_set(slot, now);
 }
 
 /*
- * finish: after the flush that followed the break of `old` at *slot: free
- * the emptied table, or release the unmapped leaf's pages, or write the
- * leaf's new valid entry (make, after break and flush).
+ * break_range: the first pass over [va, end) below `table` (of `level`; va
+ * and end lie in its span and are leaf boundaries): every valid leaf the
+ * op changes made invalid (broken()), every kept one rewritten at once,
+ * every table the op empties unlinked, all gathered for one flush. Entry
+ * stores carry no barrier of their own: the flush begins with one.
  */
-static void finish(const struct op *op, pte_t *slot, pte_t old, int level)
-{
-	if (arch_pte_is_table(old, level))
-		table_free(op->pgt, arch_pte_addr(old, level));
-	else if (op->unmap)
-		release_leaf(op, old, level);
-	else if (arch_pte_valid(made(op, old, level)))
-		make(op, slot, old, level);
-}
-
-/*
- * Apply op to [va, end) below `table` (of `level`); va and end lie in this
- * table's span and are leaf boundaries. Works in chunks of up to CHUNK
- * entries: decide each entry's action and carry out its first step (recurse,
- * rewrite a kept entry at once, or break a valid one), then one TLB flush
- * for the chunk's breaks (leaf only, unless a table was emptied: then the
- * cached walks through it go too), then finish each broken entry. Entry
- * stores carry no barrier of their own: the flush begins with one, and the
- * callers end with one.
- */
-static void apply(const struct op *op, pte_t *table, int level, vaddr_t va, vaddr_t end)
+static void break_range(struct op *op, pte_t *table, int level, vaddr_t va, vaddr_t end)
 {
 	vaddr_t size = entry_size(level);
 	vaddr_t span = ALIGN_DOWN(va, size * PTRS); /* VA of entry 0 */
-	size_t i = pgt_index(va, level), last = pgt_index(end - 1, level);
+	size_t last = pgt_index(end - 1, level);
 
-	while (i <= last) {
-		size_t c0 = ALIGN_DOWN(i, CHUNK), stop = MIN(last + 1, c0 + CHUNK);
-		size_t lo = CHUNK, hi = 0; /* changed entries: [lo, hi) of the chunk */
-		pte_t old[CHUNK];
-		bool changed[CHUNK], walks = false;
+	for (size_t i = pgt_index(va, level); i <= last; i++) {
+		pte_t e = table[i];
+		vaddr_t eva = span + i * size, lo = MAX(va, eva), hi = MIN(end, eva + size);
+		enum action act = decide(op, e, level, eva, lo, hi, false);
 
-		for (; i < stop; i++) {
-			pte_t e = table[i];
-			vaddr_t eva = span + i * size;
-			enum action act = decide(op, e, level, false);
-
-			if (act == ACT_RECURSE) {
-				apply(op, pgt_next(e), level + 1, MAX(va, eva), MIN(end, eva + size));
-				act = decide(op, e, level, true);
-			}
-			changed[i - c0] = false;
-			if (act == ACT_SKIP)
-				continue;
-			/* edges were split: a leaf changed lies wholly inside */
-			assert(arch_pte_is_table(e, level) || (eva >= va && eva + size <= end));
-			if (act == ACT_REWRITE) {
-				if (op->unmap) {
-					arch_pte_set(&table[i], 0);
-					release_leaf(op, e, level);
-				} else {
-					make(op, &table[i], e, level);
-				}
-				continue;
-			}
-			old[i - c0] = e;
-			changed[i - c0] = true;
-			walks |= arch_pte_is_table(e, level);
-			lo = MIN(lo, i - c0);
-			hi = i - c0 + 1;
-			arch_pte_set(&table[i], broken(op, e, level));
+		if (act == ACT_RECURSE) {
+			break_range(op, pgt_next(e), level + 1, lo, hi);
+			act = decide(op, e, level, eva, lo, hi, true);
 		}
-		if (lo >= hi)
-			continue;
-
-		pgt_flush_range(span + (c0 + lo) * size, span + (c0 + hi) * size,
-				level_shift(level), walks);
-		for (size_t k = lo; k < hi; k++)
-			if (changed[k])
-				finish(op, &table[c0 + k], old[k], level);
+		switch (act) {
+		case ACT_SKIP:
+		case ACT_RECURSE:
+			break;
+		case ACT_UNLINK:
+			if (op->g.ntables == GATHER_TABLES)
+				gather_flush(op);
+			arch_pte_set(&table[i], 0);
+			op->g.table[op->g.ntables].pa = arch_pte_addr(e, level);
+			op->g.table[op->g.ntables].level = level + 1;
+			op->g.table[op->g.ntables].first = pgt_index(lo, level + 1);
+			op->g.table[op->g.ntables++].last = pgt_index(hi - 1, level + 1);
+			/* the walks cached through it go too: a TLBI VAE1IS of any
+			   VA it translated drops them (Arm ARM, TLBI VAE1IS) */
+			op->g.walks = true;
+			gather_add(op, lo, lo + 1, level_shift(level + 1));
+			break;
+		case ACT_REWRITE: /* a kept leaf: no TLB holds it */
+			/* edges were split: a leaf changed lies wholly inside */
+			assert(eva >= va && eva + size <= end);
+			if (op->unmap) {
+				arch_pte_set(&table[i], 0);
+				release_leaf(op, e, level);
+			} else {
+				make(op, &table[i], made(op, e, level), false, level); /* kept: not executable */
+			}
+			break;
+		case ACT_BREAK:
+			assert(eva >= va && eva + size <= end);
+			arch_pte_set(&table[i], broken(op, e, level));
+			gather_add(op, eva, eva + size, level_shift(level));
+			break;
+		}
 	}
+}
+
+/*
+ * finish_range: the second pass, after the flush, over the leaves of
+ * [va, end) still linked below `table`: an unmapped leaf cleared and its
+ * pages released, a protected one made valid (held invalid by the first
+ * pass: arch_pte_mkvalid). Kept entries that are final are left alone.
+ */
+static void finish_range(struct op *op, pte_t *table, int level, vaddr_t va, vaddr_t end)
+{
+	vaddr_t size = entry_size(level);
+	vaddr_t span = ALIGN_DOWN(va, size * PTRS);
+	size_t last = pgt_index(end - 1, level);
+
+	for (size_t i = pgt_index(va, level); i <= last; i++) {
+		pte_t e = table[i];
+		vaddr_t eva = span + i * size;
+
+		if (arch_pte_is_table(e, level)) {
+			finish_range(op, pgt_next(e), level + 1, MAX(va, eva), MIN(end, eva + size));
+		} else if (op->unmap && arch_pte_present(e)) {
+			arch_pte_set(&table[i], 0);
+			release_leaf(op, e, level);
+		} else if (!op->unmap && arch_pte_present(e) && !arch_pte_valid(e)) {
+			/* its attributes changed: executable now means not before
+			   (MM_EXEC goes with neither MM_WRITE nor MM_DEVICE) */
+			make(op, &table[i], arch_pte_mkvalid(e), false, level);
+		}
+	}
+}
+
+/*
+ * apply: carry op out on [va, end) (leaf boundaries: the edges were cut):
+ * break every entry it changes, one TLB flush for all of them (one DSB ISH
+ * whatever the size; TLBIs one per leaf up to PGT_FLUSH_MAX_OPS, else one
+ * for everything), then finish them and free what was unlinked: Linux's
+ * tlb_gather_mmu .. tlb_finish_mmu. The caller ends with a barrier for the
+ * second pass's stores.
+ */
+static void apply(struct op *op, vaddr_t va, vaddr_t end)
+{
+	op->g = (struct gather){ .start = VA_LIMIT, .end = 0, .shift = 63 };
+	break_range(op, op->pgt->root, PGT_ROOT_LEVEL, va, end);
+	gather_flush(op);
+	if (op->unmap || op->attrs != MM_NONE)
+		finish_range(op, op->pgt->root, PGT_ROOT_LEVEL, va, end);
 }
 
 /* ---------------------------------------------------------------------------
@@ -751,7 +869,7 @@ int pgt_map(struct pgtable *pgt, vaddr_t va, paddr_t pa, uint64_t size,
 		/* Undo: our own leaves only (the range was empty), and the tables they emptied. */
 		struct op op = { .pgt = pgt, .unmap = true };
 
-		apply(&op, pgt->root, PGT_ROOT_LEVEL, va, va + size);
+		apply(&op, va, va + size);
 		arch_pte_publish();
 		return err;
 	}
@@ -770,7 +888,7 @@ int pgt_unmap(struct pgtable *pgt, vaddr_t va, uint64_t size,
 	err = cut_edges(pgt, va, va + size);
 	if (err)
 		return err;
-	apply(&op, pgt->root, PGT_ROOT_LEVEL, va, va + size);
+	apply(&op, va, va + size);
 	arch_pte_publish();
 	return 0;
 }
@@ -785,7 +903,7 @@ int pgt_protect(struct pgtable *pgt, vaddr_t va, uint64_t size, unsigned attrs)
 	err = cut_edges(pgt, va, va + size);
 	if (err)
 		return err;
-	apply(&op, pgt->root, PGT_ROOT_LEVEL, va, va + size);
+	apply(&op, va, va + size);
 	arch_pte_sync();
 	return 0;
 }

@@ -41,6 +41,16 @@
 #include "mm/arch.h"
 #include <arch/percpu.h>
 
+/*
+ * The TLB maintenance of unmaps and protects (pgt_unmap, pgt_protect), one
+ * CPU's: range flushes (each one DSB ISH), TLBI instructions in them, and
+ * those that fell back to flushing everything (one TLBI VMALLE1IS each).
+ * The faults' own maintenance is not counted.
+ */
+struct pgt_tlb_stats {
+	uint64_t flushes, tlbis, flush_all;
+};
+
 struct pgtable {
 	pte_t *root;          /* PGT_ROOT_LEVEL table (virtual address) */
 	paddr_t root_pa;      /* its physical address (for TTBR0_EL1) */
@@ -49,6 +59,7 @@ struct pgtable {
 	   several CPUs link tables at once); the sum is exact. */
 	struct {
 		int64_t n;
+		struct pgt_tlb_stats tlb;
 	} __attribute__((aligned(64))) tables[NR_CPUS];
 };
 
@@ -159,21 +170,42 @@ static inline pte_t *pgt_alloc_from(struct pgtable *pgt, pte_t *slot, int level,
 int pgt_unfold(struct pgtable *pgt, vaddr_t va);
 
 /*
- * Beyond this many single-VA invalidations a range flush drops the whole
- * TLB: one table's worth of entries, as Linux arm64's MAX_DVM_OPS
- * (PTRS_PER_PTE: 512, 2048 or 8192 with the 4K, 16K or 64K granule).
+ * From this many single-VA invalidations on, a range flush drops the whole
+ * TLB instead: one table's worth of entries, as Linux arm64's MAX_DVM_OPS
+ * (PTRS_PER_PTE: 512, 2048 or 8192 with the 4K, 16K or 64K granule;
+ * __flush_tlb_range_limit_excess: end - start >= MAX_DVM_OPS * stride).
  */
 #define PGT_FLUSH_MAX_OPS PGT_PTES
+
+/* pgt_flush_ops: the single-VA invalidations [va, end) takes, leaves of 1 << shift bytes. */
+static inline uint64_t pgt_flush_ops(vaddr_t va, vaddr_t end, unsigned shift)
+{
+	va = ALIGN_DOWN(va, BIT(shift));
+	return end > va ? ((end - va - 1) >> shift) + 1 : 0;
+}
 
 /*
  * pgt_flush_range: the range-flush policy (Linux's __flush_tlb_range):
  * drop every TLB entry of [va, end) whose leaves are 1 << shift bytes, one
  * invalidation per leaf (arch_tlb_flush_leaves: leaf only, or with `walks`
  * the cached walks too, when tables were freed), or arch_tlb_flush_all()
- * when that would take more than PGT_FLUSH_MAX_OPS. An empty range does
- * nothing.
+ * when that would take PGT_FLUSH_MAX_OPS or more. Returns the TLBI
+ * instructions issued (0 for an empty range, which does nothing).
  */
-void pgt_flush_range(vaddr_t va, vaddr_t end, unsigned shift, bool walks);
+unsigned pgt_flush_range(vaddr_t va, vaddr_t end, unsigned shift, bool walks);
+
+/* pgt_tlb_stats_sum: every CPU's unmap and protect TLB maintenance, summed. */
+static inline struct pgt_tlb_stats pgt_tlb_stats_sum(const struct pgtable *pgt)
+{
+	struct pgt_tlb_stats s = { 0 };
+
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++) {
+		s.flushes += pgt->tables[cpu].tlb.flushes;
+		s.tlbis += pgt->tables[cpu].tlb.tlbis;
+		s.flush_all += pgt->tables[cpu].tlb.flush_all;
+	}
+	return s;
+}
 
 /* Index of va's entry in a table of `level`: VA bits [level_shift + PGT_LEVEL_BITS - 1 : level_shift]. */
 static inline size_t pgt_index(vaddr_t va, int level)

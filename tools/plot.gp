@@ -10,6 +10,7 @@
 #   vma_out, have_vma                     find_vma: number of blocks
 #   compare_out, have_compare             faultline vs Linux: number of series
 #   smp_out, have_smp                     suite=smp: p50 against cores (blocks)
+#   shoot_out, have_shoot                 suite=smp shootdowns: p50 against pages
 #   folio_out, have_folio                 per-4KiB fault cost against folio
 #                                         size: number of series
 #
@@ -171,5 +172,24 @@ if (have_smp) {
 	set yrange [*:*]
 	set xtics (1, 2, 4)
 	plot for [i=0:have_smp-1] dir."/smp.dat" index i using 1:2 \
+		with linespoints lw 2 pt 7 title columnheader(1)
+}
+
+# suite=smp shootdowns (tools/smp_results.py): shoot.dat, one block per call
+# and core count: "name", then "pages p50" (the initiator's p50 per call).
+if (!exists("have_shoot")) have_shoot = 0
+if (have_shoot) {
+	set terminal svg size 1400,800 dynamic enhanced font "sans,11" background "white"
+	set output shoot_out
+	set title title_prefix noenhanced
+	set xlabel "pages unmapped or write-protected (base pages)"
+	set ylabel "p50 per call, core 0 (".unit.")"
+	set grid xtics ytics
+	set logscale x 2
+	set logscale y
+	set xrange [*:*]
+	set yrange [*:*]
+	set xtics auto
+	plot for [i=0:have_shoot-1] dir."/shoot.dat" index i using 1:2 \
 		with linespoints lw 2 pt 7 title columnheader(1)
 }

@@ -551,12 +551,16 @@ def cmd_bench(a):
 
 def smp_report(outdir, no_plot):
     """suite=smp (tools/smp_results.py): the plot of p50 against the CPU
-    count, DIR/smp-cores.svg, then the table of every case per core."""
+    count, DIR/smp-cores.svg, and of the shootdowns against the pages,
+    DIR/smp-shootdown.svg, then the table of every case per core."""
     try:
         rows = smp_results.load(expected_files(outdir, SMP_SUITE)[0])
         if not no_plot:
-            out = smp_results.plot(rows, os.path.join(outdir, f"{SMP_SUITE}-cores.svg"))
-            print(f"bench: wrote {out}", file=sys.stderr)
+            for out in (smp_results.plot(rows, os.path.join(outdir, f"{SMP_SUITE}-cores.svg")),
+                        smp_results.shoot_plot(rows, os.path.join(outdir,
+                                                                  f"{SMP_SUITE}-shootdown.svg"))):
+                if out:
+                    print(f"bench: wrote {out}", file=sys.stderr)
     except (smp_results.Error, OSError, subprocess.SubprocessError) as e:
         print(f"bench: FAIL: {e}", file=sys.stderr)
         return 1

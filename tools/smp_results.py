@@ -4,15 +4,23 @@
     python3 -m tools.smp_results table SMP.csv          p50 per core at each CPU count
     python3 -m tools.smp_results plot SMP.csv -o SVG    the slowest core's p50
         against the CPU count, a line per case (placement, access, folio)
+    python3 -m tools.smp_results shootdown-plot SMP.csv -o SVG   the
+        initiator's p50 per munmap or mprotect against the pages, a line
+        per call and core count
     python3 -m tools.smp_results guard SMP.csv [--percent 5] [--cpus 4]
         fail unless, under icount with the peers halted in WFI, every core's
         p50 at --cpus cores is within --percent % of the one-core p50 of
         the same case, for the disjoint, partitioned and interleaved
-        placements (the goal of issue 19), each of which must be there
+        placements (the goal of issue 19), each of which must be there;
+        and, when the file has shootdown rows, unless every munmap and
+        mprotect issued one DSB ISH, one TLBI per page below the threshold
+        (a table's worth of entries) and one TLBI VMALLE1IS from it, one
+        TLBI for a block, at the same cost whatever the core count
 
 SMP.csv is the "smp" block of run=bench suite=smp (docs/contract.md, "SMP
 columns"): the summary columns, then cpus, core, placement, peers, warmup,
-warmup_pages, fault_lost, fault_retry, table_lost. Python 3 standard library
+warmup_pages, fault_lost, fault_retry, table_lost, tlbi, dsb_ish,
+tlb_flush_all (the last three on shootdown rows). Python 3 standard library
 (gnuplot for the plot).
 """
 
@@ -49,6 +57,94 @@ def load(path):
     return rows
 
 
+# The threshold from which a range flush is one TLBI VMALLE1IS: a table's
+# worth of entries (PGT_FLUSH_MAX_OPS), by granule.
+FLUSH_MAX = {"4k": 512, "16k": 2048, "64k": 8192}
+
+
+def shootdowns(rows):
+    """The shootdown rows (placement shootdown), tlbi, dsb_ish, tlb_flush_all and pages as ints."""
+    out = []
+    for r in rows:
+        if r["placement"] != "shootdown":
+            continue
+        try:
+            for c in ("tlbi", "dsb_ish", "tlb_flush_all", "pages"):
+                r[c] = int(r.get(c) or "")
+        except ValueError:
+            raise Error(f"shootdown row {r['access']} {r.get('pages')}: no tlbi, dsb_ish, "
+                        "tlb_flush_all (not faultline's shootdown rows)")
+        out.append(r)
+    return out
+
+
+def shoot_name(r):
+    """"munmap 16 pages", "mprotect block (2m)"."""
+    folio = r.get("folio") or "none"
+    return f"{r['access']} " + (f"block ({folio})" if folio != "none" else f"{r['pages']} pages")
+
+
+def shoot_table(rows):
+    """The shootdown rows as text: p50 per call per core count, and the TLB maintenance."""
+    shoots = shootdowns(rows)
+    if not shoots:
+        return ""
+    cpus = sorted({r["cpus"] for r in shoots})
+    by = {}
+    for r in shoots:
+        by.setdefault(shoot_name(r), {})[r["cpus"]] = r
+    head = ["call"] + [f"{n} CPU{'s' if n > 1 else ''}" for n in cpus] + \
+        ["TLBI", "DSB ISH", "flush all"]
+    out = [head]
+    for name, rs in by.items():
+        any_r = next(iter(rs.values()))
+        out.append([name] + [f"{rs[n]['p50']:,}" if n in rs else "-" for n in cpus] +
+                   [str(any_r["tlbi"]), str(any_r["dsb_ish"]), str(any_r["tlb_flush_all"])])
+    width = [max(len(r[i]) for r in out) for i in range(len(head))]
+    lines = [f"shootdown: p50 per call on core 0 ({shoots[0]['unit']}) while the other "
+             "cores hold the translations; TLB maintenance per call"]
+    for r in out:
+        lines.append("  ".join(v.ljust(w) for v, w in zip(r, width)).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def shoot_guard(rows, percent=5):
+    """(bad, seen) for the shootdown rows: one DSB ISH per call; TLBIs one
+    per page below FLUSH_MAX (one for a block), one from it (a flush of
+    everything); a cost at k cores within percent % of one core's."""
+    bad, seen = [], []
+    shoots = shootdowns(rows)
+    by = {}
+    for r in shoots:
+        name = shoot_name(r)
+        by.setdefault(name, {})[r["cpus"]] = r
+        limit = FLUSH_MAX.get(r.get("granule") or "4k", 512)
+        block = (r.get("folio") or "none") != "none"
+        want_all = 0 if block else int(r["pages"] >= limit)
+        want_tlbi = 1 if block or want_all else r["pages"]
+        if r["dsb_ish"] != 1:
+            bad.append(f"shootdown {name} cpus={r['cpus']}: {r['dsb_ish']} DSB ISH per call, want 1")
+        if r["tlbi"] != want_tlbi or r["tlb_flush_all"] != want_all:
+            bad.append(f"shootdown {name} cpus={r['cpus']}: {r['tlbi']} TLBIs and "
+                       f"{r['tlb_flush_all']} flushes of everything per call, want "
+                       f"{want_tlbi} and {want_all} (threshold {limit})")
+        if r["peers"] not in ("wfi", "none"):
+            bad.append(f"shootdown {name} cpus={r['cpus']}: peers {r['peers']}: not exact")
+    for name, rs in by.items():
+        if 1 not in rs:
+            bad.append(f"shootdown {name}: no one-core row")
+            continue
+        base = rs[1]["p50"]
+        seen.append(f"shootdown {name}: " + ", ".join(
+            f"{c} CPU{'s' if c > 1 else ''} {rs[c]['p50']:,}" for c in sorted(rs)) +
+            f"; {rs[1]['tlbi']} TLBI, {rs[1]['dsb_ish']} DSB ISH")
+        for c, r in rs.items():
+            if abs(r["p50"] - base) * 100 > base * percent:
+                bad.append(f"shootdown {name} at {c} CPUs: p50 {r['p50']:,} against {base:,} "
+                           f"at 1 CPU (limit {percent} %)")
+    return bad, seen
+
+
 def case(r):
     """A case across CPU counts and cores: pattern, access, folio, placement."""
     return (r["placement"], r["access"], r.get("folio") or "none", r["pattern"])
@@ -73,7 +169,11 @@ def cell(rs):
 
 
 def table(rows):
-    """A text table: a line per case, a column per CPU count."""
+    """A text table: a line per case, a column per CPU count (then the shootdowns')."""
+    every = rows
+    rows = [r for r in rows if r["placement"] != "shootdown"]
+    if not rows:
+        return shoot_table(every)
     cases = by_case(rows)
     cpus = sorted({r["cpus"] for r in rows})
     head = ["placement", "access", "folio"] + [f"{n} CPU{'s' if n > 1 else ''}" for n in cpus] \
@@ -93,13 +193,15 @@ def table(rows):
              "count, warm-up included"]
     for r in out:
         lines.append("  ".join(v.ljust(w) for v, w in zip(r, width)).rstrip())
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + shoot_table(every)
 
 
 def guard(rows, percent=5, cpus=4):
     """(bad, seen): why rows miss the goal ([] if none), and the lines of
-    numbers checked ("disjoint write none: 1 CPU 305, 4 CPUs 305 305 305 305")."""
-    bad, seen = [], []
+    numbers checked ("disjoint write none: 1 CPU 305, 4 CPUs 305 305 305 305");
+    the shootdown rows' goal too when there are any (shoot_guard)."""
+    bad, seen = shoot_guard(rows, percent)
+    rows = [r for r in rows if r["placement"] != "shootdown"]
     for r in rows:
         if r["placement"] in GUARDED and r["cpus"] > 1:
             if r["mode"] != "icount" or r["unit"] != "instructions":
@@ -141,8 +243,10 @@ def guard(rows, percent=5, cpus=4):
 
 def plot(rows, out, gnuplot="gnuplot"):
     """Draw out (SVG): the slowest core's p50 against the CPU count, a line
-    per case that faulted."""
-    cases = by_case(rows)
+    per case that faulted; None when the rows hold shootdowns only."""
+    if rows and all(r["placement"] == "shootdown" for r in rows):
+        return None
+    cases = by_case([r for r in rows if r["placement"] != "shootdown"])
     tmp = tempfile.mkdtemp(prefix="faultline-smp-plot-")
     try:
         n = 0
@@ -173,6 +277,35 @@ def plot(rows, out, gnuplot="gnuplot"):
     return out
 
 
+def shoot_plot(rows, out, gnuplot="gnuplot"):
+    """Draw out (SVG): the initiator's p50 per call against the pages, a
+    line per call (munmap, mprotect) and core count; None without shootdown rows."""
+    shoots = [r for r in shootdowns(rows) if (r.get("folio") or "none") == "none"]
+    if not shoots:
+        return None
+    lines = {}
+    for r in shoots:
+        lines.setdefault((r["access"], r["cpus"]), []).append((r["pages"], r["p50"]))
+    tmp = tempfile.mkdtemp(prefix="faultline-shoot-plot-")
+    try:
+        with open(os.path.join(tmp, "shoot.dat"), "w") as f:
+            for (access, cpus), pts in lines.items():
+                f.write(f'"{access}, {cpus} core{"s" if cpus > 1 else ""}"\n')
+                for pages, p50 in sorted(pts):
+                    f.write(f"{pages} {p50}\n")
+                f.write("\n\n")
+        first = shoots[0]
+        title = (f"{first['board']} {first['cpu']} {first['mode']} suite=smp shootdown: "
+                 f"p50 per call on core 0, the other cores holding the pages")
+        gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot.gp")
+        subprocess.run([gnuplot, "-e", f"dir='{tmp}'; unit='{first['unit']}'; "
+                        f"title_prefix='{title}'; shoot_out='{out}'; have_shoot={len(lines)}",
+                        gp], check=True, timeout=120)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -181,6 +314,9 @@ def main(argv=None):
     pl = sub.add_parser("plot")
     pl.add_argument("csv")
     pl.add_argument("-o", dest="out", required=True)
+    sp = sub.add_parser("shootdown-plot")
+    sp.add_argument("csv")
+    sp.add_argument("-o", dest="out", required=True)
     g = sub.add_parser("guard")
     g.add_argument("csv")
     g.add_argument("--percent", type=int, default=5)
@@ -191,7 +327,9 @@ def main(argv=None):
         if a.cmd == "table":
             sys.stdout.write(table(rows))
         elif a.cmd == "plot":
-            print(f"wrote {plot(rows, a.out)}")
+            print(f"wrote {plot(rows, a.out) or 'nothing (shootdowns only)'}")
+        elif a.cmd == "shootdown-plot":
+            print(f"wrote {shoot_plot(rows, a.out) or 'nothing (no shootdown rows)'}")
         else:
             bad, seen = guard(rows, a.percent, a.cpus)
             for s in seen:
@@ -200,7 +338,7 @@ def main(argv=None):
                 print(f"smp guard: FAIL {b}", file=sys.stderr)
             if not bad:
                 print(f"smp guard: {len(seen)} cases: every core at {a.cpus} CPUs within "
-                      f"{a.percent} % of one core")
+                      f"{a.percent} % of one core; every shootdown one DSB ISH")
             return 1 if bad else 0
     except (Error, OSError, subprocess.SubprocessError) as e:
         print(f"smp_results: {e}", file=sys.stderr)

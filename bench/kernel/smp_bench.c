@@ -45,6 +45,7 @@
 #include "arch/aarch64/smp.h"
 #include "bench/kernel/env_kernel.h"
 #include "bench/kernel/smp_bench.h"
+#include "bench/kernel/smp_shootdown.h"
 #include "bench/env.h"
 #include "bench/stats.h"
 #include "boot/main.h"
@@ -503,6 +504,51 @@ static void smp_header(struct csv_line *l)
 	csv_str(l, "fault_lost");
 	csv_str(l, "fault_retry");
 	csv_str(l, "table_lost");
+	csv_str(l, "tlbi");
+	csv_str(l, "dsb_ish");
+	csv_str(l, "tlb_flush_all");
+}
+
+/* shoot_summary: the shootdown rows (smp_shootdown.c), the summary schema
+ * with its own columns: per call, the TLBIs, DSB ISHs and whole-TLB flushes. */
+static void shoot_summary(const struct bench_meta *m)
+{
+	size_t n;
+	const struct shoot_row *r = smp_shootdown_rows(&n);
+
+	for (size_t i = 0; i < n; i++, r++) {
+		struct bench_row row = {
+			.pattern = "shootdown",
+			.access = r->protect ? "mprotect" : "munmap",
+			.pages = r->pages,
+			.samples = r->samples,
+			.lat = &r->lat,
+			.folio = r->block ? BIT(BLOCK_SHIFT - PAGE_SHIFT) : 0,
+			.table_pages = ENV_UNKNOWN,
+			.iters = 1,
+			.thp = r->block,
+		};
+		struct bench_page_row page = { .counted = false };
+		uint64_t calls = r->samples ? r->samples : 1;
+
+		bench_summary_row(&line, m, &row);
+		bench_page_row(&line, &page);
+		bench_run_row(&line, m, &row);
+		csv_u64(&line, r->cpus);
+		csv_u64(&line, 0); /* the initiator */
+		csv_str(&line, "shootdown");
+		csv_str(&line, peers_name());
+		csv_str(&line, "call");
+		csv_u64(&line, 1);
+		csv_u64(&line, 0);
+		csv_u64(&line, 0);
+		csv_u64(&line, 0);
+		csv_u64(&line, r->tlbis / calls);
+		csv_u64(&line, r->flushes / calls);
+		csv_u64(&line, r->flush_all / calls);
+		if (!line.overflow)
+			emit(&line);
+	}
 }
 
 /* summary: the "smp" block, a row per case x CPU count x core. */
@@ -554,23 +600,43 @@ static void summary(const struct bench_meta *m)
 		csv_u64(&line, r->lost);
 		csv_u64(&line, r->retry);
 		csv_u64(&line, r->table_lost);
+		csv_empty(&line);
+		csv_empty(&line);
+		csv_empty(&line);
 		if (!line.overflow)
 			emit(&line);
 	}
+	shoot_summary(m);
 	kprintf("faultline-csv end %s\n", SMP_SUITE);
 }
 
 /*
- * wanted: whether pattern= selects c: a pattern or a placement name, or
- * "guarded", the placements whose scaling make test guards (disjoint,
- * partitioned, interleaved).
+ * wanted: whether pattern= selects c (NULL: the shootdown cases): a
+ * pattern or a placement name, or "guarded", the placements whose scaling
+ * make test guards (disjoint, partitioned, interleaved, and the shootdowns).
  */
 static bool wanted(const struct cmdline *cl, const struct smp_case *c)
 {
+	if (!c) /* the shootdown cases: guarded too (one DSB ISH per call) */
+		return !cl->pattern[0] || strcmp(cl->pattern, "shootdown") == 0 ||
+		       strcmp(cl->pattern, "guarded") == 0;
 	if (strcmp(cl->pattern, "guarded") == 0)
 		return c->pl != SAME;
 	return !cl->pattern[0] || strcmp(cl->pattern, placement_pattern[c->pl]) == 0 ||
 	       strcmp(cl->pattern, placement_name[c->pl]) == 0;
+}
+
+/* The shootdown cases' progress and failure lines, numbered with the others. */
+static size_t *shoot_done, shoot_total;
+
+static void shoot_progress(const char *what, unsigned cpus)
+{
+	info("bench: [%zu/%zu] smp %s cpus=%u", ++*shoot_done, shoot_total, what, cpus);
+}
+
+static void shoot_failed(int err, const char *what, unsigned cpus)
+{
+	fail(err, "smp case %s at %u cores: %s", what, cpus, errno_name(err));
 }
 
 int smp_bench_run(const struct cmdline *cl, struct bench_meta *meta, uint64_t overhead,
@@ -604,9 +670,13 @@ int smp_bench_run(const struct cmdline *cl, struct bench_meta *meta, uint64_t ov
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
 		for (size_t j = 0; j < ARRAY_SIZE(cpu_counts); j++)
 			total += wanted(cl, &cases[i]) && cpu_counts[j] <= sh.online;
+	total += wanted(cl, NULL) ? smp_shootdown_cases(sh.online) : 0;
+	shoot_done = &done;
+	shoot_total = total;
 	if (!total) {
 		fail(-EINVAL, "pattern=%s matches no case of suite smp (page_fault1, pft, "
-		     "pft-interleaved, same-page, a placement, or guarded)", cl->pattern);
+		     "pft-interleaved, same-page, shootdown, a placement, or guarded)",
+		     cl->pattern);
 		*why = reason;
 		return -EINVAL;
 	}
@@ -641,6 +711,9 @@ int smp_bench_run(const struct cmdline *cl, struct bench_meta *meta, uint64_t ov
 		}
 	}
 	kprintf("faultline-csv end %s.raw\n", SMP_SUITE);
+	if (wanted(cl, NULL) &&
+	    smp_shootdown_run(sh.online, sh.wfi, overhead, shoot_progress, shoot_failed))
+		ok = false;
 	if (sh.wfi)
 		gic_exit(); /* every CPU is back in smp_run's idle loop */
 	mm_set_folios(current_mm, cl->folio_orders);

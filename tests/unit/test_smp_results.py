@@ -12,7 +12,7 @@ import unittest
 from tools import smp_results
 
 HEAD = ("board,cpu,mode,unit,pattern,access,folio,samples,faults,p50,cpus,core,placement,"
-        "peers,fault_lost,fault_retry").split(",")
+        "peers,fault_lost,fault_retry,granule,pages,tlbi,dsb_ish,tlb_flush_all").split(",")
 
 
 def row(pattern, placement, cpus, core, p50, access="write", faults=32, peers="wfi",
@@ -40,6 +40,22 @@ def quiet_main(argv):
     """smp_results.main's exit code, its output kept off the test log."""
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         return smp_results.main(argv)
+
+
+def shoots(tlbi=None, dsb=1, p50_at_4=None):
+    """faultline's shootdown rows: munmap of 1, 16, 64, 512 pages and a block at 1, 2, 4 CPUs."""
+    rows = []
+    for pages, folio in ((1, "none"), (16, "none"), (64, "none"), (512, "none"), (512, "2m")):
+        for n in (1, 2, 4):
+            r = row("shootdown", "shootdown", n, 0, 9000, access="munmap", faults=0,
+                    folio=folio)
+            want = 1 if folio != "none" or pages >= 512 else pages
+            r.update(granule="4k", pages=pages, tlbi=want if tlbi is None else tlbi,
+                     dsb_ish=dsb, tlb_flush_all=int(folio == "none" and pages >= 512))
+            if n == 4 and p50_at_4:
+                r["p50"] = p50_at_4
+            rows.append(r)
+    return rows
 
 
 class Guard(unittest.TestCase):
@@ -95,6 +111,27 @@ class Guard(unittest.TestCase):
         rows[-1]["faults"] = 0
         bad, _ = smp_results.guard(smp_results.load(self.write(rows)))
         self.assertTrue(any("0 faults in 32 windows" in b for b in bad))
+
+    def test_shootdown_one_dsb_passes(self):
+        path = self.write(suite() + shoots())
+        bad, seen = smp_results.guard(smp_results.load(path))
+        self.assertEqual(bad, [])
+        self.assertIn("shootdown munmap 16 pages: 1 CPU 9,000, 2 CPUs 9,000, 4 CPUs 9,000; "
+                      "16 TLBI, 1 DSB ISH", seen)
+        self.assertIn("shootdown", smp_results.table(smp_results.load(path)))
+
+    def test_shootdown_two_dsbs_fail(self):
+        bad, _ = smp_results.guard(smp_results.load(self.write(suite() + shoots(dsb=2))))
+        self.assertTrue(any("2 DSB ISH per call, want 1" in b for b in bad))
+
+    def test_shootdown_tlbis_per_chunk_fail(self):
+        bad, _ = smp_results.guard(smp_results.load(self.write(suite() + shoots(tlbi=8))))
+        self.assertTrue(any("munmap 16 pages" in b and "want 16" in b for b in bad))
+        self.assertTrue(any("munmap block (2m)" in b and "want 1" in b for b in bad))
+
+    def test_shootdown_cost_grows_with_cores_fails(self):
+        bad, _ = smp_results.guard(smp_results.load(self.write(suite() + shoots(p50_at_4=9500))))
+        self.assertTrue(any("at 4 CPUs: p50 9,500 against 9,000" in b for b in bad))
 
     def test_same_is_not_guarded(self):
         rows = suite() + [row("same-page", "same", 1, 0, 305),

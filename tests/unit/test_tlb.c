@@ -200,8 +200,9 @@ static void test_block_branches(void **state)
 }
 
 /*
- * The flush-everything threshold: one table's worth of single-VA
- * invalidations (PGT_PTES) is still a range flush; one more is not.
+ * The flush-everything threshold (Linux's __flush_tlb_range_limit_excess):
+ * one fewer than a table's worth of single-VA invalidations (PGT_PTES) is
+ * still a range flush; a table's worth is one TLBI VMALLE1IS.
  */
 static void test_flush_threshold(void **state)
 {
@@ -209,50 +210,126 @@ static void test_flush_threshold(void **state)
 
 	(void)state;
 	fake_stats_reset();
-	pgt_flush_range(va, va + PGT_PTES * PAGE_SIZE, PAGE_SHIFT, false);
-	assert_int_equal(fake_ops_count(FAKE_OP_TLBI_VAL, FAKE_BAR_NONE), PGT_PTES);
+	assert_int_equal(pgt_flush_range(va, va + (PGT_PTES - 1) * PAGE_SIZE, PAGE_SHIFT, false),
+			 PGT_PTES - 1);
+	assert_int_equal(fake_ops_count(FAKE_OP_TLBI_VAL, FAKE_BAR_NONE), PGT_PTES - 1);
 	assert_int_equal(fake_ops_count(FAKE_OP_TLBI_ALL, FAKE_BAR_NONE), 0);
 	assert_int_equal(fake_ops_count(FAKE_OP_DSB, FAKE_BAR_NONE), 2);
 
 	fake_stats_reset();
-	pgt_flush_range(va, va + (PGT_PTES + 1) * PAGE_SIZE, PAGE_SHIFT, false);
+	assert_int_equal(pgt_flush_range(va, va + PGT_PTES * PAGE_SIZE, PAGE_SHIFT, false), 1);
 	assert_int_equal(fake_ops_count(FAKE_OP_TLBI_VAL, FAKE_BAR_NONE), 0);
 	assert_int_equal(fake_ops_count(FAKE_OP_TLBI_ALL, FAKE_BAR_NONE), 1);
 	assert_string_equal(ops(va), "DSB.ISHST VMALLE1IS DSB.ISH ISB");
+	assert_int_equal(pgt_flush_range(va, va, PAGE_SHIFT, false), 0);
 }
 
 /*
- * munmap of a written range that empties its last-level table: one range
- * flush of leaves (VALE1IS, no whole-TLB flush even at 16K where a chunk
- * is 128 entries), then a VAE1IS for the table entry that goes.
+ * munmap of a written range that empties its last-level table (and the
+ * tables above it): every leaf broken and every emptied table unlinked
+ * first, then one range flush that drops the cached walks too (VAE1IS per
+ * page, no whole-TLB flush even at 16K where n is 128), one DSB ISH, then
+ * the pages and tables freed; a barrier last.
  */
 static void test_unmap_leaves_then_table(void **state)
 {
 	struct mm_env *e = *state;
 	size_t n = MAX(64u, CONT_PTES);
 	vaddr_t va = map_at(e, LAYOUT_VA, n * PAGE_SIZE, PROT_READ | PROT_WRITE);
-	char want[64];
+	struct pgt_tlb_stats before = pgt_tlb_stats_sum(&e->pgt), after;
 
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(touch(&e->mm, va + i * PAGE_SIZE, FAULT_WRITE, NULL), 0);
 	fake_stats_reset();
 	assert_int_equal(do_munmap(&e->mm, va, n * PAGE_SIZE), 0);
 	assert_int_equal(fake_ops_count(FAKE_OP_TLBI_ALL, FAKE_BAR_NONE), 0);
-	assert_int_equal(fake_ops_count(FAKE_OP_TLBI_VAL, FAKE_BAR_NONE), n);
-	/* one VAE1IS per table entry that goes: the emptied tables up to the root's */
-	assert_int_equal(fake_ops_count(FAKE_OP_TLBI_VA, FAKE_BAR_NONE),
-			 PGT_LAST_LEVEL - PGT_ROOT_LEVEL);
-	/* the leaves' flush: n stores, one DSB ISHST, the VALE1IS from page 0 */
+	assert_int_equal(fake_ops_count(FAKE_OP_TLBI_VAL, FAKE_BAR_NONE), 0);
+	assert_int_equal(fake_ops_count(FAKE_OP_TLBI_VA, FAKE_BAR_NONE), n);
+	assert_int_equal(fake_ops_count(FAKE_OP_DSB, FAKE_BAR_ISH), 1);
+	/* n breaks and the tables' unlinks, each a store with no barrier, then the flush */
 	assert_int_equal(strncmp(ops(va), "ST ST", 5), 0);
-	snprintf(want, sizeof(want), "ST DSB.ISHST VALE1IS@0 VALE1IS@1 ");
-	assert_non_null(strstr(ops(va), want));
-	/* then the tables: each entry broken, VAE1IS (the last-level table's at
-	   page 0; an upper entry's operand is its span's first VA); a barrier last */
-	assert_non_null(strstr(ops(va), "VALE1IS@1 "));
-	assert_true(strstr(ops(va), "ST DSB.ISHST VAE1IS@0 DSB.ISH ISB ") >
-		    strstr(ops(va), "VALE1IS@1 "));
+	assert_non_null(strstr(ops(va), "ST DSB.ISHST VAE1IS@0 VAE1IS@1 "));
 	assert_string_equal(ops(va) + strlen(ops(va)) - 21, "DSB.ISH ISB DSB.ISHST");
 	assert_int_equal(pgt_table_pages(&e->pgt), 1);
+	after = pgt_tlb_stats_sum(&e->pgt);
+	assert_int_equal(after.flushes - before.flushes, 1);
+	assert_int_equal(after.tlbis - before.tlbis, n);
+	assert_int_equal(after.flush_all - before.flush_all, 0);
+}
+
+/*
+ * One DSB ISH per munmap and per mprotect, whatever its size: 1, 16, 64
+ * and PGT_PTES - 1 pages take one TLBI each, PGT_PTES pages one TLBI
+ * VMALLE1IS. The pages written are all released.
+ */
+static void test_one_flush_per_op(void **state)
+{
+	static const size_t sizes[] = { 1, 16, 64, PGT_PTES - 1, PGT_PTES };
+	struct mm_env *e = *state;
+
+	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+		for (int prot = 0; prot < 2; prot++) {
+			size_t n = sizes[s];
+			vaddr_t va = map_at(e, LAYOUT_VA + BLOCK_SIZE, n * PAGE_SIZE,
+					    PROT_READ | PROT_WRITE);
+			size_t free0;
+			bool all = n >= PGT_FLUSH_MAX_OPS;
+
+			/* past 64 pages, reads (the zero page): a table's worth of
+			   data pages does not fit the fake RAM with 64 KiB pages */
+			for (size_t i = 0; i < n; i++)
+				assert_int_equal(touch(&e->mm, va + i * PAGE_SIZE,
+						       n > 64 ? FAULT_READ : FAULT_WRITE, NULL), 0);
+			free0 = page_free_count();
+			fake_stats_reset();
+			if (prot)
+				assert_int_equal(do_mprotect(&e->mm, va, n * PAGE_SIZE,
+							     n > 64 ? PROT_NONE : PROT_READ), 0);
+			else
+				assert_int_equal(do_munmap(&e->mm, va, n * PAGE_SIZE), 0);
+			assert_int_equal(fake_ops_count(FAKE_OP_DSB, FAKE_BAR_ISH), 1);
+			assert_int_equal(fake_ops_count(FAKE_OP_TLBI_ALL, FAKE_BAR_NONE), all);
+			assert_int_equal(fake_ops_count(FAKE_OP_TLBI_VAL, FAKE_BAR_NONE) +
+					 fake_ops_count(FAKE_OP_TLBI_VA, FAKE_BAR_NONE), all ? 0 : n);
+			assert_int_equal(fake_stats.bbm_violations, 0);
+			if (prot) {
+				assert_int_equal(page_free_count(), free0);
+				assert_int_equal(do_munmap(&e->mm, va, n * PAGE_SIZE), 0);
+			} else {
+				assert_true(page_free_count() >= free0 + (n > 64 ? 0 : n));
+			}
+			assert_int_equal(mm_check(&e->mm), 0);
+		}
+	}
+}
+
+/*
+ * A block (2 MiB with 4 KiB pages) write-protected, then unmapped: one
+ * TLBI each (a leaf: VALE1IS), one DSB ISH each, its pages given back.
+ */
+static void test_block_one_flush(void **state)
+{
+	struct mm_env *e = *state;
+	vaddr_t va = map_at(e, LAYOUT_VA, BLOCK_SIZE, PROT_READ | PROT_WRITE);
+	size_t free0;
+
+	assert_int_equal(touch(&e->mm, va, FAULT_WRITE, NULL), 0);
+	assert_int_equal(e->mm.nr_fault_thp, 1);
+	for (int prot = 1; prot >= 0; prot--) {
+		free0 = page_free_count();
+		fake_stats_reset();
+		if (prot)
+			assert_int_equal(do_mprotect(&e->mm, va, BLOCK_SIZE, PROT_READ), 0);
+		else
+			assert_int_equal(do_munmap(&e->mm, va, BLOCK_SIZE), 0);
+		assert_int_equal(fake_ops_count(FAKE_OP_DSB, FAKE_BAR_ISH), 1);
+		assert_int_equal(fake_ops_count(FAKE_OP_TLBI_ALL, FAKE_BAR_NONE), 0);
+		assert_int_equal(fake_ops_count(FAKE_OP_TLBI_VAL, FAKE_BAR_NONE) +
+				 fake_ops_count(FAKE_OP_TLBI_VA, FAKE_BAR_NONE), 1);
+		assert_int_equal(fake_stats.bbm_violations, 0);
+		assert_true(page_free_count() >= free0 + (prot ? 0 : BLOCK_SIZE / PAGE_SIZE));
+	}
+	assert_int_equal(mm_check(&e->mm), 0);
 }
 
 /*
@@ -396,6 +473,8 @@ int main(void)
 		TT(test_block_branches),
 		T(test_flush_threshold),
 		T(test_unmap_leaves_then_table),
+		T(test_one_flush_per_op),
+		TT(test_block_one_flush),
 		T(test_folio_one_barrier),
 		T(test_install_run_partial),
 		T(test_protect_batched),

@@ -145,6 +145,22 @@ static inline pte_t arch_pte_leaf(paddr_t pa, unsigned attrs, int level)
 	return e;
 }
 
+/*
+ * arch_pte_mkinvalid: the valid leaf e made invalid with every other bit
+ * kept, and the kept marker set (so it is present, and arch_pte_addr works):
+ * what an unmap or protect leaves in a slot until its TLB flush (Linux's
+ * pte_mkinvalid). arch_pte_mkvalid: such an entry made valid again.
+ */
+static inline pte_t arch_pte_mkinvalid(pte_t e)
+{
+	return (e & ~(pte_t)DESC_VALID) | PTE_PROT_NONE;
+}
+
+static inline pte_t arch_pte_mkvalid(pte_t e)
+{
+	return (e & ~(pte_t)PTE_PROT_NONE) | DESC_VALID;
+}
+
 /* arch_pte_valid: whether the walker uses this entry. */
 static inline bool arch_pte_valid(pte_t e)
 {

@@ -73,6 +73,17 @@ static inline pte_t arch_pte_leaf(paddr_t pa, unsigned attrs, int level)
 	return FAKE_PTE_V | ((pte_t)attrs << FAKE_PTE_ATTR_SHIFT & FAKE_PTE_ATTRS) | e;
 }
 
+/* arch_pte_mkinvalid / arch_pte_mkvalid: as aarch64's (mm/arch.h): V off and N on, and back. */
+static inline pte_t arch_pte_mkinvalid(pte_t e)
+{
+	return (e & ~FAKE_PTE_V) | FAKE_PTE_N;
+}
+
+static inline pte_t arch_pte_mkvalid(pte_t e)
+{
+	return (e & ~FAKE_PTE_N) | FAKE_PTE_V;
+}
+
 /* arch_pte_valid: whether the walker uses this entry. */
 static inline bool arch_pte_valid(pte_t e)
 {
