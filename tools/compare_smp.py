@@ -333,6 +333,47 @@ def plot(lx_rows, fl_rows, out, gnuplot="gnuplot"):
     return out
 
 
+def shoot_series(lx_rows, fl_rows):
+    """The shootdown plot's lines: for munmap of base pages (the call both
+    kernels run), each kernel's p50 per call against the pages, a line per
+    CPU count."""
+    out = {}
+    for name, rows in (("Linux", lx_rows), ("faultline", fl_rows)):
+        for r in rows:
+            if r["placement"] != "shootdown" or r["access"] != "munmap" or \
+                    (r.get("folio") or "none") != "none" or r.get("thp", "never") != "never":
+                continue
+            if name == "Linux" and r.get("tasks", "threads") != "threads":
+                continue
+            key = f"{name} munmap, {r['cpus']} core{'s' if r['cpus'] > 1 else ''}"
+            out.setdefault(key, {})[int(r["pages"])] = r["p50"]
+    return [(k, sorted(v.items())) for k, v in sorted(out.items())]
+
+
+def shoot_plot(lx_rows, fl_rows, out, gnuplot="gnuplot"):
+    """Draw out (SVG): both kernels' munmap cost against the pages, a line
+    per kernel and CPU count; None when the CSVs hold no shootdown both ran."""
+    series = shoot_series(lx_rows, fl_rows)
+    if not any(k.startswith("Linux") for k, _ in series) or \
+            not any(k.startswith("faultline") for k, _ in series):
+        return None
+    tmp = tempfile.mkdtemp(prefix="faultline-compare-shoot-")
+    try:
+        with open(os.path.join(tmp, "shoot.dat"), "w") as f:
+            for name, pts in series:
+                f.write(f'"{name}"\n' + "".join(f"{n} {p}\n" for n, p in pts) + "\n\n")
+        first = lx_rows[0]
+        title = (f"{first['board']} {first['cpu']} {first['mode']}: munmap of pages every "
+                 "core holds, p50 per call on core 0, Linux and faultline")
+        gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot.gp")
+        subprocess.run([gnuplot, "-e", f"dir='{tmp}'; unit='{first['unit']}'; "
+                        f"title_prefix='{title}'; shoot_out='{out}'; have_shoot={len(series)}",
+                        gp], check=True, timeout=120)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
 def render(path, fl_path=None):
     rows, shape = load(path)
     if shape == "rate":
@@ -356,7 +397,8 @@ def main(argv=None):
     p.add_argument("--faultline")
     p.add_argument("--min-runs", type=int, default=10)
     p.add_argument("-o", dest="out")
-    p.add_argument("--plot", help="with --faultline: both kernels on one chart (SVG)")
+    p.add_argument("--plot", help="with --faultline: both kernels on one chart (SVG), and "
+                   "their munmap shootdowns against the pages beside it (-shootdown.svg)")
     p.add_argument("csv", nargs="+")
     a = p.parse_args(argv)
     try:
@@ -401,7 +443,11 @@ def main(argv=None):
         if a.plot:
             if not a.faultline:
                 raise Error("--plot goes with --faultline")
-            print(f"wrote {plot(rows, load(a.faultline)[0], a.plot)}")
+            fl_rows = load(a.faultline)[0]
+            print(f"wrote {plot(rows, fl_rows, a.plot)}")
+            shoot = shoot_plot(rows, fl_rows, os.path.splitext(a.plot)[0] + "-shootdown.svg")
+            if shoot:
+                print(f"wrote {shoot}")
         sys.stdout.write("\n" + text)
     except Error as e:
         print(f"compare_smp: {e}", file=sys.stderr)

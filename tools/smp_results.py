@@ -81,7 +81,8 @@ def shootdowns(rows):
 def shoot_name(r):
     """"munmap 16 pages", "mprotect block (2m)"."""
     folio = r.get("folio") or "none"
-    return f"{r['access']} " + (f"block ({folio})" if folio != "none" else f"{r['pages']} pages")
+    pages = f"{r['pages']} page" + ("" if r["pages"] == 1 else "s")
+    return f"{r['access']} " + (f"block ({folio})" if folio != "none" else pages)
 
 
 def shoot_table(rows):

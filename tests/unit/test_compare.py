@@ -486,6 +486,22 @@ class SmpTest(Base):
             self.assertIn("faultline disjoint", f.read())
         self.assertEqual(compare_smp.main([lx, "--plot", svg]), 1)  # needs --faultline
 
+    def test_shootdown_plot_both_kernels(self):
+        lx = self.write("linux-smp.csv", SMP_HEAD, smp_rows())
+        fl_rows = [dict(r, p50=9000) for r in smp_rows() if r["placement"] == "shootdown"]
+        fl = self.write("smp.csv", FL_SMP_HEAD, fl_rows)
+        series = dict(compare_smp.shoot_series(compare_smp.load(lx)[0],
+                                               compare_smp.load(fl)[0]))
+        self.assertEqual(series["Linux munmap, 2 cores"], [(16, 15993)])
+        self.assertEqual(series["faultline munmap, 1 core"], [(16, 9000)])
+        svg = os.path.join(self.dir, "compare-linux-smp.svg")
+        self.assertEqual(compare_smp.main([lx, "--faultline", fl, "--plot", svg]), 0)
+        with open(os.path.join(self.dir, "compare-linux-smp-shootdown.svg")) as f:
+            self.assertIn("faultline munmap, 2 cores", f.read())
+        # no faultline shootdown: no shootdown plot
+        self.assertIsNone(compare_smp.shoot_plot(compare_smp.load(lx)[0], [],
+                                                 os.path.join(self.dir, "x.svg")))
+
     def test_cores_without_a_fault_named(self):
         rows = smp_rows((2,))
         rows[1].update(faults=0, p50=0)  # pft core 0: another core's block mapped it
