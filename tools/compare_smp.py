@@ -309,6 +309,24 @@ def plot_series(lx_rows, fl_rows):
     return out
 
 
+def draw(series, mode, title, unit, out, gnuplot="gnuplot"):
+    """Draw out (SVG) with tools/plot.gp's `mode` ("smp": against the CPU
+    count, "shoot": against the pages): series is [(name, [(x, y), ...])],
+    one line each."""
+    tmp = tempfile.mkdtemp(prefix=f"faultline-{mode}-plot-")
+    try:
+        with open(os.path.join(tmp, f"{mode}.dat"), "w") as f:
+            for name, pts in series:
+                f.write(f'"{name}"\n' + "".join(f"{x} {y}\n" for x, y in pts) + "\n\n")
+        gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot.gp")
+        subprocess.run([gnuplot, "-e", f"dir='{tmp}'; unit='{unit}'; title_prefix='{title}'; "
+                        f"{mode}_out='{out}'; have_{mode}={len(series)}", gp],
+                       check=True, timeout=120)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
 def plot(lx_rows, fl_rows, out, gnuplot="gnuplot"):
     """Draw out (SVG): both kernels' per-core p50 against the CPU count, one
     chart (tools/plot.gp's SMP mode, logarithmic: the kernels are ten times
@@ -316,21 +334,10 @@ def plot(lx_rows, fl_rows, out, gnuplot="gnuplot"):
     series = plot_series(lx_rows, fl_rows)
     if not series:
         raise Error("no case both kernels ran: nothing to draw")
-    tmp = tempfile.mkdtemp(prefix="faultline-compare-smp-")
-    try:
-        with open(os.path.join(tmp, "smp.dat"), "w") as f:
-            for name, pts in series:
-                f.write(f'"{name}"\n' + "".join(f"{n} {p}\n" for n, p in pts) + "\n\n")
-        first = lx_rows[0]
-        title = (f"{first['board']} {first['cpu']} {first['mode']}: p50 per fault of the "
-                 "slowest core, Linux and faultline, the other cores parked")
-        gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot.gp")
-        subprocess.run([gnuplot, "-e", f"dir='{tmp}'; unit='{first['unit']}'; "
-                        f"title_prefix='{title}'; smp_out='{out}'; have_smp={len(series)}",
-                        gp], check=True, timeout=120)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out
+    first = lx_rows[0]
+    return draw(series, "smp", f"{first['board']} {first['cpu']} {first['mode']}: p50 per "
+                "fault of the slowest core, Linux and faultline, the other cores parked",
+                first["unit"], out, gnuplot)
 
 
 def shoot_series(lx_rows, fl_rows):
@@ -357,21 +364,10 @@ def shoot_plot(lx_rows, fl_rows, out, gnuplot="gnuplot"):
     if not any(k.startswith("Linux") for k, _ in series) or \
             not any(k.startswith("faultline") for k, _ in series):
         return None
-    tmp = tempfile.mkdtemp(prefix="faultline-compare-shoot-")
-    try:
-        with open(os.path.join(tmp, "shoot.dat"), "w") as f:
-            for name, pts in series:
-                f.write(f'"{name}"\n' + "".join(f"{n} {p}\n" for n, p in pts) + "\n\n")
-        first = lx_rows[0]
-        title = (f"{first['board']} {first['cpu']} {first['mode']}: munmap of pages every "
-                 "core holds, p50 per call on core 0, Linux and faultline")
-        gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot.gp")
-        subprocess.run([gnuplot, "-e", f"dir='{tmp}'; unit='{first['unit']}'; "
-                        f"title_prefix='{title}'; shoot_out='{out}'; have_shoot={len(series)}",
-                        gp], check=True, timeout=120)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out
+    first = lx_rows[0]
+    return draw(series, "shoot", f"{first['board']} {first['cpu']} {first['mode']}: munmap "
+                "of pages every core holds, p50 per call on core 0, Linux and faultline",
+                first["unit"], out, gnuplot)
 
 
 def render(path, fl_path=None):

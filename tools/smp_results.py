@@ -26,12 +26,10 @@ tlb_flush_all (the last three on shootdown rows). Python 3 standard library
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 
-from tools.compare_smp import read_rows
+from tools.compare_smp import draw, read_rows
 
 GUARDED = ("disjoint", "partitioned", "interleaved")
 REQUIRED = ("mode", "unit", "pattern", "access", "folio", "samples", "faults", "p50",
@@ -248,34 +246,20 @@ def plot(rows, out, gnuplot="gnuplot"):
     if rows and all(r["placement"] == "shootdown" for r in rows):
         return None
     cases = by_case([r for r in rows if r["placement"] != "shootdown"])
-    tmp = tempfile.mkdtemp(prefix="faultline-smp-plot-")
-    try:
-        n = 0
-        with open(os.path.join(tmp, "smp.dat"), "w") as f:
-            for key, by in cases.items():
-                pts = [(c, max(r["p50"] for r in rs if r["faults"]))
-                       for c, rs in sorted(by.items()) if any(r["faults"] for r in rs)]
-                if not pts:
-                    continue
-                placement, access, folio, _ = key
-                f.write(f'"{placement} {access}' + ("" if folio == "none" else f" folio={folio}")
-                        + '"\n')
-                for c, p in pts:
-                    f.write(f"{c} {p}\n")
-                f.write("\n\n")
-                n += 1
-        if not n:
-            raise Error("no case faulted: nothing to draw")
-        first = rows[0]
-        title = (f"{first['board']} {first['cpu']} {first['mode']} suite=smp: "
-                 f"p50 per fault of the slowest core, peers {first['peers']}")
-        gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot.gp")
-        subprocess.run([gnuplot, "-e", f"dir='{tmp}'; unit='{first['unit']}'; "
-                        f"title_prefix='{title}'; smp_out='{out}'; have_smp={n}", gp],
-                       check=True, timeout=120)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out
+    series = []
+    for key, by in cases.items():
+        pts = [(c, max(r["p50"] for r in rs if r["faults"]))
+               for c, rs in sorted(by.items()) if any(r["faults"] for r in rs)]
+        if pts:
+            placement, access, folio, _ = key
+            series.append((f"{placement} {access}" +
+                           ("" if folio == "none" else f" folio={folio}"), pts))
+    if not series:
+        raise Error("no case faulted: nothing to draw")
+    first = rows[0]
+    return draw(series, "smp", f"{first['board']} {first['cpu']} {first['mode']} suite=smp: "
+                f"p50 per fault of the slowest core, peers {first['peers']}",
+                first["unit"], out, gnuplot)
 
 
 def shoot_plot(rows, out, gnuplot="gnuplot"):
@@ -287,24 +271,12 @@ def shoot_plot(rows, out, gnuplot="gnuplot"):
     lines = {}
     for r in shoots:
         lines.setdefault((r["access"], r["cpus"]), []).append((r["pages"], r["p50"]))
-    tmp = tempfile.mkdtemp(prefix="faultline-shoot-plot-")
-    try:
-        with open(os.path.join(tmp, "shoot.dat"), "w") as f:
-            for (access, cpus), pts in lines.items():
-                f.write(f'"{access}, {cpus} core{"s" if cpus > 1 else ""}"\n')
-                for pages, p50 in sorted(pts):
-                    f.write(f"{pages} {p50}\n")
-                f.write("\n\n")
-        first = shoots[0]
-        title = (f"{first['board']} {first['cpu']} {first['mode']} suite=smp shootdown: "
-                 f"p50 per call on core 0, the other cores holding the pages")
-        gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot.gp")
-        subprocess.run([gnuplot, "-e", f"dir='{tmp}'; unit='{first['unit']}'; "
-                        f"title_prefix='{title}'; shoot_out='{out}'; have_shoot={len(lines)}",
-                        gp], check=True, timeout=120)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out
+    first = shoots[0]
+    return draw([(f"{access}, {cpus} core{'s' if cpus > 1 else ''}", sorted(pts))
+                 for (access, cpus), pts in lines.items()], "shoot",
+                f"{first['board']} {first['cpu']} {first['mode']} suite=smp shootdown: "
+                "p50 per call on core 0, the other cores holding the pages",
+                first["unit"], out, gnuplot)
 
 
 def main(argv=None):
