@@ -25,7 +25,6 @@ tlb_flush_all (the last three on shootdown rows). Python 3 standard library
 """
 
 import argparse
-import os
 import subprocess
 import sys
 
