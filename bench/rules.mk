@@ -11,7 +11,8 @@
 #       touch the committed results/.
 #   make results
 #       regenerate the committed results/ as they are laid out (every file
-#       under ICOUNT=1): see "make results" below. Hours, not minutes.
+#       under ICOUNT=1 but smp-tcg.*, parallel TCG): see "make results"
+#       below. Hours, not minutes.
 #   make bench-granules
 #       the guard suite (a seq write per folio size, base page to block)
 #       and the folio suite (every first-touch pattern per folio size) at

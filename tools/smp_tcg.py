@@ -481,6 +481,9 @@ def main(argv=None):
     except Error as e:
         print(f"{NAME}: {e}", file=sys.stderr)
         return 1
+    except OSError as e:
+        print(f"{NAME}: {e.filename or ''}: {e.strerror}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
