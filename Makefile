@@ -164,7 +164,8 @@ MM_SRC    := $(addprefix mm/,brk.c cut.c fault.c mm.c mm_lock.c mmap.c objpool.c
 LIB_SRC   := $(addprefix lib/,cmdline.c console.c dt.c errno.c fdt.c parse.c \
 	printf.c reason.c string.c)
 BENCH_SRC := $(addprefix bench/,anatomy.c args.c csv.c patterns.c stats.c suite.c)
-BENCH_KERNEL_SRC := $(addprefix bench/kernel/,env_kernel.c floors.c main.c smp_bench.c smp_shootdown.c vmascale.c)
+BENCH_KERNEL_SRC := $(addprefix bench/kernel/,env_kernel.c floors.c main.c smp_bench.c smp_park.c \
+	smp_rate.c smp_shootdown.c vmascale.c)
 GUEST_TEST_SRC := $(addprefix tests/guest/,ktest.c test_alloc.c test_bench.c test_board.c \
 	test_cache.c test_folio.c test_gic.c test_thp.c test_mm.c test_mmu.c test_percpu.c test_pmu.c \
 	test_smp.c test_smp_stress.c test_traps.c)
@@ -207,6 +208,7 @@ help:
 	'  make compare              the suite on Debian'"'"'s Linux in the same QEMU, side by side' \
 	'  make compare-pagesize     Linux and faultline across granules and folio sizes' \
 	'  make bench-smp            suite=smp at -smp 4, cpus=all: per-core fault cost at 1, 2, 4 cores' \
+	'  make bench-smp-tcg        suite=smp smp=rate: faults/s per core, 10 boots at -smp 2 under parallel TCG (ICOUNT=0)' \
 	'  make compare-smp          the SMP cases on Linux at -smp 1 2 4 (ICOUNT=0: faults/s, parallel TCG)' \
 	'  make anatomy              every instruction of one fault of each kind, faultline and Linux' \
 	'  make bench-extract LOG=f  the CSVs and plots of a console log from hardware' \

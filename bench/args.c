@@ -12,10 +12,10 @@
 
 static const char *const key_names[] = {
 	"run", "suite", "pattern", "pages", "iters", "seed", "stages",
-	"mode", "counter", "vmas", "folio", "thp", "step", "cpus",
+	"mode", "counter", "vmas", "folio", "thp", "step", "cpus", "smp",
 };
-/* key_names[i] sets cmdline.given bit i (CMDLINE_RUN ... CMDLINE_STEP). */
-static_assert(BIT(0) == CMDLINE_RUN && BIT(ARRAY_SIZE(key_names) - 1) == CMDLINE_CPUS,
+/* key_names[i] sets cmdline.given bit i (CMDLINE_RUN ... CMDLINE_SMP). */
+static_assert(BIT(0) == CMDLINE_RUN && BIT(ARRAY_SIZE(key_names) - 1) == CMDLINE_SMP,
 	      "key_names follows the CMDLINE_* bits");
 
 /* Print 2^shift bytes as folio= takes it: 16k, 2m, or plain bytes. */
@@ -138,6 +138,13 @@ static int set_key(void *ctx, unsigned k, const char *v, size_t n, const char **
 			return reject(why, "bad command line: cpus=0 (at least 1 CPU runs the "
 				    "kernel)");
 		return 0;
+	case CMDLINE_SMP:
+		if (cmdline_equals(v, n, "windows") || cmdline_equals(v, n, "rate")) {
+			cl->smp_rate = cmdline_equals(v, n, "rate");
+			return 0;
+		}
+		return reject(why, "bad command line: smp='%s' (expected windows or rate)",
+			    cmdline_esc(v, n));
 	case CMDLINE_MODE:
 		if (cmdline_equals(v, n, "icount"))
 			cl->mode = MODE_ICOUNT;
@@ -185,6 +192,10 @@ int cmdline_parse(const char *line, struct cmdline *cl, const char **why)
 		if ((cl->given & BIT(k)) && BIT(k) != CMDLINE_CPUS)
 			info("command line: warning: %s= does not apply to run=%s (ignored)",
 			     key_names[k], cmdline_run_name(cl->run));
+	/* smp= chooses suite=smp's measurement (bench/kernel/smp_bench.h's SMP_SUITE) */
+	if (cl->run == RUN_BENCH && (cl->given & CMDLINE_SMP) && strcmp(cl->suite, "smp") != 0)
+		info("command line: warning: smp= applies to suite=smp only, not suite=%s "
+		     "(ignored)", cl->suite);
 	return 0;
 }
 
@@ -207,7 +218,7 @@ int cmdline_format(const struct cmdline *cl, char *buf, size_t size)
 	static const char *const modes[] = { "", "icount", "tcg", "hw" };
 	static const char *const counters[] = { "", "pmccntr", "cntvct", "inst" };
 	const uint64_t *num[] = { [3] = &cl->pages, [4] = &cl->iters, [5] = &cl->seed,
-				  [9] = &cl->vmas, [12] = NULL, [13] = &cl->cpus };
+				  [9] = &cl->vmas, [12] = NULL, [13] = &cl->cpus, [14] = NULL };
 	int len = 0;
 
 	static_assert(ARRAY_SIZE(num) == ARRAY_SIZE(key_names), "one slot per key");
@@ -248,6 +259,9 @@ int cmdline_format(const struct cmdline *cl, char *buf, size_t size)
 			break;
 		case CMDLINE_CPUS:
 			v = cl->cpus_all ? "all" : NULL;
+			break;
+		case CMDLINE_SMP:
+			v = cl->smp_rate ? "rate" : "windows";
 			break;
 		case CMDLINE_FOLIO:
 			v = "none";

@@ -36,6 +36,10 @@
  *                          tree's CPU nodes, at most NR_CPUS). Checked
  *                          against the tree at boot (arch/aarch64/smp.h);
  *                          applies to every run mode
+ *   smp=windows|rate       suite=smp's measurement: windows (default), one
+ *                          core at a time with the peers parked; rate, every
+ *                          core faulting at once, faults/s per core
+ *                          (bench/kernel/smp_rate.h)
  *
  * NAME and P are [A-Za-z0-9_-]+, at most CMDLINE_NAME_MAX - 1 characters. N is
  * decimal or 0x-hexadecimal, at least 1 (seed: any 64-bit value). Each key may
@@ -76,6 +80,7 @@ enum run_mode {
 #define CMDLINE_THP BIT(11)
 #define CMDLINE_STEP BIT(12)
 #define CMDLINE_CPUS BIT(13)
+#define CMDLINE_SMP BIT(14)
 
 /* mode= values; MODE_DEFAULT when not given. */
 enum cmdline_mode { MODE_DEFAULT, MODE_ICOUNT, MODE_TCG, MODE_HW };
@@ -99,6 +104,7 @@ struct cmdline {
 	enum cmdline_counter counter;   /* COUNTER_DEFAULT unless given */
 	uint64_t cpus;                  /* cpus=N: 1 unless given (0 never) */
 	bool cpus_all;                  /* cpus=all */
+	bool smp_rate;                  /* smp=rate; windows unless given */
 	unsigned given;                 /* CMDLINE_* bits of the keys given */
 	unsigned skipped;               /* loaders' words skipped */
 };

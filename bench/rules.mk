@@ -11,7 +11,8 @@
 #       touch the committed results/.
 #   make results
 #       regenerate the committed results/ as they are laid out (every file
-#       under ICOUNT=1): see "make results" below. Hours, not minutes.
+#       under ICOUNT=1 but smp-tcg.*, parallel TCG): see "make results"
+#       below. Hours, not minutes.
 #   make bench-granules
 #       the guard suite (a seq write per folio size, base page to block)
 #       and the folio suite (every first-touch pattern per folio size) at
@@ -27,6 +28,15 @@
 #       cores, a line per case), and the table per core. make compare-smp
 #       puts BENCH_OUT/smp.csv beside Linux's when its COMPARE_DIR is the
 #       same folder (both default to build/results/<configuration>/).
+#   make bench-smp-tcg [ARGS="pages=4096 pattern=pft"] [SMP_TCG_RUNS=10]
+#       concurrent throughput (suite=smp smp=rate, bench/kernel/smp_rate.c)
+#       under multi-threaded TCG (-accel tcg,thread=multi, ICOUNT=0 only) on
+#       SMP_TCG_CPUS (2) CPUs: SMP_TCG_RUNS boots, each a row per case x CPU
+#       count x core; BENCH_OUT/smp-tcg.runs.csv, smp-tcg.csv and
+#       smp-tcg.md: median, min, max and max/min over the boots of faults/s
+#       and ns per fault, emulated host time (tools/smp_tcg.py), with
+#       Linux's linux-smp-rate.csv (make compare-smp ICOUNT=0) beside when
+#       COMPARE_DIR has one.
 #   make bench-extract LOG=file|/dev/ttyUSB0 [SUITE=s] [BENCH_OUT=dir]
 #       the same files from a console captured on real hardware.
 #
@@ -68,6 +78,16 @@ ifneq ($(filter-out bench,$(call args_value,run)),)
 $(error make bench: ARGS=run=$(call args_value,run): make bench runs run=bench (make run ARGS=... boots anything else))
 endif
 endif
+ifneq ($(filter bench bench-smp,$(MAKECMDGOALS)),)
+ifeq ($(call args_value,smp),rate)
+$(error make $(filter bench bench-smp,$(MAKECMDGOALS)): ARGS=smp=rate writes the smp-rate block, not smp.csv: make bench-smp-tcg runs it)
+endif
+endif
+ifneq ($(filter bench-smp-tcg,$(MAKECMDGOALS)),)
+ifeq ($(ICOUNT),1)
+$(error make bench-smp-tcg: parallel TCG runs without icount (ICOUNT=0), not ICOUNT=1: make bench-smp is the measurement under icount)
+endif
+endif
 
 # make bench-smp: make bench of suite=smp on BENCH_SMP_CPUS CPUs, cpus=all.
 BENCH_SMP_CPUS ?= 4
@@ -75,6 +95,23 @@ BENCH_SMP_CPUS ?= 4
 bench-smp: deps
 	@$(MAKE) --no-print-directory bench ICOUNT=$(ICOUNT) SUITE=smp SMP=$(BENCH_SMP_CPUS) \
 		ARGS="$(if $(filter cpus=%,$(ARGS)),,cpus=all) $(ARGS)" BENCH_OUT=$(BENCH_OUT)
+
+# make bench-smp-tcg: suite=smp smp=rate, SMP_TCG_RUNS boots under parallel
+# TCG at SMP_TCG_CPUS CPUs (tools/linux/rules.mk: Linux's parallel-TCG count).
+SMP_TCG_RUNS  ?= 10
+SMP_TCG_MEM   ?= 1G
+SMP_TCG_LINUX ?= $(COMPARE_DIR)/linux-smp-rate.csv
+.PHONY: bench-smp-tcg
+bench-smp-tcg: SMP = $(SMP_TCG_CPUS)
+bench-smp-tcg: MEM = $(SMP_TCG_MEM)
+bench-smp-tcg: deps
+	@[ "$(BOARD)" = qemu-virt ] || { echo "make bench-smp-tcg: BOARD=qemu-virt only (not $(BOARD))"; exit 1; }
+	@$(MAKE) --no-print-directory kernel
+	@$(PYTHON) -m tools.smp_tcg run --qemu $(QEMU) --kernel $(BUILD)/faultline.img \
+		--board-args "$(QEMU_BOARD_ARGS) -accel tcg,thread=multi" --runs $(SMP_TCG_RUNS) \
+		--append "$(filter-out run=% suite=% mode=% smp=%,$(ARGS))" \
+		--timeout $(BENCH_TIMEOUT) --outdir $(BENCH_OUT) --log-dir $(BUILD)/smp-tcg \
+		$(if $(SMP_TCG_LINUX),--linux $(SMP_TCG_LINUX))
 
 .PHONY: bench bench-extract bench-granules test-bench
 bench: MEM = $(BENCH_MEM)
@@ -95,6 +132,8 @@ BENCH_TEST := build/test/bench
 # The SMP guard of the tier (qemu-virt: the GIC parks the peers in WFI).
 BENCH_SMP_GUARD := $(if $(filter qemu-virt,$(BOARD)),smp)
 BENCH_SMP_GUARD_PAGES := 64
+# ... and its one parallel-TCG boot of smp=rate (make bench-smp-tcg).
+BENCH_SMP_TCG_PAGES := 8
 BENCH_GUARD_SUITE := small
 BENCH_GRANULES := $(if $(filter qemu-virt,$(BOARD)),4k 16k 64k)
 BENCH_GRANULE_SUITE := guard
@@ -135,6 +174,8 @@ test-bench: kernel
 	done; \
 	tools/tier.sh test-bench check tests/unit/test_smp_results.py \
 		$(PYTHON) -m unittest -q tests/unit/test_smp_results.py; \
+	tools/tier.sh test-bench check tests/unit/test_smp_tcg.py \
+		$(PYTHON) -m unittest -q tests/unit/test_smp_tcg.py; \
 	for s in $(BENCH_SMP_GUARD); do \
 		$(MAKE) --no-print-directory SMP=$(BENCH_SMP_CPUS) BENCH_SMP_TO=$(BENCH_TEST)/smp \
 			bench-smp-runs; ok=$$?; \
@@ -145,6 +186,13 @@ test-bench: kernel
 		tools/tier.sh test-bench check "smp: every core at 4 CPUs within 5 % of one core" \
 			sh -c '[ $$0 = 0 ] && $(PYTHON) -m tools.smp_results guard $$1/run1/smp.csv' \
 			$$ok $(BENCH_TEST)/smp; \
+		$(MAKE) --no-print-directory bench-smp-tcg ICOUNT=0 SMP_TCG_RUNS=1 \
+			ARGS="pages=$(BENCH_SMP_TCG_PAGES) iters=1" BENCH_OUT=$(BENCH_TEST)/smp-tcg \
+			>$(BENCH_TEST)/smp-tcg.log 2>&1; ok=$$?; \
+		tools/tier.sh test-bench check "smp=rate: one parallel-TCG boot at -smp $(SMP_TCG_CPUS) (make bench-smp-tcg)" \
+			test $$ok = 0; \
+		tools/tier.sh test-bench check "smp=rate: every core one fault per page, totals the cores' sums" \
+			$(PYTHON) -m tools.smp_tcg check $(BENCH_TEST)/smp-tcg/smp-tcg.runs.csv; \
 	done; \
 	before=$$(git status --porcelain -- results 2>&1); \
 	$(MAKE) --no-print-directory bench SUITE=small ARGS="pattern=seq pages=64 iters=4" \
@@ -184,6 +232,9 @@ bench-granules: deps
 #   qemu-virt/pagesize-a72/              the same on cortex-a72, Linux 4K,
 #                                        faultline 4k and 64k
 #   qemu-virt/anatomy-*                  make anatomy
+#   qemu-virt/smp-tcg.*                  make bench-smp-tcg: the one result
+#                                        not under icount (ICOUNT=0, parallel
+#                                        TCG: emulated host time, labelled)
 # make results-bench does faultline's part alone (make bench and
 # bench-granules: minutes; the rest boots Linux for hours).
 # No configuration variable may be given: the layout is fixed.
@@ -203,6 +254,8 @@ results-bench: results-check
 	@$(RESULTS_MAKE) bench-granules GRANULES_OUT=results/qemu-virt \
 		GRANULE_SUITES="$(BENCH_GRANULE_SUITE) folio small"
 	@$(RESULTS_MAKE) bench-smp BENCH_OUT=results/qemu-virt
+	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) ICOUNT=0 bench-smp-tcg \
+		BENCH_OUT=results/qemu-virt SMP_TCG_LINUX=
 results: results-bench
 	@$(RESULTS_MAKE) compare COMPARE_DIR=results/qemu-virt
 	@$(RESULTS_MAKE) compare-pagesize COMPARE_DIR=results/qemu-virt

@@ -46,6 +46,7 @@
 #include "bench/kernel/env_kernel.h"
 #include "bench/kernel/smp_bench.h"
 #include "bench/kernel/smp_shootdown.h"
+#include "bench/kernel/smp_rate.h"
 #include "bench/env.h"
 #include "bench/stats.h"
 #include "boot/main.h"
@@ -646,6 +647,8 @@ int smp_bench_run(const struct cmdline *cl, struct bench_meta *meta, uint64_t ov
 	size_t total = 0, done = 0;
 	bool ok = true;
 
+	if (cl->smp_rate) /* every core at once: bench/kernel/smp_rate.c */
+		return smp_rate_run(cl, meta, why);
 	reason[0] = '\0';
 	nrows = 0;
 	sh.online = smp_cpus_online();

@@ -93,7 +93,7 @@ static int same(const struct cmdline *a, const struct cmdline *b)
 	       a->stages == b->stages && a->mode == b->mode && a->counter == b->counter &&
 	       a->folio_orders == b->folio_orders && a->thp == b->thp &&
 	       a->step_4k == b->step_4k && a->cpus == b->cpus && a->cpus_all == b->cpus_all &&
-	       a->given == b->given;
+	       a->smp_rate == b->smp_rate && a->given == b->given;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -126,7 +126,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(!(cl.given & CMDLINE_PAGES) || cl.pages >= 1, "pages=0 accepted", line);
 	check(!(cl.given & CMDLINE_ITERS) || cl.iters >= 1, "iters=0 accepted", line);
 	check(!(cl.given & CMDLINE_VMAS) || cl.vmas >= 1, "vmas=0 accepted", line);
-	check(cl.given < (CMDLINE_CPUS << 1), "unknown given bit", line);
+	check(cl.given < (CMDLINE_SMP << 1), "unknown given bit", line);
+	check((cl.given & CMDLINE_SMP) || !cl.smp_rate, "smp=rate without smp=", line);
 	check((cl.given & CMDLINE_THP) || !cl.thp, "thp=always without thp=", line);
 	check((cl.given & CMDLINE_STEP) || !cl.step_4k, "step=4k without step=", line);
 	check(!(cl.folio_orders & ~(((1u << (BLOCK_SHIFT - PAGE_SHIFT - 1)) - 1) << 1)),

@@ -117,7 +117,7 @@ static void test_good_lines(void **state)
 }
 
 /* The keys an unknown key's message lists (bench/args.c key_names). */
-#define KEYS "run suite pattern pages iters seed stages mode counter vmas folio thp step cpus"
+#define KEYS "run suite pattern pages iters seed stages mode counter vmas folio thp step cpus smp"
 
 static void test_bad_lines(void **state)
 {
@@ -236,7 +236,7 @@ static void test_unknown_lists_keys(void **state)
 		snprintf(expect, sizeof(expect), "bad command line: '%s' needs a value (%s=...)", k, k);
 		assert_string_equal(why, expect);
 	}
-	assert_int_equal(n, 14);
+	assert_int_equal(n, 15);
 }
 
 /* Control, escape and 8-bit bytes never reach the console raw: each is
@@ -345,6 +345,40 @@ static void test_cpus(void **state)
 	assert_int_equal(cmdline_parse("cpus=99999999999999999999", &cl, &why), -EINVAL);
 	assert_string_equal(why, "bad command line: cpus='99999999999999999999' (expected a "
 			    "number of CPUs or all)");
+}
+
+/* smp=: windows (default) or rate, printed back; anything else named; a
+ * warning when the suite is not smp. */
+static void test_smp(void **state)
+{
+	struct cmdline cl, back;
+	const char *why = NULL;
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(cmdline_parse("", &cl, &why), 0);
+	assert_false(cl.smp_rate);
+	capture_reset();
+	assert_int_equal(cmdline_parse("suite=smp smp=rate", &cl, &why), 0);
+	assert_int_equal(ncaptured, 0);
+	assert_true(cl.smp_rate);
+	assert_int_equal(cl.given, CMDLINE_SUITE | CMDLINE_SMP);
+	cmdline_format(&cl, buf, sizeof(buf));
+	assert_string_equal(buf, "suite=smp smp=rate");
+	assert_int_equal(cmdline_parse(buf, &back, &why), 0);
+	assert_true(back.smp_rate);
+	assert_int_equal(cmdline_parse("suite=smp smp=windows", &cl, &why), 0);
+	assert_false(cl.smp_rate);
+	cmdline_format(&cl, buf, sizeof(buf));
+	assert_string_equal(buf, "suite=smp smp=windows");
+	capture_reset();
+	assert_int_equal(cmdline_parse("smp=rate", &cl, &why), 0);
+	assert_non_null(strstr(captured, "faultline: command line: warning: smp= applies to "
+				"suite=smp only, not suite=default (ignored)"));
+	assert_int_equal(cmdline_parse("smp=fast", &cl, &why), -EINVAL);
+	assert_string_equal(why, "bad command line: smp='fast' (expected windows or rate)");
+	assert_int_equal(cmdline_parse("smp=rate smp=rate", &cl, &why), -EINVAL);
+	assert_string_equal(why, "bad command line: key 'smp' given twice");
 }
 
 /* step=: page or 4k, printed back; anything else (a size like 16k) named. */
@@ -503,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_thp),
 		cmocka_unit_test(test_step),
 		cmocka_unit_test(test_cpus),
+		cmocka_unit_test(test_smp),
 		cmocka_unit_test(test_escaped),
 		cmocka_unit_test(test_inapplicable_warned),
 		cmocka_unit_test(test_parse_u64),

@@ -365,11 +365,55 @@ class BenchSmp(unittest.TestCase):
         self.assertIn("pages=16", words)
 
 
+class BenchSmpTcg(unittest.TestCase):
+    """make bench-smp-tcg: smp=rate, 10 boots at -smp 2 under parallel TCG."""
+
+    def run_words(self, out):
+        for line in out.replace("\\\n", " ").splitlines():
+            if "-m tools.smp_tcg run" in line:
+                return shlex.split(line)
+        raise AssertionError("no tools.smp_tcg run command in:\n" + out[-2000:])
+
+    def test_parallel_tcg_ten_boots_into_build(self):
+        code, out = make("bench-smp-tcg")
+        self.assertEqual(code, 0, out)
+        w = self.run_words(out)
+        board = opt(w, "--board-args")
+        self.assertIn("-smp 2", board)
+        self.assertIn("-accel tcg,thread=multi", board)
+        self.assertNotIn("-icount", " ".join(w))
+        self.assertEqual(opt(w, "--runs"), "10")
+        self.assertEqual(opt(w, "--outdir"), "build/results/qemu-virt-cortex-a72-4k-gcc-tcg")
+
+    def test_args_reach_the_kernel_less_its_own_keys(self):
+        code, out = make("bench-smp-tcg", "ARGS=pages=64 smp=windows mode=icount")
+        self.assertEqual(code, 0, out)
+        self.assertEqual(opt(self.run_words(out), "--append"), "pages=64")
+
+    def test_icount_refused(self):
+        code, out = make("bench-smp-tcg", "ICOUNT=1")
+        self.assertNotEqual(code, 0)
+        self.assertIn("make bench-smp-tcg: parallel TCG runs without icount", out)
+
+    def test_make_bench_refuses_smp_rate(self):
+        code, out = make("bench-smp", "ARGS=smp=rate")
+        self.assertNotEqual(code, 0)
+        self.assertIn("make bench-smp-tcg runs it", out)
+
+    def test_make_results_writes_smp_tcg_under_tcg(self):
+        code, out = make("results-bench")
+        self.assertEqual(code, 0, out)
+        has(self, r"ICOUNT=0 bench-smp-tcg", out)
+        w = self.run_words(out)
+        self.assertEqual(opt(w, "--outdir"), "results/qemu-virt")
+        self.assertNotIn("--linux", w)
+
+
 class Help(unittest.TestCase):
     def test_help(self):
         code, out = make("help", dry=False)
         self.assertEqual(code, 0, out)
-        for target in ("bench", "bench-granules", "bench-smp", "compare", "compare-pagesize", "anatomy",
+        for target in ("bench", "bench-granules", "bench-smp", "bench-smp-tcg", "compare", "compare-pagesize", "anatomy",
                        "bench-extract", "lava", "results", "test", "run", "debug"):
             self.assertRegex(out, rf"(?m)^  make {re.escape(target)}\b", target)
         for var in ("BOARD", "CPU", "MEM", "GRANULE", "TOOLCHAIN", "ICOUNT", "SUITE", "ARGS",
