@@ -56,7 +56,8 @@ endif
 # its counts are host-time ticks, not cycles. Default 1 for the benchmark
 # commands (BENCH_GOALS), 0 for run, debug and the test tiers (which say
 # what they need). Anything else is refused.
-BENCH_GOALS := bench bench-granules bench-smp compare compare-pagesize compare-smp anatomy lava lava-jobs results results-bench
+BENCH_GOALS := bench bench-granules bench-smp compare compare-pagesize compare-smp anatomy \
+	anatomy-smp lava lava-jobs results results-bench
 ICOUNT ?= $(if $(filter $(BENCH_GOALS),$(MAKECMDGOALS)),1,0)
 icount_on  := 1 yes on true
 icount_off := 0 no off false
@@ -210,6 +211,7 @@ help:
 	'  make bench-smp            suite=smp at -smp 4, cpus=all: per-core fault cost at 1, 2, 4 cores' \
 	'  make compare-smp          the SMP cases on Linux at -smp 1 2 4 (ICOUNT=0: faults/s, parallel TCG)' \
 	'  make anatomy              every instruction of one fault of each kind, faultline and Linux' \
+	'  make anatomy-smp          faults on 2 and 4 cores at once, per core: instructions, barriers, shared lines' \
 	'  make bench-extract LOG=f  the CSVs and plots of a console log from hardware' \
 	'  make lava                 the qemu-virt job under lava-run (root); make lava-jobs: the job files' \
 	'  make results              regenerate the committed results/ (hours; the only writer of results/)' \

@@ -184,6 +184,7 @@ bench-granules: deps
 #   qemu-virt/pagesize-a72/              the same on cortex-a72, Linux 4K,
 #                                        faultline 4k and 64k
 #   qemu-virt/anatomy-*                  make anatomy
+#   qemu-virt/anatomy-smp-*              make anatomy-smp (faultline only)
 # make results-bench does faultline's part alone (make bench and
 # bench-granules: minutes; the rest boots Linux for hours).
 # No configuration variable may be given: the layout is fixed.
@@ -203,6 +204,7 @@ results-bench: results-check
 	@$(RESULTS_MAKE) bench-granules GRANULES_OUT=results/qemu-virt \
 		GRANULE_SUITES="$(BENCH_GRANULE_SUITE) folio small"
 	@$(RESULTS_MAKE) bench-smp BENCH_OUT=results/qemu-virt
+	@$(RESULTS_MAKE) anatomy-smp ANATOMY_OUT=results/qemu-virt
 results: results-bench
 	@$(RESULTS_MAKE) compare COMPARE_DIR=results/qemu-virt
 	@$(RESULTS_MAKE) compare-pagesize COMPARE_DIR=results/qemu-virt

@@ -20,8 +20,10 @@ lines the fault path writes that another core writes too
         the tier's checks: each window's own instructions plus the peers'
         that retired between its counter reads is its PMU count; every
         core's barrier and TLBI counts per fault are the fault path's
-        (EXPECT); every instruction of a window has a stage; the runs'
-        traces identical; the shared-line list computed
+        (EXPECT); each core's most common fault is as long as make
+        anatomy's single-core trace of the kind (--single); every
+        instruction of a window has a stage; the entry writes one slot per
+        page; the runs' windows identical; the shared-line list computed
 
 The trace. trace.py's method on several vCPUs: gdb breaks at
 anatomy_smp_begin (CPU 0, the others held in a barrier), turns on QEMU's
@@ -46,6 +48,8 @@ import bisect
 import csv
 import os
 import re
+import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -154,8 +158,9 @@ def classes(mnemonic, operands=""):
 STORE_PLAIN = re.compile(r"^(str|stur|stp|stnp|sttr)(b|h)?$")
 STORE_REL = re.compile(r"^(stlr|stllr|stlur)(b|h)?$")
 STORE_EXCL = re.compile(r"^st(l)?x(r|p)(b|h)?$")
-MEM_RE = re.compile(r"\[(\w+)(?:, #?(-?(?:0x)?[0-9a-f]+)|, (\w+)(?:, (\w+)(?: #(\d+))?)?)?\](!)?"
-                    r"(?:, #(-?(?:0x)?[0-9a-f]+))?$")
+REG = r"(?:[xw](?:[12]?\d|3[01]|zr)|w?sp)"
+MEM_RE = re.compile(rf"\[({REG})(?:, #(-?(?:0x)?[0-9a-f]+)|, ({REG})(?:, (lsl|[su]xt[wx])"
+                    rf"(?: #(\d+))?)?)?\](!)?(?:, #(-?(?:0x)?[0-9a-f]+))?$")
 
 
 def reg_value(regs, name):
@@ -286,25 +291,30 @@ class Rec:
         self.cpu, self.pc, self.write, self.failed = cpu, pc, write, failed
 
 
+def read_trace_lines(lines, where="trace"):
+    """The records of a .trace file's lines, in order."""
+    recs = []
+    for n, line in enumerate(lines, 1):
+        w = line.split()
+        if not w:
+            continue
+        r = Rec(int(w[0]), int(w[1], 16))
+        for x in w[2:]:
+            a, s = x[1:].split(":")
+            if x[0] == "w":
+                r.write = (int(a, 16), int(s))
+            elif x[0] == "f":
+                r.failed = (int(a, 16), int(s))
+            else:
+                raise SystemExit(f"anatomy: {where}:{n}: bad field {x!r}")
+        recs.append(r)
+    return recs
+
+
 def read_trace(path):
     """The records of a .trace file, in order."""
-    recs = []
     with open(path) as f:
-        for n, line in enumerate(f, 1):
-            w = line.split()
-            if not w:
-                continue
-            r = Rec(int(w[0]), int(w[1], 16))
-            for x in w[2:]:
-                a, s = x[1:].split(":")
-                if x[0] == "w":
-                    r.write = (int(a, 16), int(s))
-                elif x[0] == "f":
-                    r.failed = (int(a, 16), int(s))
-                else:
-                    raise SystemExit(f"anatomy: {path}:{n}: bad field {x!r}")
-            recs.append(r)
-    return recs
+        return read_trace_lines(f, path)
 
 
 class Window:
@@ -653,14 +663,14 @@ def write_md(path, kind, cores, stages, lines, order):
         f.write("\n".join(out) + "\n")
 
 
-def cpu_dirs(work):
+def cpu_dirs(work, missing_ok=False):
     """[(ncpus, dir)] of the work directory's smp<N> runs."""
     out = []
     for d in sorted(os.listdir(work)):
         m = re.fullmatch(r"smp(\d+)", d)
         if m:
             out.append((int(m.group(1)), os.path.join(work, d)))
-    if not out:
+    if not out and not missing_ok:
         raise SystemExit(f"anatomy: no smp<N> runs in {work}")
     return sorted(out)
 
@@ -788,6 +798,9 @@ def cmd_run(a):
     load = int(subprocess.run([sys.executable, "-m", "tools.qemu", "loadaddr",
                                a.faultline_img], check=True, capture_output=True,
                               text=True).stdout.strip(), 0)
+    if os.path.isdir(a.work):  # a report covers this run's CPU counts only
+        for _, d in cpu_dirs(a.work, missing_ok=True):
+            shutil.rmtree(d)
     for ncpus in a.cpus:
         d = f"{a.work}/smp{ncpus}"
         cmd = qemu_cmd(a, ncpus)
@@ -800,6 +813,21 @@ def cmd_run(a):
 
 
 # --- checks ------------------------------------------------------------------
+
+def entry_writes(elf, recs, wins):
+    """(the entry slots the fault windows wrote, the faults, {writes per
+    slot}): a store is an entry write when its function is one that
+    write_verdict calls the page-table entry."""
+    slots, nfault = {}, 0
+    for ws in wins.values():
+        for w in ws:
+            nfault += w.faulted
+            for j in w.own:
+                r = recs[j]
+                if r.write and write_verdict(elf.function(r.pc)) == "page-table entry":
+                    slots[r.write[0]] = slots.get(r.write[0], 0) + 1
+    return set(slots), nfault, set(slots.values())
+
 
 def window_digest(recs, wins):
     """What two runs must agree on: per core and window, its own records
@@ -854,18 +882,29 @@ def cmd_check(a):
             verdict(nfault and not bad_expect,
                     f"{tag}: every fault issues {EXPECT[kind]} ({nfault} faults)"
                     + ("" if not bad_expect else ": " + "; ".join(bad_expect[:4])))
-            total = sum(len(w.own) for ws in wins.values() for w in ws)
-            rows = core_rows(elf, recs, wins, kind, ncpus, pmu)
-            verdict(sum(r["instructions"] for r in rows) ==
-                    sum(len(w.own) for ws in wins.values() for w in ws if w.faulted)
-                    and total == sum(1 for ws in wins.values() for w in ws for _ in w.own),
-                    f"{tag}: the per-core rows add up to the windows ({total} instructions)")
+            if a.single:
+                # the same fault on one core: make anatomy's faultline trace
+                path = f"{a.single}/{kind}.pcs"
+                one = len(trace.read_pcs(path)) if os.path.exists(path) else None
+                typical = {cpu: statistics.mode(len(w.own) for w in ws if w.faulted)
+                           for cpu, ws in wins.items() if any(w.faulted for w in ws)}
+                verdict(len(typical) == ncpus and set(typical.values()) == {one},
+                        f"{tag}: every core's most common fault is the single-core trace's "
+                        f"length {one} ({typical})")
             _, unknown = stage_rows(elf, recs, wins, kind)
             verdict(unknown == 0, f"{tag}: every window instruction has a stage "
                     f"({unknown} after the last mark)")
             lr = line_rows(elf, recs, shared, kind, ncpus)
-            verdict(all(r["fault_path_functions"] or r["other_functions"] for r in lr),
+            verdict(lr and all(r["fault_path_functions"] or r["other_functions"] for r in lr),
                     f"{tag}: shared-line list computed ({len(shared)} lines, every writer named)")
+            slots, nfault, per = entry_writes(elf, recs, wins)
+            want = 2 if kind == "read-then-write" else 1  # break and make, or one CAS
+            first = min(slots, default=0)
+            verdict(nfault and len(slots) == nfault and per == {want} and
+                    slots == set(range(first, first + 8 * nfault, 8)),
+                    f"{tag}: the fault path's entry writes are {want} per fault, one 8-byte "
+                    f"slot per page, consecutive (the pages are) ({len(slots)} slots, "
+                    f"{nfault} faults, writes per slot {sorted(per)})")
             for r in runs[1:]:
                 orecs, owins, _ = analyse(elf, f"{d}/{r}/{kind}.trace", kind)
                 same = window_digest(recs, wins) == window_digest(orecs, owins)
@@ -891,6 +930,8 @@ def main(argv=None):
     p.add_argument("--board-args", default="-machine virt -cpu cortex-a72 -m 512M")
     p.add_argument("--timeout", type=float, default=300)
     p.add_argument("--count-file")
+    p.add_argument("--single", help="check: make anatomy's faultline run directory "
+                   "(<kind>.pcs), whose single-core faults every core's typical one must equal")
     a = p.parse_args(argv)
     if a.command in ("run", "report") and not a.out:
         p.error("--out is needed")
