@@ -26,10 +26,12 @@ static struct {
 	enum anatomy_kind kind;
 	unsigned cpus;
 	uint8_t *base;
-	uint64_t overhead[NR_CPUS];
-	uint64_t count[NR_CPUS][ANATOMY_SMP_TOUCHES];
 	uint64_t parked;         /* CPUs other than 0 waiting at the gate */
 	uint64_t gate;           /* bumped by CPU 0 to let them go */
+	struct {                 /* each core's own, in lines of its own */
+		uint64_t overhead;
+		uint64_t count[ANATOMY_SMP_TOUCHES];
+	} __attribute__((aligned(64))) core[NR_CPUS];
 } run;
 
 /* anatomy_smp_begin / _end: one labelled instruction each, run by CPU 0
@@ -93,7 +95,7 @@ static void worker(void *arg)
 	enum anatomy_kind k = run.kind;
 
 	(void)arg;
-	run.overhead[me] = anatomy_overhead();
+	run.core[me].overhead = anatomy_overhead();
 	gate(me, NULL);
 	for (uint64_t j = 0; j < ANATOMY_SMP_WARM; j++)
 		anatomy_warm(at(me, j), k);
@@ -101,7 +103,7 @@ static void worker(void *arg)
 		anatomy_prepare(at(me, ANATOMY_SMP_WARM + j), k);
 	gate(me, mark_begin); /* the others wait at the gate: a tracer's log on */
 	for (uint64_t j = 0; j < ANATOMY_SMP_TOUCHES; j++) {
-		run.count[me][j] = anatomy_touch_concurrent(at(me, ANATOMY_SMP_WARM + j), k);
+		run.core[me].count[j] = anatomy_touch_concurrent(at(me, ANATOMY_SMP_WARM + j), k);
 		__asm__ volatile("yield" ::: "memory"); /* -icount: the next core's turn */
 	}
 	smp_barrier();
@@ -133,7 +135,7 @@ int anatomy_smp_run(void)
 		}
 		for (unsigned c = 0; c < cpus; c++)
 			for (uint64_t j = 0; j < ANATOMY_SMP_TOUCHES; j++) {
-				uint64_t d = run.count[c][j], o = run.overhead[c];
+				uint64_t d = run.core[c].count[j], o = run.core[c].overhead;
 
 				info("anatomy-smp kind=%s cpus=%u cpu=%u touch=%llu page=%llu "
 				     "count=%llu overhead=%llu", name, cpus, c,
