@@ -5,10 +5,12 @@ lines the fault path writes that another core writes too
 (docs/anatomy.md, "Several cores").
 
     smp.py run --work DIR --out DIR [--cpus "2 4"] [--runs N] ...
-        for each CPU count: boot faultline with run=anatomy cpus=N once
-        without a debugger (the PMU counts of every concurrent touch) and
-        N times with one (the traces), into DIR/smp<N>/count and
-        DIR/smp<N>/run<i>; then report into --out
+        for each CPU count: boot faultline with run=anatomy cpus=N (-smp N)
+        N times under gdb, into DIR/smp<N>/run<i>: each run's console has
+        the PMU counts of its touches, its <kind>.trace the trace; then
+        report into --out (from run1). The counts are the traced boot's
+        own (a boot without the debugger prints the same: the gate starts
+        the phase alike)
     smp.py report --work DIR --out DIR ...
         anatomy-smp-<kind>.csv (a row per CPU count and core: faults,
         instructions, peers' instructions inside its windows, TLBI, DSB,
@@ -18,7 +20,8 @@ lines the fault path writes that another core writes too
         writing functions) and anatomy-smp-<kind>.md
     smp.py check --work DIR ...
         the tier's checks: each window's own instructions plus the peers'
-        that retired between its counter reads is its PMU count; every
+        that retired between its counter reads is its PMU count (less one
+        constant of the timed code, MAX_TIMED_CONSTANT); every
         core's barrier and TLBI counts per fault are the fault path's
         (EXPECT); each core's most common fault is as long as make
         anatomy's single-core trace of the kind (--single); every
@@ -26,7 +29,7 @@ lines the fault path writes that another core writes too
         page; the runs' windows identical; the shared-line list computed
 
 The trace. trace.py's method on several vCPUs: gdb breaks at
-anatomy_smp_begin (CPU 0, the others held in a barrier), turns on QEMU's
+anatomy_smp_begin (CPU 0, the others held at a gate), turns on QEMU's
 one-insn-per-tb and `log exec,cpu,nochain`, continues to anatomy_smp_end
 and turns it off, once per kind. Under -icount shift=0,sleep=off the vCPUs
 run in turn on one thread; every log record names its CPU ("Trace <cpu>:")
@@ -148,8 +151,8 @@ ACQREL_RE = re.compile(r"^(ldar|ldapr|ldlar|stlr|stllr|ldapur\w*|stlur)(b|h)?$")
 EXCL_RE = re.compile(r"^(ld|st)(a|l)?x(r|p)(b|h)?$")
 
 
-def classes(mnemonic, operands=""):
-    """The counted classes (CLASSES) an instruction belongs to."""
+def classes(mnemonic):
+    """The counted classes (CLASSES) an instruction of this mnemonic belongs to."""
     m = mnemonic
     c = set()
     if m in ("tlbi", "dsb", "dmb", "isb"):
@@ -402,7 +405,7 @@ def class_counts(recs, js, insns, load):
     c = {k: 0 for k in CLASSES}
     for j in js:
         m, ops = insns.get(recs[j].pc - load, ("?", ""))
-        for k in classes(m, ops):
+        for k in classes(m):
             c[k] += 1
     return c
 
