@@ -56,7 +56,8 @@ endif
 # its counts are host-time ticks, not cycles. Default 1 for the benchmark
 # commands (BENCH_GOALS), 0 for run, debug and the test tiers (which say
 # what they need). Anything else is refused.
-BENCH_GOALS := bench bench-granules bench-smp compare compare-pagesize compare-smp anatomy lava lava-jobs results results-bench
+BENCH_GOALS := bench bench-granules bench-smp compare compare-pagesize compare-smp anatomy \
+	anatomy-smp lava lava-jobs results results-bench
 ICOUNT ?= $(if $(filter $(BENCH_GOALS),$(MAKECMDGOALS)),1,0)
 icount_on  := 1 yes on true
 icount_off := 0 no off false
@@ -164,8 +165,8 @@ MM_SRC    := $(addprefix mm/,brk.c cut.c fault.c mm.c mm_lock.c mmap.c objpool.c
 LIB_SRC   := $(addprefix lib/,cmdline.c console.c dt.c errno.c fdt.c parse.c \
 	printf.c reason.c string.c)
 BENCH_SRC := $(addprefix bench/,anatomy.c args.c csv.c patterns.c stats.c suite.c)
-BENCH_KERNEL_SRC := $(addprefix bench/kernel/,env_kernel.c floors.c main.c smp_bench.c smp_park.c \
-	smp_rate.c smp_shootdown.c vmascale.c)
+BENCH_KERNEL_SRC := $(addprefix bench/kernel/,anatomy_smp.c env_kernel.c floors.c main.c smp_bench.c \
+	smp_park.c smp_rate.c smp_shootdown.c vmascale.c)
 GUEST_TEST_SRC := $(addprefix tests/guest/,ktest.c test_alloc.c test_bench.c test_board.c \
 	test_cache.c test_folio.c test_gic.c test_thp.c test_mm.c test_mmu.c test_percpu.c test_pmu.c \
 	test_smp.c test_smp_stress.c test_traps.c)
@@ -211,6 +212,7 @@ help:
 	'  make bench-smp-tcg        suite=smp smp=rate: faults/s per core, 10 boots at -smp 2 under parallel TCG (ICOUNT=0)' \
 	'  make compare-smp          the SMP cases on Linux at -smp 1 2 4 (ICOUNT=0: faults/s, parallel TCG)' \
 	'  make anatomy              every instruction of one fault of each kind, faultline and Linux' \
+	'  make anatomy-smp          faults on 2 and 4 cores at once, per core: instructions, barriers, shared lines' \
 	'  make bench-extract LOG=f  the CSVs and plots of a console log from hardware' \
 	'  make lava                 the qemu-virt job under lava-run (root); make lava-jobs: the job files' \
 	'  make results              regenerate the committed results/ (hours; the only writer of results/)' \

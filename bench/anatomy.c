@@ -60,6 +60,13 @@ static NOINLINE uint64_t touch_traced(volatile uint64_t *p, enum op op)
 		   ".globl anatomy_store\nanatomy_store:\n\t");
 }
 
+/* The copy the cores of the concurrent part run, labelled on its own. */
+static NOINLINE uint64_t touch_concurrent(volatile uint64_t *p, enum op op)
+{
+	TOUCH_BODY(p, op, ".globl anatomy_smp_load\nanatomy_smp_load:\n\t",
+		   ".globl anatomy_smp_store\nanatomy_smp_store:\n\t");
+}
+
 const char *anatomy_kind_name(enum anatomy_kind k)
 {
 	static const char *const names[ANATOMY_NR_KINDS] = {
@@ -84,18 +91,41 @@ static void prepare(volatile uint64_t *p, enum anatomy_kind k)
 		*p = 1;         /* map a page first: no fault */
 }
 
-int anatomy_run(void)
+uint64_t anatomy_overhead(void)
 {
-	uint64_t bytes = (ANATOMY_WARM + 1) * PAGE_SIZE, overhead = ~0ull;
-	uint8_t *base[ANATOMY_NR_KINDS];
-	uint64_t d[ANATOMY_NR_KINDS];
-	int k, err = 0;
+	uint64_t overhead = ~0ull;
 
 	for (int i = 0; i < ANATOMY_CALIBRATE; i++) {
 		uint64_t t = touch_warm(NULL, OP_NONE);
 		if (t < overhead)
 			overhead = t;
 	}
+	return overhead;
+}
+
+void anatomy_prepare(volatile uint64_t *p, enum anatomy_kind k)
+{
+	prepare(p, k);
+}
+
+void anatomy_warm(volatile uint64_t *p, enum anatomy_kind k)
+{
+	prepare(p, k);
+	touch_warm(p, timed_op(k));
+}
+
+uint64_t anatomy_touch_concurrent(volatile uint64_t *p, enum anatomy_kind k)
+{
+	return touch_concurrent(p, timed_op(k));
+}
+
+int anatomy_run(void)
+{
+	uint64_t bytes = (ANATOMY_WARM + 1) * PAGE_SIZE, overhead = anatomy_overhead();
+	uint8_t *base[ANATOMY_NR_KINDS];
+	uint64_t d[ANATOMY_NR_KINDS];
+	int k, err = 0;
+
 	/*
 	 * Warm every kind's region first, then take the traced touches back to
 	 * back: a tracer stops at each, and runs the few instructions between

@@ -43,4 +43,25 @@ const char *anatomy_kind_name(enum anatomy_kind k);
 /* anatomy_run: trace targets for every kind, one report line each; 0 or -ENOMEM. */
 int anatomy_run(void);
 
+/*
+ * The pieces of anatomy_run for the concurrent part on several cores
+ * (bench/kernel/anatomy_smp.c): the same touches, the timed one through
+ * its own labelled instructions, anatomy_smp_store and anatomy_smp_load,
+ * which every core executes.
+ */
+
+/* anatomy_overhead: the timed code with no access in it (minimum of
+ * ANATOMY_CALIBRATE runs), in counter ticks. */
+uint64_t anatomy_overhead(void);
+
+/* anatomy_prepare: what kind k does to page p before its timed touch. */
+void anatomy_prepare(volatile uint64_t *p, enum anatomy_kind k);
+
+/* anatomy_warm: a warm-up touch of kind k (prepared, timed access, unlabelled). */
+void anatomy_warm(volatile uint64_t *p, enum anatomy_kind k);
+
+/* anatomy_touch_concurrent: t1 - t0 around kind k's access of p (prepared
+ * already) through anatomy_smp_store or anatomy_smp_load. */
+uint64_t anatomy_touch_concurrent(volatile uint64_t *p, enum anatomy_kind k);
+
 #endif

@@ -235,6 +235,7 @@ bench-granules: deps
 #   qemu-virt/smp-tcg.*                  make bench-smp-tcg: the one result
 #                                        not under icount (ICOUNT=0, parallel
 #                                        TCG: emulated host time, labelled)
+#   qemu-virt/anatomy-smp-*              make anatomy-smp (faultline only)
 # make results-bench does faultline's part alone (make bench and
 # bench-granules: minutes; the rest boots Linux for hours).
 # No configuration variable may be given: the layout is fixed.
@@ -256,6 +257,7 @@ results-bench: results-check
 	@$(RESULTS_MAKE) bench-smp BENCH_OUT=results/qemu-virt
 	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) ICOUNT=0 bench-smp-tcg \
 		BENCH_OUT=results/qemu-virt SMP_TCG_LINUX=
+	@$(RESULTS_MAKE) anatomy-smp ANATOMY_OUT=results/qemu-virt
 results: results-bench
 	@$(RESULTS_MAKE) compare COMPARE_DIR=results/qemu-virt
 	@$(RESULTS_MAKE) compare-pagesize COMPARE_DIR=results/qemu-virt

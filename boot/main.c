@@ -45,6 +45,7 @@
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/timer.h"
 #include "bench/anatomy.h"
+#include "bench/kernel/anatomy_smp.h"
 #include "bench/args.h"
 #include "bench/kernel/main.h"
 #include "board/board.h"
@@ -252,6 +253,8 @@ static NORETURN void run(const struct cmdline *cl)
 		stop_ok();
 	case RUN_ANATOMY:
 		err = anatomy_run();
+		if (!err && smp_cpus_online() > 1)
+			err = anatomy_smp_run(); /* cpus=N: the faults on every core at once */
 		if (err)
 			stop_fail("anatomy: %s", errno_name(err));
 		stop_ok();

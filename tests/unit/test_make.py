@@ -117,6 +117,10 @@ class BenchDefaults(unittest.TestCase):
         code, out = make("anatomy")
         self.assertEqual(code, 0, out)
         has(self, r"--out build/results/qemu-virt-cortex-a72-4k-gcc-icount ", out)
+        code, out = make("anatomy-smp")
+        self.assertEqual(code, 0, out)
+        has(self, r"tools.anatomy.smp run --cpus \"2 4\" ", out)
+        has(self, r"--out build/results/qemu-virt-cortex-a72-4k-gcc-icount --runs 1 ", out)
         # bench-granules' recipe runs sub-makes, which make -n would run:
         # read its output directory from make's database instead.
         code, out = make("-p", "-q", "help", dry=False)
@@ -130,6 +134,7 @@ class BenchDefaults(unittest.TestCase):
         has(self, r"ICOUNT=1 bench SUITE=\$s BENCH_OUT=results/qemu-virt ", out)
         has(self, r"for b in rpi3 rpi4; do", out)
         has(self, r"ICOUNT=1 bench BOARD=\$b BENCH_OUT=results/\$b-qemu ", out)
+        has(self, r"ICOUNT=1 anatomy-smp ANATOMY_OUT=results/qemu-virt$", out)
         code, out = make("results-check", "ARGS=pattern=seq", dry=False)
         self.assertNotEqual(code, 0)
         self.assertIn("make results: ARGS given", out)
@@ -413,8 +418,9 @@ class Help(unittest.TestCase):
     def test_help(self):
         code, out = make("help", dry=False)
         self.assertEqual(code, 0, out)
-        for target in ("bench", "bench-granules", "bench-smp", "bench-smp-tcg", "compare", "compare-pagesize", "anatomy",
-                       "bench-extract", "lava", "results", "test", "run", "debug"):
+        for target in ("bench", "bench-granules", "bench-smp", "bench-smp-tcg", "compare",
+                       "compare-pagesize", "anatomy", "anatomy-smp", "bench-extract", "lava",
+                       "results", "test", "run", "debug"):
             self.assertRegex(out, rf"(?m)^  make {re.escape(target)}\b", target)
         for var in ("BOARD", "CPU", "MEM", "GRANULE", "TOOLCHAIN", "ICOUNT", "SUITE", "ARGS",
                     "BOOT", "BENCH_OUT", "COMPARE_DIR"):

@@ -4,6 +4,11 @@
 #
 #   make anatomy            ANATOMY_OUT/anatomy-<kind>.{csv,md,svg}, a line
 #                           per boot and trace with the seconds since the start
+#   make anatomy-smp        faultline only: run=anatomy cpus=N at each of
+#                           ANATOMY_SMP_CPUS (2 4), every core faulting at
+#                           once, traced per CPU (tools/anatomy/smp.py):
+#                           ANATOMY_OUT/anatomy-smp-<kind>.{csv,md} and
+#                           anatomy-smp-lines.csv
 #   make test-anatomy       the checks (tier of make test), into build/; the
 #                           traced fault is held to the committed
 #                           results/qemu-virt/default.csv
@@ -44,7 +49,7 @@ ANATOMY_ARGS = --faultline-img $(BUILD)/faultline.img --faultline-elf $(BUILD)/f
 	--linux-append "$(ANATOMY_LINUX_APPEND)" --board-args "$(QEMU_BOARD_ARGS)" \
 	--timeout $(ANATOMY_TIMEOUT)
 
-.PHONY: anatomy anatomy-check-board test-anatomy
+.PHONY: anatomy anatomy-smp anatomy-check-board test-anatomy
 anatomy-check-board:
 	@[ "$(BOARD)" = qemu-virt ] || { echo "make anatomy: BOARD=qemu-virt only (not $(BOARD))"; exit 1; }
 
@@ -54,16 +59,31 @@ anatomy: deps anatomy-check-board
 	$(ANATOMY_PY) run --work $(ANATOMY_DIR)/work --out $(ANATOMY_OUT) --runs 1 \
 		$(ANATOMY_ARGS) --linux-image "$$img"
 
+# The concurrent faults (faultline only): one boot per CPU count in
+# ANATOMY_SMP_CPUS, its -smp set by smp.py.
+ANATOMY_SMP_CPUS ?= 2 4
+ANATOMY_SMP_PY   := $(PYTHON) -m tools.anatomy.smp
+ANATOMY_SMP_ARGS  = --faultline-img $(BUILD)/faultline.img --faultline-elf $(BUILD)/faultline.elf \
+	--board-args "$(QEMU_BOARD_ARGS)" --timeout $(ANATOMY_TIMEOUT)
+
+anatomy-smp: deps anatomy-check-board
+	@$(MAKE) --no-print-directory kernel
+	@$(ANATOMY_SMP_PY) run --cpus "$(ANATOMY_SMP_CPUS)" --work $(ANATOMY_DIR)/smp-work \
+		--out $(ANATOMY_OUT) --runs 1 $(ANATOMY_SMP_ARGS)
+
 # Tier: the host tests of the tools, then two traced runs of each kernel
 # into build/test/anatomy and the checks (anatomy.py check): trace = PMU
-# count + constant, the runs identical, every function mapped.
+# count + constant, the runs identical, every function mapped; then two
+# traced boots of the concurrent faults at -smp 2 (about 15 s) and their
+# checks (smp.py check), held to the single-core traces just taken.
 TEST_TIERS += test-anatomy
 ANATOMY_TEST := build/test/anatomy
 test-anatomy: anatomy-check-board kernel $(ANATOMY_INITRD) linux-kernel
 	@mkdir -p build/test; rm -rf $(ANATOMY_TEST); mkdir -p $(ANATOMY_TEST); \
 	tools/tier.sh test-anatomy start; \
-	if $(PYTHON) -m unittest -q tools/anatomy/test_anatomy.py; then tools/tier.sh test-anatomy add 1 0; \
-	else tools/tier.sh test-anatomy add 0 1; echo "FAILED: tools/anatomy/test_anatomy.py"; fi; \
+	if $(PYTHON) -m unittest -q tools/anatomy/test_anatomy.py tools/anatomy/test_smp.py; then \
+		tools/tier.sh test-anatomy add 1 0; \
+	else tools/tier.sh test-anatomy add 0 1; echo "FAILED: tools/anatomy/test_anatomy.py, test_smp.py"; fi; \
 	img=$$(tools/linux/fetch-kernel.sh $(LINUX_CACHE)); \
 	if $(ANATOMY_PY) run --work $(ANATOMY_TEST)/work --out $(ANATOMY_TEST)/out --runs 2 \
 		$(ANATOMY_ARGS) --linux-image "$$img"; then tools/tier.sh test-anatomy add 1 0; \
@@ -72,5 +92,13 @@ test-anatomy: anatomy-check-board kernel $(ANATOMY_INITRD) linux-kernel
 		--csv $(RESULTS_DIR)/default.csv \
 		--count-file $(ANATOMY_TEST)/check.count; \
 	read cp cf < $(ANATOMY_TEST)/check.count 2>/dev/null || { cp=0; cf=1; }; \
+	tools/tier.sh test-anatomy add $$cp $$cf; \
+	if $(ANATOMY_SMP_PY) run --work $(ANATOMY_TEST)/smp-work --out $(ANATOMY_TEST)/smp-out \
+		--runs 2 --cpus 2 $(ANATOMY_SMP_ARGS); then tools/tier.sh test-anatomy add 1 0; \
+	else tools/tier.sh test-anatomy add 0 1; echo "FAILED: anatomy-smp runs"; fi; \
+	$(ANATOMY_SMP_PY) check --work $(ANATOMY_TEST)/smp-work $(ANATOMY_SMP_ARGS) \
+		--single $(ANATOMY_TEST)/work/faultline/run1 \
+		--count-file $(ANATOMY_TEST)/smp-check.count; \
+	read cp cf < $(ANATOMY_TEST)/smp-check.count 2>/dev/null || { cp=0; cf=1; }; \
 	tools/tier.sh test-anatomy add $$cp $$cf; \
 	tools/tier.sh test-anatomy end
