@@ -161,7 +161,7 @@ BOOT_SRC  := $(addprefix boot/,entry.S main.c ram.c)
 BOARD_SRC := $(addprefix board/,board.c gpio.c mailbox.c miniuart.c pl011.c)
 MM_SRC    := $(addprefix mm/,brk.c cut.c fault.c mm.c mm_lock.c mmap.c objpool.c page_alloc.c \
 	percpu.c pgtable.c rbtree.c segv.c vma.c)
-LIB_SRC   := $(addprefix lib/,cmdline.c console.c dt.c errno.c fdt.c parse.c \
+LIB_SRC   := $(addprefix lib/,cmdline.c console.c dt.c errno.c fdt.c lockstat.c parse.c \
 	printf.c reason.c string.c)
 BENCH_SRC := $(addprefix bench/,anatomy.c args.c csv.c patterns.c stats.c suite.c)
 BENCH_KERNEL_SRC := $(addprefix bench/kernel/,env_kernel.c floors.c main.c smp_bench.c vmascale.c)
