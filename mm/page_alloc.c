@@ -462,7 +462,8 @@ static inline paddr_t cache_take(struct page_cache *c, uint64_t w)
  * a page from it. 0 if no map word has one: the cache is then left without
  * a word, so that frees go back to the map. (Its two counts take the
  * instructions that zeroing `bits` before each swap_word took: swap_word
- * clears it when it finds nothing. A refill fault is as long as before.)
+ * clears it when it finds nothing. The usual refill fault is as long as
+ * before; the rarer paths through here moved by a few instructions.)
  */
 static __attribute__((noinline)) paddr_t alloc_refill(struct page_cache *c)
 {
