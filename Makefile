@@ -162,11 +162,11 @@ BOOT_SRC  := $(addprefix boot/,entry.S main.c ram.c)
 BOARD_SRC := $(addprefix board/,board.c gpio.c mailbox.c miniuart.c pl011.c)
 MM_SRC    := $(addprefix mm/,brk.c cut.c fault.c mm.c mm_lock.c mmap.c objpool.c page_alloc.c \
 	percpu.c pgtable.c rbtree.c segv.c vma.c)
-LIB_SRC   := $(addprefix lib/,cmdline.c console.c dt.c errno.c fdt.c parse.c \
+LIB_SRC   := $(addprefix lib/,cmdline.c console.c dt.c errno.c fdt.c lockstat.c parse.c \
 	printf.c reason.c string.c)
 BENCH_SRC := $(addprefix bench/,anatomy.c args.c csv.c patterns.c stats.c suite.c)
 BENCH_KERNEL_SRC := $(addprefix bench/kernel/,anatomy_smp.c env_kernel.c floors.c main.c smp_bench.c \
-	smp_park.c smp_rate.c smp_shootdown.c vmascale.c)
+	smp_churn.c smp_park.c smp_rate.c smp_shootdown.c smp_stats.c vmascale.c)
 GUEST_TEST_SRC := $(addprefix tests/guest/,ktest.c test_alloc.c test_bench.c test_board.c \
 	test_cache.c test_folio.c test_gic.c test_thp.c test_mm.c test_mmu.c test_percpu.c test_pmu.c \
 	test_smp.c test_smp_stress.c test_traps.c)

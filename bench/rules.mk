@@ -56,10 +56,16 @@
 # against results/<board>/granule-a76-<granule>/guard.csv (make results
 # refreshes them; qemu-virt only; about 17 s of the tier's wall time on
 # two cores). Then (qemu-virt) suite=smp twice at -smp 4, cpus=all,
-# pages=BENCH_SMP_GUARD_PAGES: the two smp.csv must be identical, and
-# every core's p50 at 4 cores within 5 % of the one-core p50 for the
-# disjoint, partitioned and interleaved cases with the peers in WFI
-# (tools/smp_results.py guard; its host tests first). Last, a user's `make bench` (docs/bench.md's example) must
+# pages=BENCH_SMP_GUARD_PAGES, pattern=guarded (with the churn case): the
+# two smp.csv must be identical, and every core's p50 at 4 cores within
+# 5 % of the one-core p50 for the disjoint, partitioned and interleaved
+# cases with the peers in WFI (tools/smp_results.py guard; its host tests
+# first); the statistics blocks (smp-locks, smp-alloc, smp-bringup) must
+# agree with smp.csv and themselves (tools/smp_results.py check: the mm
+# writer lock taken as often as the cases' code takes it, the churner's
+# maps equal to its unmaps, every page the faults mapped handed out by
+# their CPU's cache, a bring-up row per secondary, ...) and be identical
+# in the two runs. Last, a user's `make bench` (docs/bench.md's example) must
 # leave results/ as it was and write under build/results/.
 
 BENCH_ARGS    ?= stages=on
@@ -134,6 +140,8 @@ BENCH_SMP_GUARD := $(if $(filter qemu-virt,$(BOARD)),smp)
 BENCH_SMP_GUARD_PAGES := 64
 # ... and its one parallel-TCG boot of smp=rate (make bench-smp-tcg).
 BENCH_SMP_TCG_PAGES := 8
+# suite=smp's statistics blocks beside smp.csv (bench/kernel/smp_stats.c).
+SMP_STATS_BLOCKS := smp-locks smp-alloc smp-bringup
 BENCH_GUARD_SUITE := small
 BENCH_GRANULES := $(if $(filter qemu-virt,$(BOARD)),4k 16k 64k)
 BENCH_GRANULE_SUITE := guard
@@ -193,6 +201,13 @@ test-bench: kernel
 			test $$ok = 0; \
 		tools/tier.sh test-bench check "smp=rate: every core one fault per page, totals the cores' sums" \
 			$(PYTHON) -m tools.smp_tcg check $(BENCH_TEST)/smp-tcg/smp-tcg.runs.csv; \
+		tools/tier.sh test-bench check "smp: lock, allocator, churn and bring-up blocks agree" \
+			sh -c '[ $$0 = 0 ] && $(PYTHON) -m tools.smp_results check $$1/run1' \
+			$$ok $(BENCH_TEST)/smp; \
+		tools/tier.sh test-bench check "smp: ICOUNT=1 statistics blocks differ (determinism)" \
+			sh -c '[ $$0 = 0 ] && for b in $(SMP_STATS_BLOCKS); do \
+				cmp $$1/run1/$$b.csv $$1/run2/$$b.csv || exit 1; done' \
+			$$ok $(BENCH_TEST)/smp; \
 	done; \
 	before=$$(git status --porcelain -- results 2>&1); \
 	$(MAKE) --no-print-directory bench SUITE=small ARGS="pattern=seq pages=64 iters=4" \

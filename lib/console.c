@@ -5,9 +5,12 @@
  * a line is never interleaved with another CPU's. The lock word is the
  * holder's CPU index + 1, so a CPU that faults while it prints (its
  * exception report prints too) sees itself as the holder and goes on
- * instead of waiting for itself.
+ * instead of waiting for itself. The lock counts itself in
+ * console_lockstat (lib/lockstat.h, timed): its hold is the time the
+ * driver takes to send the text.
  */
 #include "lib/console.h"
+#include "lib/lockstat.h"
 
 #include <arch/atomic.h>
 #include <arch/percpu.h>
@@ -15,6 +18,7 @@
 static const struct console *active;
 static bool (*lock_wait)(void); /* NULL: one CPU, no lock */
 static uint64_t lock_owner;     /* 0 free, else the holder's CPU + 1 */
+struct lockstat console_lockstat;
 
 void console_lock_enable(bool (*wait)(void))
 {
@@ -25,28 +29,34 @@ void console_lock_enable(bool (*wait)(void))
  * in use, or this CPU holds it already further up its stack). */
 static bool console_lock(void)
 {
-	uint64_t me, expected;
+	uint64_t me, expected, t0;
+	bool contended = false;
 
 	if (!lock_wait)
 		return false;
 	me = arch_cpu_id() + 1;
 	if (arch_read_once(&lock_owner) == me)
 		return false;
+	t0 = lockstat_now();
 	for (;;) {
 		expected = 0;
 		if (arch_cmpxchg(&lock_owner, &expected, me))
-			return true;
+			break;
+		contended = true;
 		if (lock_wait()) { /* the stopper, after a bounded wait: take it */
 			arch_write_once(&lock_owner, me);
-			return true;
+			break;
 		}
 	}
+	lockstat_acquired(&console_lockstat, t0, contended);
+	return true;
 }
 
 static void console_unlock(bool taken)
 {
 	if (!taken)
 		return;
+	lockstat_released(&console_lockstat);
 	arch_store_release(&lock_owner, 0);
 	arch_send_event();
 }

@@ -7,6 +7,8 @@
 
 #include "lib/types.h"
 
+struct lockstat;
+
 struct console {
 	const char *name;
 	void (*write)(const struct console *con, const char *s, size_t n);
@@ -29,6 +31,9 @@ void console_write(const char *s, size_t n);
  * bounded wait), or does not return (a CPU that parks).
  */
 void console_lock_enable(bool (*wait)(void));
+
+/* The console lock's counts (lib/lockstat.h, timed), from console_lock_enable on. */
+extern struct lockstat console_lockstat;
 
 /*
  * console_flush: wait until everything written has been sent (before a

@@ -30,8 +30,12 @@
 #ifndef MM_MM_LOCK_H
 #define MM_MM_LOCK_H
 
+#include "lib/lockstat.h"
 #include "mm/mm.h"
 #include <arch/atomic.h>
+
+/* Every mm's writer lock, counted together (timed: lib/lockstat.h). */
+extern struct lockstat mm_writer_lockstat;
 
 /* The slow half of mm_fault_enter: a writer is at work; wait until it is done. */
 void mm_fault_wait(struct mm_struct *mm, uint64_t *in_fault);

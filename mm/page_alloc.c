@@ -35,7 +35,20 @@
  * Runs (page_alloc_run, page_alloc_aligned) hold run_lock, which orders
  * them against each other only: against the lock-free swaps and ORs they
  * claim their bits word by word with compare-and-swap and give back what
- * they claimed when a word changed under them.
+ * they claimed when a word changed under them. A folio or block fault
+ * takes run_lock, so it is counted as a contended lock (lib/lockstat.h):
+ * its wait loop counts the waits (arch_spin_lock_as, ARCH_LOCK_PAGE_RUN),
+ * its tickets the acquisitions.
+ *
+ * Statistics (page_alloc_cache_stats), Linux's vmstat in miniature, with
+ * nothing added to page_alloc's fast path: each cache counts, on its own
+ * line, its refills and the pages they brought (the slow path, once per
+ * word), its spills (words given back to the map with pages in them:
+ * search_again, drain) and their pages, and the pages page_free put into
+ * it (page_free's fast path: munmap's, off the fault path). Its hits, the
+ * pages the fast path handed out, follow from these: every page that
+ * entered the cache left it as a hit, a refill's own page or a spill, or
+ * is in it still.
  *
  * Init costs one store per 64 pages (the bitmap fill) plus one word per 64
  * reserved pages; nothing loops over every page of RAM.
@@ -44,6 +57,7 @@
 
 #include "lib/assert.h"
 #include "lib/errno.h"
+#include "lib/lockstat.h"
 #include "lib/printf.h"
 #include "mm/arch.h"
 #include "mm/percpu.h"
@@ -91,6 +105,15 @@ struct page_cache {
 	uint64_t span;     /* bytes of the word inside its bank (0: no word) */
 	struct bank *bank; /* the word's bank */
 	size_t word;       /* its index in bank->map */
+	/* statistics (page_alloc_cache_stats) */
+	uint64_t refills;      /* words taken in (alloc_refill) */
+	uint64_t refill_pages; /* the free pages they held */
+	uint64_t spills;       /* words given back with pages in them */
+	uint64_t spill_pages;  /* the pages they held */
+	uint64_t frees;        /* pages page_free put into the cache */
+#ifdef FAULTLINE_DEBUG
+	uint64_t handed;       /* pages handed out, one by one (tests) */
+#endif
 } __attribute__((aligned(CACHE_LINE)));
 
 /* One CPU's counts of pages it put into / took out of each bank's map,
@@ -325,13 +348,20 @@ static void lower_hints(struct bank *b, uint64_t wi)
 			arch_store_release(&b->ahint[k], wi);
 }
 
-/* Put bits of map word wi of b back (pages freed or a cache returned). */
-static void map_put_word(struct bank *b, size_t wi, uint64_t bits, struct page_counts *pc)
+/* Put bits (n of them) of map word wi of b back (pages freed or a cache returned). */
+static inline void map_put_bits(struct bank *b, size_t wi, uint64_t bits, uint64_t n,
+				struct page_counts *pc)
 {
 	assert(!(arch_read_once(&b->map[wi]) & bits) && "double free");
 	map_or(&b->map[wi], bits);
-	count_put(pc, b, popcount64(bits));
+	count_put(pc, b, n);
 	lower_hints(b, wi);
+}
+
+/* Put bits of map word wi of b back. */
+static void map_put_word(struct bank *b, size_t wi, uint64_t bits, struct page_counts *pc)
+{
+	map_put_bits(b, wi, bits, popcount64(bits), pc);
 }
 
 /* ---------------------------------------------------------------------------
@@ -393,19 +423,25 @@ static inline void debug_free(struct bank *b, size_t i, size_t n)
 /* Give cache c's pages back to their map (c empty, no word after). */
 static void cache_return(struct page_cache *c, struct page_counts *pc)
 {
-	if (c->span && c->bits)
-		map_put_word(c->bank, c->word, c->bits, pc);
+	if (c->span && c->bits) {
+		uint64_t n = popcount64(c->bits);
+
+		c->spills++;
+		c->spill_pages += n;
+		map_put_bits(c->bank, c->word, c->bits, n, pc);
+	}
 	c->bits = 0;
 	c->span = 0;
 }
 
 /* The lowest word of b's map at or after `from` that has a free page,
- * swapped out into *bits; b->words if none. */
+ * swapped out into *bits; b->words (and *bits 0) if none. */
 static size_t swap_word(struct bank *b, size_t from, uint64_t *bits)
 {
 	for (size_t i = from; i < b->words; i++)
 		if (arch_read_once(&b->map[i]) && (*bits = map_swap_out(&b->map[i])))
 			return i;
+	*bits = 0;
 	return b->words;
 }
 
@@ -413,6 +449,9 @@ static size_t swap_word(struct bank *b, size_t from, uint64_t *bits)
 static inline paddr_t cache_take(struct page_cache *c, uint64_t w)
 {
 	c->bits = w & (w - 1);
+#ifdef FAULTLINE_DEBUG
+	c->handed++;
+#endif
 	debug_alloc(c->bank, c->word * WORD_BITS + ctz64(w), 1);
 	return c->base + ((paddr_t)ctz64(w) << PAGE_SHIFT);
 }
@@ -421,7 +460,10 @@ static inline paddr_t cache_take(struct page_cache *c, uint64_t w)
  * page_alloc's slow path: this CPU's cache is empty. Take the lowest word
  * with a free page of the lowest bank that has one (one swap) into it, and
  * a page from it. 0 if no map word has one: the cache is then left without
- * a word, so that frees go back to the map.
+ * a word, so that frees go back to the map. (Its two counts take the
+ * instructions that zeroing `bits` before each swap_word took: swap_word
+ * clears it when it finds nothing. The usual refill fault is as long as
+ * before; the rarer paths through here moved by a few instructions.)
  */
 static __attribute__((noinline)) paddr_t alloc_refill(struct page_cache *c)
 {
@@ -430,7 +472,7 @@ static __attribute__((noinline)) paddr_t alloc_refill(struct page_cache *c)
 	c->span = 0;
 	for (size_t k = 0; k < nbanks; k++) {
 		struct bank *b = &banks[k];
-		uint64_t hint = arch_read_once(&b->hint), bits = 0;
+		uint64_t hint = arch_read_once(&b->hint), bits, n;
 		size_t i;
 
 		i = swap_word(b, hint, &bits);
@@ -440,9 +482,12 @@ static __attribute__((noinline)) paddr_t alloc_refill(struct page_cache *c)
 			continue;
 		if (i != hint)
 			arch_write_once(&b->hint, i);
-		count_got(pc, b, popcount64(bits));
+		n = popcount64(bits);
+		count_got(pc, b, n);
 		c->bank = b;
 		c->word = i;
+		c->refills++;
+		c->refill_pages += n;
 		c->base = page_addr(b, i * WORD_BITS);
 		c->span = (paddr_t)MIN(b->pages - i * WORD_BITS, WORD_BITS) << PAGE_SHIFT;
 		return cache_take(c, bits);
@@ -501,6 +546,7 @@ void page_free(paddr_t pa)
 	assert(IS_ALIGNED(pa, PAGE_SIZE) && !(c->bits & bit) && "double free");
 	debug_free(c->bank, c->word * WORD_BITS + (off >> PAGE_SHIFT), 1);
 	c->bits |= bit;
+	c->frees++;
 }
 
 void page_free_run(paddr_t pa, size_t n)
@@ -704,7 +750,7 @@ static paddr_t run_in_bank(struct bank *b, size_t n)
 static void run_lock_take(void)
 {
 	if (smp)
-		arch_spin_lock(&run_lock);
+		arch_spin_lock_as(&run_lock, ARCH_LOCK_PAGE_RUN);
 }
 
 /* Drop run_lock. */
@@ -998,6 +1044,39 @@ int page_alloc_init(const struct mem_range *in, size_t n,
 		counts[cpu] = (struct page_counts){ { 0 }, { 0 } };
 	}
 	return 0;
+}
+
+void page_alloc_cache_stats(unsigned cpu, struct page_cache_stats *out)
+{
+	const struct page_cache *c = &caches[cpu];
+	uint64_t held = c->span ? popcount64(c->bits) : 0;
+	/* in: the refills' pages and the frees; out: handed out, spilled, held */
+	uint64_t refills = c->refills, pages = c->refill_pages;
+	uint64_t handed = pages + c->frees - c->spill_pages - held;
+
+	*out = (struct page_cache_stats){
+		.hits = handed - refills,
+		.refills = refills,
+		.refill_pages = pages,
+		.spills = c->spills,
+		.spill_pages = c->spill_pages,
+		.frees = c->frees,
+		.held = held,
+#ifdef FAULTLINE_DEBUG
+		.handed_debug = c->handed,
+#endif
+	};
+}
+
+void page_alloc_run_lockstat(struct lockstat_sum *out)
+{
+	*out = (struct lockstat_sum){ .acquired = arch_spin_tickets(&run_lock) };
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++) {
+		const struct arch_lock_contention *l = &percpu_blocks[cpu].arch.lock[ARCH_LOCK_PAGE_RUN];
+
+		out->contended += arch_read_once(&l->contended);
+		out->wait += arch_read_once(&l->wait);
+	}
 }
 
 void page_alloc_report(void)

@@ -93,6 +93,33 @@ void page_alloc_drain(void);
  */
 void page_alloc_smp(void);
 
+/*
+ * One CPU's page cache, counted since page_alloc_init (exact at a
+ * quiescent point; see page_alloc.c): pages its fast path handed out
+ * (hits), words it took from the maps (refills, each also handing out one
+ * page) and the pages they held, words it gave back with pages in them
+ * (spills) and those pages, pages page_free put into it, pages it holds.
+ * Every page it handed out is hits + refills.
+ */
+struct page_cache_stats {
+	uint64_t hits, refills, refill_pages, spills, spill_pages, frees, held;
+#ifdef FAULTLINE_DEBUG
+	uint64_t handed_debug; /* counted one by one (debug builds): hits + refills */
+#endif
+};
+
+/* page_alloc_cache_stats: CPU cpu's cache statistics into *out (cpu < NR_CPUS). */
+void page_alloc_cache_stats(unsigned cpu, struct page_cache_stats *out);
+
+struct lockstat_sum;
+
+/*
+ * page_alloc_run_lockstat: the run lock's statistics (lib/lockstat.h,
+ * contended: acquisitions are its tickets since page_alloc_smp, contended
+ * and wait from its wait loop, hold not measured: timed false).
+ */
+void page_alloc_run_lockstat(struct lockstat_sum *out);
+
 /* page_alloc_report: print banks, free/total counts to the console. */
 void page_alloc_report(void);
 

@@ -19,7 +19,10 @@
  *   unsigned long arch_cpu_id(void)         this CPU's index (0: boot CPU)
  *   void     arch_cpu_relax(void)           a spin-wait's pause
  * and <arch/spinlock.h>: arch_spinlock_t, ARCH_SPINLOCK_UNLOCKED,
- *   arch_spin_lock, arch_spin_trylock, arch_spin_unlock, arch_spin_is_locked.
+ *   arch_spin_lock, arch_spin_trylock, arch_spin_unlock, arch_spin_is_locked,
+ *   arch_spin_tickets (acquisitions ever) and arch_spin_lock_as(lock, class),
+ *   which counts a contended wait in the CPU's struct arch_percpu
+ *   lock[class] (ARCH_LOCK_*).
  */
 #ifndef MM_PERCPU_H
 #define MM_PERCPU_H

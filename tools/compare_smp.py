@@ -22,8 +22,9 @@ missing (faultline has no processes).
 
 --check verifies what a real run gives: icount rows count instructions
 with the peers parked, every core 0..cpus-1 of a page-fault case is
-there (the shootdown's initiator, core 0), with thp=never every first
-write faulted (faults = samples), a shootdown took no fault and ran with
+there (the shootdown's initiator, core 0; faultline's churn case: the
+faulting cores 0..cpus-2, its churner's mmap and munmap rows core
+cpus-1), with thp=never every first write faulted (faults = samples), a shootdown took no fault and ran with
 the kernel's CRNG ready (`crng` not `unseeded`: docs/compare.md); rate rows
 have at least --min-runs runs (default 10), min <= median <= max and a
 total row per case and CPU count; and TABLE.md, when given, is exactly
@@ -45,6 +46,8 @@ ICOUNT_REQUIRED = ("mode unit pattern access pages samples faults p50 min max "
 RATE_REQUIRED = ("mode unit pattern access pages cpus core placement tasks thp "
                  "runs faults_per_s faults_per_s_min faults_per_s_max spread").split()
 PLACEMENTS = ("disjoint", "partitioned", "interleaved", "same", "shootdown", "churn")
+# faultline's churn case: the churner's rows are its calls, not faults.
+CHURN_CALLS = ("mmap", "munmap")
 
 
 class Error(Exception):
@@ -229,6 +232,8 @@ def sane_icount(path, rows, linux=True):
     for key, by in group(rows, case_key).items():
         for n, rs in by.items():
             want = {0} if key[2] == "shootdown" else set(range(n))
+            if key[2] == "churn":  # faultline: cores 0..n-2 fault, core n-1 churns
+                want = {n - 1} if key[1] in CHURN_CALLS else set(range(n - 1))
             have = [r["core"] for r in rs]
             if sorted(have) != sorted(want):
                 why.append(f"{path}: {key[0]} {key[1]} thp={key[4]} tasks={key[3]} "

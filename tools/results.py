@@ -116,6 +116,16 @@ def expected_files(outdir, suite):
             os.path.join(outdir, suite + ".raw.csv"))
 
 
+def extra_files(workdir, suite):
+    """The suite's other blocks in workdir, <suite>-<name>.csv (suite=smp's
+    smp-locks, smp-alloc, smp-bringup: docs/contract.md), by name."""
+    try:
+        names = os.listdir(workdir)
+    except OSError:
+        return []
+    return sorted(n for n in names if n.startswith(suite + "-") and n.endswith(".csv"))
+
+
 def check_blocks(con, suite):
     """Reasons the console lacks a usable suite ([] if it has both blocks)."""
     why = list(con.errors)
@@ -534,6 +544,9 @@ def cmd_bench(a):
         for src, dst in zip(expected_files(work, a.suite), expected_files(a.outdir, a.suite)):
             shutil.copyfile(src, dst)
             print(f"bench: wrote {dst}", file=sys.stderr)
+        for name in extra_files(work, a.suite):
+            shutil.copyfile(os.path.join(work, name), os.path.join(a.outdir, name))
+            print(f"bench: wrote {os.path.join(a.outdir, name)}", file=sys.stderr)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if a.suite == SMP_SUITE:

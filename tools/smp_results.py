@@ -16,21 +16,30 @@
         mprotect issued one DSB ISH, one TLBI per page below the threshold
         (a table's worth of entries) and one TLBI VMALLE1IS from it, one
         TLBI for a block, at the same cost whatever the core count
+    python3 -m tools.smp_results check DIR
+        fail unless the statistics blocks beside DIR/smp.csv agree with it
+        and with themselves (smp-locks.csv, smp-alloc.csv, smp-bringup.csv:
+        check_stats below says what is checked)
 
 SMP.csv is the "smp" block of run=bench suite=smp (docs/contract.md, "SMP
 columns"): the summary columns, then cpus, core, placement, peers, warmup,
 warmup_pages, fault_lost, fault_retry, table_lost, tlbi, dsb_ish,
-tlb_flush_all (the last three on shootdown rows). Python 3 standard library
-(gnuplot for the plot).
+tlb_flush_all (the last three on shootdown rows). Its churn rows (placement
+churn) are windows with another core running (peers churn): the table shows
+them apart and the plot leaves them out. Python 3 standard library (gnuplot
+for the plot).
 """
 
 import argparse
+import os
 import subprocess
 import sys
 
 from tools.compare_smp import draw, read_rows
 
 GUARDED = ("disjoint", "partitioned", "interleaved")
+# The churner's rows of the churn case: calls, not faults (samples = calls).
+CHURN_CALLS = ("mmap", "munmap")
 REQUIRED = ("mode", "unit", "pattern", "access", "folio", "samples", "faults", "p50",
             "cpus", "core", "placement", "peers")
 
@@ -155,11 +164,16 @@ def by_case(rows):
     return out
 
 
+def counted(r):
+    """Whether a row's p50 counts: it faulted, or it is a churner's calls."""
+    return r["faults"] or (r["access"] in CHURN_CALLS and r["samples"])
+
+
 def cell(rs):
     """The cores' p50s at one CPU count: one value, or min-max; cores that
     took no fault in their windows are counted aside."""
-    p = sorted(r["p50"] for r in rs if r["faults"])
-    idle = sum(1 for r in rs if not r["faults"])
+    p = sorted(r["p50"] for r in rs if counted(r))
+    idle = sum(1 for r in rs if not counted(r))
     note = f" ({idle} no fault)" if idle else ""
     if not p:
         return "no fault"
@@ -191,6 +205,11 @@ def table(rows):
              "count, warm-up included"]
     for r in out:
         lines.append("  ".join(v.ljust(w) for v, w in zip(r, width)).rstrip())
+    if any(k[0] == "churn" for k in cases):
+        lines.append("churn: the faulting cores' windows with the churner running "
+                     "(peers churn: a window holds what it retired meanwhile); "
+                     "mmap, munmap: the churner's p50 per call; retry: faults that "
+                     "waited for its writer")
     return "\n".join(lines) + "\n" + shoot_table(every)
 
 
@@ -239,12 +258,205 @@ def guard(rows, percent=5, cpus=4):
     return bad, seen
 
 
+# The statistics blocks beside smp.csv (docs/contract.md), their columns.
+LOCKS = ("mm-writer", "console", "page-run")
+LOCK_REQUIRED = ("mode counter unit pattern access folio cpus placement lock timed "
+                 "acquisitions contended wait hold").split()
+ALLOC_REQUIRED = ("mode pattern access folio cpus placement core hits refills refill_pages "
+                  "spills spill_pages frees faults fault_pages fault_lost").split()
+BRINGUP_REQUIRED = ("mode method core counter unit cntfrq release_to_entry "
+                    "release_to_online instructions_per_tick release_to_entry_instructions "
+                    "release_to_online_instructions").split()
+# Table pages one fault may take from its CPU's cache: one per level below
+# the root (three with 4 KiB pages, fewer at the larger granules).
+TABLES_PER_FAULT = 3
+WORD_PAGES = 64  # a page cache holds one bitmap word
+
+
+def read_block(path, required):
+    """The rows of a statistics block; Error if a column is missing."""
+    rows = read_rows(path, Error)
+    missing = [c for c in required if c not in rows[0]]
+    if missing:
+        raise Error(f"{path}: no column {', '.join(missing)}")
+    return rows
+
+
+def num(r, col, where):
+    """Column col of row r as an int (None when empty)."""
+    v = r[col]
+    if v == "":
+        return None
+    try:
+        return int(v)
+    except ValueError:
+        raise Error(f"{where}: {col} '{v}' is not a number")
+
+
+def stats_key(r):
+    """The case a row belongs to: pattern, the case's access (a churn case's
+    is write, its churner's rows mmap and munmap), folio, cpus, placement."""
+    access = "write" if r["placement"] == "churn" else r["access"]
+    return (r["pattern"], access, r.get("folio") or "none", int(r["cpus"]), r["placement"])
+
+
+def writers(key, rows):
+    """The mm writer acquisitions a case makes (bench/kernel/smp_bench.c,
+    smp_churn.c): a mapping per core (disjoint), per faulting core (churn)
+    or one, each mapped and unmapped, one mm_check, and the churner's calls."""
+    _, _, _, cpus, placement = key
+    maps = {"disjoint": cpus, "churn": cpus - 1}.get(placement, 1)
+    calls = sum(r["samples"] for r in rows if r["access"] in CHURN_CALLS)
+    return 2 * maps + 1 + calls
+
+
+def check_stats(smp_rows, locks, alloc, bringup):
+    """(bad, seen): how the statistics blocks disagree with smp.csv (rows
+    of load()) or with themselves ([] if they do not), and what was checked.
+
+    smp-locks: a row per case and lock; contended <= acquisitions; a timed
+    lock held when it was taken; the mm writer lock taken exactly as often
+    as the case's code takes it (writers()); the run lock never in a
+    base-page case, at least once per fault in a folio case. smp-alloc: a
+    row per case and core; a refill or spill moves 1 to 64 pages; a core
+    handed out at least the pages its faults mapped and, if it ran no
+    writer, at most those and its faults' tables. churn: faulting cores
+    0..cpus-2 that faulted in every window, the churner's mmap and munmap
+    rows with as many maps as unmaps. smp-bringup: a row per secondary CPU
+    1..n-1 (n at least the most CPUs a case ran on), entry before online,
+    instructions = ticks x instructions_per_tick under icount."""
+    bad, seen = [], []
+    cases = {}
+    for r in smp_rows:
+        cases.setdefault(stats_key(r), []).append(r)
+    faults = {}
+    alloc_cores = {}
+    for i, r in enumerate(alloc, 2):
+        where = f"smp-alloc.csv:{i}"
+        key = stats_key(r)
+        v = {c: num(r, c, where) for c in ("core", "hits", "refills", "refill_pages", "spills",
+                                             "spill_pages", "faults", "fault_pages",
+                                             "fault_lost")}
+        name = f"{' '.join(map(str, key))} core {v['core']}"
+        alloc_cores.setdefault(key, []).append(v["core"])
+        faults[key] = faults.get(key, 0) + v["faults"]
+        if not v["refills"] <= v["refill_pages"] <= WORD_PAGES * v["refills"]:
+            bad.append(f"{name}: {v['refills']} refills brought {v['refill_pages']} pages")
+        if not v["spills"] <= v["spill_pages"] <= WORD_PAGES * v["spills"]:
+            bad.append(f"{name}: {v['spills']} spills gave back {v['spill_pages']} pages")
+        handed = v["hits"] + v["refills"]
+        if handed < v["fault_pages"]:
+            bad.append(f"{name}: its cache handed out {handed} pages (hits + refills), "
+                       f"fewer than the {v['fault_pages']} its faults mapped")
+        writer = v["core"] == 0 or (key[4] == "churn" and v["core"] == key[3] - 1)
+        most = v["fault_pages"] + v["fault_lost"] + TABLES_PER_FAULT * v["faults"]
+        if not writer and handed > most:
+            bad.append(f"{name}: its cache handed out {handed} pages (hits + refills), "
+                       f"more than its {v['faults']} faults could take ({most})")
+    for key, cores in alloc_cores.items():
+        if sorted(cores) != list(range(key[3])):
+            bad.append(f"smp-alloc {' '.join(map(str, key))}: cores {sorted(cores)}")
+    by_lock = {}
+    for i, r in enumerate(locks, 2):
+        key = stats_key(r)
+        if r["lock"] in by_lock.setdefault(key, {}):
+            bad.append(f"smp-locks.csv:{i}: a second {r['lock']} row")
+        by_lock[key][r["lock"]] = (i, r)
+    for key in cases:
+        if key not in by_lock or key not in alloc_cores:
+            bad.append(f"{' '.join(map(str, key))}: no statistics rows")
+    for key, by in by_lock.items():
+        name = " ".join(map(str, key))
+        if key not in cases:
+            bad.append(f"smp-locks {name}: no such case in smp.csv")
+            continue
+        if sorted(by) != sorted(LOCKS):
+            bad.append(f"smp-locks {name}: locks {sorted(by)}")
+            continue
+        v = {}
+        for lock, (i, r) in by.items():
+            where = f"smp-locks.csv:{i}"
+            acq, cont = num(r, "acquisitions", where), num(r, "contended", where)
+            hold = num(r, "hold", where)
+            v[lock] = acq
+            if cont > acq:
+                bad.append(f"{name} {lock}: {cont} contended of {acq} acquisitions")
+            if r["timed"] == "all" and acq and not hold:
+                bad.append(f"{name} {lock}: {acq} acquisitions held for {hold} ticks")
+            if r["timed"] != "all" and hold is not None:
+                bad.append(f"{name} {lock}: a hold ({hold}) where only waits are timed")
+        want = writers(key, cases[key])
+        if v["mm-writer"] != want:
+            bad.append(f"{name}: the mm writer lock taken {v['mm-writer']} times, the "
+                       f"case's code takes it {want} times")
+        if key[2] == "none" and v["page-run"]:
+            bad.append(f"{name}: the run lock taken {v['page-run']} times in a "
+                       "base-page case")
+        if key[2] != "none" and v["page-run"] < faults.get(key, 0):
+            bad.append(f"{name}: the run lock taken {v['page-run']} times for "
+                       f"{faults.get(key, 0)} folio faults")
+        seen.append(f"{name}: mm-writer {v['mm-writer']}, page-run {v['page-run']}, "
+                    f"console {v['console']}")
+    for key, rs in cases.items():
+        if key[4] != "churn":
+            continue
+        name = " ".join(map(str, key))
+        calls = {r["access"]: r for r in rs if r["access"] in CHURN_CALLS}
+        fault = sorted(r["core"] for r in rs if r["access"] == "write")
+        if fault != list(range(key[3] - 1)):
+            bad.append(f"{name}: faulting cores {fault}, want 0..{key[3] - 2}")
+        if sorted(calls) != sorted(CHURN_CALLS) or \
+                any(r["core"] != key[3] - 1 for r in calls.values()):
+            bad.append(f"{name}: no mmap and munmap rows of core {key[3] - 1}")
+            continue
+        maps, unmaps = calls["mmap"]["samples"], calls["munmap"]["samples"]
+        if maps != unmaps or not maps:
+            bad.append(f"{name}: the churner mapped {maps} times and unmapped {unmaps}")
+        for r in rs:
+            if r["peers"] != "churn":
+                bad.append(f"{name} core {r['core']}: peers {r['peers']}, want churn")
+            if r["access"] == "write" and r["faults"] != r["samples"]:
+                bad.append(f"{name} core {r['core']}: {r['faults']} faults in "
+                           f"{r['samples']} windows")
+        seen.append(f"{name}: {maps} maps, {unmaps} unmaps, retries "
+                    + " ".join(str(r.get("fault_retry")) for r in rs if r["access"] == "write"))
+    most = max((r["cpus"] for r in smp_rows), default=1)
+    cores = sorted(int(r["core"]) for r in bringup)
+    if cores != list(range(1, len(cores) + 1)) or len(cores) + 1 < most:
+        bad.append(f"smp-bringup: cores {cores}, want 1..n-1 with n >= {most}")
+    for i, r in enumerate(bringup, 2):
+        where = f"smp-bringup.csv:{i}"
+        entry, online = num(r, "release_to_entry", where), num(r, "release_to_online", where)
+        if entry is None or online is None or not 0 <= entry <= online or not online:
+            bad.append(f"{where}: release_to_entry {entry}, release_to_online {online} ticks")
+            continue
+        per = num(r, "instructions_per_tick", where)
+        if r["mode"] == "icount":
+            if not per or num(r, "release_to_entry_instructions", where) != entry * per or \
+                    num(r, "release_to_online_instructions", where) != online * per:
+                bad.append(f"{where}: instructions are not ticks x {per}")
+        elif per is not None:
+            bad.append(f"{where}: instructions per tick under {r['mode']}")
+        seen.append(f"bring-up cpu {r['core']} ({r['method']}): {entry} ticks to C, "
+                    f"{online} to online")
+    return bad, seen
+
+
+def check(dirpath):
+    """check_stats of DIR's smp.csv and its statistics blocks."""
+    blocks = [read_block(os.path.join(dirpath, f"{name}.csv"), req) for name, req in
+              (("smp-locks", LOCK_REQUIRED), ("smp-alloc", ALLOC_REQUIRED),
+               ("smp-bringup", BRINGUP_REQUIRED))]
+    return check_stats(load(os.path.join(dirpath, "smp.csv")), *blocks)
+
+
 def plot(rows, out, gnuplot="gnuplot"):
     """Draw out (SVG): the slowest core's p50 against the CPU count, a line
-    per case that faulted; None when the rows hold shootdowns only."""
-    if rows and all(r["placement"] == "shootdown" for r in rows):
+    per case that faulted with its peers halted (churn and shootdown rows
+    are not faults so measured); None, nothing drawn, when there is no other."""
+    cases = {k: v for k, v in by_case(rows).items() if k[0] not in ("churn", "shootdown")}
+    if not cases and rows:
         return None
-    cases = by_case([r for r in rows if r["placement"] != "shootdown"])
     series = []
     for key, by in cases.items():
         pts = [(c, max(r["p50"] for r in rs if r["faults"]))
@@ -293,13 +505,25 @@ def main(argv=None):
     g.add_argument("csv")
     g.add_argument("--percent", type=int, default=5)
     g.add_argument("--cpus", type=int, default=4)
+    c = sub.add_parser("check")
+    c.add_argument("dir")
     a = p.parse_args(argv)
     try:
+        if a.cmd == "check":
+            bad, seen = check(a.dir)
+            for s in seen:
+                print(f"smp check: {s}")
+            for b in bad:
+                print(f"smp check: FAIL {b}", file=sys.stderr)
+            if not bad:
+                print(f"smp check: {a.dir}: the statistics blocks agree ({len(seen)} checks)")
+            return 1 if bad else 0
         rows = load(a.csv)
         if a.cmd == "table":
             sys.stdout.write(table(rows))
         elif a.cmd == "plot":
-            print(f"wrote {plot(rows, a.out) or 'nothing (shootdowns only)'}")
+            out = plot(rows, a.out)
+            print(f"wrote {out}" if out else "nothing to draw: churn or shootdown rows only")
         elif a.cmd == "shootdown-plot":
             print(f"wrote {shoot_plot(rows, a.out) or 'nothing (no shootdown rows)'}")
         else:

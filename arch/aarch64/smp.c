@@ -27,6 +27,13 @@
  * smp_run bumps after writing fn and arg (a store-release, then SEV); the
  * CPU runs fn and adds one to `finished` (then SEV), which CPU 0 waits for.
  *
+ * Bring-up cost. CPU 0 reads CNTVCT_EL0 just before it releases a CPU
+ * (the CPU_ON call, or the release-address write that SEV follows); the
+ * new CPU reads it first thing in C (smp_secondary_main) and again just
+ * before it sets its online bit. CNTVCT_EL0 is one count for every CPU,
+ * so the differences are the bring-up's ticks (smp_bringup_of; a console
+ * line per CPU: "smp bringup cpu=1 ...").
+ *
  * Stop. `stopper` is 0 or the stopping CPU's index + 1, set once by
  * compare-and-swap. Every wait loop here checks it and parks.
  */
@@ -81,6 +88,12 @@ static uint64_t finished __attribute__((aligned(64)));
 static uint64_t stopper __attribute__((aligned(64)));  /* 0, or stopping CPU + 1 */
 static uint64_t parked __attribute__((aligned(64)));   /* CPUs parked */
 static unsigned run_cpus; /* participants of the current smp_run, 0 outside */
+
+/* Each CPU's bring-up stamps (CNTVCT_EL0), written by CPU 0 (release) and
+ * by the CPU itself (entry, online), each on its own line. */
+static struct {
+	uint64_t release, entry, online;
+} __attribute__((aligned(64))) bringup[NR_CPUS];
 
 struct barrier {
 	uint64_t count __attribute__((aligned(64)));
@@ -236,7 +249,7 @@ static int release_addr_ok(const struct bootinfo *bi, const char *node, paddr_t 
  * SEV. The page may be outside the kernel's map (page 0 stays unmapped to
  * catch NULL): then it is mapped for the write and unmapped after.
  */
-static int spin_release(paddr_t a, paddr_t entry)
+static int spin_release(paddr_t a, paddr_t entry, unsigned spin_cpu)
 {
 	paddr_t page = ALIGN_DOWN(a, PAGE_SIZE);
 	bool mapped = pgt_lookup(&kernel_pgt, page, NULL, NULL, NULL) == 0;
@@ -247,6 +260,7 @@ static int spin_release(paddr_t a, paddr_t entry)
 		if (err)
 			return err;
 	}
+	arch_write_once(&bringup[spin_cpu].release, now());
 	arch_write_once((uint64_t *)a, entry);
 	dcache_clean_poc(a, a + 8);
 	arch_send_event();
@@ -331,6 +345,31 @@ static int stacks(unsigned cpu)
 	return 0;
 }
 
+int smp_bringup_of(unsigned cpu, struct smp_bringup *out)
+{
+	if (cpu == 0 || cpu >= nonline)
+		return -EINVAL;
+	*out = (struct smp_bringup){
+		.mpidr = smp_boot_params.cpu[cpu].mpidr,
+		.to_entry = bringup[cpu].entry - bringup[cpu].release,
+		.to_online = bringup[cpu].online - bringup[cpu].release,
+	};
+	return 0;
+}
+
+/* report_bringup: the console line of cpu's bring-up, once it is online. */
+static void report_bringup(unsigned cpu, uint64_t mpidr)
+{
+	uint64_t r = arch_read_once(&bringup[cpu].release);
+
+	info("smp bringup cpu=%u mpidr=0x%llx method=%s release_to_entry=%llu "
+	     "release_to_online=%llu unit=ticks cntfrq=%llu", cpu,
+	     (unsigned long long)mpidr, smp_method_name(),
+	     (unsigned long long)(arch_read_once(&bringup[cpu].entry) - r),
+	     (unsigned long long)(arch_read_once(&bringup[cpu].online) - r),
+	     (unsigned long long)(read_sysreg(cntfrq_el0) & 0xffffffffu));
+}
+
 /* start_one: start tree CPU c as index cpu and wait for it. */
 static int start_one(const struct bootinfo *bi, const struct dt_cpu *c, unsigned cpu,
 		     const char **why)
@@ -343,6 +382,7 @@ static int start_one(const struct bootinfo *bi, const struct dt_cpu *c, unsigned
 		if (bi->psci == PSCI_NONE)
 			return reject(why, "smp: %s: enable-method \"psci\" but no PSCI "
 				      "conduit answers", name);
+		arch_write_once(&bringup[cpu].release, now());
 		ret = psci_cpu_on(c->mpidr, (paddr_t)(uintptr_t)secondary_entry_psci, cpu);
 		if (ret != PSCI_RET_SUCCESS) {
 			reject(why, "smp: %s: PSCI CPU_ON failed: %s (%d)", name,
@@ -356,7 +396,8 @@ static int start_one(const struct bootinfo *bi, const struct dt_cpu *c, unsigned
 		err = release_addr_ok(bi, name, c->release_addr, why);
 		if (err)
 			return err;
-		err = spin_release(c->release_addr, (paddr_t)(uintptr_t)secondary_entry_spin);
+		err = spin_release(c->release_addr, (paddr_t)(uintptr_t)secondary_entry_spin,
+				   cpu);
 		if (err) {
 			reject(why, "smp: %s: cannot map spin-table cpu-release-addr 0x%llx: %s",
 			       name, (unsigned long long)c->release_addr, errno_name(err));
@@ -376,6 +417,7 @@ static int start_one(const struct bootinfo *bi, const struct dt_cpu *c, unsigned
 		       SMP_ONLINE_TIMEOUT_MS);
 		return -ETIMEDOUT;
 	}
+	report_bringup(cpu, c->mpidr);
 	return 0;
 }
 
@@ -454,8 +496,10 @@ static NORETURN void idle(unsigned cpu)
 
 void smp_secondary_main(unsigned cpu)
 {
+	arch_write_once(&bringup[cpu].entry, now());
 	percpu_enter(cpu);
 	pmu_init();
+	arch_write_once(&bringup[cpu].online, now());
 	arch_atomic_or(&online, BIT(cpu));
 	arch_send_event();
 	idle(cpu);

@@ -85,6 +85,21 @@ int smp_boot(const struct bootinfo *bi, unsigned n, const char **why);
 
 #define SMP_ONLINE_TIMEOUT_MS 2000
 
+/*
+ * One secondary CPU's bring-up, in CNTVCT_EL0 ticks (one count for every
+ * CPU; at CNTFRQ_EL0): from its release (CPU 0 just before PSCI CPU_ON, or
+ * before the spin-table release-address write and SEV) to its first C
+ * code (to_entry), and to its announcement, just before its online bit
+ * (to_online: its MMU, stacks, vectors and PMU are up).
+ */
+struct smp_bringup {
+	uint64_t mpidr;
+	uint64_t to_entry, to_online;
+};
+
+/* smp_bringup_of: CPU cpu's bring-up (1 <= cpu < smp_cpus_online()); 0 or -EINVAL. */
+int smp_bringup_of(unsigned cpu, struct smp_bringup *out);
+
 /* smp_cpus_online: how many CPUs run the kernel (1 before smp_boot). */
 unsigned smp_cpus_online(void);
 

@@ -37,7 +37,9 @@
  * A row per case x CPU count x core: the windows' samples, the faults this
  * core took in them, their statistics (over the samples that faulted), and
  * this core's lost races, retries and lost table links over the whole case
- * (warm-up included: that is where the cores race).
+ * (warm-up included: that is where the cores race). The churn case
+ * (smp_churn.c) runs last; each case's lock and page-cache counts are
+ * kept around it and printed after the summary (smp_stats.c).
  */
 #include <stdarg.h>
 
@@ -47,6 +49,8 @@
 #include "bench/kernel/smp_bench.h"
 #include "bench/kernel/smp_shootdown.h"
 #include "bench/kernel/smp_rate.h"
+#include "bench/kernel/smp_churn.h"
+#include "bench/kernel/smp_stats.h"
 #include "bench/env.h"
 #include "bench/stats.h"
 #include "boot/main.h"
@@ -607,6 +611,7 @@ static void summary(const struct bench_meta *m)
 		if (!line.overflow)
 			emit(&line);
 	}
+	smp_churn_summary(m);
 	shoot_summary(m);
 	kprintf("faultline-csv end %s\n", SMP_SUITE);
 }
@@ -643,7 +648,7 @@ static void shoot_failed(int err, const char *what, unsigned cpus)
 int smp_bench_run(const struct cmdline *cl, struct bench_meta *meta, uint64_t overhead,
 		  const char **why)
 {
-	const char *gic_why = NULL;
+	const char *gic_why = NULL, *churn_why = NULL;
 	size_t total = 0, done = 0;
 	bool ok = true;
 
@@ -674,11 +679,13 @@ int smp_bench_run(const struct cmdline *cl, struct bench_meta *meta, uint64_t ov
 		for (size_t j = 0; j < ARRAY_SIZE(cpu_counts); j++)
 			total += wanted(cl, &cases[i]) && cpu_counts[j] <= sh.online;
 	total += wanted(cl, NULL) ? smp_shootdown_cases(sh.online) : 0;
+	total += smp_churn_cases(cl->pattern, sh.online);
 	shoot_done = &done;
 	shoot_total = total;
+	smp_stats_reset();
 	if (!total) {
 		fail(-EINVAL, "pattern=%s matches no case of suite smp (page_fault1, pft, "
-		     "pft-interleaved, same-page, shootdown, a placement, or guarded)",
+		     "pft-interleaved, same-page, shootdown, churn, a placement, or guarded)",
 		     cl->pattern);
 		*why = reason;
 		return -EINVAL;
@@ -706,12 +713,21 @@ int smp_bench_run(const struct cmdline *cl, struct bench_meta *meta, uint64_t ov
 				continue;
 			info("bench: [%zu/%zu] smp %s cpus=%u pages=%llu", ++done, total,
 			     case_name(&cases[i]), k, (unsigned long long)sh.pages);
+			smp_stats_begin();
 			if (run_one(&cases[i], k)) {
 				ok = false;
 				continue;
 			}
+			smp_stats_end(placement_pattern[cases[i].pl], bench_access_name(cases[i].access),
+				      cases[i].order, k, placement_name[cases[i].pl]);
 			raw_rows(meta, first);
 		}
+	}
+	if (smp_churn_bench(cl->pattern, meta, &(struct smp_churn_run){ sh.online, sh.wfi,
+			    sh.pages, sh.warm, overhead }, &done, total, &churn_why)) {
+		ok = false; /* smp_churn.c printed why; the done line's reason is the first */
+		if (!reason[0])
+			ksnprintf(reason, sizeof(reason), "%s", churn_why);
 	}
 	kprintf("faultline-csv end %s.raw\n", SMP_SUITE);
 	if (wanted(cl, NULL) &&
@@ -722,6 +738,7 @@ int smp_bench_run(const struct cmdline *cl, struct bench_meta *meta, uint64_t ov
 	mm_set_folios(current_mm, cl->folio_orders);
 	mm_set_thp(current_mm, cl->thp);
 	summary(meta);
+	smp_stats_print(meta);
 	if (!ok) {
 		*why = reason;
 		return -EIO;

@@ -20,7 +20,8 @@
 /*
  * smp_bench_run: run suite=smp with the counter chosen and calibrated
  * (meta filled, overhead the counter-read overhead), print its "smp.raw"
- * and "smp" CSV blocks. 0, or -EINVAL (pages= out of range, a pattern=
+ * and "smp" CSV blocks (the churn case's rows among them: smp_churn.h),
+ * then "smp-locks", "smp-alloc" and "smp-bringup" (smp_stats.h). 0, or -EINVAL (pages= out of range, a pattern=
  * that matches nothing) / -EIO (a case failed or leaked) with *why set.
  */
 int smp_bench_run(const struct cmdline *cl, struct bench_meta *meta, uint64_t overhead,

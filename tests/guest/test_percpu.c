@@ -102,7 +102,10 @@ KTEST(spinlock_single_cpu)
 	KEXPECT(arch_spin_trylock(&l));
 	KEXPECT_EQ(l.next, 2);
 	arch_spin_unlock(&l);
-	/* Tickets wrap at 16 bits. */
+	arch_spin_lock_as(&l, ARCH_LOCK_OTHER); /* the counted lock: a ticket too */
+	arch_spin_unlock(&l);
+	KEXPECT_EQ(arch_spin_tickets(&l), 3);
+	/* Tickets wrap at 16 bits; the count carries on above them. */
 	l.owner = l.next = 0xffff;
 	arch_spin_lock(&l);
 	KEXPECT_EQ(l.next, 0);
@@ -110,4 +113,9 @@ KTEST(spinlock_single_cpu)
 	arch_spin_unlock(&l);
 	KEXPECT_EQ(l.owner, 0);
 	KEXPECT(!arch_spin_is_locked(&l));
+	KEXPECT_EQ(arch_spin_tickets(&l), 0x10000);
+	arch_spin_lock_as(&l, ARCH_LOCK_OTHER);
+	KEXPECT_EQ(l.next, 1);
+	arch_spin_unlock(&l);
+	KEXPECT_EQ(arch_spin_tickets(&l), 0x10001);
 }

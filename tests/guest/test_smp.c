@@ -114,7 +114,10 @@ static void increment(void *arg)
 	for (int i = 0; i < ROUNDS; i++) {
 		uint64_t old;
 
-		arch_spin_lock(&lock);
+		if (i & 1) /* the counted lock (its waits counted) every other round */
+			arch_spin_lock_as(&lock, ARCH_LOCK_OTHER);
+		else
+			arch_spin_lock(&lock);
 		locked_count = *(volatile uint64_t *)&locked_count + 1;
 		arch_spin_unlock(&lock);
 		arch_fetch_add(&atomic_count, 1);
@@ -124,10 +127,23 @@ static void increment(void *arg)
 	}
 }
 
-/* counters: run increment on every CPU; the three counts must be exact. */
+/* contended: every CPU's counted waits of the lock class OTHER. */
+static uint64_t contended(void)
+{
+	uint64_t c = 0;
+
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		c += arch_read_once(&percpu_blocks[cpu].arch.lock[ARCH_LOCK_OTHER].contended);
+	return c;
+}
+
+/* counters: run increment on every CPU; the three counts must be exact,
+ * the lock's tickets one per acquisition, its counted waits at most the
+ * counted acquisitions. */
 static void counters(const char *how)
 {
 	unsigned n = smp_cpus_online();
+	uint64_t t0 = arch_spin_tickets(&lock), c0 = contended();
 
 	locked_count = atomic_count = cas_count = 0;
 	KASSERT_EQ(smp_run(n, increment, NULL), 0);
@@ -135,7 +151,12 @@ static void counters(const char *how)
 	KEXPECT_EQ(atomic_count, (uint64_t)n * ROUNDS);
 	KEXPECT_EQ(cas_count, (uint64_t)n * ROUNDS);
 	KEXPECT(!arch_spin_is_locked(&lock));
-	ktest_note("%s: %u CPUs x %d rounds", how, n, ROUNDS);
+	KEXPECT_EQ(arch_spin_tickets(&lock) - t0, (uint64_t)n * ROUNDS);
+	KEXPECT(contended() - c0 <= (uint64_t)n * ROUNDS / 2);
+	if (n == 1)
+		KEXPECT_EQ(contended(), c0);
+	ktest_note("%s: %u CPUs x %d rounds, %llu counted waits", how, n, ROUNDS,
+		   (unsigned long long)(contended() - c0));
 }
 
 KTEST(smp_counters_exact)

@@ -73,7 +73,7 @@ build/host/tsan/test_percpu_tsan: tests/unit/tsan/test_percpu_tsan.c $(TSAN_SRC)
 	$(Q)$(call say,TSANLD,$@)clang $(TSAN_CFLAGS) -o $@ $< $(TSAN_SRC) -lcmocka -lpthread
 UNIT_TESTS += build/host/tsan/test_percpu_tsan
 # The page allocator on NR_CPUS threads (it reports through lib/printf).
-TSAN_ALLOC_SRC := mm/page_alloc.c lib/printf.c lib/console.c $(TSAN_SRC)
+TSAN_ALLOC_SRC := mm/page_alloc.c lib/printf.c lib/console.c lib/lockstat.c $(TSAN_SRC)
 build/host/tsan/test_page_alloc_tsan: tests/unit/tsan/test_page_alloc_tsan.c $(TSAN_ALLOC_SRC) $(HOST_HDRS) tests/unit/rules.mk
 	@mkdir -p $(dir $@)
 	$(Q)$(call say,TSANLD,$@)clang $(TSAN_CFLAGS) -o $@ $< $(TSAN_ALLOC_SRC) -lcmocka -lpthread

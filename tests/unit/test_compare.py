@@ -560,6 +560,21 @@ class SmpTest(Base):
         rows[0].update(unit="ticks", counter="cntvct")
         self.check_fails(rows, "not instructions under icount")
 
+    def test_faultline_churn_rows_pass(self):
+        rows = []
+        for n in (2, 4):
+            rows += [dict(smp_row("churn", "write", "churn", n, c, 303), peers="churn")
+                     for c in range(n - 1)]
+            rows += [dict(smp_row("churn", call, "churn", n, n - 1, 500, pages=4, faults=0),
+                          peers="churn") for call in ("mmap", "munmap")]
+        fl = self.write("smp.csv", SMP_HEAD, rows)
+        self.assertEqual(compare_smp.sane_icount(fl, compare_smp.load(fl)[0], linux=False), [])
+        rows = [r for r in rows if not (r["access"] == "munmap" and r["cpus"] == 4)]
+        fl = self.write("smp.csv", SMP_HEAD, rows + [
+            dict(smp_row("churn", "munmap", "churn", 4, 0, 500, pages=4, faults=0))])
+        why = compare_smp.sane_icount(fl, compare_smp.load(fl)[0], linux=False)
+        self.assertTrue(any("cores [0], want [3]" in w for w in why), why)
+
     def test_unknown_placement_refused(self):
         rows = smp_rows()
         rows[0]["placement"] = "somewhere"

@@ -1,11 +1,13 @@
 """Host tests of tools/smp_results.py: the suite=smp guard of make test-bench
 (every core at 4 CPUs within 5 % of one core, peers in WFI, under icount),
-its table, and how results.py hands suite=smp to it."""
+its table, the check of the statistics blocks (smp-locks, smp-alloc,
+smp-bringup) against smp.csv, and how results.py hands suite=smp to it."""
 
 import contextlib
 import csv
 import io
 import os
+import shutil
 import tempfile
 import unittest
 
@@ -152,6 +154,157 @@ class Guard(unittest.TestCase):
         self.addCleanup(os.remove, path)
         with self.assertRaises(smp_results.Error):
             smp_results.load(path)
+
+
+class Stats(unittest.TestCase):
+    """check DIR: a consistent run passes, each kind of disagreement fails."""
+
+    CASES = (("page_fault1", "disjoint", "none"), ("pft", "partitioned", "64k"))
+
+    def run_rows(self):
+        """(smp, locks, alloc, bringup) rows of a small consistent run: two
+        cases at 1 and 2 CPUs, the churn case at 2 and 4."""
+        smp, locks, alloc = [], [], []
+
+        def case(pattern, placement, folio, n, rows, maps, run_acq, faults):
+            for r in rows:
+                smp.append(dict(r, folio=folio))
+            key = {"pattern": pattern, "access": "write", "folio": folio, "cpus": n,
+                   "placement": placement}
+            for lock, acq, timed in (("mm-writer", 2 * maps + 1, "all"),
+                                     ("console", 0, "all"), ("page-run", run_acq, "contended")):
+                locks.append(dict(key, mode="icount", counter="cntvct", unit="ticks", lock=lock,
+                                  timed=timed, acquisitions=acq, contended=0, wait=acq,
+                                  hold=(10 * acq if timed == "all" else "")))
+            for core in range(n):
+                fp = 0 if folio != "none" else faults
+                alloc.append(dict(key, mode="icount", core=core, hits=fp + 1, refills=1,
+                                  refill_pages=64, spills=0, spill_pages=0, frees=0,
+                                  faults=faults, fault_pages=fp, fault_lost=0))
+
+        for pattern, placement, folio in self.CASES:
+            for n in (1, 2):
+                rows = [row(pattern, placement, n, core, 305) for core in range(n)]
+                maps = n if placement == "disjoint" else 1
+                case(pattern, placement, folio, n, rows, maps,
+                     0 if folio == "none" else 40 * n, 40)
+        for n in (2, 4):
+            rows = [row("churn", "churn", n, core, 303, peers="churn") for core in range(n - 1)]
+            for call in ("mmap", "munmap"):
+                rows.append(row("churn", "churn", n, n - 1, 500, access=call, faults=0,
+                                peers="churn"))
+            case("churn", "churn", "none", n, rows, n - 1 + 32, 0, 40)
+        bringup = [{"mode": "icount", "method": "psci", "core": c, "counter": "cntvct",
+                    "unit": "ticks", "cntfrq": 62500000, "release_to_entry": 5,
+                    "release_to_online": 86, "instructions_per_tick": 16,
+                    "release_to_entry_instructions": 80,
+                    "release_to_online_instructions": 1376} for c in (1, 2, 3)]
+        return smp, locks, alloc, bringup
+
+    def write_dir(self, smp, locks, alloc, bringup):
+        d = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, d, True)
+        for name, rows in (("smp", smp), ("smp-locks", locks), ("smp-alloc", alloc),
+                           ("smp-bringup", bringup)):
+            with open(os.path.join(d, f"{name}.csv"), "w", newline="") as f:
+                w = csv.DictWriter(f, list(rows[0]))
+                w.writeheader()
+                w.writerows(rows)
+        return d
+
+    def check(self, rows):
+        return smp_results.check(self.write_dir(*rows))
+
+    def test_consistent_passes(self):
+        d = self.write_dir(*self.run_rows())
+        bad, seen = smp_results.check(d)
+        self.assertEqual(bad, [])
+        self.assertIn("churn write none 4 churn: 32 maps, 32 unmaps, retries 0 0 0", seen)
+        self.assertEqual(quiet_main(["check", d]), 0)
+
+    def test_maps_not_unmaps_fails(self):
+        rows = self.run_rows()
+        next(r for r in rows[0] if r["access"] == "munmap")["samples"] = 31
+        bad, _ = self.check(rows)
+        self.assertTrue(any("mapped 32 times and unmapped 31" in b for b in bad))
+
+    def test_writer_count_off_fails(self):
+        rows = self.run_rows()
+        rows[1][0]["acquisitions"] = 4
+        bad, _ = self.check(rows)
+        self.assertTrue(any("mm writer lock taken 4 times, the case's code takes it 3"
+                            in b for b in bad))
+
+    def test_run_lock_in_base_pages_fails(self):
+        rows = self.run_rows()
+        next(r for r in rows[1] if r["lock"] == "page-run")["acquisitions"] = 1
+        bad, _ = self.check(rows)
+        self.assertTrue(any("run lock taken 1 times in a base-page case" in b for b in bad))
+
+    def test_fewer_run_acquisitions_than_folio_faults_fails(self):
+        rows = self.run_rows()
+        next(r for r in rows[1] if r["lock"] == "page-run" and r["folio"] == "64k")[
+            "acquisitions"] = 39
+        bad, _ = self.check(rows)
+        self.assertTrue(any("run lock taken 39 times for 40 folio faults" in b for b in bad))
+
+    def test_cache_handed_too_few_fails(self):
+        rows = self.run_rows()
+        rows[2][0]["hits"] = 10
+        bad, _ = self.check(rows)
+        self.assertTrue(any("fewer than the 40 its faults mapped" in b for b in bad))
+
+    def test_cache_handed_too_many_fails(self):
+        rows = self.run_rows()
+        r = next(r for r in rows[2] if r["core"] == 1 and r["placement"] != "churn")
+        r["hits"] = 2 ** 64 - 3  # a derivation gone below zero
+        bad, _ = self.check(rows)
+        self.assertTrue(any("more than its 40 faults could take" in b for b in bad))
+
+    def test_refill_of_more_than_a_word_fails(self):
+        rows = self.run_rows()
+        rows[2][0]["refill_pages"] = 65
+        bad, _ = self.check(rows)
+        self.assertTrue(any("1 refills brought 65 pages" in b for b in bad))
+
+    def test_missing_bringup_row_fails(self):
+        rows = self.run_rows()
+        del rows[3][1]
+        bad, _ = self.check(rows)
+        self.assertTrue(any("smp-bringup: cores [1, 3]" in b for b in bad))
+
+    def test_bringup_instructions_not_ticks_fail(self):
+        rows = self.run_rows()
+        rows[3][0]["release_to_online_instructions"] = 1375
+        bad, _ = self.check(rows)
+        self.assertTrue(any("instructions are not ticks x 16" in b for b in bad))
+
+    def test_missing_lock_row_fails(self):
+        rows = self.run_rows()
+        del rows[1][1]
+        bad, _ = self.check(rows)
+        self.assertTrue(any("locks ['mm-writer', 'page-run']" in b for b in bad))
+
+    def test_churn_table_shows_calls(self):
+        d = self.write_dir(*self.run_rows())
+        text = smp_results.table(smp_results.load(os.path.join(d, "smp.csv")))
+        self.assertRegex(text, r"churn +mmap +none +- +500 +500")
+        self.assertIn("peers churn", text)
+
+    def test_churn_only_draws_nothing(self):
+        churn = [r for r in self.run_rows()[0] if r["placement"] == "churn"]
+        d = self.write_dir(churn, *self.run_rows()[1:])
+        svg = os.path.join(d, "smp-cores.svg")
+        self.assertIsNone(smp_results.plot(smp_results.load(os.path.join(d, "smp.csv")), svg))
+        self.assertFalse(os.path.exists(svg))
+
+    def test_results_copies_the_blocks(self):
+        from tools import results
+        d = self.write_dir(*self.run_rows())
+        open(os.path.join(d, "default-x.csv"), "w").close()
+        self.assertEqual(results.extra_files(d, "smp"),
+                         ["smp-alloc.csv", "smp-bringup.csv", "smp-locks.csv"])
+        self.assertEqual(results.extra_files(os.path.join(d, "none"), "smp"), [])
 
 
 if __name__ == "__main__":

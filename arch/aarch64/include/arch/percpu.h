@@ -27,6 +27,20 @@
 #include "arch/aarch64/expect.h"
 #include "lib/types.h"
 
+/*
+ * The classes a ticket lock's contention is counted by (<arch/spinlock.h>,
+ * arch_spin_lock_as): each CPU counts its own contended acquisitions of
+ * each class and the CNTVCT_EL0 ticks it waited.
+ */
+#define ARCH_LOCK_OTHER 0    /* every lock not named below */
+#define ARCH_LOCK_PAGE_RUN 1 /* mm/page_alloc.c's run lock */
+#define ARCH_LOCK_CLASSES 2
+
+struct arch_lock_contention {
+	uint64_t contended; /* acquisitions that waited (+0: the lock's asm) */
+	uint64_t wait;      /* CNTVCT_EL0 ticks they waited (+8) */
+};
+
 struct arch_percpu {
 	union {
 		struct {
@@ -36,11 +50,19 @@ struct arch_percpu {
 			struct expected_fault expect_last;
 			/* arch/aarch64/pmu.c: what pmu_init found */
 			bool pmu_counts, pmu_inst;
+			/* <arch/spinlock.h>: a contended wait's start, and the counts */
+			uint64_t lock_t0;
+			struct arch_lock_contention lock[ARCH_LOCK_CLASSES];
 		};
 		char size[ARCH_PERCPU_SIZE];
 	};
 };
 _Static_assert(sizeof(struct arch_percpu) == ARCH_PERCPU_SIZE, "arch per-CPU size");
+
+/* ARCH_LOCK_OFFSET: where class cls's counts are in a CPU's block. */
+#define ARCH_LOCK_OFFSET(cls)                                                  \
+	(__builtin_offsetof(struct arch_percpu, lock) +                        \
+	 (cls) * sizeof(struct arch_lock_contention))
 
 /*
  * The reads of TPIDR_EL1 are not volatile, so the compiler may reuse one

@@ -12,8 +12,19 @@
 
 #include "lib/types.h"
 
+/* The classes a ticket lock's contention is counted by (as aarch64's). */
+#define ARCH_LOCK_OTHER 0
+#define ARCH_LOCK_PAGE_RUN 1
+#define ARCH_LOCK_CLASSES 2
+
+struct arch_lock_contention {
+	uint64_t contended; /* acquisitions that waited */
+	uint64_t wait;      /* arch_read_cntvct() units they waited */
+};
+
 struct arch_percpu {
 	unsigned cpu;   /* this CPU's index: arch_cpu_id() */
+	struct arch_lock_contention lock[ARCH_LOCK_CLASSES]; /* <arch/spinlock.h> */
 };
 
 /* The calling thread's block (fake/cpu.c: percpu_blocks[0] at first). */
