@@ -76,7 +76,7 @@ def shootdowns(rows):
             continue
         try:
             for c in ("tlbi", "dsb_ish", "tlb_flush_all", "pages"):
-                r[c] = int(r.get(c) or "")
+                r[c] = int(r.get(c) if r.get(c) is not None else "")
         except ValueError:
             raise Error(f"shootdown row {r['access']} {r.get('pages')}: no tlbi, dsb_ish, "
                         "tlb_flush_all (not faultline's shootdown rows)")
