@@ -25,9 +25,12 @@
  * out of each map, written only by their CPU), summed on read, plus the
  * pages the caches hold: exact whenever no CPU is inside the allocator.
  *
- * Hints: each bank keeps a word index below which every word was 0 (and one
- * per aligned order), written by the slow paths and lowered by frees to the
- * map, never by page_alloc's fast path. On one CPU they are exact; a race
+ * Hints: each CPU keeps, per bank, a word index below which every word was
+ * 0 when it last looked (struct refill_hints, in a line of its own: a
+ * refill writes no line another CPU's refill writes, but the map word it
+ * swaps), and each bank one per aligned order; written by the slow paths
+ * and lowered by frees to the map (every CPU's), never by page_alloc's
+ * fast path. On one CPU they are exact; a race
  * between a free lowering one and a slow path raising it can leave one too
  * high, so a scan that finds nothing from its hint scans once from word 0
  * while the counts say the map still has free pages.
@@ -82,7 +85,6 @@ struct bank {
 	size_t words;   /* words of the map */
 	size_t managed; /* pages managed (free or allocated) */
 	size_t nfree0;  /* bits set in the map after init: the counts start there */
-	uint64_t hint;  /* word index: every word below it was 0 */
 	uint64_t ahint[ALIGNED_ORDERS]; /* word index: no word below it held a
 					   free aligned run of 2^(k+1) pages */
 	uint64_t aseen[ALIGNED_ORDERS]; /* pages put into the map (all CPUs) when
@@ -129,6 +131,13 @@ static size_t nbanks;
 static struct mem_range bitmaps;
 static struct page_cache caches[NR_CPUS];
 static struct page_counts counts[NR_CPUS];
+
+/* One CPU's hints: per bank, a word index below which every word of the map
+ * was 0 when this CPU last looked (lowered by every free to the map). Any
+ * CPU's is a bound; each CPU scans from its own. */
+static struct refill_hints {
+	uint64_t word[PAGE_ALLOC_MAX_BANKS];
+} __attribute__((aligned(CACHE_LINE))) hints[NR_CPUS];
 static arch_spinlock_t run_lock = ARCH_SPINLOCK_UNLOCKED;
 
 /*
@@ -341,8 +350,9 @@ static size_t cached_free(const struct bank *b)
  * this CPU put before, see aligned_words). */
 static void lower_hints(struct bank *b, uint64_t wi)
 {
-	if (wi < arch_read_once(&b->hint))
-		arch_store_release(&b->hint, wi);
+	for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+		if (wi < arch_read_once(&hints[cpu].word[b->idx]))
+			arch_store_release(&hints[cpu].word[b->idx], wi);
 	for (int k = 0; k < ALIGNED_ORDERS; k++)
 		if (wi < arch_read_once(&b->ahint[k]))
 			arch_store_release(&b->ahint[k], wi);
@@ -472,7 +482,7 @@ static __attribute__((noinline)) paddr_t alloc_refill(struct page_cache *c)
 	c->span = 0;
 	for (size_t k = 0; k < nbanks; k++) {
 		struct bank *b = &banks[k];
-		uint64_t hint = arch_read_once(&b->hint), bits, n;
+		uint64_t *h = &hints[c - caches].word[k], hint = arch_read_once(h), bits, n;
 		size_t i;
 
 		i = swap_word(b, hint, &bits);
@@ -481,7 +491,7 @@ static __attribute__((noinline)) paddr_t alloc_refill(struct page_cache *c)
 		if (i == b->words)
 			continue;
 		if (i != hint)
-			arch_write_once(&b->hint, i);
+			arch_write_once(h, i);
 		n = popcount64(bits);
 		count_got(pc, b, n);
 		c->bank = b;
@@ -698,10 +708,10 @@ static paddr_t aligned_words_scan(struct bank *b, unsigned order, size_t from, s
  * count of pages put back is read before that scan, so a free it misses
  * counts as new next time.
  */
-static paddr_t aligned_words(struct bank *b, unsigned order)
+static paddr_t aligned_words(struct bank *b, unsigned order, uint64_t hint)
 {
 	size_t n = (size_t)1 << order, at;
-	uint64_t hint = arch_read_once(&b->hint), seen;
+	uint64_t seen;
 	uint64_t *ahint = n <= WORD_BITS ? &b->ahint[order - 1] : NULL;
 	size_t from = ahint ? MAX(hint, arch_read_once(ahint)) : hint;
 	paddr_t pa = aligned_words_scan(b, order, from, &at);
@@ -719,25 +729,23 @@ static paddr_t aligned_words(struct bank *b, unsigned order)
 	return pa;
 }
 
-/* One try at an aligned run in bank b (run_lock held). */
-static paddr_t aligned_in_bank(struct bank *b, unsigned order)
+/* One try at an aligned run in bank b from word `hint` (run_lock held). */
+static paddr_t aligned_in_bank(struct bank *b, unsigned order, uint64_t hint)
 {
 	size_t n = (size_t)1 << order;
 	paddr_t align = (paddr_t)n << PAGE_SHIFT, pa;
-	size_t hint = arch_read_once(&b->hint);
 
 	if (IS_ALIGNED(b->base, align)) /* bit i aligned as page i */
-		return aligned_words(b, order);
+		return aligned_words(b, order, hint);
 	pa = aligned_scan(b, n, align, hint);
 	if (!pa && hint > 0 && map_free(b) >= (int64_t)n)
 		pa = aligned_scan(b, n, align, 0);
 	return pa;
 }
 
-/* One try at a run of n pages in bank b (run_lock held). */
-static paddr_t run_in_bank(struct bank *b, size_t n)
+/* One try at a run of n pages in bank b from word `hint` (run_lock held). */
+static paddr_t run_in_bank(struct bank *b, size_t n, uint64_t hint)
 {
-	size_t hint = arch_read_once(&b->hint);
 	paddr_t pa;
 
 	pa = run_scan(b, n, hint);
@@ -767,8 +775,11 @@ static paddr_t search(size_t n, unsigned order)
 	paddr_t pa = 0;
 
 	run_lock_take();
-	for (size_t k = 0; k < nbanks && !pa; k++)
-		pa = order ? aligned_in_bank(&banks[k], order) : run_in_bank(&banks[k], n);
+	for (size_t k = 0; k < nbanks && !pa; k++) {
+		uint64_t h = arch_read_once(&hints[arch_cpu_id()].word[k]); /* this CPU's */
+
+		pa = order ? aligned_in_bank(&banks[k], order, h) : run_in_bank(&banks[k], n, h);
+	}
 	run_lock_drop();
 	return pa;
 }
@@ -1027,7 +1038,8 @@ int page_alloc_init(const struct mem_range *in, size_t n,
 
 		b->managed = b->nfree0;
 		b->idx = k;
-		b->hint = 0;
+		for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+			hints[cpu].word[k] = 0;
 		for (int o = 0; o < ALIGNED_ORDERS; o++) {
 			b->ahint[o] = 0;
 			b->aseen[o] = 0;
