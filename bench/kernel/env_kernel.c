@@ -116,6 +116,24 @@ uint64_t env_pages_allocated(void)
 	       mm_counter(mm, nr_folio_pages) + mm_counter(mm, nr_thp_pages);
 }
 
+uint64_t env_cpu_faults(unsigned cpu)
+{
+	const struct mm_pcpu *p = &current_mm->pcpu[cpu];
+
+	return p->pcpu_nr_fault_zero + p->pcpu_nr_fault_anon + p->pcpu_nr_fault_folio +
+	       p->pcpu_nr_fault_cow + p->pcpu_nr_fault_wp + p->pcpu_nr_fault_af +
+	       p->pcpu_nr_fault_spurious + p->pcpu_nr_fault_segv + p->pcpu_nr_fault_oom +
+	       p->pcpu_nr_fault_thp + p->pcpu_nr_fault_thp_zero + p->pcpu_nr_fault_lost;
+}
+
+uint64_t env_cpu_pages_allocated(unsigned cpu)
+{
+	const struct mm_pcpu *p = &current_mm->pcpu[cpu];
+
+	return p->pcpu_nr_fault_anon + p->pcpu_nr_fault_cow + p->pcpu_nr_folio_pages +
+	       p->pcpu_nr_thp_pages;
+}
+
 uint64_t env_table_pages(void)
 {
 	return mm_table_pages(current_mm);

@@ -29,4 +29,11 @@ void env_use_counter(enum env_counter_kind k);
 /* env_counter_kind: the counter env_counter() reads. */
 enum env_counter_kind env_counter_kind(void);
 
+/* env_cpu_faults: the faults CPU cpu has taken in current_mm (its share of env_faults()). */
+uint64_t env_cpu_faults(unsigned cpu);
+
+/* env_cpu_pages_allocated: the data pages CPU cpu's faults allocated (its share of
+ * env_pages_allocated()). */
+uint64_t env_cpu_pages_allocated(unsigned cpu);
+
 #endif

@@ -149,26 +149,6 @@ static void emit(const struct csv_line *l)
 	console_write("\n", 1);
 }
 
-/* cpu_faults: faults CPU cpu has taken in current_mm (env_faults' sum, one CPU's). */
-static uint64_t cpu_faults(unsigned cpu)
-{
-	const struct mm_pcpu *p = &current_mm->pcpu[cpu];
-
-	return p->pcpu_nr_fault_zero + p->pcpu_nr_fault_anon + p->pcpu_nr_fault_folio +
-	       p->pcpu_nr_fault_cow + p->pcpu_nr_fault_wp + p->pcpu_nr_fault_af +
-	       p->pcpu_nr_fault_spurious + p->pcpu_nr_fault_segv + p->pcpu_nr_fault_oom +
-	       p->pcpu_nr_fault_thp + p->pcpu_nr_fault_thp_zero + p->pcpu_nr_fault_lost;
-}
-
-/* cpu_allocated: data pages CPU cpu's faults allocated (env_pages_allocated's sum). */
-static uint64_t cpu_allocated(unsigned cpu)
-{
-	const struct mm_pcpu *p = &current_mm->pcpu[cpu];
-
-	return p->pcpu_nr_fault_anon + p->pcpu_nr_fault_cow + p->pcpu_nr_folio_pages +
-	       p->pcpu_nr_thp_pages;
-}
-
 /* unit_of: the unit (folio-sized chunk) index of core i's j-th touch. */
 static uint64_t unit_of(unsigned i, uint64_t j)
 {
@@ -248,7 +228,7 @@ static void measure(unsigned me)
 {
 	struct core_result *r = &sh.res[me];
 	enum bench_access acc = sh.c->access;
-	uint64_t n = 0, alloc0 = cpu_allocated(me);
+	uint64_t n = 0, alloc0 = env_cpu_pages_allocated(me);
 
 	if (acc == ACCESS_RW)
 		for (uint64_t j = sh.warm; j < sh.warm + sh.pages; j++)
@@ -256,23 +236,30 @@ static void measure(unsigned me)
 	settle(me);
 	for (uint64_t j = sh.warm; j < sh.warm + sh.pages; j++) {
 		volatile uint64_t *p = addr(me, j);
-		uint64_t f0 = cpu_faults(me), t0, t1, f1, lat;
+		uint64_t f, lat = smp_window(me, p, acc, sh.overhead, &f);
 
-		(void)bench_timed(p, acc, &t0, &t1);
-		f1 = cpu_faults(me);
-		lat = t1 - t0 > sh.overhead ? t1 - t0 - sh.overhead : 0;
 		r->samples++;
-		if (f1 == f0)
+		if (!f)
 			continue;
-		r->faults += f1 - f0;
+		r->faults += f;
 		if (r->nraw < SMP_RAW_MAX) {
 			r->raw_unit[r->nraw] = (uint32_t)unit_of(me, j);
 			r->raw_lat[r->nraw++] = lat;
 		}
 		lat_buf[me][n++] = lat;
 	}
-	r->allocated = cpu_allocated(me) - alloc0;
+	r->allocated = env_cpu_pages_allocated(me) - alloc0;
 	stats_compute(lat_buf[me], n, &r->lat);
+}
+
+uint64_t smp_window(unsigned me, volatile uint64_t *p, enum bench_access acc,
+		    uint64_t overhead, uint64_t *faults)
+{
+	uint64_t f0 = env_cpu_faults(me), t0, t1;
+
+	(void)bench_timed(p, acc, &t0, &t1);
+	*faults = env_cpu_faults(me) - f0;
+	return t1 - t0 > overhead ? t1 - t0 - overhead : 0;
 }
 
 /* pass_turn: hand the turn to the next core, or end the measurement. */
@@ -363,19 +350,26 @@ static void worker(void *arg)
 		gic_ack();
 }
 
+int smp_vfail(char *first, size_t len, int err, const char *fmt, va_list ap)
+{
+	char buf[160];
+
+	kvsnprintf(buf, sizeof(buf), fmt, ap);
+	info("bench: %s", buf);
+	if (!first[0])
+		ksnprintf(first, len, "%s", buf);
+	return err;
+}
+
 /* fail: print a failure line, keep the run's first for the done line; err. */
 static int fail(int err, const char *fmt, ...) PRINTF_LIKE(2, 3);
 static int fail(int err, const char *fmt, ...)
 {
-	char buf[sizeof(reason)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	kvsnprintf(buf, sizeof(buf), fmt, ap);
+	err = smp_vfail(reason, sizeof(reason), err, fmt, ap);
 	va_end(ap);
-	info("bench: %s", buf);
-	if (!reason[0])
-		memcpy(reason, buf, strlen(buf) + 1);
 	return err;
 }
 

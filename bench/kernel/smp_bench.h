@@ -6,6 +6,8 @@
 #ifndef BENCH_KERNEL_SMP_BENCH_H
 #define BENCH_KERNEL_SMP_BENCH_H
 
+#include <stdarg.h>
+
 #include "bench/args.h"
 #include "bench/csv.h"
 
@@ -26,5 +28,19 @@
  */
 int smp_bench_run(const struct cmdline *cl, struct bench_meta *meta, uint64_t overhead,
 		  const char **why);
+
+/*
+ * smp_window: CPU me's one timed access to p as acc does (bench_timed), the
+ * counter-read overhead subtracted (0 at least); the faults me took in it
+ * in *faults.
+ */
+uint64_t smp_window(unsigned me, volatile uint64_t *p, enum bench_access acc,
+		    uint64_t overhead, uint64_t *faults);
+
+/*
+ * smp_vfail: print "bench: <message>" and keep it in first (len bytes) if
+ * first is still empty (the run's first failure, for its done line); err.
+ */
+int smp_vfail(char *first, size_t len, int err, const char *fmt, va_list ap);
 
 #endif

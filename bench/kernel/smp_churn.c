@@ -141,36 +141,12 @@ static void emit(void)
 static int fail(int err, const char *fmt, ...) PRINTF_LIKE(2, 3);
 static int fail(int err, const char *fmt, ...)
 {
-	char buf[sizeof(reason)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	kvsnprintf(buf, sizeof(buf), fmt, ap);
+	err = smp_vfail(reason, sizeof(reason), err, fmt, ap);
 	va_end(ap);
-	info("bench: %s", buf);
-	if (!reason[0])
-		memcpy(reason, buf, strlen(buf) + 1);
 	return err;
-}
-
-/* cpu_faults: faults CPU cpu has taken in current_mm (env_faults' sum, one CPU's). */
-static uint64_t cpu_faults(unsigned cpu)
-{
-	const struct mm_pcpu *p = &current_mm->pcpu[cpu];
-
-	return p->pcpu_nr_fault_zero + p->pcpu_nr_fault_anon + p->pcpu_nr_fault_folio +
-	       p->pcpu_nr_fault_cow + p->pcpu_nr_fault_wp + p->pcpu_nr_fault_af +
-	       p->pcpu_nr_fault_spurious + p->pcpu_nr_fault_segv + p->pcpu_nr_fault_oom +
-	       p->pcpu_nr_fault_thp + p->pcpu_nr_fault_thp_zero + p->pcpu_nr_fault_lost;
-}
-
-/* cpu_allocated: data pages CPU cpu's faults allocated. */
-static uint64_t cpu_allocated(unsigned cpu)
-{
-	const struct mm_pcpu *p = &current_mm->pcpu[cpu];
-
-	return p->pcpu_nr_fault_anon + p->pcpu_nr_fault_cow + p->pcpu_nr_folio_pages +
-	       p->pcpu_nr_thp_pages;
 }
 
 /* addr: the address of faulting core i's j-th touch (its own VMA). */
@@ -239,21 +215,18 @@ static void tell(uint64_t cmd, uint64_t churning)
 static void measure(unsigned me)
 {
 	struct fault_result *r = &sh.res[me];
-	uint64_t n = 0, alloc0 = cpu_allocated(me);
+	uint64_t n = 0, alloc0 = env_cpu_pages_allocated(me);
 
 	settle(me);
 	tell(GO, 1);
 	for (uint64_t j = sh.warm; j < sh.warm + sh.pages; j++) {
 		volatile uint64_t *p = addr(me, j);
-		uint64_t f0 = cpu_faults(me), t0, t1, f1, lat;
+		uint64_t f, lat = smp_window(me, p, ACCESS_WRITE, sh.overhead, &f);
 
-		(void)bench_timed(p, ACCESS_WRITE, &t0, &t1);
-		f1 = cpu_faults(me);
-		lat = t1 - t0 > sh.overhead ? t1 - t0 - sh.overhead : 0;
 		r->samples++;
-		if (f1 == f0)
+		if (!f)
 			continue;
-		r->faults += f1 - f0;
+		r->faults += f;
 		if (r->nraw < CHURN_RAW_MAX) {
 			r->raw_unit[r->nraw] = (uint32_t)j;
 			r->raw_lat[r->nraw++] = lat;
@@ -261,7 +234,7 @@ static void measure(unsigned me)
 		lat_buf[me][n++] = lat;
 	}
 	tell(STOP, 0);
-	r->allocated = cpu_allocated(me) - alloc0;
+	r->allocated = env_cpu_pages_allocated(me) - alloc0;
 	stats_compute(lat_buf[me], n, &r->lat);
 }
 

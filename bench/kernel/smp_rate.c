@@ -36,6 +36,8 @@
 #include "arch/aarch64/pmu.h"
 #include "arch/aarch64/smp.h"
 #include "bench/env.h"
+#include "bench/kernel/env_kernel.h"
+#include "bench/kernel/smp_bench.h"
 #include "bench/kernel/smp_park.h"
 #include "bench/kernel/smp_rate.h"
 #include "lib/console.h"
@@ -100,27 +102,12 @@ static char reason[120];
 static int fail(int err, const char *fmt, ...) PRINTF_LIKE(2, 3);
 static int fail(int err, const char *fmt, ...)
 {
-	char buf[sizeof(reason)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	kvsnprintf(buf, sizeof(buf), fmt, ap);
+	err = smp_vfail(reason, sizeof(reason), err, fmt, ap);
 	va_end(ap);
-	info("bench: %s", buf);
-	if (!reason[0])
-		memcpy(reason, buf, strlen(buf) + 1);
 	return err;
-}
-
-/* cpu_faults: faults CPU cpu has taken in current_mm (its share of env_faults). */
-static uint64_t cpu_faults(unsigned cpu)
-{
-	const struct mm_pcpu *p = &current_mm->pcpu[cpu];
-
-	return p->pcpu_nr_fault_zero + p->pcpu_nr_fault_anon + p->pcpu_nr_fault_folio +
-	       p->pcpu_nr_fault_cow + p->pcpu_nr_fault_wp + p->pcpu_nr_fault_af +
-	       p->pcpu_nr_fault_spurious + p->pcpu_nr_fault_segv + p->pcpu_nr_fault_oom +
-	       p->pcpu_nr_fault_thp + p->pcpu_nr_fault_thp_zero + p->pcpu_nr_fault_lost;
 }
 
 /* cycles: PMCCNTR_EL0 if it counts, else 0. */
@@ -133,7 +120,7 @@ static uint64_t cycles(void)
 static void fault_loop(unsigned me)
 {
 	const struct mm_pcpu *pc = &current_mm->pcpu[me];
-	uint64_t f0 = cpu_faults(me), lost = pc->pcpu_nr_fault_lost;
+	uint64_t f0 = env_cpu_faults(me), lost = pc->pcpu_nr_fault_lost;
 	uint64_t retry = pc->pcpu_nr_fault_retry, tlost = pc->pcpu_nr_table_lost;
 	uint8_t *p;
 	uint64_t stride = PAGE_SIZE, t0, c0, t1, c1;
@@ -160,7 +147,7 @@ static void fault_loop(unsigned me)
 	rs.cpu[me].t1 = t1;
 	rs.cpu[me].c0 = c0;
 	rs.cpu[me].c1 = c1;
-	rs.cpu[me].faults = cpu_faults(me) - f0;
+	rs.cpu[me].faults = env_cpu_faults(me) - f0;
 	rs.cpu[me].lost = pc->pcpu_nr_fault_lost - lost;
 	rs.cpu[me].retry = pc->pcpu_nr_fault_retry - retry;
 	rs.cpu[me].table_lost = pc->pcpu_nr_table_lost - tlost;
