@@ -43,11 +43,11 @@
  */
 #include <stdarg.h>
 
-#include "arch/aarch64/gic.h"
 #include "arch/aarch64/smp.h"
 #include "bench/kernel/env_kernel.h"
 #include "bench/kernel/smp_bench.h"
 #include "bench/kernel/smp_shootdown.h"
+#include "bench/kernel/smp_park.h"
 #include "bench/kernel/smp_rate.h"
 #include "bench/kernel/smp_churn.h"
 #include "bench/kernel/smp_stats.h"
@@ -100,7 +100,6 @@ static const unsigned cpu_counts[] = { 1, 2, 4 };
 /* Raw rows per core and case: its first faulted windows. */
 #define SMP_RAW_MAX 64
 
-enum { RUNNING = 1, PARKED = 2 };
 #define TURN_DONE (NR_CPUS + 1)
 
 /* One core's result of one case at one CPU count. */
@@ -124,9 +123,6 @@ static struct {
 	uint8_t *base[NR_CPUS];  /* disjoint: each core's; else base[0] */
 	uint64_t overhead;
 	uint64_t turn;           /* the core measuring, or TURN_DONE */
-	struct {
-		uint64_t state;  /* RUNNING or PARKED */
-	} __attribute__((aligned(64))) cpu[NR_CPUS];
 	struct core_result res[NR_CPUS];
 } sh;
 
@@ -181,16 +177,7 @@ static void touch(volatile uint64_t *p, enum bench_access acc)
 		*p = 1;
 }
 
-/* wake: end cpu's wait (an SGI with a GIC; SEV otherwise). */
-static void wake(unsigned cpu)
-{
-	if (sh.wfi)
-		gic_send_sgi(cpu);
-	else
-		arch_send_event();
-}
-
-/* wait_turn: park (PARKED, then WFI or WFE) until the turn is me or done. */
+/* wait_turn: park (smp_park_halt) until the turn is me or done. */
 static void wait_turn(unsigned me)
 {
 	for (;;) {
@@ -198,29 +185,8 @@ static void wait_turn(unsigned me)
 
 		if (t == me || t == TURN_DONE)
 			return;
-		arch_store_release(&sh.cpu[me].state, PARKED);
-		if (sh.wfi) {
-			__asm__ volatile("dsb sy\n\twfi" ::: "memory");
-			gic_ack();
-		} else {
-			arch_wait_event();
-		}
-		arch_store_release(&sh.cpu[me].state, RUNNING);
+		smp_park_halt();
 	}
-}
-
-/*
- * settle: wait until every other CPU of the run has announced PARKED, then
- * YIELD once: under QEMU -icount it ends this vCPU's slice, so each peer
- * runs its few instructions from the announcement to its WFI and halts
- * before the first window (on hardware YIELD is a hint that does nothing).
- */
-static void settle(unsigned me)
-{
-	for (unsigned p = 0; p < sh.online; p++)
-		while (p != me && arch_load_acquire(&sh.cpu[p].state) != PARKED)
-			arch_wait_event();
-	__asm__ volatile("yield" ::: "memory");
 }
 
 /* measure: core me's windows, into sh.res[me] and lat_buf[me]. */
@@ -233,7 +199,7 @@ static void measure(unsigned me)
 	if (acc == ACCESS_RW)
 		for (uint64_t j = sh.warm; j < sh.warm + sh.pages; j++)
 			(void)*addr(me, j);
-	settle(me);
+	smp_park_settle(sh.online, 0);
 	for (uint64_t j = sh.warm; j < sh.warm + sh.pages; j++) {
 		volatile uint64_t *p = addr(me, j);
 		uint64_t f, lat = smp_window(me, p, acc, sh.overhead, &f);
@@ -267,51 +233,13 @@ static void pass_turn(unsigned me)
 {
 	if (me + 1 < sh.k) {
 		arch_store_release(&sh.turn, me + 1);
-		wake(me + 1);
+		smp_park_wake(me + 1);
 		return;
 	}
 	arch_store_release(&sh.turn, TURN_DONE);
 	for (unsigned p = 0; p < sh.online; p++)
 		if (p != me)
-			wake(p);
-}
-
-/* CPUs whose self-sent SGI did not come back (gic_probe), as bits. */
-static uint64_t gic_failed;
-
-/* gic_probe: on every online CPU: its GIC interface on, an SGI to itself. */
-static void gic_probe(void *arg)
-{
-	(void)arg;
-	gic_cpu_init();
-	gic_ack();
-	if (!gic_self_test())
-		arch_atomic_or(&gic_failed, BIT(arch_cpu_id()));
-}
-
-/*
- * peers_wait: whether the peers can park in WFI: a GIC in the tree, mapped,
- * and an SGI reaching every online CPU (each sends one to itself); else
- * *why says what is missing and they wait in WFE.
- */
-static bool peers_wait_wfi(const char **why)
-{
-	static char buf[80];
-
-	if (gic_init(boot_info(), why))
-		return false;
-	gic_failed = 0;
-	if (smp_run(sh.online, gic_probe, NULL)) {
-		*why = "smp_run refused the GIC probe";
-		return false;
-	}
-	if (gic_failed) {
-		ksnprintf(buf, sizeof(buf), "the GIC did not deliver an SGI to CPUs 0x%llx",
-			  (unsigned long long)gic_failed);
-		*why = buf;
-		return false;
-	}
-	return true;
+			smp_park_wake(p);
 }
 
 /* worker: one CPU's part of a case (smp_run's fn on every online CPU). */
@@ -323,11 +251,7 @@ static void worker(void *arg)
 	uint64_t tlost = pc->pcpu_nr_table_lost;
 
 	(void)arg;
-	if (sh.wfi) {
-		gic_cpu_init();
-		gic_ack(); /* nothing stale wakes the first WFI */
-	}
-	arch_store_release(&sh.cpu[me].state, RUNNING);
+	smp_park_cpu();
 	smp_barrier();
 	if (me < sh.k)
 		for (uint64_t j = 0; j < sh.warm; j++)
@@ -346,8 +270,7 @@ static void worker(void *arg)
 		sh.res[me].table_lost = pc->pcpu_nr_table_lost - tlost;
 	}
 	smp_barrier();
-	if (sh.wfi)
-		gic_ack();
+	smp_park_done();
 }
 
 int smp_vfail(char *first, size_t len, int err, const char *fmt, va_list ap)
@@ -667,7 +590,7 @@ int smp_bench_run(const struct cmdline *cl, struct bench_meta *meta, uint64_t ov
 		*why = reason;
 		return -EINVAL;
 	}
-	sh.wfi = sh.online > 1 && peers_wait_wfi(&gic_why);
+	sh.wfi = sh.online > 1 && smp_park_init(sh.online, &gic_why);
 	meta->stages = false; /* windows only: the fault path's stamps stay off */
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
 		for (size_t j = 0; j < ARRAY_SIZE(cpu_counts); j++)
@@ -717,7 +640,7 @@ int smp_bench_run(const struct cmdline *cl, struct bench_meta *meta, uint64_t ov
 			raw_rows(meta, first);
 		}
 	}
-	if (smp_churn_bench(cl->pattern, meta, &(struct smp_churn_run){ sh.online, sh.wfi,
+	if (smp_churn_bench(cl->pattern, meta, &(struct smp_churn_run){ sh.online,
 			    sh.pages, sh.warm, overhead }, &done, total, &churn_why)) {
 		ok = false; /* smp_churn.c printed why; the done line's reason is the first */
 		if (!reason[0])
@@ -725,10 +648,9 @@ int smp_bench_run(const struct cmdline *cl, struct bench_meta *meta, uint64_t ov
 	}
 	kprintf("faultline-csv end %s.raw\n", SMP_SUITE);
 	if (wanted(cl, NULL) &&
-	    smp_shootdown_run(sh.online, sh.wfi, overhead, shoot_progress, shoot_failed))
+	    smp_shootdown_run(sh.online, overhead, shoot_progress, shoot_failed))
 		ok = false;
-	if (sh.wfi)
-		gic_exit(); /* every CPU is back in smp_run's idle loop */
+	smp_park_exit(); /* every CPU is back in smp_run's idle loop */
 	mm_set_folios(current_mm, cl->folio_orders);
 	mm_set_thp(current_mm, cl->thp);
 	summary(meta);

@@ -45,12 +45,12 @@
  */
 #include <stdarg.h>
 
-#include "arch/aarch64/gic.h"
 #include "arch/aarch64/smp.h"
 #include "bench/env.h"
 #include "bench/kernel/env_kernel.h"
 #include "bench/kernel/smp_bench.h"
 #include "bench/kernel/smp_churn.h"
+#include "bench/kernel/smp_park.h"
 #include "bench/kernel/smp_stats.h"
 #include "bench/stats.h"
 #include "lib/console.h"
@@ -67,7 +67,6 @@
 #define CHURN_SAMPLES 4096 /* calls of each kind the statistics are over */
 #define CHURN_RAW_MAX 64   /* raw rows per faulting core: its first faulted windows */
 
-enum { RUNNING = 1, PARKED = 2 };
 enum { IDLE, GO, STOP, QUIT };   /* what the churner is told (sh.cmd) */
 enum { CALL_MMAP, CALL_MUNMAP }; /* the churner's calls */
 #define TURN_DONE (NR_CPUS + 1)
@@ -94,15 +93,11 @@ struct churn_result {
 /* What every CPU of one smp_run reads and writes. */
 static struct {
 	unsigned k, online, churner;
-	bool wfi;
 	uint64_t warm, pages, overhead;
 	uint8_t *base[NR_CPUS];
 	uint64_t turn;           /* the faulting core measuring, or TURN_DONE */
 	uint64_t cmd __attribute__((aligned(64)));      /* IDLE, GO, STOP, QUIT */
 	uint64_t churning __attribute__((aligned(64))); /* the churner: 1 while it churns */
-	struct {
-		uint64_t state;  /* RUNNING or PARKED */
-	} __attribute__((aligned(64))) cpu[NR_CPUS];
 	struct fault_result res[NR_CPUS];
 	struct churn_result ch;
 	int err;                 /* the churner's first failed call */
@@ -155,28 +150,6 @@ static volatile uint64_t *addr(unsigned i, uint64_t j)
 	return (volatile uint64_t *)(sh.base[i] + j * PAGE_SIZE);
 }
 
-/* wake: end cpu's wait (an SGI with a GIC; SEV otherwise). */
-static void wake(unsigned cpu)
-{
-	if (sh.wfi)
-		gic_send_sgi(cpu);
-	else
-		arch_send_event();
-}
-
-/* park: announce PARKED, wait (WFI or WFE), RUNNING again. */
-static void park(unsigned me)
-{
-	arch_store_release(&sh.cpu[me].state, PARKED);
-	if (sh.wfi) {
-		__asm__ volatile("dsb sy\n\twfi" ::: "memory");
-		gic_ack();
-	} else {
-		arch_wait_event();
-	}
-	arch_store_release(&sh.cpu[me].state, RUNNING);
-}
-
 /* wait_turn: park until the turn is me or done. */
 static void wait_turn(unsigned me)
 {
@@ -185,19 +158,8 @@ static void wait_turn(unsigned me)
 
 		if (t == me || t == TURN_DONE)
 			return;
-		park(me);
+		smp_park_halt();
 	}
-}
-
-/* settle: every CPU but me and the churner has announced PARKED; then
- * YIELD once, so that under -icount they reach their WFI (smp_bench.c). */
-static void settle(unsigned me)
-{
-	for (unsigned p = 0; p < sh.online; p++)
-		while (p != me && p != sh.churner &&
-		       arch_load_acquire(&sh.cpu[p].state) != PARKED)
-			arch_wait_event();
-	__asm__ volatile("yield" ::: "memory");
 }
 
 /* tell: give the churner cmd (waking it for GO: it is parked), and wait
@@ -206,7 +168,7 @@ static void tell(uint64_t cmd, uint64_t churning)
 {
 	arch_store_release(&sh.cmd, cmd);
 	if (cmd == GO)
-		wake(sh.churner);
+		smp_park_wake(sh.churner);
 	while (arch_load_acquire(&sh.churning) != churning)
 		arch_wait_event();
 }
@@ -217,7 +179,7 @@ static void measure(unsigned me)
 	struct fault_result *r = &sh.res[me];
 	uint64_t n = 0, alloc0 = env_cpu_pages_allocated(me);
 
-	settle(me);
+	smp_park_settle(sh.online, BIT(sh.churner)); /* the churner runs */
 	tell(GO, 1);
 	for (uint64_t j = sh.warm; j < sh.warm + sh.pages; j++) {
 		volatile uint64_t *p = addr(me, j);
@@ -243,14 +205,14 @@ static void pass_turn(unsigned me)
 {
 	if (me + 1 < sh.churner) {
 		arch_store_release(&sh.turn, me + 1);
-		wake(me + 1);
+		smp_park_wake(me + 1);
 		return;
 	}
 	arch_store_release(&sh.turn, TURN_DONE);
 	arch_store_release(&sh.cmd, QUIT);
 	for (unsigned p = 0; p < sh.online; p++)
 		if (p != me)
-			wake(p);
+			smp_park_wake(p);
 }
 
 /* keep_call: count one churner call of `kind` timed t0..t1; its latency
@@ -276,7 +238,7 @@ static void churn(unsigned me)
 		if (cmd == QUIT)
 			return;
 		if (cmd != GO) {
-			park(me);
+			smp_park_halt();
 			continue;
 		}
 		arch_store_release(&sh.churning, 1);
@@ -317,11 +279,7 @@ static void worker(void *arg)
 	uint64_t tlost = pc->pcpu_nr_table_lost;
 
 	(void)arg;
-	if (sh.wfi) {
-		gic_cpu_init();
-		gic_ack();
-	}
-	arch_store_release(&sh.cpu[me].state, RUNNING);
+	smp_park_cpu();
 	smp_barrier();
 	if (me < sh.churner)
 		for (uint64_t j = 0; j < sh.warm; j++)
@@ -353,8 +311,7 @@ static void worker(void *arg)
 		}
 	}
 	smp_barrier();
-	if (sh.wfi)
-		gic_ack();
+	smp_park_done();
 }
 
 /* raw_rows: the faulting cores' first faulted windows, smp.raw's columns. */
@@ -461,7 +418,6 @@ int smp_churn_bench(const char *pattern, const struct bench_meta *m,
 	if (!smp_churn_cases(pattern, run->online))
 		return 0;
 	sh.online = run->online;
-	sh.wfi = run->wfi;
 	sh.pages = run->pages;
 	sh.warm = run->warm;
 	sh.overhead = run->overhead;

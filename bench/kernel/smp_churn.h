@@ -13,7 +13,6 @@
 /* What the churn case takes from suite=smp's run (smp_bench.c). */
 struct smp_churn_run {
 	unsigned online;    /* CPUs online, all in each smp_run */
-	bool wfi;           /* the parked CPUs wait in WFI (a GIC), else WFE */
 	uint64_t pages;     /* measured touches per faulting core */
 	uint64_t warm;      /* warm-up touches per faulting core */
 	uint64_t overhead;  /* the counter-read overhead */

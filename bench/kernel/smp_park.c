@@ -11,6 +11,12 @@
 #include <arch/atomic.h>
 
 static bool wfi;
+
+enum { RUNNING = 1, PARKED = 2 };
+/* Each CPU's state, RUNNING or PARKED, in a line of its own. */
+static struct {
+	uint64_t state;
+} __attribute__((aligned(64))) cpus[NR_CPUS];
 /* CPUs whose self-sent SGI did not come back (probe), as bits. */
 static uint64_t failed;
 
@@ -59,22 +65,50 @@ bool smp_park_wfi(void)
 
 void smp_park_cpu(void)
 {
+	arch_store_release(&cpus[arch_cpu_id()].state, RUNNING);
 	if (!wfi)
 		return;
 	gic_cpu_init();
-	gic_ack();
+	gic_ack(); /* nothing stale wakes the first WFI */
+}
+
+/*
+ * A WFI completes on a pending interrupt with PSTATE.I masked: no handler,
+ * the woken CPU acknowledges the SGI itself (GICC_IAR, GICC_EOIR).
+ */
+void smp_park_halt(void)
+{
+	unsigned me = arch_cpu_id();
+
+	arch_store_release(&cpus[me].state, PARKED);
+	if (wfi) {
+		__asm__ volatile("dsb sy\n\twfi" ::: "memory");
+		gic_ack();
+	} else {
+		arch_wait_event();
+	}
+	arch_store_release(&cpus[me].state, RUNNING);
 }
 
 void smp_park_wait(const uint64_t *flag)
 {
-	while (!arch_load_acquire(flag)) {
-		if (wfi) {
-			__asm__ volatile("dsb sy\n\twfi" ::: "memory");
-			gic_ack();
-		} else {
+	while (!arch_load_acquire(flag))
+		smp_park_halt();
+}
+
+void smp_park_settle(unsigned online, uint64_t skip)
+{
+	skip |= BIT(arch_cpu_id());
+	for (unsigned p = 0; p < online; p++)
+		while (!(skip & BIT(p)) && arch_load_acquire(&cpus[p].state) != PARKED)
 			arch_wait_event();
-		}
-	}
+	__asm__ volatile("yield" ::: "memory");
+}
+
+void smp_park_done(void)
+{
+	if (wfi)
+		gic_ack();
 }
 
 void smp_park_wake(unsigned cpu)

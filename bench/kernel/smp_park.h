@@ -8,9 +8,16 @@
  *
  *   smp_park_init(online, &why)   CPU 0, before the runs: whether WFI works
  *   smp_park_cpu()                each CPU inside smp_run, before it parks
+ *   smp_park_halt()               park once: PARKED, halted, RUNNING again
  *   smp_park_wait(flag)           park until *flag is non-zero
+ *   smp_park_settle(online, skip) the measuring CPU: wait until the others
+ *                                 have parked, then end its icount slice
  *   smp_park_wake(cpu)            after setting the flag: wake cpu
+ *   smp_park_done()               each CPU at the end of its smp_run part
  *   smp_park_exit()               CPU 0, after the last run
+ *
+ * Users: suite=smp's windows, churn and shootdown cases (smp_bench.c,
+ * smp_churn.c, smp_shootdown.c) and its rate mode (smp_rate.c).
  */
 #ifndef BENCH_KERNEL_SMP_PARK_H
 #define BENCH_KERNEL_SMP_PARK_H
@@ -25,11 +32,27 @@
  */
 bool smp_park_init(unsigned online, const char **why);
 
-/* smp_park_cpu: on the calling CPU: its GIC interface on, nothing stale pending. */
+/* smp_park_cpu: on the calling CPU: RUNNING, its GIC interface on, nothing stale pending. */
 void smp_park_cpu(void);
 
-/* smp_park_wait: halt (WFI, or WFE) until *flag is non-zero (load-acquire). */
+/* smp_park_halt: announce PARKED, halt once (WFI woken by an SGI, or WFE), RUNNING again. */
+void smp_park_halt(void);
+
+/* smp_park_wait: halt (smp_park_halt) until *flag is non-zero (load-acquire). */
 void smp_park_wait(const uint64_t *flag);
+
+/*
+ * smp_park_settle: wait until each of CPUs 0 .. online-1 but the caller
+ * and those in the `skip` bit mask has parked (announced PARKED), then
+ * YIELD once: under QEMU -icount that ends the caller's slice, so each of
+ * them runs its few instructions from the announcement to its WFI and
+ * halts before the caller's first window (on hardware YIELD is a hint
+ * that does nothing).
+ */
+void smp_park_settle(unsigned online, uint64_t skip);
+
+/* smp_park_done: the calling CPU's part of an smp_run ends: nothing stale pending. */
+void smp_park_done(void);
 
 /* smp_park_wake: wake CPU cpu from smp_park_wait (an SGI, or SEV). */
 void smp_park_wake(unsigned cpu);

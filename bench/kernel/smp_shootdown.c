@@ -10,7 +10,7 @@
  *      for the block case) and writes each, so it allocates every page;
  *   2. cores 1 .. k-1 write every page (no fault: each now holds the
  *      translations in its TLB, as the Linux program's holders do);
- *   3. every CPU but 0 parks in WFI (peers=wfi: under QEMU -icount the
+ *   3. every CPU but 0 parks (smp_park.h; peers=wfi: under QEMU -icount the
  *      window is then CPU 0's instructions only, even across the TLBI
  *      broadcast, which ends CPU 0's slice); CPU 0 times the call, then
  *      counts the TLB maintenance it issued (struct pgt_tlb_stats: range
@@ -19,8 +19,8 @@
  * On AArch64 the invalidation is broadcast in hardware (TLBI ...IS): no
  * IPI, no wait for the holders, so the cost should not grow with k.
  */
-#include "arch/aarch64/gic.h"
 #include "arch/aarch64/smp.h"
+#include "bench/kernel/smp_park.h"
 #include "bench/kernel/smp_shootdown.h"
 #include "bench/stats.h"
 #include "bench/env.h"
@@ -38,12 +38,10 @@
 static const uint64_t shoot_pages[] = { 1, 16, 64, PGT_PTES, 0 };
 static const unsigned shoot_cpus[] = { 1, 2, 4 };
 
-enum { RUNNING = 1, PARKED = 2 };
-
 /* What every CPU of one case's smp_run reads and writes. */
 static struct {
 	unsigned k, online;
-	bool wfi, protect;
+	bool protect;
 	uint64_t pages;          /* base pages the call covers */
 	bool block;
 	uint8_t *base;
@@ -53,9 +51,6 @@ static struct {
 	uint64_t lat[SHOOT_REPS];
 	size_t n;
 	struct pgt_tlb_stats tlb; /* CPU 0's, over the timed calls */
-	struct {
-		uint64_t state;
-	} __attribute__((aligned(64))) cpu[NR_CPUS];
 } sd;
 
 static struct shoot_row rows[2 * ARRAY_SIZE(shoot_pages) * ARRAY_SIZE(shoot_cpus)];
@@ -90,32 +85,6 @@ static void map(void)
 		((volatile uint8_t *)sd.base)[i * PAGE_SIZE] = 1;
 }
 
-/* park: CPU me waits in WFI (WFE without a GIC) until CPU 0 has finished repetition rep. */
-static void park(unsigned me, uint64_t rep)
-{
-	while (arch_load_acquire(&sd.go) <= rep) {
-		arch_store_release(&sd.cpu[me].state, PARKED);
-		if (arch_load_acquire(&sd.go) > rep)
-			break;
-		if (sd.wfi) {
-			__asm__ volatile("dsb sy\n\twfi" ::: "memory");
-			gic_ack();
-		} else {
-			arch_wait_event();
-		}
-	}
-	arch_store_release(&sd.cpu[me].state, RUNNING);
-}
-
-/* settle: CPU 0 waits until every peer has parked, then yields its slice (see smp_bench.c). */
-static void settle(void)
-{
-	for (unsigned p = 1; p < sd.online; p++)
-		while (arch_load_acquire(&sd.cpu[p].state) != PARKED)
-			arch_wait_event();
-	__asm__ volatile("yield" ::: "memory");
-}
-
 /* shoot: CPU 0's timed call of repetition rep, its TLB counts, and the clean-up. */
 static void shoot(uint64_t rep)
 {
@@ -124,7 +93,7 @@ static void shoot(uint64_t rep)
 	uint64_t bytes = sd.pages * PAGE_SIZE, t0, t1;
 	int err;
 
-	settle();
+	smp_park_settle(sd.online, 0);
 	t0 = env_counter();
 	err = sd.protect ? do_mprotect(current_mm, (vaddr_t)sd.base, bytes, PROT_READ)
 			 : do_munmap(current_mm, (vaddr_t)sd.base, bytes);
@@ -148,11 +117,7 @@ static void worker(void *arg)
 	unsigned me = arch_cpu_id();
 
 	(void)arg;
-	if (sd.wfi) {
-		gic_cpu_init();
-		gic_ack();
-	}
-	arch_store_release(&sd.cpu[me].state, RUNNING);
+	smp_park_cpu();
 	for (uint64_t rep = 0; rep <= SHOOT_REPS; rep++) {
 		if (me == 0)
 			map();
@@ -162,22 +127,18 @@ static void worker(void *arg)
 				((volatile uint8_t *)sd.base)[i * PAGE_SIZE] = (uint8_t)me;
 		smp_barrier();
 		if (me != 0) {
-			park(me, rep);
+			while (arch_load_acquire(&sd.go) <= rep)
+				smp_park_halt();
 			continue;
 		}
 		if (sd.base)
 			shoot(rep);
 		arch_store_release(&sd.go, rep + 1);
-		for (unsigned p = 1; p < sd.online; p++) {
-			if (sd.wfi)
-				gic_send_sgi(p);
-			else
-				arch_send_event();
-		}
+		for (unsigned p = 1; p < sd.online; p++)
+			smp_park_wake(p);
 	}
 	smp_barrier();
-	if (sd.wfi)
-		gic_ack();
+	smp_park_done();
 }
 
 /* run_case: one size x op at k cores; its row kept, or -errno. */
@@ -214,7 +175,7 @@ static int run_case(uint64_t pages, bool protect, unsigned k)
 	return 0;
 }
 
-int smp_shootdown_run(unsigned online, bool wfi, uint64_t overhead,
+int smp_shootdown_run(unsigned online, uint64_t overhead,
 		      void (*progress)(const char *what, unsigned cpus),
 		      void (*failed)(int err, const char *what, unsigned cpus))
 {
@@ -222,7 +183,6 @@ int smp_shootdown_run(unsigned online, bool wfi, uint64_t overhead,
 
 	nrows = 0;
 	sd.online = online;
-	sd.wfi = wfi;
 	sd.overhead = overhead;
 	for (int protect = 0; protect < 2; protect++) {
 		for (size_t s = 0; s < ARRAY_SIZE(shoot_pages); s++) {

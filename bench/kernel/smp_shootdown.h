@@ -24,12 +24,12 @@ struct shoot_row {
 };
 
 /*
- * smp_shootdown_run: every case on `online` CPUs (CPU 0 of an smp_run
- * caller's context; peers park in WFI when `wfi`, else WFE), calling
+ * smp_shootdown_run: every case on `online` CPUs (on CPU 0, outside
+ * smp_run, after smp_park_init: the peers park as it found), calling
  * progress before each and failed for each that fails; 0 or the last
  * error. The rows are then smp_shootdown_rows().
  */
-int smp_shootdown_run(unsigned online, bool wfi, uint64_t overhead,
+int smp_shootdown_run(unsigned online, uint64_t overhead,
 		      void (*progress)(const char *what, unsigned cpus),
 		      void (*failed)(int err, const char *what, unsigned cpus));
 
