@@ -95,9 +95,11 @@ static int set_key(void *ctx, unsigned k, const char *v, size_t n, const char **
 			cl->run = RUN_NONE;
 		else if (cmdline_equals(v, n, "anatomy"))
 			cl->run = RUN_ANATOMY;
+		else if (cmdline_equals(v, n, "crash"))
+			cl->run = RUN_CRASH;
 		else
 			return reject(why, "bad command line: run='%s' (expected bench, "
-				    "tests, anatomy or none)", cmdline_esc(v, n));
+				    "tests, anatomy, crash or none)", cmdline_esc(v, n));
 		return 0;
 	case CMDLINE_SUITE:
 		return cmdline_set_name(cl->suite, sizeof(cl->suite), key, v, n, why);
@@ -208,6 +210,8 @@ const char *cmdline_run_name(enum run_mode run)
 		return "none";
 	case RUN_ANATOMY:
 		return "anatomy";
+	case RUN_CRASH:
+		return "crash";
 	default:
 		return "bench";
 	}

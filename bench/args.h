@@ -63,6 +63,7 @@ enum run_mode {
 	RUN_TESTS, /* run the in-guest test suite */
 	RUN_NONE,  /* boot, report, stop */
 	RUN_ANATOMY, /* one fault of each kind, for tracing (bench/anatomy.h) */
+	RUN_CRASH, /* an undefined instruction on the last CPU online: the crash path's test */
 };
 
 /* Bits of cmdline.given: which keys appeared on the line. */
@@ -127,7 +128,7 @@ int cmdline_parse(const char *line, struct cmdline *cl, const char **why);
  */
 int cmdline_format(const struct cmdline *cl, char *buf, size_t size);
 
-/* cmdline_run_name: "bench", "tests", "anatomy" or "none". */
+/* cmdline_run_name: "bench", "tests", "anatomy", "crash" or "none". */
 const char *cmdline_run_name(enum run_mode run);
 
 #endif

@@ -238,6 +238,15 @@ static void start_cpus(const struct cmdline *cl)
 		     smp_method_name(), bi.ncpus);
 }
 
+/* crash_last: on the last CPU online, an instruction that is undefined (UDF). */
+static void crash_last(void *arg)
+{
+	(void)arg;
+	if (arch_cpu_id() == smp_cpus_online() - 1)
+		__asm__ volatile("udf #0" ::: "memory");
+	smp_barrier(); /* the others wait here until the crash stops them */
+}
+
 static NORETURN void run(const struct cmdline *cl)
 {
 	const char *why;
@@ -258,6 +267,9 @@ static NORETURN void run(const struct cmdline *cl)
 		if (err)
 			stop_fail("anatomy: %s", errno_name(err));
 		stop_ok();
+	case RUN_CRASH: /* the crash report and stop, on any CPU (tests/expect) */
+		err = smp_run(smp_cpus_online(), crash_last, NULL);
+		stop_fail("run=crash: no exception (smp_run: %s)", errno_name(err));
 	case RUN_BENCH:
 		err = bench_main(cl, &why);
 		if (err)

@@ -54,6 +54,7 @@ static void test_good_lines(void **state)
 		{ "run=tests", RUN_TESTS, "default", "", 0, 0, 1, false, CMDLINE_RUN, 0 },
 		{ "run=bench", RUN_BENCH, "default", "", 0, 0, 1, false, CMDLINE_RUN, 0 },
 		{ "run=anatomy", RUN_ANATOMY, "default", "", 0, 0, 1, false, CMDLINE_RUN, 0 },
+		{ "run=crash", RUN_CRASH, "default", "", 0, 0, 1, false, CMDLINE_RUN, 0 },
 		{ "  run=bench\tsuite=quick  ", RUN_BENCH, "quick", "", 0, 0, 1, false,
 		  CMDLINE_RUN | CMDLINE_SUITE, 0 },
 		{ "pattern=stride-16 pages=4096 iters=0x10 seed=18446744073709551615 stages=on",
@@ -132,7 +133,7 @@ static void test_bad_lines(void **state)
 		{ "run", "bad command line: 'run' needs a value (run=...)" },
 		{ "run=", "bad command line: empty value for 'run'" },
 		{ "pages=", "bad command line: empty value for 'pages'" },
-		{ "run=fast", "bad command line: run='fast' (expected bench, tests, anatomy or none)" },
+		{ "run=fast", "bad command line: run='fast' (expected bench, tests, anatomy, crash or none)" },
 		{ "run=bench run=tests", "bad command line: key 'run' given twice" },
 		{ "seed=1 seed=1", "bad command line: key 'seed' given twice" },
 		{ "stages=yes", "bad command line: stages='yes' (expected on or off)" },
@@ -151,7 +152,7 @@ static void test_bad_lines(void **state)
 		{ "pattern=seq,rev", "bad command line: pattern='seq,rev' (names are [A-Za-z0-9_-]+)" },
 		{ "suite=ABCDEFGHIJKLMNOPQRSTUVWXYZ_-0123",
 		  "bad command line: suite='ABCDEFGHIJKLMNOPQRSTUVWXYZ_-0123' is longer than 31 characters" },
-		{ "run=tests=1", "bad command line: run='tests=1' (expected bench, tests, anatomy or none)" },
+		{ "run=tests=1", "bad command line: run='tests=1' (expected bench, tests, anatomy, crash or none)" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -247,7 +248,7 @@ static void test_escaped(void **state)
 		const char *line, *why;
 	} cases[] = {
 		{ "foo\x1b[2J=1", "bad command line: unknown key 'foo\\x1b[2J' (keys: " KEYS ")" },
-		{ "run=\x07" "bench", "bad command line: run='\\x07bench' (expected bench, tests, anatomy or none)" },
+		{ "run=\x07" "bench", "bad command line: run='\\x07bench' (expected bench, tests, anatomy, crash or none)" },
 		{ "suite=a\\b", "bad command line: suite='a\\\\b' (names are [A-Za-z0-9_-]+)" },
 		{ "pages=1\x7f", "bad command line: pages='1\\x7f' is not a number" },
 		{ "pattern=\xc3\xa9", "bad command line: pattern='\\xc3\\xa9' (names are [A-Za-z0-9_-]+)" },
