@@ -121,7 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check(is_name(cl.suite) && cl.suite[0], "suite is not a name", line);
 	check(is_name(cl.pattern), "pattern is not a name", line);
-	check(cl.run <= RUN_ANATOMY && cl.mode <= MODE_HW && cl.counter <= COUNTER_INST,
+	check(cl.run <= RUN_CRASH && cl.mode <= MODE_HW && cl.counter <= COUNTER_INST,
 	      "enum out of range", line);
 	check(!(cl.given & CMDLINE_PAGES) || cl.pages >= 1, "pages=0 accepted", line);
 	check(!(cl.given & CMDLINE_ITERS) || cl.iters >= 1, "iters=0 accepted", line);

@@ -754,43 +754,8 @@ def capture(qemu_cmd, outdir, elf_path, load, timeout):
     into <kind>.trace; raises SystemExit naming what failed."""
     elf = Elf(elf_path, load)
     os.makedirs(outdir, exist_ok=True)
-    port = trace.free_port()
-    cmd = qemu_cmd + ["--timeout", str(timeout), "--log", f"{outdir}/console.log",
-                      "--qemu-arg=-gdb", f"--qemu-arg=tcp:127.0.0.1:{port}",
-                      "--qemu-arg=-S", "--qemu-arg=-D", f"--qemu-arg={outdir}/qemu.log"]
-    qemu = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    import socket
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if qemu.poll() is not None:
-                break
-            time.sleep(0.1)
-    script = f"{outdir}/trace.gdb"
-    with open(script, "w") as f:
-        f.write("\n".join(gdb_script(outdir, port, elf.begin, elf.end)) + "\n")
-    try:
-        g = subprocess.run(["gdb-multiarch", "-q", "-nx", "-batch", "-x", script],
-                           capture_output=True, text=True, timeout=timeout)
-        gdb_out = g.stdout + g.stderr
-    except subprocess.TimeoutExpired:
-        gdb_out = "gdb timed out"
-    with open(f"{outdir}/gdb.log", "w") as f:
-        f.write(gdb_out)
-    try:
-        out, _ = qemu.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        qemu.kill()
-        out, _ = qemu.communicate()
-    sys.stdout.write(out)
-    traced = re.findall(r"^anatomy-traced (\S+)$", gdb_out, re.M)
-    if traced != list(KINDS):
-        raise SystemExit(f"anatomy: traced {traced or 'nothing'}, expected {list(KINDS)}"
-                         f" (see {outdir}/gdb.log and console.log)")
-    if qemu.returncode != 0:
-        raise SystemExit(f"anatomy: the traced run failed (see {outdir}/console.log)")
+    trace.run_traced(qemu_cmd, outdir, timeout,
+                     lambda port: gdb_script(outdir, port, elf.begin, elf.end), KINDS)
     for kind in KINDS:
         n = convert_log(f"{outdir}/{kind}.log", f"{outdir}/{kind}.trace", elf.insns, load)
         if not n:

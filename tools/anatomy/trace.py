@@ -83,15 +83,13 @@ def gdb_script(outdir, port, addr, symbols_at=None):
     return cmds + ["continue"]
 
 
-def capture(qemu_cmd, outdir, addr, symbols_at=None, timeout=900):
-    """Boot with qemu_cmd (a tools/qemu.py run command line, without the
-    gdbstub), trace every kind into outdir; raises SystemExit with the
-    reason if QEMU or gdb fail."""
-    os.makedirs(outdir, exist_ok=True)
-    for k in KINDS:
-        for ext in (".log", ".pcs"):
-            if os.path.exists(f"{outdir}/{k}{ext}"):
-                os.remove(f"{outdir}/{k}{ext}")
+def run_traced(qemu_cmd, outdir, timeout, script, kinds=KINDS):
+    """Boot qemu_cmd (a tools/qemu.py run command line) halted with a
+    gdbstub and QEMU's log in outdir/qemu.log, run gdb-multiarch on the
+    lines script(port) gives (outdir/trace.gdb; its output in gdb.log),
+    wait for QEMU and print its console; SystemExit unless gdb reported
+    each of kinds traced, in order ("anatomy-traced KIND"), and QEMU
+    exited 0."""
     port = free_port()
     cmd = qemu_cmd + ["--timeout", str(timeout), "--log", f"{outdir}/console.log",
                       "--qemu-arg=-gdb", f"--qemu-arg=tcp:127.0.0.1:{port}",
@@ -105,11 +103,11 @@ def capture(qemu_cmd, outdir, addr, symbols_at=None, timeout=900):
             if qemu.poll() is not None:
                 break
             time.sleep(0.1)
-    script = f"{outdir}/trace.gdb"
-    with open(script, "w") as f:
-        f.write("\n".join(gdb_script(outdir, port, addr, symbols_at)) + "\n")
+    with open(f"{outdir}/trace.gdb", "w") as f:
+        f.write("\n".join(script(port)) + "\n")
     try:
-        g = subprocess.run(["gdb-multiarch", "-q", "-nx", "-batch", "-x", script],
+        g = subprocess.run(["gdb-multiarch", "-q", "-nx", "-batch", "-x",
+                            f"{outdir}/trace.gdb"],
                            capture_output=True, text=True, timeout=timeout)
         gdb_out = g.stdout + g.stderr
     except subprocess.TimeoutExpired:
@@ -123,11 +121,24 @@ def capture(qemu_cmd, outdir, addr, symbols_at=None, timeout=900):
         out, _ = qemu.communicate()
     sys.stdout.write(out)
     traced = re.findall(r"^anatomy-traced (\S+)$", gdb_out, re.M)
-    if traced != list(KINDS):
-        raise SystemExit(f"anatomy: traced {traced or 'nothing'}, expected {list(KINDS)}"
+    if traced != list(kinds):
+        raise SystemExit(f"anatomy: traced {traced or 'nothing'}, expected {list(kinds)}"
                          f" (see {outdir}/gdb.log and console.log)")
     if qemu.returncode != 0:
         raise SystemExit(f"anatomy: the traced run failed (see {outdir}/console.log)")
+
+
+def capture(qemu_cmd, outdir, addr, symbols_at=None, timeout=900):
+    """Boot with qemu_cmd (a tools/qemu.py run command line, without the
+    gdbstub), trace every kind into outdir; raises SystemExit with the
+    reason if QEMU or gdb fail."""
+    os.makedirs(outdir, exist_ok=True)
+    for k in KINDS:
+        for ext in (".log", ".pcs"):
+            if os.path.exists(f"{outdir}/{k}{ext}"):
+                os.remove(f"{outdir}/{k}{ext}")
+    run_traced(qemu_cmd, outdir, timeout,
+               lambda port: gdb_script(outdir, port, addr, symbols_at))
     if symbols_at is not None and not os.path.getsize(f"{outdir}/kallsyms.txt"):
         raise SystemExit("anatomy: no kernel symbols copied out")
     for kind in KINDS:
