@@ -557,9 +557,9 @@ static void shoot_progress(const char *what, unsigned cpus)
 	info("bench: [%zu/%zu] smp %s cpus=%u", ++*shoot_done, shoot_total, what, cpus);
 }
 
-static void shoot_failed(int err, const char *what, unsigned cpus)
+static void shoot_failed(int err, const char *what, unsigned cpus, const char *why)
 {
-	fail(err, "smp case %s at %u cores: %s", what, cpus, errno_name(err));
+	fail(err, "smp case %s at %u cores: %s", what, cpus, why);
 }
 
 int smp_bench_run(const struct cmdline *cl, struct bench_meta *meta, uint64_t overhead,

@@ -177,7 +177,8 @@ static int run_case(uint64_t pages, bool protect, unsigned k)
 
 int smp_shootdown_run(unsigned online, uint64_t overhead,
 		      void (*progress)(const char *what, unsigned cpus),
-		      void (*failed)(int err, const char *what, unsigned cpus))
+		      void (*failed)(int err, const char *what, unsigned cpus,
+				     const char *why))
 {
 	int ret = 0;
 
@@ -193,11 +194,21 @@ int smp_shootdown_run(unsigned online, uint64_t overhead,
 
 				if (k > online)
 					continue;
+				uint64_t need = (shoot_pages[s] ? shoot_pages[s] * PAGE_SIZE : BLOCK_SIZE);
+				char why[96] = "";
+
 				smp_shoot_name(what, sizeof(what), protect, shoot_pages[s]);
 				progress(what, k);
-				err = run_case(shoot_pages[s], protect, k);
+				if (need > env_ram_bytes()) { /* its pages (and their tables) must fit */
+					ksnprintf(why, sizeof(why), "needs %llu MiB, does not fit in %llu MiB",
+						  (unsigned long long)(need >> 20),
+						  (unsigned long long)(env_ram_bytes() >> 20));
+					err = -ENOMEM;
+				} else {
+					err = run_case(shoot_pages[s], protect, k);
+				}
 				if (err) {
-					failed(err, what, k);
+					failed(err, what, k, why[0] ? why : errno_name(err));
 					ret = err;
 				}
 			}

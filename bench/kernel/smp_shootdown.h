@@ -26,12 +26,14 @@ struct shoot_row {
 /*
  * smp_shootdown_run: every case on `online` CPUs (on CPU 0, outside
  * smp_run, after smp_park_init: the peers park as it found), calling
- * progress before each and failed for each that fails; 0 or the last
- * error. The rows are then smp_shootdown_rows().
+ * progress before each and failed for each that fails (why: its reason,
+ * such as pages that do not fit in the RAM the benchmarks may use); 0 or
+ * the last error. The rows are then smp_shootdown_rows().
  */
 int smp_shootdown_run(unsigned online, uint64_t overhead,
 		      void (*progress)(const char *what, unsigned cpus),
-		      void (*failed)(int err, const char *what, unsigned cpus));
+		      void (*failed)(int err, const char *what, unsigned cpus,
+				     const char *why));
 
 /* smp_shootdown_cases: the cases smp_shootdown_run runs with `online` CPUs. */
 size_t smp_shootdown_cases(unsigned online);
